@@ -1,0 +1,95 @@
+import os from 'node:os';
+import type { Inventory, OsName, SourceStatus } from './model.ts';
+import type { CollectorContext, InventoryPart, Platform } from './collectors/types.ts';
+import { VERSION } from './version.ts';
+
+const COLLECTOR_TIMEOUT_MS = 90_000;
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].slice(0, 300);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+function emptyParts(): Required<InventoryPart> {
+  return { processes: [], packages: [], services: [], sockets: [], devices: [], settings: [], files: [], context: {} };
+}
+
+function countOf(part: InventoryPart): number {
+  return (['processes', 'packages', 'services', 'sockets', 'devices', 'settings', 'files'] as const)
+    .reduce((n, k) => n + (part[k]?.length ?? 0), 0) + Object.keys(part.context ?? {}).length;
+}
+
+/**
+ * Runs every collector of a platform; one that fails or hangs is recorded in `sources` with its reason
+ * and the scan goes on with the rest, because a partial inventory still finds tools.
+ */
+export async function collectInventory(
+  platform: Platform,
+  ctx: CollectorContext,
+  host: { hostname?: string; osVersion?: string; arch?: string } = {},
+): Promise<Inventory> {
+  const parts = emptyParts();
+  const sources: SourceStatus[] = [];
+  const results = await Promise.all(
+    platform.collectors.map(async (c) => {
+      const start = Date.now();
+      try {
+        const part = await withTimeout(c.collect(ctx), COLLECTOR_TIMEOUT_MS, c.name);
+        return { c, part, status: { name: c.name, ok: true, count: countOf(part), durationMs: Date.now() - start } };
+      } catch (e) {
+        return { c, part: {} as InventoryPart, status: { name: c.name, ok: false, error: oneLine(e), count: 0, durationMs: Date.now() - start } };
+      }
+    }),
+  );
+  for (const { part, status } of results) {
+    sources.push(status);
+    for (const k of ['processes', 'packages', 'services', 'sockets', 'devices', 'settings', 'files'] as const) {
+      const items = part[k];
+      if (items) (parts[k] as unknown[]).push(...items);
+    }
+    Object.assign(parts.context, part.context ?? {});
+  }
+  for (const en of platform.enrichers) {
+    const start = Date.now();
+    try {
+      await withTimeout(en.enrich(ctx, parts), COLLECTOR_TIMEOUT_MS, en.name);
+      sources.push({ name: en.name, ok: true, count: 0, durationMs: Date.now() - start });
+    } catch (e) {
+      sources.push({ name: en.name, ok: false, error: oneLine(e), count: 0, durationMs: Date.now() - start });
+    }
+  }
+  return {
+    schema: 'ratwatch.inventory/1',
+    host: {
+      hostname: host.hostname ?? os.hostname(),
+      os: platform.os,
+      osVersion: host.osVersion ?? os.release(),
+      arch: host.arch ?? os.arch(),
+      collectedAt: new Date().toISOString(),
+      agentVersion: VERSION,
+    },
+    context: parts.context,
+    sources,
+    processes: parts.processes,
+    packages: parts.packages,
+    services: parts.services,
+    sockets: parts.sockets,
+    devices: parts.devices,
+    settings: parts.settings,
+    files: parts.files,
+  };
+}
+
+export function currentOs(): OsName {
+  if (process.platform === 'win32') return 'windows';
+  if (process.platform === 'darwin') return 'darwin';
+  return 'linux';
+}

@@ -1,0 +1,47 @@
+import type {
+  DeviceInfo, FileInfo, HostContext, OsName, PackageInfo, ProcessInfo, ServiceInfo, SettingInfo, SocketInfo,
+} from '../model.ts';
+import type { Runner } from '../runner.ts';
+
+/** What the catalog tells collectors to look at beyond the usual sources (reference binaries for renamed-copy detection). */
+export interface CollectHints {
+  /** Executable basenames the catalog knows for this OS, lowercase. */
+  executableNames: string[];
+}
+
+export interface CollectorContext {
+  runner: Runner;
+  hints: CollectHints;
+  /** Set by the scan for --no-probe; collectors that open sockets (banner checks) must honour it. */
+  allowProbes: boolean;
+}
+
+/** The part of an inventory one collector contributes. */
+export interface InventoryPart {
+  processes?: ProcessInfo[];
+  packages?: PackageInfo[];
+  services?: ServiceInfo[];
+  sockets?: SocketInfo[];
+  devices?: DeviceInfo[];
+  settings?: SettingInfo[];
+  files?: FileInfo[];
+  context?: HostContext;
+}
+
+export interface Collector {
+  /** "<os>.<source>", e.g. "linux.processes"; shows up in the inventory's sources list. */
+  name: string;
+  collect(ctx: CollectorContext): Promise<InventoryPart>;
+}
+
+/** Collectors that run after the others and see what they found (e.g. banner probes on listening sockets, hashing process binaries). */
+export interface Enricher {
+  name: string;
+  enrich(ctx: CollectorContext, inv: Required<InventoryPart>): Promise<void>;
+}
+
+export interface Platform {
+  os: OsName;
+  collectors: Collector[];
+  enrichers: Enricher[];
+}

@@ -1,0 +1,169 @@
+// The contracts every part of ratwatch shares. The JSON Schemas in shared/schemas describe the same
+// shapes for people and for other programs; test/unit/schemas.test.ts keeps the two in step.
+
+export type OsName = 'linux' | 'windows' | 'darwin';
+
+/** One collector's outcome, so a scan can say what it looked at and what it could not. */
+export interface SourceStatus {
+  name: string; // e.g. "linux.processes", "windows.uninstall"
+  ok: boolean;
+  error?: string; // one line, why it did not run or failed
+  count: number; // items it contributed
+  durationMs: number;
+}
+
+export interface PeMetadata {
+  originalFilename?: string;
+  productName?: string;
+  companyName?: string;
+  fileDescription?: string;
+}
+
+/** What a binary on disk is, independent of the name it runs under. */
+export interface BinaryIdentity {
+  sha256?: string;
+  size?: number;
+  elfBuildId?: string; // GNU build-id note, hex
+  pe?: PeMetadata;
+  signer?: string; // Authenticode subject CN or Apple "Developer ID Application: ..." authority
+  teamId?: string; // Apple Team ID
+  bundleId?: string; // macOS code-signing identifier / CFBundleIdentifier
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid?: number;
+  name: string; // the name the OS reports (may be renamed or hostile)
+  exe?: string; // full path of the executable, when readable
+  cmdline?: string;
+  user?: string;
+  identity?: BinaryIdentity;
+}
+
+export type PackageSource =
+  | 'dpkg' | 'rpm' | 'snap' | 'flatpak' | 'desktop' // Linux
+  | 'uninstall' // Windows Uninstall registry keys
+  | 'app' // macOS .app bundles
+  | 'other';
+
+export interface PackageInfo {
+  name: string;
+  version?: string;
+  source: PackageSource;
+  publisher?: string;
+  path?: string; // install location, .desktop file or .app bundle
+  exec?: string; // the program a .desktop file / bundle launches (CFBundleExecutable, Exec=)
+  bundleId?: string;
+  identity?: BinaryIdentity;
+}
+
+export type ServiceSource =
+  | 'systemd' | 'windows-service' | 'run-key' | 'scheduled-task' | 'launchd' | 'other';
+
+export interface ServiceInfo {
+  name: string;
+  displayName?: string;
+  path?: string; // ImagePath / ExecStart / ProgramArguments[0]
+  args?: string;
+  startType?: string; // auto, manual, disabled, boot, RunAtLoad...
+  state?: string; // running, stopped, ...
+  source: ServiceSource;
+  file?: string; // the unit file / plist / registry key it came from
+}
+
+export interface SocketInfo {
+  proto: 'tcp' | 'udp' | 'tcp6' | 'udp6';
+  localAddress: string;
+  localPort: number;
+  remoteAddress?: string;
+  remotePort?: number;
+  state: string; // LISTEN, ESTABLISHED, ...
+  pid?: number;
+  process?: string;
+  /** First bytes a loopback-listening TCP socket sent on connect, printable-escaped (e.g. "RFB 003.008"). */
+  banner?: string;
+}
+
+export interface DeviceInfo {
+  bus: 'usb' | 'display' | 'hid' | 'other';
+  vendorId?: string; // 4 lowercase hex digits
+  productId?: string;
+  manufacturer?: string;
+  product?: string;
+  serial?: string;
+  name?: string; // display EDID monitor name, HID name
+  kind?: 'pointer' | 'keyboard' | 'display' | 'storage' | 'other';
+  path?: string; // where it was read from
+}
+
+/** A built-in remote access switch or other host setting, e.g. rdp.enabled = true. */
+export interface SettingInfo {
+  key: string;
+  value: string | number | boolean;
+  source: string; // where it was read (registry path, plist, command)
+}
+
+/** A file the collector fingerprinted because the catalog names it (reference copy for renamed-binary detection). */
+export interface FileInfo {
+  path: string;
+  identity: BinaryIdentity;
+}
+
+/** Facts for fleet-side correlation of many laptops behind one network (laptop farms). */
+export interface HostContext {
+  timezone?: string;
+  locale?: string;
+  inputMethods?: string[];
+  defaultGatewayMac?: string;
+  wifiSsid?: string;
+  wifiBssid?: string;
+}
+
+export interface Inventory {
+  schema: 'ratwatch.inventory/1';
+  host: {
+    hostname: string;
+    os: OsName;
+    osVersion?: string;
+    arch?: string;
+    collectedAt: string; // ISO 8601
+    agentVersion: string;
+  };
+  context: HostContext;
+  sources: SourceStatus[];
+  processes: ProcessInfo[];
+  packages: PackageInfo[];
+  services: ServiceInfo[];
+  sockets: SocketInfo[];
+  devices: DeviceInfo[];
+  settings: SettingInfo[];
+  files: FileInfo[];
+}
+
+export type Category =
+  | 'remote-desktop' // AnyDesk, TeamViewer, VNC, RDP clients/servers...
+  | 'rmm' // remote monitoring and management suites
+  | 'remote-shell' // web terminals, tmate, shellinabox
+  | 'tunnel' // ngrok, cloudflared, frp, chisel
+  | 'mesh-vpn' // Tailscale, ZeroTier
+  | 'vpn' // consumer VPN clients (geo-evasion)
+  | 'ip-kvm' // PiKVM, TinyPilot, JetKVM, NanoKVM hardware
+  | 'builtin-remote' // RDP, Remote Assistance, Screen Sharing, sshd switched on
+  | 'signal'; // weak host signals (several pointing devices, several remote tools)
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+export interface Evidence {
+  type: string; // process, process-renamed, package, service, socket, domain, device, setting, file, ...
+  value: string;
+}
+
+export interface Finding {
+  id: string; // stable: same tool + same evidence keys => same id across scans
+  tool: { id: string; name: string; category: Category };
+  severity: Severity;
+  status: 'finding' | 'allowed' | 'suppressed';
+  reason?: string; // why allowed/suppressed (policy rule)
+  attack: string[]; // MITRE ATT&CK technique ids
+  evidence: Evidence[];
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { DirEntry, ExecOptions, ExecResult, PsEntry, Runner } from './runner.ts';
+import { RunnerError } from './runner.ts';
+
+// A Runner that answers from captured output, so collectors for any OS can be tested on this machine.
+//
+// Commands are keyed by the program and its arguments joined with single spaces, exactly as the collector
+// calls them. A command absent from the table fails like a missing program (ENOENT); an entry may also
+// declare an error code (ETIMEDOUT, EACCES) to replay a failing source.
+//
+// Files are keyed by the path the collector asks for (Windows paths keep their backslashes); directory
+// listings are derived from the file keys, so a fixture only lists leaf files.
+
+export type ReplayCommand = string | { stdout?: string; stderr?: string; code?: number; error?: string };
+
+export interface ReplaySpec {
+  commands?: Record<string, ReplayCommand>;
+  files?: Record<string, string | Buffer>;
+  /** Symbolic links: path -> target. */
+  links?: Record<string, string>;
+  /** What ps-list would have returned; absent = ps-list fails like a missing `ps`. */
+  processes?: PsEntry[];
+}
+
+export class ReplayRunner implements Runner {
+  readonly calls: string[] = [];
+  private readonly commands: Record<string, ReplayCommand>;
+  private readonly files: Map<string, Buffer>;
+  private readonly links: Record<string, string>;
+  private readonly processes?: PsEntry[];
+
+  constructor(spec: ReplaySpec) {
+    this.commands = spec.commands ?? {};
+    this.links = spec.links ?? {};
+    this.processes = spec.processes;
+    this.files = new Map(
+      Object.entries(spec.files ?? {}).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v) : v]),
+    );
+  }
+
+  async exec(cmd: string, args: string[], _opts?: ExecOptions): Promise<ExecResult> {
+    const key = [cmd, ...args].join(' ');
+    this.calls.push(key);
+    const entry = this.commands[key];
+    if (entry === undefined) throw new RunnerError(`${cmd} not found`, 'ENOENT');
+    if (typeof entry === 'string') return { stdout: entry, stderr: '', code: 0 };
+    if (entry.error) throw new RunnerError(`${cmd}: ${entry.error}`, entry.error);
+    return { stdout: entry.stdout ?? '', stderr: entry.stderr ?? '', code: entry.code ?? 0 };
+  }
+
+  async readFile(path: string, maxBytes = 4 * 1024 * 1024): Promise<Buffer> {
+    const b = this.files.get(path);
+    if (!b) throw new RunnerError(`cannot read ${path}: ENOENT`, 'ENOENT');
+    return b.subarray(0, maxBytes);
+  }
+
+  async readDir(path: string): Promise<DirEntry[]> {
+    const sep = path.includes('\\') && !path.includes('/') ? '\\' : '/';
+    const prefix = path.endsWith(sep) ? path : path + sep;
+    const seen = new Map<string, DirEntry>();
+    const keys = [...this.files.keys(), ...Object.keys(this.links)];
+    for (const k of keys) {
+      if (!k.startsWith(prefix)) continue;
+      const rest = k.slice(prefix.length);
+      const [name, ...more] = rest.split(sep);
+      if (!name || seen.has(name)) continue;
+      const isLink = more.length === 0 && k in this.links;
+      seen.set(name, { name, isDir: more.length > 0, isFile: more.length === 0 && !isLink, isLink });
+    }
+    if (seen.size === 0) throw new RunnerError(`cannot list ${path}: ENOENT`, 'ENOENT');
+    return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async readLink(path: string): Promise<string> {
+    const t = this.links[path];
+    if (t === undefined) throw new RunnerError(`cannot read link ${path}: ENOENT`, 'ENOENT');
+    return t;
+  }
+
+  async sha256(path: string): Promise<string> {
+    return createHash('sha256').update(await this.readFile(path, Number.MAX_SAFE_INTEGER)).digest('hex');
+  }
+
+  async listProcesses(): Promise<PsEntry[]> {
+    this.calls.push('ps-list');
+    if (!this.processes) throw new RunnerError('ps not found', 'ENOENT');
+    return this.processes;
+  }
+
+  async exists(path: string): Promise<boolean> {
+    if (this.files.has(path) || path in this.links) return true;
+    try {
+      await this.readDir(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Loads a fixture directory: `commands.json` maps a command key to a file name under `commands/`
+ * (or to an inline {error}/{code} entry), and every file under `files/` is served at the path given
+ * by its relative location ("files/proc/1/comm" -> "/proc/1/comm"; for Windows fixtures the mapping
+ * is spelled out in `files.json`).
+ */
+export function loadReplayDir(dir: string): ReplayRunner {
+  const spec: ReplaySpec = { commands: {}, files: {}, links: {} };
+  const cmdIndex = readJsonIfAny(join(dir, 'commands.json')) as Record<string, string | ReplayCommand> | undefined;
+  for (const [key, v] of Object.entries(cmdIndex ?? {})) {
+    if (typeof v === 'string') spec.commands![key] = readFileSync(join(dir, 'commands', v), 'utf8');
+    else if (v && typeof v === 'object' && 'file' in v) {
+      const f = v as { file: string; code?: number };
+      spec.commands![key] = { stdout: readFileSync(join(dir, 'commands', f.file), 'utf8'), code: f.code ?? 0 };
+    } else spec.commands![key] = v;
+  }
+  const fileIndex = readJsonIfAny(join(dir, 'files.json')) as Record<string, string> | undefined;
+  if (fileIndex) {
+    for (const [target, rel] of Object.entries(fileIndex)) spec.files![target] = readFileSync(join(dir, 'files', rel));
+  } else {
+    walk(join(dir, 'files'), (abs, rel) => {
+      spec.files![posix.join('/', rel)] = readFileSync(abs);
+    });
+  }
+  Object.assign(spec.links!, readJsonIfAny(join(dir, 'links.json')) ?? {});
+  spec.processes = readJsonIfAny(join(dir, 'ps-list.json')) as PsEntry[] | undefined;
+  return new ReplayRunner(spec);
+}
+
+function readJsonIfAny(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function walk(root: string, fn: (abs: string, rel: string) => void, rel = ''): void {
+  let names: string[];
+  try {
+    names = readdirSync(join(root, rel));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const r = rel ? `${rel}/${n}` : n;
+    const abs = join(root, r);
+    if (statSync(abs).isDirectory()) walk(root, fn, r);
+    else fn(abs, r);
+  }
+}

@@ -1,0 +1,159 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+
+// Every operating-system call a collector makes goes through a Runner, so tests can replay captured
+// output of real commands and real files (see ReplayRunner) and no collector ever builds a shell string.
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number; // default 15 s
+  maxBytes?: number; // default 32 MiB of stdout
+  encoding?: 'utf8' | 'utf16le' | 'latin1';
+}
+
+export interface DirEntry {
+  name: string;
+  isDir: boolean;
+  isFile: boolean;
+  isLink: boolean;
+}
+
+export interface Runner {
+  /** Runs a program with an argument array (never a shell). Rejects with RunnerError when it cannot start or times out. A non-zero exit is returned, not thrown. */
+  exec(cmd: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Reads at most maxBytes (default 4 MiB). Rejects with RunnerError (code ENOENT, EACCES...) */
+  readFile(path: string, maxBytes?: number): Promise<Buffer>;
+  readDir(path: string): Promise<DirEntry[]>;
+  readLink(path: string): Promise<string>;
+  /** sha256 hex of a file, streamed, at most maxBytes (default 512 MiB) read. */
+  sha256(path: string, maxBytes?: number): Promise<string>;
+  exists(path: string): Promise<boolean>;
+  /** The process table as ps-list reports it (Linux and macOS; Windows collectors use PowerShell). */
+  listProcesses(): Promise<PsEntry[]>;
+}
+
+export interface PsEntry {
+  pid: number;
+  ppid?: number;
+  name: string;
+  cmd?: string;
+  uid?: number;
+}
+
+export class RunnerError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'RunnerError';
+  }
+}
+
+const DEFAULT_TIMEOUT = 15_000;
+const DEFAULT_EXEC_BYTES = 32 * 1024 * 1024;
+const DEFAULT_READ_BYTES = 4 * 1024 * 1024;
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException)?.code ?? 'EIO';
+}
+
+export class RealRunner implements Runner {
+  exec(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT;
+    return new Promise((resolve, reject) => {
+      execFile(
+        cmd,
+        args,
+        {
+          timeout,
+          maxBuffer: opts.maxBytes ?? DEFAULT_EXEC_BYTES,
+          encoding: 'buffer',
+          windowsHide: true,
+          killSignal: 'SIGKILL',
+          env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+        },
+        (error, stdout, stderr) => {
+          const enc = opts.encoding ?? 'utf8';
+          const out = { stdout: stdout?.toString(enc) ?? '', stderr: stderr?.toString('utf8') ?? '' };
+          if (!error) return resolve({ ...out, code: 0 });
+          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+          if (e.killed) return reject(new RunnerError(`${cmd} timed out after ${timeout} ms`, 'ETIMEDOUT'));
+          if (e.code === 'ENOENT') return reject(new RunnerError(`${cmd} not found`, 'ENOENT'));
+          if (e.code === 'EACCES') return reject(new RunnerError(`${cmd} not permitted`, 'EACCES'));
+          if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+            return reject(new RunnerError(`${cmd} printed more than the size limit`, 'E2BIG'));
+          }
+          if (typeof e.code === 'number') return resolve({ ...out, code: e.code });
+          reject(new RunnerError(`${cmd}: ${e.message.split('\n')[0]}`, String(e.code ?? 'EIO')));
+        },
+      );
+    });
+  }
+
+  async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
+    let fh: fs.FileHandle | undefined;
+    try {
+      fh = await fs.open(path, 'r');
+      const buf = Buffer.alloc(maxBytes);
+      let total = 0;
+      // /proc and /sys files report size 0, so read until EOF instead of trusting stat
+      while (total < maxBytes) {
+        const { bytesRead } = await fh.read(buf, total, maxBytes - total, null);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+      }
+      return buf.subarray(0, total);
+    } catch (e) {
+      throw new RunnerError(`cannot read ${path}: ${errCode(e)}`, errCode(e));
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  async readDir(path: string): Promise<DirEntry[]> {
+    try {
+      const ents = await fs.readdir(path, { withFileTypes: true });
+      return ents.map((d) => ({ name: d.name, isDir: d.isDirectory(), isFile: d.isFile(), isLink: d.isSymbolicLink() }));
+    } catch (e) {
+      throw new RunnerError(`cannot list ${path}: ${errCode(e)}`, errCode(e));
+    }
+  }
+
+  async readLink(path: string): Promise<string> {
+    try {
+      return await fs.readlink(path);
+    } catch (e) {
+      throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
+    }
+  }
+
+  async sha256(path: string, maxBytes = 512 * 1024 * 1024): Promise<string> {
+    const { createHash } = await import('node:crypto');
+    const { createReadStream } = await import('node:fs');
+    return new Promise((resolve, reject) => {
+      const h = createHash('sha256');
+      const s = createReadStream(path, { start: 0, end: maxBytes - 1 });
+      s.on('data', (c) => h.update(c));
+      s.on('error', (e) => reject(new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e))));
+      s.on('end', () => resolve(h.digest('hex')));
+    });
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fs.access(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async listProcesses(): Promise<PsEntry[]> {
+    const { default: psList } = await import('ps-list');
+    const list = await psList({ all: true });
+    return list.map((p) => ({ pid: p.pid, ppid: p.ppid, name: p.name, cmd: p.cmd, uid: p.uid }));
+  }
+}
