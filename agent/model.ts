@@ -167,3 +167,15 @@ export interface Finding {
   attack: string[]; // MITRE ATT&CK technique ids
   evidence: Evidence[];
 }
+
+/** What one scan concluded; the CLI prints it and the transport wraps it into reports. */
+export interface ScanResult {
+  schema: 'ratwatch.scan/1';
+  scanId: string; // uuid
+  host: Inventory['host'];
+  context: HostContext;
+  sources: SourceStatus[];
+  counts: { processes: number; packages: number; services: number; sockets: number; devices: number; settings: number };
+  catalog: { tools: number; generatedAt: string };
+  findings: Finding[]; // status "finding", "allowed" and "suppressed" alike; consumers filter
+}
