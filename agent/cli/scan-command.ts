@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { ScanResult } from '../model.ts';
+import { renderJamf, renderSummary } from '../output/summary.ts';
+import { renderTable } from '../output/table.ts';
+import { activeFindings, collectHost, evaluate } from '../scan.ts';
+import { catalogFrom, policyFrom, readInventoryFile } from './inputs.ts';
+
+export interface ScanFlags {
+  json?: boolean;
+  format?: 'table' | 'json' | 'summary' | 'jamf';
+  inventory?: string;
+  catalog?: string;
+  policy?: string;
+  probe?: boolean;
+}
+
+/** One scan as the CLI and the daemon run it: live, or from a saved inventory of any OS. */
+export async function scanOnce(flags: ScanFlags, now = new Date()): Promise<ScanResult> {
+  const catalog = catalogFrom(flags.catalog);
+  const policy = policyFrom(flags.policy);
+  const inv = flags.inventory ? readInventoryFile(flags.inventory) : await collectHost({ catalog, allowProbes: flags.probe !== false });
+  return evaluate(inv, catalog, policy, now);
+}
+
+export function render(r: ScanResult, format: ScanFlags['format']): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(r, null, 2) + '\n';
+    case 'summary':
+      return renderSummary(r) + '\n';
+    case 'jamf':
+      return renderJamf(r) + '\n';
+    default:
+      return renderTable(r, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, width: process.stdout.columns });
+  }
+}
+
+export function exitCodeFor(r: ScanResult): number {
+  return activeFindings(r).length > 0 ? 1 : 0;
+}
+
+export function addScanOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print the result as JSON (same as --format json)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'summary', 'jamf']))
+    .option('--inventory <file>', 'replay a saved inventory (from any OS) instead of looking at this machine; - reads stdin')
+    .option('--catalog <file>', 'use this catalog instead of the built-in one')
+    .option('--policy <file>', 'company policy: sanctioned tools, severities, suppressions')
+    .option('--no-probe', 'do not connect to loopback listening sockets to read their banners');
+}

@@ -1,0 +1,88 @@
+import type { Catalog, CatalogTool } from '../catalog/types.ts';
+
+// Lookup tables over the catalog, built once per catalog object: a scan matches thousands of
+// inventory items, and a linear pass over ~350 tools for each would dominate the scan time.
+
+export interface CatalogIndex {
+  byProcess: Map<string, CatalogTool[]>; // normalized executable name
+  processNames: string[]; // for prefix matching of names the kernel truncated
+  byPackage: Map<string, CatalogTool[]>;
+  byBundleId: Map<string, CatalogTool[]>;
+  byService: Map<string, CatalogTool[]>;
+  servicePrefixes: { prefix: string; tool: CatalogTool }[];
+  byPeName: Map<string, CatalogTool[]>;
+  byTeamId: Map<string, CatalogTool[]>;
+  byToolName: Map<string, CatalogTool[]>;
+  byUsb: Map<string, CatalogTool[]>; // "vvvv:pppp"
+  byDisplayName: Map<string, CatalogTool[]>;
+  bySetting: Map<string, { tool: CatalogTool; equals: string | number | boolean }[]>;
+  banners: { prefix: string; tool: CatalogTool }[];
+  signers: { signer: string; tool: CatalogTool }[];
+  paths: { re: RegExp; tool: CatalogTool }[];
+}
+
+/** Lowercase, no trailing ".exe"/".app": "AnyDesk.exe", "anydesk" and "AnyDesk.app" are one name. */
+export function normName(s: string): string {
+  return s.trim().toLowerCase().replace(/\.(exe|app)$/, '');
+}
+
+/** Normalizes an installed-program title: "TeamViewer 15 (x64)" and "TeamViewer" are one product. */
+export function normTitle(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/\((x64|x86|64-bit|32-bit|per-user|machine-wide)\)/g, ' ')
+    .replace(/\bv?\d+(\.\d+)*\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Catalog path patterns use "*" as the only wildcard and "/" as separator; Windows paths are folded to match. */
+export function pathPattern(p: string): RegExp {
+  const esc = p.toLowerCase().replace(/\\/g, '/').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${esc}$`);
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (!list) m.set(k, [v]);
+  else if (!list.includes(v)) list.push(v);
+}
+
+const cache = new WeakMap<Catalog, CatalogIndex>();
+
+export function indexCatalog(catalog: Catalog): CatalogIndex {
+  const hit = cache.get(catalog);
+  if (hit) return hit;
+  const ix: CatalogIndex = {
+    byProcess: new Map(), processNames: [], byPackage: new Map(), byBundleId: new Map(), byService: new Map(),
+    servicePrefixes: [], byPeName: new Map(), byTeamId: new Map(), byToolName: new Map(), byUsb: new Map(),
+    byDisplayName: new Map(), bySetting: new Map(), banners: [], signers: [], paths: [],
+  };
+  for (const t of catalog.tools) {
+    for (const n of [...t.processes.windows, ...t.processes.darwin, ...t.processes.linux]) push(ix.byProcess, normName(n), t);
+    for (const n of t.packages) push(ix.byPackage, normTitle(n) || n.toLowerCase(), t);
+    push(ix.byToolName, normTitle(t.name), t);
+    for (const b of t.bundleIds) push(ix.byBundleId, b.toLowerCase(), t);
+    for (const s of t.services) {
+      if (s.endsWith('*')) ix.servicePrefixes.push({ prefix: s.slice(0, -1).toLowerCase(), tool: t });
+      else push(ix.byService, s.toLowerCase().replace(/\.service$/, ''), t);
+    }
+    for (const n of t.peOriginalFilenames) push(ix.byPeName, normName(n), t);
+    for (const id of t.teamIds) push(ix.byTeamId, id.toUpperCase(), t);
+    for (const u of t.usb) push(ix.byUsb, `${u.vendorId.toLowerCase()}:${u.productId.toLowerCase()}`, t);
+    for (const d of t.displayNames) push(ix.byDisplayName, d.toLowerCase(), t);
+    for (const s of t.settings) {
+      const list = ix.bySetting.get(s.key) ?? [];
+      list.push({ tool: t, equals: s.equals });
+      ix.bySetting.set(s.key, list);
+    }
+    for (const b of t.banners) ix.banners.push({ prefix: b.toLowerCase(), tool: t });
+    for (const s of t.signers) ix.signers.push({ signer: s.toLowerCase(), tool: t });
+    for (const p of t.paths) ix.paths.push({ re: pathPattern(p), tool: t });
+  }
+  ix.processNames = [...ix.byProcess.keys()];
+  cache.set(catalog, ix);
+  return ix;
+}
+
+export type { CatalogTool };

@@ -1,0 +1,48 @@
+import type { Finding, ScanResult, Severity } from '../model.ts';
+import { clean } from '../engine/clean.ts';
+
+const ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+const COLOR: Record<Severity, string> = { critical: '\x1b[1;31m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', info: '' };
+
+export function sortFindings(fs: Finding[]): Finding[] {
+  const rank = (f: Finding) => (f.status === 'finding' ? 0 : 10) + ORDER.indexOf(f.severity);
+  return [...fs].sort((a, b) => rank(a) - rank(b) || a.tool.id.localeCompare(b.tool.id));
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+/** The human view of a scan; every value is cleaned again because inventories may come from a hostile host. */
+export function renderTable(r: ScanResult, opts: { color: boolean; width?: number }): string {
+  const width = Math.max(opts.width ?? 120, 80);
+  const lines: string[] = [];
+  const failed = r.sources.filter((s) => !s.ok);
+  lines.push(
+    `ratwatch scan of ${clean(r.host.hostname)} (${r.host.os}${r.host.osVersion ? ` ${clean(r.host.osVersion)}` : ''}) at ${r.host.collectedAt}`,
+    `looked at ${r.counts.processes} processes, ${r.counts.packages} packages, ${r.counts.services} services, ${r.counts.sockets} sockets, ${r.counts.devices} devices; catalog of ${r.catalog.tools} tools`,
+  );
+  for (const s of failed) lines.push(`source ${s.name} did not run: ${clean(s.error ?? 'unknown error')}`);
+  const active = r.findings.filter((f) => f.status === 'finding');
+  lines.push('');
+  if (r.findings.length === 0) {
+    lines.push('No remote-access software found.');
+    return lines.join('\n') + '\n';
+  }
+  const head = `${pad('SEVERITY', 9)} ${pad('STATUS', 10)} ${pad('TOOL', 28)} ${pad('CATEGORY', 15)} EVIDENCE`;
+  lines.push(head);
+  const evWidth = width - head.indexOf('EVIDENCE');
+  for (const f of sortFindings(r.findings)) {
+    const sev = pad(f.severity, 9);
+    const first = f.evidence[0];
+    const ev = first ? `${first.type}: ${clean(first.value)}` : '';
+    lines.push(
+      `${opts.color ? `${COLOR[f.severity]}${sev}\x1b[0m` : sev} ${pad(f.status, 10)} ${pad(clean(f.tool.name, 28), 28)} ${pad(f.tool.category, 15)} ${ev.slice(0, evWidth)}`,
+    );
+    for (const e of f.evidence.slice(1, 6)) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}${`${e.type}: ${clean(e.value)}`.slice(0, evWidth)}`);
+    if (f.evidence.length > 6) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}(${f.evidence.length - 6} more; --json shows all)`);
+    if (f.reason) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}policy: ${clean(f.reason)}`);
+  }
+  lines.push('', `${active.length} finding(s), ${r.findings.length - active.length} allowed or suppressed.`);
+  return lines.join('\n') + '\n';
+}
