@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { DirEntry, ExecOptions, ExecResult, PsEntry, Runner } from './runner.ts';
+import type { DirEntry, ExecOptions, ExecResult, FileStat, PsEntry, Runner } from './runner.ts';
 import { RunnerError } from './runner.ts';
 
 // A Runner that answers from captured output, so collectors for any OS can be tested on this machine.
@@ -77,6 +77,22 @@ export class ReplayRunner implements Runner {
     const t = this.links[path];
     if (t === undefined) throw new RunnerError(`cannot read link ${path}: ENOENT`, 'ENOENT');
     return t;
+  }
+
+  async stat(path: string): Promise<FileStat> {
+    let p = path;
+    for (let hops = 0; hops < 8 && p in this.links; hops++) {
+      const t = this.links[p];
+      p = t.startsWith('/') ? t : posix.join(posix.dirname(p), t);
+    }
+    const b = this.files.get(p);
+    if (b) return { size: b.length, isFile: true, isDir: false };
+    try {
+      await this.readDir(p);
+      return { size: 0, isFile: false, isDir: true };
+    } catch {
+      throw new RunnerError(`cannot stat ${path}: ENOENT`, 'ENOENT');
+    }
   }
 
   async sha256(path: string): Promise<string> {

@@ -16,6 +16,12 @@ export interface ExecOptions {
   encoding?: 'utf8' | 'utf16le' | 'latin1';
 }
 
+export interface FileStat {
+  size: number;
+  isFile: boolean;
+  isDir: boolean;
+}
+
 export interface DirEntry {
   name: string;
   isDir: boolean;
@@ -30,6 +36,8 @@ export interface Runner {
   readFile(path: string, maxBytes?: number): Promise<Buffer>;
   readDir(path: string): Promise<DirEntry[]>;
   readLink(path: string): Promise<string>;
+  /** Follows symbolic links. Rejects with RunnerError (ENOENT, EACCES...). */
+  stat(path: string): Promise<FileStat>;
   /** sha256 hex of a file, streamed, at most maxBytes (default 512 MiB) read. */
   sha256(path: string, maxBytes?: number): Promise<string>;
   exists(path: string): Promise<boolean>;
@@ -127,6 +135,15 @@ export class RealRunner implements Runner {
       return await fs.readlink(path);
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
+    }
+  }
+
+  async stat(path: string): Promise<FileStat> {
+    try {
+      const st = await fs.stat(path);
+      return { size: st.size, isFile: st.isFile(), isDir: st.isDirectory() };
+    } catch (e) {
+      throw new RunnerError(`cannot stat ${path}: ${errCode(e)}`, errCode(e));
     }
   }
 

@@ -174,7 +174,7 @@ function matchSockets(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     if (so.banner) {
       const b = so.banner.toLowerCase();
       for (const { prefix, tool } of ix.banners) {
-        if (b.startsWith(prefix)) hits.add(tool, { type: 'banner', value: `${where} by ${owner} answers "${so.banner}"` }, true, so.pid);
+        if (b.startsWith(prefix)) hits.add(tool, { type: 'banner', value: `${where} by ${owner} answers "${so.banner}"` });
       }
     }
     // A socket names a tool only through its owner; the port is corroboration (ports are shared).

@@ -1,0 +1,97 @@
+import type { BinaryIdentity } from '../../model.ts';
+import type { Runner } from '../../runner.ts';
+import { elfBuildId, elfNotesEnd } from './elf.ts';
+
+// Fingerprints binaries (size, sha256, ELF build-id) within a budget: a scan runs on a user's laptop
+// and must not read gigabytes, so the number of files, their size and the time spent are all capped.
+
+export interface IdentityLimits {
+  /** Files larger than this get no sha256 (a partial hash would match nothing). */
+  maxHashBytes: number;
+  /** Distinct files fingerprinted per scan. */
+  maxFiles: number;
+  /** No new file is started after this many ms. */
+  timeBudgetMs: number;
+  /** Parse ELF notes (Linux); other OSes fingerprint with sha256 and size only. */
+  elf: boolean;
+}
+
+export const DEFAULT_IDENTITY_LIMITS: IdentityLimits = {
+  maxHashBytes: 256 * 1024 * 1024,
+  maxFiles: 400,
+  timeBudgetMs: 45_000,
+  elf: true,
+};
+
+const HEAD_BYTES = 64 * 1024;
+const MAX_HEAD_BYTES = 2 * 1024 * 1024; // notes sit right after the program headers; further is garbage
+
+/** Size, sha256 and build-id of one file; undefined when it is not a readable regular file. */
+export async function fileIdentity(runner: Runner, path: string, limits: IdentityLimits): Promise<BinaryIdentity | undefined> {
+  let st;
+  try {
+    st = await runner.stat(path);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile) return undefined;
+  const id: BinaryIdentity = { size: st.size };
+  if (st.size <= limits.maxHashBytes) {
+    try {
+      id.sha256 = await runner.sha256(path, limits.maxHashBytes);
+    } catch {
+      // unreadable (EACCES, vanished): size alone is still worth reporting
+    }
+  }
+  if (limits.elf) {
+    const buildId = await readBuildId(runner, path);
+    if (buildId) id.elfBuildId = buildId;
+  }
+  return id;
+}
+
+async function readBuildId(runner: Runner, path: string): Promise<string | undefined> {
+  try {
+    let head = await runner.readFile(path, HEAD_BYTES);
+    const id = elfBuildId(head);
+    if (id) return id;
+    const need = elfNotesEnd(head);
+    if (need === undefined || need <= head.length || need > MAX_HEAD_BYTES) return undefined;
+    head = await runner.readFile(path, need);
+    return elfBuildId(head);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One fingerprint per path per scan, within the limits. `get` tries the candidate paths in order (e.g.
+ * /proc/<pid>/exe, which still opens a deleted binary, then the path it pointed to) and caches by key.
+ */
+export class IdentityCache {
+  private readonly cache = new Map<string, Promise<BinaryIdentity | undefined>>();
+  private readonly deadline: number;
+
+  constructor(private readonly runner: Runner, private readonly limits: IdentityLimits = DEFAULT_IDENTITY_LIMITS) {
+    this.deadline = Date.now() + limits.timeBudgetMs;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  get(key: string, candidates: string[] = [key]): Promise<BinaryIdentity | undefined> {
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    if (this.cache.size >= this.limits.maxFiles || Date.now() > this.deadline) return Promise.resolve(undefined);
+    const p = (async () => {
+      for (const c of candidates) {
+        const id = await fileIdentity(this.runner, c, this.limits);
+        if (id) return id;
+      }
+      return undefined;
+    })();
+    this.cache.set(key, p);
+    return p;
+  }
+}

@@ -1,0 +1,90 @@
+import type { FileInfo } from '../../model.ts';
+import type { Runner } from '../../runner.ts';
+import { IdentityCache } from '../common/identity.ts';
+import type { Enricher } from '../types.ts';
+import { mapLimit } from './pool.ts';
+import { basename } from './text.ts';
+
+// Fingerprints the binaries of running processes and the installed copies of every executable the
+// catalog names. A renamed copy (/tmp/foo running x11vnc) carries the same sha256 or build-id as the
+// reference /usr/bin/x11vnc, which is how the engine sees through the rename.
+
+const BIN_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/bin', '/sbin', '/snap/bin'];
+const MAX_OPT_DIRS = 100;
+const MAX_DIR_ENTRIES = 20_000;
+const PARALLEL = 2; // hashing is disk and CPU bound; the host's user comes first
+
+/** Resolves a directory that is itself a link (merged /usr: /bin -> usr/bin) so one file is not listed twice. */
+async function canonicalDir(runner: Runner, dir: string): Promise<string> {
+  try {
+    const t = await runner.readLink(dir);
+    if (t.startsWith('/')) return t.replace(/\/+$/, '');
+    const parent = dir.slice(0, dir.lastIndexOf('/')) || '';
+    return `${parent}/${t}`.replace(/\/+$/, '');
+  } catch {
+    return dir;
+  }
+}
+
+async function candidateDirs(runner: Runner): Promise<string[]> {
+  const dirs = [...BIN_DIRS];
+  try {
+    const opt = (await runner.readDir('/opt')).filter((e) => e.isDir).slice(0, MAX_OPT_DIRS);
+    for (const e of opt) dirs.push(`/opt/${e.name}`, `/opt/${e.name}/bin`);
+  } catch {
+    // no /opt
+  }
+  return dirs;
+}
+
+/** Paths under the usual binary directories whose basename is one of `names` (case-insensitive). */
+export async function findReferenceFiles(runner: Runner, names: readonly string[]): Promise<string[]> {
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  if (wanted.size === 0) return [];
+  const seenDirs = new Set<string>();
+  const found: string[] = [];
+  for (const dir of await candidateDirs(runner)) {
+    const canon = await canonicalDir(runner, dir);
+    if (seenDirs.has(canon)) continue;
+    seenDirs.add(canon);
+    let ents;
+    try {
+      ents = await runner.readDir(dir);
+    } catch {
+      continue;
+    }
+    for (const e of ents.slice(0, MAX_DIR_ENTRIES)) {
+      if (e.isDir || !wanted.has(e.name.toLowerCase())) continue;
+      const path = `${dir}/${e.name}`;
+      // every /snap/bin command is a link to /usr/bin/snap: its hash would tie all snaps to one another
+      if (e.isLink && (await runner.readLink(path).then((t) => basename(t) === 'snap', () => false))) continue;
+      found.push(path);
+    }
+  }
+  return found;
+}
+
+export const linuxIdentity: Enricher = {
+  name: 'linux.identity',
+  async enrich(ctx, inv) {
+    const ids = new IdentityCache(ctx.runner);
+    const byExe = new Map<string, number>(); // exe -> a pid running it
+    for (const p of inv.processes) if (p.exe && !byExe.has(p.exe)) byExe.set(p.exe, p.pid);
+    // /proc/<pid>/exe opens the very file the process runs, even if it was deleted or replaced since
+    const exes = [...byExe.entries()];
+    await mapLimit(exes, PARALLEL, ([exe, pid]) => ids.get(exe, [`/proc/${pid}/exe`, exe]));
+    for (const p of inv.processes) {
+      if (!p.exe) continue;
+      const id = await ids.get(p.exe);
+      if (id) p.identity = { ...p.identity, ...id };
+    }
+
+    const known = new Set(inv.files.map((f) => f.path));
+    const refs = (await findReferenceFiles(ctx.runner, ctx.hints.executableNames)).filter((p) => !known.has(p));
+    const got = await mapLimit(refs, PARALLEL, (path) => ids.get(path));
+    refs.forEach((path, i) => {
+      const identity = got[i];
+      if (identity) inv.files.push({ path, identity } satisfies FileInfo);
+    });
+  },
+};

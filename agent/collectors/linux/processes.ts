@@ -1,0 +1,112 @@
+import type { ProcessInfo } from '../../model.ts';
+import type { PsEntry, Runner } from '../../runner.ts';
+import type { Collector } from '../types.ts';
+import { mapLimit } from './pool.ts';
+import { clean, cleanOpt } from './text.ts';
+
+// The process table from ps (via ps-list), completed from /proc: the real executable path (which a
+// renamed or self-deleting binary cannot fake), the full argv and the owner. Without ps, /proc alone.
+
+const MAX_PROCESSES = 20_000;
+const CMDLINE_READ = 16 * 1024;
+const CMDLINE_MAX = 4096;
+const NAME_MAX = 256;
+const PARALLEL = 16;
+
+interface ProcDetails {
+  exe?: string;
+  cmdline?: string; // undefined: unreadable; '': kernel thread or zombie
+  uid?: number;
+  ppid?: number;
+  comm?: string;
+}
+
+async function readDetails(runner: Runner, pid: number, withComm: boolean): Promise<ProcDetails> {
+  const base = `/proc/${pid}`;
+  const [exe, cmdline, status, comm] = await Promise.all([
+    runner.readLink(`${base}/exe`).then((t) => t.replace(/ \(deleted\)$/, ''), () => undefined),
+    runner.readFile(`${base}/cmdline`, CMDLINE_READ).then(joinArgv, () => undefined),
+    runner.readFile(`${base}/status`, 16 * 1024).then((b) => b.toString('utf8'), () => undefined),
+    withComm ? runner.readFile(`${base}/comm`, 256).then((b) => b.toString('utf8').replace(/\n$/, ''), () => undefined) : undefined,
+  ]);
+  return { exe, cmdline, comm, ...parseStatus(status) };
+}
+
+/** argv is NUL-separated with a trailing NUL; processes that rewrite their title may use spaces instead. */
+export function joinArgv(b: Buffer): string {
+  let end = b.length;
+  while (end > 0 && b[end - 1] === 0) end--;
+  return b.subarray(0, end).toString('utf8').split('\0').join(' ');
+}
+
+/** Effective uid (the second Uid field, as ps reports it) and parent pid from /proc/<pid>/status. */
+export function parseStatus(s: string | undefined): { uid?: number; ppid?: number } {
+  if (!s) return {};
+  const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(s);
+  const ppid = /^PPid:\s+(\d+)/m.exec(s);
+  return { uid: uid ? Number(uid[1]) : undefined, ppid: ppid ? Number(ppid[1]) : undefined };
+}
+
+/** uid -> user name from /etc/passwd; an unreadable file leaves users shown by number. */
+export async function readUsers(runner: Runner): Promise<Map<number, string>> {
+  const users = new Map<number, string>();
+  let text = '';
+  try {
+    text = (await runner.readFile('/etc/passwd', 1024 * 1024)).toString('utf8');
+  } catch {
+    return users;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 3 && /^\d+$/.test(f[2]) && f[0]) users.set(Number(f[2]), f[0]);
+  }
+  return users;
+}
+
+async function pidsFromProc(runner: Runner): Promise<PsEntry[]> {
+  const ents = await runner.readDir('/proc');
+  return ents.filter((e) => /^\d+$/.test(e.name)).map((e) => ({ pid: Number(e.name), name: '' }));
+}
+
+async function processTable(runner: Runner): Promise<{ entries: PsEntry[]; fromPs: boolean }> {
+  let psError: string;
+  try {
+    return { entries: await runner.listProcesses(), fromPs: true };
+  } catch (e) {
+    psError = e instanceof Error ? e.message : String(e);
+  }
+  try {
+    return { entries: await pidsFromProc(runner), fromPs: false };
+  } catch (e) {
+    const procError = e instanceof Error ? e.message : String(e);
+    throw new Error(`cannot list processes: ${psError.split('\n')[0]}; ${procError.split('\n')[0]}`);
+  }
+}
+
+export const linuxProcesses: Collector = {
+  name: 'linux.processes',
+  async collect(ctx) {
+    const { runner } = ctx;
+    const [{ entries, fromPs }, users] = await Promise.all([processTable(runner), readUsers(runner)]);
+    const list = entries.filter((e) => Number.isSafeInteger(e.pid) && e.pid > 0).slice(0, MAX_PROCESSES);
+    const details = await mapLimit(list, PARALLEL, (e) => readDetails(runner, e.pid, !fromPs || !e.name));
+    const processes: ProcessInfo[] = [];
+    list.forEach((e, i) => {
+      const d = details[i] ?? {};
+      const name = e.name || d.comm;
+      if (!name && !d.exe && !d.cmdline) return; // vanished between listing and reading
+      const uid = d.uid ?? e.uid;
+      const p: ProcessInfo = { pid: e.pid, name: clean(name ?? '', NAME_MAX) };
+      const ppid = e.ppid ?? d.ppid;
+      if (ppid !== undefined) p.ppid = ppid;
+      const exe = cleanOpt(d.exe, CMDLINE_MAX);
+      if (exe) p.exe = exe;
+      // /proc/<pid>/cmdline is the raw argv; ps's copy is a fallback when /proc hides it (hidepid)
+      const cmdline = cleanOpt(d.cmdline === undefined ? e.cmd : d.cmdline, CMDLINE_MAX);
+      if (cmdline) p.cmdline = cmdline;
+      if (uid !== undefined) p.user = clean(users.get(uid) ?? String(uid), NAME_MAX);
+      processes.push(p);
+    });
+    return { processes };
+  },
+};

@@ -1,0 +1,75 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+// A daemon and an operator's `ratwatch flush` may run at once; without a lock both would send the same
+// spool file. The lock file names its holder's pid so a lock left by a killed process can be taken over.
+
+const LOCK_NAME = 'lock';
+const held = new Set<string>();
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Creates the lock file exclusively; false when someone else's is there. */
+async function create(file: string): Promise<boolean> {
+  try {
+    const fh = await fs.open(file, 'wx', 0o600);
+    await fh.writeFile(String(process.pid));
+    await fh.close();
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+async function tryAcquire(file: string): Promise<boolean> {
+  if (await create(file)) return true;
+  const text = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  const owner = Number(text);
+  let stale: boolean;
+  if (text === '') {
+    // Empty: a holder between create and write, or one killed right there; only age tells them apart.
+    const st = await fs.stat(file).catch(() => undefined);
+    stale = !st || Date.now() - st.mtimeMs > 5000;
+  } else {
+    // A pid equal to ours that this process does not hold is a leftover from an earlier process that had it.
+    stale = owner === process.pid ? !held.has(file) : !alive(owner);
+  }
+  if (!stale) return false;
+  await fs.rm(file, { force: true });
+  return create(file);
+}
+
+export class SpoolBusyError extends Error {
+  constructor(dir: string) {
+    super(`spool ${dir} is in use by another ratwatch process`);
+    this.name = 'SpoolBusyError';
+  }
+}
+
+/** Runs fn holding the spool lock; waits up to waitMs for another process, then throws SpoolBusyError. */
+export async function withSpoolLock<T>(dir: string, fn: () => Promise<T>, waitMs = 0): Promise<T> {
+  const file = path.join(dir, LOCK_NAME);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (held.has(file)) throw new Error(`spool lock ${file} taken twice by one process`);
+    if (await tryAcquire(file)) break;
+    if (Date.now() >= deadline) throw new SpoolBusyError(dir);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  held.add(file);
+  try {
+    return await fn();
+  } finally {
+    held.delete(file);
+    await fs.rm(file, { force: true });
+  }
+}

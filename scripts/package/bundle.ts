@@ -1,0 +1,60 @@
+import { build, type Message } from 'esbuild';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+// A SEA runs one CommonJS script whose require() only loads builtins, so the agent and every dependency
+// go into one CJS file. ESM dependencies read import.meta.url at load time (ps-list and node-cron call
+// fileURLToPath(import.meta.url) at top level), which esbuild leaves empty in CJS output; the define
+// below points it at the running file instead, which inside a SEA is the executable itself.
+const IMPORT_META_SHIM =
+  'const __rw_meta_url = require("node:url").pathToFileURL(__filename).href; const __rw_meta_dirname = __dirname;';
+
+export interface BundleResult {
+  file: string;
+  bytes: number;
+  warnings: string[];
+  inputs: number;
+}
+
+function describe(m: Message): string {
+  const where = m.location ? `${m.location.file}:${m.location.line}: ` : '';
+  return `${where}${m.text}`;
+}
+
+export async function bundle(entry: string, outFile: string, nodeMajor: number): Promise<BundleResult> {
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  const result = await build({
+    entryPoints: [entry],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    target: `node${nodeMajor}`,
+    format: 'cjs',
+    // unminified so stack traces from the field stay readable; the bundle is ~2% of the executable
+    minify: false,
+    metafile: true,
+    logLevel: 'silent',
+    banner: { js: IMPORT_META_SHIM },
+    define: {
+      'import.meta.url': '__rw_meta_url',
+      'import.meta.filename': '__filename',
+      'import.meta.dirname': '__rw_meta_dirname',
+    },
+  }).catch((e: { errors?: Message[] }) => {
+    // top-level await is the usual cause: a CJS bundle cannot hold it, so the entry must not use it
+    const errs = e.errors?.map(describe).join('\n  ') ?? String(e);
+    throw new Error(`esbuild could not bundle ${entry}:\n  ${errs}`);
+  });
+  const warnings = result.warnings.map(describe);
+  const emptyMeta = result.warnings.filter((w) => w.id === 'empty-import-meta');
+  if (emptyMeta.length > 0) {
+    throw new Error(`import.meta uses the bundle cannot support:\n  ${emptyMeta.map(describe).join('\n  ')}`);
+  }
+  const out = result.metafile!.outputs[path.relative(process.cwd(), outFile).split(path.sep).join('/')];
+  return {
+    file: outFile,
+    bytes: out?.bytes ?? 0,
+    warnings,
+    inputs: Object.keys(result.metafile!.inputs).length,
+  };
+}
