@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { DirEntry, ExecOptions, ExecResult, FileStat, PsEntry, Runner } from './runner.ts';
-import { RunnerError } from './runner.ts';
+import type { DirEntry, ExecOptions, ExecResult, FileStat, ProbeOptions, PsEntry, Runner } from './runner.ts';
+import { PROBE_HOSTS, RunnerError } from './runner.ts';
 
 // A Runner that answers from captured output, so collectors for any OS can be tested on this machine.
 //
@@ -22,6 +22,8 @@ export interface ReplaySpec {
   links?: Record<string, string>;
   /** What ps-list would have returned; absent = ps-list fails like a missing `ps`. */
   processes?: PsEntry[];
+  /** What a loopback TCP port sends first, by port ("5900": "RFB 003.008\n"; latin1, one char per byte); absent = connection refused. */
+  banners?: Record<string, string>;
 }
 
 export class ReplayRunner implements Runner {
@@ -30,11 +32,13 @@ export class ReplayRunner implements Runner {
   private readonly files: Map<string, Buffer>;
   private readonly links: Record<string, string>;
   private readonly processes?: PsEntry[];
+  private readonly banners: Record<string, string>;
 
   constructor(spec: ReplaySpec) {
     this.commands = spec.commands ?? {};
     this.links = spec.links ?? {};
     this.processes = spec.processes;
+    this.banners = spec.banners ?? {};
     this.files = new Map(
       Object.entries(spec.files ?? {}).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v) : v]),
     );
@@ -51,7 +55,7 @@ export class ReplayRunner implements Runner {
   }
 
   async readFile(path: string, maxBytes = 4 * 1024 * 1024): Promise<Buffer> {
-    const b = this.files.get(path);
+    const b = this.files.get(this.follow(path));
     if (!b) throw new RunnerError(`cannot read ${path}: ENOENT`, 'ENOENT');
     return b.subarray(0, maxBytes);
   }
@@ -79,12 +83,18 @@ export class ReplayRunner implements Runner {
     return t;
   }
 
-  async stat(path: string): Promise<FileStat> {
+  /** Resolves symbolic links the way the real file system does for open() and stat() (at most 8 hops). */
+  private follow(path: string): string {
     let p = path;
     for (let hops = 0; hops < 8 && p in this.links; hops++) {
       const t = this.links[p];
       p = t.startsWith('/') ? t : posix.join(posix.dirname(p), t);
     }
+    return p;
+  }
+
+  async stat(path: string): Promise<FileStat> {
+    const p = this.follow(path);
     const b = this.files.get(p);
     if (b) return { size: b.length, isFile: true, isDir: false };
     try {
@@ -97,6 +107,14 @@ export class ReplayRunner implements Runner {
 
   async sha256(path: string): Promise<string> {
     return createHash('sha256').update(await this.readFile(path, Number.MAX_SAFE_INTEGER)).digest('hex');
+  }
+
+  async connectProbe(host: string, port: number, opts: ProbeOptions = {}): Promise<Buffer> {
+    this.calls.push(`connect ${host} ${port}`);
+    if (!PROBE_HOSTS.includes(host)) throw new RunnerError(`refusing to probe ${host}: loopback only`, 'EPERM');
+    const b = Object.hasOwn(this.banners, String(port)) ? this.banners[String(port)] : undefined;
+    if (b === undefined) throw new RunnerError(`connect to ${host}:${port}: ECONNREFUSED`, 'ECONNREFUSED');
+    return Buffer.from(b, 'latin1').subarray(0, opts.maxBytes ?? 64);
   }
 
   async listProcesses(): Promise<PsEntry[]> {
@@ -118,6 +136,7 @@ export class ReplayRunner implements Runner {
 
 /**
  * Loads a fixture directory: `commands.json` maps a command key to a file name under `commands/`
+ * (or to {file?, stderrFile?, code?} naming captured stdout/stderr files)
  * (or to an inline {error}/{code} entry), and every file under `files/` is served at the path given
  * by its relative location ("files/proc/1/comm" -> "/proc/1/comm"; for Windows fixtures the mapping
  * is spelled out in `files.json`).
@@ -127,9 +146,14 @@ export function loadReplayDir(dir: string): ReplayRunner {
   const cmdIndex = readJsonIfAny(join(dir, 'commands.json')) as Record<string, string | ReplayCommand> | undefined;
   for (const [key, v] of Object.entries(cmdIndex ?? {})) {
     if (typeof v === 'string') spec.commands![key] = readFileSync(join(dir, 'commands', v), 'utf8');
-    else if (v && typeof v === 'object' && 'file' in v) {
-      const f = v as { file: string; code?: number };
-      spec.commands![key] = { stdout: readFileSync(join(dir, 'commands', f.file), 'utf8'), code: f.code ?? 0 };
+    else if (v && typeof v === 'object' && ('file' in v || 'stderrFile' in v)) {
+      // stderrFile: programs such as macOS codesign print their report on stderr
+      const f = v as { file?: string; stderrFile?: string; code?: number };
+      spec.commands![key] = {
+        stdout: f.file ? readFileSync(join(dir, 'commands', f.file), 'utf8') : '',
+        stderr: f.stderrFile ? readFileSync(join(dir, 'commands', f.stderrFile), 'utf8') : '',
+        code: f.code ?? 0,
+      };
     } else spec.commands![key] = v;
   }
   const fileIndex = readJsonIfAny(join(dir, 'files.json')) as Record<string, string> | undefined;
@@ -142,6 +166,7 @@ export function loadReplayDir(dir: string): ReplayRunner {
   }
   Object.assign(spec.links!, readJsonIfAny(join(dir, 'links.json')) ?? {});
   spec.processes = readJsonIfAny(join(dir, 'ps-list.json')) as PsEntry[] | undefined;
+  spec.banners = readJsonIfAny(join(dir, 'banners.json')) as Record<string, string> | undefined;
   return new ReplayRunner(spec);
 }
 

@@ -43,7 +43,23 @@ export interface Runner {
   exists(path: string): Promise<boolean>;
   /** The process table as ps-list reports it (Linux and macOS; Windows collectors use PowerShell). */
   listProcesses(): Promise<PsEntry[]>;
+  /**
+   * Connects to a loopback TCP port, reads what the server says first and closes without sending
+   * anything (banner checks: a VNC server answers "RFB 003.008\n" on any port). Resolves with at most
+   * maxBytes, an empty buffer when the server stays silent. Refuses any host but 127.0.0.1 and ::1
+   * (RunnerError EPERM); rejects with ECONNREFUSED, ETIMEDOUT... when it cannot connect.
+   */
+  connectProbe(host: string, port: number, opts?: ProbeOptions): Promise<Buffer>;
 }
+
+export interface ProbeOptions {
+  connectTimeoutMs?: number; // default 300
+  readTimeoutMs?: number; // default 500
+  maxBytes?: number; // default 64
+}
+
+/** The only hosts connectProbe may reach: a banner check must never become a network scan. */
+export const PROBE_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
 
 export interface PsEntry {
   pid: number;
@@ -166,6 +182,46 @@ export class RealRunner implements Runner {
     } catch {
       return false;
     }
+  }
+
+  async connectProbe(host: string, port: number, opts: ProbeOptions = {}): Promise<Buffer> {
+    if (!PROBE_HOSTS.includes(host)) throw new RunnerError(`refusing to probe ${host}: loopback only`, 'EPERM');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RunnerError(`bad port ${port}`, 'EINVAL');
+    const { connect } = await import('node:net');
+    const connectMs = opts.connectTimeoutMs ?? 300;
+    const readMs = opts.readTimeoutMs ?? 500;
+    const max = opts.maxBytes ?? 64;
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let got = 0;
+      let done = false;
+      const sock = connect({ host, port, allowHalfOpen: false });
+      const finish = (err?: RunnerError) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        sock.destroy();
+        if (err) reject(err);
+        else resolve(Buffer.concat(chunks).subarray(0, max));
+      };
+      let timer = setTimeout(() => finish(new RunnerError(`connect to ${host}:${port} timed out`, 'ETIMEDOUT')), connectMs);
+      let readUntil = 0;
+      sock.once('connect', () => {
+        clearTimeout(timer);
+        readUntil = Date.now() + readMs;
+        timer = setTimeout(() => finish(), readMs);
+      });
+      sock.on('data', (c: Buffer) => {
+        chunks.push(c);
+        got += c.length;
+        if (got >= max) return finish();
+        // A greeting arrives in one burst; once it has, a short lull ends the read
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(), Math.max(0, Math.min(50, readUntil - Date.now())));
+      });
+      sock.once('end', () => finish());
+      sock.once('error', (e) => finish(new RunnerError(`connect to ${host}:${port}: ${errCode(e)}`, errCode(e))));
+    });
   }
 
   async listProcesses(): Promise<PsEntry[]> {

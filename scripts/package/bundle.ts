@@ -1,5 +1,5 @@
 import { build, type Message } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 // A SEA runs one CommonJS script whose require() only loads builtins, so the agent and every dependency
@@ -50,10 +50,9 @@ export async function bundle(entry: string, outFile: string, nodeMajor: number):
   if (emptyMeta.length > 0) {
     throw new Error(`import.meta uses the bundle cannot support:\n  ${emptyMeta.map(describe).join('\n  ')}`);
   }
-  const out = result.metafile!.outputs[path.relative(process.cwd(), outFile).split(path.sep).join('/')];
   return {
     file: outFile,
-    bytes: out?.bytes ?? 0,
+    bytes: statSync(outFile).size,
     warnings,
     inputs: Object.keys(result.metafile!.inputs).length,
   };

@@ -53,12 +53,17 @@ export async function fileIdentity(runner: Runner, path: string, limits: Identit
 async function readBuildId(runner: Runner, path: string): Promise<string | undefined> {
   try {
     let head = await runner.readFile(path, HEAD_BYTES);
-    const id = elfBuildId(head);
-    if (id) return id;
-    const need = elfNotesEnd(head);
-    if (need === undefined || need <= head.length || need > MAX_HEAD_BYTES) return undefined;
-    head = await runner.readFile(path, need);
-    return elfBuildId(head);
+    // program headers first, then the notes they point to: at most two more reads
+    for (let round = 0; round < 3; round++) {
+      const id = elfBuildId(head);
+      if (id) return id;
+      const need = elfNotesEnd(head);
+      if (need === undefined || need <= head.length || need > MAX_HEAD_BYTES) return undefined;
+      const more = await runner.readFile(path, need);
+      if (more.length <= head.length) return undefined; // the file is shorter than its headers claim
+      head = more;
+    }
+    return undefined;
   } catch {
     return undefined;
   }
@@ -85,11 +90,13 @@ export class IdentityCache {
     if (hit) return hit;
     if (this.cache.size >= this.limits.maxFiles || Date.now() > this.deadline) return Promise.resolve(undefined);
     const p = (async () => {
+      let partial: BinaryIdentity | undefined;
       for (const c of candidates) {
         const id = await fileIdentity(this.runner, c, this.limits);
-        if (id) return id;
+        if (id?.sha256 || id?.elfBuildId) return id;
+        partial ??= id;
       }
-      return undefined;
+      return partial;
     })();
     this.cache.set(key, p);
     return p;

@@ -68,9 +68,9 @@ function setKey(d: PlistDict, key: string, value: PlistValue): void {
 
 function decodeText(buf: Buffer): string {
   if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) {
-    const swapped = Buffer.from(buf.subarray(2));
-    swapped.swap16 === undefined || (swapped.length % 2 === 0 && swapped.swap16());
-    return swapped.toString('utf16le');
+    const le = Buffer.from(buf.subarray(2, 2 + ((buf.length - 2) & ~1)));
+    le.swap16();
+    return le.toString('utf16le');
   }
   if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
   const s = buf.toString('utf8');
@@ -119,8 +119,9 @@ class BinaryReader {
   private uint(pos: number, size: number): number {
     if (pos < 0 || pos + size > this.buf.length) throw new PlistError('binary plist read past end');
     if (size > 6) {
-      const v = size === 8 ? this.buf.readBigUInt64BE(pos) : BigInt(this.buf.readUIntBE(pos + size - 6, 6));
-      if (size === 8 && v > BigInt(Number.MAX_SAFE_INTEGER)) throw new PlistError('binary plist integer too large');
+      let v = 0n;
+      for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(this.buf[pos + i]);
+      if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new PlistError('binary plist integer too large');
       return Number(v);
     }
     return this.buf.readUIntBE(pos, size);

@@ -107,6 +107,6 @@ export const linuxProcesses: Collector = {
       if (uid !== undefined) p.user = clean(users.get(uid) ?? String(uid), NAME_MAX);
       processes.push(p);
     });
-    return { processes };
+    return { processes: processes.sort((a, b) => a.pid - b.pid) };
   },
 };

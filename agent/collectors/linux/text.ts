@@ -4,8 +4,8 @@
 
 const MAX_DEFAULT = 1024;
 
-// C0/C1 controls, DEL, and the Unicode bidi/invisible formatting marks used to disguise names (U+202E...)
-const HOSTILE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+// C0/C1 controls, DEL, Unicode line separators, and the bidi/invisible marks used to disguise names (U+202E...)
+const HOSTILE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
 
 function escapeChar(c: string): string {
   const code = c.charCodeAt(0);
@@ -37,4 +37,35 @@ export function basename(p: string): string {
 /** Splits captured output into lines, tolerating CRLF and a missing final newline. */
 export function lines(out: string): string[] {
   return out.split(/\r?\n/);
+}
+
+/**
+ * Splits a command line the way .desktop Exec= and systemd ExecStart= quote it: double or single quotes
+ * group, a backslash escapes the next character inside double quotes. No variable expansion.
+ */
+export function splitArgs(v: string): string[] {
+  const args: string[] = [];
+  let cur = '';
+  let inArg = false;
+  let quote = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (quote) {
+      if (c === '\\' && quote === '"' && i + 1 < v.length) cur += v[++i];
+      else if (c === quote) quote = '';
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inArg = true;
+    } else if (c === ' ' || c === '\t') {
+      if (inArg) args.push(cur);
+      cur = '';
+      inArg = false;
+    } else {
+      cur += c;
+      inArg = true;
+    }
+  }
+  if (inArg) args.push(cur);
+  return args;
 }

@@ -1,0 +1,72 @@
+import type { HostContext } from '../../model.ts';
+
+// Small pieces the per-OS host-context collectors share. The context serves fleet-side correlation
+// (many laptops behind one gateway, all set to the same far-away time zone and input method), so values
+// are normalised to one spelling whatever OS reported them.
+
+/** "0:1b:2c:a:b:c" (macOS arp), "00-1B-2C-0A-0B-0C" (Windows) -> "00:1b:2c:0a:0b:0c"; undefined when not a usable MAC. */
+export function normalizeMac(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  const parts = raw.trim().toLowerCase().split(/[:-]/);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-f]{1,2}$/.test(p))) return undefined;
+  const mac = parts.map((p) => p.padStart(2, '0')).join(':');
+  if (mac === '00:00:00:00:00:00' || mac === 'ff:ff:ff:ff:ff:ff') return undefined;
+  return mac;
+}
+
+/** The IANA zone a /etc/localtime link points to ("/usr/share/zoneinfo/Asia/Seoul" -> "Asia/Seoul"). */
+export function zoneFromLink(target: string): string | undefined {
+  const i = target.indexOf('zoneinfo/');
+  if (i < 0) return undefined;
+  const zone = target.slice(i + 'zoneinfo/'.length).replace(/^(posix|right)\//, '');
+  return /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(zone) ? zone : undefined;
+}
+
+/** Printable and bounded: SSIDs and names come from radio beacons and user files. */
+export function printable(s: string, max = 128): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '?').trim().slice(0, max);
+}
+
+/** Drops absent and empty fields and removes duplicate input methods, keeping their order. */
+export function finishContext(ctx: HostContext): HostContext {
+  const out: HostContext = {};
+  if (ctx.timezone) out.timezone = ctx.timezone;
+  if (ctx.locale) out.locale = ctx.locale;
+  const ims = [...new Set((ctx.inputMethods ?? []).filter(Boolean))];
+  if (ims.length) out.inputMethods = ims.slice(0, 64);
+  if (ctx.defaultGatewayMac) out.defaultGatewayMac = ctx.defaultGatewayMac;
+  if (ctx.wifiSsid) out.wifiSsid = ctx.wifiSsid;
+  if (ctx.wifiBssid) out.wifiBssid = ctx.wifiBssid;
+  return out;
+}
+
+/**
+ * Runs the independent parts of a context collector; one that fails costs only its own fields. When
+ * nothing at all could be read, the collector fails with every reason on one line.
+ */
+export async function gatherContext(
+  osName: string,
+  parts: Record<string, () => Promise<Partial<HostContext>>>,
+): Promise<HostContext> {
+  const errors: string[] = [];
+  const merged: HostContext = {};
+  const results = await Promise.all(
+    Object.entries(parts).map(async ([what, fn]) => {
+      try {
+        return await fn();
+      } catch (e) {
+        errors.push(`${what}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+        return {};
+      }
+    }),
+  );
+  for (const r of results) {
+    for (const [k, v] of Object.entries(r) as [keyof HostContext, never][]) {
+      if (k === 'inputMethods') merged.inputMethods = [...(merged.inputMethods ?? []), ...((v as string[] | undefined) ?? [])];
+      else if (v !== undefined && merged[k] === undefined) merged[k] = v;
+    }
+  }
+  const ctx = finishContext(merged);
+  if (Object.keys(ctx).length === 0 && errors.length) throw new Error(`${osName} host context: ${errors.join('; ')}`);
+  return ctx;
+}

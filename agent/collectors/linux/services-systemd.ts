@@ -1,0 +1,144 @@
+import type { ServiceInfo, SettingInfo } from '../../model.ts';
+import type { Runner } from '../../runner.ts';
+import { SETTING_KEYS } from '../../settings.ts';
+import type { Collector } from '../types.ts';
+import { runListing } from './exec.ts';
+import { mapLimit } from './pool.ts';
+import { clean, cleanOpt, lines, splitArgs } from './text.ts';
+
+// systemd services: every installed unit file with its enablement (list-unit-files), the live state of
+// loaded units (list-units), and the program each one starts (ExecStart= of its unit file), because a
+// remote-access server hides behind a bland unit name more easily than behind a bland binary.
+// Socket units are listed too, only to see an SSH server that is socket-activated (ssh.socket).
+
+export const UNIT_FILES_ARGS = ['list-unit-files', '--type=service,socket', '--no-legend', '--no-pager'];
+export const UNITS_ARGS = ['list-units', '--type=service', '--all', '--no-legend', '--no-pager', '--plain'];
+
+// Search order of systemd's system unit paths (systemd.unit(5)), generators included for SysV scripts
+const UNIT_DIRS = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/run/systemd/generator',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+  '/run/systemd/generator.late',
+];
+const MAX_UNITS = 5000;
+const SSH_UNITS = new Set(['ssh.service', 'sshd.service', 'ssh.socket', 'sshd.socket']);
+const ENABLED = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime']);
+
+export interface UnitFileRow {
+  unit: string;
+  state: string;
+}
+export interface UnitRow {
+  unit: string;
+  load: string;
+  active: string;
+  sub: string;
+  description?: string;
+}
+
+// Unit names are [A-Za-z0-9:_.\\@-] (systemd.unit(5)); a line not starting with one is not a unit row.
+const UNIT_RE = /^[\w:.\\@-]+\.(service|socket)$/;
+
+export function parseUnitFiles(out: string): UnitFileRow[] {
+  const rows: UnitFileRow[] = [];
+  for (const line of lines(out)) {
+    const [unit, state] = line.trim().split(/\s+/);
+    if (unit && state && UNIT_RE.test(unit)) rows.push({ unit, state });
+  }
+  return rows;
+}
+
+export function parseUnits(out: string): UnitRow[] {
+  const rows: UnitRow[] = [];
+  for (const line of lines(out)) {
+    // --plain drops the status bullet, but older systemd prints "●" for failed units regardless
+    const m = /^\s*(?:[●*]\s+)?(\S+)\s+(\S+)\s+(\S+)\s+(\S+)(?:\s+(.*))?$/.exec(line);
+    if (!m || !UNIT_RE.test(m[1])) continue;
+    rows.push({ unit: m[1], load: m[2], active: m[3], sub: m[4], description: m[5]?.trim() || undefined });
+  }
+  return rows;
+}
+
+/** First ExecStart= of the [Service] section: the program and its arguments, prefixes (-@:+!) dropped. */
+export function parseExecStart(text: string): { path: string; args?: string } | undefined {
+  let inService = false;
+  for (const raw of lines(text)) {
+    const line = raw.trim();
+    if (line.startsWith('[')) {
+      inService = line === '[Service]';
+      continue;
+    }
+    const m = inService ? /^ExecStart\s*=\s*(.*)$/.exec(line) : null;
+    if (!m) continue;
+    const value = m[1].replace(/^[-@:+!]+/, '').trim();
+    const argv = splitArgs(value);
+    if (!argv[0]) continue; // "ExecStart=" alone resets the list in drop-ins
+    return { path: argv[0], args: argv.slice(1).join(' ') || undefined };
+  }
+  return undefined;
+}
+
+/** The unit file that defines a unit; an instance (getty@tty1) is defined by its template (getty@). */
+async function findUnitFile(runner: Runner, unit: string): Promise<{ file: string; text: string } | undefined> {
+  const names = [unit];
+  const inst = /^([^@]+@)[^@]+(\.\w+)$/.exec(unit);
+  if (inst) names.push(inst[1] + inst[2]);
+  for (const dir of UNIT_DIRS) {
+    for (const n of names) {
+      try {
+        const text = (await runner.readFile(`${dir}/${n}`, 64 * 1024)).toString('utf8');
+        return { file: `${dir}/${n}`, text };
+      } catch {
+        // not in this directory
+      }
+    }
+  }
+  return undefined;
+}
+
+function sshSetting(files: UnitFileRow[], units: UnitRow[]): SettingInfo | undefined {
+  const known = files.filter((r) => SSH_UNITS.has(r.unit));
+  const live = units.filter((r) => SSH_UNITS.has(r.unit));
+  if (!known.length && !live.length) return undefined;
+  const enabled = known.some((r) => ENABLED.has(r.state));
+  const running = live.some((r) => r.active === 'active');
+  const what = [...known.map((r) => `${r.unit} ${r.state}`), ...live.map((r) => `${r.unit} ${r.active}`)].join(', ');
+  return { key: SETTING_KEYS.sshServerEnabled, value: enabled || running, source: `systemctl: ${clean(what, 300)}` };
+}
+
+export const linuxSystemd: Collector = {
+  name: 'linux.systemd',
+  async collect(ctx) {
+    const { runner } = ctx;
+    const files = parseUnitFiles(await runListing(runner, 'systemctl', UNIT_FILES_ARGS));
+    // list-units needs a running systemd (not in containers); enablement alone is still worth reporting
+    const units = parseUnits(await runListing(runner, 'systemctl', UNITS_ARGS).catch(() => ''));
+
+    const byUnit = new Map<string, { state?: string; live?: UnitRow }>();
+    for (const r of files) if (r.unit.endsWith('.service')) byUnit.set(r.unit, { state: r.state });
+    for (const u of units) byUnit.set(u.unit, { ...byUnit.get(u.unit), live: u });
+    const list = [...byUnit.entries()].slice(0, MAX_UNITS);
+
+    const defs = await mapLimit(list, 8, ([unit]) => findUnitFile(runner, unit));
+    const services: ServiceInfo[] = list.map(([unit, { state, live }], i) => {
+      const s: ServiceInfo = { name: clean(unit.replace(/\.service$/, ''), 256), source: 'systemd', file: clean(defs[i]?.file ?? unit, 4096) };
+      if (state) s.startType = clean(state, 64);
+      if (live) s.state = clean(live.sub, 64);
+      const desc = cleanOpt(live?.description, 512);
+      if (desc) s.displayName = desc;
+      const exec = defs[i] && parseExecStart(defs[i]!.text);
+      if (exec) {
+        s.path = clean(exec.path, 4096);
+        const args = cleanOpt(exec.args, 4096);
+        if (args) s.args = args;
+      }
+      return s;
+    });
+    const ssh = sshSetting(files, units);
+    return { services, settings: ssh ? [ssh] : [] };
+  },
+};

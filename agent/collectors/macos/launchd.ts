@@ -1,0 +1,106 @@
+import type { ServiceInfo } from '../../model.ts';
+import type { Runner } from '../../runner.ts';
+import { dictString, type PlistDict, type PlistValue } from '../common/plist.ts';
+import type { Collector } from '../types.ts';
+import { mapLimit } from '../linux/pool.ts';
+import { clean, cleanOpt, lines } from '../linux/text.ts';
+import { listDir, readPlistDict, userHomes } from './bundles.ts';
+
+// launchd jobs installed by third parties: /Library/LaunchDaemons, /Library/LaunchAgents and each
+// user's ~/Library/LaunchAgents. /System/Library is left out on purpose: it holds only Apple's own
+// jobs (SIP-protected), and whether Apple's remote features are switched on is read by
+// settings.ts from launchd's override database, not inferred from the presence of their plists.
+// `launchctl list` (the domain the agent runs in, normally the system domain as root) adds state.
+
+export const LAUNCHCTL = '/bin/launchctl';
+const SYSTEM_DIRS = ['/Library/LaunchDaemons', '/Library/LaunchAgents'];
+const MAX_PER_DIR = 1000;
+const MAX_JOBS = 4000;
+
+/** `launchctl list`: "PID\tStatus\tLabel", PID "-" when the job is loaded but not running. */
+export function parseLaunchctlList(out: string): Map<string, { pid?: number; status?: string }> {
+  const jobs = new Map<string, { pid?: number; status?: string }>();
+  for (const line of lines(out)) {
+    const m = /^(-|\d+)\t(-?\d+|-)\t(.+)$/.exec(line);
+    if (!m || jobs.size >= MAX_JOBS * 4) continue;
+    jobs.set(m[3], { pid: m[1] === '-' ? undefined : Number(m[1]), status: m[2] });
+  }
+  return jobs;
+}
+
+function quoteArg(a: string): string {
+  return /[\s"]/.test(a) || a === '' ? `"${a.replace(/(["\\])/g, '\\$1')}"` : a;
+}
+
+function isTrue(v: PlistValue | undefined): boolean {
+  return v === true;
+}
+
+/** RunAtLoad and KeepAlive are the two ways a job starts without anyone asking; a KeepAlive dictionary is conditional. */
+export function startTypeOf(job: PlistDict): string {
+  if (isTrue(job.Disabled)) return 'disabled';
+  const kinds: string[] = [];
+  if (isTrue(job.RunAtLoad)) kinds.push('RunAtLoad');
+  const ka = job.KeepAlive;
+  if (ka === true || (typeof ka === 'object' && ka !== null && !Array.isArray(ka))) kinds.push('KeepAlive');
+  return kinds.length ? kinds.join('+') : 'OnDemand';
+}
+
+export function jobToService(job: PlistDict, file: string): ServiceInfo {
+  const base = file.slice(file.lastIndexOf('/') + 1).replace(/\.plist$/, '');
+  const label = dictString(job, 'Label') ?? base;
+  const argv = Array.isArray(job.ProgramArguments) ? job.ProgramArguments.filter((a): a is string => typeof a === 'string') : [];
+  const program = dictString(job, 'Program') ?? argv[0];
+  const svc: ServiceInfo = { name: clean(label, 256), source: 'launchd', file: clean(file), startType: startTypeOf(job) };
+  const path = cleanOpt(program);
+  if (path) svc.path = path;
+  const args = cleanOpt(argv.slice(1).map(quoteArg).join(' '), 4096);
+  if (args) svc.args = args;
+  return svc;
+}
+
+async function plistFiles(runner: Runner, dirs: string[], onError: (d: string, e: unknown) => void): Promise<string[]> {
+  const files: string[] = [];
+  for (const dir of dirs) {
+    const ents = (await listDir(runner, dir, onError)) ?? [];
+    for (const e of ents.slice(0, MAX_PER_DIR)) {
+      if ((e.isFile || e.isLink) && e.name.endsWith('.plist') && files.length < MAX_JOBS) files.push(`${dir}/${e.name}`);
+    }
+  }
+  return files;
+}
+
+async function loadedJobs(runner: Runner): Promise<Map<string, { pid?: number; status?: string }>> {
+  try {
+    const res = await runner.exec(LAUNCHCTL, ['list'], { timeoutMs: 10_000 });
+    return res.code === 0 ? parseLaunchctlList(res.stdout) : new Map();
+  } catch {
+    return new Map(); // state is a bonus; the plists alone still describe every job
+  }
+}
+
+export const launchdCollector: Collector = {
+  name: 'darwin.launchd',
+  async collect(ctx) {
+    const errors: string[] = [];
+    const onError = (d: string, e: unknown) => errors.push(`${d}: ${(e as Error).message}`);
+    const homes = await userHomes(ctx.runner);
+    const dirs = [...SYSTEM_DIRS, ...homes.map((h) => `${h}/Library/LaunchAgents`)];
+    const [files, loaded] = await Promise.all([plistFiles(ctx.runner, dirs, onError), loadedJobs(ctx.runner)]);
+    if (!files.length && errors.length) throw new Error(`no launchd folder could be read: ${errors[0]}`);
+    const services = await mapLimit(files, 8, async (file) => {
+      let job: PlistDict;
+      try {
+        job = await readPlistDict(ctx.runner, file);
+      } catch {
+        // launchd ignores a plist it cannot parse, but its name still says what was installed
+        return { name: clean(file.slice(file.lastIndexOf('/') + 1).replace(/\.plist$/, ''), 256), source: 'launchd', file: clean(file), state: 'invalid plist' } as ServiceInfo;
+      }
+      const svc = jobToService(job, file);
+      const st = loaded.get(dictString(job, 'Label') ?? '');
+      if (st) svc.state = st.pid !== undefined ? 'running' : 'loaded';
+      return svc;
+    });
+    return { services: services.filter((s): s is ServiceInfo => !!s) };
+  },
+};

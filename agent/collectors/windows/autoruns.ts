@@ -1,0 +1,106 @@
+import type { ServiceInfo } from '../../model.ts';
+import type { Collector, CollectorContext } from '../types.ts';
+import { firstLine } from '../linux/exec.ts';
+import { clean, cleanOpt } from '../linux/text.ts';
+import { looksLikeProgram, splitCommandLine } from './cmdline.ts';
+import { parseCsv } from './csv.ts';
+import { fullKey, regQuery, userHives } from './reg.ts';
+
+// What starts by itself besides services: the Run/RunOnce keys (machine, 32-bit view, each loaded user)
+// and scheduled tasks. A remote tool installed without admin rights usually lands in one of these.
+
+const RUN = 'Microsoft\\Windows\\CurrentVersion';
+
+export async function runKeys(ctx: CollectorContext): Promise<string[]> {
+  const keys: string[] = [];
+  for (const base of ['HKLM\\SOFTWARE', 'HKLM\\SOFTWARE\\WOW6432Node']) keys.push(`${base}\\${RUN}\\Run`, `${base}\\${RUN}\\RunOnce`);
+  // HKCU's Software key is shared by 32- and 64-bit programs, so a user hive has no separate WOW6432Node Run
+  for (const sid of await userHives(ctx)) keys.push(`HKU\\${sid}\\Software\\${RUN}\\Run`, `HKU\\${sid}\\Software\\${RUN}\\RunOnce`);
+  return keys;
+}
+
+async function runKeyEntries(ctx: CollectorContext): Promise<ServiceInfo[]> {
+  const out: ServiceInfo[] = [];
+  for (const key of await runKeys(ctx)) {
+    const listing = await regQuery(ctx, key);
+    const self = listing?.find((k) => k.path.toLowerCase() === fullKey(key).toLowerCase());
+    for (const v of self?.values ?? []) {
+      const cmd = splitCommandLine(v.data);
+      if (!cmd) continue;
+      const s: ServiceInfo = { name: clean(v.name, 256), path: clean(cmd.path, 1024), source: 'run-key', file: self!.path };
+      if (cmd.args) s.args = clean(cmd.args, 4096);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+export const SCHTASKS = 'schtasks.exe';
+export const SCHTASKS_ARGS = ['/query', '/fo', 'CSV', '/v'];
+
+// The English header names, and where the same columns sit in every language: schtasks translates its
+// headers (German "Aufgabenname", "Auszuführende Aufgabe"...) but keeps the 28-column order.
+const COLUMNS = { name: ['TaskName', 1], status: ['Status', 3], run: ['Task To Run', 8], enabled: ['Scheduled Task State', 11] } as const;
+const VERBOSE_COLUMNS = 28;
+
+/**
+ * Parses `schtasks /query /fo CSV /v`. The header row is repeated before each task folder, and a task with
+ * several triggers takes one row per trigger; both are folded away.
+ */
+export function parseSchtasks(text: string): ServiceInfo[] {
+  const rows = parseCsv(text);
+  if (rows.length === 0) return [];
+  const header = rows[0];
+  // with no task visible schtasks prints one "INFO: ..." line (translated) instead of a table
+  if (header.length === 1 && rows.length === 1) return [];
+  const col = {} as Record<keyof typeof COLUMNS, number>;
+  for (const [k, [title, pos]] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, readonly [string, number]][]) {
+    const i = header.indexOf(title);
+    if (i >= 0) col[k] = i;
+    else if (header.length === VERBOSE_COLUMNS) col[k] = pos;
+    else throw new Error(`schtasks: unrecognised CSV header (${header.length} columns)`);
+  }
+  const headerLine = header.join('\u0000');
+  const seen = new Set<string>();
+  const out: ServiceInfo[] = [];
+  for (const row of rows.slice(1)) {
+    if (row.join('\u0000') === headerLine || row.length <= col.run) continue;
+    const name = row[col.name]?.trim();
+    if (!name || seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    const s: ServiceInfo = { name: clean(name, 512), source: 'scheduled-task' };
+    const leaf = name.slice(name.lastIndexOf('\\') + 1);
+    if (leaf && leaf !== name) s.displayName = clean(leaf, 256);
+    const cmd = splitCommandLine(row[col.run]);
+    if (cmd && looksLikeProgram(cmd)) {
+      s.path = clean(cmd.path, 1024);
+      if (cmd.args) s.args = clean(cmd.args, 4096);
+    }
+    const enabled = cleanOpt(row[col.enabled], 32);
+    if (enabled) s.startType = enabled.toLowerCase();
+    const status = cleanOpt(row[col.status], 32);
+    if (status) s.state = status.toLowerCase();
+    out.push(s);
+  }
+  return out;
+}
+
+async function scheduledTasks(ctx: CollectorContext): Promise<ServiceInfo[]> {
+  let res;
+  try {
+    res = await ctx.runner.exec(SCHTASKS, SCHTASKS_ARGS, { timeoutMs: 60_000 });
+  } catch (e) {
+    throw new Error(`schtasks /query failed: ${firstLine(e instanceof Error ? e.message : String(e))}`);
+  }
+  if (res.code !== 0) throw new Error(`schtasks /query failed: ${firstLine(res.stderr) || `exit code ${res.code}`}`);
+  return parseSchtasks(res.stdout);
+}
+
+export const autorunsCollector: Collector = {
+  name: 'windows.autoruns',
+  async collect(ctx) {
+    const services = await runKeyEntries(ctx);
+    services.push(...(await scheduledTasks(ctx)));
+    return { services };
+  },
+};

@@ -1,0 +1,36 @@
+// Service ImagePaths, Run values and task actions are command lines, not paths: the program may be quoted
+// ("C:\Program Files\X\x.exe" --service) or not, with spaces (C:\Program Files\X\x.exe -k), which is how
+// Windows itself resolves an unquoted service path: the first ".exe" followed by a space or the end.
+
+const PROGRAM = /^(.+?\.(?:exe|com|bat|cmd|scr|pif|dll|sys|ps1|vbs|js))(?=\s|,|$)/i;
+
+export interface CommandLine {
+  path: string;
+  args?: string;
+}
+
+export function splitCommandLine(line: string | undefined): CommandLine | undefined {
+  const s = line?.trim();
+  if (!s) return undefined;
+  let path: string;
+  let rest: string;
+  if (s.startsWith('"')) {
+    const end = s.indexOf('"', 1);
+    path = end < 0 ? s.slice(1) : s.slice(1, end);
+    rest = end < 0 ? '' : s.slice(end + 1);
+  } else {
+    const m = PROGRAM.exec(s);
+    const cut = m ? m[1].length : s.search(/\s/) < 0 ? s.length : s.search(/\s/);
+    path = s.slice(0, cut);
+    rest = s.slice(cut);
+  }
+  path = path.trim();
+  if (!path) return undefined;
+  const args = rest.trim();
+  return args ? { path, args } : { path };
+}
+
+/** Whether a command line's first word looks like a program rather than a label ("COM handler"). */
+export function looksLikeProgram(cmd: CommandLine): boolean {
+  return /[\\/]/.test(cmd.path) || PROGRAM.test(cmd.path) || cmd.path.startsWith('%');
+}

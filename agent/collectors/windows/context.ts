@@ -1,0 +1,123 @@
+import type { HostContext } from '../../model.ts';
+import type { Runner } from '../../runner.ts';
+import type { Collector } from '../types.ts';
+import { gatherContext, normalizeMac, printable } from '../common/host-context.ts';
+
+// Host context on Windows: one PowerShell run for time zone, culture, the input methods of the agent's
+// account (Get-WinUserLanguageList) and of every signed-in user (their loaded HKEY_USERS hives, since the
+// agent runs as SYSTEM), and the default gateway's MAC (Get-NetRoute + Get-NetNeighbor); then
+// `netsh wlan show interfaces` for the Wi-Fi network.
+//
+// Input methods are reported as Windows' own TIP strings, "<LANGID>:<keyboard layout>" or
+// "<LANGID>:{CLSID}{profile}"; the Microsoft Korean IME is
+// "0412:{A028AE76-01B1-46C2-99C4-ACD9858AE02F}{B5FE1F02-D5F2-4445-9C03-C568F23C99A1}".
+
+export const CONTEXT_SCRIPT = [
+  "$ErrorActionPreference='SilentlyContinue'",
+  '[Console]::OutputEncoding=New-Object System.Text.UTF8Encoding $false',
+  '$langs=@(Get-WinUserLanguageList | ForEach-Object { [pscustomobject]@{LanguageTag=$_.LanguageTag; InputMethodTips=@($_.InputMethodTips)} })',
+  // Single quotes only: the script travels as one argv element, and double quotes would need a second
+  // layer of escaping for powershell.exe's own command-line parsing
+  "$users=@(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object { $k='Registry::HKEY_USERS\\' + $_.PSChildName + '\\Control Panel\\International'; [pscustomobject]@{Sid=$_.PSChildName; LocaleName=(Get-ItemProperty $k).LocaleName; Languages=@(Get-ChildItem ($k + '\\User Profile') | ForEach-Object { [pscustomobject]@{Tag=$_.PSChildName; Tips=@($_.Property | Where-Object { $_ -match '^[0-9A-Fa-f]{4}:' })} })} })",
+  "$route=Get-NetRoute -DestinationPrefix '0.0.0.0/0' | Sort-Object { $_.RouteMetric + $_.InterfaceMetric } | Select-Object -First 1",
+  '$mac=$null; if ($route) { $mac=(Get-NetNeighbor -IPAddress $route.NextHop -InterfaceIndex $route.ifIndex | Select-Object -First 1).LinkLayerAddress }',
+  '[pscustomobject]@{TimeZone=(Get-TimeZone).Id; Culture=(Get-Culture).Name; Languages=$langs; Users=$users; GatewayIp=$route.NextHop; GatewayMac=$mac} | ConvertTo-Json -Compress -Depth 6',
+].join('; ');
+
+export const POWERSHELL_ARGS = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', CONTEXT_SCRIPT];
+
+type Json = Record<string, unknown>;
+
+function arr(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v;
+  // Windows PowerShell 5.1 may write an array as {"value":[...],"Count":n} (extended type data on
+  // System.Array) or, unwrapped by the pipeline, as the single element itself
+  const o = v as Json;
+  if (typeof o === 'object' && Array.isArray(o.value) && 'Count' in o) return o.value;
+  return [v];
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+const TIP = /^[0-9a-f]{4}:(\{[0-9a-f-]{36}\}\{[0-9a-f-]{36}\}|[0-9a-f]{8})$/i;
+
+export function parseContextJson(out: string): Partial<HostContext> {
+  let doc: Json;
+  try {
+    doc = JSON.parse(out.replace(/^\uFEFF/, '').trim()) as Json;
+  } catch {
+    throw new Error('PowerShell printed something other than JSON');
+  }
+  if (!doc || typeof doc !== 'object') throw new Error('PowerShell printed no object');
+  const ctx: Partial<HostContext> = {};
+  const tz = str(doc.TimeZone);
+  if (tz) ctx.timezone = printable(tz, 64);
+  const users = arr(doc.Users).filter((u): u is Json => !!u && typeof u === 'object');
+  // A signed-in user's locale says more about who uses the laptop than SYSTEM's culture
+  const locale = users.map((u) => str(u.LocaleName)).find(Boolean) ?? str(doc.Culture);
+  if (locale) ctx.locale = printable(locale, 64);
+  const tips: string[] = [];
+  for (const u of users) {
+    for (const l of arr(u.Languages)) for (const t of arr((l as Json | null)?.Tips)) if (typeof t === 'string') tips.push(t);
+  }
+  for (const l of arr(doc.Languages)) for (const t of arr((l as Json | null)?.InputMethodTips)) if (typeof t === 'string') tips.push(t);
+  ctx.inputMethods = tips.map((t) => t.trim()).filter((t) => TIP.test(t)).map((t) => t.toUpperCase());
+  const mac = normalizeMac(str(doc.GatewayMac));
+  if (mac) ctx.defaultGatewayMac = mac;
+  return ctx;
+}
+
+/**
+ * `netsh wlan show interfaces`: "    SSID                   : name" and "BSSID" (Windows 10) or
+ * "AP BSSID" (Windows 11 24H2) lines per interface. Labels other than SSID/BSSID are localized, these two are not.
+ */
+export function parseNetshInterfaces(out: string): Partial<HostContext> {
+  const blocks = out.split(/\r?\n\s*\r?\n/);
+  for (const block of blocks) {
+    let ssid: string | undefined;
+    let bssid: string | undefined;
+    for (const line of block.split(/\r?\n/)) {
+      const m = /^\s*([^:]+?)\s*:\s?(.*)$/.exec(line);
+      if (!m) continue;
+      const key = m[1].trim();
+      if (key === 'SSID') ssid = m[2].trim();
+      else if (key === 'BSSID' || key === 'AP BSSID') bssid = m[2].trim();
+    }
+    if (ssid || bssid) {
+      const ctx: Partial<HostContext> = {};
+      if (ssid) ctx.wifiSsid = printable(ssid);
+      const mac = normalizeMac(bssid);
+      if (mac) ctx.wifiBssid = mac;
+      return ctx;
+    }
+  }
+  return {};
+}
+
+async function fromPowerShell(runner: Runner): Promise<Partial<HostContext>> {
+  const r = await runner.exec('powershell.exe', POWERSHELL_ARGS, { timeoutMs: 30_000 });
+  if (r.code !== 0 && !r.stdout.trim()) throw new Error(`powershell exited ${r.code}: ${r.stderr.split(/\r?\n/)[0]}`);
+  return parseContextJson(r.stdout);
+}
+
+async function fromNetsh(runner: Runner): Promise<Partial<HostContext>> {
+  const r = await runner.exec('netsh', ['wlan', 'show', 'interfaces'], { timeoutMs: 10_000 });
+  // No Wi-Fi adapter, WLAN AutoConfig stopped, or (Windows 11 24H2) no location permission: no Wi-Fi fields
+  return parseNetshInterfaces(r.stdout);
+}
+
+export const windowsContext: Collector = {
+  name: 'windows.context',
+  async collect(ctx) {
+    const r = ctx.runner;
+    return {
+      context: await gatherContext('windows', {
+        powershell: () => fromPowerShell(r),
+        'wi-fi': () => fromNetsh(r),
+      }),
+    };
+  },
+};

@@ -1,0 +1,25 @@
+import type { Platform } from '../types.ts';
+import { autorunsCollector } from './autoruns.ts';
+import { windowsContext } from './context.ts';
+import { windowsDisplays } from './displays.ts';
+import { identityEnricher } from './identity.ts';
+import { processesCollector } from './processes.ts';
+import { servicesCollector } from './services.ts';
+import { settingsCollector } from './settings.ts';
+import { socketsCollector } from './sockets.ts';
+import { uninstallCollector } from './uninstall.ts';
+
+export const windowsPlatform: Platform = {
+  os: 'windows',
+  collectors: [
+    processesCollector,
+    uninstallCollector,
+    servicesCollector,
+    autorunsCollector,
+    settingsCollector,
+    socketsCollector,
+    windowsDisplays,
+    windowsContext,
+  ],
+  enrichers: [identityEnricher],
+};

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { oneLine } from '../config/errors.ts';
+import { requireEndpoint } from '../config/load.ts';
+import type { Config } from '../config/types.ts';
+import type { ScanResult } from '../model.ts';
+import { atomicWrite } from '../spool/atomic.ts';
+import { withSpoolLock } from '../spool/lock.ts';
+import { Spool, SpoolCorruptError, type SpoolEntry } from '../spool/spool.ts';
+import { ReportClient } from '../transport/client.ts';
+import { retryDelay } from '../transport/retry.ts';
+import { emptyState, planReport, stateProblem, type ReportedState } from './plan.ts';
+import type { ReportKind } from './types.ts';
+
+export interface ReporterDeps {
+  /** One line per call, no trailing newline; default stderr. */
+  log?: (line: string) => void;
+  now?: () => Date;
+  random?: () => number;
+  env?: NodeJS.ProcessEnv; // where endpoint.tokenEnv is looked up; default process.env
+  /** How long to wait for another ratwatch process holding the spool; default the request timeout + 5 s. */
+  lockWaitMs?: number;
+}
+
+export interface EnqueueResult {
+  reportId: string;
+  kind: ReportKind;
+  sequence: number;
+  added: number;
+  resolved: number;
+}
+
+export interface FlushResult {
+  sent: number;
+  rejected: number;
+  quarantined: number;
+  pending: number; // still waiting after this flush
+  skipped?: 'backoff'; // nothing tried: the endpoint's retry time has not come
+  retryAt?: string; // ISO time of the next attempt when reports are waiting on a failing endpoint
+  error?: string; // one line, why delivery stopped
+}
+
+interface BackoffState {
+  failures: number;
+  nextAttemptAt: number; // epoch ms
+}
+
+const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * Turns scan results into reports, keeps them in the durable spool and delivers them in order.
+ * Safe to use from a daemon and a one-shot command at the same time (spool lock).
+ */
+export class Reporter {
+  readonly spool: Spool;
+  private readonly log: (line: string) => void;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private chain: Promise<unknown> = Promise.resolve();
+  private opened = false;
+  private agentIdValue?: string;
+
+  constructor(readonly config: Config, private readonly deps: ReporterDeps = {}) {
+    this.log = deps.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.now = deps.now ?? (() => new Date());
+    this.random = deps.random ?? Math.random;
+    this.spool = new Spool(config.spoolDir, { maxFiles: config.spoolMaxFiles, maxBytes: config.spoolMaxBytes, log: this.log });
+  }
+
+  private get lockWaitMs(): number {
+    return this.deps.lockWaitMs ?? this.config.endpoint.timeoutMs + 5000;
+  }
+
+  /** Runs fn after earlier calls of this Reporter finished (one operation at a time per process). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(async () => {
+      if (!this.opened) {
+        await fs.mkdir(this.config.spoolDir, { recursive: true, mode: 0o700 });
+        await this.locked(() => this.spool.open());
+        this.opened = true;
+      }
+      return fn();
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Holds the cross-process spool lock for one short step (one enqueue, one report sent), so a one-shot
+   * command never waits behind a whole delivery run of the daemon.
+   */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withSpoolLock(this.config.spoolDir, fn, this.lockWaitMs);
+  }
+
+  private file(name: string): string {
+    return path.join(this.config.spoolDir, name);
+  }
+
+  private async readJson(name: string): Promise<unknown> {
+    try {
+      return JSON.parse(await fs.readFile(this.file(name), 'utf8'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return { unreadable: oneLine(e, 80) };
+    }
+  }
+
+  private async loadState(): Promise<ReportedState> {
+    const raw = await this.readJson('state.json');
+    if (raw === undefined) return emptyState();
+    const problem = stateProblem(raw);
+    if (!problem) return raw as ReportedState;
+    await this.spool.quarantine('state.json', `${problem}; starting over with a full report`);
+    return emptyState();
+  }
+
+  private async saveState(s: ReportedState): Promise<void> {
+    await atomicWrite(this.file('state.json'), JSON.stringify(s));
+  }
+
+  /** A report with findings never reached the receiver: make the next report a full one. */
+  private async forceFull(): Promise<void> {
+    const s = await this.loadState();
+    if (s.cycle > 0 && !s.forceFull) await this.saveState({ ...s, forceFull: true });
+  }
+
+  private async resolveAgentId(): Promise<string> {
+    if (this.agentIdValue) return this.agentIdValue;
+    if (this.config.agentId) return (this.agentIdValue = this.config.agentId);
+    const stored = (await fs.readFile(this.file('agent-id'), 'utf8').catch(() => '')).trim();
+    if (AGENT_ID.test(stored)) return (this.agentIdValue = stored);
+    if (stored) this.log(`ratwatch: spool: ${this.file('agent-id')} is not a valid agent id; generating a new one`);
+    const id = randomUUID();
+    await atomicWrite(this.file('agent-id'), `${id}\n`);
+    return (this.agentIdValue = id);
+  }
+
+  /** The agent id reports carry (config agentId, else the one generated once and kept in the spool dir). */
+  agentId(): Promise<string> {
+    return this.serial(() => this.locked(() => this.resolveAgentId()));
+  }
+
+  /** Makes this cycle's report (full, delta or heartbeat) and stores it durably; delivery is flush's job. */
+  enqueue(result: ScanResult): Promise<EnqueueResult> {
+    return this.serial(() => this.locked(async () => {
+      const agentId = await this.resolveAgentId();
+      const state = await this.loadState();
+      const { report, state: next } = planReport({
+        state,
+        result,
+        agentId,
+        reportId: randomUUID(),
+        fullStateEvery: this.config.fullStateEvery,
+        now: this.now(),
+        minSequence: await this.spool.maxSequence(),
+      });
+      // Report first, state second: a crash in between repeats a change rather than losing it.
+      await this.spool.put(report);
+      await this.saveState(next);
+      return { reportId: report.reportId, kind: report.kind, sequence: report.sequence, added: report.added.length, resolved: report.resolved.length };
+    }));
+  }
+
+  private async loadBackoff(): Promise<BackoffState> {
+    const raw = (await this.readJson('backoff.json')) as Partial<BackoffState> | undefined;
+    const ok = raw && Number.isInteger(raw.failures) && Number.isFinite(raw.nextAttemptAt);
+    return ok ? (raw as BackoffState) : { failures: 0, nextAttemptAt: 0 };
+  }
+
+  private async saveBackoff(b: BackoffState): Promise<void> {
+    if (b.failures === 0) await fs.rm(this.file('backoff.json'), { force: true });
+    else await atomicWrite(this.file('backoff.json'), JSON.stringify(b));
+  }
+
+  private async failed(retryAfterMs?: number): Promise<number> {
+    const b = await this.loadBackoff();
+    const failures = b.failures + 1;
+    const policy = { baseMs: this.config.retryBaseSeconds * 1000, maxMs: this.config.retryMaxSeconds * 1000 };
+    const nextAttemptAt = this.now().getTime() + retryDelay(failures, retryAfterMs, policy, this.random);
+    await this.saveBackoff({ failures, nextAttemptAt });
+    return nextAttemptAt;
+  }
+
+  /** When the endpoint may be tried again, or undefined when nothing holds delivery back. */
+  async retryAt(): Promise<Date | undefined> {
+    const b = await this.loadBackoff();
+    return b.failures ? new Date(b.nextAttemptAt) : undefined;
+  }
+
+  /**
+   * Sends waiting reports oldest first. Stops at the first failure that may heal (network, timeout,
+   * 408/429/5xx) so order is kept, and records when to try again; force ignores that time.
+   */
+  async flush(opts: { force?: boolean } = {}): Promise<FlushResult> {
+    requireEndpoint(this.config);
+    const endpoint = this.config.endpoint as Config['endpoint'] & { url: string };
+    return this.serial(async () => {
+      const res: FlushResult = { sent: 0, rejected: 0, quarantined: 0, pending: 0 };
+      const { backoff, entries } = await this.locked(async () => ({ backoff: await this.loadBackoff(), entries: await this.spool.list() }));
+      if (!entries.length) return res;
+      if (!opts.force && backoff.failures && backoff.nextAttemptAt > this.now().getTime()) {
+        return { ...res, pending: entries.length, skipped: 'backoff', retryAt: new Date(backoff.nextAttemptAt).toISOString() };
+      }
+      let client: ReportClient;
+      try {
+        client = new ReportClient(endpoint, { env: this.deps.env, now: () => this.now().getTime() });
+      } catch (e) {
+        const at = await this.locked(() => this.failed());
+        return { ...res, pending: entries.length, error: oneLine(e), retryAt: new Date(at).toISOString() };
+      }
+      try {
+        for (const e of entries) {
+          if (await this.locked(() => this.deliverOne(client, e, res))) break;
+        }
+      } finally {
+        client.close();
+      }
+      res.pending = (await this.locked(() => this.spool.list())).length;
+      return res;
+    });
+  }
+
+  /** Delivers one spooled report; true when delivery must stop for now. Runs under the spool lock. */
+  private async deliverOne(client: ReportClient, e: SpoolEntry, res: FlushResult): Promise<boolean> {
+    if (!(await fs.stat(this.file(e.name)).catch(() => undefined))) return false; // another process sent it
+    let report;
+    try {
+      report = await this.spool.read(e);
+    } catch (err) {
+      if (!(err instanceof SpoolCorruptError)) throw err;
+      await this.spool.quarantine(e.name, err.message.slice(e.name.length + 2));
+      res.quarantined += 1;
+      if (e.kind !== 'heartbeat') await this.forceFull();
+      return false;
+    }
+    const out = await client.send(report);
+    if (out.outcome === 'delivered') {
+      await this.spool.remove(e);
+      res.sent += 1;
+      const b = await this.loadBackoff();
+      if (b.failures) await this.saveBackoff({ failures: 0, nextAttemptAt: 0 });
+      return false;
+    }
+    if (out.outcome === 'rejected') {
+      await this.spool.reject(e);
+      res.rejected += 1;
+      this.log(`ratwatch: report ${e.sequence} (${e.kind}, ${e.reportId}) rejected, kept in rejected/: ${out.reason}`);
+      if (e.kind !== 'heartbeat') await this.forceFull();
+      return false;
+    }
+    const at = await this.failed(out.retryAfterMs);
+    res.error = out.reason;
+    res.retryAt = new Date(at).toISOString();
+    return true;
+  }
+
+  /** Puts reports the server refused back in the queue, e.g. after fixing a token. */
+  requeueRejected(): Promise<number> {
+    return this.serial(() => this.locked(() => this.spool.requeueRejected()));
+  }
+
+  counts(): Promise<{ pending: number; rejected: number }> {
+    return this.serial(() => this.locked(async () => ({ pending: (await this.spool.list()).length, rejected: await this.spool.countRejected() })));
+  }
+}

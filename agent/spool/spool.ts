@@ -1,0 +1,172 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { oneLine } from '../config/errors.ts';
+import { reportProblem, type NativeReport, type ReportKind } from '../report/types.ts';
+import { atomicWrite, durableMove, ensurePrivateDir, TMP_PREFIX } from './atomic.ts';
+
+// Reports wait here, one file per report, until the endpoint takes them. File names sort in sequence
+// order so delivery keeps the order they were made in. Anything that is not a complete report goes
+// to quarantine/ (kept for a person to look at), a report the server refused goes to rejected/.
+
+export interface SpoolEntry {
+  name: string;
+  sequence: number;
+  kind: ReportKind;
+  reportId: string;
+  bytes: number;
+}
+
+export interface SpoolOptions {
+  maxFiles: number;
+  maxBytes: number;
+  log: (line: string) => void;
+}
+
+const NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
+/** Our own files that live beside the reports. */
+const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock']);
+export const REJECTED_DIR = 'rejected';
+export const QUARANTINE_DIR = 'quarantine';
+const QUARANTINE_KEEP = 200;
+
+export class SpoolCorruptError extends Error {
+  constructor(readonly entryName: string, why: string) {
+    super(`${entryName}: ${why}`);
+    this.name = 'SpoolCorruptError';
+  }
+}
+
+export function spoolFileName(r: Pick<NativeReport, 'sequence' | 'kind' | 'reportId'>): string {
+  return `${String(r.sequence).padStart(12, '0')}-${r.kind}-${r.reportId}.json`;
+}
+
+function parseName(name: string): Omit<SpoolEntry, 'bytes'> | undefined {
+  const m = NAME.exec(name);
+  return m ? { name, sequence: Number(m[1]), kind: m[2] as ReportKind, reportId: m[3] } : undefined;
+}
+
+export class Spool {
+  constructor(readonly dir: string, private readonly opts: SpoolOptions) {}
+
+  /** Creates the owner-only directories and drops temp files of writers that died mid-write. Call under the spool lock. */
+  async open(): Promise<void> {
+    await ensurePrivateDir(this.dir);
+    await ensurePrivateDir(path.join(this.dir, REJECTED_DIR));
+    await ensurePrivateDir(path.join(this.dir, QUARANTINE_DIR));
+    for (const name of await fs.readdir(this.dir)) {
+      if (name.startsWith(TMP_PREFIX)) await fs.rm(path.join(this.dir, name), { force: true });
+    }
+  }
+
+  /** Pending reports, oldest first. Unknown *.json files are quarantined; temp files are never listed. */
+  async list(): Promise<SpoolEntry[]> {
+    return this.listIn(this.dir, true);
+  }
+
+  private async listIn(dir: string, quarantineStrays: boolean): Promise<SpoolEntry[]> {
+    const out: SpoolEntry[] = [];
+    for (const dirent of await fs.readdir(dir, { withFileTypes: true })) {
+      const name = dirent.name;
+      if (!dirent.isFile() || name.startsWith(TMP_PREFIX) || OWN_FILES.has(name)) continue;
+      const parsed = parseName(name);
+      if (!parsed) {
+        if (quarantineStrays && name.endsWith('.json')) await this.quarantine(name, 'not a spool file name');
+        continue;
+      }
+      const st = await fs.stat(path.join(dir, name)).catch(() => undefined);
+      if (st) out.push({ ...parsed, bytes: st.size });
+    }
+    return out.sort((a, b) => a.sequence - b.sequence || a.name.localeCompare(b.name));
+  }
+
+  async maxSequence(): Promise<number> {
+    const all = [...(await this.listIn(this.dir, false)), ...(await this.listIn(path.join(this.dir, REJECTED_DIR), false))];
+    return all.reduce((m, e) => Math.max(m, e.sequence), 0);
+  }
+
+  async put(r: NativeReport): Promise<string> {
+    const name = spoolFileName(r);
+    await atomicWrite(path.join(this.dir, name), JSON.stringify(r), 0o600);
+    await this.enforceBounds(this.dir, 'spool');
+    return name;
+  }
+
+  /** Reads and checks one pending report; throws SpoolCorruptError when it is not a whole, matching report. */
+  async read(e: SpoolEntry): Promise<NativeReport> {
+    let text: string;
+    try {
+      text = await fs.readFile(path.join(this.dir, e.name), 'utf8');
+    } catch (err) {
+      throw new SpoolCorruptError(e.name, `cannot read (${(err as NodeJS.ErrnoException).code ?? oneLine(err)})`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new SpoolCorruptError(e.name, `invalid JSON (${oneLine(err, 80)})`);
+    }
+    const problem = reportProblem(parsed);
+    if (problem) throw new SpoolCorruptError(e.name, problem);
+    const r = parsed as NativeReport;
+    if (r.reportId !== e.reportId || r.sequence !== e.sequence || r.kind !== e.kind) {
+      throw new SpoolCorruptError(e.name, 'content does not match the file name');
+    }
+    return r;
+  }
+
+  async remove(e: SpoolEntry): Promise<void> {
+    await fs.rm(path.join(this.dir, e.name), { force: true });
+  }
+
+  async reject(e: SpoolEntry): Promise<void> {
+    await durableMove(path.join(this.dir, e.name), path.join(this.dir, REJECTED_DIR, e.name));
+    await this.enforceBounds(path.join(this.dir, REJECTED_DIR), 'rejected');
+  }
+
+  async quarantine(name: string, why: string): Promise<void> {
+    const qdir = path.join(this.dir, QUARANTINE_DIR);
+    let target = path.join(qdir, name);
+    if (await fs.stat(target).catch(() => undefined)) target = `${target}.${Date.now()}`;
+    await durableMove(path.join(this.dir, name), target);
+    this.opts.log(`ratwatch: spool: quarantined ${name}: ${oneLine(why, 200)}`);
+    const kept = (await fs.readdir(qdir)).sort();
+    for (const old of kept.slice(0, Math.max(0, kept.length - QUARANTINE_KEEP))) await fs.rm(path.join(qdir, old), { force: true });
+  }
+
+  /** Moves rejected reports back into the queue (after the server-side cause was fixed). */
+  async requeueRejected(): Promise<number> {
+    const rdir = path.join(this.dir, REJECTED_DIR);
+    const list = await this.listIn(rdir, false);
+    for (const e of list) await durableMove(path.join(rdir, e.name), path.join(this.dir, e.name));
+    return list.length;
+  }
+
+  async countRejected(): Promise<number> {
+    return (await this.listIn(path.join(this.dir, REJECTED_DIR), false)).length;
+  }
+
+  /**
+   * Keeps a folder within maxFiles / maxBytes by deleting the oldest heartbeats. Reports that carry
+   * findings (full, delta) are never deleted: past the limit they stay and a warning says so.
+   */
+  private async enforceBounds(dir: string, label: string): Promise<void> {
+    const list = await this.listIn(dir, false);
+    let files = list.length;
+    let bytes = list.reduce((n, e) => n + e.bytes, 0);
+    const over = () => files > this.opts.maxFiles || bytes > this.opts.maxBytes;
+    if (!over()) return;
+    let dropped = 0;
+    for (const e of list) {
+      if (!over()) break;
+      if (e.kind !== 'heartbeat') continue;
+      await fs.rm(path.join(dir, e.name), { force: true });
+      files -= 1;
+      bytes -= e.bytes;
+      dropped += 1;
+    }
+    if (dropped) this.opts.log(`ratwatch: ${label}: full, dropped ${dropped} oldest heartbeat report(s)`);
+    if (over()) {
+      this.opts.log(`ratwatch: ${label}: over its limit (${files} files, ${bytes} bytes); reports with findings are never dropped`);
+    }
+  }
+}

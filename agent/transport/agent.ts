@@ -1,0 +1,33 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+
+// Node has a socket idle timeout but no connect timeout; a black-holed SYN or a server that never
+// completes the TLS handshake would otherwise wait for the whole request budget.
+
+type CreateConnection = (options: never, cb?: (err: Error | null, stream: Duplex) => void) => Duplex | null | undefined;
+
+function withConnectTimeout<A extends http.Agent>(agent: A, ms: number, secure: boolean): A {
+  const create = (agent.createConnection as unknown as CreateConnection).bind(agent);
+  (agent as unknown as { createConnection: CreateConnection }).createConnection = (options, cb) => {
+    const sock = create(options, cb);
+    if (!sock) return sock;
+    const timer = setTimeout(() => sock.destroy(new Error(`connect timed out after ${ms} ms`)), ms);
+    const done = () => clearTimeout(timer);
+    sock.once(secure ? 'secureConnect' : 'connect', done);
+    sock.once('close', done);
+    return sock;
+  };
+  return agent;
+}
+
+export function makeAgents(ca: Buffer | undefined, connectTimeoutMs: number): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+  return {
+    httpAgent: withConnectTimeout(new http.Agent({ keepAlive: false }), connectTimeoutMs, false),
+    httpsAgent: withConnectTimeout(
+      new https.Agent({ keepAlive: false, ...(ca ? { ca } : {}), minVersion: 'TLSv1.2' }),
+      connectTimeoutMs,
+      true,
+    ),
+  };
+}

@@ -1,0 +1,127 @@
+import { gzipSync } from 'node:zlib';
+import axios, { type AxiosResponse } from 'axios';
+import { oneLine } from '../config/errors.ts';
+import { endpointUrlProblem } from '../config/loopback.ts';
+import type { EndpointConfig } from '../config/types.ts';
+import { encodeReport } from '../report/encode.ts';
+import { HEC_PATH } from '../report/splunk.ts';
+import type { NativeReport } from '../report/types.ts';
+import { VERSION } from '../version.ts';
+import { makeAgents } from './agent.ts';
+import { readCa, readHmacKey, readToken } from './credentials.ts';
+import { redact, TransportError } from './errors.ts';
+import { parseRetryAfter } from './retry.ts';
+import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './sign.ts';
+
+/** 2xx is delivered whatever the body says (a garbled 200 still means the server took the bytes). */
+export type SendResult =
+  | { outcome: 'delivered'; status: number }
+  | { outcome: 'retry'; reason: string; retryAfterMs?: number }
+  | { outcome: 'rejected'; status: number; reason: string };
+
+export interface ClientDeps {
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+function printable(s: string, max: number): string {
+  return oneLine(s.replace(/[^\x20-\x7e]+/g, ' '), max);
+}
+
+/**
+ * One delivery session: secrets and CA are read when it opens (so rotations apply on the next flush),
+ * sockets are closed when it closes. Requests never follow redirects and never use a proxy.
+ */
+export class ReportClient {
+  private readonly agents: ReturnType<typeof makeAgents>;
+  private readonly token?: string;
+  private readonly key?: Buffer;
+  private readonly url: URL;
+  private readonly where: string;
+
+  constructor(private readonly ep: EndpointConfig & { url: string }, private readonly deps: ClientDeps = {}) {
+    // Checked again here and not only in loadConfig: a Config built by hand must not leak http either.
+    const problem = endpointUrlProblem(ep.url, ep.allowInsecureHttp);
+    if (problem) throw new TransportError(`endpoint.url ${problem}`, false);
+    this.url = new URL(ep.url);
+    if (ep.format === 'splunk-hec' && (this.url.pathname === '/' || this.url.pathname === '')) this.url.pathname = HEC_PATH;
+    this.where = `POST ${this.url.origin}${this.url.pathname}`;
+    this.token = readToken(ep, deps.env ?? process.env);
+    this.key = readHmacKey(ep);
+    this.agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
+  }
+
+  close(): void {
+    this.agents.httpAgent.destroy();
+    this.agents.httpsAgent.destroy();
+  }
+
+  private headers(r: NativeReport, body: Buffer): Record<string, string> {
+    const ts = String(Math.floor((this.deps.now?.() ?? Date.now()) / 1000));
+    const h: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': `ratwatch/${VERSION}`,
+      'x-ratwatch-report-id': r.reportId,
+      'x-ratwatch-agent-id': r.agentId,
+      'x-ratwatch-report-kind': r.kind,
+      'x-ratwatch-sequence': String(r.sequence),
+      [TIMESTAMP_HEADER]: ts,
+    };
+    if (this.ep.gzip) h['content-encoding'] = 'gzip';
+    if (this.token) h.authorization = `${this.ep.format === 'splunk-hec' ? 'Splunk' : 'Bearer'} ${this.token}`;
+    if (this.key) h[SIGNATURE_HEADER] = signBody(this.key, ts, body);
+    return h;
+  }
+
+  private clean(text: string): string {
+    return redact(text, [this.token, this.key?.toString('utf8')]);
+  }
+
+  async send(r: NativeReport): Promise<SendResult> {
+    const plain = encodeReport(r, this.ep.format);
+    const body = this.ep.gzip ? gzipSync(plain) : plain;
+    const signal = AbortSignal.timeout(this.ep.timeoutMs);
+    let res: AxiosResponse<string>;
+    try {
+      res = await axios.request<string>({
+        method: 'POST',
+        url: this.url.toString(),
+        data: body,
+        headers: this.headers(r, body),
+        httpAgent: this.agents.httpAgent,
+        httpsAgent: this.agents.httpsAgent,
+        proxy: false,
+        maxRedirects: 0,
+        maxContentLength: this.ep.maxResponseBytes,
+        maxBodyLength: Infinity,
+        timeout: this.ep.timeoutMs,
+        signal,
+        responseType: 'text',
+        transformRequest: [(d: unknown) => d],
+        transformResponse: [(d: unknown) => d],
+        validateStatus: () => true,
+      });
+    } catch (e) {
+      const why = signal.aborted
+        ? `timed out after ${this.ep.timeoutMs} ms`
+        : this.clean(oneLine(e, 200)).replace(/^maxContentLength size of (\d+) exceeded$/, 'response larger than $1 bytes');
+      return { outcome: 'retry', reason: `${this.where}: ${why}` };
+    }
+    return this.classify(res);
+  }
+
+  private classify(res: AxiosResponse<string>): SendResult {
+    const s = res.status;
+    if (s >= 200 && s < 300) return { outcome: 'delivered', status: s };
+    const text = typeof res.data === 'string' ? this.clean(printable(res.data, 160)) : '';
+    const label = `${this.where}: HTTP ${s}${text ? ` ${text}` : ''}`;
+    if (s === 408 || s === 429 || s >= 500) {
+      const ra = parseRetryAfter(res.headers['retry-after'] as string | undefined, this.deps.now?.() ?? Date.now());
+      return { outcome: 'retry', reason: label, ...(ra !== undefined ? { retryAfterMs: ra } : {}) };
+    }
+    // A redirect is a server or proxy misconfiguration that may be fixed without touching the agent.
+    if (s >= 300 && s < 400) return { outcome: 'retry', reason: `${this.where}: HTTP ${s} redirect not followed` };
+    return { outcome: 'rejected', status: s, reason: label };
+  }
+}

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { inject } from 'postject';
+import type { Target } from './config.ts';
+
+// Names Node's SEA loader looks for (doc/api/single-executable-applications.md).
+export const SEA_RESOURCE = 'NODE_SEA_BLOB';
+export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const MACHO_SEGMENT = 'NODE_SEA';
+
+export interface BlobOptions {
+  generator: string; // node binary of the same version as the target's
+  main: string;
+  blob: string;
+  configFile: string;
+  assets: Record<string, string>;
+  /**
+   * V8 code cache speeds start-up but only loads on the platform that compiled it; Node's docs say to
+   * switch it off when the blob is written on another platform than the executable's.
+   */
+  useCodeCache: boolean;
+}
+
+export function writeBlob(o: BlobOptions): void {
+  const config = {
+    main: o.main,
+    output: o.blob,
+    disableExperimentalSEAWarning: true,
+    useSnapshot: false,
+    useCodeCache: o.useCodeCache,
+    assets: o.assets,
+  };
+  writeFileSync(o.configFile, JSON.stringify(config, null, 2));
+  try {
+    execFileSync(o.generator, ['--experimental-sea-config', o.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = String((e as { stderr?: Buffer }).stderr ?? e).trim();
+    throw new Error(`${o.generator} --experimental-sea-config failed: ${err.split('\n').slice(-3).join(' ')}`);
+  }
+}
+
+/** Copies the stock node binary, injects the blob and checks the result, writing target.output only when all went well. */
+export async function injectBlob(target: Target, baseNode: string, blobFile: string): Promise<void> {
+  const partial = `${target.output}.partial`;
+  rmSync(partial, { force: true });
+  copyFileSync(baseNode, partial);
+  chmodSync(partial, 0o755);
+  const blob = readFileSync(blobFile);
+  await inject(partial, SEA_RESOURCE, blob, {
+    sentinelFuse: SEA_FUSE,
+    ...(target.os === 'darwin' ? { machoSegmentName: MACHO_SEGMENT } : {}),
+  });
+  verifyInjected(partial, blob);
+  renameSync(partial, target.output);
+}
+
+/**
+ * What can be checked without running a foreign executable: postject flipped the fuse to ":1" (Node only
+ * looks for a blob then) and the blob's bytes are in the file as written.
+ */
+export function verifyInjected(file: string, blob: Buffer): void {
+  const exe = readFileSync(file);
+  const fuse = exe.indexOf(`${SEA_FUSE}:`);
+  if (fuse < 0) throw new Error(`${file}: SEA fuse not found`);
+  if (exe[fuse + SEA_FUSE.length + 1] !== 0x31) throw new Error(`${file}: SEA fuse not set after injection`);
+  if (exe.indexOf(blob) < 0) throw new Error(`${file}: injected blob not found in the executable`);
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { encodeReport } from '../../agent/report/encode.ts';
+import { toOcsfEvents } from '../../agent/report/ocsf.ts';
+import { emptyState, planReport } from '../../agent/report/plan.ts';
+import { finding, scanResult, splitConcatenatedJson } from '../e2e/report-helpers.ts';
+
+function reports() {
+  const a = finding('anydesk:1', { severity: 'critical', evidence: [{ type: 'process-renamed', value: '/tmp/sysmond' }, { type: 'socket', value: '0.0.0.0:7070' }] });
+  const b = finding('rustdesk:1', { severity: 'low', attack: ['T1219', 'T9999'] });
+  const first = planReport({ state: emptyState(), result: scanResult([a, b]), agentId: 'agent-1', reportId: '11111111-1111-4111-8111-111111111111', fullStateEvery: 24, now: new Date('2026-11-23T10:00:00Z') });
+  const second = planReport({ state: first.state, result: scanResult([a]), agentId: 'agent-1', reportId: '22222222-2222-4222-8222-222222222222', fullStateEvery: 24, now: new Date('2026-11-23T11:00:00Z') });
+  return { full: first.report, delta: second.report };
+}
+
+describe('OCSF Detection Finding', () => {
+  it('has the required base, finding and detection_finding fields', () => {
+    const events = toOcsfEvents(reports().full) as Array<Record<string, any>>;
+    expect(events).toHaveLength(2);
+    for (const e of events) {
+      for (const k of ['activity_id', 'category_uid', 'class_uid', 'metadata', 'severity_id', 'time', 'type_uid', 'finding_info']) {
+        expect(e, k).toHaveProperty(k);
+      }
+      expect(e).toMatchObject({ class_uid: 2004, category_uid: 2, activity_id: 1, type_uid: 200401, is_alert: true });
+      expect(e.metadata).toMatchObject({ version: expect.stringMatching(/^1\.\d+\.\d+$/), product: { name: 'ratwatch', vendor_name: 'ratwatch' } });
+      expect(e.device).toMatchObject({ hostname: 'laptop-7', os: { name: 'Linux', type_id: 200 } });
+      expect(e.finding_info.analytic.type_id).toBe(1);
+      expect(e.time).toBe(Date.parse('2026-11-23T10:00:00Z'));
+    }
+    const [a, b] = events;
+    expect(a.severity_id).toBe(5);
+    expect(b.severity_id).toBe(2);
+    expect(a.finding_info).toMatchObject({
+      uid: 'anydesk:1',
+      title: 'Tool anydesk detected',
+      attacks: [{ technique: { uid: 'T1219', name: 'Remote Access Software' }, tactic: { uid: 'TA0011', name: 'Command and Control' } }],
+    });
+    expect(b.finding_info.attacks[1]).toEqual({ technique: { uid: 'T9999' } });
+    expect(a.evidences).toEqual([
+      { name: 'process-renamed', data: { type: 'process-renamed', value: '/tmp/sysmond' }, process: { name: 'sysmond' } },
+      { name: 'socket', data: { type: 'socket', value: '0.0.0.0:7070' } },
+    ]);
+    const fileEv = b.evidences.find((x: any) => x.name === 'file');
+    expect(fileEv.file).toMatchObject({ name: 'rustdesk.exe', path: 'C:\\Program Files\\rustdesk\\rustdesk.exe' });
+    expect(new Set(events.map((e) => e.metadata.uid)).size).toBe(2);
+  });
+
+  it('closes resolved findings with activity 3', () => {
+    const events = toOcsfEvents(reports().delta) as Array<Record<string, any>>;
+    expect(events).toEqual([
+      expect.objectContaining({ activity_id: 3, activity_name: 'Close', type_uid: 200403, status_id: 4, severity_id: 2, is_alert: false, finding_info: expect.objectContaining({ uid: 'rustdesk:1' }) }),
+    ]);
+  });
+
+  it('a full report re-states known findings as Update', () => {
+    const { full } = reports();
+    const again = { ...full, added: [] };
+    expect((toOcsfEvents(again) as Array<{ activity_id: number; type_uid: number }>).map((e) => [e.activity_id, e.type_uid])).toEqual([[2, 200402], [2, 200402]]);
+  });
+});
+
+describe('Splunk HEC body', () => {
+  it('is concatenated event envelopes, one summary plus one per finding', () => {
+    const body = encodeReport(reports().delta, 'splunk-hec').toString();
+    const events = splitConcatenatedJson(body) as Array<Record<string, any>>;
+    expect(events).toHaveLength(2);
+    for (const e of events) {
+      expect(Object.keys(e).sort()).toEqual(['event', 'host', 'source', 'sourcetype', 'time']);
+      expect(e).toMatchObject({ host: 'laptop-7', source: 'ratwatch', time: Date.parse('2026-11-23T11:00:00Z') / 1000 });
+    }
+    expect(events[0]).toMatchObject({ sourcetype: 'ratwatch:report', event: { kind: 'delta', reportId: '22222222-2222-4222-8222-222222222222' } });
+    expect(events[1]).toMatchObject({ sourcetype: 'ratwatch:finding', event: { action: 'resolved', finding: { id: 'rustdesk:1' } } });
+  });
+
+  it('native is the report itself', () => {
+    const { full } = reports();
+    expect(JSON.parse(encodeReport(full, 'native').toString())).toEqual(full);
+  });
+});
