@@ -139,7 +139,7 @@ export class ReplayRunner implements Runner {
  * (or to {file?, stderrFile?, code?} naming captured stdout/stderr files)
  * (or to an inline {error}/{code} entry), and every file under `files/` is served at the path given
  * by its relative location ("files/proc/1/comm" -> "/proc/1/comm"; for Windows fixtures the mapping
- * is spelled out in `files.json`).
+ * is spelled out in `files.json`). `banners.json` ({"5900": "RFB 003.008\n"}) answers connectProbe.
  */
 export function loadReplayDir(dir: string): ReplayRunner {
   const spec: ReplaySpec = { commands: {}, files: {}, links: {} };

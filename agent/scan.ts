@@ -3,8 +3,9 @@ import type { Catalog } from './catalog/types.ts';
 import { hintsFor } from './catalog/load.ts';
 import { collectInventory, currentOs } from './collect.ts';
 import { detect } from './engine/detect.ts';
+import { isActive } from './engine/rules.ts';
 import { hostSignals } from './engine/signals.ts';
-import type { Inventory, ScanResult } from './model.ts';
+import type { Finding, Inventory, ScanResult } from './model.ts';
 import { platformFor } from './platforms.ts';
 import { applyPolicy, type Policy } from './policy/index.ts';
 import { RealRunner, type Runner } from './runner.ts';
@@ -27,9 +28,10 @@ export function collectHost(opts: CollectOptions): Promise<Inventory> {
 
 /** Pure: the same inventory, catalog, policy and time always give the same findings. */
 export function evaluate(inv: Inventory, catalog: Catalog, policy: Policy | undefined, now: Date, scanId = randomUUID()): ScanResult {
-  const found = detect(inv, catalog);
-  const all = [...found, ...hostSignals(inv, found)];
-  const findings = policy ? applyPolicy(all, policy, now) : all;
+  // Policy first, so a sanctioned tool does not count towards "several remote tools"; then again on the signals
+  const judge = (fs: Finding[]) => (policy ? applyPolicy(fs, policy, now) : fs);
+  const judged = judge(detect(inv, catalog));
+  const findings = [...judged, ...judge(hostSignals(inv, judged))];
   return {
     schema: 'ratwatch.scan/1',
     scanId,
@@ -50,5 +52,5 @@ export function evaluate(inv: Inventory, catalog: Catalog, policy: Policy | unde
 }
 
 export function activeFindings(r: ScanResult) {
-  return r.findings.filter((f) => f.status === 'finding');
+  return r.findings.filter(isActive);
 }

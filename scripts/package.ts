@@ -11,6 +11,7 @@ import { writeChecksums } from './package/checksums.ts';
 import { hostId, loadPackageConfig, type PackageConfig, type Target } from './package/config.ts';
 import { generatorNode, nodeBinary } from './package/node-binaries.ts';
 import { injectBlob, writeBlob } from './package/sea.ts';
+import { isStale } from './package/stale.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,7 +74,6 @@ export async function packageTargets(cfg: PackageConfig, targets: Target[]): Pro
       blob,
       configFile: path.join(buildDir, `sea-config-${t.id}.json`),
       assets: cfg.assets,
-      useCodeCache: native,
     });
     await injectBlob(t, base, blob);
     const ran = native ? `, runs: --version -> ${checkRuns(t.output)}` : ', not runnable on this machine';
@@ -89,7 +89,11 @@ async function main(): Promise<void> {
   await packageTargets(cfg, targets);
   const artifacts = await writeChecksums(cfg.outDir, cfg.targets.map((t) => t.output));
   console.log(`\n${'file'.padEnd(28)} ${'size'.padStart(10)}  sha256`);
-  for (const a of artifacts) console.log(`${path.basename(a.file).padEnd(28)} ${mib(a.bytes).padStart(10)}  ${a.sha256}`);
+  for (const a of artifacts) {
+    // a partial build (--target) leaves the other executables as they were; say so before they ship
+    const note = isStale(a.file, cfg.root) ? '  (STALE: older than the sources; rebuild it)' : '';
+    console.log(`${path.basename(a.file).padEnd(28)} ${mib(a.bytes).padStart(10)}  ${a.sha256}${note}`);
+  }
   console.log(`\nwrote ${path.relative(ROOT, path.join(cfg.outDir, 'SHA256SUMS'))} in ${((Date.now() - t0) / 1000).toFixed(1)} s total`);
   console.log('mac and Windows executables carry a broken vendor signature until codesign/signtool re-sign them (docs/deploy.md).');
 }

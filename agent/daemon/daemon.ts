@@ -51,11 +51,16 @@ export async function runDaemon(config: Config, scanOnce: () => Promise<ScanResu
       if (!quietSkip) log(`ratwatch: ${what} skipped: previous cycle still running`);
       return busy;
     }
+    // Re-armed only after a run that did not throw: a spool that cannot be read would otherwise be
+    // retried (and logged) in a tight loop; the next scheduled cycle tries again instead.
     const run = fn()
-      .catch((e) => log(`ratwatch: ${what} failed: ${oneLine(e)}`))
-      .finally(() => {
+      .then(() => {
         busy = undefined;
         if (!stop.signal.aborted) void armRetry();
+      })
+      .catch((e) => {
+        busy = undefined;
+        log(`ratwatch: ${what} failed: ${oneLine(e)}`);
       });
     busy = run;
     return run;

@@ -1,4 +1,4 @@
-import type { Category, Severity } from '../model.ts';
+import type { Category, Finding, Severity } from '../model.ts';
 
 // Engine-wide judgements that are not about any one tool, kept apart from the matching code so they
 // can be reviewed as a list.
@@ -13,7 +13,9 @@ export const DEFAULT_SEVERITY: Record<Category, Severity> = {
   'mesh-vpn': 'medium',
   vpn: 'medium', // geo-evasion: hides where the worker really is
   'builtin-remote': 'medium',
-  signal: 'low',
+  // outgoing clients, file-sync and other tools that give nobody access to this laptop by themselves:
+  // listed for the record, not counted as findings unless a policy raises them
+  signal: 'info',
 };
 
 /** MITRE ATT&CK techniques a category stands for. */
@@ -39,3 +41,8 @@ export const BROAD_TEAM_IDS = new Set([
   'UBF8T346G9', // Microsoft Corporation
   'BJ4HAAB9B3', // Zoom Video Communications
 ]);
+
+/** A finding that counts: it sets exit code 1 and appears in MDM summaries. "info" ones are listed only. */
+export function isActive(f: Finding): boolean {
+  return f.status === 'finding' && f.severity !== 'info';
+}

@@ -1,5 +1,6 @@
 import type { ScanResult } from '../model.ts';
 import { clean } from '../engine/clean.ts';
+import { isActive } from '../engine/rules.ts';
 import { sortFindings } from './table.ts';
 
 // Intune Remediations show a detection script's last output line, cut at 2048 characters; Jamf keeps an
@@ -7,7 +8,7 @@ import { sortFindings } from './table.ts';
 export const SUMMARY_LIMIT = 2047;
 
 export function renderSummary(r: ScanResult, limit = SUMMARY_LIMIT): string {
-  const active = sortFindings(r.findings.filter((f) => f.status === 'finding'));
+  const active = sortFindings(r.findings.filter(isActive));
   const failed = r.sources.filter((s) => !s.ok).map((s) => s.name);
   const tail = failed.length ? `; sources failed: ${failed.join(',')}` : '';
   if (active.length === 0) return `ratwatch: clean${tail}`.slice(0, limit);

@@ -1,11 +1,12 @@
 import type { Finding, ScanResult, Severity } from '../model.ts';
 import { clean } from '../engine/clean.ts';
+import { isActive } from '../engine/rules.ts';
 
 const ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 const COLOR: Record<Severity, string> = { critical: '\x1b[1;31m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', info: '' };
 
 export function sortFindings(fs: Finding[]): Finding[] {
-  const rank = (f: Finding) => (f.status === 'finding' ? 0 : 10) + ORDER.indexOf(f.severity);
+  const rank = (f: Finding) => (isActive(f) ? 0 : 10) + ORDER.indexOf(f.severity);
   return [...fs].sort((a, b) => rank(a) - rank(b) || a.tool.id.localeCompare(b.tool.id));
 }
 
@@ -23,7 +24,7 @@ export function renderTable(r: ScanResult, opts: { color: boolean; width?: numbe
     `looked at ${r.counts.processes} processes, ${r.counts.packages} packages, ${r.counts.services} services, ${r.counts.sockets} sockets, ${r.counts.devices} devices; catalog of ${r.catalog.tools} tools`,
   );
   for (const s of failed) lines.push(`source ${s.name} did not run: ${clean(s.error ?? 'unknown error')}`);
-  const active = r.findings.filter((f) => f.status === 'finding');
+  const active = r.findings.filter(isActive);
   lines.push('');
   if (r.findings.length === 0) {
     lines.push('No remote-access software found.');
@@ -43,6 +44,6 @@ export function renderTable(r: ScanResult, opts: { color: boolean; width?: numbe
     if (f.evidence.length > 6) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}(${f.evidence.length - 6} more; --json shows all)`);
     if (f.reason) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}policy: ${clean(f.reason)}`);
   }
-  lines.push('', `${active.length} finding(s), ${r.findings.length - active.length} allowed or suppressed.`);
+  lines.push('', `${active.length} finding(s), ${r.findings.length - active.length} allowed, suppressed or informational.`);
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { Category, Severity } from '../model.ts';
 import { CATEGORIES, PolicyError, SEVERITIES, type AllowRule, type Policy, type Suppression } from './types.ts';
 
@@ -150,11 +150,11 @@ function seq(c: Checker, v: unknown, name: string): unknown[] {
 /** Parses and validates a policy document; throws PolicyError with one line on any mistake. */
 export function parsePolicy(text: string, origin: string): Policy {
   const c: Checker = new Checker(origin);
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}` : '';
-    c.fail(`not valid YAML or JSON${at}: ${e.message.split('\n')[0]}`);
+    c.fail(`not valid YAML or JSON at line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
   }
   const root: unknown = doc.toJS({ maxAliasCount: 100 });
   if (root === null || root === undefined) return { origin, allow: [], severity: {}, suppressions: [] };

@@ -98,20 +98,27 @@ export class Reporter {
     return path.join(this.config.spoolDir, name);
   }
 
-  private async readJson(name: string): Promise<unknown> {
+  /** Parsed JSON, undefined when the file does not exist, or the reason it cannot be used. */
+  private async readJson(name: string): Promise<{ value?: unknown; problem?: string }> {
+    let text: string;
     try {
-      return JSON.parse(await fs.readFile(this.file(name), 'utf8'));
+      text = await fs.readFile(this.file(name), 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      return { unreadable: oneLine(e, 80) };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      return { problem: `cannot read (${(e as NodeJS.ErrnoException).code ?? oneLine(e, 80)})` };
+    }
+    try {
+      return { value: JSON.parse(text) };
+    } catch (e) {
+      return { problem: `invalid JSON (${oneLine(e, 80)})` };
     }
   }
 
   private async loadState(): Promise<ReportedState> {
-    const raw = await this.readJson('state.json');
-    if (raw === undefined) return emptyState();
-    const problem = stateProblem(raw);
-    if (!problem) return raw as ReportedState;
+    const { value, problem: unreadable } = await this.readJson('state.json');
+    if (value === undefined && !unreadable) return emptyState();
+    const problem = unreadable ?? stateProblem(value);
+    if (!problem) return value as ReportedState;
     await this.spool.quarantine('state.json', `${problem}; starting over with a full report`);
     return emptyState();
   }
@@ -156,7 +163,10 @@ export class Reporter {
         now: this.now(),
         minSequence: await this.spool.maxSequence(),
       });
-      // Report first, state second: a crash in between repeats a change rather than losing it.
+      // The sequence number is reserved before the report is written and the findings are recorded
+      // after it: a crash between the steps can leave a gap in the numbering or repeat a change under a
+      // new reportId, but never loses a change or gives two reports one number.
+      await this.saveState({ ...state, sequence: report.sequence });
       await this.spool.put(report);
       await this.saveState(next);
       return { reportId: report.reportId, kind: report.kind, sequence: report.sequence, added: report.added.length, resolved: report.resolved.length };
@@ -164,7 +174,7 @@ export class Reporter {
   }
 
   private async loadBackoff(): Promise<BackoffState> {
-    const raw = (await this.readJson('backoff.json')) as Partial<BackoffState> | undefined;
+    const raw = (await this.readJson('backoff.json')).value as Partial<BackoffState> | undefined;
     const ok = raw && Number.isInteger(raw.failures) && Number.isFinite(raw.nextAttemptAt);
     return ok ? (raw as BackoffState) : { failures: 0, nextAttemptAt: 0 };
   }
@@ -198,7 +208,12 @@ export class Reporter {
     const endpoint = this.config.endpoint as Config['endpoint'] & { url: string };
     return this.serial(async () => {
       const res: FlushResult = { sent: 0, rejected: 0, quarantined: 0, pending: 0 };
-      const { backoff, entries } = await this.locked(async () => ({ backoff: await this.loadBackoff(), entries: await this.spool.list() }));
+      const { backoff, entries } = await this.locked(async () => {
+        const found = { backoff: await this.loadBackoff(), entries: await this.spool.list() };
+        // Nothing waits (the last failed report was rejected or quarantined): nothing to back off from.
+        if (!found.entries.length && found.backoff.failures) await this.saveBackoff({ failures: 0, nextAttemptAt: 0 });
+        return found;
+      });
       if (!entries.length) return res;
       if (!opts.force && backoff.failures && backoff.nextAttemptAt > this.now().getTime()) {
         return { ...res, pending: entries.length, skipped: 'backoff', retryAt: new Date(backoff.nextAttemptAt).toISOString() };

@@ -117,11 +117,15 @@ export const CATEGORY_BY_ID: Record<string, Category> = {
   ngrok: 'tunnel', 'cloudflare-tunnel': 'tunnel', localxpose: 'tunnel', pitunnel: 'tunnel', 'dev-tunnels': 'tunnel',
   'remote-it': 'tunnel', dataplicity: 'tunnel', rdp2tcp: 'tunnel', onionshare: 'tunnel',
   tailscale: 'mesh-vpn', zerotier: 'mesh-vpn', netbird: 'mesh-vpn', remobo: 'mesh-vpn',
-  tmate: 'remote-shell', shellhub: 'remote-shell', psexec: 'remote-shell', 'psexec-clone': 'remote-shell',
-  'chrome-ssh-extension': 'remote-shell', teleport: 'remote-shell', 'teleport-connect': 'remote-shell', rport: 'remote-shell',
+  tmate: 'remote-shell', shellhub: 'remote-shell', psexec: 'remote-shell', 'psexec-clone': 'remote-shell', rport: 'remote-shell',
   nezha: 'rmm', komari: 'rmm',
-  // SSH/terminal clients whose descriptions also speak of "remote" access.
-  kitty: 'remote-shell', securecrt: 'remote-shell', smartty: 'remote-shell', zoc: 'remote-shell', xshell: 'remote-shell',
+  // Outgoing-only clients (SSH terminals, RDP/VNC connection managers): they let the person at this laptop
+  // reach other machines, not anyone reach this one, so on their own they are a weak signal.
+  putty: 'signal', 'putty-tray': 'signal', kitty: 'signal', extraputty: 'signal', superputty: 'signal',
+  'solar-putty': 'signal', securecrt: 'signal', mobaxterm: 'signal', xshell: 'signal', smartty: 'signal', zoc: 'signal',
+  'bitvise-ssh-client': 'signal', 'chrome-ssh-extension': 'signal', 'teleport-connect': 'signal', mremoteng: 'signal',
+  rdcman: 'signal', 'remote-desktop-manager': 'signal', 'royal-ts': 'signal', remmina: 'signal', terminals: 'signal',
+  rdclient: 'signal', mstsc: 'signal', chicken: 'signal', jollysfastvnc: 'signal', freerdp: 'signal',
   // Management suites whose descriptions mention remote control as one feature among many.
   freshservice: 'rmm', 'eset-remote-administrator': 'rmm', 'sophos-remote-management-system': 'rmm', landesk: 'rmm',
   'baramundi-management-suite': 'rmm', miradore: 'rmm', 'manageengine-servicedesk-plus': 'rmm', invgate: 'rmm',
@@ -137,9 +141,9 @@ export const CATEGORY_BY_ID: Record<string, Category> = {
   turbomeeting: 'remote-desktop', 'i-m-intouch': 'remote-desktop', 'goto-opener': 'remote-desktop',
   'laplink-everywhere': 'remote-desktop', 'laplink-gold': 'remote-desktop', seetrol: 'remote-desktop', ehorus: 'remote-desktop',
   echoware: 'remote-desktop', neturo: 'remote-desktop', 'dw-service': 'remote-desktop', 'pocket-cloud': 'remote-desktop',
-  weezo: 'remote-desktop', mionet: 'remote-desktop', 'royal-ts': 'remote-desktop', 'royal-apps': 'remote-desktop',
+  weezo: 'remote-desktop', mionet: 'remote-desktop', 'royal-apps': 'remote-desktop',
   'apple-remote-desktop': 'builtin-remote',
-  mstsc: 'remote-desktop', 'quick-assist': 'remote-desktop', remcos: 'remote-desktop', tsplus: 'remote-desktop',
+  'quick-assist': 'remote-desktop', remcos: 'remote-desktop', tsplus: 'remote-desktop',
   xmreality: 'remote-desktop', screenmeet: 'remote-desktop', parsec: 'remote-desktop', aweray: 'remote-desktop',
   // Not remote control: file sync and transfer, backup, installers, screen readers, keyboard/mouse sharing,
   // conferencing. Present in LOLRMM because intruders abuse them; on a laptop they are a weak signal only.

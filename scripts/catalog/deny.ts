@@ -14,7 +14,9 @@ export const DENIED_EXECUTABLES: ReadonlySet<string> = new Set([
   'notificationhelper', 'monitoringagent', 'online backup', 'closeapp', 'cpuchk', 'regapps', 'vhost',
   'sysdiag', 'user-session', 'start-host', 'crash-uploader', 'crashpad_handler', 'native-messaging-host',
   'nativemessaginghost', 'native_messaging_host', 'goto', 'config', 'update-shim', 'httpget', 'httppush',
-  'windowslauncher',
+  'windowslauncher', 'agentinstaller',
+  // WireGuard's Windows tunnel driver, shipped by most VPN clients.
+  'wintun',
   // Interpreters and runtimes: the remote tool may run on them, but so does everything else.
   'java', 'javaw', 'python', 'python3', 'pythonw', 'node', 'perl', 'ruby', 'php', 'dotnet', 'mono', 'wine',
   'electron', 'bash', 'zsh', 'fish', 'cscript', 'wscript', 'mshta',
@@ -55,6 +57,8 @@ export const DENIED_SIGNERS: ReadonlySet<string> = new Set([
   'yandex llc', 'taobao (china) software co.,ltd.', 'alibaba (china) network technology co.,ltd.', 'win.rar gmbh',
   'tuxera inc', 'oculus vr, llc', 'unity technologies aps', 'unity technologies sf', 'openvpn inc.',
   'outbyte computing pty ltd', 'gametop pte ltd', '北京火绒网络科技有限公司', '中移动信息技术有限公司',
+  // Authors of PuTTY and WinSCP, whose signed binaries other products bundle.
+  'simon tatham', 'martin prikryl',
 ]);
 
 /**
@@ -70,6 +74,8 @@ export const DENIED_DOMAINS: ReadonlySet<string> = new Set([
   '*.ivanti.com', 'ivanti.com', '*.ivanticloud.com', '*.parallels.com', '*.freshworks.com', '*.myfreshworks.com',
   '*.freshchat.com', '*.webpush.freshchat.com', 'apicdn-wchat.freshchat.com', '*.in-freshbots.ai',
   'fleetdm.com', 'updatewarranty.com', 'update.equinox.io',
+  // GoTo's company site and the meeting service's CDN and real-time hosts: GoTo Meeting users reach them too.
+  'goto.com', 'getgo.com', '*.getgo.com', '*.cdn.getgo.com', 'goto-rtc.com',
 ]);
 
 /** Domain suffixes of download portals and documentation sites: visiting them is not running the tool. */

@@ -78,9 +78,11 @@ export function importLolrmm(dir: string, store: DraftStore, commit: string): nu
       else if (/^macos daemon$/i.test(type)) add.exec(asString(o.Value), 'darwin');
     }
 
+    // CodeSigning.certificates are not used: they describe whatever signed samples were found, including
+    // bundled third-party binaries (PuTTY inside mRemoteNG, WinSCP inside pcvisit), so their signer would
+    // blame the wrong tool.
     const signing = asRecord(d.CodeSigning);
     for (const s of [...asList(signing.signer_names), ...asList(signing.company_names)]) add.signer(s);
-    for (const c of asList(signing.certificates)) add.signer(asString(asRecord(c).signer_name));
 
     add.reference(asString(details.Website));
     for (const r of asList(d.References)) add.reference(r);

@@ -167,7 +167,10 @@ export function teamIdOf(raw: string): string | undefined {
 const REVERSE_DNS = /^[a-z][a-z0-9-]*(\.[a-z0-9_-]+){2,}$/;
 
 export function looksLikeBundleId(raw: string): boolean {
-  return REVERSE_DNS.test(lowerTrim(raw));
+  const v = lowerTrim(raw);
+  const ext = /\.([a-z0-9]+)$/.exec(v)?.[1] ?? '';
+  // "ConnectWiseControl.ClientSetup.sh" has dots too, but is a file.
+  return REVERSE_DNS.test(v) && !NON_EXEC_EXT.has(ext) && !['exe', 'msi', 'app', 'bin'].includes(ext);
 }
 
 export function cleanSigner(raw: string): Cleaned<string> {

@@ -1,4 +1,4 @@
-import { DENIED_EXECUTABLES } from './deny.ts';
+import { DENIED_EXECUTABLE_PREFIXES, DENIED_EXECUTABLES } from './deny.ts';
 import { type Cleaned, type ExecOs, isRejection, stripQuotes } from './normalize.ts';
 
 // Install-path fragments. The engine full-matches them (lowercase, "/" separators, "*" as the only
@@ -14,6 +14,12 @@ const GENERIC_SEGMENTS = new Set([
   'resources', 'systemd', 'system', 'init.d', 'microsoft', 'windowsapps', 'package cache', '.unverified',
   'config', 'systemprofile', 'en-us', 'logs', 'data', 'files', 'x86', 'x64', 'db', 'tools', 'packages',
   'dependencies', 'desktop', 'updates', 'installers', 'conf', 'etc', 'perl', 'google', 'default',
+]);
+
+/** First segments of real absolute paths on Linux and macOS. */
+const UNIX_ROOTS = new Set([
+  'applications', 'library', 'system', 'usr', 'opt', 'etc', 'var', 'users', 'home', 'private', 'bin', 'sbin', 'tmp',
+  'snap', 'srv', 'root', 'lib', 'lib64', 'run',
 ]);
 
 export interface PathPattern {
@@ -47,12 +53,21 @@ export function cleanPath(raw: string): Cleaned<PathPattern> {
   p = p.replace(/%[a-z_()]+%/gi, '*').replace(/\\/g, '/').toLowerCase();
   if (p.includes('%')) return { rejected: 'malformed' };
   p = p.replace(/^[a-z]:\//, '*/').replace(/^~\//, '*/');
+  // "\ProgramData\X" and "/Supremo.app/Contents/..." are relative to some root, not absolute paths.
+  const first = p.split('/')[1] ?? '';
+  if (p.startsWith('/') && (windows || !UNIX_ROOTS.has(first))) p = `*${p}`;
   if (!p.startsWith('/') && !p.startsWith('*')) p = `*/${p}`;
+  p = p.replace(/^\*(?=[^/*])/, '*/'); // "*Users/..." -> "*/users/...".
   p = p.replace(/\/program files \(x86\)\//g, '/program files*/').replace(/\/program files\//g, '/program files*/');
   p = p.replace(/\/+/g, '/').replace(/\*+/g, '*').replace(/\/$/, '');
   const segments = p.split('/').map((s) => s.trim());
   if (segments.some((s) => s !== s.trimEnd())) return { rejected: 'malformed' };
   if (!isSpecific(segments)) return { rejected: 'too generic' };
+  for (const seg of segments) {
+    const stem = seg.replace(/\.(exe|msi|app)$/, '');
+    const hit = DENIED_EXECUTABLE_PREFIXES.find((d) => stem.startsWith(d.prefix));
+    if (hit) return { rejected: hit.why };
+  }
   const last = segments[segments.length - 1];
   // A folder (no extension) is matched with everything under it; a file by itself.
   const isDir = last !== '*' && (!/\.[a-z0-9]{1,5}$/.test(last) || last.endsWith('.app'));

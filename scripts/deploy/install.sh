@@ -63,8 +63,8 @@ fi
 if [ -n "$config" ] && [ ! -f "$config" ]; then die "config not found: $config"; fi
 
 owner() {
-  # chown only as root; a non-root DESTDIR staging run keeps the caller's ownership
-  if [ "$(id -u)" -eq 0 ]; then chown "root:$group" "$@"; fi
+  # a staged tree (DESTDIR) keeps the packager's ownership; the package format sets the final owner
+  if [ -z "$DESTDIR" ]; then chown "root:$group" "$@"; fi
 }
 
 # executable: write next to the target and rename, so a running daemon never sees a half-written file

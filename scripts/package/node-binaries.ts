@@ -41,6 +41,8 @@ export function nodeBinary(cacheDir: string, id: string, version: string): strin
   mkdirSync(dir, { recursive: true });
   renameSync(path.join(scratch, 'package', 'bin', exeName), exe);
   rmSync(scratch, { recursive: true, force: true });
+  // the binary is all we use; the ~50 MB tarball would only double the cache
+  rmSync(tgz, { force: true });
   return exe;
 }
 

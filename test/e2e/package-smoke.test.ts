@@ -2,11 +2,15 @@
 // dist/ratwatch-linux-x64 first when it is missing or older than its sources (about 15 s once the Node
 // binary is cached in dist/.cache; the first build fetches it from the npm registry).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../agent/version.ts';
 import { hostId, loadPackageConfig } from '../../scripts/package/config.ts';
+import { generatorNode } from '../../scripts/package/node-binaries.ts';
+import { writeBlob } from '../../scripts/package/sea.ts';
 import { isStale } from '../../scripts/package/stale.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -66,6 +70,25 @@ describe('packaged executable (linux-x64)', () => {
     if (name === 'macos-anydesk.json') {
       expect(packaged.code).toBe(1);
       expect(a.findings.map((f: { tool: { name: string } }) => f.tool.name)).toContain('AnyDesk');
+    }
+  });
+
+  it('writes a byte-identical SEA blob from the same bundle, so SHA256SUMS can be reproduced', () => {
+    const cfg = loadPackageConfig(ROOT);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ratwatch-blob-'));
+    try {
+      const main = path.join(dir, 'bundle.cjs');
+      copyFileSync(path.join(cfg.outDir, '.build', `${cfg.name}-node${target.nodeMajor}.cjs`), main);
+      const gen = generatorNode(cfg.cacheDir, target.nodeVersion);
+      const blobs = ['a', 'b'].map((n) => {
+        const blob = path.join(dir, `${n}.blob`);
+        writeBlob({ generator: gen, main, blob, configFile: path.join(dir, `${n}.json`), assets: {} });
+        return readFileSync(blob);
+      });
+      expect(blobs[0].length).toBeGreaterThan(100_000);
+      expect(blobs[0].equals(blobs[1])).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

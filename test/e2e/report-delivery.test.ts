@@ -155,6 +155,7 @@ describe('delivery over HTTPS', () => {
     res = await flush(reporter, { force: true });
     expect(res).toMatchObject({ sent: 1, pending: 0 });
     expect(new Set(native(rx).map((r) => r.reportId)).size).toBe(1);
+    expect(await reporter.retryAt()).toBeUndefined(); // a delivery ends the backoff
   });
 
   it('gives up on a server that never answers after timeoutMs and keeps the report', async () => {
@@ -233,6 +234,18 @@ describe('delivery over HTTPS', () => {
     expect(await reporter.requeueRejected()).toBe(1);
     expect(await flush(reporter)).toMatchObject({ sent: 1, pending: 0 });
     expect(native(rx).at(-1)!.sequence).toBe(2);
+  });
+
+  it('forgets the backoff once nothing waits, so a retry timer cannot spin on an empty spool', async () => {
+    const rx = await receiver();
+    rx.reply = (r) => (r.n === 1 ? { status: 503 } : { status: 422, body: 'unprocessable' });
+    const { reporter } = setup(rx.url);
+    await reporter.enqueue(scans[0]);
+    expect((await flush(reporter)).error).toMatch(/HTTP 503/);
+    expect(await reporter.retryAt()).toBeInstanceOf(Date);
+    expect(await flush(reporter, { force: true })).toMatchObject({ rejected: 1, pending: 0 });
+    expect(await flush(reporter)).toMatchObject({ sent: 0, pending: 0 });
+    expect(await reporter.retryAt()).toBeUndefined();
   });
 
   it('quarantines a corrupt spool file with one warning and delivers the others', async () => {

@@ -68,6 +68,7 @@ describe('systemd unit', () => {
     expect(one('PrivateTmp')).toBe('yes');
     expect(one('ReadWritePaths').split(/\s+/)).toContain('/var/lib/ratwatch');
     expect(one('StateDirectory')).toBe('ratwatch');
+    expect(one('CapabilityBoundingSet').split(/\s+/).sort()).toEqual(['CAP_DAC_READ_SEARCH', 'CAP_SYS_PTRACE']);
     // the agent's own default spool must sit inside the one writable directory
     expect(defaultSpoolDir('linux').startsWith('/var/lib/ratwatch/')).toBe(true);
     // hiding other users' /proc entries would blind the process collector

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { linuxDisplays } from '../../agent/collectors/linux/displays.ts';
 import { darwinDisplays, parseSpDisplays } from '../../agent/collectors/macos/displays.ts';
-import { parseDisplayEnum, windowsDisplays } from '../../agent/collectors/windows/displays.ts';
+import { displayDevices, windowsDisplays } from '../../agent/collectors/windows/displays.ts';
+import { parseRegQuery } from '../../agent/collectors/windows/reg.ts';
 import type { CollectorContext } from '../../agent/collectors/types.ts';
 import { loadReplayDir, ReplayRunner } from '../../agent/replay-runner.ts';
 
@@ -37,7 +38,7 @@ describe('linux.displays', () => {
       },
     });
     expect((await linuxDisplays.collect(ctxFor(runner))).devices).toEqual([]);
-    await expect(linuxDisplays.collect(ctxFor(new ReplayRunner({})))).rejects.toThrow(/^cannot list \/sys\/class\/drm: [^\n]*$/);
+    await expect(linuxDisplays.collect(ctxFor(new ReplayRunner({})))).rejects.toThrow(/^cannot list \/sys\/class\/drm: ENOENT$/);
   });
 });
 
@@ -45,7 +46,7 @@ describe('windows.displays', () => {
   it('parses reg query output (CRLF) into both monitors, the PiKVM V4 Plus included', async () => {
     const runner = loadReplayDir(FIX + 'windows/displays-pikvm');
     const part = await windowsDisplays.collect(ctxFor(runner));
-    expect(runner.calls).toEqual(['reg query HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY /s']);
+    expect(runner.calls).toEqual(['reg.exe query HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY /s']);
     const base = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY';
     expect(part.devices).toEqual([
       { bus: 'display', kind: 'display', manufacturer: 'DEL', productId: 'a079', name: 'DELL U2412M', serial: 'YPPY077C30AU', path: `${base}\\DELA079\\5&2c03a83e&0&UID4352\\Device Parameters` },
@@ -53,7 +54,7 @@ describe('windows.displays', () => {
     ]);
   });
 
-  it('ignores EDID_OVERRIDE keys and malformed values; a failing reg with no output is one line', async () => {
+  it('ignores EDID_OVERRIDE keys and malformed values', () => {
     const out = [
       '',
       'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY\\ABC1234\\1&1&0&UID1\\Device Parameters\\EDID_OVERRIDE',
@@ -61,11 +62,20 @@ describe('windows.displays', () => {
       '',
       'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY\\ABC1234\\1&1&0&UID1\\Device Parameters',
       '    EDID    REG_BINARY    00FFFF',
+      '    EDID    REG_SZ    00FFFFFFFFFFFF00' + '00'.repeat(120),
       '',
     ].join('\r\n');
-    expect(parseDisplayEnum(out)).toEqual([]);
-    const runner = new ReplayRunner({ commands: { 'reg query HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY /s': { stdout: '', stderr: 'ERROR: Access is denied.\r\n', code: 1 } } });
-    await expect(windowsDisplays.collect(ctxFor(runner))).rejects.toThrow(/^reg query DISPLAY failed: ERROR: Access is denied\.$/);
+    expect(displayDevices(parseRegQuery(out))).toEqual([]);
+  });
+
+  it('reports no monitors when the DISPLAY key does not exist, and a refused query in one line', async () => {
+    const key = 'reg.exe query HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY /s';
+    const notFound = 'ERROR: The system was unable to find the specified registry key or value.\r\n';
+    const parent = '\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\r\n\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\ACPI\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\PCI\r\n';
+    const absent = new ReplayRunner({ commands: { [key]: { stderr: notFound, code: 1 }, 'reg.exe query HKLM\\SYSTEM\\CurrentControlSet\\Enum': parent } });
+    expect((await windowsDisplays.collect(ctxFor(absent))).devices).toEqual([]);
+    const denied = new ReplayRunner({ commands: { [key]: { stdout: '', stderr: 'ERROR: Access is denied.\r\n', code: 1 }, 'reg.exe query HKLM\\SYSTEM\\CurrentControlSet\\Enum': parent.replace('\\PCI', '\\DISPLAY') } });
+    await expect(windowsDisplays.collect(ctxFor(denied))).rejects.toThrow(/^reg query HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY failed: ERROR: Access is denied\.$/);
   });
 });
 

@@ -48,18 +48,15 @@ export async function gatherContext(
   osName: string,
   parts: Record<string, () => Promise<Partial<HostContext>>>,
 ): Promise<HostContext> {
-  const errors: string[] = [];
   const merged: HostContext = {};
-  const results = await Promise.all(
-    Object.entries(parts).map(async ([what, fn]) => {
-      try {
-        return await fn();
-      } catch (e) {
-        errors.push(`${what}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
-        return {};
-      }
-    }),
-  );
+  const settled = await Promise.allSettled(Object.values(parts).map((fn) => fn()));
+  const names = Object.keys(parts);
+  const errors: string[] = [];
+  const results: Partial<HostContext>[] = [];
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') results.push(r.value);
+    else errors.push(`${names[i]}: ${(r.reason instanceof Error ? r.reason.message : String(r.reason)).split('\n')[0]}`);
+  });
   for (const r of results) {
     for (const [k, v] of Object.entries(r) as [keyof HostContext, never][]) {
       if (k === 'inputMethods') merged.inputMethods = [...(merged.inputMethods ?? []), ...((v as string[] | undefined) ?? [])];

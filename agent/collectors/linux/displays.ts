@@ -18,7 +18,8 @@ export const linuxDisplays: Collector = {
     try {
       entries = await ctx.runner.readDir(DRM);
     } catch (e) {
-      throw new Error(`cannot list ${DRM}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      // no DRM (a server, a container): the RunnerError already says "cannot list /sys/class/drm: ENOENT"
+      throw new Error(e instanceof Error ? e.message.split('\n')[0] : `cannot list ${DRM}: ${String(e)}`);
     }
     // Connector entries are symbolic links named card<N>-<connector>; card<N> itself and renderD* have no EDID
     const connectors = entries.map((e) => e.name).filter((n) => /^card\d+-./.test(n)).slice(0, MAX_CONNECTORS);

@@ -12,6 +12,8 @@ import { clean, lines } from '../linux/text.ts';
 export const CODESIGN = '/usr/bin/codesign';
 const MAX_TARGETS = 150;
 const PARALLEL = 4;
+/** No new codesign call starts after this, so the enricher ends well within the orchestrator's timeout. */
+const BUDGET_MS = 60_000;
 const APPLE_PREFIXES = ['/System/', '/usr/bin/', '/usr/sbin/', '/usr/libexec/', '/usr/lib/', '/bin/', '/sbin/', '/Library/Apple/'];
 
 /** Identifier=, TeamIdentifier= (absent when "not set") and the first (leaf) Authority= line. */
@@ -64,7 +66,9 @@ export const codesignEnricher: Enricher = {
     const targets = codesignTargets(inv.processes, inv.packages);
     if (!targets.length) return;
     const errors: string[] = [];
+    const deadline = Date.now() + BUDGET_MS;
     const results = await mapLimit(targets, PARALLEL, async (path) => {
+      if (Date.now() > deadline) return undefined;
       try {
         return await signature(ctx.runner, path);
       } catch (e) {

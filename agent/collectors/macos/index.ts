@@ -1,3 +1,4 @@
+import { bannerProbe } from '../common/banner-probe.ts';
 import type { Platform } from '../types.ts';
 import { appsCollector } from './apps.ts';
 import { codesignEnricher } from './codesign.ts';
@@ -21,5 +22,5 @@ export const darwinPlatform: Platform = {
     darwinDisplays,
     darwinContext,
   ],
-  enrichers: [codesignEnricher],
+  enrichers: [codesignEnricher, bannerProbe('darwin')],
 };

@@ -9,13 +9,13 @@ import { fullKey, regQuery, userHives } from './reg.ts';
 // What starts by itself besides services: the Run/RunOnce keys (machine, 32-bit view, each loaded user)
 // and scheduled tasks. A remote tool installed without admin rights usually lands in one of these.
 
-const RUN = 'Microsoft\\Windows\\CurrentVersion';
+const CURRENT_VERSION = 'Microsoft\\Windows\\CurrentVersion';
 
 export async function runKeys(ctx: CollectorContext): Promise<string[]> {
   const keys: string[] = [];
-  for (const base of ['HKLM\\SOFTWARE', 'HKLM\\SOFTWARE\\WOW6432Node']) keys.push(`${base}\\${RUN}\\Run`, `${base}\\${RUN}\\RunOnce`);
+  for (const base of ['HKLM\\SOFTWARE', 'HKLM\\SOFTWARE\\WOW6432Node']) keys.push(`${base}\\${CURRENT_VERSION}\\Run`, `${base}\\${CURRENT_VERSION}\\RunOnce`);
   // HKCU's Software key is shared by 32- and 64-bit programs, so a user hive has no separate WOW6432Node Run
-  for (const sid of await userHives(ctx)) keys.push(`HKU\\${sid}\\Software\\${RUN}\\Run`, `HKU\\${sid}\\Software\\${RUN}\\RunOnce`);
+  for (const sid of await userHives(ctx)) keys.push(`HKU\\${sid}\\Software\\${CURRENT_VERSION}\\Run`, `HKU\\${sid}\\Software\\${CURRENT_VERSION}\\RunOnce`);
   return keys;
 }
 

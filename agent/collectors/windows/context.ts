@@ -1,30 +1,28 @@
 import type { HostContext } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
-import type { Collector } from '../types.ts';
+import type { Collector, CollectorContext } from '../types.ts';
 import { gatherContext, normalizeMac, printable } from '../common/host-context.ts';
+import { PS_PRELUDE, runPowerShell } from './powershell.ts';
 
-// Host context on Windows: one PowerShell run for time zone, culture, the input methods of the agent's
-// account (Get-WinUserLanguageList) and of every signed-in user (their loaded HKEY_USERS hives, since the
-// agent runs as SYSTEM), and the default gateway's MAC (Get-NetRoute + Get-NetNeighbor); then
-// `netsh wlan show interfaces` for the Wi-Fi network.
+// Host context on Windows: one PowerShell run (powershell.ts) for time zone, culture, the input methods
+// of the agent's account (Get-WinUserLanguageList) and of every signed-in user (their loaded HKEY_USERS
+// hives, since the agent runs as SYSTEM), and the default gateway's MAC (Get-NetRoute + Get-NetNeighbor);
+// then `netsh wlan show interfaces` for the Wi-Fi network.
 //
 // Input methods are reported as Windows' own TIP strings, "<LANGID>:<keyboard layout>" or
 // "<LANGID>:{CLSID}{profile}"; the Microsoft Korean IME is
 // "0412:{A028AE76-01B1-46C2-99C4-ACD9858AE02F}{B5FE1F02-D5F2-4445-9C03-C568F23C99A1}".
 
-export const CONTEXT_SCRIPT = [
+// Each part may fail on its own (no default route, no neighbour entry yet, a hive without an
+// International key), so errors are silenced after the shared prelude and missing parts come out as null.
+export const CONTEXT_SCRIPT = PS_PRELUDE + [
   "$ErrorActionPreference='SilentlyContinue'",
-  '[Console]::OutputEncoding=New-Object System.Text.UTF8Encoding $false',
   '$langs=@(Get-WinUserLanguageList | ForEach-Object { [pscustomobject]@{LanguageTag=$_.LanguageTag; InputMethodTips=@($_.InputMethodTips)} })',
-  // Single quotes only: the script travels as one argv element, and double quotes would need a second
-  // layer of escaping for powershell.exe's own command-line parsing
   "$users=@(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object { $k='Registry::HKEY_USERS\\' + $_.PSChildName + '\\Control Panel\\International'; [pscustomobject]@{Sid=$_.PSChildName; LocaleName=(Get-ItemProperty $k).LocaleName; Languages=@(Get-ChildItem ($k + '\\User Profile') | ForEach-Object { [pscustomobject]@{Tag=$_.PSChildName; Tips=@($_.Property | Where-Object { $_ -match '^[0-9A-Fa-f]{4}:' })} })} })",
   "$route=Get-NetRoute -DestinationPrefix '0.0.0.0/0' | Sort-Object { $_.RouteMetric + $_.InterfaceMetric } | Select-Object -First 1",
   '$mac=$null; if ($route) { $mac=(Get-NetNeighbor -IPAddress $route.NextHop -InterfaceIndex $route.ifIndex | Select-Object -First 1).LinkLayerAddress }',
   '[pscustomobject]@{TimeZone=(Get-TimeZone).Id; Culture=(Get-Culture).Name; Languages=$langs; Users=$users; GatewayIp=$route.NextHop; GatewayMac=$mac} | ConvertTo-Json -Compress -Depth 6',
 ].join('; ');
-
-export const POWERSHELL_ARGS = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', CONTEXT_SCRIPT];
 
 type Json = Record<string, unknown>;
 
@@ -97,10 +95,8 @@ export function parseNetshInterfaces(out: string): Partial<HostContext> {
   return {};
 }
 
-async function fromPowerShell(runner: Runner): Promise<Partial<HostContext>> {
-  const r = await runner.exec('powershell.exe', POWERSHELL_ARGS, { timeoutMs: 30_000 });
-  if (r.code !== 0 && !r.stdout.trim()) throw new Error(`powershell exited ${r.code}: ${r.stderr.split(/\r?\n/)[0]}`);
-  return parseContextJson(r.stdout);
+async function fromPowerShell(ctx: CollectorContext): Promise<Partial<HostContext>> {
+  return parseContextJson(await runPowerShell(ctx, CONTEXT_SCRIPT, 'PowerShell host context'));
 }
 
 async function fromNetsh(runner: Runner): Promise<Partial<HostContext>> {
@@ -112,11 +108,10 @@ async function fromNetsh(runner: Runner): Promise<Partial<HostContext>> {
 export const windowsContext: Collector = {
   name: 'windows.context',
   async collect(ctx) {
-    const r = ctx.runner;
     return {
       context: await gatherContext('windows', {
-        powershell: () => fromPowerShell(r),
-        'wi-fi': () => fromNetsh(r),
+        powershell: () => fromPowerShell(ctx),
+        'wi-fi': () => fromNetsh(ctx.runner),
       }),
     };
   },
