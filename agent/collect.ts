@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Inventory, OsName, SourceStatus } from './model.ts';
-import type { CollectorContext, InventoryPart, Platform } from './collectors/types.ts';
+import { SourceAbsent, type CollectorContext, type InventoryPart, type Platform } from './collectors/types.ts';
 import { VERSION } from './version.ts';
 
 const COLLECTOR_TIMEOUT_MS = 90_000;
@@ -45,7 +45,9 @@ export async function collectInventory(
         const part = await withTimeout(c.collect(ctx), COLLECTOR_TIMEOUT_MS, c.name);
         return { c, part, status: { name: c.name, ok: true, count: countOf(part), durationMs: Date.now() - start } };
       } catch (e) {
-        return { c, part: {} as InventoryPart, status: { name: c.name, ok: false, error: oneLine(e), count: 0, durationMs: Date.now() - start } };
+        const status: SourceStatus = { name: c.name, ok: false, error: oneLine(e), count: 0, durationMs: Date.now() - start };
+        if (e instanceof SourceAbsent) status.absent = true;
+        return { c, part: {} as InventoryPart, status };
       }
     }),
   );

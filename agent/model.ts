@@ -8,6 +8,7 @@ export interface SourceStatus {
   name: string; // e.g. "linux.processes", "windows.uninstall"
   ok: boolean;
   error?: string; // one line, why it did not run or failed
+  absent?: boolean; // not run because its source does not exist here (e.g. rpm on Debian); not a failure
   count: number; // items it contributed
   durationMs: number;
 }

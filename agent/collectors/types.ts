@@ -45,3 +45,14 @@ export interface Platform {
   collectors: Collector[];
   enrichers: Enricher[];
 }
+
+/**
+ * Thrown by a collector whose source does not exist on this machine (rpm on Debian, no DRM devices on a
+ * server): the scan lists it as absent rather than failed, so real failures stand out.
+ */
+export class SourceAbsent extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceAbsent';
+  }
+}

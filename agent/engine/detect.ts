@@ -3,7 +3,7 @@ import type { Catalog, CatalogTool } from '../catalog/types.ts';
 import type { Evidence, Finding, Inventory, ProcessInfo, Severity } from '../model.ts';
 import { indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
 import { clean } from './clean.ts';
-import { BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, TECHNIQUES } from './rules.ts';
+import { BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, PRESENCE_ONLY_EVIDENCE, SHIPS_WITH_OS, TECHNIQUES } from './rules.ts';
 
 // The detection engine: inventory in, findings out. Pure (no I/O, no clock, no OS knowledge), so a saved
 // inventory from any laptop gives the same findings here as on the laptop itself.
@@ -25,7 +25,8 @@ class Hits {
   add(tool: CatalogTool, ev: Evidence, strong = true, pid?: number): void {
     let h = this.byTool.get(tool.id);
     if (!h) this.byTool.set(tool.id, (h = { tool, strong: [], extra: [], pids: new Set() }));
-    const list = strong ? h.strong : h.extra;
+    const proves = strong && !(SHIPS_WITH_OS.has(tool.category) && PRESENCE_ONLY_EVIDENCE.has(ev.type));
+    const list = proves ? h.strong : h.extra;
     const e = { type: ev.type, value: clean(ev.value) };
     if (!list.some((x) => x.type === e.type && x.value === e.value)) list.push(e);
     if (pid !== undefined) h.pids.add(pid);

@@ -31,6 +31,8 @@ export function normTitle(s: string): string {
   return s
     .toLowerCase()
     .replace(/\((x64|x86|64-bit|32-bit|per-user|machine-wide)\)/g, ' ')
+    // per-instance suffixes such as ScreenConnect's "ScreenConnect Client (4b9e2f7a1c3d5e60)"
+    .replace(/\([0-9a-f]{8,}\)/g, ' ')
     .replace(/\bv?\d+(\.\d+)*\b/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();

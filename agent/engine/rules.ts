@@ -35,7 +35,10 @@ export const TECHNIQUES: Record<Category, string[]> = {
  * Signers and Apple Team IDs of vendors that sign many unrelated products: a Chrome binary is signed like
  * Chrome Remote Desktop and Teams like Quick Assist, so these only corroborate a match made otherwise.
  */
-export const BROAD_SIGNERS = ['microsoft', 'apple inc', 'google', 'amazon', 'mozilla', 'adobe', 'oracle', 'cisco', 'zoom video'];
+export const BROAD_SIGNERS = [
+  'microsoft', 'apple inc', 'google', 'amazon', 'mozilla', 'adobe', 'oracle', 'cisco', 'zoom video',
+  'connectwise', // signs both ScreenConnect and Automate: the signer alone cannot tell which one runs
+];
 export const BROAD_TEAM_IDS = new Set([
   'EQHXZ8M8AV', // Google LLC
   'UBF8T346G9', // Microsoft Corporation
@@ -46,3 +49,11 @@ export const BROAD_TEAM_IDS = new Set([
 export function isActive(f: Finding): boolean {
   return f.status === 'finding' && f.severity !== 'info';
 }
+
+/**
+ * Remote access built into the operating system ships with it: its binaries, services and scheduled tasks
+ * (RAServer.exe's RemoteAssistanceTask, gnome-remote-desktop's unit) are on every machine. For these tools
+ * only a running process, a setting switched on or a banner proves anything; the rest only corroborates.
+ */
+export const PRESENCE_ONLY_EVIDENCE = new Set(['package', 'service', 'autostart', 'install-path']);
+export const SHIPS_WITH_OS: ReadonlySet<Category> = new Set(['builtin-remote']);

@@ -19,15 +19,24 @@ function alive(pid: number): boolean {
 
 /** Creates the lock file exclusively; false when someone else's is there. */
 async function create(file: string): Promise<boolean> {
+  let fh: fs.FileHandle;
   try {
-    const fh = await fs.open(file, 'wx', 0o600);
-    await fh.writeFile(String(process.pid));
-    await fh.close();
-    return true;
+    fh = await fs.open(file, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
+  held.add(file); // at once: another Reporter of this process must see it as held, not as a leftover
+  try {
+    await fh.writeFile(String(process.pid));
+  } catch (e) {
+    held.delete(file);
+    await fs.rm(file, { force: true });
+    throw e;
+  } finally {
+    await fh.close();
+  }
+  return true;
 }
 
 async function tryAcquire(file: string): Promise<boolean> {
@@ -55,17 +64,18 @@ export class SpoolBusyError extends Error {
   }
 }
 
-/** Runs fn holding the spool lock; waits up to waitMs for another process, then throws SpoolBusyError. */
+/**
+ * Runs fn holding the spool lock; waits up to waitMs for another holder (another process, or another
+ * Reporter of this one), then throws SpoolBusyError. Not reentrant.
+ */
 export async function withSpoolLock<T>(dir: string, fn: () => Promise<T>, waitMs = 0): Promise<T> {
   const file = path.join(dir, LOCK_NAME);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    if (held.has(file)) throw new Error(`spool lock ${file} taken twice by one process`);
     if (await tryAcquire(file)) break;
     if (Date.now() >= deadline) throw new SpoolBusyError(dir);
     await new Promise((r) => setTimeout(r, 100));
   }
-  held.add(file);
   try {
     return await fn();
   } finally {

@@ -95,15 +95,14 @@ export class ReportClient {
         maxRedirects: 0,
         maxContentLength: this.ep.maxResponseBytes,
         maxBodyLength: Infinity,
-        timeout: this.ep.timeoutMs,
-        signal,
+        signal, // the whole-request budget; connect has its own (agent.ts)
         responseType: 'text',
         transformRequest: [(d: unknown) => d],
         transformResponse: [(d: unknown) => d],
         validateStatus: () => true,
       });
     } catch (e) {
-      const why = signal.aborted
+      const why = signal.aborted || (e as { code?: string }).code === 'ECONNABORTED'
         ? `timed out after ${this.ep.timeoutMs} ms`
         : this.clean(oneLine(e, 200)).replace(/^maxContentLength size of (\d+) exceeded$/, 'response larger than $1 bytes');
       return { outcome: 'retry', reason: `${this.where}: ${why}` };

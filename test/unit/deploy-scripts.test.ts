@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../agent/config/load.ts';
 import { VERSION } from '../../agent/version.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -57,6 +58,15 @@ describe('install.sh / uninstall.sh on Linux (staged with DESTDIR)', () => {
     expect(mode(`${dest}/etc/systemd/system`)).toBe('755');
     expect(readFileSync(`${dest}/etc/systemd/system/ratwatch.service`, 'utf8')).toBe(readFileSync(`${DEPLOY}/systemd/ratwatch.service`, 'utf8'));
     expect(execFileSync(`${dest}/usr/local/bin/ratwatch`, ['--version'], { encoding: 'utf8' }).trim()).toBe(VERSION);
+  });
+
+  it('writes a default config the agent loads, the same one install.ps1 writes', () => {
+    const file = `${dest}/etc/ratwatch.yaml`;
+    expect(loadConfig({ file, env: {} }).schedule).toBe('0 * * * *');
+    const ps1 = readFileSync(path.join(DEPLOY, 'windows/install.ps1'), 'utf8');
+    const block = /\$default = @\(\n([\s\S]*?)\n\s*\)/.exec(ps1)?.[1] ?? '';
+    const lines = block.split(',\n').map((l) => l.trim().replace(/^'|'$/g, ''));
+    expect(lines.join('\n') + '\n').toBe(readFileSync(file, 'utf8'));
   });
 
   it('passes systemd-analyze verify with the executable in place, and fails it without', () => {

@@ -139,7 +139,7 @@ describe('withSpoolLock', () => {
     await withSpoolLock(dir, async () => {
       inner = await withSpoolLock(dir, async () => 1).catch((e) => e);
     });
-    expect(inner).toBeInstanceOf(Error);
+    expect(inner).toBeInstanceOf(SpoolBusyError);
     // pid 2^22+ is above Linux's pid_max default, so it names no live process
     writeFileSync(join(dir, 'lock'), '4194999');
     expect(await withSpoolLock(dir, async () => 'took over')).toBe('took over');

@@ -1,5 +1,6 @@
 import type { DeviceInfo } from '../../model.ts';
-import type { Collector } from '../types.ts';
+import { RunnerError } from '../../runner.ts';
+import { SourceAbsent, type Collector } from '../types.ts';
 import { edidDevice, parseEdid } from '../common/edid.ts';
 
 // The kernel's DRM subsystem exposes one entry per connector (card0-HDMI-A-1, card1-eDP-1...) with the
@@ -19,7 +20,8 @@ export const linuxDisplays: Collector = {
       entries = await ctx.runner.readDir(DRM);
     } catch (e) {
       // no DRM (a server, a container): the RunnerError already says "cannot list /sys/class/drm: ENOENT"
-      throw new Error(e instanceof Error ? e.message.split('\n')[0] : `cannot list ${DRM}: ${String(e)}`);
+      const line = e instanceof Error ? e.message.split('\n')[0] : `cannot list ${DRM}: ${String(e)}`;
+      throw e instanceof RunnerError && e.code === 'ENOENT' ? new SourceAbsent(line) : new Error(line);
     }
     // Connector entries are symbolic links named card<N>-<connector>; card<N> itself and renderD* have no EDID
     const connectors = entries.map((e) => e.name).filter((n) => /^card\d+-./.test(n)).slice(0, MAX_CONNECTORS);

@@ -1,4 +1,5 @@
-import type { Runner } from '../../runner.ts';
+import { RunnerError, type Runner } from '../../runner.ts';
+import { SourceAbsent } from '../types.ts';
 
 /**
  * Runs a listing command and returns its stdout, or throws a one-line Error the orchestrator can record
@@ -9,7 +10,8 @@ export async function runListing(runner: Runner, cmd: string, args: string[]): P
   try {
     res = await runner.exec(cmd, args);
   } catch (e) {
-    throw new Error(firstLine(e instanceof Error ? e.message : String(e)));
+    const line = firstLine(e instanceof Error ? e.message : String(e));
+    throw e instanceof RunnerError && e.code === 'ENOENT' ? new SourceAbsent(line) : new Error(line);
   }
   if (res.code !== 0 && !res.stdout.trim()) {
     const why = firstLine(res.stderr) || `exit code ${res.code}`;

@@ -1,3 +1,4 @@
+import { bannerProbe } from '../common/banner-probe.ts';
 import type { Platform } from '../types.ts';
 import { autorunsCollector } from './autoruns.ts';
 import { windowsContext } from './context.ts';
@@ -21,5 +22,5 @@ export const windowsPlatform: Platform = {
     windowsDisplays,
     windowsContext,
   ],
-  enrichers: [identityEnricher],
+  enrichers: [identityEnricher, bannerProbe('windows')],
 };
