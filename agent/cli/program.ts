@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
+import { addConfigOptions, requireEndpoint, reportScan } from '../report/index.ts';
+import { addReportCommands, configFromCommand } from './report-commands.ts';
 import { collectHost } from '../scan.ts';
 import { VERSION } from '../version.ts';
 import { catalogFrom } from './inputs.ts';
 import { addScanOptions, exitCodeFor, render, scanOnce, type ScanFlags } from './scan-command.ts';
 import { writeOut } from './write-out.ts';
 
-export const EXIT = { clean: 0, findings: 1, badInput: 2, internal: 3 } as const;
+// 3 is `flush`'s "reports still waiting"; an internal error takes sysexits' EX_SOFTWARE so the two never mix
+export const EXIT = { clean: 0, findings: 1, badInput: 2, internal: 70 } as const;
 
 // Errors that mean "what you gave me is wrong" (exit 2) rather than "ratwatch is broken" (exit 3)
 const INPUT_ERRORS = new Set(['InputError', 'CatalogError', 'PolicyError', 'ConfigError']);
@@ -18,12 +21,24 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
 
-  addScanOptions(program.command('scan').description('scan this machine (or a saved inventory) and print findings; exit 1 when any'))
-    .action(async (flags: ScanFlags) => {
-      const result = await scanOnce(flags);
-      await writeOut(render(result, flags.json ? 'json' : flags.format));
-      setExit(exitCodeFor(result));
-    });
+  const scan = addScanOptions(program.command('scan').description('scan this machine (or a saved inventory) and print findings; exit 1 when any'))
+    .option('--report', 'also deliver the result to the configured endpoint (spooled on disk until it is)');
+  addConfigOptions(scan).action(async (flags: ScanFlags & { report?: boolean }, cmd: Command) => {
+    // The same config as the daemon's (--config, RATWATCH_CONFIG or the platform file when it exists), so an
+    // audit by hand applies the company policy the MDM installed
+    const config = configFromCommand(cmd);
+    if (flags.report) requireEndpoint(config);
+    const result = await scanOnce({ ...flags, policy: config.policyFile });
+    await writeOut(render(result, flags.json ? 'json' : flags.format));
+    if (flags.report) {
+      const { queued, flush } = await reportScan(config, result);
+      const line = `ratwatch: report ${queued.reportId} (${queued.kind}) ${flush.pending ? `queued, ${flush.pending} waiting: ${flush.error ?? 'endpoint not reached'}` : 'delivered'}`;
+      process.stderr.write(`${line}\n`);
+    }
+    setExit(exitCodeFor(result));
+  });
+
+  addReportCommands(program, { scanOnce: (config) => scanOnce({ policy: config.policyFile }) });
 
   program
     .command('inventory')

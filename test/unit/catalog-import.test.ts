@@ -84,7 +84,7 @@ describe('import of the real sources', () => {
 
   it('maps differently spelled names to one tool (ScreenConnect, ConnectWise Control, jschell "connectwise")', () => {
     const t = tool('screenconnect');
-    expect(t.sources).toEqual(['jschell', 'lolrmm', 'rmml']);
+    expect(t.sources).toEqual(['jschell', 'lolrmm', 'ratwatch', 'rmml']);
     expect(t.processes.windows).toContain('screenconnect.clientservice.exe');
     expect(t.domains).toContain('screenconnect.com');
     for (const id of ['connectwise', 'connectwise-control']) expect(catalog.tools.find((x) => x.id === id)).toBeUndefined();

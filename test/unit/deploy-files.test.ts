@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Language, Parser, type Node as TsNode } from 'web-tree-sitter';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfigFile, defaultSpoolDir } from '../../agent/config/fields.ts';
+import { FIELDS, defaultConfigFile, defaultSpoolDir } from '../../agent/config/fields.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEPLOY = path.join(ROOT, 'scripts/deploy');
@@ -94,6 +94,11 @@ describe('launchd plist', () => {
     expect(plist.StandardErrorPath).toMatch(/^\/Library\/Logs\//);
     expect(plist.ThrottleInterval).toBeGreaterThanOrEqual(10);
     expect(plist.ProcessType).toBe('Background');
+  });
+
+  it('signs with only the JIT exceptions V8 needs', () => {
+    const ent = python('import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))', path.join(DEPLOY, 'macos/ratwatch.entitlements'));
+    expect(ent).toEqual({ 'com.apple.security.cs.allow-jit': true, 'com.apple.security.cs.allow-unsigned-executable-memory': true });
   });
 
   it('keeps the spool inside the directory install.sh makes root-only', () => {
@@ -214,5 +219,21 @@ describe('PowerShell scripts', () => {
       expect(Number(max?.[1])).toBeLessThan(2048);
       expect(text()).toMatch(/-replace '\[\\x00-\\x1f\\x7f\]\+', ' '/);
     });
+  });
+});
+
+describe('docs/deploy.md', () => {
+  const doc = readFileSync(path.join(ROOT, 'docs/deploy.md'), 'utf8');
+
+  it('documents every configuration key with its environment variable', () => {
+    const missing = FIELDS.filter((f) => !doc.includes(`| \`${f.key}\` | \`${f.env}\` |`)).map((f) => f.key);
+    expect(missing).toEqual([]);
+  });
+
+  it('names every deploy file it tells people to use', () => {
+    for (const rel of ['systemd/ratwatch.service', 'launchd/com.ratwatch.agent.plist', 'windows/ratwatch-task.xml', 'intune/detect.ps1', 'jamf/ratwatch-ea.sh', 'macos/ratwatch.entitlements']) {
+      expect(doc).toContain(`scripts/deploy/${rel}`);
+      expect(readFileSync(path.join(DEPLOY, rel)).length).toBeGreaterThan(0);
+    }
   });
 });
