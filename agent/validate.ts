@@ -25,10 +25,11 @@ function validator(name: 'inventory' | 'scan'): ValidateFunction {
   if (!ajv) {
     ajv = new Ajv2020({ allErrors: false, strict: false });
     ajv.addSchema(findingSchema);
+    ajv.addSchema(inventorySchema);
   }
   const known = compiled.get(name);
   if (known) return known;
-  const v = ajv.compile(name === 'inventory' ? inventorySchema : scanSchema);
+  const v = name === 'inventory' ? ajv.getSchema(inventorySchema.$id)! : ajv.compile(scanSchema);
   compiled.set(name, v);
   return v;
 }
