@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigOptions, requireEndpoint, reportScan } from '../report/index.ts';
+import { checkCredentials } from '../transport/credentials.ts';
 import { addReportCommands, configFromCommand } from './report-commands.ts';
 import { collectHost } from '../scan.ts';
 import { VERSION } from '../version.ts';
@@ -27,7 +28,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     // The same config as the daemon's (--config, RATWATCH_CONFIG or the platform file when it exists), so an
     // audit by hand applies the company policy the MDM installed
     const config = configFromCommand(cmd);
-    if (flags.report) requireEndpoint(config);
+    if (flags.report) {
+      requireEndpoint(config);
+      checkCredentials(config.endpoint, process.env);
+    }
     const result = await scanOnce({ ...flags, policy: config.policyFile });
     await writeOut(render(result, flags.json ? 'json' : flags.format));
     if (flags.report) {

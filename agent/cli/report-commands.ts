@@ -7,6 +7,7 @@ import type { Config } from '../config/types.ts';
 import { runDaemon } from '../daemon/daemon.ts';
 import type { ScanResult } from '../model.ts';
 import { Reporter } from '../report/reporter.ts';
+import { checkCredentials } from '../transport/credentials.ts';
 
 export interface ReportCommandDeps {
   /** One scan of this machine with the given config (its policyFile in particular). */
@@ -43,6 +44,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     try {
       config = configFromCommand(cmd, env);
       requireEndpoint(config);
+      checkCredentials(config.endpoint, env);
     } catch (e) {
       return fail(e, log);
     }
@@ -72,6 +74,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     try {
       const config = configFromCommand(cmd, env);
       requireEndpoint(config);
+      checkCredentials(config.endpoint, env);
       const reporter = new Reporter(config, { log, env });
       const requeued = cmd.opts().requeueRejected ? await reporter.requeueRejected() : 0;
       const r = await reporter.flush({ force: true });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { EndpointConfig } from '../config/types.ts';
+import { ConfigError } from '../config/errors.ts';
 import { TransportError } from './errors.ts';
 
 // Secrets are read for each delivery run rather than once at start, so a rotated token file takes
@@ -46,4 +47,20 @@ export function readHmacKey(ep: EndpointConfig): Buffer | undefined {
 
 export function readCa(ep: EndpointConfig): Buffer | undefined {
   return ep.caFile ? readSmall(ep.caFile, 'endpoint.caFile', MAX_CA_BYTES) : undefined;
+}
+
+/**
+ * Reads every secret once before a command starts, so a missing token file or a short HMAC key stops
+ * `scan --report` and `daemon` at once with exit 2, instead of filling the spool with reports that can
+ * never be sent. Deliveries still re-read them, for rotation.
+ */
+export function checkCredentials(ep: EndpointConfig, env: NodeJS.ProcessEnv): void {
+  try {
+    readToken(ep, env);
+    readHmacKey(ep);
+    readCa(ep);
+  } catch (e) {
+    if (e instanceof TransportError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
