@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { ScanResult } from '../model.ts';
 import { renderJamf, renderSummary } from '../output/summary.ts';
+import { policyWarnings } from '../policy/index.ts';
 import { renderTable } from '../output/table.ts';
 import { activeFindings, collectHost, evaluate } from '../scan.ts';
 import { catalogFrom, policyFrom, readInventoryFile } from './inputs.ts';
@@ -19,6 +20,7 @@ export interface ScanFlags {
 export async function scanOnce(flags: ScanFlags, now = new Date()): Promise<ScanResult> {
   const catalog = catalogFrom(flags.catalog);
   const policy = policyFrom(flags.policy);
+  if (policy) for (const w of policyWarnings(policy, catalog)) process.stderr.write(`ratwatch: warning: ${w}\n`);
   const inv = flags.inventory ? readInventoryFile(flags.inventory) : await collectHost({ catalog, allowProbes: flags.probe !== false });
   return evaluate(inv, catalog, policy, now);
 }

@@ -28,6 +28,13 @@ const REMOTE_DESKTOP: ReadonlySet<Category> = new Set<Category>(['remote-desktop
 // - T1200 Hardware Additions: a second pointing device is hardware someone added (IP-KVMs and
 //   mouse jigglers present themselves as USB mice).
 
+/** The ids host signals carry as their tool id; a policy may name them like catalog tools. */
+export const SIGNAL_IDS = {
+  multipleRemoteTools: 'multiple-remote-tools',
+  multiplePointingDevices: 'multiple-pointing-devices',
+  remoteAccessBehindVpn: 'remote-access-behind-vpn',
+} as const;
+
 export function signalId(toolId: string, keys: string[]): string {
   return createHash('sha256').update([toolId, ...[...keys].sort()].join('\n')).digest('hex').slice(0, 16);
 }
@@ -66,7 +73,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   const remote = openRemote(findings, REMOTE);
   if (remote.size >= 2) {
     const tools = [...remote.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
-    out.push(signal('multiple-remote-tools', 'Several remote-access tools on one host', 'high', ['T1219'],
+    out.push(signal(SIGNAL_IDS.multipleRemoteTools, 'Several remote-access tools on one host', 'high', ['T1219'],
       tools.map((f) => f.tool.id), tools.map(toolEvidence)));
   }
 
@@ -74,7 +81,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   for (const d of inv.devices) if (d.kind === 'pointer' && !pointers.has(pointerKey(d))) pointers.set(pointerKey(d), d);
   if (pointers.size > 1) {
     const keys = [...pointers.keys()].sort();
-    out.push(signal('multiple-pointing-devices', 'More than one pointing device', 'low', ['T1200'], keys,
+    out.push(signal(SIGNAL_IDS.multiplePointingDevices, 'More than one pointing device', 'low', ['T1200'], keys,
       keys.map((k) => {
         const d = pointers.get(k)!;
         const desc = [d.manufacturer, d.product ?? d.name].filter(Boolean).join(' ');
@@ -88,7 +95,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
     const both = [...vpns.values(), ...desktops.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
     const attack = ['T1219', 'T1090'];
     if ([...desktops.values()].some((f) => f.tool.category === 'builtin-remote')) attack.push('T1133');
-    out.push(signal('remote-access-behind-vpn', 'Remote access together with a VPN', 'medium', attack,
+    out.push(signal(SIGNAL_IDS.remoteAccessBehindVpn, 'Remote access together with a VPN', 'medium', attack,
       both.map((f) => f.tool.id), both.map(toolEvidence)));
   }
   return out;

@@ -153,7 +153,7 @@ describe('suppressions and severity', () => {
 describe('policy files', () => {
   it('loads the shipped example and the JSON fixture', () => {
     const ex = loadPolicy(EXAMPLE);
-    expect(ex.allow.map((r) => r.tool)).toEqual(['teamviewer', 'screenconnect', 'zscaler']);
+    expect(ex.allow.map((r) => r.tool)).toEqual(['teamviewer', 'screenconnect', 'tailscale']);
     expect(ex.allow[0]).toMatchObject({ signer: ['TeamViewer Germany GmbH'], path: ['C:/Program Files/TeamViewer/**', '/Applications/TeamViewer.app/**'] });
     expect(ex.suppressions[0]).toMatchObject({ tool: 'ngrok', expires: '2026-03-31', expiresAt: Date.UTC(2026, 3, 1) });
     const js = parsePolicy(readFileSync(FIX + 'company.json', 'utf8'), 'company.json');
