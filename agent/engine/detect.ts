@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Catalog, CatalogTool } from '../catalog/types.ts';
 import type { Evidence, Finding, Inventory, ProcessInfo, Severity } from '../model.ts';
 import { indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
-import { clean } from './clean.ts';
-import { BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, PRESENCE_ONLY_EVIDENCE, SHIPS_WITH_OS, TECHNIQUES } from './rules.ts';
+import { clean } from '../text.ts';
+import { EVIDENCE_MAX, BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, PRESENCE_ONLY_EVIDENCE, SHIPS_WITH_OS, TECHNIQUES } from './rules.ts';
 
 // The detection engine: inventory in, findings out. Pure (no I/O, no clock, no OS knowledge), so a saved
 // inventory from any laptop gives the same findings here as on the laptop itself.
@@ -27,7 +27,7 @@ class Hits {
     if (!h) this.byTool.set(tool.id, (h = { tool, strong: [], extra: [], pids: new Set() }));
     const proves = strong && !(SHIPS_WITH_OS.has(tool.category) && PRESENCE_ONLY_EVIDENCE.has(ev.type));
     const list = proves ? h.strong : h.extra;
-    const e = { type: ev.type, value: clean(ev.value) };
+    const e = { type: ev.type, value: clean(ev.value, EVIDENCE_MAX) };
     if (!list.some((x) => x.type === e.type && x.value === e.value)) list.push(e);
     if (pid !== undefined) h.pids.add(pid);
   }

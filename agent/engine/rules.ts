@@ -3,6 +3,9 @@ import type { Category, Finding, Severity } from '../model.ts';
 // Engine-wide judgements that are not about any one tool, kept apart from the matching code so they
 // can be reviewed as a list.
 
+/** Longest evidence value a finding carries; inventory strings come from the inspected host and may be huge. */
+export const EVIDENCE_MAX = 512;
+
 /** Default severity of a finding by tool category; a company policy can override it. */
 export const DEFAULT_SEVERITY: Record<Category, Severity> = {
   'ip-kvm': 'critical', // hardware that drives the laptop from elsewhere: no legitimate use on a company laptop

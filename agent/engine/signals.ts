@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Category, DeviceInfo, Evidence, Finding, Inventory, Severity } from '../model.ts';
-import { clean } from './clean.ts';
+import { clean } from '../text.ts';
+import { EVIDENCE_MAX } from './rules.ts';
 
 // Host-level signals: none of these names a tool, but together they describe a laptop being driven from
 // somewhere else (a "laptop farm"). Pure: inventory and findings in, extra findings out.
@@ -59,7 +60,7 @@ function openRemote(findings: Finding[], cats: ReadonlySet<Category>): Map<strin
 }
 
 function toolEvidence(f: Finding): Evidence {
-  return { type: 'tool', value: clean(`${f.tool.id} (${f.tool.name}, ${f.tool.category})`) };
+  return { type: 'tool', value: clean(`${f.tool.id} (${f.tool.name}, ${f.tool.category})`, EVIDENCE_MAX) };
 }
 
 function pointerKey(d: DeviceInfo): string {
@@ -85,7 +86,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
       keys.map((k) => {
         const d = pointers.get(k)!;
         const desc = [d.manufacturer, d.product ?? d.name].filter(Boolean).join(' ');
-        return { type: 'device', value: clean(`${d.bus} ${k}${desc ? ` "${desc}"` : ''}`) };
+        return { type: 'device', value: clean(`${d.bus} ${k}${desc ? ` "${desc}"` : ''}`, EVIDENCE_MAX) };
       })));
   }
 

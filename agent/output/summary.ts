@@ -1,5 +1,5 @@
 import type { ScanResult } from '../model.ts';
-import { clean } from '../engine/clean.ts';
+import { clean } from '../text.ts';
 import { isActive } from '../engine/rules.ts';
 import { sortFindings } from './table.ts';
 

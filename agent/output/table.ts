@@ -1,5 +1,5 @@
 import type { Finding, ScanResult, Severity } from '../model.ts';
-import { clean } from '../engine/clean.ts';
+import { clean } from '../text.ts';
 import { isActive } from '../engine/rules.ts';
 
 const ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];

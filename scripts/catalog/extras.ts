@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { CATEGORIES } from '../../agent/catalog/validate.ts';
 import type { Category } from '../../agent/model.ts';
 import { Adder, type DraftStore } from './draft.ts';
 import { asList, asRecord } from './util.ts';
+import { readYaml } from './yaml-files.ts';
 
 // shared/catalog/extras.yaml: tools the upstream lists lack or cover badly, written by us. An entry whose
 // id (or name) an upstream source already produced augments that tool instead of adding a second one.
@@ -16,13 +15,7 @@ const KEYS = new Set([
 const OS_KEYS = new Set(['windows', 'darwin', 'linux']);
 
 export function importExtras(file: string, store: DraftStore): number {
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`extras ${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
-  }
-  const tools = asRecord(doc).tools;
+  const tools = asRecord(readYaml(file, `extras ${file}`)).tools;
   if (!Array.isArray(tools)) throw new Error(`extras ${file}: "tools" must be a list`);
   const seen = new Set<string>();
   tools.forEach((entry, i) => {

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { Adder, type DraftStore } from './draft.ts';
 import { baseName, type ExecOs } from './normalize.ts';
 import { asList, asRecord, asString, osOfLabel } from './util.ts';
+import { readYaml, yamlFiles } from './yaml-files.ts';
 
 // LOLRMM (magicsword-io/LOLRMM, yaml/*.yaml). Schema: upstream bin/spec/lolrmm.spec.json. Executable
 // names hide in Details.InstallationPaths (bare names and paths mixed) and Details.PEMetadata; service
@@ -13,15 +12,9 @@ const SERVICE_KEY = /\\services\\([^\\*]+)\\?$/i;
 const OTHER_SERVICE_TYPES = /^(service|service ?name|windows service name|linux systemd service|macos launchdaemon label)$/i;
 
 export function importLolrmm(dir: string, store: DraftStore, commit: string): number {
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = yamlFiles(dir);
   for (const file of files) {
-    let doc: unknown;
-    try {
-      doc = parse(readFileSync(join(dir, file), 'utf8'));
-    } catch (e) {
-      throw new Error(`lolrmm/${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
-    }
-    const d = asRecord(doc);
+    const d = asRecord(readYaml(join(dir, file), `lolrmm/${file}`));
     const name = asString(d.Name);
     if (!name) throw new Error(`lolrmm/${file}: no Name`);
     const draft = store.get(name);

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { Adder, type DraftStore } from './draft.ts';
 import { type ExecOs, looksLikeBundleId } from './normalize.ts';
 import { asList, asRecord, asString } from './util.ts';
+import { readYaml, yamlFiles } from './yaml-files.ts';
 
 // RMML (LivingInSyn/RMML, RMMs/*.yml): one file per tool, named after it. Executables lists are per OS
 // and mix program names with install folders ("Program Files\Splashtop\*"); MacOSSigner is an Apple
@@ -12,15 +11,9 @@ import { asList, asRecord, asString } from './util.ts';
 const LISTS: [string, ExecOs][] = [['Windows', 'windows'], ['MacOS', 'darwin'], ['Linux', 'linux']];
 
 export function importRmml(dir: string, store: DraftStore, commit: string): number {
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = yamlFiles(dir);
   for (const file of files) {
-    let doc: unknown;
-    try {
-      doc = parse(readFileSync(join(dir, file), 'utf8'));
-    } catch (e) {
-      throw new Error(`rmml/${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
-    }
-    const d = asRecord(doc);
+    const d = asRecord(readYaml(join(dir, file), `rmml/${file}`));
     const draft = store.get(file.replace(/\.ya?ml$/, ''));
     const add = new Adder(store, draft, `rmml/${file}`, false);
     draft.sources.add('rmml');

@@ -126,7 +126,7 @@ describe('hostile input', () => {
       expect(r.stdout.replace(/\n/g, ''), format).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u202e]/);
     }
     const table = ratwatch(['scan', '--inventory', file]).stdout;
-    expect(table).toContain('/tmp/\\u202eevil\\x0a/x11vnc');
+    expect(table).toContain('/tmp/\\u202eevil\\n/x11vnc');
   });
 });
 

@@ -25,7 +25,7 @@ function flags(spool: string, url: string): string[] {
   writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   writeFileSync(keyFile, HMAC, { mode: 0o600 });
   return ['--endpoint-url', url, '--ca-file', certs.caFile, '--token-file', tokenFile, '--hmac-key-file', keyFile, '--spool-dir', spool,
-    '--retry-base-seconds', '0.05', '--timeout-ms', '5000', '--connect-timeout-ms', '2000'];
+    '--retry-base-seconds', '0.05', '--timeout-ms', '20000', '--connect-timeout-ms', '10000'];
 }
 
 function reports(): NativeReport[] {

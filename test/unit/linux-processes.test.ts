@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Runner } from '../../agent/runner.ts';
 import { loadReplayDir, ReplayRunner } from '../../agent/replay-runner.ts';
 import { linuxProcesses } from '../../agent/collectors/linux/processes.ts';
-import { clean, splitArgs } from '../../agent/collectors/linux/text.ts';
+import { clean } from '../../agent/text.ts';
+import { splitArgs } from '../../agent/collectors/linux/text.ts';
 
 const FIX = join(import.meta.dirname, '../fixtures/linux');
 const ctx = (runner: Runner) => ({ runner, hints: { executableNames: [] }, allowProbes: false });

@@ -1,4 +1,6 @@
-import type { HostContext } from '../../model.ts';
+import type { HostContext, OsName } from '../../model.ts';
+import { clean } from '../../text.ts';
+import type { Collector, CollectorContext } from '../types.ts';
 
 // Small pieces the per-OS host-context collectors share. The context serves fleet-side correlation
 // (many laptops behind one gateway, all set to the same far-away time zone and input method), so values
@@ -22,9 +24,22 @@ export function zoneFromLink(target: string): string | undefined {
   return /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(zone) ? zone : undefined;
 }
 
-/** Printable and bounded: SSIDs and names come from radio beacons and user files. */
-export function printable(s: string, max = 128): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '?').trim().slice(0, max);
+/** The Wi-Fi fields of the context; the SSID comes from radio beacons, so it is escaped and bounded. */
+export function wifiFields(ssid: string | undefined, bssid: string | undefined): Partial<HostContext> {
+  const ctx: Partial<HostContext> = {};
+  if (ssid) ctx.wifiSsid = clean(ssid.trim(), 128);
+  const mac = normalizeMac(bssid);
+  if (mac) ctx.wifiBssid = mac;
+  return ctx;
+}
+
+/** The first wireless interface, in order, that reports a network; an idle one reads as empty. */
+export async function firstWifi(devices: readonly string[], read: (dev: string) => Promise<Partial<HostContext>>): Promise<Partial<HostContext>> {
+  for (const dev of devices) {
+    const ctx = await read(dev);
+    if (ctx.wifiSsid || ctx.wifiBssid) return ctx;
+  }
+  return {};
 }
 
 /** Drops absent and empty fields and removes duplicate input methods, keeping their order. */
@@ -66,4 +81,14 @@ export async function gatherContext(
   const ctx = finishContext(merged);
   if (Object.keys(ctx).length === 0 && errors.length) throw new Error(`${osName} host context: ${errors.join('; ')}`);
   return ctx;
+}
+
+/** The "<os>.context" collector: the named parts gathered as `gatherContext` does. */
+export function contextCollector(os: OsName, parts: (ctx: CollectorContext) => Record<string, () => Promise<Partial<HostContext>>>): Collector {
+  return {
+    name: `${os}.context`,
+    async collect(ctx) {
+      return { context: await gatherContext(os, parts(ctx)) };
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import type { HostContext } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
-import { gatherContext, normalizeMac, printable, zoneFromLink } from '../common/host-context.ts';
+import { clean } from '../../text.ts';
+import { contextCollector, firstWifi, normalizeMac, wifiFields, zoneFromLink } from '../common/host-context.ts';
 
 // Facts about where a Linux laptop is and who types on it: time zone, locale, enabled input methods
 // (a Korean IME on a laptop issued to a US employee), the default gateway's MAC (laptops sharing one
@@ -47,14 +48,14 @@ async function locale(runner: Runner): Promise<Partial<HostContext>> {
   for (const path of ['/etc/default/locale', '/etc/locale.conf']) {
     const f = await text(runner, path);
     const lang = f && langFrom(f);
-    if (lang) return { locale: printable(lang, 64) };
+    if (lang) return { locale: clean(lang, 64) };
   }
   throw new Error('no LANG in /etc/default/locale or /etc/locale.conf');
 }
 
 /** `gsettings get org.gnome.desktop.input-sources sources` -> ["xkb:us", "ibus:hangul"]. */
 export function parseGsettingsSources(out: string): string[] {
-  return [...out.matchAll(/\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)/g)].map((m) => printable(`${m[1]}:${m[2]}`, 64));
+  return [...out.matchAll(/\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)/g)].map((m) => clean(`${m[1]}:${m[2]}`.trim(), 64));
 }
 
 /** fcitx5 `profile`: the Name= of every [Groups/N/Items/M] section. */
@@ -68,7 +69,7 @@ export function parseFcitx5Profile(ini: string): string[] {
       continue;
     }
     const m = inItem && /^\s*Name\s*=\s*(.+?)\s*$/.exec(line);
-    if (m) out.push(printable(`fcitx5:${m[1]}`, 64));
+    if (m) out.push(clean(`fcitx5:${m[1]}`, 64));
   }
   return out;
 }
@@ -78,7 +79,7 @@ export function parseFcitx4Profile(ini: string): string[] {
   const m = /^\s*EnabledIMList\s*=\s*(.*)$/m.exec(ini);
   if (!m) return [];
   return m[1].split(',').map((e) => /^(.+):True$/i.exec(e.trim())?.[1]).filter((n): n is string => Boolean(n))
-    .map((n) => printable(`fcitx:${n}`, 64));
+    .map((n) => clean(`fcitx:${n}`.trim(), 64));
 }
 
 async function inputMethods(runner: Runner): Promise<Partial<HostContext>> {
@@ -170,12 +171,7 @@ export function splitTerse(line: string): string[] {
 export function parseNmcliWifi(out: string): Partial<HostContext> {
   for (const line of out.split('\n')) {
     const [active, ssid, bssid] = splitTerse(line.replace(/\r$/, ''));
-    if (active !== 'yes') continue;
-    const ctx: Partial<HostContext> = {};
-    if (ssid) ctx.wifiSsid = printable(ssid);
-    const mac = normalizeMac(bssid);
-    if (mac) ctx.wifiBssid = mac;
-    return ctx;
+    if (active === 'yes') return wifiFields(ssid, bssid);
   }
   return {};
 }
@@ -184,11 +180,7 @@ export function parseNmcliWifi(out: string): Partial<HostContext> {
 export function parseIwLink(out: string): Partial<HostContext> {
   const bssid = /^Connected to ([0-9a-f:]{17})/im.exec(out)?.[1];
   const ssid = /^\s+SSID: (.*)$/m.exec(out)?.[1];
-  const ctx: Partial<HostContext> = {};
-  if (ssid) ctx.wifiSsid = printable(ssid);
-  const mac = normalizeMac(bssid);
-  if (mac) ctx.wifiBssid = mac;
-  return ctx;
+  return wifiFields(ssid, bssid);
 }
 
 async function wifi(runner: Runner): Promise<Partial<HostContext>> {
@@ -201,26 +193,13 @@ async function wifi(runner: Runner): Promise<Partial<HostContext>> {
   }
   const dev = await runner.exec('iw', ['dev'], { timeoutMs: 5_000 });
   const ifaces = [...dev.stdout.matchAll(/^\s*Interface\s+(\S+)\s*$/gm)].map((m) => m[1]).slice(0, MAX_WIFI_IFACES);
-  for (const iface of ifaces) {
-    const link = await runner.exec('iw', ['dev', iface, 'link'], { timeoutMs: 5_000 });
-    const ctx = parseIwLink(link.stdout);
-    if (ctx.wifiSsid || ctx.wifiBssid) return ctx;
-  }
-  return {};
+  return firstWifi(ifaces, async (iface) => parseIwLink((await runner.exec('iw', ['dev', iface, 'link'], { timeoutMs: 5_000 })).stdout));
 }
 
-export const linuxContext: Collector = {
-  name: 'linux.context',
-  async collect(ctx) {
-    const r = ctx.runner;
-    return {
-      context: await gatherContext('linux', {
-        timezone: () => timezone(r),
-        locale: () => locale(r),
-        'input methods': () => inputMethods(r),
-        gateway: () => gateway(r),
-        'wi-fi': () => wifi(r),
-      }),
-    };
-  },
-};
+export const linuxContext: Collector = contextCollector('linux', ({ runner: r }) => ({
+  timezone: () => timezone(r),
+  locale: () => locale(r),
+  'input methods': () => inputMethods(r),
+  gateway: () => gateway(r),
+  'wi-fi': () => wifi(r),
+}));

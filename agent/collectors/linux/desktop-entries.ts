@@ -1,8 +1,10 @@
 import type { PackageInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
-import { mapLimit } from './pool.ts';
-import { basename, clean, cleanOpt, lines, splitArgs } from './text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { mapLimit } from '../common/pool.ts';
+import { basename, lines } from '../common/text.ts';
+import { splitArgs } from './text.ts';
 
 // Launchers (.desktop files, freedesktop.org Desktop Entry Specification) catch what no package
 // manager knows: AppImages, tarballs unpacked in a home directory, per-user installs.

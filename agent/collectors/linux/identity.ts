@@ -2,8 +2,8 @@ import type { FileInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import { IdentityCache } from '../common/identity.ts';
 import type { Enricher } from '../types.ts';
-import { mapLimit } from './pool.ts';
-import { basename } from './text.ts';
+import { mapLimit } from '../common/pool.ts';
+import { basename } from '../common/text.ts';
 
 // Fingerprints the binaries of running processes and the installed copies of every executable the
 // catalog names. A renamed copy (/tmp/foo running x11vnc) carries the same sha256 or build-id as the

@@ -1,7 +1,7 @@
 import type { PackageInfo } from '../../model.ts';
 import type { Collector } from '../types.ts';
-import { runListing } from './exec.ts';
-import { clean, cleanOpt, lines } from './text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { listingCollector, parseTabListing } from './package-listing.ts';
 
 // Debian/Ubuntu packages. db:Status-Abbrev is three letters: desired action, current status, error flag
 // (dpkg-query(1)); the second one says whether the package's files are on disk.
@@ -13,18 +13,10 @@ export const DPKG_ARGS = ['-W', '-f=${Package}\\t${Version}\\t${db:Status-Abbrev
 const ON_DISK = new Set(['i', 'U', 'F', 'H', 'W', 't']);
 
 export function parseDpkg(out: string): PackageInfo[] {
-  const pkgs: PackageInfo[] = [];
-  for (const line of lines(out)) {
-    const [name, version, status] = line.split('\t');
-    if (!name || status === undefined || !ON_DISK.has(status.charAt(1))) continue;
-    pkgs.push({ name: clean(name, 256), version: cleanOpt(version, 256), source: 'dpkg' });
-  }
-  return pkgs;
+  return parseTabListing(out, ([name, version, status]) => {
+    if (!name || status === undefined || !ON_DISK.has(status.charAt(1))) return undefined;
+    return { name: clean(name, 256), version: cleanOpt(version, 256), source: 'dpkg' };
+  });
 }
 
-export const linuxDpkg: Collector = {
-  name: 'linux.dpkg',
-  async collect(ctx) {
-    return { packages: parseDpkg(await runListing(ctx.runner, 'dpkg-query', DPKG_ARGS)) };
-  },
-};
+export const linuxDpkg: Collector = listingCollector('linux.dpkg', 'dpkg-query', DPKG_ARGS, parseDpkg);

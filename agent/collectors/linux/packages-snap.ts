@@ -1,7 +1,8 @@
 import type { PackageInfo } from '../../model.ts';
 import type { Collector } from '../types.ts';
-import { runListing } from './exec.ts';
-import { clean, cleanOpt, lines } from './text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { lines } from '../common/text.ts';
+import { listingCollector } from './package-listing.ts';
 
 // `snap list` prints an aligned table: Name Version Rev Tracking Publisher Notes. No column holds
 // spaces, so whitespace splits it. The publisher carries a verification mark (✓ verified, ✪ starred;
@@ -25,9 +26,4 @@ export function parseSnapList(out: string): PackageInfo[] {
   return pkgs;
 }
 
-export const linuxSnap: Collector = {
-  name: 'linux.snap',
-  async collect(ctx) {
-    return { packages: parseSnapList(await runListing(ctx.runner, 'snap', ['list'])) };
-  },
-};
+export const linuxSnap: Collector = listingCollector('linux.snap', 'snap', ['list'], parseSnapList);

@@ -1,8 +1,8 @@
 import type { ProcessInfo } from '../../model.ts';
 import type { PsEntry, Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
-import { mapLimit } from './pool.ts';
-import { clean, cleanOpt } from './text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { mapLimit } from '../common/pool.ts';
 
 // The process table from ps (via ps-list), completed from /proc: the real executable path (which a
 // renamed or self-deleting binary cannot fake), the full argv and the owner. Without ps, /proc alone.

@@ -2,9 +2,11 @@ import type { ServiceInfo, SettingInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import { SETTING_KEYS } from '../../settings.ts';
 import type { Collector } from '../types.ts';
-import { runListing } from './exec.ts';
-import { mapLimit } from './pool.ts';
-import { clean, cleanOpt, lines, splitArgs } from './text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { runListing } from '../common/exec.ts';
+import { mapLimit } from '../common/pool.ts';
+import { lines } from '../common/text.ts';
+import { splitArgs } from './text.ts';
 
 // systemd services: every installed unit file with its enablement (list-unit-files), the live state of
 // loaded units (list-units), and the program each one starts (ExecStart= of its unit file), because a

@@ -1,9 +1,10 @@
 import type { SocketInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
-import { runListing } from './exec.ts';
-import { mapLimit } from './pool.ts';
-import { clean, lines } from './text.ts';
+import { clean } from '../../text.ts';
+import { runListing } from '../common/exec.ts';
+import { mapLimit } from '../common/pool.ts';
+import { lines } from '../common/text.ts';
 
 // TCP and UDP sockets with their owning process, from ss (iproute2). Where ss is missing (minimal
 // containers, old hosts), the kernel tables /proc/net/{tcp,tcp6,udp,udp6} are read directly and

@@ -1,8 +1,8 @@
 import type { DeviceInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
-import { mapLimit } from './pool.ts';
-import { cleanOpt } from './text.ts';
+import { cleanOpt } from '../../text.ts';
+import { mapLimit } from '../common/pool.ts';
 
 // USB devices from sysfs (Documentation/ABI/stable/sysfs-bus-usb). IP-KVM boxes present themselves as
 // a USB keyboard and mouse with recognisable vendor:product ids, and an extra pointing device is a

@@ -2,8 +2,8 @@ import type { PackageInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import { dictString } from '../common/plist.ts';
 import type { Collector } from '../types.ts';
-import { mapLimit } from '../linux/pool.ts';
-import { clean, cleanOpt } from '../linux/text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { mapLimit } from '../common/pool.ts';
 import { listDir, readPlistDict, userHomes } from './bundles.ts';
 
 // Application bundles: every *.app in the usual application folders, plus the two places remote

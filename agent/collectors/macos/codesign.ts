@@ -1,8 +1,9 @@
 import type { BinaryIdentity, PackageInfo, ProcessInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import type { Enricher, InventoryPart } from '../types.ts';
-import { mapLimit } from '../linux/pool.ts';
-import { clean, lines } from '../linux/text.ts';
+import { clean } from '../../text.ts';
+import { mapLimit } from '../common/pool.ts';
+import { lines } from '../common/text.ts';
 
 // Who signed a binary, from `codesign -dv --verbose=2 <path>` (which prints to stderr). The signature
 // survives renaming and relocation: an AnyDesk copied to ~/Library/.cache/updater still says

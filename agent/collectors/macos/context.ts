@@ -1,7 +1,8 @@
 import type { HostContext } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
-import { gatherContext, normalizeMac, printable, zoneFromLink } from '../common/host-context.ts';
+import { clean } from '../../text.ts';
+import { contextCollector, firstWifi, normalizeMac, wifiFields, zoneFromLink } from '../common/host-context.ts';
 import { isDict, parsePlist, type PlistValue } from '../common/plist.ts';
 
 // Host context on macOS. The agent runs as root, so per-user settings are read from each user's
@@ -46,7 +47,7 @@ export function inputSources(v: PlistValue | undefined): string[] {
     else if (typeof bundle === 'string') out.push(bundle);
     else if (typeof layout === 'string') out.push(`keylayout:${layout}`);
   }
-  return out.map((s) => printable(s, 128));
+  return out.map((s) => clean(s.trim(), 128));
 }
 
 async function users(runner: Runner): Promise<Partial<HostContext>> {
@@ -59,7 +60,7 @@ async function users(runner: Runner): Promise<Partial<HostContext>> {
     if (hi) ctx.inputMethods!.push(...inputSources(hi.AppleEnabledInputSources));
     const g = await prefs(runner, `/Users/${u}/Library/Preferences/.GlobalPreferences.plist`);
     const loc = g?.AppleLocale;
-    if (!ctx.locale && typeof loc === 'string' && loc.trim()) ctx.locale = printable(loc, 64);
+    if (!ctx.locale && typeof loc === 'string' && loc.trim()) ctx.locale = clean(loc.trim(), 64);
   }
   return ctx;
 }
@@ -101,36 +102,19 @@ export function wifiDevices(out: string): string[] {
 /** Top-level "  SSID : name" and "  BSSID : aa:bb:..." of `ipconfig getsummary`; "<redacted>" counts as absent. */
 export function parseIpconfigSummary(out: string): Partial<HostContext> {
   const top = (k: string) => new RegExp(`^  ${k} : (.*)$`, 'm').exec(out)?.[1]?.trim();
-  const ctx: Partial<HostContext> = {};
   const ssid = top('SSID');
-  if (ssid && ssid !== '<redacted>') ctx.wifiSsid = printable(ssid);
-  const mac = normalizeMac(top('BSSID'));
-  if (mac) ctx.wifiBssid = mac;
-  return ctx;
+  return wifiFields(ssid === '<redacted>' ? undefined : ssid, top('BSSID'));
 }
 
 async function wifi(runner: Runner): Promise<Partial<HostContext>> {
   const ports = await runner.exec('networksetup', ['-listallhardwareports'], { timeoutMs: 10_000 });
-  for (const dev of wifiDevices(ports.stdout).slice(0, 4)) {
-    if (!/^[a-z]+\d+$/.test(dev)) continue;
-    const s = await runner.exec('ipconfig', ['getsummary', dev], { timeoutMs: 5_000 });
-    const ctx = parseIpconfigSummary(s.stdout);
-    if (ctx.wifiSsid || ctx.wifiBssid) return ctx;
-  }
-  return {};
+  const devs = wifiDevices(ports.stdout).slice(0, 4).filter((dev) => /^[a-z]+\d+$/.test(dev));
+  return firstWifi(devs, async (dev) => parseIpconfigSummary((await runner.exec('ipconfig', ['getsummary', dev], { timeoutMs: 5_000 })).stdout));
 }
 
-export const darwinContext: Collector = {
-  name: 'darwin.context',
-  async collect(ctx) {
-    const r = ctx.runner;
-    return {
-      context: await gatherContext('darwin', {
-        timezone: () => timezone(r),
-        users: () => users(r),
-        gateway: () => gateway(r),
-        'wi-fi': () => wifi(r),
-      }),
-    };
-  },
-};
+export const darwinContext: Collector = contextCollector('darwin', ({ runner: r }) => ({
+  timezone: () => timezone(r),
+  users: () => users(r),
+  gateway: () => gateway(r),
+  'wi-fi': () => wifi(r),
+}));

@@ -2,8 +2,9 @@ import type { ServiceInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import { dictString, type PlistDict, type PlistValue } from '../common/plist.ts';
 import type { Collector } from '../types.ts';
-import { mapLimit } from '../linux/pool.ts';
-import { clean, cleanOpt, lines } from '../linux/text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { mapLimit } from '../common/pool.ts';
+import { lines } from '../common/text.ts';
 import { listDir, readPlistDict, userHomes } from './bundles.ts';
 
 // launchd jobs installed by third parties: /Library/LaunchDaemons, /Library/LaunchAgents and each

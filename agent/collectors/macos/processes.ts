@@ -1,8 +1,9 @@
 import type { ProcessInfo } from '../../model.ts';
 import type { PsEntry, Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
-import { runListing } from '../linux/exec.ts';
-import { basename, clean, cleanOpt, lines } from '../linux/text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { runListing } from '../common/exec.ts';
+import { basename, lines } from '../common/text.ts';
 
 // The process table of a Mac. ps-list gives names and command lines; BSD ps's `comm` column gives
 // the full path of the executable (its argv-independent exec path), which a renamed or relocated

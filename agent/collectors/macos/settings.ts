@@ -2,7 +2,7 @@ import type { SettingInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import { SETTING_KEYS } from '../../settings.ts';
 import type { Collector } from '../types.ts';
-import { lines } from '../linux/text.ts';
+import { lines } from '../common/text.ts';
 import { LAUNCHCTL } from './launchd.ts';
 
 // macOS's own remote-access switches.

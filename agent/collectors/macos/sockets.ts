@@ -1,6 +1,7 @@
 import type { SocketInfo } from '../../model.ts';
 import type { Collector } from '../types.ts';
-import { clean, lines } from '../linux/text.ts';
+import { clean } from '../../text.ts';
+import { lines } from '../common/text.ts';
 
 // Sockets with their owning process, from lsof (netstat on macOS has no pids without -v, and its
 // layout changes between releases). `+c 0` asks for the whole command name instead of 9 characters;

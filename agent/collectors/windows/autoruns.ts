@@ -1,7 +1,7 @@
 import type { ServiceInfo } from '../../model.ts';
 import type { Collector, CollectorContext } from '../types.ts';
-import { firstLine } from '../linux/exec.ts';
-import { clean, cleanOpt } from '../linux/text.ts';
+import { clean, cleanOpt } from '../../text.ts';
+import { firstLine } from '../common/exec.ts';
 import { looksLikeProgram, splitCommandLine } from './cmdline.ts';
 import { parseCsv } from './csv.ts';
 import { fullKey, regQuery, userHives } from './reg.ts';

@@ -1,7 +1,8 @@
 import type { HostContext } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
 import type { Collector, CollectorContext } from '../types.ts';
-import { gatherContext, normalizeMac, printable } from '../common/host-context.ts';
+import { clean } from '../../text.ts';
+import { contextCollector, normalizeMac, wifiFields } from '../common/host-context.ts';
 import { PS_PRELUDE, runPowerShell } from './powershell.ts';
 
 // Host context on Windows: one PowerShell run (powershell.ts) for time zone, culture, the input methods
@@ -52,11 +53,11 @@ export function parseContextJson(out: string): Partial<HostContext> {
   if (!doc || typeof doc !== 'object') throw new Error('PowerShell printed no object');
   const ctx: Partial<HostContext> = {};
   const tz = str(doc.TimeZone);
-  if (tz) ctx.timezone = printable(tz, 64);
+  if (tz) ctx.timezone = clean(tz, 64);
   const users = arr(doc.Users).filter((u): u is Json => !!u && typeof u === 'object');
   // A signed-in user's locale says more about who uses the laptop than SYSTEM's culture
   const locale = users.map((u) => str(u.LocaleName)).find(Boolean) ?? str(doc.Culture);
-  if (locale) ctx.locale = printable(locale, 64);
+  if (locale) ctx.locale = clean(locale, 64);
   const tips: string[] = [];
   for (const u of users) {
     for (const l of arr(u.Languages)) for (const t of arr((l as Json | null)?.Tips)) if (typeof t === 'string') tips.push(t);
@@ -84,13 +85,7 @@ export function parseNetshInterfaces(out: string): Partial<HostContext> {
       if (key === 'SSID') ssid = m[2].trim();
       else if (key === 'BSSID' || key === 'AP BSSID') bssid = m[2].trim();
     }
-    if (ssid || bssid) {
-      const ctx: Partial<HostContext> = {};
-      if (ssid) ctx.wifiSsid = printable(ssid);
-      const mac = normalizeMac(bssid);
-      if (mac) ctx.wifiBssid = mac;
-      return ctx;
-    }
+    if (ssid || bssid) return wifiFields(ssid, bssid);
   }
   return {};
 }
@@ -105,14 +100,7 @@ async function fromNetsh(runner: Runner): Promise<Partial<HostContext>> {
   return parseNetshInterfaces(r.stdout);
 }
 
-export const windowsContext: Collector = {
-  name: 'windows.context',
-  async collect(ctx) {
-    return {
-      context: await gatherContext('windows', {
-        powershell: () => fromPowerShell(ctx),
-        'wi-fi': () => fromNetsh(ctx.runner),
-      }),
-    };
-  },
-};
+export const windowsContext: Collector = contextCollector('windows', (ctx) => ({
+  powershell: () => fromPowerShell(ctx),
+  'wi-fi': () => fromNetsh(ctx.runner),
+}));

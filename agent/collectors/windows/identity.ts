@@ -1,7 +1,7 @@
 import type { BinaryIdentity, PeMetadata } from '../../model.ts';
 import type { Enricher } from '../types.ts';
 import { DEFAULT_IDENTITY_LIMITS } from '../common/identity.ts';
-import { cleanOpt } from '../linux/text.ts';
+import { cleanOpt } from '../../text.ts';
 import { PS_PRELUDE, int, parseJsonRecords, runPowerShell, str } from './powershell.ts';
 
 // What each running executable really is: its PE version resource (a renamed AnyDesk.exe still says

@@ -1,5 +1,5 @@
 import type { CollectorContext } from '../types.ts';
-import { firstLine } from '../linux/exec.ts';
+import { firstLine } from '../common/exec.ts';
 
 // Windows facts come from Windows PowerShell 5.1 (present on every supported Windows) as JSON. Every
 // script is a constant in our code; it never contains a double quote, so no layer of Windows argument

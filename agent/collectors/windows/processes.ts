@@ -1,6 +1,6 @@
 import type { ProcessInfo } from '../../model.ts';
 import type { Collector } from '../types.ts';
-import { clean, cleanOpt } from '../linux/text.ts';
+import { clean, cleanOpt } from '../../text.ts';
 import { PS_PRELUDE, int, parseJsonRecords, runPowerShell, str } from './powershell.ts';
 
 // The process table from CIM (wmic is removed from current Windows). ExecutablePath is the image the

@@ -1,5 +1,5 @@
 import type { CollectorContext } from '../types.ts';
-import { firstLine } from '../linux/exec.ts';
+import { firstLine } from '../common/exec.ts';
 import { once } from './memo.ts';
 
 // The registry through reg.exe. Its `query` output (see test/fixtures/windows/README.md) is a blank line,

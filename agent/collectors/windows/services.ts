@@ -1,7 +1,7 @@
 import type { ServiceInfo, SettingInfo } from '../../model.ts';
 import { SETTING_KEYS } from '../../settings.ts';
 import type { Collector } from '../types.ts';
-import { clean, cleanOpt } from '../linux/text.ts';
+import { clean, cleanOpt } from '../../text.ts';
 import { splitCommandLine } from './cmdline.ts';
 import { PS_PRELUDE, parseJsonRecords, runPowerShell, str } from './powershell.ts';
 

@@ -1,6 +1,6 @@
 import type { SocketInfo } from '../../model.ts';
 import type { Collector } from '../types.ts';
-import { clean } from '../linux/text.ts';
+import { clean } from '../../text.ts';
 import { PS_PRELUDE, asRecords, int, parseJsonRecords, runPowerShell, str } from './powershell.ts';
 
 // TCP connections and UDP endpoints with their owning process, from the NetTCPIP module rather than

@@ -1,6 +1,6 @@
 import type { PackageInfo } from '../../model.ts';
 import type { Collector, CollectorContext } from '../types.ts';
-import { cleanOpt } from '../linux/text.ts';
+import { cleanOpt } from '../../text.ts';
 import { splitCommandLine } from './cmdline.ts';
 import { fullKey, regQuery, regValue, userHives, type RegKey } from './reg.ts';
 
