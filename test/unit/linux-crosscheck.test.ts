@@ -1,0 +1,43 @@
+import { createServer, type Server } from 'node:net';
+import si from 'systeminformation';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linuxProcesses } from '../../agent/collectors/linux/processes.ts';
+import { linuxSockets } from '../../agent/collectors/linux/sockets.ts';
+import type { CollectorContext } from '../../agent/collectors/types.ts';
+import { RealRunner } from '../../agent/runner.ts';
+
+// systeminformation is an independent reading of the same machine. The agent does not use it (it runs
+// its commands through a shell, and its output cannot be replayed in tests), so here it serves as a
+// second opinion: what it sees, our collectors must see too.
+
+const ctx: CollectorContext = { runner: new RealRunner(), hints: { executableNames: [] }, allowProbes: false };
+let server: Server;
+let port = 0;
+
+beforeAll(async () => {
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('linux collectors agree with systeminformation', () => {
+  it('list every process systeminformation lists that is still running, under the same parent', async () => {
+    const theirs = (await si.processes()).list;
+    const ours = new Map((await linuxProcesses.collect(ctx)).processes!.map((p) => [p.pid, p]));
+    const after = new Set((await ctx.runner.listProcesses()).map((p) => p.pid));
+    const stable = theirs.filter((p) => after.has(p.pid));
+    expect(stable.length).toBeGreaterThan(5);
+    for (const p of stable) {
+      expect(ours.has(p.pid), `pid ${p.pid} ${p.name}`).toBe(true);
+      expect(ours.get(p.pid)!.ppid, `ppid of ${p.pid}`).toBe(p.parentPid);
+    }
+  });
+
+  it('list every listening TCP port systeminformation lists, including ours', async () => {
+    const theirs = (await si.networkConnections()).filter((c) => c.protocol.startsWith('tcp') && c.state === 'LISTEN').map((c) => Number(c.localPort));
+    const ours = (await linuxSockets.collect(ctx)).sockets!.filter((s) => s.state === 'LISTEN').map((s) => s.localPort);
+    expect(theirs).toContain(port);
+    for (const p of theirs) expect(ours, `port ${p}`).toContain(p);
+  });
+});
