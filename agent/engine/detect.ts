@@ -128,6 +128,32 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   }
 }
 
+// Host names in a command line: "ssh -R 80:localhost:22 serveo.net", "frpc -s relay.example" ...
+const HOSTNAME = /[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+/g;
+const CMDLINE_SCAN = 4096;
+
+/** The catalog domains a host name falls under: itself or any parent domain. */
+function toolsForHost(ix: CatalogIndex, host: string): { domain: string; tools: CatalogTool[] }[] {
+  const out: { domain: string; tools: CatalogTool[] }[] = [];
+  for (let d = host; d.includes('.'); d = d.slice(d.indexOf('.') + 1)) {
+    const tools = ix.byDomain.get(d);
+    if (tools) out.push({ domain: d, tools });
+  }
+  return out;
+}
+
+function matchCmdlines(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
+  for (const p of inv.processes) {
+    if (!p.cmdline) continue;
+    const hosts = new Set(p.cmdline.slice(0, CMDLINE_SCAN).toLowerCase().match(HOSTNAME) ?? []);
+    for (const host of hosts) {
+      for (const { domain, tools } of toolsForHost(ix, host)) {
+        for (const t of tools) hits.add(t, { type: 'cmdline-domain', value: `${processLabel(p)} names ${host}${host === domain ? '' : ` (${domain})`}` }, true, p.pid);
+      }
+    }
+  }
+}
+
 function matchPackages(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   for (const pkg of inv.packages) {
     const label = `${pkg.name}${pkg.version ? ` ${pkg.version}` : ''} (${pkg.source})`;
@@ -224,6 +250,7 @@ export function detect(inv: Inventory, catalog: Catalog): Finding[] {
   const ix = indexCatalog(catalog);
   const hits = new Hits();
   matchProcesses(inv, ix, hits);
+  matchCmdlines(inv, ix, hits);
   matchPackages(inv, ix, hits);
   matchServices(inv, ix, hits);
   matchDevices(inv, ix, hits);

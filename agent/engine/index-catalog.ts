@@ -19,6 +19,8 @@ export interface CatalogIndex {
   banners: { prefix: string; tool: CatalogTool }[];
   signers: { signer: string; tool: CatalogTool }[];
   paths: { re: RegExp; tool: CatalogTool }[];
+  /** Domain -> tools; "anydesk.com" and "*.anydesk.com" both stand for the domain and its subdomains. */
+  byDomain: Map<string, CatalogTool[]>;
 }
 
 /** Lowercase, no trailing ".exe"/".app": "AnyDesk.exe", "anydesk" and "AnyDesk.app" are one name. */
@@ -58,7 +60,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   const ix: CatalogIndex = {
     byProcess: new Map(), processNames: [], byPackage: new Map(), byBundleId: new Map(), byService: new Map(),
     servicePrefixes: [], byPeName: new Map(), byTeamId: new Map(), byToolName: new Map(), byUsb: new Map(),
-    byDisplayName: new Map(), bySetting: new Map(), banners: [], signers: [], paths: [],
+    byDisplayName: new Map(), bySetting: new Map(), banners: [], signers: [], paths: [], byDomain: new Map(),
   };
   for (const t of catalog.tools) {
     for (const n of [...t.processes.windows, ...t.processes.darwin, ...t.processes.linux]) push(ix.byProcess, normName(n), t);
@@ -81,6 +83,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     for (const b of t.banners) ix.banners.push({ prefix: b.toLowerCase(), tool: t });
     for (const s of t.signers) ix.signers.push({ signer: s.toLowerCase(), tool: t });
     for (const p of t.paths) ix.paths.push({ re: pathPattern(p), tool: t });
+    for (const d of t.domains) push(ix.byDomain, d.toLowerCase().replace(/^\*\./, ''), t);
   }
   ix.processNames = [...ix.byProcess.keys()];
   cache.set(catalog, ix);

@@ -24,7 +24,9 @@ const vnc = tool('vnc-server', { name: 'VNC server', banners: ['rfb '] });
 const pikvm = tool('pikvm', { category: 'ip-kvm', usb: [{ vendorId: '1d6b', productId: '0104', strings: ['pikvm'] }], displayNames: ['pikvm v3'] });
 const rdp = tool('windows-rdp', { category: 'builtin-remote', settings: [{ key: 'rdp.enabled', equals: true }] });
 const screenconnect = tool('screenconnect', { services: ['screenconnect client (*'] });
-const cat = catalog([anydesk, crd, x11vnc, vnc, pikvm, rdp, screenconnect]);
+const serveo = tool('serveo', { category: 'tunnel', domains: ['serveo.net'] });
+const ngrok = tool('ngrok', { category: 'tunnel', domains: ['*.ngrok-agent.com'] });
+const cat = catalog([anydesk, crd, x11vnc, vnc, pikvm, rdp, screenconnect, serveo, ngrok]);
 
 const ids = (fs: { tool: { id: string } }[]) => fs.map((f) => f.tool.id);
 
@@ -147,5 +149,23 @@ describe('detect', () => {
     const a = detect(inventory('linux', { processes: [{ pid: 1, name: 'x11vnc' }] }), cat);
     const b = detect(inventory('linux', { packages: [{ name: 'x11vnc', source: 'dpkg' }] }), cat);
     expect(a[0].id).toBe(b[0].id);
+  });
+
+  it('recognises a tunnel by the service host name in a command line, whatever program runs it', () => {
+    const fs = detect(
+      inventory('linux', {
+        processes: [
+          { pid: 30, name: 'ssh', cmdline: 'ssh -o ServerAliveInterval=60 -R 80:localhost:22 serveo.net' },
+          { pid: 31, name: 'agent', cmdline: 'agent --server=Connect.US.ngrok-agent.com:443 --log stdout' },
+          { pid: 32, name: 'curl', cmdline: 'curl -s https://example.com/serveo.network/install.sh' },
+          { pid: 33, name: 'ssh', cmdline: 'ssh build@ci.internal.example' },
+        ],
+      }),
+      cat,
+    );
+    expect(fs.map((f) => [f.tool.id, f.evidence])).toEqual([
+      ['ngrok', [{ type: 'cmdline-domain', value: 'agent (pid 31) names connect.us.ngrok-agent.com (ngrok-agent.com)' }]],
+      ['serveo', [{ type: 'cmdline-domain', value: 'ssh (pid 30) names serveo.net' }]],
+    ]);
   });
 });
