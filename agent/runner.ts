@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { constants as fsc, promises as fs } from 'node:fs';
 
 // Every operating-system call a collector makes goes through a Runner, so tests can replay captured
 // output of real commands and real files (see ReplayRunner) and no collector ever builds a shell string.
@@ -84,6 +84,27 @@ function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? 'EIO';
 }
 
+const FIRST_CHUNK = 64 * 1024;
+
+/**
+ * Opens a regular file for reading, and nothing else. Collectors read paths that users control
+ * (~/.local/share/applications/*.desktop, ~/Library/LaunchAgents/*.plist): a FIFO there would block
+ * open() forever, holding one of libuv's four pool threads, and a link to a device would open it.
+ * The stat before opening keeps devices and FIFOs unopened; O_NONBLOCK and the fstat after it cover a
+ * swap in between. /proc and /sys entries are regular files, so they still read.
+ */
+async function openRegular(path: string): Promise<fs.FileHandle> {
+  if (!(await fs.stat(path)).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+  const fh = await fs.open(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
+  try {
+    if (!(await fh.stat()).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  return fh;
+}
+
 export class RealRunner implements Runner {
   exec(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT;
@@ -120,17 +141,24 @@ export class RealRunner implements Runner {
   async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
     let fh: fs.FileHandle | undefined;
     try {
-      fh = await fs.open(path, 'r');
-      const buf = Buffer.alloc(maxBytes);
+      fh = await openRegular(path);
+      // Grow as data arrives: maxBytes is a cap, and most reads (/proc, .desktop, plists) are a few KiB
+      let buf = Buffer.alloc(Math.min(maxBytes, FIRST_CHUNK));
       let total = 0;
       // /proc and /sys files report size 0, so read until EOF instead of trusting stat
       while (total < maxBytes) {
-        const { bytesRead } = await fh.read(buf, total, maxBytes - total, null);
+        if (total === buf.length) {
+          const bigger = Buffer.alloc(Math.min(maxBytes, buf.length * 2));
+          buf.copy(bigger, 0, 0, total);
+          buf = bigger;
+        }
+        const { bytesRead } = await fh.read(buf, total, buf.length - total, null);
         if (bytesRead === 0) break;
         total += bytesRead;
       }
       return buf.subarray(0, total);
     } catch (e) {
+      if (e instanceof RunnerError) throw e;
       throw new RunnerError(`cannot read ${path}: ${errCode(e)}`, errCode(e));
     } finally {
       await fh?.close();
@@ -165,10 +193,16 @@ export class RealRunner implements Runner {
 
   async sha256(path: string, maxBytes = 512 * 1024 * 1024): Promise<string> {
     const { createHash } = await import('node:crypto');
-    const { createReadStream } = await import('node:fs');
+    let fh: fs.FileHandle;
+    try {
+      fh = await openRegular(path);
+    } catch (e) {
+      if (e instanceof RunnerError) throw e;
+      throw new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e));
+    }
     return new Promise((resolve, reject) => {
       const h = createHash('sha256');
-      const s = createReadStream(path, { start: 0, end: maxBytes - 1 });
+      const s = fh.createReadStream({ start: 0, end: maxBytes - 1 }); // closes the handle when done
       s.on('data', (c) => h.update(c));
       s.on('error', (e) => reject(new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e))));
       s.on('end', () => resolve(h.digest('hex')));
@@ -226,7 +260,16 @@ export class RealRunner implements Runner {
 
   async listProcesses(): Promise<PsEntry[]> {
     const { default: psList } = await import('ps-list');
-    const list = await psList({ all: true });
-    return list.map((p) => ({ pid: p.pid, ppid: p.ppid, name: p.name, cmd: p.cmd, uid: p.uid }));
+    // ps-list sets no time limit of its own; a hung `ps` must not hold the scan (collectors fall back to /proc)
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RunnerError(`ps timed out after ${DEFAULT_TIMEOUT} ms`, 'ETIMEDOUT')), DEFAULT_TIMEOUT);
+    });
+    try {
+      const list = await Promise.race([psList({ all: true }), timeout]);
+      return list.map((p) => ({ pid: p.pid, ppid: p.ppid, name: p.name, cmd: p.cmd, uid: p.uid }));
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -11,7 +11,7 @@ import { writeOut } from './write-out.ts';
 // 3 is `flush`'s "reports still waiting"; an internal error takes sysexits' EX_SOFTWARE so the two never mix
 export const EXIT = { clean: 0, findings: 1, badInput: 2, internal: 70 } as const;
 
-// Errors that mean "what you gave me is wrong" (exit 2) rather than "ratwatch is broken" (exit 3)
+// Errors that mean "what you gave me is wrong" (exit 2) rather than "ratwatch is broken" (exit 70)
 const INPUT_ERRORS = new Set(['InputError', 'CatalogError', 'PolicyError', 'ConfigError']);
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -42,7 +42,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(exitCodeFor(result));
   });
 
-  addReportCommands(program, { scanOnce: (config) => scanOnce({ policy: config.policyFile }) });
+  addReportCommands(program, { scanOnce: (config) => scanOnce({ policy: config.policyFile }), setExit });
 
   program
     .command('inventory')

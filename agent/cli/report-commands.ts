@@ -14,11 +14,14 @@ export interface ReportCommandDeps {
   scanOnce: (config: Config) => Promise<ScanResult>;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Where the exit code goes; run() in program.ts returns its own code, so process.exitCode alone would be lost. */
+  setExit?: (code: number) => void;
 }
 
 /** Exit code of `flush` when reports are still waiting (endpoint down or refusing). */
 export const EXIT_PENDING = 3;
 const EXIT_BAD_INPUT = 2;
+const EXIT_INTERNAL = 70; // README: 1 means findings, so a failed flush or daemon must not use it
 
 /** Config for a command that was given addConfigOptions: --config / RATWATCH_CONFIG / platform file, env, flags. */
 export function configFromCommand(cmd: Command, env: NodeJS.ProcessEnv = process.env): Config {
@@ -26,14 +29,15 @@ export function configFromCommand(cmd: Command, env: NodeJS.ProcessEnv = process
   return loadConfig({ file, env, flags: configFlags(cmd) });
 }
 
-function fail(e: unknown, log: (l: string) => void): void {
+function fail(e: unknown, log: (l: string) => void, setExit: (code: number) => void): void {
   log(`ratwatch: ${oneLine(e)}`);
-  process.exitCode = e instanceof ConfigError ? EXIT_BAD_INPUT : 1;
+  setExit(e instanceof ConfigError ? EXIT_BAD_INPUT : EXIT_INTERNAL);
 }
 
 export function addReportCommands(program: Command, deps: ReportCommandDeps): void {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const env = deps.env ?? process.env;
+  const setExit = deps.setExit ?? ((code: number) => void (process.exitCode = code));
 
   const daemon = program
     .command('daemon')
@@ -46,7 +50,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
       requireEndpoint(config);
       checkCredentials(config.endpoint, env);
     } catch (e) {
-      return fail(e, log);
+      return fail(e, log, setExit);
     }
     const stop = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
@@ -58,7 +62,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     try {
       await runDaemon(config, () => deps.scanOnce(config), { signal: stop.signal, log, runAtStart: cmd.opts().runAtStart !== false });
     } catch (e) {
-      fail(e, log);
+      fail(e, log, setExit);
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
@@ -83,9 +87,9 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
       if (requeued) line += `, requeued ${requeued}`;
       if (r.error) line += `, delivery failed: ${r.error}`;
       log(line);
-      process.exitCode = r.pending ? EXIT_PENDING : 0;
+      setExit(r.pending ? EXIT_PENDING : 0);
     } catch (e) {
-      fail(e, log);
+      fail(e, log, setExit);
     }
   });
 }

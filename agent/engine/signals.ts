@@ -68,11 +68,32 @@ function pointerKey(d: DeviceInfo): string {
   return `name:${(d.name ?? d.product ?? d.path ?? '?').trim().toLowerCase()}`;
 }
 
+/**
+ * How many programs the findings stand for. Catalog entries overlap (Tactical RMM runs MeshCentral's agent,
+ * N-able Take Control is BeAnywhere, upstream lists file TightVNC's folder under TigerVNC too), so one
+ * program can be several findings; findings that share a piece of evidence, i.e. the same process, package
+ * or service, are counted once.
+ */
+function programCount(fs: Finding[]): number {
+  const parent = fs.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i])));
+  const firstWith = new Map<string, number>();
+  fs.forEach((f, i) => {
+    for (const e of f.evidence) {
+      const key = `${e.type}\n${e.value}`;
+      const j = firstWith.get(key);
+      if (j === undefined) firstWith.set(key, i);
+      else parent[root(i)] = root(j);
+    }
+  });
+  return new Set(fs.map((_, i) => root(i))).size;
+}
+
 export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   const out: Finding[] = [];
 
   const remote = openRemote(findings, REMOTE);
-  if (remote.size >= 2) {
+  if (remote.size >= 2 && programCount([...remote.values()]) >= 2) {
     const tools = [...remote.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
     out.push(signal(SIGNAL_IDS.multipleRemoteTools, 'Several remote-access tools on one host', 'high', ['T1219'],
       tools.map((f) => f.tool.id), tools.map(toolEvidence)));

@@ -9,7 +9,7 @@ export const SUMMARY_LIMIT = 2047;
 
 export function renderSummary(r: ScanResult, limit = SUMMARY_LIMIT): string {
   const active = sortFindings(r.findings.filter(isActive));
-  const failed = r.sources.filter((s) => !s.ok && !s.absent).map((s) => s.name);
+  const failed = r.sources.filter((s) => !s.ok && !s.absent).map((s) => clean(s.name, 80));
   const tail = failed.length ? `; sources failed: ${failed.join(',')}` : '';
   if (active.length === 0) return `ratwatch: clean${tail}`.slice(0, limit);
   const head = `ratwatch: ${active.length} remote-access finding(s): `;

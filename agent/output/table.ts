@@ -19,12 +19,12 @@ export function renderTable(r: ScanResult, opts: { color: boolean; width?: numbe
   const width = Math.max(opts.width ?? 120, 80);
   const lines: string[] = [];
   const failed = r.sources.filter((s) => !s.ok && !s.absent);
-  const absent = r.sources.filter((s) => s.absent).map((s) => s.name);
+  const absent = r.sources.filter((s) => s.absent).map((s) => clean(s.name, 80));
   lines.push(
-    `ratwatch scan of ${clean(r.host.hostname)} (${r.host.os}${r.host.osVersion ? ` ${clean(r.host.osVersion)}` : ''}) at ${r.host.collectedAt}`,
+    `ratwatch scan of ${clean(r.host.hostname)} (${r.host.os}${r.host.osVersion ? ` ${clean(r.host.osVersion)}` : ''}) at ${clean(r.host.collectedAt, 40)}`,
     `looked at ${r.counts.processes} processes, ${r.counts.packages} packages, ${r.counts.services} services, ${r.counts.sockets} sockets, ${r.counts.devices} devices; catalog of ${r.catalog.tools} tools`,
   );
-  for (const s of failed) lines.push(`source ${s.name} failed: ${clean(s.error ?? 'unknown error')}`);
+  for (const s of failed) lines.push(`source ${clean(s.name, 80)} failed: ${clean(s.error ?? 'unknown error')}`);
   if (absent.length) lines.push(`not on this machine: ${absent.join(', ')}`);
   const active = r.findings.filter(isActive);
   lines.push('');

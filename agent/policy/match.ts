@@ -127,14 +127,17 @@ function hasToken(value: string, token: string): boolean {
   return false;
 }
 
-// Vendors name each instance's service and Uninstall entry after its id ("ScreenConnect Client (7f3a...)"),
-// so every service, autostart and package the finding lists must carry one of the allowed ids.
+// Vendors name each instance's service, Uninstall entry and install folder after its id ("ScreenConnect
+// Client (7f3a...)"), so every service, autostart, package and path the finding lists must carry one of the
+// allowed ids: a second instance's client running from its own folder is not the company's.
+const INSTANCE_NAMED = new Set(['service', 'autostart', 'package', 'path', 'install-path']);
+
 function instanceCovers(f: Finding, ids: string[]): Verdict {
   let any = false;
   for (const ev of f.evidence) {
     const has = ids.some((id) => hasToken(ev.value, id));
     if (has) any = true;
-    if (!has && (ev.type === 'service' || ev.type === 'autostart' || ev.type === 'package')) {
+    if (!has && INSTANCE_NAMED.has(ev.type)) {
       return { ok: false, why: `${ev.type} "${ev.value}" is not an allowed instance` };
     }
   }

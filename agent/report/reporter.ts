@@ -46,6 +46,7 @@ interface BackoffState {
   nextAttemptAt: number; // epoch ms
 }
 
+const SEQUENCE_FILE = 'sequence';
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /**
@@ -123,6 +124,12 @@ export class Reporter {
     return emptyState();
   }
 
+  /** The last sequence number reserved, 0 when unknown (then state.json and the spool decide). */
+  private async lastSequence(): Promise<number> {
+    const { value } = await this.readJson(SEQUENCE_FILE);
+    return Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : 0;
+  }
+
   private async saveState(s: ReportedState): Promise<void> {
     await atomicWrite(this.file('state.json'), JSON.stringify(s));
   }
@@ -161,12 +168,14 @@ export class Reporter {
         reportId: randomUUID(),
         fullStateEvery: this.config.fullStateEvery,
         now: this.now(),
-        minSequence: await this.spool.maxSequence(),
+        minSequence: Math.max(await this.spool.maxSequence(), await this.lastSequence()),
       });
       // The sequence number is reserved before the report is written and the findings are recorded
       // after it: a crash between the steps can leave a gap in the numbering or repeat a change under a
-      // new reportId, but never loses a change or gives two reports one number.
-      await this.saveState({ ...state, sequence: report.sequence });
+      // new reportId, but never loses a change or gives two reports one number. It is reserved in its own
+      // file so that a lost or quarantined state.json, once the spool has been delivered, does not
+      // restart the numbering at 1.
+      await atomicWrite(this.file(SEQUENCE_FILE), `${report.sequence}\n`);
       await this.spool.put(report);
       await this.saveState(next);
       return { reportId: report.reportId, kind: report.kind, sequence: report.sequence, added: report.added.length, resolved: report.resolved.length };
@@ -176,7 +185,12 @@ export class Reporter {
   private async loadBackoff(): Promise<BackoffState> {
     const raw = (await this.readJson('backoff.json')).value as Partial<BackoffState> | undefined;
     const ok = raw && Number.isInteger(raw.failures) && Number.isFinite(raw.nextAttemptAt);
-    return ok ? (raw as BackoffState) : { failures: 0, nextAttemptAt: 0 };
+    if (!ok) return { failures: 0, nextAttemptAt: 0 };
+    // No delay is ever longer than retryMaxSeconds, so a time further off means the clock went back:
+    // waiting for it would hold every report for as long as the clock moved (and overflow the daemon's timer).
+    const now = this.now().getTime();
+    const b = raw as BackoffState;
+    return b.nextAttemptAt - now > this.config.retryMaxSeconds * 1000 ? { ...b, nextAttemptAt: now } : b;
   }
 
   private async saveBackoff(b: BackoffState): Promise<void> {

@@ -1,11 +1,20 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 // A daemon and an operator's `ratwatch flush` may run at once; without a lock both would send the same
-// spool file. The lock file names its holder's pid so a lock left by a killed process can be taken over.
+// spool file. The lock file names its holder's pid so a lock left by a killed process can be taken over,
+// and the boot it was taken in: after a power cut the pid may belong to another live process, which
+// would otherwise keep the spool locked (and every report unmade) until that process ends.
 
 const LOCK_NAME = 'lock';
 const held = new Set<string>();
+// Boot times computed from the wall clock move when it is stepped; only a gap this large means another boot.
+const BOOT_SLACK_S = 600;
+
+function bootTime(): number {
+  return Math.round(Date.now() / 1000 - os.uptime());
+}
 
 function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -28,7 +37,7 @@ async function create(file: string): Promise<boolean> {
   }
   held.add(file); // at once: another Reporter of this process must see it as held, not as a leftover
   try {
-    await fh.writeFile(String(process.pid));
+    await fh.writeFile(`${process.pid} ${bootTime()}`);
   } catch (e) {
     held.delete(file);
     await fs.rm(file, { force: true });
@@ -42,7 +51,9 @@ async function create(file: string): Promise<boolean> {
 async function tryAcquire(file: string): Promise<boolean> {
   if (await create(file)) return true;
   const text = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
-  const owner = Number(text);
+  const [pidText, bootText] = text.split(/\s+/);
+  const owner = Number(pidText);
+  const earlierBoot = bootText !== undefined && Number(bootText) < bootTime() - BOOT_SLACK_S;
   let stale: boolean;
   if (text === '') {
     // Empty: a holder between create and write, or one killed right there; only age tells them apart.
@@ -50,7 +61,7 @@ async function tryAcquire(file: string): Promise<boolean> {
     stale = !st || Date.now() - st.mtimeMs > 5000;
   } else {
     // A pid equal to ours that this process does not hold is a leftover from an earlier process that had it.
-    stale = owner === process.pid ? !held.has(file) : !alive(owner);
+    stale = owner === process.pid ? !held.has(file) : earlierBoot || !alive(owner);
   }
   if (!stale) return false;
   await fs.rm(file, { force: true });

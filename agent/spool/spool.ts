@@ -24,7 +24,7 @@ export interface SpoolOptions {
 
 const NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 /** Our own files that live beside the reports. */
-const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock']);
+const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence']);
 export const REJECTED_DIR = 'rejected';
 export const QUARANTINE_DIR = 'quarantine';
 const QUARANTINE_KEEP = 200;

@@ -25,7 +25,8 @@ export function makeAgents(ca: Buffer | undefined, connectTimeoutMs: number): { 
   return {
     httpAgent: withConnectTimeout(new http.Agent({ keepAlive: false }), connectTimeoutMs, false),
     httpsAgent: withConnectTimeout(
-      new https.Agent({ keepAlive: false, ...(ca ? { ca } : {}), minVersion: 'TLSv1.2' }),
+      // rejectUnauthorized explicitly: left unset, Node lets NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment turn verification off.
+      new https.Agent({ keepAlive: false, rejectUnauthorized: true, ...(ca ? { ca } : {}), minVersion: 'TLSv1.2' }),
       connectTimeoutMs,
       true,
     ),

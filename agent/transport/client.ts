@@ -104,7 +104,7 @@ export class ReportClient {
     } catch (e) {
       const why = signal.aborted || (e as { code?: string }).code === 'ECONNABORTED'
         ? `timed out after ${this.ep.timeoutMs} ms`
-        : this.clean(oneLine(e, 200)).replace(/^maxContentLength size of (\d+) exceeded$/, 'response larger than $1 bytes');
+        : oneLine(this.clean(oneLine(e, Infinity)), 200).replace(/^maxContentLength size of (\d+) exceeded$/, 'response larger than $1 bytes');
       return { outcome: 'retry', reason: `${this.where}: ${why}` };
     }
     return this.classify(res);
@@ -113,7 +113,8 @@ export class ReportClient {
   private classify(res: AxiosResponse<string>): SendResult {
     const s = res.status;
     if (s >= 200 && s < 300) return { outcome: 'delivered', status: s };
-    const text = typeof res.data === 'string' ? this.clean(printable(res.data, 160)) : '';
+    // Redact before cutting: a cut through an echoed token would leave a prefix of it that redact cannot match.
+    const text = typeof res.data === 'string' ? printable(this.clean(res.data), 160) : '';
     const label = `${this.where}: HTTP ${s}${text ? ` ${text}` : ''}`;
     if (s === 408 || s === 429 || s >= 500) {
       const ra = parseRetryAfter(res.headers['retry-after'] as string | undefined, this.deps.now?.() ?? Date.now());

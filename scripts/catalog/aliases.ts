@@ -138,7 +138,7 @@ export const CATEGORY_BY_ID: Record<string, Category> = {
   logmein: 'remote-desktop', 'logmein-rescue': 'remote-desktop', mikogo: 'remote-desktop', mygreenpc: 'remote-desktop',
   pcnow: 'remote-desktop', pcvisit: 'remote-desktop', pilixo: 'remote-desktop', radmin: 'remote-desktop',
   showmypc: 'remote-desktop', skyfex: 'remote-desktop', sorillus: 'remote-desktop', sunlogin: 'remote-desktop',
-  turbomeeting: 'remote-desktop', 'i-m-intouch': 'remote-desktop', 'goto-opener': 'remote-desktop',
+  turbomeeting: 'remote-desktop', 'i-m-intouch': 'remote-desktop',
   'laplink-everywhere': 'remote-desktop', 'laplink-gold': 'remote-desktop', seetrol: 'remote-desktop', ehorus: 'remote-desktop',
   echoware: 'remote-desktop', neturo: 'remote-desktop', 'dw-service': 'remote-desktop', 'pocket-cloud': 'remote-desktop',
   weezo: 'remote-desktop', mionet: 'remote-desktop', 'royal-apps': 'remote-desktop',
@@ -153,4 +153,6 @@ export const CATEGORY_BY_ID: Record<string, Category> = {
   'free-ping-tool': 'signal', 'free-tools-launcher': 'signal', 'adobe-connect': 'signal', synergy: 'signal',
   'mouse-without-borders': 'signal', 'qq-im-remote-assistance': 'signal', 'noteon-desktop-sharing': 'signal',
   'aliwangwang-remote-control': 'signal', 'duet-display': 'signal',
+  // GoTo Meeting installs it to join meetings (support.goto.com/meeting/help/about-the-goto-opener)
+  'goto-opener': 'signal',
 };

@@ -30,6 +30,8 @@ export const DENIED_EXECUTABLES: ReadonlySet<string> = new Set([
   'chrome', 'msedge', 'firefox', 'safari', 'iexplore', 'opera', 'brave', 'code',
   // Meeting and chat apps: screen sharing is their feature, not a sign of an unauthorized remote operator.
   'teams', 'ms-teams', 'zoom', 'slack', 'skype', 'webex', 'qq', 'qqprotect', 'qqpcmgr', 'googlemeet',
+  // GoTo Meeting's launcher, installed by joining a meeting (support.goto.com/meeting/help/about-the-goto-opener)
+  'goto opener',
 ]);
 
 /** Executable stems that start like this belong to a product other than the tool the upstream list files them under. */
@@ -57,8 +59,12 @@ export const DENIED_SIGNERS: ReadonlySet<string> = new Set([
   'yandex llc', 'taobao (china) software co.,ltd.', 'alibaba (china) network technology co.,ltd.', 'win.rar gmbh',
   'tuxera inc', 'oculus vr, llc', 'unity technologies aps', 'unity technologies sf', 'openvpn inc.',
   'outbyte computing pty ltd', 'gametop pte ltd', '北京火绒网络科技有限公司', '中移动信息技术有限公司',
-  // Authors of PuTTY and WinSCP, whose signed binaries other products bundle.
-  'simon tatham', 'martin prikryl',
+  // Authors of PuTTY and WinSCP, whose signed binaries other products bundle; PuTTY Tray's author, whose
+  // signature LOLRMM also files under Tactical RMM.
+  'simon tatham', 'martin prikryl', 'christopher west',
+  // Publishers of consumer software besides the listed tool: Electronic Team (HelpWire) also signs Elmedia
+  // Player, Commander One and Folx; Comodo (Comodo RMM, Itarian) signs Comodo Internet Security and Dragon.
+  'electronic team, inc.', 'comodo security solutions', 'comodo security solutions, inc.',
 ]);
 
 /**

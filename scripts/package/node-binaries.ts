@@ -14,6 +14,20 @@ function npm(args: string[], cwd: string): string {
   return execFileSync(cmd, argv, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 });
 }
 
+/**
+ * The line of npm's error output that says what went wrong, e.g. "request to https://registry.npmjs.org/...
+ * failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org", rather than its last line, which only points
+ * at a debug log.
+ */
+export function npmFailure(e: unknown): string {
+  const err = e as { stderr?: string; message?: string };
+  const lines = String(err.stderr ?? '').split(/\r?\n/).map((l) => l.trim());
+  const errors = lines.filter((l) => /^npm (error|ERR!)\s+\S/.test(l));
+  const why = errors.find((l) => !/^npm (error|ERR!)\s+(code|errno|syscall|A complete log)\b/.test(l));
+  const line = why ?? errors[0] ?? String(err.message ?? e).split('\n')[0];
+  return line.replace(/^npm (error|ERR!)\s+/, '').slice(0, 300);
+}
+
 /** Path of the node executable of `version` for `<os>-<arch>`, downloaded once into cacheDir. */
 export function nodeBinary(cacheDir: string, id: string, version: string): string {
   const exeName = id.startsWith('win-') ? 'node.exe' : 'node';
@@ -27,9 +41,10 @@ export function nodeBinary(cacheDir: string, id: string, version: string): strin
   if (!existsSync(tgz)) {
     process.stderr.write(`fetching ${spec} from the npm registry\n`);
     try {
-      npm(['pack', spec, '--pack-destination', tgzDir, '--silent'], tgzDir);
+      // --loglevel=error, not --silent: --silent also drops the error itself, leaving nothing to report
+      npm(['pack', spec, '--pack-destination', tgzDir, '--loglevel=error'], tgzDir);
     } catch (e) {
-      throw new Error(`npm pack ${spec} failed: ${String((e as { stderr?: string }).stderr ?? e).trim().split('\n').pop()}`);
+      throw new Error(`npm pack ${spec} failed: ${npmFailure(e)}`);
     }
     if (!existsSync(tgz)) throw new Error(`npm pack ${spec} did not write ${tgz}`);
   }

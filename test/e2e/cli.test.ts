@@ -53,6 +53,8 @@ describe('exit codes and errors', () => {
     ['a policy that does not parse', ['scan', '--inventory', join(INV, 'windows-clean.json'), '--policy', write('policy.yaml', 'allow: [ {tool: ')], /^ratwatch: policy .*policy\.yaml: /],
     ['a catalog that is not a catalog', ['scan', '--inventory', join(INV, 'windows-clean.json'), '--catalog', write('catalog.json', '{"tools": 3}')], /^ratwatch: catalog .*catalog\.json: /],
     ['a config with a plain-http endpoint elsewhere', ['scan', '--report', '--inventory', join(INV, 'windows-clean.json'), '--endpoint-url', 'http://192.0.2.1/x'], /^ratwatch: flag --endpoint-url: .*https/],
+    ['flush with a plain-http endpoint elsewhere', ['flush', '--endpoint-url', 'http://192.0.2.1/x', '--spool-dir', join(dir, 'spool-unused')], /^ratwatch: flag --endpoint-url: endpoint\.url must be an https URL/],
+    ['daemon with a plain-http endpoint elsewhere', ['daemon', '--endpoint-url', 'http://192.0.2.1/x', '--spool-dir', join(dir, 'spool-unused')], /^ratwatch: flag --endpoint-url: endpoint\.url must be an https URL/],
     ['a report signing key too short to be safe', ['scan', '--report', '--inventory', join(INV, 'windows-clean.json'), '--endpoint-url', 'https://127.0.0.1:9/x', '--hmac-key-file', write('short.key', 'abc\n')], /^ratwatch: endpoint\.hmacKeyFile .*short\.key: key shorter than 16 bytes$/],
   ];
   for (const [what, args, message] of bad) {

@@ -81,6 +81,24 @@ describe('ratwatch scan --report', () => {
     expect([again.code, rx.received.length]).toEqual([0, 1]);
     expect(reports()[0].findings.length).toBeGreaterThan(0);
   });
+
+  it('flush exits 3 while reports wait and 70 when the spool cannot be used, as the README says', async () => {
+    const spool = join(dir, 'spool-4');
+    const down = await startReceiver(certs);
+    const deadUrl = down.url;
+    await down.close();
+    expect((await ratwatch(['scan', '--report', '--inventory', INV, ...flags(spool, deadUrl)])).code).toBe(1);
+    const pending = await ratwatch(['flush', '--json', ...flags(spool, deadUrl)]);
+    expect(pending.code).toBe(3);
+    expect(JSON.parse(pending.stdout)).toMatchObject({ sent: 0, pending: 1 });
+    expect(pending.stderr).toMatch(/^ratwatch: flush: sent 0, pending 1, rejected 0, quarantined 0, delivery failed: .*ECONNREFUSED.*\n$/);
+    // A spool directory that is a file: not bad input, not findings (1), but an internal error
+    const notDir = join(dir, 'not-a-dir');
+    writeFileSync(notDir, '');
+    const broken = await ratwatch(['flush', ...flags(notDir, rx.url)]);
+    expect(broken.code).toBe(70);
+    expect(broken.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
 });
 
 describe('ratwatch daemon', () => {

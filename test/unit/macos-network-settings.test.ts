@@ -58,6 +58,9 @@ describe('darwin.sockets', () => {
       { proto: 'tcp', localAddress: '10.0.0.1', localPort: 5000, state: 'LISTEN', pid: 12, process: 'z' },
     ]);
     expect(unescapeLsof('Google\\x20Chrome')).toBe('Google Chrome');
+    // lsof escapes each byte of a UTF-8 name; the bytes are decoded together
+    expect(unescapeLsof('\\xec\\xb9\\xb4\\xec\\xb9\\xb4\\xec\\x98\\xa4\\xed\\x86\\xa1\\x20PC')).toBe('카카오톡 PC');
+    expect(parseLsof('KakaoTalk\\x20\\xec\\xb9\\xb4\\xec\\xb9\\xb4 77 kim 9u IPv4 0x7 0t0 TCP 192.0.2.10:50200->203.0.113.5:443 (ESTABLISHED)')[0]?.process).toBe('KakaoTalk 카카');
     expect(splitEndpoint('[fe80::1%en0]:5900', true)).toEqual({ address: 'fe80::1%en0', port: 5900 });
     expect(splitEndpoint('*:*', false)).toEqual({ address: '0.0.0.0', port: 0 });
   });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { collectInventory } from '../../agent/collect.ts';
+import { darwinPlatform } from '../../agent/collectors/macos/index.ts';
 import { parsePsArgs, parsePsComm, processesCollector } from '../../agent/collectors/macos/processes.ts';
 import { ReplayRunner } from '../../agent/replay-runner.ts';
 import { loadMacFixture, macContext } from '../fixtures/macos/replay.ts';
@@ -56,6 +58,14 @@ describe('darwin.processes', () => {
       { pid: 700, ppid: 1, name: 'sync job', user: 'kim', cmdline: '/Users/kim/bin/sync job --every 5 min' },
     ]);
     expect(runner.calls).toEqual(['ps-list', '/bin/ps -axww -o pid=,ppid=,user=,comm=', '/bin/ps -axww -o pid=,args=']);
+  });
+
+  it('runs ps-list once per scan: darwin.settings looks for ARDAgent in the same table', async () => {
+    const runner = loadMacFixture('remote-tools');
+    const inv = await collectInventory(darwinPlatform, macContext(runner));
+    expect(runner.calls.filter((c) => c === 'ps-list')).toEqual(['ps-list']);
+    expect(inv.processes).toHaveLength(21);
+    expect(inv.settings.find((s) => s.key === 'remote-management.enabled')?.source).toMatch(/; no ARDAgent process$/);
   });
 
   it('throws one line when neither ps-list nor ps can run', async () => {

@@ -40,6 +40,24 @@ describe('table', () => {
     expect(out.replace(/\n/g, '')).not.toMatch(/[\x00-\x1f\x7f]/);
   });
 
+  it('escapes source names and the collection time of a hostile inventory in the table and the one-line outputs', () => {
+    const inv = inventory('linux', {
+      host: { hostname: 'h', os: 'linux', collectedAt: '2026\x1b[2J\nforged line', agentVersion: '0.1.0' },
+      sources: [
+        { name: 'linux.ps\x1b]0;pwned\x07\nsource x failed', ok: false, error: 'e', count: 0, durationMs: 1 },
+        { name: 'linux.rpm\r\n', ok: false, absent: true, count: 0, durationMs: 1 },
+      ],
+    });
+    const r = evaluate(inv, cat, undefined, now);
+    const table = renderTable(r, { color: false, width: 120 });
+    expect(table).toContain('at 2026\\x1b[2J\\nforged line\n');
+    expect(table).toContain('source linux.ps\\x1b]0;pwned\\x07\\nsource x failed failed: e\n');
+    expect(table).toContain('not on this machine: linux.rpm\\r\\n\n');
+    expect(table.replace(/\n/g, '')).not.toMatch(/[\x00-\x1f\x7f]/);
+    for (const line of [renderSummary(r), renderJamf(r)]) expect(line).not.toMatch(/[\x00-\x1f\x7f]/);
+    expect(renderSummary(r)).toBe('ratwatch: clean; sources failed: linux.ps\\x1b]0;pwned\\x07\\nsource x failed');
+  });
+
   it('says so when nothing was found', () => {
     expect(renderTable(evaluate(inventory('linux'), cat, undefined, now), { color: false })).toContain('No remote-access software found.');
   });

@@ -21,7 +21,10 @@ const cat = catalog([
   }),
   tool('anydesk', { name: 'AnyDesk', processes: { windows: ['anydesk.exe'], darwin: [], linux: [] } }),
   tool('anydesk-mac', { name: 'AnyDesk', processes: { windows: [], darwin: ['anydesk'], linux: [] }, teamIds: ['JDX4N8VD9Y'], bundleIds: ['com.philandro.anydesk'] }),
-  tool('screenconnect', { name: 'ScreenConnect', category: 'rmm', services: ['screenconnect client (*'] }),
+  tool('screenconnect', {
+    name: 'ScreenConnect', category: 'rmm', services: ['screenconnect client (*'],
+    processes: { windows: ['screenconnect.clientservice.exe', 'screenconnect.windowsclient.exe'], darwin: [], linux: [] },
+  }),
   tool('ngrok', { name: 'ngrok', category: 'tunnel', processes: { windows: ['ngrok.exe'], darwin: ['ngrok'], linux: ['ngrok'] } }),
   tool('zscaler', { name: 'Zscaler Client Connector', category: 'vpn', processes: { windows: ['zsatray.exe'], darwin: [], linux: [] } }),
   tool('nordvpn', { name: 'NordVPN', category: 'vpn', processes: { windows: ['nordvpn.exe'], darwin: [], linux: [] } }),
@@ -111,6 +114,17 @@ describe('allow rules', () => {
     const f = judge(inventory('windows', { services: [ours, theirs] }))[0];
     expect(f.status).toBe('finding');
     expect(f.reason).toContain('is not an allowed instance');
+  });
+
+  it('does not allow a foreign instance whose client runs from its own folder next to the company service', () => {
+    const dir = 'C:\\Program Files (x86)\\ScreenConnect Client (7f3a9c2e1b4d5a60)';
+    const ours = { name: 'ScreenConnect Client (7f3a9c2e1b4d5a60)', state: 'running', source: 'windows-service' as const, path: `${dir}\\ScreenConnect.ClientService.exe` };
+    const oursProc = { pid: 700, name: 'ScreenConnect.ClientService.exe', exe: `${dir}\\ScreenConnect.ClientService.exe` };
+    expect(judge(inventory('windows', { services: [ours], processes: [oursProc] }))[0].status).toBe('allowed');
+    const theirs = { pid: 701, name: 'ScreenConnect.WindowsClient.exe', exe: 'C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe' };
+    const f = judge(inventory('windows', { services: [ours], processes: [oursProc, theirs] }))[0];
+    expect(f.status).toBe('finding');
+    expect(f.reason).toContain('path "C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe" is not an allowed instance');
   });
 });
 

@@ -42,6 +42,19 @@ describe('Reporter bookkeeping', () => {
     expect(logs).toEqual([expect.stringMatching(/^ratwatch: spool: quarantined state.json: invalid JSON \(.+\); starting over with a full report$/)]);
   });
 
+  it('never reuses a sequence number when state.json is lost after the spool was delivered', async () => {
+    const { r, dir, logs } = reporter();
+    for (let i = 0; i < 3; i++) await r.enqueue(scanResult([finding('a:1')]));
+    const drop = () => { for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f)); };
+    drop(); // delivered: nothing left in the spool to number from
+    writeFileSync(join(dir, 'state.json'), '{"schema":"ratwatch.state/1", "cyc');
+    expect(await r.enqueue(scanResult([finding('a:1')]))).toMatchObject({ kind: 'full', sequence: 4 });
+    expect(logs).toEqual([expect.stringMatching(/quarantined state\.json/)]);
+    drop();
+    rmSync(join(dir, 'state.json')); // deleted by hand
+    expect(await r.enqueue(scanResult([finding('a:1')]))).toMatchObject({ kind: 'full', sequence: 5 });
+  });
+
   it('two reporters on one spool (daemon and one-shot) never share a sequence number', async () => {
     const dir = join(root, `s${++n}`);
     const a = reporter({}, dir).r;

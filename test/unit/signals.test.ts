@@ -69,6 +69,23 @@ describe('hostSignals', () => {
     expect(all[2].attack).toEqual(['T1219', 'T1090']);
   });
 
+  it('counts one program once although two catalog entries name it', () => {
+    // Tactical RMM runs MeshCentral's agent: one meshagent.exe is two findings but not "several tools"
+    const cat = catalog([
+      tool('meshcentral', { category: 'rmm', processes: { windows: ['meshagent.exe'], darwin: [], linux: [] } }),
+      tool('tactical-rmm', { category: 'rmm', processes: { windows: ['meshagent.exe', 'tacticalrmm.exe'], darwin: [], linux: [] } }),
+      tool('anydesk', { processes: { windows: ['anydesk.exe'], darwin: [], linux: [] } }),
+    ]);
+    const mesh = { pid: 10, name: 'MeshAgent.exe', exe: 'C:\\Program Files\\Mesh Agent\\MeshAgent.exe' };
+    const one = detect(inventory('windows', { processes: [mesh] }), cat);
+    expect(one.map((f) => f.tool.id)).toEqual(['meshcentral', 'tactical-rmm']);
+    expect(hostSignals(inventory('windows'), one)).toEqual([]);
+    const two = detect(inventory('windows', { processes: [mesh, { pid: 11, name: 'AnyDesk.exe' }] }), cat);
+    const [s] = hostSignals(inventory('windows'), two);
+    expect(s.tool.id).toBe('multiple-remote-tools');
+    expect(s.evidence.map((e) => e.value)).toEqual(['anydesk (anydesk, remote-desktop)', 'meshcentral (meshcentral, rmm)', 'tactical-rmm (tactical-rmm, rmm)']);
+  });
+
   it('counts only open findings: a suppressed VPN does not make a signal', () => {
     expect(hostSignals(inventory('linux'), [finding('nordvpn', 'vpn', 'suppressed'), finding('anydesk', 'remote-desktop')])).toEqual([]);
   });

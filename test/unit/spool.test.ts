@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, uptime } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyState, planReport } from '../../agent/report/plan.ts';
@@ -147,5 +147,18 @@ describe('withSpoolLock', () => {
     writeFileSync(join(dir, 'lock'), String(process.ppid)); // a live process
     await expect(withSpoolLock(dir, async () => 1, 150)).rejects.toThrow(SpoolBusyError);
     rmSync(join(dir, 'lock'));
+  });
+
+  it('takes over a lock from before a reboot even when its pid now belongs to a live process', async () => {
+    const { dir } = await newSpool();
+    await withSpoolLock(dir, async () => {
+      expect(readFileSync(join(dir, 'lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+$`));
+    });
+    const boot = Math.round(Date.now() / 1000 - uptime());
+    writeFileSync(join(dir, 'lock'), `${process.ppid} ${boot}`); // a live holder in this boot
+    await expect(withSpoolLock(dir, async () => 1, 150)).rejects.toThrow(SpoolBusyError);
+    writeFileSync(join(dir, 'lock'), `${process.ppid} ${boot - 86_400}`); // the same pid, written a boot ago
+    expect(await withSpoolLock(dir, async () => 'took over')).toBe('took over');
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import type { PsEntry, Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
 import { runListing } from '../common/exec.ts';
+import { once } from '../common/memo.ts';
 import { basename, lines } from '../common/text.ts';
 
 // The process table of a Mac. ps-list gives names and command lines; BSD ps's `comm` column gives
@@ -59,9 +60,14 @@ function toProcess(pid: number, row: PsRow | undefined, ps: PsEntry | undefined,
   return p;
 }
 
+/** ps-list's table, run once per scan: darwin.settings looks for ARDAgent in the same table. */
+export function listedProcesses(runner: Runner): Promise<PsEntry[]> {
+  return once(runner, 'ps-list', () => runner.listProcesses());
+}
+
 async function psList(runner: Runner): Promise<PsEntry[] | undefined> {
   try {
-    return await runner.listProcesses();
+    return await listedProcesses(runner);
   } catch {
     return undefined;
   }

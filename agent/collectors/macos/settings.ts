@@ -4,6 +4,7 @@ import { SETTING_KEYS } from '../../settings.ts';
 import type { Collector } from '../types.ts';
 import { lines } from '../common/text.ts';
 import { LAUNCHCTL } from './launchd.ts';
+import { listedProcesses } from './processes.ts';
 
 // macOS's own remote-access switches.
 // - Screen Sharing and Remote Login are launchd jobs (com.apple.screensharing, com.openssh.sshd) whose
@@ -68,7 +69,7 @@ async function remoteManagement(runner: Runner): Promise<SettingInfo | undefined
     if ((e as { code?: string }).code === 'ENOENT') triggerRead = true; // absent: never activated
   }
   try {
-    const procs = await runner.listProcesses();
+    const procs = await listedProcesses(runner);
     if (procs.some((p) => /(^|\/)ARDAgent$/.test(p.name) || /\/ARDAgent\.app\/Contents\/MacOS\/ARDAgent/.test(p.cmd ?? ''))) {
       return { key, value: true, source: 'ARDAgent process' };
     }

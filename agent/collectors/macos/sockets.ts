@@ -16,7 +16,9 @@ export const LSOF_ARGS = ['+c', '0', '-nP', '-iTCP', '-iUDP'];
 const MAX_SOCKETS = 20_000;
 
 export function unescapeLsof(s: string): string {
-  return s.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  // Each \xNN is one byte (the runner sets LC_ALL=C, so lsof escapes every byte above 0x7e): a run of
+  // them is decoded together, so a UTF-8 name ("카카오톡") comes back whole instead of as Latin-1 debris
+  return s.replace(/(?:\\x[0-9a-fA-F]{2})+/g, (run) => Buffer.from(run.replace(/\\x/g, ''), 'hex').toString('utf8'));
 }
 
 /** "10.0.0.5:50544", "[::1]:5900", "*:7070" -> address and port; undefined when unparsable. */

@@ -1,6 +1,6 @@
 import type { CollectorContext } from '../types.ts';
 import { firstLine } from '../common/exec.ts';
-import { once } from './memo.ts';
+import { once } from '../common/memo.ts';
 
 // The registry through reg.exe. Its `query` output (see test/fixtures/windows/README.md) is a blank line,
 // then per key: the full key path ("HKEY_LOCAL_MACHINE\..."), its values as

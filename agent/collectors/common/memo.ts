@@ -1,8 +1,8 @@
 import type { Runner } from '../../runner.ts';
 
-// Collectors of one scan run in parallel and some need the same command (the list of loaded user hives,
-// a parent key listing); each is run once per runner. Entries expire so an agent that keeps one runner
-// across scheduled scans never reports a stale registry.
+// Collectors of one scan run in parallel and some need the same command (the process table on macOS, the
+// list of loaded user hives and a parent key listing on Windows); each is run once per runner. Entries
+// expire so an agent that keeps one runner across scheduled scans never reports stale facts.
 
 const TTL_MS = 60_000;
 const cache = new WeakMap<Runner, Map<string, { at: number; value: Promise<unknown> }>>();

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSchtasks, SCHTASKS, SCHTASKS_ARGS } from '../../agent/collectors/windows/autoruns.ts';
+import { parseNetshInterfaces, windowsContext } from '../../agent/collectors/windows/context.ts';
+import { POWERSHELL, psArgs } from '../../agent/collectors/windows/powershell.ts';
+import { REG, regNumber, regQuery, regValue } from '../../agent/collectors/windows/reg.ts';
+import { SERVICES_SCRIPT, servicesCollector } from '../../agent/collectors/windows/services.ts';
+import { SWITCHES } from '../../agent/collectors/windows/settings.ts';
+import type { CollectorContext } from '../../agent/collectors/types.ts';
+import { ReplayRunner, type ReplayCommand } from '../../agent/replay-runner.ts';
+import { SETTING_KEYS } from '../../agent/settings.ts';
+
+// Output that real Windows machines printed, published by others (sources and trimming in
+// test/fixtures/public-captures/README.md), replayed through the collectors. The expected values are
+// read off the captures themselves, never off what the collectors happen to return.
+
+const DIR = join(import.meta.dirname, '..', 'fixtures', 'public-captures', 'windows');
+const capture = (name: string) => readFileSync(join(DIR, name), 'utf8');
+const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
+
+function ctxFor(commands: Record<string, ReplayCommand>): { ctx: CollectorContext; runner: ReplayRunner } {
+  const runner = new ReplayRunner({ commands });
+  return { ctx: { runner, hints: { executableNames: [] }, allowProbes: false }, runner };
+}
+
+// autoruns.ts runs schtasks through the runner and hands stdout to parseSchtasks; the Run-key half of
+// that collector needs reg.exe listings no public capture covers, so the schtasks half is driven alone
+async function scheduledTasksFrom(text: string) {
+  const { ctx } = ctxFor({ [[SCHTASKS, ...SCHTASKS_ARGS].join(' ')]: text });
+  const res = await ctx.runner.exec(SCHTASKS, SCHTASKS_ARGS);
+  return parseSchtasks(res.stdout);
+}
+
+describe('netsh wlan show interfaces (public captures)', () => {
+  it('reads SSID and the Windows 11 "AP BSSID" label from a real Windows 11 capture', async () => {
+    const text = capture('netsh-wlan-interfaces-win11-en.txt');
+    for (const stdout of [text, crlf(text)]) {
+      // PowerShell is not replayed: the context collector keeps the parts that did answer
+      const { ctx } = ctxFor({ 'netsh wlan show interfaces': stdout });
+      const part = await windowsContext.collect(ctx);
+      expect(part.context).toEqual({ wifiSsid: 'HBTL5', wifiBssid: '20:05:b6:ff:1f:29' });
+    }
+  });
+
+  it('finds no network in the Windows 11 24H2 "needs location permission" answer', async () => {
+    const text = capture('netsh-wlan-interfaces-location-denied-en.txt');
+    expect(parseNetshInterfaces(text)).toEqual({});
+    expect(parseNetshInterfaces(crlf(text))).toEqual({});
+    const { ctx } = ctxFor({ 'netsh wlan show interfaces': text });
+    // nothing else was replayed, so the collector has nothing to report and says why in one line
+    await expect(windowsContext.collect(ctx)).rejects.toThrow(/^windows host context: powershell: /);
+  });
+});
+
+describe('schtasks /query /fo CSV /v (public captures)', () => {
+  it('folds the one-row-per-trigger output of a real two-trigger task into one task', async () => {
+    const tasks = await scheduledTasksFrom(capture('schtasks-query-fo-csv-v-resticprofile.csv'));
+    expect(tasks).toEqual([
+      {
+        name: '\\resticprofile backup\\self backup',
+        source: 'scheduled-task',
+        displayName: 'self backup',
+        path: 'R:\\Temp\\go-build4112622634\\b001\\exe\\resticprofile.exe',
+        args: '--no-ansi --config examples\\windows.yaml run-schedule backup@self',
+        startType: 'enabled',
+        state: 'ready',
+      },
+    ]);
+  });
+
+  it('skips the header repeated per task folder and splits quoted and unquoted programs', async () => {
+    const text = capture('schtasks-query-fo-csv-v-brianary.csv');
+    for (const stdout of [text, crlf(text)]) {
+      const tasks = await scheduledTasksFrom(stdout);
+      // program and arguments as the same file's `schtasks /query /xml` answers give them
+      expect(tasks).toEqual([
+        {
+          name: '\\Backup Windows Terminal Config',
+          source: 'scheduled-task',
+          displayName: 'Backup Windows Terminal Config',
+          path: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
+          args: '-File C:\\scripts\\Backup-File.ps1 settings.json',
+          startType: 'enabled',
+          state: 'ready',
+        },
+        {
+          name: '\\Update Everything',
+          source: 'scheduled-task',
+          displayName: 'Update Everything',
+          path: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
+          args: '-File Update-Everything.ps1',
+          startType: 'enabled',
+          state: 'ready',
+        },
+        {
+          name: '\\PowerToys\\Autorun for zaphodb',
+          source: 'scheduled-task',
+          displayName: 'Autorun for zaphodb',
+          path: 'C:\\Program Files\\PowerToys\\PowerToys.exe',
+          startType: 'enabled',
+          state: 'ready',
+        },
+      ]);
+    }
+  });
+
+  it('keeps the columns aligned when a task command holds unescaped double quotes', async () => {
+    // schtasks writes `"reg query "HKLM\...\DGvtFiFtnZQVmtY" /v "SD""` without doubling the inner
+    // quotes; the fields after it must still land in their own columns
+    const [task, ...rest] = await scheduledTasksFrom(capture('schtasks-query-fo-csv-v-metasploit.csv'));
+    expect(rest).toEqual([]);
+    expect(task).toMatchObject({
+      name: '\\fzuZbSwfXc',
+      source: 'scheduled-task',
+      displayName: 'fzuZbSwfXc',
+      startType: 'enabled',
+      state: 'ready',
+    });
+  });
+});
+
+describe('reg query (public captures)', () => {
+  const KEY = 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server';
+
+  it('parses a real Windows 7 Terminal Server listing and reads RDP as on (fDenyTSConnections 0x0)', async () => {
+    const text = capture('reg-query-terminal-server-win7.txt');
+    for (const stdout of [text, crlf(text)]) {
+      const { ctx, runner } = ctxFor({ [`${REG} query ${KEY}`]: stdout });
+      const keys = await regQuery(ctx, KEY);
+      expect(runner.calls).toEqual([`${REG} query ${KEY}`]);
+      expect(keys!.map((k) => k.path)).toEqual([
+        'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server',
+        'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\AddIns',
+        'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\ConnectionHandler',
+        'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\DefaultUserConfiguration',
+        'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\KeyboardType Mapping',
+        'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\Licensing Core',
+      ]);
+      const [self, ...subkeys] = keys!;
+      expect(self.values).toHaveLength(19);
+      expect(subkeys.every((k) => k.values.length === 0)).toBe(true);
+      expect(self.values[0]).toEqual({ name: 'RCDependentServices', type: 'REG_MULTI_SZ', data: 'CertPropSvc\\0SessionEnv' });
+      expect(regValue(self, 'InstanceID')).toBe('7b47e9c6-1640-4b00-a623-e570b6f');
+      expect(regNumber(regValue(self, 'TsxCsl'))).toBe(4);
+      const rdp = SWITCHES.find((s) => s.key === SETTING_KEYS.rdpEnabled)!;
+      const deny = regNumber(regValue(self, rdp.value));
+      expect(deny).toBe(0);
+      expect(rdp.on(deny!)).toBe(true);
+    }
+  });
+});
+
+describe('Win32_Service ConvertTo-Json (public capture)', () => {
+  it('reads a real Windows PowerShell 5.1 single-object answer', async () => {
+    const key = [POWERSHELL, ...psArgs(SERVICES_SCRIPT)].join(' ');
+    const { ctx } = ctxFor({ [key]: crlf(capture('win32-service-dhcp.json')) });
+    const part = await servicesCollector.collect(ctx);
+    expect(part.services).toEqual([
+      {
+        name: 'Dhcp',
+        source: 'windows-service',
+        startType: 'auto',
+        state: 'running',
+        file: 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Dhcp',
+      },
+    ]);
+    expect(part.settings).toEqual([
+      { key: SETTING_KEYS.sshServerEnabled, value: false, source: 'Win32_Service: no sshd service' },
+    ]);
+  });
+});
