@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Inventory, OsName, SourceStatus } from './model.ts';
-import { SourceAbsent, type CollectorContext, type InventoryPart, type Platform } from './collectors/types.ts';
+import { SourceAbsent, type CollectorContext, type CollectorResult, type InventoryPart, type Platform } from './collectors/types.ts';
 import { VERSION } from './version.ts';
 
 const COLLECTOR_TIMEOUT_MS = 90_000;
@@ -43,11 +43,13 @@ export async function collectInventory(
       const start = Date.now();
       try {
         const part = await withTimeout(c.collect(ctx), COLLECTOR_TIMEOUT_MS, c.name);
-        return { c, part, status: { name: c.name, ok: true, count: countOf(part), durationMs: Date.now() - start } };
+        const status: SourceStatus = { name: c.name, ok: true, count: countOf(part), durationMs: Date.now() - start };
+        if (part.warnings?.length) status.warnings = part.warnings.map(oneLine);
+        return { c, part, status };
       } catch (e) {
         const status: SourceStatus = { name: c.name, ok: false, error: oneLine(e), count: 0, durationMs: Date.now() - start };
         if (e instanceof SourceAbsent) status.absent = true;
-        return { c, part: {} as InventoryPart, status };
+        return { c, part: {} as CollectorResult, status };
       }
     }),
   );

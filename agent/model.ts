@@ -9,6 +9,7 @@ export interface SourceStatus {
   ok: boolean;
   error?: string; // one line, why it did not run or failed
   absent?: boolean; // not run because its source does not exist here (e.g. rpm on Debian); not a failure
+  warnings?: string[]; // ran, but part of it could not be read (one line each)
   count: number; // items it contributed
   durationMs: number;
 }

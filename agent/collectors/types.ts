@@ -28,10 +28,13 @@ export interface InventoryPart {
   context?: HostContext;
 }
 
+/** A collector's answer: its part of the inventory, and what it could not read although it ran. */
+export type CollectorResult = InventoryPart & { warnings?: string[] };
+
 export interface Collector {
   /** "<os>.<source>", e.g. "linux.processes"; shows up in the inventory's sources list. */
   name: string;
-  collect(ctx: CollectorContext): Promise<InventoryPart>;
+  collect(ctx: CollectorContext): Promise<CollectorResult>;
 }
 
 /** Collectors that run after the others and see what they found (e.g. banner probes on listening sockets, hashing process binaries). */

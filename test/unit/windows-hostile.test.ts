@@ -83,7 +83,7 @@ describe('windows collectors on hostile but well-formed output', () => {
     expect(services).toEqual([
       { name: 'Updater "quoted"', path: 'C:\\Program Files\\Odd Vendor\\upd.exe', args: '-silent', source: 'run-key', file: RUN },
       { name: 'Unterminated', path: 'C:\\Program Files\\Odd Vendor\\half.exe -x', source: 'run-key', file: RUN },
-      { name: '\\Say "hi", then leave', displayName: 'Say "hi", then leave', path: 'C:\\Users\\eve\\a, b\\tool.exe', args: '--arg "x"', startType: 'enabled', state: 'ready', source: 'scheduled-task' },
+      { name: '\\Say hi, then leave', displayName: 'Say hi, then leave', path: 'C:\\Users\\eve\\a, b\\tool.exe', args: '--arg "x"', startType: 'enabled', state: 'ready', source: 'scheduled-task' },
       { name: '\\Multi', displayName: 'Multi', startType: 'enabled', state: 'ready', source: 'scheduled-task' },
     ]);
   });

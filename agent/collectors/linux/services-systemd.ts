@@ -117,8 +117,15 @@ export const linuxSystemd: Collector = {
   async collect(ctx) {
     const { runner } = ctx;
     const files = parseUnitFiles(await runListing(runner, 'systemctl', UNIT_FILES_ARGS));
-    // list-units needs a running systemd (not in containers); enablement alone is still worth reporting
-    const units = parseUnits(await runListing(runner, 'systemctl', UNITS_ARGS).catch(() => ''));
+    // list-units needs a running systemd (not in containers); enablement alone is still worth reporting,
+    // and the scan says which half is missing
+    const warnings: string[] = [];
+    const units = parseUnits(
+      await runListing(runner, 'systemctl', UNITS_ARGS).catch((e: Error) => {
+        warnings.push(`unit states unknown: ${e.message}`);
+        return '';
+      }),
+    );
 
     const byUnit = new Map<string, { state?: string; live?: UnitRow }>();
     for (const r of files) if (r.unit.endsWith('.service')) byUnit.set(r.unit, { state: r.state });
@@ -141,6 +148,6 @@ export const linuxSystemd: Collector = {
       return s;
     });
     const ssh = sshSetting(files, units);
-    return { services, settings: ssh ? [ssh] : [] };
+    return { services, settings: ssh ? [ssh] : [], warnings };
   },
 };

@@ -9,9 +9,9 @@ import { listedProcesses } from './processes.ts';
 // macOS's own remote-access switches.
 // - Screen Sharing and Remote Login are launchd jobs (com.apple.screensharing, com.openssh.sshd) whose
 //   plists ship Disabled=true; System Settings turns them on by writing an override into launchd's
-//   database, which `launchctl print-disabled system` prints (readable without root). macOS 11 and
-//   later print enabled/disabled, older releases false/true (where true means disabled). No override
-//   means the plist default: off.
+//   database, which `launchctl print-disabled system` prints (readable without root). Recent releases
+//   (by public reports, from macOS 13) print enabled/disabled, older ones false/true (where true means
+//   disabled); both are read. No override means the plist default: off.
 // - Remote Login is also asked of `systemsetup -getremotelogin`, which needs root and, without it,
 //   prints "You need administrator access to run this tool... exiting!" and still exits 0.
 // - Remote Management (Apple Remote Desktop): kickstart -activate writes "enabled" into

@@ -2,7 +2,7 @@ import type { ServiceInfo } from '../../model.ts';
 import type { Collector, CollectorContext } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
 import { firstLine } from '../common/exec.ts';
-import { looksLikeProgram, splitCommandLine } from './cmdline.ts';
+import { splitCommandLine } from './cmdline.ts';
 import { parseCsv } from './csv.ts';
 import { fullKey, regQuery, userHives } from './reg.ts';
 
@@ -10,6 +10,11 @@ import { fullKey, regQuery, userHives } from './reg.ts';
 // and scheduled tasks. A remote tool installed without admin rights usually lands in one of these.
 
 const CURRENT_VERSION = 'Microsoft\\Windows\\CurrentVersion';
+
+// What schtasks prints in "Task To Run" for actions that are not a command line. Anything else is one,
+// bare program names included: "cmd /c ...", "powershell -enc ...", "reg query ..." are what hostile
+// tasks look like, so their arguments must reach the engine.
+const NOT_A_COMMAND = new Set(['com handler', 'multiple actions', 'n/a', '']);
 
 export async function runKeys(ctx: CollectorContext): Promise<string[]> {
   const keys: string[] = [];
@@ -71,8 +76,9 @@ export function parseSchtasks(text: string): ServiceInfo[] {
     const s: ServiceInfo = { name: clean(name, 512), source: 'scheduled-task' };
     const leaf = name.slice(name.lastIndexOf('\\') + 1);
     if (leaf && leaf !== name) s.displayName = clean(leaf, 256);
-    const cmd = splitCommandLine(row[col.run]);
-    if (cmd && looksLikeProgram(cmd)) {
+    const run = row[col.run]?.trim() ?? '';
+    const cmd = NOT_A_COMMAND.has(run.toLowerCase()) ? undefined : splitCommandLine(run);
+    if (cmd) {
       s.path = clean(cmd.path, 1024);
       if (cmd.args) s.args = clean(cmd.args, 4096);
     }

@@ -29,8 +29,3 @@ export function splitCommandLine(line: string | undefined): CommandLine | undefi
   const args = rest.trim();
   return args ? { path, args } : { path };
 }
-
-/** Whether a command line's first word looks like a program rather than a label ("COM handler"). */
-export function looksLikeProgram(cmd: CommandLine): boolean {
-  return /[\\/]/.test(cmd.path) || PROGRAM.test(cmd.path) || cmd.path.startsWith('%');
-}
