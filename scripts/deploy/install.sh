@@ -126,8 +126,9 @@ else
     # bootout fails when the job is not loaded yet, which is fine on a first install
     launchctl bootout system/com.ratwatch.agent 2>/dev/null || true
     if [ "$start" -eq 1 ]; then
-      launchctl bootstrap system "$plist"
+      # enable first: bootstrap refuses a job an administrator disabled earlier
       launchctl enable system/com.ratwatch.agent
+      launchctl bootstrap system "$plist"
     fi
   fi
 fi
