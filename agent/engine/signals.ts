@@ -103,7 +103,10 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   for (const d of inv.devices) if (d.kind === 'pointer' && !pointers.has(pointerKey(d))) pointers.set(pointerKey(d), d);
   if (pointers.size > 1) {
     const keys = [...pointers.keys()].sort();
-    out.push(signal(SIGNAL_IDS.multiplePointingDevices, 'More than one pointing device', 'low', ['T1200'], keys,
+    // A touchpad and a USB mouse are every other laptop: alone this is only listed (info); next to remote
+    // access or KVM hardware it is the hands of someone else on the machine, so it counts (low)
+    const severity: Severity = remote.size > 0 ? 'low' : 'info';
+    out.push(signal(SIGNAL_IDS.multiplePointingDevices, 'More than one pointing device', severity, ['T1200'], keys,
       keys.map((k) => {
         const d = pointers.get(k)!;
         const desc = [d.manufacturer, d.product ?? d.name].filter(Boolean).join(' ');

@@ -74,8 +74,10 @@ describe('replaying saved inventories of other operating systems', () => {
   it('finds every remote tool on the Windows laptop, including the renamed AnyDesk', () => {
     const r = scanJson(join(INV, 'windows-anydesk.json'));
     expect(active(r)).toEqual([
-      'anydesk', 'chrome-remote-desktop', 'multiple-remote-tools', 'rustdesk', 'screenconnect', 'splashtop', 'teamviewer', 'windows-rdp', 'windows-remote-assistance',
+      'anydesk', 'chrome-remote-desktop', 'multiple-pointing-devices', 'multiple-remote-tools', 'rustdesk', 'screenconnect', 'splashtop', 'teamviewer', 'windows-rdp', 'windows-remote-assistance',
     ]);
+    // a touchpad and a USB receiver count only because remote access is present too
+    expect(r.findings.find((f) => f.tool.id === 'multiple-pointing-devices')?.severity).toBe('low');
     const anydesk = r.findings.find((f) => f.tool.id === 'anydesk')!;
     expect(anydesk.evidence).toContainEqual({ type: 'process-renamed', value: 'notepad2.exe (pid 6240) OriginalFilename=AnyDesk.exe' });
     expect(anydesk.evidence.some((e) => e.type === 'signer' && e.value.includes('philandro Software GmbH'))).toBe(true);

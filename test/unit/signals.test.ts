@@ -49,7 +49,10 @@ describe('hostSignals', () => {
   it('weakly flags more than one pointing device, counting vendor:product once', () => {
     const inv = inventory('windows', { devices: [...macbookDevices, usbMouse, { ...usbMouse, path: 'second interface' }] });
     const [s] = hostSignals(inv, []);
-    expect(s).toMatchObject({ tool: { id: 'multiple-pointing-devices', category: 'signal' }, severity: 'low', attack: ['T1200'] });
+    // alone it is only listed: a touchpad and a mouse are an ordinary laptop
+    expect(s).toMatchObject({ tool: { id: 'multiple-pointing-devices', category: 'signal' }, severity: 'info', attack: ['T1200'] });
+    // next to remote access it counts
+    expect(hostSignals(inv, [finding('anydesk', 'remote-desktop')]).find((f) => f.tool.id === 'multiple-pointing-devices')?.severity).toBe('low');
     expect(s.evidence).toEqual([
       { type: 'device', value: 'usb 046d:c077 "Logitech USB Optical Mouse"' },
       { type: 'device', value: 'usb 05ac:0342 "Apple Inc. Apple Internal Keyboard / Trackpad"' },

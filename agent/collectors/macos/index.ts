@@ -8,6 +8,7 @@ import { launchdCollector } from './launchd.ts';
 import { processesCollector } from './processes.ts';
 import { settingsCollector } from './settings.ts';
 import { socketsCollector } from './sockets.ts';
+import { darwinUsb } from './usb.ts';
 
 // Everything ratwatch reads on a Mac. Collectors run in parallel; codesign runs after them because it
 // signs what they found (running executables and app bundles).
@@ -20,6 +21,7 @@ export const darwinPlatform: Platform = {
     socketsCollector,
     settingsCollector,
     darwinDisplays,
+    darwinUsb,
     darwinContext,
   ],
   enrichers: [codesignEnricher, bannerProbe('darwin')],

@@ -9,6 +9,7 @@ import { servicesCollector } from './services.ts';
 import { settingsCollector } from './settings.ts';
 import { socketsCollector } from './sockets.ts';
 import { uninstallCollector } from './uninstall.ts';
+import { windowsUsb } from './usb.ts';
 
 export const windowsPlatform: Platform = {
   os: 'windows',
@@ -20,6 +21,7 @@ export const windowsPlatform: Platform = {
     settingsCollector,
     socketsCollector,
     windowsDisplays,
+    windowsUsb,
     windowsContext,
   ],
   enrichers: [identityEnricher, bannerProbe('windows')],
