@@ -22,9 +22,10 @@ function emptyParts(): Required<InventoryPart> {
   return { processes: [], packages: [], services: [], sockets: [], devices: [], settings: [], files: [], context: {} };
 }
 
+const LISTS = ['processes', 'packages', 'services', 'sockets', 'devices', 'settings', 'files'] as const;
+
 function countOf(part: InventoryPart): number {
-  return (['processes', 'packages', 'services', 'sockets', 'devices', 'settings', 'files'] as const)
-    .reduce((n, k) => n + (part[k]?.length ?? 0), 0) + Object.keys(part.context ?? {}).length;
+  return LISTS.reduce((n, k) => n + (part[k]?.length ?? 0), 0) + Object.keys(part.context ?? {}).length;
 }
 
 /**
@@ -55,7 +56,7 @@ export async function collectInventory(
   );
   for (const { part, status } of results) {
     sources.push(status);
-    for (const k of ['processes', 'packages', 'services', 'sockets', 'devices', 'settings', 'files'] as const) {
+    for (const k of LISTS) {
       const items = part[k];
       if (items) (parts[k] as unknown[]).push(...items);
     }

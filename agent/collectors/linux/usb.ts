@@ -3,6 +3,7 @@ import type { Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
 import { cleanOpt } from '../../text.ts';
 import { mapLimit } from '../common/pool.ts';
+import { strongestKind } from '../common/device-kind.ts';
 
 // USB devices from sysfs (Documentation/ABI/stable/sysfs-bus-usb). IP-KVM boxes present themselves as
 // a USB keyboard and mouse with recognisable vendor:product ids, and an extra pointing device is a
@@ -54,12 +55,6 @@ async function interfaceKind(runner: Runner, dir: string): Promise<DeviceInfo['k
   return desc ? hidUsageKind(desc) : undefined;
 }
 
-/** A device that offers a pointer counts as one (keyboard+mouse receivers, IP-KVM gadgets). */
-function strongest(kinds: DeviceInfo['kind'][]): DeviceInfo['kind'] {
-  for (const k of ['pointer', 'keyboard', 'storage'] as const) if (kinds.includes(k)) return k;
-  return undefined;
-}
-
 function hex4(v: string | undefined): string | undefined {
   return v && /^[0-9a-fA-F]{4}$/.test(v) ? v.toLowerCase() : undefined;
 }
@@ -97,7 +92,7 @@ export const linuxUsb: Collector = {
       if (pn) d.product = pn;
       const s = cleanOpt(serial, 256);
       if (s) d.serial = s;
-      const kind = strongest(kinds);
+      const kind = strongestKind(kinds);
       if (kind) d.kind = kind;
       return d;
     });

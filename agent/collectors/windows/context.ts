@@ -3,7 +3,7 @@ import type { Runner } from '../../runner.ts';
 import type { Collector, CollectorContext } from '../types.ts';
 import { clean } from '../../text.ts';
 import { contextCollector, normalizeMac, wifiFields } from '../common/host-context.ts';
-import { PS_PRELUDE, runPowerShell } from './powershell.ts';
+import { PS_PRELUDE, runPowerShell, str } from './powershell.ts';
 
 // Host context on Windows: one PowerShell run (powershell.ts) for time zone, culture, the input methods
 // of the agent's account (Get-WinUserLanguageList) and of every signed-in user (their loaded HKEY_USERS
@@ -37,10 +37,6 @@ function arr(v: unknown): unknown[] {
   return [v];
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
 const TIP = /^[0-9a-f]{4}:(\{[0-9a-f-]{36}\}\{[0-9a-f-]{36}\}|[0-9a-f]{8})$/i;
 
 export function parseContextJson(out: string): Partial<HostContext> {
@@ -52,11 +48,11 @@ export function parseContextJson(out: string): Partial<HostContext> {
   }
   if (!doc || typeof doc !== 'object') throw new Error('PowerShell printed no object');
   const ctx: Partial<HostContext> = {};
-  const tz = str(doc.TimeZone);
+  const tz = str(doc.TimeZone)?.trim();
   if (tz) ctx.timezone = clean(tz, 64);
   const users = arr(doc.Users).filter((u): u is Json => !!u && typeof u === 'object');
   // A signed-in user's locale says more about who uses the laptop than SYSTEM's culture
-  const locale = users.map((u) => str(u.LocaleName)).find(Boolean) ?? str(doc.Culture);
+  const locale = users.map((u) => str(u.LocaleName)?.trim()).find(Boolean) ?? str(doc.Culture)?.trim();
   if (locale) ctx.locale = clean(locale, 64);
   const tips: string[] = [];
   for (const u of users) {
@@ -64,7 +60,7 @@ export function parseContextJson(out: string): Partial<HostContext> {
   }
   for (const l of arr(doc.Languages)) for (const t of arr((l as Json | null)?.InputMethodTips)) if (typeof t === 'string') tips.push(t);
   ctx.inputMethods = tips.map((t) => t.trim()).filter((t) => TIP.test(t)).map((t) => t.toUpperCase());
-  const mac = normalizeMac(str(doc.GatewayMac));
+  const mac = normalizeMac(str(doc.GatewayMac)?.trim());
   if (mac) ctx.defaultGatewayMac = mac;
   return ctx;
 }

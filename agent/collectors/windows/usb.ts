@@ -2,6 +2,7 @@ import type { DeviceInfo } from '../../model.ts';
 import { cleanOpt } from '../../text.ts';
 import type { Collector } from '../types.ts';
 import { parseJsonRecords, PS_PRELUDE, runPowerShell, str } from './powershell.ts';
+import { strongestKind } from '../common/device-kind.ts';
 
 // USB and HID devices from Win32_PnPEntity. An IP-KVM plugged into the laptop is a USB composite gadget
 // (PiKVM 1d6b:0104, NanoKVM 3346:1009) offering a keyboard, a mouse and often a disk, and a second pointing
@@ -62,12 +63,6 @@ function nodeKind(n: PnpNode): Kind {
   return undefined;
 }
 
-/** A device that offers a pointer counts as one (keyboard+mouse receivers, IP-KVM gadgets). */
-function strongest(kinds: Kind[]): Kind {
-  for (const k of ['pointer', 'keyboard', 'storage'] as const) if (kinds.includes(k)) return k;
-  return undefined;
-}
-
 export function parsePnpNodes(json: string): PnpNode[] {
   const nodes: PnpNode[] = [];
   for (const r of parseJsonRecords(json, 'Win32_PnPEntity')) {
@@ -122,7 +117,7 @@ export function pnpDevices(nodes: PnpNode[]): DeviceInfo[] {
   for (const members of groups.values()) {
     if (devices.length >= MAX_DEVICES) break;
     const dev = members.find((m) => isUsbDevice(m.id));
-    const kind = strongest(members.map(nodeKind));
+    const kind = strongestKind(members.map(nodeKind));
     const ids = pnpIds(dev?.id ?? '') ?? members.map((m) => pnpIds(m.id)).find(Boolean);
     // root hubs, host controllers' own HID event filters and the like say nothing about attached hardware
     if (!ids && !kind) continue;
