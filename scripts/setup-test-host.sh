@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian machine (as root) for the whole test suite: the real peers the end-to-end tests
+# start on loopback and the OS tools the Linux collectors call. Idempotent: installs only what is missing.
+# The README's test line and .ci/run both run it before `npm ci && npm test`.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt_packages=(
+  x11vnc xvfb tigervnc-standalone-server xrdp # VNC and RDP peers
+  iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
