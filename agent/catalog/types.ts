@@ -25,6 +25,24 @@ export interface CatalogTool {
   settings: { key: string; equals: string | number | boolean }[];
   /** Prefixes of what a listening socket sends first, lowercase, e.g. "rfb " for any VNC server on any port. */
   banners: string[];
+  /**
+   * Interpreted servers (Python, Node, Perl...): script basenames and package names, lowercase, that the
+   * process's script resolves to (e.g. "xpra", "websockify", "pagekite.py", "meshcentral", "localtunnel").
+   * On Linux such a process runs as python3.x or node, so its executable name says nothing.
+   */
+  scripts: string[];
+  /**
+   * Product names, lowercase, normalised (see scripts/catalog/product-name.ts: lowercase, punctuation and
+   * version/edition/architecture suffixes removed) as Uninstall DisplayName, PE ProductName/FileDescription
+   * and app names show them; the engine may match them as a prefix of the normalised observed name.
+   */
+  productNames: string[];
+  /**
+   * Command-line fragments, lowercase, specific to this tool (e.g. "tunnel run --token", "--meshservicename"):
+   * a process whose whole command line contains one (case-insensitive, starting at a word boundary) runs
+   * the tool whatever its name.
+   */
+  commandLines: string[];
   /** Where the data came from: "lolrmm", "rmml", "jschell", "ratwatch" (hand-curated). */
   sources: string[];
   references: string[];

@@ -21,8 +21,9 @@ export const CATEGORIES = Object.keys(CATEGORY_SET) as Category[];
 
 const STRING_LISTS = [
   'paths', 'bundleIds', 'packages', 'services', 'domains', 'signers', 'teamIds', 'peOriginalFilenames',
-  'displayNames', 'banners', 'sources', 'references',
+  'displayNames', 'banners', 'sources', 'references', 'scripts', 'productNames', 'commandLines',
 ] as const;
+const LATER_LISTS: ReadonlySet<string> = new Set(['scripts', 'productNames', 'commandLines']);
 const OSES = ['windows', 'darwin', 'linux'] as const;
 
 type Fail = (path: string, what: string) => never;
@@ -57,7 +58,11 @@ function checkTool(t: unknown, at: string, fail: Fail): CatalogTool {
   const processes = {} as CatalogTool['processes'];
   for (const os of OSES) processes[os] = strList(own(procs as Record<string, unknown>, os), `${at}.processes.${os}`, fail);
   const lists = {} as Record<(typeof STRING_LISTS)[number], string[]>;
-  for (const k of STRING_LISTS) lists[k] = strList(own(o, k), `${at}.${k}`, fail);
+  for (const k of STRING_LISTS) {
+    // lists added after catalog/1 shipped: a catalog written before them simply has none
+    const v = own(o, k) ?? (LATER_LISTS.has(k) ? [] : undefined);
+    lists[k] = strList(v, `${at}.${k}`, fail);
+  }
   const ports = own(o, 'ports');
   if (!Array.isArray(ports) || !ports.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) {
     fail(`${at}.ports`, 'must be a list of port numbers 1-65535');
@@ -103,6 +108,9 @@ function checkTool(t: unknown, at: string, fail: Fail): CatalogTool {
     displayNames: lists.displayNames,
     settings,
     banners: lists.banners,
+    scripts: lists.scripts,
+    productNames: lists.productNames,
+    commandLines: lists.commandLines,
     sources: lists.sources,
     references: lists.references,
   };

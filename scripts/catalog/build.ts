@@ -5,6 +5,7 @@ import { validateCatalog } from '../../agent/catalog/validate.ts';
 import { categorize } from './category.ts';
 import { type Draft, DraftStore } from './draft.ts';
 import { importExtras } from './extras.ts';
+import { MISATTRIBUTED } from './misattributed.ts';
 import { importJschell } from './jschell.ts';
 import { importLolrmm } from './lolrmm.ts';
 import { importRmml } from './rmml.ts';
@@ -66,9 +67,24 @@ function finalize(d: Draft): CatalogTool {
     displayNames: sorted(d.displayNames),
     settings: [...d.settings.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s),
     banners: sorted(d.banners),
+    scripts: sorted(d.scripts),
+    productNames: sorted(d.productNames),
+    commandLines: sorted(d.commandLines),
     sources: sorted(d.sources),
     references: sorted(d.references),
   };
+}
+
+/** Takes values an upstream list filed under the wrong tool off it, and gives them to the right one. */
+function moveMisattributed(store: DraftStore): void {
+  for (const m of MISATTRIBUTED) {
+    const from = store.drafts.get(m.from);
+    if (!from?.[m.field].delete(m.value)) throw new Error(`misattributed.ts: ${m.from} has no ${m.field} "${m.value}" any more; remove the entry`);
+    if (!m.to) continue;
+    const to = store.drafts.get(m.to);
+    if (!to) throw new Error(`misattributed.ts: no tool "${m.to}"`);
+    to[m.field].add(m.value);
+  }
 }
 
 export function importCatalog(opts: ImportOptions): ImportResult {
@@ -83,6 +99,7 @@ export function importCatalog(opts: ImportOptions): ImportResult {
   const rmmlFiles = importRmml(rmmlDir, store, meta.rmml.commit);
   const jschellRows = importJschell(jschellDir, store, meta.jschell.commit);
   const extras = importExtras(opts.extrasFile, store);
+  moveMisattributed(store);
 
   const tools = [...store.drafts.values()].map(finalize).sort((a, b) => (a.id < b.id ? -1 : 1));
   const generatedAt = `${[meta.lolrmm, meta.rmml, meta.jschell].map((m) => m.exportedOn).sort().at(-1)}T00:00:00.000Z`;

@@ -5,6 +5,8 @@ import {
   cleanPort, cleanReference, cleanService, cleanSigner, isRejection, looksLikeBundleId, lowerTrim, teamIdOf,
 } from './normalize.ts';
 import { cleanPath, patternsFor } from './paths.ts';
+import { DENIED_EXECUTABLES, DENIED_PRODUCT_NAMES } from './deny.ts';
+import { normalizeProductName } from './product-name.ts';
 
 // A tool while the importer is still collecting facts about it from several sources. Sets keep the
 // merge order-independent; finalize() in build.ts sorts them into the catalog's lists.
@@ -32,6 +34,9 @@ export interface Draft {
   displayNames: Set<string>;
   settings: Map<string, { key: string; equals: string | number | boolean }>;
   banners: Set<string>;
+  scripts: Set<string>;
+  productNames: Set<string>;
+  commandLines: Set<string>;
   sources: Set<SourceId>;
   references: Set<string>;
 }
@@ -42,7 +47,8 @@ function emptyDraft(id: string, name: string): Draft {
     processes: { windows: new Set(), darwin: new Set(), linux: new Set() },
     paths: new Set(), bundleIds: new Set(), packages: new Set(), services: new Set(), domains: new Set(),
     ports: new Set(), signers: new Set(), teamIds: new Set(), peOriginalFilenames: new Set(), usb: new Map(),
-    displayNames: new Set(), settings: new Map(), banners: new Set(), sources: new Set(), references: new Set(),
+    displayNames: new Set(), settings: new Map(), banners: new Set(), scripts: new Set(), productNames: new Set(), commandLines: new Set(),
+    sources: new Set(), references: new Set(),
   };
 }
 
@@ -198,6 +204,34 @@ export class Adder {
       return;
     }
     this.draft.banners.add(raw.toLowerCase());
+  }
+
+  /** Script or package name of an interpreted server, e.g. "websockify", "pagekite.py", "meshcentral". */
+  script(raw: unknown): void {
+    if (typeof raw !== 'string') return;
+    const v = lowerTrim(raw);
+    if (v.length < 3 || /[/\\*\s]/.test(v)) this.take('script', raw, { rejected: 'not a script basename of 3+ characters' });
+    else if (DENIED_EXECUTABLES.has(v.replace(/\.(py|js|pl|rb|sh)$/, ''))) this.take('script', raw, { rejected: 'generic name' });
+    else this.draft.scripts.add(v);
+  }
+
+  /** A product name in normal form; one that normalises to a generic word is refused. */
+  productName(raw: unknown): void {
+    if (typeof raw !== 'string') return;
+    const v = normalizeProductName(raw);
+    if (v.replace(/[^\p{L}\p{N}]/gu, '').length < 4) this.take('productName', raw, { rejected: 'shorter than 4 letters once normalised' });
+    else if (v !== lowerTrim(raw)) this.take('productName', raw, { rejected: `not in normal form (would be "${v}")` });
+    else if (DENIED_EXECUTABLES.has(v) || DENIED_PRODUCT_NAMES.has(v)) this.take('productName', raw, { rejected: 'generic or everyday product name' });
+    else this.draft.productNames.add(v);
+  }
+
+  /** Command-line words specific to the tool; at least one option or two words, so a bare word cannot match. */
+  commandLine(raw: unknown): void {
+    if (typeof raw !== 'string') return;
+    const v = lowerTrim(raw).replace(/\s+/g, ' ');
+    if (v.length < 6 || !(/(^| )--?[a-z]/.test(v) || v.includes(' '))) {
+      this.take('commandLine', raw, { rejected: 'needs an option or two words, 6+ characters' });
+    } else this.draft.commandLines.add(v);
   }
 
   usb(vendorId: unknown, productId: unknown, strings: unknown): void {

@@ -11,6 +11,7 @@ import { readYaml } from './yaml-files.ts';
 const KEYS = new Set([
   'id', 'name', 'category', 'notes', 'processes', 'paths', 'bundleIds', 'packages', 'services', 'domains', 'ports',
   'signers', 'teamIds', 'peOriginalFilenames', 'usb', 'displayNames', 'settings', 'banners', 'references',
+  'scripts', 'productNames', 'commandLines',
 ]);
 const OS_KEYS = new Set(['windows', 'darwin', 'linux']);
 
@@ -54,6 +55,9 @@ export function importExtras(file: string, store: DraftStore): number {
     for (const v of list(where, id, 'peOriginalFilenames', e.peOriginalFilenames)) add.pe(v);
     for (const v of list(where, id, 'displayNames', e.displayNames)) add.displayName(v);
     for (const v of list(where, id, 'banners', e.banners)) add.banner(v);
+    for (const v of list(where, id, 'scripts', e.scripts)) add.script(v);
+    for (const v of list(where, id, 'productNames', e.productNames)) add.productName(v);
+    for (const v of list(where, id, 'commandLines', e.commandLines)) add.commandLine(v);
     for (const u of asList(e.usb)) {
       const r = asRecord(u);
       add.usb(r.vendorId, r.productId, r.strings ?? []);

@@ -10,7 +10,8 @@ export function tool(id: string, over: Partial<CatalogTool> = {}): CatalogTool {
     category: 'remote-desktop',
     processes: { windows: [], darwin: [], linux: [] },
     paths: [], bundleIds: [], packages: [], services: [], domains: [], ports: [], signers: [], teamIds: [],
-    peOriginalFilenames: [], usb: [], displayNames: [], settings: [], banners: [], sources: ['test'], references: [],
+    peOriginalFilenames: [], usb: [], displayNames: [], settings: [], banners: [], scripts: [], productNames: [],
+    commandLines: [], sources: ['test'], references: [],
     ...over,
   };
 }
