@@ -32,6 +32,14 @@ export interface BinaryIdentity {
   bundleId?: string; // macOS code-signing identifier / CFBundleIdentifier
 }
 
+/** The script an interpreter process (python3.x, node, sh...) runs: what identifies an interpreted server. */
+export interface ScriptInfo {
+  path?: string; // absolute, links resolved; absent for `python -m module`
+  name: string; // as invoked: script basename or module name
+  package?: string; // npm / Python package the script lives in (node_modules/<package>/...)
+  identity?: BinaryIdentity; // of the script file, not the interpreter
+}
+
 export interface ProcessInfo {
   pid: number;
   ppid?: number;
@@ -40,6 +48,7 @@ export interface ProcessInfo {
   cmdline?: string;
   user?: string;
   identity?: BinaryIdentity;
+  script?: ScriptInfo; // Linux: set when the executable is a known interpreter
 }
 
 export type PackageSource =

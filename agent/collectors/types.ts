@@ -7,6 +7,10 @@ import type { Runner } from '../runner.ts';
 export interface CollectHints {
   /** Executable basenames the catalog knows for this OS, lowercase. */
   executableNames: string[];
+  /** Script basenames of interpreted servers (catalog `scripts`), lowercase: reference copies to fingerprint too. */
+  scriptNames?: string[];
+  /** Absolute install folders the catalog names for this OS (e.g. /usr/local/mesh_services): searched for reference copies. */
+  installDirs?: string[];
 }
 
 export interface CollectorContext {

@@ -11,6 +11,8 @@ import { basename } from '../common/text.ts';
 
 const BIN_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/bin', '/sbin', '/snap/bin'];
 const MAX_OPT_DIRS = 100;
+const MAX_INSTALL_DIRS = 200;
+const MAX_SUBDIRS = 20; // one level below a catalog install folder (/usr/local/mesh_services/meshagent/)
 const MAX_DIR_ENTRIES = 20_000;
 const PARALLEL = 2; // hashing is disk and CPU bound; the host's user comes first
 
@@ -26,7 +28,7 @@ async function canonicalDir(runner: Runner, dir: string): Promise<string> {
   }
 }
 
-async function candidateDirs(runner: Runner): Promise<string[]> {
+async function candidateDirs(runner: Runner, installDirs: readonly string[]): Promise<string[]> {
   const dirs = [...BIN_DIRS];
   try {
     const opt = (await runner.readDir('/opt')).filter((e) => e.isDir).slice(0, MAX_OPT_DIRS);
@@ -34,16 +36,26 @@ async function candidateDirs(runner: Runner): Promise<string[]> {
   } catch {
     // no /opt
   }
+  // the catalog's own install folders (a renamed meshagent under /usr/local/mesh_services/...), and one level below
+  for (const dir of installDirs.slice(0, MAX_INSTALL_DIRS)) {
+    let subs;
+    try {
+      subs = (await runner.readDir(dir)).filter((e) => e.isDir && !e.isLink).slice(0, MAX_SUBDIRS);
+    } catch {
+      continue; // not installed here
+    }
+    dirs.push(dir, ...subs.map((e) => `${dir}/${e.name}`));
+  }
   return dirs;
 }
 
-/** Paths under the usual binary directories whose basename is one of `names` (case-insensitive). */
-export async function findReferenceFiles(runner: Runner, names: readonly string[]): Promise<string[]> {
+/** Paths under the usual binary directories and `installDirs` whose basename is one of `names` (case-insensitive). */
+export async function findReferenceFiles(runner: Runner, names: readonly string[], installDirs: readonly string[] = []): Promise<string[]> {
   const wanted = new Set(names.map((n) => n.toLowerCase()));
   if (wanted.size === 0) return [];
   const seenDirs = new Set<string>();
   const found: string[] = [];
-  for (const dir of await candidateDirs(runner)) {
+  for (const dir of await candidateDirs(runner, installDirs)) {
     const canon = await canonicalDir(runner, dir);
     if (seenDirs.has(canon)) continue;
     seenDirs.add(canon);
@@ -78,9 +90,18 @@ export const linuxIdentity: Enricher = {
       const id = await ids.get(p.exe);
       if (id) p.identity = { ...p.identity, ...id };
     }
+    // an interpreted server is its script, not python3 or node: a renamed copy of the script has the same sha256
+    const scripts = [...new Map(inv.processes.filter((p) => p.script?.path).map((p) => [p.script!.path!, p.pid])).entries()];
+    await mapLimit(scripts, PARALLEL, ([path, pid]) => ids.get(path, [`/proc/${pid}/root${path}`, path]));
+    for (const p of inv.processes) {
+      if (!p.script?.path) continue;
+      const id = await ids.get(p.script.path);
+      if (id) p.script.identity = id;
+    }
 
     const known = new Set(inv.files.map((f) => f.path));
-    const refs = (await findReferenceFiles(ctx.runner, ctx.hints.executableNames)).filter((p) => !known.has(p));
+    const names = [...ctx.hints.executableNames, ...(ctx.hints.scriptNames ?? [])];
+    const refs = (await findReferenceFiles(ctx.runner, names, ctx.hints.installDirs)).filter((p) => !known.has(p));
     const got = await mapLimit(refs, PARALLEL, (path) => ids.get(path));
     refs.forEach((path, i) => {
       const identity = got[i];

@@ -1,8 +1,10 @@
-import type { ProcessInfo } from '../../model.ts';
+import type { ProcessInfo, ScriptInfo } from '../../model.ts';
 import type { PsEntry, Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
 import { mapLimit } from '../common/pool.ts';
+import { basename } from '../common/text.ts';
+import { interpreterOf, normalizePath, packageOf, scriptOf } from './script.ts';
 
 // The process table from ps (via ps-list), completed from /proc: the real executable path (which a
 // renamed or self-deleting binary cannot fake), the full argv and the owner. Without ps, /proc alone.
@@ -16,6 +18,7 @@ const PARALLEL = 16;
 interface ProcDetails {
   exe?: string;
   cmdline?: string; // undefined: unreadable; '': kernel thread or zombie
+  argv?: string[];
   uid?: number;
   ppid?: number;
   comm?: string;
@@ -23,20 +26,48 @@ interface ProcDetails {
 
 async function readDetails(runner: Runner, pid: number, withComm: boolean): Promise<ProcDetails> {
   const base = `/proc/${pid}`;
-  const [exe, cmdline, status, comm] = await Promise.all([
+  const [exe, argv, status, comm] = await Promise.all([
     runner.readLink(`${base}/exe`).then((t) => t.replace(/ \(deleted\)$/, ''), () => undefined),
-    runner.readFile(`${base}/cmdline`, CMDLINE_READ).then(joinArgv, () => undefined),
+    runner.readFile(`${base}/cmdline`, CMDLINE_READ).then(splitArgv, () => undefined),
     runner.readFile(`${base}/status`, 16 * 1024).then((b) => b.toString('utf8'), () => undefined),
-    withComm ? runner.readFile(`${base}/comm`, 256).then((b) => b.toString('utf8').replace(/\n$/, ''), () => undefined) : undefined,
+    withComm ? readComm(runner, base) : undefined,
   ]);
-  return { exe, cmdline, comm, ...parseStatus(status) };
+  return { exe, argv, cmdline: argv?.join(' '), comm, ...parseStatus(status) };
+}
+
+const readComm = (runner: Runner, base: string): Promise<string | undefined> =>
+  runner.readFile(`${base}/comm`, 256).then((b) => b.toString('utf8').replace(/\n$/, ''), () => undefined);
+
+/** For an interpreter (python3.x, node, sh...): the script it runs, its link resolved against the process's cwd. */
+async function readScript(runner: Runner, pid: number, d: ProcDetails): Promise<ScriptInfo | undefined> {
+  if (!d.exe || !d.argv || !interpreterOf(basename(d.exe))) return undefined;
+  const base = `/proc/${pid}`;
+  const [cwd, comm] = await Promise.all([
+    runner.readLink(`${base}/cwd`).catch(() => undefined),
+    d.comm ?? readComm(runner, base),
+  ]);
+  const script = scriptOf(d.exe, d.argv, comm, cwd);
+  if (!script?.path) return script;
+  // /usr/local/bin/lt -> ../lib/node_modules/localtunnel/bin/lt.js: the package lives where the link points
+  const target = await runner.readLink(script.path).catch(() => undefined);
+  if (target) {
+    const dir = script.path.slice(0, script.path.lastIndexOf('/'));
+    script.path = normalizePath(target.startsWith('/') ? target : `${dir}/${target}`);
+    const pkg = packageOf(script.path);
+    if (pkg) script.package = pkg;
+  }
+  return script;
 }
 
 /** argv is NUL-separated with a trailing NUL; processes that rewrite their title may use spaces instead. */
 export function joinArgv(b: Buffer): string {
+  return splitArgv(b).join(' ');
+}
+
+function splitArgv(b: Buffer): string[] {
   let end = b.length;
   while (end > 0 && b[end - 1] === 0) end--;
-  return b.subarray(0, end).toString('utf8').split('\0').join(' ');
+  return b.subarray(0, end).toString('utf8').split('\0');
 }
 
 /** Effective uid (the second Uid field, as ps reports it) and parent pid from /proc/<pid>/status. */
@@ -89,10 +120,13 @@ export const linuxProcesses: Collector = {
     const { runner } = ctx;
     const [{ entries, fromPs }, users] = await Promise.all([processTable(runner), readUsers(runner)]);
     const list = entries.filter((e) => Number.isSafeInteger(e.pid) && e.pid > 0).slice(0, MAX_PROCESSES);
-    const details = await mapLimit(list, PARALLEL, (e) => readDetails(runner, e.pid, !fromPs || !e.name));
+    const details = await mapLimit(list, PARALLEL, async (e): Promise<ProcDetails & { script?: ScriptInfo }> => {
+      const d = await readDetails(runner, e.pid, !fromPs || !e.name);
+      return { ...d, script: await readScript(runner, e.pid, d) };
+    });
     const processes: ProcessInfo[] = [];
     list.forEach((e, i) => {
-      const d = details[i] ?? {};
+      const d: ProcDetails & { script?: ScriptInfo } = details[i] ?? {};
       const name = e.name || d.comm;
       if (!name && !d.exe && !d.cmdline) return; // vanished between listing and reading
       const uid = d.uid ?? e.uid;
@@ -105,8 +139,18 @@ export const linuxProcesses: Collector = {
       const cmdline = cleanOpt(d.cmdline === undefined ? e.cmd : d.cmdline, CMDLINE_MAX);
       if (cmdline) p.cmdline = cmdline;
       if (uid !== undefined) p.user = clean(users.get(uid) ?? String(uid), NAME_MAX);
+      if (d.script) p.script = cleanScript(d.script);
       processes.push(p);
     });
     return { processes: processes.sort((a, b) => a.pid - b.pid) };
   },
 };
+
+function cleanScript(s: ScriptInfo): ScriptInfo {
+  const out: ScriptInfo = { name: clean(s.name, NAME_MAX) };
+  const path = cleanOpt(s.path, CMDLINE_MAX);
+  if (path) out.path = path;
+  const pkg = cleanOpt(s.package, NAME_MAX);
+  if (pkg) out.package = pkg;
+  return out;
+}
