@@ -32,7 +32,7 @@ export interface CatalogTool {
    */
   scripts: string[];
   /**
-   * Product names, lowercase, normalised (see scripts/catalog/product-name.ts: lowercase, punctuation and
+   * Product names, lowercase, normalised (agent/catalog/product-name.ts: lowercase, punctuation and
    * version/edition/architecture suffixes removed) as Uninstall DisplayName, PE ProductName/FileDescription
    * and app names show them; the engine may match them as a prefix of the normalised observed name.
    */

@@ -6,7 +6,7 @@ import {
 } from './normalize.ts';
 import { cleanPath, patternsFor } from './paths.ts';
 import { DENIED_EXECUTABLES, DENIED_PRODUCT_NAMES } from './deny.ts';
-import { normalizeProductName } from './product-name.ts';
+import { normalizeProductName } from '../../agent/catalog/product-name.ts';
 
 // A tool while the importer is still collecting facts about it from several sources. Sets keep the
 // merge order-independent; finalize() in build.ts sorts them into the catalog's lists.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../agent/catalog/load.ts';
-import { normalizeProductName } from '../../scripts/catalog/product-name.ts';
+import { normalizeProductName } from '../../agent/catalog/product-name.ts';
 import { MISATTRIBUTED } from '../../scripts/catalog/misattributed.ts';
 
 // Issue 11, class 10 ("wrong tool named"): a signer, Team ID or bundle id identifies one vendor, so it may

@@ -1,6 +1,7 @@
 // One normal form for product names, so "Radmin Server 3.5.2", "TeamViewer Host (x64)" and
 // "AnyDesk MSI" compare equal to the catalog's "radmin server", "teamviewer host" and "anydesk".
-// The catalog stores names already in this form; the engine applies the same function to what it sees.
+// The catalog stores names already in this form (the importer refuses others); the engine applies the same
+// function to what it sees (Uninstall DisplayName, PE ProductName, app names), then compares by prefix.
 
 // Words that describe the build, not the product: architecture, packaging, channel.
 const NOISE_WORDS = new Set([
