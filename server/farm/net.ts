@@ -1,0 +1,104 @@
+// Normalising the network values hosts report (hostile input: agents are on laptops we suspect) and
+// matching them against the allow-listed office ranges. Pure: node:net's BlockList and isIP do no I/O.
+import { BlockList, isIP } from 'node:net';
+import { normalizeMac } from '../../agent/collectors/common/host-context.ts';
+
+// Placeholders that many unrelated machines report, so sharing one proves nothing:
+// 02:00:00:00:00:00 is what Android/iOS/macOS APIs return when the real MAC is withheld;
+// 52:54:00:12:35:02 is the gateway of every QEMU and VirtualBox user-mode NAT network.
+const JUNK_MACS = new Set(['02:00:00:00:00:00', '52:54:00:12:35:02']);
+
+/**
+ * Any common spelling ("AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff", "aabbccddeeff", "a:b:c:d:e:f") -> "aa:bb:cc:dd:ee:ff";
+ * undefined for values that cannot identify one network: unparsable, all-zero, broadcast, multicast, placeholders.
+ * Locally administered addresses are kept: virtual BSSIDs of multi-SSID access points and mesh routers use them.
+ */
+export function canonicalMac(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw.length > 64) return undefined;
+  let s = raw.trim().toLowerCase();
+  if (/^[0-9a-f]{12}$/.test(s) || /^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/.test(s)) {
+    s = s.replace(/\./g, '').match(/../g)!.join(':');
+  }
+  const mac = normalizeMac(s);
+  if (!mac || JUNK_MACS.has(mac)) return undefined;
+  if (parseInt(mac.slice(0, 2), 16) & 1) return undefined; // group (multicast) bit: never a gateway or an AP
+  return mac;
+}
+
+/** A usable IP address in one spelling ("::ffff:1.2.3.4" -> "1.2.3.4", IPv6 lower case, zone dropped); else undefined. */
+export function canonicalIp(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw.length > 64) return undefined;
+  let s = raw.trim().toLowerCase().replace(/%.*$/, '');
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (mapped) s = mapped[1];
+  const v = isIP(s);
+  if (v === 4) return s;
+  if (v === 6) return expandIpv6(s).map((g) => g.toString(16)).join(':');
+  return undefined;
+}
+
+/**
+ * Addresses that say nothing about where a laptop is: loopback, unspecified, link-local (a server test
+ * or a misconfigured proxy would otherwise put the whole fleet behind one "public IP").
+ */
+export function isMeaninglessIp(ip: string): boolean {
+  return /^(127\.|0\.|169\.254\.)/.test(ip) || ip === '0:0:0:0:0:0:0:0' || ip === '0:0:0:0:0:0:0:1' || /^fe[89ab][0-9a-f]:/.test(ip);
+}
+
+/** Eight 16-bit groups of a valid IPv6 address (isIP already said it is one). */
+function expandIpv6(s: string): number[] {
+  let tail: number[] = [];
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (v4) {
+    const o = v4[1].split('.').map(Number);
+    tail = [(o[0] << 8) | o[1], (o[2] << 8) | o[3]];
+    s = s.slice(0, -v4[1].length);
+    if (!s.endsWith('::')) s = s.slice(0, -1); // "a:b:c:d:e:f:1.2.3.4" -> "a:b:c:d:e:f"
+  }
+  const [head, rest] = s.split('::');
+  const h = head ? head.split(':').filter(Boolean).map((g) => parseInt(g, 16)) : [];
+  const r = rest !== undefined && rest ? rest.split(':').filter(Boolean).map((g) => parseInt(g, 16)) : [];
+  const fill = 8 - h.length - r.length - tail.length;
+  return [...h, ...Array(Math.max(0, rest !== undefined ? fill : 0)).fill(0), ...r, ...tail].slice(0, 8);
+}
+
+/**
+ * The key hosts share when they sit behind one connection: the IPv4 address itself, or the IPv6 /prefix
+ * (a home router hands every laptop its own address in one /64).
+ */
+export function publicIpKey(ip: string, ipv6PrefixLength: number): string {
+  if (isIP(ip) !== 6) return ip;
+  const groups = expandIpv6(ip);
+  const bits = Math.min(128, Math.max(0, Math.floor(ipv6PrefixLength)));
+  const out = groups.map((g, i) => {
+    const keep = Math.min(16, Math.max(0, bits - i * 16));
+    return keep === 0 ? 0 : g & (0xffff << (16 - keep)) & 0xffff;
+  });
+  return `${out.map((g) => g.toString(16)).join(':')}/${bits}`;
+}
+
+/** A set of addresses and ranges; a bad entry throws a one-line error naming it (settings are checked at load). */
+export class IpRanges {
+  private readonly list = new BlockList();
+  private empty = true;
+  constructor(entries: readonly string[], what: string) {
+    for (const raw of entries) {
+      const [addr, len, extra] = String(raw).trim().split('/');
+      const ip = canonicalIp(addr);
+      if (!ip || extra !== undefined) throw new Error(`${what}: "${String(raw).slice(0, 80)}" is not an IP address or CIDR`);
+      const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+      const max = type === 'ipv6' ? 128 : 32;
+      const prefix = len === undefined ? max : Number(len);
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (len !== undefined && !/^\d+$/.test(len))) {
+        throw new Error(`${what}: "${String(raw).slice(0, 80)}" has a bad prefix length`);
+      }
+      this.list.addSubnet(ip, prefix, type);
+      this.empty = false;
+    }
+  }
+  has(ip: string): boolean {
+    if (this.empty) return false;
+    return this.list.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+  }
+}

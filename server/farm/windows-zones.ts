@@ -1,0 +1,33 @@
+// Windows reports its time zone by Windows ID ("Korea Standard Time"), not by IANA name. These are the
+// countries CLDR's windowsZones.xml (Unicode License) maps the common IDs to; an ID missing here is not
+// checked against a user's countries (it cannot mismatch), except by an exact entry in the user's timezones.
+export const WINDOWS_ZONE_COUNTRIES: Readonly<Record<string, readonly string[]>> = {
+  'North Korea Standard Time': ['KP'],
+  'Korea Standard Time': ['KR'],
+  'China Standard Time': ['CN', 'HK', 'MO'],
+  'Taipei Standard Time': ['TW'],
+  'Tokyo Standard Time': ['JP', 'ID', 'PW', 'TL'],
+  'Singapore Standard Time': ['SG', 'MY', 'PH', 'ID', 'BN'],
+  'SE Asia Standard Time': ['TH', 'VN', 'KH', 'LA', 'ID', 'CX'],
+  'India Standard Time': ['IN'],
+  'Russian Standard Time': ['RU', 'UA', 'BY'],
+  'Belarus Standard Time': ['BY'],
+  'Eastern Standard Time': ['US', 'CA', 'BS'],
+  'Central Standard Time': ['US', 'CA', 'MX'],
+  'Mountain Standard Time': ['US', 'CA', 'MX'],
+  'US Mountain Standard Time': ['US', 'CA', 'MX'],
+  'Pacific Standard Time': ['US', 'CA'],
+  'Alaskan Standard Time': ['US'],
+  'Hawaiian Standard Time': ['US', 'CK', 'PF'],
+  'GMT Standard Time': ['GB', 'IE', 'PT', 'ES', 'FO', 'GG', 'IM', 'JE'],
+  'W. Europe Standard Time': ['DE', 'AT', 'CH', 'IT', 'NL', 'LU', 'LI', 'MC', 'SM', 'VA', 'AD', 'MT', 'NO', 'SE', 'SJ', 'GI'],
+  'Romance Standard Time': ['FR', 'BE', 'DK', 'ES'],
+  'Central Europe Standard Time': ['HU', 'CZ', 'SK', 'SI', 'AL', 'ME', 'RS'],
+  'Central European Standard Time': ['PL', 'HR', 'BA', 'MK'],
+  'FLE Standard Time': ['FI', 'UA', 'LV', 'LT', 'EE', 'BG', 'AX'],
+  'GTB Standard Time': ['RO', 'GR', 'CY'],
+  'Israel Standard Time': ['IL'],
+  'AUS Eastern Standard Time': ['AU'],
+  'New Zealand Standard Time': ['NZ', 'AQ'],
+  'E. South America Standard Time': ['BR'],
+};

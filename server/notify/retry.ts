@@ -1,0 +1,41 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NotifyError, type DeliveryOptions, type NotifyLog } from './types.ts';
+
+export interface Delivery {
+  timeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export function delivery(o: DeliveryOptions, what: string): Delivery {
+  const d = { timeoutMs: o.timeoutMs ?? 10_000, retries: o.retries ?? 3, backoffMs: o.backoffMs ?? 1_000, maxBackoffMs: o.maxBackoffMs ?? 30_000 };
+  const check = (k: keyof Delivery, min: number, max: number): void => {
+    if (!Number.isFinite(d[k]) || d[k] < min || d[k] > max) throw new NotifyError(`${what}: ${k} must be from ${min} to ${max}`);
+  };
+  check('timeoutMs', 100, 300_000);
+  check('retries', 0, 10);
+  check('backoffMs', 0, 600_000);
+  check('maxBackoffMs', 0, 600_000);
+  return d;
+}
+
+/** An attempt's outcome: done, or failed with a one-line reason and whether trying again can help. */
+export type Attempt = { ok: true } | { ok: false; reason: string; retry: boolean; retryAfterMs?: number };
+
+/** Runs `attempt` until it succeeds, fails permanently, or the retries are used up; bounded in count and wait. */
+export async function withRetries(name: string, d: Delivery, attempt: () => Promise<Attempt>, log?: NotifyLog): Promise<void> {
+  let last = '';
+  for (let n = 0; n <= d.retries; n++) {
+    const r = await attempt();
+    if (r.ok) return;
+    last = r.reason;
+    if (!r.retry || n === d.retries) {
+      throw new NotifyError(`${name}: ${last}${n > 0 ? ` (after ${n + 1} attempts)` : ''}`);
+    }
+    const wait = Math.min(d.maxBackoffMs, r.retryAfterMs ?? d.backoffMs * 2 ** n);
+    log?.(`${name}: ${last}; retrying in ${wait} ms (${n + 1}/${d.retries})`);
+    await sleep(wait);
+  }
+  throw new NotifyError(`${name}: ${last}`);
+}
