@@ -63,14 +63,17 @@ describe('schtasks /query /fo CSV /v (public captures)', () => {
     const text = capture('schtasks-query-fo-csv-v-brianary.csv');
     for (const stdout of [text, crlf(text)]) {
       const tasks = await scheduledTasksFrom(stdout);
-      // program and arguments as the same file's `schtasks /query /xml` answers give them
+      // program and arguments as the same file's `schtasks /query /xml` answers give them, the script
+      // pwsh -File runs standing as the program (the wrapper is kept in pathRaw/argsRaw)
       expect(tasks).toEqual([
         {
           name: '\\Backup Windows Terminal Config',
           source: 'scheduled-task',
           displayName: 'Backup Windows Terminal Config',
-          path: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
-          args: '-File C:\\scripts\\Backup-File.ps1 settings.json',
+          path: 'C:\\scripts\\Backup-File.ps1',
+          args: 'settings.json',
+          pathRaw: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
+          argsRaw: '-File C:\\scripts\\Backup-File.ps1 settings.json',
           startType: 'enabled',
           state: 'ready',
         },
@@ -78,8 +81,9 @@ describe('schtasks /query /fo CSV /v (public captures)', () => {
           name: '\\Update Everything',
           source: 'scheduled-task',
           displayName: 'Update Everything',
-          path: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
-          args: '-File Update-Everything.ps1',
+          path: 'Update-Everything.ps1',
+          pathRaw: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
+          argsRaw: '-File Update-Everything.ps1',
           startType: 'enabled',
           state: 'ready',
         },
