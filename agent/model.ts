@@ -76,6 +76,9 @@ export interface ServiceInfo {
   displayName?: string;
   path?: string; // ImagePath / ExecStart / ProgramArguments[0]
   args?: string;
+  /** The program and arguments as written, when path/args differ from them (environment variables expanded, a wrapper such as `sh -c` or `cmd /c` peeled off). */
+  pathRaw?: string;
+  argsRaw?: string;
   startType?: string; // auto, manual, disabled, boot, RunAtLoad...
   state?: string; // running, stopped, ...
   source: ServiceSource;

@@ -73,7 +73,7 @@ describe('windows.context', () => {
     expect(parseNetshInterfaces('\r\nThere is 1 interface on the system:\r\n\r\n    Name                   : Wi-Fi\r\n    State                  : connected\r\n    SSID                   : Corp\r\n    BSSID                  : 00:11:22:33:44:55\r\n')).toEqual({ wifiSsid: 'Corp', wifiBssid: '00:11:22:33:44:55' });
     expect(parseContextJson(`\uFEFF{"Languages":{"value":[{"LanguageTag":"ko","InputMethodTips":"${KOREAN_TIP.replace(/"/g, '')}"}],"Count":1},"Users":null}`).inputMethods).toEqual([KOREAN_TIP]);
     expect(parseContextJson('{"Languages":[{"InputMethodTips":["0412:\\u001b[2J","not a tip"]}]}').inputMethods).toEqual([]);
-    expect(() => parseContextJson('Get-WinUserLanguageList : The term is not recognized')).toThrow(/^PowerShell printed something other than JSON$/);
+    expect(() => parseContextJson('Get-WinUserLanguageList : The term is not recognized')).toThrow(/^PowerShell host context: output is not valid JSON/);
   });
 });
 

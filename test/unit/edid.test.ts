@@ -64,6 +64,23 @@ describe('parseEdid', () => {
     }
   });
 
+  it('keeps only the printable runs of a text descriptor that carries binary bytes', () => {
+    // a laptop panel's 0xFE descriptors: vendor text, then panel data mixing ASCII and binary, the kind
+    // that came out as "XD570?154W02 (?NX??????" when every byte was kept
+    const b = Buffer.from(dell);
+    const desc = (off: number, tag: number, bytes: number[]) => {
+      b.fill(0, off, off + 18);
+      b[off + 3] = tag;
+      Buffer.from(bytes).copy(b, off + 5);
+    };
+    const ascii = (t: string) => [...t].map((c) => c.charCodeAt(0));
+    desc(72, 0xfe, [...ascii('XD570'), 0x8a, ...ascii('154W02 ('), 0x9c, 0x01, 0x4e, 0xff, 0xfe]);
+    desc(90, 0xfe, [...ascii('AUO'), 0x0a, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20]);
+    const e = parseEdid(b)!;
+    expect(e.texts).toEqual(['XD570 154W02', 'AUO']); // 13 text bytes: the '(' falls outside
+    expect(e.texts.join('')).not.toContain('?');
+  });
+
   it('flags a bad checksum without rejecting the block', () => {
     const b = Buffer.from(dell);
     b[20] ^= 0xff;

@@ -70,7 +70,10 @@ describe('darwin.launchd', () => {
       file: '/Library/LaunchDaemons/com.teamviewer.teamviewer_service.plist',
     });
     expect(byName.get('com.philandro.anydesk.Helper')).toMatchObject({ startType: 'OnDemand', state: 'loaded', path: '/Library/PrivilegedHelperTools/com.philandro.anydesk.Helper' });
-    expect(byName.get('com.carriez.RustDesk_service')).toMatchObject({ path: '/bin/sh', args: '-c /Applications/RustDesk.app/Contents/MacOS/service' });
+    // RustDesk's own service plist starts the tool through /bin/sh -c: the tool is the path, the shell is kept aside
+    const rd = byName.get('com.carriez.RustDesk_service')!;
+    expect(rd).toMatchObject({ path: '/Applications/RustDesk.app/Contents/MacOS/service', pathRaw: '/bin/sh', argsRaw: '-c /Applications/RustDesk.app/Contents/MacOS/service' });
+    expect(rd.args).toBeUndefined();
     expect(byName.get('org.chromium.chromoting')).toEqual({
       name: 'org.chromium.chromoting', source: 'launchd', startType: 'RunAtLoad',
       path: '/Library/PrivilegedHelperTools/ChromeRemoteDesktopHost.app/Contents/MacOS/remoting_me2me_host_service',

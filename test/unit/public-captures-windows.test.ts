@@ -41,19 +41,39 @@ describe('netsh wlan show interfaces (public captures)', () => {
   });
 });
 
+describe('netsh wlan show interfaces in five languages (public captures)', () => {
+  // the same two MACs in every capture: the adapter's own (fe:dc:ba:09:87:01) before the SSID line, the
+  // access point's after it, under a label each language spells differently
+  it.each([
+    ['en', 'BSSID'],
+    ['de', 'AP BSSID'],
+    ['es', 'AP BSSID'],
+    ['it', 'BSSID'],
+    ['fr', "Point d'accès d’identificateur SSID (Service Set Identifier)"],
+  ])('%s: the BSSID is the first MAC after the SSID line (label "%s")', (lang, label) => {
+    const file = lang === 'en' ? 'netsh-wlan-interfaces-en.txt' : `netsh-wlan-interfaces-${lang}.txt`;
+    const text = capture(file);
+    expect(text).toContain(`${label}`);
+    for (const t of [text, crlf(text)]) expect(parseNetshInterfaces(t)).toEqual({ wifiSsid: 'SSID-1', wifiBssid: 'fe:dc:ba:09:87:02' });
+  });
+});
+
 describe('schtasks /query /fo CSV /v (public captures)', () => {
   it('skips the header repeated per task folder and splits quoted and unquoted programs', async () => {
     const text = capture('schtasks-query-fo-csv-v-brianary.csv');
     for (const stdout of [text, crlf(text)]) {
       const tasks = await scheduledTasksFrom(stdout);
-      // program and arguments as the same file's `schtasks /query /xml` answers give them
+      // program and arguments as the same file's `schtasks /query /xml` answers give them, the script
+      // pwsh -File runs standing as the program (the wrapper is kept in pathRaw/argsRaw)
       expect(tasks).toEqual([
         {
           name: '\\Backup Windows Terminal Config',
           source: 'scheduled-task',
           displayName: 'Backup Windows Terminal Config',
-          path: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
-          args: '-File C:\\scripts\\Backup-File.ps1 settings.json',
+          path: 'C:\\scripts\\Backup-File.ps1',
+          args: 'settings.json',
+          pathRaw: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
+          argsRaw: '-File C:\\scripts\\Backup-File.ps1 settings.json',
           startType: 'enabled',
           state: 'ready',
         },
@@ -61,8 +81,9 @@ describe('schtasks /query /fo CSV /v (public captures)', () => {
           name: '\\Update Everything',
           source: 'scheduled-task',
           displayName: 'Update Everything',
-          path: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
-          args: '-File Update-Everything.ps1',
+          path: 'Update-Everything.ps1',
+          pathRaw: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
+          argsRaw: '-File Update-Everything.ps1',
           startType: 'enabled',
           state: 'ready',
         },

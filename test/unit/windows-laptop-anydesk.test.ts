@@ -121,10 +121,22 @@ describe('windows collectors on the AnyDesk laptop', () => {
     const HKLM_RUN = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run';
     const USER_RUN = `HKEY_USERS\\${SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Run`;
     expect(services!.filter((s) => s.source === 'run-key')).toEqual([
-      { name: 'SecurityHealth', path: '%windir%\\system32\\SecurityHealthSystray.exe', source: 'run-key', file: HKLM_RUN },
+      // REG_EXPAND_SZ values expanded with the machine's variables, the text as written kept beside
+      { name: 'SecurityHealth', path: 'C:\\Windows\\system32\\SecurityHealthSystray.exe', pathRaw: '%windir%\\system32\\SecurityHealthSystray.exe', source: 'run-key', file: HKLM_RUN },
+      { name: 'RustDesk Tray', path: 'C:\\Program Files\\RustDesk\\rustdesk.exe', args: '--tray', pathRaw: '%ProgramFiles%\\RustDesk\\rustdesk.exe', argsRaw: '--tray', source: 'run-key', file: HKLM_RUN },
       { name: 'RtkAudUService', path: 'C:\\Windows\\System32\\DriverStore\\FileRepository\\realtekservice.inf_amd64_2d5bbba7f2d2a1b8\\RtkAudUService64.exe', args: '-background', source: 'run-key', file: HKLM_RUN },
       { name: 'OneDrive', path: 'C:\\Users\\jsmith\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe', args: '/background', source: 'run-key', file: USER_RUN },
       { name: 'Notepad2', path: 'C:\\Users\\jsmith\\Downloads\\notepad2.exe', args: '--tray', source: 'run-key', file: USER_RUN },
+      // the user's own %LOCALAPPDATA% (not SYSTEM's), and the script wscript runs rather than wscript
+      {
+        name: 'SyncHelper',
+        path: 'C:\\Users\\jsmith\\AppData\\Local\\SyncHelper\\run.vbs',
+        args: '/quiet',
+        pathRaw: 'wscript.exe',
+        argsRaw: '//B //Nologo "%LOCALAPPDATA%\\SyncHelper\\run.vbs" /quiet',
+        source: 'run-key',
+        file: USER_RUN,
+      },
     ]);
     const tasks = services!.filter((s) => s.source === 'scheduled-task');
     expect(tasks.map((t) => t.name)).toEqual([

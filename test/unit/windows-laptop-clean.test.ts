@@ -70,14 +70,14 @@ describe('windows collectors on the clean corporate laptop', () => {
   it('lists the autostarts every such laptop has', async () => {
     const { services } = await autorunsCollector.collect(replayContext(FIX));
     expect(services!.map((s) => `${s.source} ${s.name} -> ${s.path ?? ''}`)).toEqual([
-      'run-key SecurityHealth -> %windir%\\system32\\SecurityHealthSystray.exe',
+      'run-key SecurityHealth -> C:\\Windows\\system32\\SecurityHealthSystray.exe',
       'run-key OneDrive -> C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe',
       `run-key com.squirrel.slack.slack -> ${U}\\AppData\\Local\\slack\\slack.exe`,
       'scheduled-task \\MicrosoftEdgeUpdateTaskMachineCore{4C1E7A2B-9D3F-4A5E-B6C7-0D8E9F1A2B3C} -> C:\\Program Files (x86)\\Microsoft\\EdgeUpdate\\MicrosoftEdgeUpdate.exe',
       'scheduled-task \\MicrosoftEdgeUpdateTaskMachineUA{6B2D8F3C-0E4A-4B6F-87D9-1E2F3A4B5C6D} -> C:\\Program Files (x86)\\Microsoft\\EdgeUpdate\\MicrosoftEdgeUpdate.exe',
       `scheduled-task \\OneDrive Reporting Task-${SID} -> C:\\Program Files\\Microsoft OneDrive\\OneDriveStandaloneUpdater.exe`,
       'scheduled-task \\Microsoft\\Office\\Office Automatic Updates 2.0 -> C:\\Program Files\\Common Files\\Microsoft Shared\\ClickToRun\\OfficeC2RClient.exe',
-      'scheduled-task \\Microsoft\\Windows\\RemoteAssistance\\RemoteAssistanceTask -> %windir%\\system32\\RAServer.exe',
+      'scheduled-task \\Microsoft\\Windows\\RemoteAssistance\\RemoteAssistanceTask -> C:\\Windows\\system32\\RAServer.exe',
       'scheduled-task \\Microsoft\\Windows\\Windows Defender\\Windows Defender Scheduled Scan -> C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0\\MpCmdRun.exe',
     ]);
   });

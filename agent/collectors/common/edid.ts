@@ -37,15 +37,24 @@ export function decodePnpId(code: number): string | undefined {
   return String.fromCharCode(...letters.map((l) => 0x40 + l));
 }
 
-// Descriptor text is 13 bytes, ended by 0x0A and padded with spaces; only printable ASCII survives so a
-// hostile blob cannot put control characters into an inventory.
+// Descriptor text is 13 bytes, ended by 0x0A and padded with spaces. Some laptop panels put binary data
+// in an "unspecified text" (0xFE) descriptor; only its printable ASCII runs are text (a lone character
+// between binary bytes is noise), so a hostile or binary blob never puts control characters or '?' runs
+// into a device name.
 function descriptorText(b: Uint8Array): string {
-  let s = '';
+  const runs: string[] = [];
+  let cur = '';
   for (const c of b) {
     if (c === 0x0a || c === 0x00) break;
-    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '?';
+    if (c >= 0x20 && c < 0x7f) cur += String.fromCharCode(c);
+    else {
+      runs.push(cur);
+      cur = '';
+    }
   }
-  return s.trim();
+  runs.push(cur);
+  const kept = runs.map((r) => r.trim()).filter((r, i, all) => r.length >= 2 || (all.length === 1 && r.length > 0));
+  return kept.join(' ').trim();
 }
 
 /** Parses the base block of an EDID; undefined when it is shorter than 128 bytes or lacks the header. */

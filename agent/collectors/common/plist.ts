@@ -273,8 +273,14 @@ class XmlReader {
     const tag = this.openTag();
     let value: PlistValue;
     if (tag.name === 'plist') {
-      if (tag.selfClosing) throw new PlistError('XML plist is empty');
+      // <plist version="1.0"/> and <plist version="1.0"></plist> are valid (the DTD makes the value optional):
+      // a document with no value, read as null
+      if (tag.selfClosing) return null;
       this.skipMisc();
+      if (this.s.startsWith('</plist', this.pos)) {
+        this.closeTag('plist');
+        return null;
+      }
       value = this.value(0);
       this.skipMisc();
       this.closeTag('plist');

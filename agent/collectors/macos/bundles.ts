@@ -28,7 +28,9 @@ export async function userHomes(runner: Runner): Promise<string[]> {
 
 /** Reads and parses a plist whose top level must be a dictionary. Throws a one-line Error otherwise. */
 export async function readPlistDict(runner: Runner, path: string): Promise<PlistDict> {
-  const d = plistDict(parsePlist(await runner.readFile(path, PLIST_MAX_BYTES)));
+  const v = parsePlist(await runner.readFile(path, PLIST_MAX_BYTES));
+  if (v === null) return {}; // an empty plist: valid, and says nothing
+  const d = plistDict(v);
   if (!d) throw new Error(`${path}: top level is not a dictionary`);
   return d;
 }

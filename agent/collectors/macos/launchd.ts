@@ -6,6 +6,7 @@ import { clean, cleanOpt } from '../../text.ts';
 import { mapLimit } from '../common/pool.ts';
 import { lines } from '../common/text.ts';
 import { listDir, readPlistDict, userHomes } from './bundles.ts';
+import { unwrapArgv } from './wrappers.ts';
 
 // launchd jobs installed by third parties: /Library/LaunchDaemons, /Library/LaunchAgents and each
 // user's ~/Library/LaunchAgents. /System/Library is left out on purpose: it holds only Apple's own
@@ -27,6 +28,29 @@ export function parseLaunchctlList(out: string): Map<string, { pid?: number; sta
     jobs.set(m[3], { pid: m[1] === '-' ? undefined : Number(m[1]), status: m[2] });
   }
   return jobs;
+}
+
+type JobState = { pid?: number; status?: string };
+
+/**
+ * A job's entry in `launchctl list`. launchd may list a job under its label plus a suffix
+ * (com.apple.mDNSResponder.reloaded for the plist labelled com.apple.mDNSResponder); such a name counts
+ * when it is the only one extending the label by one word and no other plist has it as its label.
+ */
+export function loadedState(loaded: Map<string, JobState>, label: string | undefined, otherLabels: ReadonlySet<string> = new Set()): JobState | undefined {
+  if (!label) return undefined;
+  const exact = loaded.get(label);
+  if (exact) return exact;
+  let found: JobState | undefined;
+  let n = 0;
+  for (const [name, st] of loaded) {
+    // a name that is another plist's own label belongs to that job
+    if (name.startsWith(`${label}.`) && /^[A-Za-z0-9_-]+$/.test(name.slice(label.length + 1)) && !otherLabels.has(name)) {
+      found = st;
+      if (++n > 1) return undefined;
+    }
+  }
+  return found;
 }
 
 function quoteArg(a: string): string {
@@ -53,10 +77,19 @@ export function jobToService(job: PlistDict, file: string): ServiceInfo {
   const argv = Array.isArray(job.ProgramArguments) ? job.ProgramArguments.filter((a): a is string => typeof a === 'string') : [];
   const program = dictString(job, 'Program') ?? argv[0];
   const svc: ServiceInfo = { name: clean(label, 256), source: 'launchd', file: clean(file), startType: startTypeOf(job) };
-  const path = cleanOpt(program);
+  if (program === undefined) return svc;
+  const written = [program, ...argv.slice(1)];
+  const run = unwrapArgv(written);
+  const path = cleanOpt(run[0]);
   if (path) svc.path = path;
-  const args = cleanOpt(argv.slice(1).map(quoteArg).join(' '), 4096);
+  const args = cleanOpt(run.slice(1).map(quoteArg).join(' '), 4096);
   if (args) svc.args = args;
+  if (run !== written) {
+    // the wrapper (sh -c, env, open -a) as written, for whoever reads the evidence
+    svc.pathRaw = clean(program);
+    const rawArgs = cleanOpt(argv.slice(1).map(quoteArg).join(' '), 4096);
+    if (rawArgs) svc.argsRaw = rawArgs;
+  }
   return svc;
 }
 
@@ -89,19 +122,23 @@ export const launchdCollector: Collector = {
     const dirs = [...SYSTEM_DIRS, ...homes.map((h) => `${h}/Library/LaunchAgents`)];
     const [files, loaded] = await Promise.all([plistFiles(ctx.runner, dirs, onError), loadedJobs(ctx.runner)]);
     if (!files.length && errors.length) throw new Error(`no launchd folder could be read: ${errors[0]}`);
-    const services = await mapLimit(files, 8, async (file) => {
+    const jobs = await mapLimit(files, 8, async (file): Promise<{ svc: ServiceInfo; label?: string }> => {
       let job: PlistDict;
       try {
         job = await readPlistDict(ctx.runner, file);
       } catch {
         // launchd ignores a plist it cannot parse, but its name still says what was installed
-        return { name: clean(file.slice(file.lastIndexOf('/') + 1).replace(/\.plist$/, ''), 256), source: 'launchd', file: clean(file), state: 'invalid plist' } as ServiceInfo;
+        return { svc: { name: clean(file.slice(file.lastIndexOf('/') + 1).replace(/\.plist$/, ''), 256), source: 'launchd', file: clean(file), state: 'invalid plist' } };
       }
-      const svc = jobToService(job, file);
-      const st = loaded.get(dictString(job, 'Label') ?? '');
+      return { svc: jobToService(job, file), label: dictString(job, 'Label') };
+    });
+    const parsed = jobs.filter((j): j is { svc: ServiceInfo; label?: string } => !!j);
+    const labels = new Set(parsed.map((j) => j.label).filter((l): l is string => !!l));
+    const services = parsed.map(({ svc, label }) => {
+      const st = loadedState(loaded, label, labels);
       if (st) svc.state = st.pid !== undefined ? 'running' : 'loaded';
       return svc;
     });
-    return { services: services.filter((s): s is ServiceInfo => !!s) };
+    return { services };
   },
 };

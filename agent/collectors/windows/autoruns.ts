@@ -2,7 +2,8 @@ import type { ServiceInfo } from '../../model.ts';
 import type { Collector, CollectorContext } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
 import { firstLine } from '../common/exec.ts';
-import { splitCommandLine } from './cmdline.ts';
+import { envOrWarn, varsFor, type EnvVars, type WindowsEnv } from './environment.ts';
+import { setCommand } from './resolve.ts';
 import { parseCsv } from './csv.ts';
 import { fullKey, regQuery, userHives } from './reg.ts';
 
@@ -24,17 +25,17 @@ export async function runKeys(ctx: CollectorContext): Promise<string[]> {
   return keys;
 }
 
-async function runKeyEntries(ctx: CollectorContext): Promise<ServiceInfo[]> {
+async function runKeyEntries(ctx: CollectorContext, env?: WindowsEnv): Promise<ServiceInfo[]> {
   const out: ServiceInfo[] = [];
   for (const key of await runKeys(ctx)) {
     const listing = await regQuery(ctx, key);
     const self = listing?.find((k) => k.path.toLowerCase() === fullKey(key).toLowerCase());
+    // a user's Run value runs in that user's environment
+    const sid = /^HKU\\([^\\]+)\\/i.exec(key)?.[1];
+    const vars = env ? varsFor(env, sid) : undefined;
     for (const v of self?.values ?? []) {
-      const cmd = splitCommandLine(v.data);
-      if (!cmd) continue;
-      const s: ServiceInfo = { name: clean(v.name, 256), path: clean(cmd.path, 1024), source: 'run-key', file: self!.path };
-      if (cmd.args) s.args = clean(cmd.args, 4096);
-      out.push(s);
+      const s: ServiceInfo = { name: clean(v.name, 256), source: 'run-key', file: self!.path };
+      if (setCommand(s, v.data, { vars })) out.push(s);
     }
   }
   return out;
@@ -52,7 +53,7 @@ const VERBOSE_COLUMNS = 28;
  * Parses `schtasks /query /fo CSV /v`. The header row is repeated before each task folder, and a task with
  * several triggers takes one row per trigger; both are folded away.
  */
-export function parseSchtasks(text: string): ServiceInfo[] {
+export function parseSchtasks(text: string, vars?: EnvVars): ServiceInfo[] {
   const rows = parseCsv(text);
   if (rows.length === 0) return [];
   const header = rows[0];
@@ -77,11 +78,7 @@ export function parseSchtasks(text: string): ServiceInfo[] {
     const leaf = name.slice(name.lastIndexOf('\\') + 1);
     if (leaf && leaf !== name) s.displayName = clean(leaf, 256);
     const run = row[col.run]?.trim() ?? '';
-    const cmd = NOT_A_COMMAND.has(run.toLowerCase()) ? undefined : splitCommandLine(run);
-    if (cmd) {
-      s.path = clean(cmd.path, 1024);
-      if (cmd.args) s.args = clean(cmd.args, 4096);
-    }
+    if (!NOT_A_COMMAND.has(run.toLowerCase())) setCommand(s, run, { vars });
     const enabled = cleanOpt(row[col.enabled], 32);
     if (enabled) s.startType = enabled.toLowerCase();
     const status = cleanOpt(row[col.status], 32);
@@ -91,7 +88,7 @@ export function parseSchtasks(text: string): ServiceInfo[] {
   return out;
 }
 
-async function scheduledTasks(ctx: CollectorContext): Promise<ServiceInfo[]> {
+async function scheduledTasks(ctx: CollectorContext, vars?: EnvVars): Promise<ServiceInfo[]> {
   let res;
   try {
     res = await ctx.runner.exec(SCHTASKS, SCHTASKS_ARGS, { timeoutMs: 60_000 });
@@ -99,14 +96,17 @@ async function scheduledTasks(ctx: CollectorContext): Promise<ServiceInfo[]> {
     throw new Error(`schtasks /query failed: ${firstLine(e instanceof Error ? e.message : String(e))}`);
   }
   if (res.code !== 0) throw new Error(`schtasks /query failed: ${firstLine(res.stderr) || `exit code ${res.code}`}`);
-  return parseSchtasks(res.stdout);
+  return parseSchtasks(res.stdout, vars);
 }
 
 export const autorunsCollector: Collector = {
   name: 'windows.autoruns',
   async collect(ctx) {
-    const services = await runKeyEntries(ctx);
-    services.push(...(await scheduledTasks(ctx)));
-    return { services };
+    const warnings: string[] = [];
+    const env = await envOrWarn(ctx, warnings);
+    const services = await runKeyEntries(ctx, env);
+    // a task runs as its principal, which schtasks does not print; the machine's variables are the common part
+    services.push(...(await scheduledTasks(ctx, env?.machine)));
+    return warnings.length ? { services, warnings } : { services };
   },
 };

@@ -19,8 +19,12 @@ export function splitCommandLine(line: string | undefined): CommandLine | undefi
     path = end < 0 ? s.slice(1) : s.slice(1, end);
     rest = end < 0 ? '' : s.slice(end + 1);
   } else {
-    const m = PROGRAM.exec(s);
-    const cut = m ? m[1].length : s.search(/\s/) < 0 ? s.length : s.search(/\s/);
+    const space = s.search(/\s/);
+    // a bare program name (cmd /c x.exe, wscript //B y.vbs) ends at the first space: only a path with a
+    // folder can hold spaces, and looking for a later ".exe" would swallow the arguments
+    const bare = space >= 0 && !/[\\/]/.test(s.slice(0, space));
+    const m = bare ? null : PROGRAM.exec(s);
+    const cut = m ? m[1].length : space < 0 ? s.length : space;
     path = s.slice(0, cut);
     rest = s.slice(cut);
   }

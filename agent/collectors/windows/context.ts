@@ -3,7 +3,7 @@ import type { Runner } from '../../runner.ts';
 import type { Collector, CollectorContext } from '../types.ts';
 import { clean } from '../../text.ts';
 import { contextCollector, normalizeMac, wifiFields } from '../common/host-context.ts';
-import { PS_PRELUDE, runPowerShell, str } from './powershell.ts';
+import { PS_PRELUDE, isRecord, parsePsJson, psList, runPowerShell, str } from './powershell.ts';
 
 // Host context on Windows: one PowerShell run (powershell.ts) for time zone, culture, the input methods
 // of the agent's account (Get-WinUserLanguageList) and of every signed-in user (their loaded HKEY_USERS
@@ -27,26 +27,14 @@ export const CONTEXT_SCRIPT = PS_PRELUDE + [
 
 type Json = Record<string, unknown>;
 
-function arr(v: unknown): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (Array.isArray(v)) return v;
-  // Windows PowerShell 5.1 may write an array as {"value":[...],"Count":n} (extended type data on
-  // System.Array) or, unwrapped by the pipeline, as the single element itself
-  const o = v as Json;
-  if (typeof o === 'object' && Array.isArray(o.value) && 'Count' in o) return o.value;
-  return [v];
-}
+// Windows PowerShell 5.1 may also unwrap a one-element list to the element itself
+const arr = psList;
 
 const TIP = /^[0-9a-f]{4}:(\{[0-9a-f-]{36}\}\{[0-9a-f-]{36}\}|[0-9a-f]{8})$/i;
 
 export function parseContextJson(out: string): Partial<HostContext> {
-  let doc: Json;
-  try {
-    doc = JSON.parse(out.replace(/^\uFEFF/, '').trim()) as Json;
-  } catch {
-    throw new Error('PowerShell printed something other than JSON');
-  }
-  if (!doc || typeof doc !== 'object') throw new Error('PowerShell printed no object');
+  const doc = parsePsJson(out, 'PowerShell host context');
+  if (!isRecord(doc)) throw new Error('PowerShell host context: printed no object');
   const ctx: Partial<HostContext> = {};
   const tz = str(doc.TimeZone)?.trim();
   if (tz) ctx.timezone = clean(tz, 64);
@@ -65,9 +53,14 @@ export function parseContextJson(out: string): Partial<HostContext> {
   return ctx;
 }
 
+const MAC_VALUE = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
+
 /**
- * `netsh wlan show interfaces`: "    SSID                   : name" and "BSSID" (Windows 10) or
- * "AP BSSID" (Windows 11 24H2) lines per interface. Labels other than SSID/BSSID are localized, these two are not.
+ * `netsh wlan show interfaces`, one "    <label> : <value>" line per field and a blank line between
+ * interfaces. Only the "SSID" label is the same in every language; the BSSID's is "BSSID" (Windows 10),
+ * "AP BSSID" (Windows 11 24H2) or a translation (French: "Point d'accès d'identificateur SSID (Service Set
+ * Identifier)"). The layout is fixed though: the adapter's own MAC ("Physical address") comes before the
+ * SSID line and the access point's MAC is the first MAC after it, so the BSSID is taken by position.
  */
 export function parseNetshInterfaces(out: string): Partial<HostContext> {
   const blocks = out.split(/\r?\n\s*\r?\n/);
@@ -75,11 +68,12 @@ export function parseNetshInterfaces(out: string): Partial<HostContext> {
     let ssid: string | undefined;
     let bssid: string | undefined;
     for (const line of block.split(/\r?\n/)) {
-      const m = /^\s*([^:]+?)\s*:\s?(.*)$/.exec(line);
+      const m = /^\s*(.+?)\s*:\s?(.*)$/.exec(line);
       if (!m) continue;
       const key = m[1].trim();
-      if (key === 'SSID') ssid = m[2].trim();
-      else if (key === 'BSSID' || key === 'AP BSSID') bssid = m[2].trim();
+      const value = m[2].trim();
+      if (key === 'SSID' && ssid === undefined) ssid = value;
+      else if (ssid !== undefined && bssid === undefined && MAC_VALUE.test(value)) bssid = value;
     }
     if (ssid || bssid) return wifiFields(ssid, bssid);
   }

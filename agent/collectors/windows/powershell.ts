@@ -43,20 +43,55 @@ function psError(stderr: string): string {
   return firstLine(stderr.split(/\r?\n/).filter((l) => !l.startsWith('#< CLIXML') && !l.startsWith('<Objs ')).join('\n'));
 }
 
+const MAX_JSON_DEPTH = 32;
+// ConvertTo-Json in Windows PowerShell 5.1 writes [DateTime] as "\/Date(<ms>)\/" (JSON.parse leaves "/Date(ms)/")
+const PS_DATE = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
+
+/**
+ * What Windows PowerShell 5.1 does to JSON, undone at any depth: an array written as
+ * {"value":[...],"Count":n} (the extended type data on System.Array) becomes the array, and a
+ * "\/Date(ms)\/" string becomes an ISO date. PowerShell 7 prints both plainly, so its output passes unchanged.
+ */
+export function psValue(v: unknown, depth = 0): unknown {
+  if (depth > MAX_JSON_DEPTH) return undefined;
+  if (typeof v === 'string') {
+    const m = PS_DATE.exec(v);
+    if (!m) return v;
+    const d = new Date(Number(m[1]));
+    return Number.isNaN(d.getTime()) ? v : d.toISOString();
+  }
+  if (Array.isArray(v)) return v.map((x) => psValue(x, depth + 1));
+  if (!isRecord(v)) return v;
+  const keys = Object.keys(v);
+  if (keys.length === 2 && Array.isArray(v.value) && 'Count' in v) return psValue(v.value, depth);
+  const out: Record<string, unknown> = {};
+  for (const k of keys) Object.defineProperty(out, k, { value: psValue(v[k], depth + 1), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** The one reader of PowerShell JSON: BOM and whitespace trimmed, empty output is null, 5.1's shapes undone (psValue). */
+export function parsePsJson(text: string, what: string): unknown {
+  const body = text.replace(/^\uFEFF/, '').trim();
+  if (!body) return null;
+  try {
+    return psValue(JSON.parse(body));
+  } catch (e) {
+    throw new Error(`${what}: output is not valid JSON (${firstLine(e instanceof Error ? e.message : String(e))})`);
+  }
+}
+
+/** A JSON value as a list: null is none, an array is itself, anything else one item (ConvertTo-Json unrolls one-element lists). */
+export function psList(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
 /**
  * Parses ConvertTo-Json output into a list of objects. ConvertTo-Json prints one object (not a list)
  * when there is one item and nothing at all when there are none; a BOM or CRLF may surround it.
  */
 export function parseJsonRecords(text: string, what: string): Record<string, unknown>[] {
-  const body = text.replace(/^\uFEFF/, '').trim();
-  if (!body) return [];
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch (e) {
-    throw new Error(`${what}: output is not valid JSON (${firstLine(e instanceof Error ? e.message : String(e))})`);
-  }
-  return asRecords(v, what);
+  return asRecords(parsePsJson(text, what), what);
 }
 
 export function asRecords(v: unknown, what: string): Record<string, unknown>[] {

@@ -2,7 +2,8 @@ import type { ServiceInfo, SettingInfo } from '../../model.ts';
 import { SETTING_KEYS } from '../../settings.ts';
 import type { Collector } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
-import { splitCommandLine } from './cmdline.ts';
+import { envOrWarn, type EnvVars } from './environment.ts';
+import { setCommand } from './resolve.ts';
 import { PS_PRELUDE, parseJsonRecords, runPowerShell, str } from './powershell.ts';
 
 // Win32 services from CIM. The OpenSSH server is a service too, so the ssh-server setting is derived here
@@ -14,7 +15,7 @@ export const SERVICES_SCRIPT =
 
 const SSHD = 'sshd';
 
-export function parseServices(json: string): ServiceInfo[] {
+export function parseServices(json: string, vars?: EnvVars): ServiceInfo[] {
   const out: ServiceInfo[] = [];
   for (const r of parseJsonRecords(json, 'Win32_Service')) {
     const name = str(r.Name);
@@ -22,11 +23,7 @@ export function parseServices(json: string): ServiceInfo[] {
     const s: ServiceInfo = { name: clean(name, 256), source: 'windows-service' };
     const display = cleanOpt(str(r.DisplayName), 256);
     if (display) s.displayName = display;
-    const cmd = splitCommandLine(str(r.PathName));
-    if (cmd) {
-      s.path = clean(cmd.path, 1024);
-      if (cmd.args) s.args = clean(cmd.args, 4096);
-    }
+    setCommand(s, str(r.PathName), { vars, imagePath: true });
     const start = str(r.StartMode);
     if (start) s.startType = clean(start.toLowerCase(), 32);
     const state = str(r.State);
@@ -52,7 +49,9 @@ export function sshSetting(services: ServiceInfo[]): SettingInfo {
 export const servicesCollector: Collector = {
   name: 'windows.services',
   async collect(ctx) {
-    const services = parseServices(await runPowerShell(ctx, SERVICES_SCRIPT, 'Get-CimInstance Win32_Service'));
-    return { services, settings: [sshSetting(services)] };
+    const json = await runPowerShell(ctx, SERVICES_SCRIPT, 'Get-CimInstance Win32_Service');
+    const warnings: string[] = [];
+    const services = parseServices(json, (await envOrWarn(ctx, warnings))?.machine);
+    return warnings.length ? { services, settings: [sshSetting(services)], warnings } : { services, settings: [sshSetting(services)] };
   },
 };
