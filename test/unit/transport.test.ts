@@ -48,7 +48,7 @@ describe('backoff', () => {
 describe('credentials', () => {
   it('reads the token from a file or a named variable, and says which without the value', () => {
     const tf = join(dir, 'token');
-    writeFileSync(tf, 'tok-file-123456\n');
+    writeFileSync(tf, 'tok-file-123456\n', { mode: 0o600 }); // secrets are refused when others can read them
     const base = loadConfig({ env: {} }).endpoint;
     expect(readToken({ ...base, tokenFile: tf }, {})).toBe('tok-file-123456');
     expect(readToken({ ...base, tokenEnv: 'MY_TOKEN' }, { MY_TOKEN: 'tok-env-abcdef' })).toBe('tok-env-abcdef');
@@ -69,7 +69,7 @@ describe('credentials', () => {
 
   it('reads an HMAC key without its trailing newline and refuses short keys', () => {
     const kf = join(dir, 'key');
-    writeFileSync(kf, '0123456789abcdef0123\r\n');
+    writeFileSync(kf, '0123456789abcdef0123\r\n', { mode: 0o600 });
     const base = loadConfig({ env: {} }).endpoint;
     expect(readHmacKey({ ...base, hmacKeyFile: kf })!.toString()).toBe('0123456789abcdef0123');
     writeFileSync(kf, 'short\n');
