@@ -13,7 +13,7 @@ import { writeOut } from './write-out.ts';
 export { EXIT } from './exit-codes.ts';
 
 // Errors that mean "what you gave me is wrong" (exit 2) rather than "ratwatch is broken" (exit 70)
-const INPUT_ERRORS = new Set(['InputError', 'CatalogError', 'PolicyError', 'ConfigError', 'UnsafeFileError', 'SpoolBusyError']);
+const INPUT_ERRORS = new Set(['InputError', 'CatalogError', 'PolicyError', 'ConfigError', 'UnsafeFileError']);
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('ratwatch')

@@ -26,7 +26,7 @@ export interface ReportCommandDeps {
 
 /** Exit code of `flush` when reports are still waiting (endpoint down or refusing). */
 export const EXIT_PENDING = EXIT.pending;
-const INPUT_ERRORS = new Set(['ConfigError', 'UnsafeFileError', 'DaemonBusyError', 'SpoolBusyError']);
+const INPUT_ERRORS = new Set(['ConfigError', 'UnsafeFileError', 'DaemonBusyError']);
 
 // Stop after the current cycle; HUP reloads; the others would kill a Node process silently by default,
 // so they are logged and ignored (a daemon that vanishes without a line is the failure this prevents).
