@@ -192,4 +192,6 @@ export interface ScanResult {
   counts: { processes: number; packages: number; services: number; sockets: number; devices: number; settings: number };
   catalog: { tools: number; generatedAt: string };
   findings: Finding[]; // status "finding", "allowed" and "suppressed" alike; consumers filter
+  /** Live scans: false when not run as root/admin, so other users' paths, hashes and socket owners are missing. */
+  privileged?: boolean;
 }

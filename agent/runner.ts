@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { constants as fsc, promises as fs } from 'node:fs';
+import { childEnv, resolveProgram } from './system-programs.ts';
 
 // Every operating-system call a collector makes goes through a Runner, so tests can replay captured
 // output of real commands and real files (see ReplayRunner) and no collector ever builds a shell string.
@@ -108,9 +109,11 @@ async function openRegular(path: string): Promise<fs.FileHandle> {
 export class RealRunner implements Runner {
   exec(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT;
+    const program = resolveProgram(cmd);
+    if ('error' in program) return Promise.reject(new RunnerError(program.error, program.code));
     return new Promise((resolve, reject) => {
       execFile(
-        cmd,
+        program.path,
         args,
         {
           timeout,
@@ -118,7 +121,7 @@ export class RealRunner implements Runner {
           encoding: 'buffer',
           windowsHide: true,
           killSignal: 'SIGKILL',
-          env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+          env: childEnv(),
         },
         (error, stdout, stderr) => {
           const enc = opts.encoding ?? 'utf8';

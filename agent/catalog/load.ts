@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { oneLine } from '../config/errors.ts';
+import { readSafeFile } from '../config/safe-file.ts';
 import builtIn from '../../shared/catalog/catalog.json' with { type: 'json' };
 import type { CollectHints } from '../collectors/types.ts';
 import type { OsName } from '../model.ts';
@@ -10,6 +11,8 @@ import { CatalogError, parseCatalog, validateCatalog } from './validate.ts';
 
 export { CATEGORIES, CatalogError, parseCatalog, validateCatalog } from './validate.ts';
 
+const MAX_CATALOG_BYTES = 64 * 1024 * 1024;
+
 let builtInChecked: Catalog | undefined;
 
 /** The catalog at `path`, or the one built into the agent. */
@@ -20,10 +23,9 @@ export function loadCatalog(path?: string): Catalog {
   }
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readSafeFile(path, { what: 'catalog', maxBytes: MAX_CATALOG_BYTES }).toString('utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CatalogError(`catalog ${path}: cannot be read (${code ?? String(e).split('\n')[0]})`);
+    throw new CatalogError(oneLine(e));
   }
   return parseCatalog(text, path);
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { oneLine } from '../config/errors.ts';
+import { readSafeFile, readSafeStdin } from '../config/safe-file.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import type { Catalog } from '../catalog/types.ts';
 import type { Inventory } from '../model.ts';
@@ -10,12 +11,11 @@ const MAX_INVENTORY_BYTES = 256 * 1024 * 1024;
 export function readInventoryFile(path: string): Inventory {
   let text: string;
   try {
-    const buf = readFileSync(path === '-' ? 0 : path);
-    if (buf.length > MAX_INVENTORY_BYTES) throw new InputError(`inventory ${path}: larger than ${MAX_INVENTORY_BYTES} bytes`);
-    text = buf.toString('utf8');
+    const buf = path === '-' ? readSafeStdin('inventory', MAX_INVENTORY_BYTES) : readSafeFile(path, { what: 'inventory', maxBytes: MAX_INVENTORY_BYTES });
+    // Windows PowerShell 5.1 `Out-File -Encoding utf8` starts the file with a BOM
+    text = buf.toString('utf8').replace(/^\uFEFF/, '');
   } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`inventory ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InputError(oneLine(e));
   }
   return parseInventory(text, path);
 }

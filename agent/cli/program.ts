@@ -6,13 +6,14 @@ import { collectHost } from '../scan.ts';
 import { VERSION } from '../version.ts';
 import { catalogFrom } from './inputs.ts';
 import { addScanOptions, exitCodeFor, render, scanOnce, type ScanFlags } from './scan-command.ts';
+import { EXIT } from './exit-codes.ts';
+import { stderrLine } from './log.ts';
 import { writeOut } from './write-out.ts';
 
-// 3 is `flush`'s "reports still waiting"; an internal error takes sysexits' EX_SOFTWARE so the two never mix
-export const EXIT = { clean: 0, findings: 1, badInput: 2, internal: 70 } as const;
+export { EXIT } from './exit-codes.ts';
 
 // Errors that mean "what you gave me is wrong" (exit 2) rather than "ratwatch is broken" (exit 70)
-const INPUT_ERRORS = new Set(['InputError', 'CatalogError', 'PolicyError', 'ConfigError']);
+const INPUT_ERRORS = new Set(['InputError', 'CatalogError', 'PolicyError', 'ConfigError', 'UnsafeFileError']);
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('ratwatch')
@@ -35,9 +36,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     const result = await scanOnce({ ...flags, policy: config.policyFile });
     await writeOut(render(result, flags.json ? 'json' : flags.format));
     if (flags.report) {
-      const { queued, flush } = await reportScan(config, result);
-      const line = `ratwatch: report ${queued.reportId} (${queued.kind}) ${flush.pending ? `queued, ${flush.pending} waiting: ${flush.error ?? 'endpoint not reached'}` : 'delivered'}`;
-      process.stderr.write(`${line}\n`);
+      const { queued, flush } = await reportScan(config, result, { log: stderrLine });
+      stderrLine(`ratwatch: report ${queued.reportId} (${queued.kind}) ${deliveryWord(flush)}`);
     }
     setExit(exitCodeFor(result));
   });
@@ -59,6 +59,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/** What became of this run's report: a 4xx is a refusal, not a delivery. */
+function deliveryWord(f: { sent: number; pending: number; rejected: number; quarantined: number; error?: string }): string {
+  if (f.pending) return `queued, ${f.pending} waiting: ${f.error ?? 'endpoint not reached'}`;
+  if (f.rejected) return `rejected by the endpoint (${f.rejected} report(s) moved to rejected/)`;
+  if (f.quarantined && !f.sent) return 'quarantined (damaged spool file)';
+  return 'delivered';
+}
+
 /** Runs the CLI and returns the exit code; never throws, never prints a stack trace unless RATWATCH_DEBUG is set. */
 export async function run(argv: string[]): Promise<number> {
   let code: number = EXIT.clean;
@@ -73,10 +81,10 @@ export async function run(argv: string[]): Promise<number> {
     const err = e as Error;
     const line = (err?.message ?? String(e)).split('\n')[0];
     if (INPUT_ERRORS.has(err?.name)) {
-      process.stderr.write(`ratwatch: ${line}\n`);
+      stderrLine(`ratwatch: ${line}`);
       return EXIT.badInput;
     }
-    process.stderr.write(`ratwatch: internal error: ${line}\n`);
+    stderrLine(`ratwatch: internal error: ${line}`);
     if (process.env.RATWATCH_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
     return EXIT.internal;
   }

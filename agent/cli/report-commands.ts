@@ -1,4 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { spoolDirProblem } from '../config/safe-file.ts';
+import { acquireDaemonLock, type DaemonLock } from '../daemon/instance-lock.ts';
+import { EXIT } from './exit-codes.ts';
+import { stderrLine } from './log.ts';
 import { ConfigError, oneLine } from '../config/errors.ts';
 import { defaultConfigFile } from '../config/fields.ts';
 import { addConfigOptions, configFlags } from '../config/flags.ts';
@@ -19,9 +25,13 @@ export interface ReportCommandDeps {
 }
 
 /** Exit code of `flush` when reports are still waiting (endpoint down or refusing). */
-export const EXIT_PENDING = 3;
-const EXIT_BAD_INPUT = 2;
-const EXIT_INTERNAL = 70; // README: 1 means findings, so a failed flush or daemon must not use it
+export const EXIT_PENDING = EXIT.pending;
+const INPUT_ERRORS = new Set(['ConfigError', 'UnsafeFileError', 'DaemonBusyError']);
+
+// Stop after the current cycle; HUP reloads; the others would kill a Node process silently by default,
+// so they are logged and ignored (a daemon that vanishes without a line is the failure this prevents).
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT'];
+const IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGUSR1', 'SIGUSR2'];
 
 /** Config for a command that was given addConfigOptions: --config / RATWATCH_CONFIG / platform file, env, flags. */
 export function configFromCommand(cmd: Command, env: NodeJS.ProcessEnv = process.env): Config {
@@ -31,11 +41,21 @@ export function configFromCommand(cmd: Command, env: NodeJS.ProcessEnv = process
 
 function fail(e: unknown, log: (l: string) => void, setExit: (code: number) => void): void {
   log(`ratwatch: ${oneLine(e)}`);
-  setExit(e instanceof ConfigError ? EXIT_BAD_INPUT : EXIT_INTERNAL);
+  setExit(INPUT_ERRORS.has((e as Error)?.name) ? EXIT.badInput : EXIT.internal);
+}
+
+/** A config the daemon or flush can use: loaded, with an endpoint, its secrets readable, its spool safe. */
+function deliveryConfig(cmd: Command, env: NodeJS.ProcessEnv): Config {
+  const config = configFromCommand(cmd, env);
+  requireEndpoint(config);
+  checkCredentials(config.endpoint, env);
+  const problem = spoolDirProblem(config.spoolDir);
+  if (problem) throw new ConfigError(`spoolDir ${config.spoolDir}: refused, ${problem}`);
+  return config;
 }
 
 export function addReportCommands(program: Command, deps: ReportCommandDeps): void {
-  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = deps.log ?? stderrLine;
   const env = deps.env ?? process.env;
   const setExit = deps.setExit ?? ((code: number) => void (process.exitCode = code));
 
@@ -45,27 +65,62 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     .option('--no-run-at-start', 'wait for the first scheduled time instead of scanning at start');
   addConfigOptions(daemon).action(async (_opts: unknown, cmd: Command) => {
     let config: Config;
+    let lock: DaemonLock;
     try {
-      config = configFromCommand(cmd, env);
-      requireEndpoint(config);
-      checkCredentials(config.endpoint, env);
+      config = deliveryConfig(cmd, env);
+      fs.mkdirSync(config.spoolDir, { recursive: true, mode: 0o700 });
+      lock = await acquireDaemonLock(config.spoolDir);
     } catch (e) {
       return fail(e, log, setExit);
     }
-    const stop = new AbortController();
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (!stop.signal.aborted) log(`ratwatch: ${sig} received, stopping after the current cycle`);
-      stop.abort();
+    let stopping = false;
+    let reloading = false;
+    let cycle = new AbortController();
+    const onStop = (sig: NodeJS.Signals) => {
+      log(`ratwatch: ${sig} received, ${stopping ? 'already stopping' : 'stopping after the current cycle'}`);
+      stopping = true;
+      cycle.abort();
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    const onHup = () => {
+      log(`ratwatch: SIGHUP received, reloading the config after the current cycle`);
+      reloading = true;
+      cycle.abort();
+    };
+    const onIgnored = (sig: NodeJS.Signals) => log(`ratwatch: ${sig} received, ignored`);
+    for (const s of STOP_SIGNALS) process.on(s, onStop);
+    for (const s of IGNORED_SIGNALS) process.on(s, onIgnored);
+    process.on('SIGHUP', onHup);
     try {
-      await runDaemon(config, () => deps.scanOnce(config), { signal: stop.signal, log, runAtStart: cmd.opts().runAtStart !== false });
+      let runAtStart = cmd.opts().runAtStart !== false;
+      for (;;) {
+        const current = config;
+        await runDaemon(current, () => deps.scanOnce(current), { signal: cycle.signal, log, runAtStart });
+        if (stopping || !reloading) break;
+        reloading = false;
+        runAtStart = false;
+        cycle = new AbortController();
+        try {
+          const next = deliveryConfig(cmd, env);
+          if (path.resolve(next.spoolDir) !== path.resolve(current.spoolDir)) {
+            fs.mkdirSync(next.spoolDir, { recursive: true, mode: 0o700 });
+            const nextLock = await acquireDaemonLock(next.spoolDir);
+            await lock.release();
+            lock = nextLock;
+          }
+          config = next;
+          log(`ratwatch: config reloaded${config.file ? ` from ${config.file}` : ''}`);
+        } catch (e) {
+          log(`ratwatch: config not reloaded, keeping the previous one: ${oneLine(e)}`);
+        }
+        if (stopping) break;
+      }
     } catch (e) {
       fail(e, log, setExit);
     } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onStop);
+      for (const s of IGNORED_SIGNALS) process.off(s, onIgnored);
+      process.off('SIGHUP', onHup);
+      await lock.release();
     }
   });
 
@@ -76,9 +131,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     .option('--json', 'print the result as JSON on stdout');
   addConfigOptions(flush).action(async (_opts: unknown, cmd: Command) => {
     try {
-      const config = configFromCommand(cmd, env);
-      requireEndpoint(config);
-      checkCredentials(config.endpoint, env);
+      const config = deliveryConfig(cmd, env);
       const reporter = new Reporter(config, { log, env });
       const requeued = cmd.opts().requeueRejected ? await reporter.requeueRejected() : 0;
       const r = await reporter.flush({ force: true });
@@ -87,7 +140,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
       if (requeued) line += `, requeued ${requeued}`;
       if (r.error) line += `, delivery failed: ${r.error}`;
       log(line);
-      setExit(r.pending ? EXIT_PENDING : 0);
+      setExit(r.pending ? EXIT.pending : EXIT.clean);
     } catch (e) {
       fail(e, log, setExit);
     }

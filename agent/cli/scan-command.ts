@@ -6,6 +6,13 @@ import { policyWarnings } from '../policy/index.ts';
 import { renderTable } from '../output/table.ts';
 import { activeFindings, collectHost, evaluate } from '../scan.ts';
 import { catalogFrom, policyFrom, readInventoryFile } from './inputs.ts';
+import { stderrLine } from './log.ts';
+
+/** Whether this process can see every user's processes; undefined where ratwatch cannot tell (Windows). */
+export function isPrivileged(): boolean | undefined {
+  const uid = process.getuid?.();
+  return uid === undefined ? undefined : uid === 0;
+}
 
 export interface ScanFlags {
   json?: boolean;
@@ -20,9 +27,14 @@ export interface ScanFlags {
 export async function scanOnce(flags: ScanFlags, now = new Date()): Promise<ScanResult> {
   const catalog = catalogFrom(flags.catalog);
   const policy = policyFrom(flags.policy);
-  if (policy) for (const w of policyWarnings(policy, catalog)) process.stderr.write(`ratwatch: warning: ${w}\n`);
-  const inv = flags.inventory ? readInventoryFile(flags.inventory) : await collectHost({ catalog, allowProbes: flags.probe !== false });
-  return evaluate(inv, catalog, policy, now);
+  if (policy) for (const w of policyWarnings(policy, catalog)) stderrLine(`ratwatch: warning: ${w}`);
+  if (flags.inventory) return evaluate(readInventoryFile(flags.inventory), catalog, policy, now);
+  const privileged = isPrivileged();
+  if (privileged === false) {
+    stderrLine('ratwatch: warning: not running as root: executable paths, hashes and socket owners of other users\' processes are missing (result has "privileged": false)');
+  }
+  const result = evaluate(await collectHost({ catalog, allowProbes: flags.probe !== false }), catalog, policy, now);
+  return privileged === undefined ? result : { ...result, privileged };
 }
 
 export function render(r: ScanResult, format: ScanFlags['format']): string {

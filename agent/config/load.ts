@@ -3,6 +3,7 @@ import path from 'node:path';
 import cron from 'node-cron';
 import YAML from 'yaml';
 import { ConfigError, oneLine } from './errors.ts';
+import { readSafeFile } from './safe-file.ts';
 import { FIELDS, flagAttr, type Field } from './fields.ts';
 import { endpointUrlProblem } from './loopback.ts';
 import type { Config } from './types.ts';
@@ -33,17 +34,14 @@ function readFileObject(file: string): Record<string, unknown> {
   const where = `config ${file}`;
   let text: string;
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new ConfigError(`${where}: not a regular file`);
-    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`${where}: larger than ${MAX_CONFIG_BYTES} bytes`);
-    text = fs.readFileSync(file, 'utf8');
+    text = readSafeFile(file, { what: 'config', maxBytes: MAX_CONFIG_BYTES, trusted: true, noFollow: true }).toString('utf8').replace(/^\uFEFF/, '');
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`${where}: cannot read (${(e as NodeJS.ErrnoException).code ?? oneLine(e)})`);
+    throw new ConfigError(oneLine(e));
   }
   let doc: unknown;
   try {
-    doc = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text, { prettyErrors: false });
+    // logLevel error: an unknown tag must be a refusal or nothing, never a Node warning echoing the file's bytes
+    doc = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text, { prettyErrors: false, logLevel: 'error', maxAliasCount: 100 });
   } catch (e) {
     throw new ConfigError(`${where}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${oneLine(e, 160)}`);
   }

@@ -130,7 +130,7 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
 
 // Host names in a command line: "ssh -R 80:localhost:22 serveo.net", "frpc -s relay.example" ...
 const HOSTNAME = /[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+/g;
-const CMDLINE_SCAN = 4096;
+const CMDLINE_SCAN = Infinity; // collectors bound command lines (the kernel's ARG_MAX); all of it is looked at
 
 /** The catalog domains a host name falls under: itself or any parent domain. */
 function toolsForHost(ix: CatalogIndex, host: string): { domain: string; tools: CatalogTool[] }[] {

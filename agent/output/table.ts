@@ -26,7 +26,7 @@ export function renderTable(r: ScanResult, opts: { color: boolean; width?: numbe
   );
   for (const s of failed) lines.push(`source ${clean(s.name, 80)} failed: ${clean(s.error ?? 'unknown error')}`);
   if (absent.length) lines.push(`not on this machine: ${absent.join(', ')}`);
-  for (const s of r.sources) for (const w of s.warnings ?? []) lines.push(`source ${s.name} incomplete: ${clean(w)}`);
+  for (const s of r.sources) for (const w of s.warnings ?? []) lines.push(`source ${clean(s.name, 80)} incomplete: ${clean(w)}`);
   const active = r.findings.filter(isActive);
   lines.push('');
   if (r.findings.length === 0) {

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { oneLine } from '../config/errors.ts';
+import { readSafeFile } from '../config/safe-file.ts';
 import { parsePolicy } from './parse.ts';
 import { PolicyError, type Policy } from './types.ts';
 
@@ -10,13 +11,16 @@ const MAX_POLICY_BYTES = 1024 * 1024;
 export function loadPolicy(path: string): Policy {
   let text: string;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_POLICY_BYTES) throw new PolicyError(`policy ${path}: larger than ${MAX_POLICY_BYTES} bytes`);
-    text = readFileSync(path, 'utf8');
+    // A policy a user can write could turn AnyDesk into "allowed" for a root scan
+    text = readSafeFile(path, { what: 'policy', maxBytes: MAX_POLICY_BYTES, trusted: true, noFollow: true }).toString('utf8');
   } catch (e) {
-    if (e instanceof PolicyError) throw e;
-    const code = (e as NodeJS.ErrnoException)?.code ?? 'EIO';
-    throw new PolicyError(`policy ${path}: cannot read (${code})`);
+    throw new PolicyError(oneLine(e));
   }
-  return parsePolicy(text.replace(/^\uFEFF/, ''), path);
+  try {
+    return parsePolicy(text.replace(/^\uFEFF/, ''), path);
+  } catch (e) {
+    // The YAML library's own refusals (an alias bomb's "Excessive alias count") are bad input too
+    if (e instanceof PolicyError) throw e;
+    throw new PolicyError(`policy ${path}: ${oneLine(e)}`);
+  }
 }

@@ -1,4 +1,5 @@
 import type { Evidence, Finding } from '../model.ts';
+import { compileGlob } from './glob.ts';
 import type { AllowRule } from './types.ts';
 
 // Whether an allow rule covers a finding, judged from the finding's evidence alone (the policy runs on
@@ -104,7 +105,7 @@ export function globRegExp(glob: string): RegExp {
 }
 
 function pathCovers(f: Finding, globs: string[]): Verdict {
-  const res = globs.map(globRegExp);
+  const res = globs.map(compileGlob);
   let any = false;
   for (const ev of f.evidence) {
     if (ev.type !== 'path' && ev.type !== 'install-path') continue;

@@ -1,6 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { oneLine } from '../config/errors.ts';
+import { readSafeFile, spoolDirProblem, UnsafeFileError } from '../config/safe-file.ts';
+import { DAEMON_SOCKET } from '../daemon/instance-lock.ts';
+import { clean } from '../text.ts';
 import { reportProblem, type NativeReport, type ReportKind } from '../report/types.ts';
 import { atomicWrite, durableMove, ensurePrivateDir, TMP_PREFIX } from './atomic.ts';
 
@@ -24,7 +27,9 @@ export interface SpoolOptions {
 
 const NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 /** Our own files that live beside the reports. */
-const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence']);
+const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', DAEMON_SOCKET]);
+// A report is a few MiB at most; a bigger file is not one of ours
+const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 export const REJECTED_DIR = 'rejected';
 export const QUARANTINE_DIR = 'quarantine';
 const QUARANTINE_KEEP = 200;
@@ -50,6 +55,8 @@ export class Spool {
 
   /** Creates the owner-only directories and drops temp files of writers that died mid-write. Call under the spool lock. */
   async open(): Promise<void> {
+    const problem = spoolDirProblem(this.dir);
+    if (problem) throw new UnsafeFileError(`spoolDir ${this.dir}: refused, ${problem}`);
     await ensurePrivateDir(this.dir);
     await ensurePrivateDir(path.join(this.dir, REJECTED_DIR));
     await ensurePrivateDir(path.join(this.dir, QUARANTINE_DIR));
@@ -95,9 +102,12 @@ export class Spool {
   async read(e: SpoolEntry): Promise<NativeReport> {
     let text: string;
     try {
-      text = await fs.readFile(path.join(this.dir, e.name), 'utf8');
+      // Not followed if a link, and only our own files: a report someone else put here is a forgery
+      const file = path.join(this.dir, e.name);
+      const buf = readSafeFile(file, { what: 'spool file', maxBytes: MAX_ENTRY_BYTES, noFollow: true, owner: process.getuid?.() });
+      text = buf.toString('utf8');
     } catch (err) {
-      throw new SpoolCorruptError(e.name, `cannot read (${(err as NodeJS.ErrnoException).code ?? oneLine(err)})`);
+      throw new SpoolCorruptError(e.name, oneLine(err).replace(/^spool file \S+: /, ''));
     }
     let parsed: unknown;
     try {
@@ -128,7 +138,7 @@ export class Spool {
     let target = path.join(qdir, name);
     if (await fs.stat(target).catch(() => undefined)) target = `${target}.${Date.now()}`;
     await durableMove(path.join(this.dir, name), target);
-    this.opts.log(`ratwatch: spool: quarantined ${name}: ${oneLine(why, 200)}`);
+    this.opts.log(`ratwatch: spool: quarantined ${clean(name, 200)}: ${oneLine(why, 200)}`);
     const kept = (await fs.readdir(qdir)).sort();
     for (const old of kept.slice(0, Math.max(0, kept.length - QUARANTINE_KEEP))) await fs.rm(path.join(qdir, old), { force: true });
   }

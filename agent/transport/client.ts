@@ -11,7 +11,7 @@ import { makeAgents } from './agent.ts';
 import { readCa, readHmacKey, readToken } from './credentials.ts';
 import { redact, TransportError } from './errors.ts';
 import { parseRetryAfter } from './retry.ts';
-import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './sign.ts';
+import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from './sign.ts';
 
 /** 2xx is delivered whatever the body says (a garbled 200 still means the server took the bytes). */
 export type SendResult =
@@ -70,7 +70,18 @@ export class ReportClient {
     };
     if (this.ep.gzip) h['content-encoding'] = 'gzip';
     if (this.token) h.authorization = `${this.ep.format === 'splunk-hec' ? 'Splunk' : 'Bearer'} ${this.token}`;
-    if (this.key) h[SIGNATURE_HEADER] = signBody(this.key, ts, body);
+    if (this.key) {
+      h[SIGNATURE_HEADER] = signRequest(this.key, {
+        method: 'POST',
+        path: `${this.url.pathname}${this.url.search}`,
+        timestamp: ts,
+        agentId: r.agentId,
+        reportId: r.reportId,
+        sequence: r.sequence,
+        kind: r.kind,
+        body,
+      });
+    }
     return h;
   }
 

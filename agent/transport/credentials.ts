@@ -1,4 +1,6 @@
-import fs from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { oneLine } from '../config/errors.ts';
+import { readSafeFile } from '../config/safe-file.ts';
 import type { EndpointConfig } from '../config/types.ts';
 import { ConfigError } from '../config/errors.ts';
 import { TransportError } from './errors.ts';
@@ -10,14 +12,11 @@ const MAX_SECRET_BYTES = 64 * 1024;
 const MAX_CA_BYTES = 4 * 1024 * 1024; // a full system bundle is a few hundred KiB
 export const DEFAULT_TOKEN_ENV = 'RATWATCH_TOKEN';
 
-function readSmall(file: string, what: string, max = MAX_SECRET_BYTES): Buffer {
+function readSmall(file: string, what: string, max = MAX_SECRET_BYTES, secret = true): Buffer {
   try {
-    const st = fs.statSync(file);
-    if (st.size > max) throw new TransportError(`${what} ${file}: larger than ${max} bytes`);
-    return fs.readFileSync(file);
+    return readSafeFile(file, { what, maxBytes: max, trusted: true, secret, noFollow: true });
   } catch (e) {
-    if (e instanceof TransportError) throw e;
-    throw new TransportError(`${what} ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new TransportError(oneLine(e));
   }
 }
 
@@ -45,8 +44,25 @@ export function readHmacKey(ep: EndpointConfig): Buffer | undefined {
   return key;
 }
 
+const PEM_CERT = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
+
+/**
+ * The CA bundle, checked to hold at least one PEM certificate that parses: Node takes anything as `ca`
+ * and only fails each handshake later, which would fill the spool with reports that never go out.
+ */
 export function readCa(ep: EndpointConfig): Buffer | undefined {
-  return ep.caFile ? readSmall(ep.caFile, 'endpoint.caFile', MAX_CA_BYTES) : undefined;
+  if (!ep.caFile) return undefined;
+  const ca = readSmall(ep.caFile, 'endpoint.caFile', MAX_CA_BYTES, false);
+  const blocks = ca.toString('latin1').match(PEM_CERT) ?? [];
+  if (!blocks.length) throw new TransportError(`endpoint.caFile ${ep.caFile}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it`);
+  blocks.forEach((b, i) => {
+    try {
+      new X509Certificate(b);
+    } catch {
+      throw new TransportError(`endpoint.caFile ${ep.caFile}: certificate ${i + 1} is not a valid X.509 certificate`);
+    }
+  });
+  return ca;
 }
 
 /**

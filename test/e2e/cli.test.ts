@@ -18,9 +18,9 @@ const INV = join(ROOT, 'test/fixtures/inventories');
 const dir = mkdtempSync(join(tmpdir(), 'ratwatch-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function write(name: string, text: string): string {
+function write(name: string, text: string, mode = 0o600): string {
   const p = join(dir, name);
-  writeFileSync(p, text);
+  writeFileSync(p, text, { mode }); // owner-only: key and token files others can read are refused
   return p;
 }
 

@@ -92,11 +92,12 @@ describe('ratwatch scan --report', () => {
     expect(pending.code).toBe(3);
     expect(JSON.parse(pending.stdout)).toMatchObject({ sent: 0, pending: 1 });
     expect(pending.stderr).toMatch(/^ratwatch: flush: sent 0, pending 1, rejected 0, quarantined 0, delivery failed: .*ECONNREFUSED.*\n$/);
-    // A spool directory that is a file: not bad input, not findings (1), but an internal error
+    // A spool directory that is a file: a setting that cannot work, refused before anything runs
     const notDir = join(dir, 'not-a-dir');
     writeFileSync(notDir, '');
     const broken = await ratwatch(['flush', ...flags(notDir, rx.url)]);
-    expect(broken.code).toBe(70);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toBe(`ratwatch: spoolDir ${notDir}: refused, is not a folder\n`);
     expect(broken.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -55,7 +55,13 @@ export interface Receiver {
 function verify(key: Buffer, r: Received): boolean {
   const ts = String(r.headers['x-ratwatch-timestamp'] ?? '');
   const got = String(r.headers['x-ratwatch-signature'] ?? '');
-  const want = `sha256=${createHmac('sha256', key).update(`${ts}.`).update(r.wire).digest('hex')}`;
+  // Written from PROTOCOL.md, not from agent code: what a receiver in another language would do
+  const h = (n: string) => String(r.headers[n] ?? '');
+  const canonical = [
+    'ratwatch-signature-v2', 'POST', r.path, ts, h('x-ratwatch-agent-id'), h('x-ratwatch-report-id'),
+    h('x-ratwatch-sequence'), h('x-ratwatch-report-kind'), createHash('sha256').update(r.wire).digest('hex'),
+  ].join('\n');
+  const want = `v2=${createHmac('sha256', key).update(canonical).digest('hex')}`;
   const fresh = Math.abs(Date.now() / 1000 - Number(ts)) < 300;
   return fresh && got.length === want.length && timingSafeEqual(Buffer.from(got), Buffer.from(want));
 }

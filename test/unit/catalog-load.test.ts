@@ -63,7 +63,7 @@ describe('loadCatalog', () => {
   it('reports a missing file as a CatalogError', () => {
     const missing = join(tmp, 'missing.json');
     expect(() => loadCatalog(missing)).toThrow(CatalogError);
-    expect(() => loadCatalog(missing)).toThrow(`catalog ${missing}: cannot be read (ENOENT)`);
+    expect(() => loadCatalog(missing)).toThrow(`catalog ${missing}: cannot read (ENOENT)`);
   });
 });
 

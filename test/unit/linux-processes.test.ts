@@ -55,7 +55,9 @@ describe('linux.processes with hostile names', () => {
     const long = byPid(processes, 4103)!;
     expect(long.name).toHaveLength(256);
     expect(long.name.endsWith('A…')).toBe(true);
-    expect(long.cmdline).toHaveLength(4096);
+    // The whole command line (bounded by the kernel's ARG_MAX), not a 4,096-character prefix
+    expect(long.cmdline).toHaveLength(9012);
+    expect(long.cmdline!.endsWith('…')).toBe(false);
     expect(long.cmdline!.startsWith('/opt/a/long BBBB')).toBe(true);
     expect(byPid(processes, 4104)).toMatchObject({
       name: 'invoice\\u202efdp.exe',

@@ -7,7 +7,7 @@ import { loadConfig } from '../../agent/config/load.ts';
 import { readHmacKey, readToken } from '../../agent/transport/credentials.ts';
 import { redact, TransportError } from '../../agent/transport/errors.ts';
 import { backoffDelay, parseRetryAfter, retryDelay } from '../../agent/transport/retry.ts';
-import { signBody } from '../../agent/transport/sign.ts';
+import { signRequest } from '../../agent/transport/sign.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ratwatch-transport-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,7 +48,7 @@ describe('backoff', () => {
 describe('credentials', () => {
   it('reads the token from a file or a named variable, and says which without the value', () => {
     const tf = join(dir, 'token');
-    writeFileSync(tf, 'tok-file-123456\n');
+    writeFileSync(tf, 'tok-file-123456\n', { mode: 0o600 }); // secrets are refused when others can read them
     const base = loadConfig({ env: {} }).endpoint;
     expect(readToken({ ...base, tokenFile: tf }, {})).toBe('tok-file-123456');
     expect(readToken({ ...base, tokenEnv: 'MY_TOKEN' }, { MY_TOKEN: 'tok-env-abcdef' })).toBe('tok-env-abcdef');
@@ -69,7 +69,7 @@ describe('credentials', () => {
 
   it('reads an HMAC key without its trailing newline and refuses short keys', () => {
     const kf = join(dir, 'key');
-    writeFileSync(kf, '0123456789abcdef0123\r\n');
+    writeFileSync(kf, '0123456789abcdef0123\r\n', { mode: 0o600 });
     const base = loadConfig({ env: {} }).endpoint;
     expect(readHmacKey({ ...base, hmacKeyFile: kf })!.toString()).toBe('0123456789abcdef0123');
     writeFileSync(kf, 'short\n');
@@ -78,14 +78,15 @@ describe('credentials', () => {
 });
 
 describe('signature and redaction', () => {
-  it('signs "<timestamp>.<body bytes>" with HMAC-SHA256, as openssl computes it', () => {
+  it('signs the v2 canonical string (method, path, timestamp, ids, sequence, kind, body hash), as openssl computes it', () => {
     const key = Buffer.from('k'.repeat(32));
     const body = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0x2e, 0x0a]); // bytes, not text: what goes on the wire
-    const out = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `key:${key}`], {
-      input: Buffer.concat([Buffer.from('1795435200.'), body]),
-    }).toString();
+    const bodyHash = /([0-9a-f]{64})\s*$/.exec(execFileSync('openssl', ['dgst', '-sha256'], { input: body }).toString())![1];
+    const canonical = `ratwatch-signature-v2\nPOST\n/ingest?x=1\n1795435200\nagent-1\n11111111-2222-4333-8444-555555555555\n7\nheartbeat\n${bodyHash}`;
+    const out = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `key:${key}`], { input: canonical }).toString();
     const hex = /([0-9a-f]{64})\s*$/.exec(out)![1];
-    expect(signBody(key, '1795435200', body)).toBe(`sha256=${hex}`);
+    const req = { method: 'POST', path: '/ingest?x=1', timestamp: '1795435200', agentId: 'agent-1', reportId: '11111111-2222-4333-8444-555555555555', sequence: 7, kind: 'heartbeat', body };
+    expect(signRequest(key, req)).toBe(`v2=${hex}`);
   });
 
   it('removes a secret in plain, URI and base64 form', () => {

@@ -10,8 +10,10 @@ import { interpreterOf, normalizePath, packageOf, scriptOf } from './script.ts';
 // renamed or self-deleting binary cannot fake), the full argv and the owner. Without ps, /proc alone.
 
 const MAX_PROCESSES = 20_000;
-const CMDLINE_READ = 16 * 1024;
-const CMDLINE_MAX = 4096;
+// The whole argv, bounded by the kernel's own limit (ARG_MAX: a quarter of the 8 MiB default stack), not
+// a prefix: a 5,000-character first argument must not push "serveo.net" out of view
+const CMDLINE_READ = 2 * 1024 * 1024;
+const CMDLINE_MAX = CMDLINE_READ;
 const NAME_MAX = 256;
 const PARALLEL = 16;
 
