@@ -1,12 +1,13 @@
 import type { Finding, ScanResult, Severity } from '../model.ts';
 import { clean } from '../text.ts';
+import { SEVERITIES } from '../vocabulary.ts';
 import { isActive } from '../engine/rules.ts';
+import { evidenceLine } from './evidence-line.ts';
 
-const ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 const COLOR: Record<Severity, string> = { critical: '\x1b[1;31m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', info: '' };
 
 export function sortFindings(fs: Finding[]): Finding[] {
-  const rank = (f: Finding) => (isActive(f) ? 0 : 10) + ORDER.indexOf(f.severity);
+  const rank = (f: Finding) => (isActive(f) ? 0 : 10) + (SEVERITIES.length - 1 - SEVERITIES.indexOf(f.severity));
   return [...fs].sort((a, b) => rank(a) - rank(b) || a.tool.id.localeCompare(b.tool.id));
 }
 
@@ -33,17 +34,17 @@ export function renderTable(r: ScanResult, opts: { color: boolean; width?: numbe
     lines.push('No remote-access software found.');
     return lines.join('\n') + '\n';
   }
-  const head = `${pad('SEVERITY', 9)} ${pad('STATUS', 10)} ${pad('TOOL', 28)} ${pad('CATEGORY', 15)} EVIDENCE`;
+  const head = `${pad('SEVERITY', 9)} ${pad('STATUS', 10)} ${pad('TOOL', 28)} ${pad('CATEGORY', 15)} ${pad('STATE', 10)} EVIDENCE`;
   lines.push(head);
   const evWidth = width - head.indexOf('EVIDENCE');
   for (const f of sortFindings(r.findings)) {
     const sev = pad(f.severity, 9);
     const first = f.evidence[0];
-    const ev = first ? `${first.type}: ${clean(first.value)}` : '';
+    const ev = first ? evidenceLine(first) : '';
     lines.push(
-      `${opts.color ? `${COLOR[f.severity]}${sev}\x1b[0m` : sev} ${pad(f.status, 10)} ${pad(clean(f.tool.name, 28), 28)} ${pad(f.tool.category, 15)} ${ev.slice(0, evWidth)}`,
+      `${opts.color ? `${COLOR[f.severity]}${sev}\x1b[0m` : sev} ${pad(f.status, 10)} ${pad(clean(f.tool.name, 28), 28)} ${pad(f.tool.category, 15)} ${pad(f.state, 10)} ${ev.slice(0, evWidth)}`,
     );
-    for (const e of f.evidence.slice(1, 6)) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}${`${e.type}: ${clean(e.value)}`.slice(0, evWidth)}`);
+    for (const e of f.evidence.slice(1, 6)) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}${evidenceLine(e).slice(0, evWidth)}`);
     if (f.evidence.length > 6) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}(${f.evidence.length - 6} more; --json shows all)`);
     if (f.reason) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}policy: ${clean(f.reason)}`);
   }
