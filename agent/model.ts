@@ -270,9 +270,19 @@ export interface ToolEvidence extends EvidenceBase {
   category: Category;
 }
 
+/**
+ * Evidence carried over from a version 1 report or scan result (agent/report/upgrade.ts), whose evidence
+ * was a sentence. Kept as written, never parsed; the engine never makes it.
+ */
+export interface LegacyEvidence extends EvidenceBase {
+  type: 'legacy';
+  kind: string; // the version 1 evidence type ("process-renamed", "path", ...)
+  text: string;
+}
+
 export type Evidence =
   | ProcessEvidence | PackageEvidence | ServiceEvidence | SocketEvidence | BannerEvidence | FileEvidence
-  | DeviceEvidence | SettingEvidence | CmdlineDomainEvidence | ToolEvidence;
+  | DeviceEvidence | SettingEvidence | CmdlineDomainEvidence | ToolEvidence | LegacyEvidence;
 export type EvidenceType = Evidence['type'];
 
 export interface Finding {

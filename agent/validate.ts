@@ -4,6 +4,7 @@ import findingSchema from '../shared/schemas/finding.schema.json' with { type: '
 import inventorySchema from '../shared/schemas/inventory.schema.json' with { type: 'json' };
 import scanSchema from '../shared/schemas/scan-result.schema.json' with { type: 'json' };
 import type { Inventory, ScanResult } from './model.ts';
+import { upgradeScanResult } from './report/upgrade.ts';
 
 // The JSON Schemas in shared/schemas are the published contract; input files are checked against
 // them so a hand-edited or truncated inventory gets one clear line instead of a crash deep in the engine.
@@ -47,8 +48,10 @@ export function checkInventory(data: unknown, origin: string): Inventory {
   return data as Inventory;
 }
 
+/** A scan result of this version, or of version 1 read as this version. */
 export function checkScanResult(data: unknown): ScanResult {
   const v = validator('scan');
+  data = upgradeScanResult(data);
   if (!v(data)) throw new InputError(`scan result: ${describe(v.errors?.[0])}`);
   return data as ScanResult;
 }

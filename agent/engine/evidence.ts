@@ -83,6 +83,7 @@ export function evidenceKey(e: Evidence): string {
     case 'setting': return `setting\n${e.key}`;
     case 'cmdline-domain': return `cmdline-domain\n${e.pid}\n${e.host}`;
     case 'tool': return `tool\n${e.id}`;
+    case 'legacy': return `legacy\n${e.kind}\n${e.text}`;
   }
 }
 
@@ -104,6 +105,7 @@ function stateOf(e: Evidence): FindingState | undefined {
     case 'device':
       return 'installed';
     case 'tool':
+    case 'legacy':
       return undefined;
   }
 }

@@ -35,6 +35,8 @@ function render(e: Evidence): string {
       return `${who(e.pid, e.process)} names ${e.host}${e.host === e.domain ? '' : ` (${e.domain})`}`;
     case 'tool':
       return `${e.id} (${e.name}, ${e.category})`;
+    case 'legacy':
+      return `${e.kind}: ${e.text}`;
   }
 }
 

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { oneLine } from '../config/errors.ts';
+import { upgradeReport } from '../report/upgrade.ts';
 import { reportProblem, type NativeReport, type ReportKind } from '../report/types.ts';
 import { atomicWrite, durableMove, ensurePrivateDir, TMP_PREFIX } from './atomic.ts';
 
@@ -105,6 +106,8 @@ export class Spool {
     } catch (err) {
       throw new SpoolCorruptError(e.name, `invalid JSON (${oneLine(err, 80)})`);
     }
+    // A report spooled by an older agent is read as the current version
+    parsed = upgradeReport(parsed);
     const problem = reportProblem(parsed);
     if (problem) throw new SpoolCorruptError(e.name, problem);
     const r = parsed as NativeReport;
