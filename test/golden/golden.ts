@@ -21,5 +21,5 @@ export function goldenCases(): { name: string; inventory: string; expected: stri
 
 export function goldenFindings(file: string): Finding[] {
   const inv = parseInventory(readFileSync(file, 'utf8'), file);
-  return evaluate(inv, loadCatalog(), undefined, new Date('2026-12-01T00:00:00Z'), 'golden').findings;
+  return evaluate(inv, loadCatalog(), undefined, new Date('2026-12-01T00:00:00Z'), '00000000-0000-4000-8000-000000000000').findings;
 }

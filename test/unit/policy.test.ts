@@ -142,7 +142,7 @@ describe('suppressions and severity', () => {
 
   it('suppresses by finding id and honours a timestamp with a zone', () => {
     const p = parsePolicy(readFileSync(FIX + 'company.json', 'utf8'), 'company.json');
-    const f: Finding = { id: '0123456789abcdef', tool: { id: 'x', name: 'X', category: 'remote-desktop' }, severity: 'high', status: 'finding', attack: ['T1219'], evidence: [] };
+    const f: Finding = { id: '0123456789abcdef', tool: { id: 'x', name: 'X', category: 'remote-desktop' }, severity: 'high', status: 'finding', state: 'installed', attack: ['T1219'], evidence: [] };
     expect(applyPolicy([f], p, new Date('2026-01-15T00:29:59Z'))[0].status).toBe('suppressed');
     expect(applyPolicy([f], p, new Date('2026-01-15T00:30:00Z'))[0].status).toBe('finding');
   });
