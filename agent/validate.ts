@@ -5,6 +5,7 @@ import inventorySchema from '../shared/schemas/inventory.schema.json' with { typ
 import scanSchema from '../shared/schemas/scan-result.schema.json' with { type: 'json' };
 import type { Inventory, ScanResult } from './model.ts';
 import { upgradeScanResult } from './report/upgrade.ts';
+import { oneLine } from './vocabulary.ts';
 
 // The JSON Schemas in shared/schemas are the published contract; input files are checked against
 // them so a hand-edited or truncated inventory gets one clear line instead of a crash deep in the engine.
@@ -61,7 +62,7 @@ export function parseInventory(text: string, origin: string): Inventory {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`inventory ${origin}: not JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new InputError(`inventory ${origin}: not JSON (${oneLine(e, 200)})`);
   }
   return checkInventory(data, origin);
 }

@@ -45,8 +45,13 @@ export const EXIT = {
   internal: 70, // EX_SOFTWARE: a bug or an unexpected failure; never 1, which means findings
 } as const;
 
-/** One line of at most `max` characters: the first line of a message, for errors shown to people. */
-export function oneLine(message: string, max = 300): string {
-  const first = message.split(/\r?\n/, 1)[0] ?? '';
-  return first.length > max ? `${first.slice(0, max - 1)}…` : first;
+/**
+ * An error or message as one line: its first non-empty line, at most `max` characters (an ellipsis marks
+ * a cut). Every error ratwatch shows or logs goes through here; what follows the first line of a tool's
+ * error output is detail (or someone else's text) that would forge log lines.
+ */
+export function oneLine(e: unknown, max = 300): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const line = msg.split(/[\r\n]+/).map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

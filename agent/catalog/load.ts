@@ -4,11 +4,13 @@ import type { CollectHints } from '../collectors/types.ts';
 import type { OsName } from '../model.ts';
 import type { Catalog } from './types.ts';
 import { CatalogError, parseCatalog, validateCatalog } from './validate.ts';
+import { oneLine } from '../vocabulary.ts';
 
 // Loads the detection catalog. The committed shared/catalog/catalog.json is imported statically so a
 // bundled agent carries it; a catalog file given at run time is read and checked the same way.
 
-export { CATEGORIES, CatalogError, parseCatalog, validateCatalog } from './validate.ts';
+export { CatalogError, parseCatalog, validateCatalog } from './validate.ts';
+export { CATEGORIES } from '../vocabulary.ts';
 
 let builtInChecked: Catalog | undefined;
 
@@ -23,7 +25,7 @@ export function loadCatalog(path?: string): Catalog {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CatalogError(`catalog ${path}: cannot be read (${code ?? String(e).split('\n')[0]})`);
+    throw new CatalogError(`catalog ${path}: cannot be read (${code ?? oneLine(e, 200)})`);
   }
   return parseCatalog(text, path);
 }

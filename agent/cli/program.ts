@@ -9,7 +9,8 @@ import { addScanOptions, exitCodeFor, render, scanOnce, type ScanFlags } from '.
 import { writeOut } from './write-out.ts';
 
 // 3 is `flush`'s "reports still waiting"; an internal error takes sysexits' EX_SOFTWARE so the two never mix
-export const EXIT = { clean: 0, findings: 1, badInput: 2, internal: 70 } as const;
+import { EXIT } from '../vocabulary.ts';
+export { EXIT };
 
 // Errors that mean "what you gave me is wrong" (exit 2) rather than "ratwatch is broken" (exit 70)
 const INPUT_ERRORS = new Set(['InputError', 'CatalogError', 'PolicyError', 'ConfigError']);

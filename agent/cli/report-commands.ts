@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, oneLine } from '../config/errors.ts';
+import { EXIT } from '../vocabulary.ts';
 import { defaultConfigFile } from '../config/fields.ts';
 import { addConfigOptions, configFlags } from '../config/flags.ts';
 import { loadConfig, requireEndpoint, resolveConfigPath } from '../config/load.ts';
@@ -19,9 +20,9 @@ export interface ReportCommandDeps {
 }
 
 /** Exit code of `flush` when reports are still waiting (endpoint down or refusing). */
-export const EXIT_PENDING = 3;
-const EXIT_BAD_INPUT = 2;
-const EXIT_INTERNAL = 70; // README: 1 means findings, so a failed flush or daemon must not use it
+export const EXIT_PENDING = EXIT.pending;
+const EXIT_BAD_INPUT = EXIT.badInput;
+const EXIT_INTERNAL = EXIT.internal; // README: 1 means findings, so a failed flush or daemon must not use it
 
 /** Config for a command that was given addConfigOptions: --config / RATWATCH_CONFIG / platform file, env, flags. */
 export function configFromCommand(cmd: Command, env: NodeJS.ProcessEnv = process.env): Config {

@@ -6,6 +6,7 @@ import { policyWarnings } from '../policy/index.ts';
 import { renderTable } from '../output/table.ts';
 import { activeFindings, collectHost, evaluate } from '../scan.ts';
 import { catalogFrom, policyFrom, readInventoryFile } from './inputs.ts';
+import { EXIT } from '../vocabulary.ts';
 
 export interface ScanFlags {
   json?: boolean;
@@ -39,7 +40,7 @@ export function render(r: ScanResult, format: ScanFlags['format']): string {
 }
 
 export function exitCodeFor(r: ScanResult): number {
-  return activeFindings(r).length > 0 ? 1 : 0;
+  return activeFindings(r).length > 0 ? EXIT.findings : EXIT.clean;
 }
 
 export function addScanOptions(cmd: Command): Command {
