@@ -2,13 +2,10 @@ import os from 'node:os';
 import type { Inventory, OsName, SourceStatus } from './model.ts';
 import { SourceAbsent, type CollectorContext, type CollectorResult, type InventoryPart, type Platform } from './collectors/types.ts';
 import { VERSION } from './version.ts';
+import { oneLine } from './vocabulary.ts';
 
 const COLLECTOR_TIMEOUT_MS = 90_000;
 
-function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0].slice(0, 300);
-}
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;

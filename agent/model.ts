@@ -154,29 +154,156 @@ export interface Inventory {
   files: FileInfo[];
 }
 
-export type Category =
-  | 'remote-desktop' // AnyDesk, TeamViewer, VNC, RDP clients/servers...
-  | 'rmm' // remote monitoring and management suites
-  | 'remote-shell' // web terminals, tmate, shellinabox
-  | 'tunnel' // ngrok, cloudflared, frp, chisel
-  | 'mesh-vpn' // Tailscale, ZeroTier
-  | 'vpn' // consumer VPN clients (geo-evasion)
-  | 'ip-kvm' // PiKVM, TinyPilot, JetKVM, NanoKVM hardware
-  | 'builtin-remote' // RDP, Remote Assistance, Screen Sharing, sshd switched on
-  | 'signal'; // weak host signals (several pointing devices, several remote tools)
+import { SCAN_SCHEMA } from './vocabulary.ts';
+export type { Category, Severity, FindingState, FindingStatus, Strength } from './vocabulary.ts';
+import type { Category, FindingState, FindingStatus, Severity, Strength } from './vocabulary.ts';
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+// Evidence is data: each item carries the facts it stands on as fields, so the policy, the encoders and
+// receivers read them instead of parsing a sentence. Host strings in it are bounded and escaped by the
+// engine (agent/text.ts clean()). `strength` says whether the item names the tool by itself (strong) or
+// only supports a match made otherwise (corroborating: a shared signer, a port, an install folder file).
 
-export interface Evidence {
-  type: string; // process, process-renamed, package, service, socket, domain, device, setting, file, ...
-  value: string;
+/** How a process was tied to the tool. */
+export type ProcessMatch =
+  | 'name' // its executable name is one of the tool's
+  | 'path' // its executable lies in one of the tool's install folders
+  | 'hash' // same sha256 as a reference copy of the tool (copyOf)
+  | 'build-id' // same ELF build-id as a reference copy (copyOf)
+  | 'pe-metadata' // PE OriginalFilename
+  | 'bundle-id' // macOS code-signing identifier
+  | 'team-id' // Apple Team ID
+  | 'signer'; // Authenticode / Apple signing authority
+
+interface EvidenceBase {
+  strength: Strength;
 }
 
+export interface ProcessEvidence extends EvidenceBase {
+  type: 'process';
+  pid: number;
+  name: string;
+  exe?: string;
+  cmdline?: string;
+  user?: string;
+  sha256?: string;
+  buildId?: string;
+  signer?: string;
+  teamId?: string;
+  bundleId?: string;
+  originalFilename?: string;
+  matchedBy: ProcessMatch;
+  /** Recognized by identity (hash, build-id, PE metadata, bundle id) while its name is not the tool's. */
+  renamed?: boolean;
+  /** The reference file this process is a byte-identical copy of (hash or build-id match). */
+  copyOf?: string;
+}
+
+export interface PackageEvidence extends EvidenceBase {
+  type: 'package';
+  name: string;
+  version?: string;
+  manager: PackageSource;
+  path?: string;
+  publisher?: string;
+  bundleId?: string;
+  teamId?: string;
+}
+
+export interface ServiceEvidence extends EvidenceBase {
+  type: 'service';
+  name: string;
+  displayName?: string;
+  manager: ServiceSource; // run-key and scheduled-task are autostarts
+  state?: string;
+  startType?: string;
+  path?: string;
+}
+
+export interface SocketEvidence extends EvidenceBase {
+  type: 'socket';
+  proto: SocketInfo['proto'];
+  localAddress: string;
+  localPort: number;
+  remoteAddress?: string;
+  remotePort?: number;
+  state: string;
+  pid?: number;
+  process?: string;
+}
+
+export interface BannerEvidence extends EvidenceBase {
+  type: 'banner';
+  proto: SocketInfo['proto'];
+  localAddress: string;
+  port: number;
+  text: string;
+  pid?: number;
+  process?: string;
+}
+
+export interface FileEvidence extends EvidenceBase {
+  type: 'file';
+  path: string;
+  sha256?: string;
+  buildId?: string;
+}
+
+export interface DeviceEvidence extends EvidenceBase {
+  type: 'device';
+  bus: DeviceInfo['bus'];
+  vendorId?: string;
+  productId?: string;
+  name?: string;
+  manufacturer?: string;
+  product?: string;
+  matchedBy: 'usb-id' | 'display-name' | 'pointer';
+}
+
+export interface SettingEvidence extends EvidenceBase {
+  type: 'setting';
+  key: string;
+  value: string | number | boolean;
+  source: string;
+}
+
+export interface CmdlineDomainEvidence extends EvidenceBase {
+  type: 'cmdline-domain';
+  pid: number;
+  process: string;
+  host: string; // the host name written in the command line
+  domain: string; // the catalog domain it falls under
+}
+
+/** A host signal's evidence: another finding it stands on. */
+export interface ToolEvidence extends EvidenceBase {
+  type: 'tool';
+  id: string;
+  name: string;
+  category: Category;
+}
+
+/**
+ * Evidence carried over from a version 1 report or scan result (agent/report/upgrade.ts), whose evidence
+ * was a sentence. Kept as written, never parsed; the engine never makes it.
+ */
+export interface LegacyEvidence extends EvidenceBase {
+  type: 'legacy';
+  kind: string; // the version 1 evidence type ("process-renamed", "path", ...)
+  text: string;
+}
+
+export type Evidence =
+  | ProcessEvidence | PackageEvidence | ServiceEvidence | SocketEvidence | BannerEvidence | FileEvidence
+  | DeviceEvidence | SettingEvidence | CmdlineDomainEvidence | ToolEvidence | LegacyEvidence;
+export type EvidenceType = Evidence['type'];
+
 export interface Finding {
-  id: string; // stable: same tool + same evidence keys => same id across scans
+  id: string; // stable: same tool => same id across scans (signals: same tool set)
   tool: { id: string; name: string; category: Category };
   severity: Severity;
-  status: 'finding' | 'allowed' | 'suppressed';
+  status: FindingStatus;
+  /** How the tool stands on this host, from its strongest evidence (agent/engine/state.ts). */
+  state: FindingState;
   reason?: string; // why allowed/suppressed (policy rule)
   attack: string[]; // MITRE ATT&CK technique ids
   evidence: Evidence[];
@@ -184,7 +311,7 @@ export interface Finding {
 
 /** What one scan concluded; the CLI prints it and the transport wraps it into reports. */
 export interface ScanResult {
-  schema: 'ratwatch.scan/1';
+  schema: typeof SCAN_SCHEMA;
   scanId: string; // uuid
   host: Inventory['host'];
   context: HostContext;

@@ -9,6 +9,7 @@ import type { Finding, Inventory, ScanResult } from './model.ts';
 import { platformFor } from './platforms.ts';
 import { applyPolicy, type Policy } from './policy/index.ts';
 import { RealRunner, type Runner } from './runner.ts';
+import { SCAN_SCHEMA } from './vocabulary.ts';
 
 export interface CollectOptions {
   catalog: Catalog;
@@ -33,7 +34,7 @@ export function evaluate(inv: Inventory, catalog: Catalog, policy: Policy | unde
   const judged = judge(detect(inv, catalog));
   const findings = [...judged, ...judge(hostSignals(inv, judged))];
   return {
-    schema: 'ratwatch.scan/1',
+    schema: SCAN_SCHEMA,
     scanId,
     host: inv.host,
     context: inv.context,

@@ -4,6 +4,8 @@ import findingSchema from '../shared/schemas/finding.schema.json' with { type: '
 import inventorySchema from '../shared/schemas/inventory.schema.json' with { type: 'json' };
 import scanSchema from '../shared/schemas/scan-result.schema.json' with { type: 'json' };
 import type { Inventory, ScanResult } from './model.ts';
+import { upgradeScanResult } from './report/upgrade.ts';
+import { oneLine } from './vocabulary.ts';
 
 // The JSON Schemas in shared/schemas are the published contract; input files are checked against
 // them so a hand-edited or truncated inventory gets one clear line instead of a crash deep in the engine.
@@ -47,8 +49,10 @@ export function checkInventory(data: unknown, origin: string): Inventory {
   return data as Inventory;
 }
 
+/** A scan result of this version, or of version 1 read as this version. */
 export function checkScanResult(data: unknown): ScanResult {
   const v = validator('scan');
+  data = upgradeScanResult(data);
   if (!v(data)) throw new InputError(`scan result: ${describe(v.errors?.[0])}`);
   return data as ScanResult;
 }
@@ -58,7 +62,7 @@ export function parseInventory(text: string, origin: string): Inventory {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`inventory ${origin}: not JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new InputError(`inventory ${origin}: not JSON (${oneLine(e, 200)})`);
   }
   return checkInventory(data, origin);
 }

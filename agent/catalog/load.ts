@@ -1,15 +1,16 @@
-import { oneLine } from '../config/errors.ts';
 import { readSafeFile } from '../config/safe-file.ts';
 import builtIn from '../../shared/catalog/catalog.json' with { type: 'json' };
 import type { CollectHints } from '../collectors/types.ts';
 import type { OsName } from '../model.ts';
 import type { Catalog } from './types.ts';
 import { CatalogError, parseCatalog, validateCatalog } from './validate.ts';
+import { oneLine } from '../vocabulary.ts';
 
 // Loads the detection catalog. The committed shared/catalog/catalog.json is imported statically so a
 // bundled agent carries it; a catalog file given at run time is read and checked the same way.
 
-export { CATEGORIES, CatalogError, parseCatalog, validateCatalog } from './validate.ts';
+export { CatalogError, parseCatalog, validateCatalog } from './validate.ts';
+export { CATEGORIES } from '../vocabulary.ts';
 
 const MAX_CATALOG_BYTES = 64 * 1024 * 1024;
 
@@ -25,7 +26,8 @@ export function loadCatalog(path?: string): Catalog {
   try {
     text = readSafeFile(path, { what: 'catalog', maxBytes: MAX_CATALOG_BYTES }).toString('utf8');
   } catch (e) {
-    throw new CatalogError(oneLine(e));
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CatalogError(`catalog ${path}: cannot be read (${code ?? oneLine(e, 200)})`);
   }
   return parseCatalog(text, path);
 }

@@ -6,11 +6,11 @@ import { collectHost } from '../scan.ts';
 import { VERSION } from '../version.ts';
 import { catalogFrom } from './inputs.ts';
 import { addScanOptions, exitCodeFor, render, scanOnce, type ScanFlags } from './scan-command.ts';
-import { EXIT } from './exit-codes.ts';
 import { stderrLine } from './log.ts';
 import { writeOut } from './write-out.ts';
 
-export { EXIT } from './exit-codes.ts';
+import { EXIT } from '../vocabulary.ts';
+export { EXIT };
 
 // Errors that mean "what you gave me is wrong" (exit 2) rather than "ratwatch is broken" (exit 70)
 const INPUT_ERRORS = new Set(['InputError', 'CatalogError', 'PolicyError', 'ConfigError', 'UnsafeFileError']);

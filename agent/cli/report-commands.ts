@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { spoolDirProblem } from '../config/safe-file.ts';
 import { acquireDaemonLock, type DaemonLock } from '../daemon/instance-lock.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../vocabulary.ts';
 import { stderrLine } from './log.ts';
 import { ConfigError, oneLine } from '../config/errors.ts';
 import { defaultConfigFile } from '../config/fields.ts';

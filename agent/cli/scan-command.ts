@@ -13,6 +13,7 @@ export function isPrivileged(): boolean | undefined {
   const uid = process.getuid?.();
   return uid === undefined ? undefined : uid === 0;
 }
+import { EXIT } from '../vocabulary.ts';
 
 export interface ScanFlags {
   json?: boolean;
@@ -51,7 +52,7 @@ export function render(r: ScanResult, format: ScanFlags['format']): string {
 }
 
 export function exitCodeFor(r: ScanResult): number {
-  return activeFindings(r).length > 0 ? 1 : 0;
+  return activeFindings(r).length > 0 ? EXIT.findings : EXIT.clean;
 }
 
 export function addScanOptions(cmd: Command): Command {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Catalog, CatalogTool } from '../catalog/types.ts';
-import type { Evidence, Finding, Inventory, ProcessInfo, Severity } from '../model.ts';
+import type { Evidence, Finding, Inventory, OsName, ProcessEvidence, Severity, SocketInfo } from '../model.ts';
+import { bannerEvidence, deviceEvidence, evidenceKey, findingState, packageEvidence, processEvidence, serviceEvidence, settingEvidence, socketEvidence } from './evidence.ts';
 import { indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
 import { clean } from '../text.ts';
-import { EVIDENCE_MAX, BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, PRESENCE_ONLY_EVIDENCE, SHIPS_WITH_OS, TECHNIQUES } from './rules.ts';
+import { EVIDENCE_MAX, BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, SHIPS_WITH_OS, TECHNIQUES } from './rules.ts';
 
 // The detection engine: inventory in, findings out. Pure (no I/O, no clock, no OS knowledge), so a saved
 // inventory from any laptop gives the same findings here as on the laptop itself.
@@ -14,22 +15,86 @@ import { EVIDENCE_MAX, BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, PRESENCE
 
 interface Hit {
   tool: CatalogTool;
-  strong: Evidence[];
-  extra: Evidence[];
-  pids: Set<number>;
+  evidence: Map<string, Evidence>; // by evidenceKey, in the order first seen
+}
+
+// Process matches, best first: a deterministic order to decide which tool a shared process belongs to
+const PROCESS_RANK: ProcessEvidence['matchedBy'][] = ['name', 'hash', 'build-id', 'pe-metadata', 'bundle-id', 'team-id', 'signer', 'path'];
+
+/** Presence a built-in tool has on every machine proves nothing for it (see SHIPS_WITH_OS). */
+function presenceOnly(e: Evidence): boolean {
+  return e.type === 'package' || e.type === 'service' || (e.type === 'process' && e.matchedBy === 'path');
 }
 
 class Hits {
   readonly byTool = new Map<string, Hit>();
 
-  add(tool: CatalogTool, ev: Evidence, strong = true, pid?: number): void {
+  add(tool: CatalogTool, ev: Evidence): void {
     let h = this.byTool.get(tool.id);
-    if (!h) this.byTool.set(tool.id, (h = { tool, strong: [], extra: [], pids: new Set() }));
-    const proves = strong && !(SHIPS_WITH_OS.has(tool.category) && PRESENCE_ONLY_EVIDENCE.has(ev.type));
-    const list = proves ? h.strong : h.extra;
-    const e = { type: ev.type, value: clean(ev.value, EVIDENCE_MAX) };
-    if (!list.some((x) => x.type === e.type && x.value === e.value)) list.push(e);
-    if (pid !== undefined) h.pids.add(pid);
+    if (!h) this.byTool.set(tool.id, (h = { tool, evidence: new Map() }));
+    if (ev.strength === 'strong' && SHIPS_WITH_OS.has(tool.category) && presenceOnly(ev)) ev = { ...ev, strength: 'corroborating' };
+    const key = evidenceKey(ev);
+    const had = h.evidence.get(key);
+    if (!had) {
+      h.evidence.set(key, ev);
+      return;
+    }
+    // One item per process: keep the stronger, better-ranked match and what each match learned
+    if (had.type === 'process' && ev.type === 'process') {
+      const better = (ev.strength === 'strong' && had.strength !== 'strong') ||
+        (ev.strength === had.strength && PROCESS_RANK.indexOf(ev.matchedBy) < PROCESS_RANK.indexOf(had.matchedBy));
+      const merged: ProcessEvidence = better ? { ...ev } : { ...had };
+      if (had.renamed || ev.renamed) merged.renamed = true;
+      const copyOf = had.copyOf ?? ev.copyOf;
+      if (copyOf) merged.copyOf = copyOf;
+      h.evidence.set(key, merged);
+    } else if (ev.strength === 'strong' && had.strength !== 'strong') {
+      h.evidence.set(key, ev);
+    }
+  }
+}
+
+function strongCount(h: Hit): number {
+  let n = 0;
+  for (const e of h.evidence.values()) if (e.strength === 'strong') n++;
+  return n;
+}
+
+/**
+ * One program, one finding. Catalog entries overlap (TightVNC's tvnserver.exe and folder are listed under
+ * TigerVNC too; Tactical RMM runs MeshCentral's meshagent), so one process, package or service can be
+ * strong evidence for several tools. Each such item goes to one tool only, chosen in this order: the best
+ * process match (PROCESS_RANK: by name before by hash ... before by install folder), then the tool whose
+ * catalog lists the name for this host's OS, then the tool with more strong evidence overall, then the
+ * lower tool id. The others lose the item; a tool left without strong evidence is no finding.
+ */
+function oneToolPerProgram(hits: Hits, os: OsName): void {
+  const owners = new Map<string, Hit[]>();
+  for (const h of hits.byTool.values()) {
+    for (const [k, e] of h.evidence) {
+      if (e.strength !== 'strong' || !(e.type === 'process' || e.type === 'package' || e.type === 'service')) continue;
+      const list = owners.get(k) ?? [];
+      list.push(h);
+      owners.set(k, list);
+    }
+  }
+  const counts = new Map([...hits.byTool.values()].map((h) => [h.tool.id, strongCount(h)]));
+  const rank = (h: Hit, k: string): number[] => {
+    const e = h.evidence.get(k)!;
+    const byName = e.type === 'process' ? PROCESS_RANK.indexOf(e.matchedBy) : 0;
+    const listed = e.type === 'process' && h.tool.processes[os].some((n) => normName(n) === normName(e.name)) ? 0 : 1;
+    return [byName, listed, -(counts.get(h.tool.id) ?? 0)];
+  };
+  for (const k of [...owners.keys()].sort()) {
+    const list = owners.get(k)!;
+    if (list.length < 2) continue;
+    const sorted = [...list].sort((a, b) => {
+      const ra = rank(a, k);
+      const rb = rank(b, k);
+      for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
+      return a.tool.id.localeCompare(b.tool.id);
+    });
+    for (const loser of sorted.slice(1)) loser.evidence.delete(k);
   }
 }
 
@@ -52,19 +117,14 @@ function toolsForName(ix: CatalogIndex, raw: string, os: Inventory['host']['os']
   return [];
 }
 
-function processLabel(p: ProcessInfo): string {
-  return `${p.name} (pid ${p.pid})`;
-}
-
 function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   // Reference copies the collectors fingerprinted: a hash or build-id names the tool whatever the file is called.
-  const refBy = new Map<string, { tools: CatalogTool[]; path: string }>();
+  const refBy = new Map<string, { tools: CatalogTool[]; path: string; by: 'hash' | 'build-id' }>();
   for (const f of inv.files) {
     const tools = toolsForName(ix, basename(f.path), inv.host.os);
     if (!tools.length) continue;
-    for (const key of [f.identity.sha256 && `sha256:${f.identity.sha256}`, f.identity.elfBuildId && `buildid:${f.identity.elfBuildId}`]) {
-      if (key) refBy.set(key, { tools, path: f.path });
-    }
+    if (f.identity.sha256) refBy.set(`sha256:${f.identity.sha256}`, { tools, path: f.path, by: 'hash' });
+    if (f.identity.elfBuildId) refBy.set(`buildid:${f.identity.elfBuildId}`, { tools, path: f.path, by: 'build-id' });
   }
 
   for (const p of inv.processes) {
@@ -72,19 +132,11 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       ...toolsForName(ix, p.name, inv.host.os),
       ...(p.exe ? toolsForName(ix, basename(p.exe), inv.host.os) : []),
     ]);
-    for (const t of byName) {
-      hits.add(t, { type: 'process', value: processLabel(p) }, true, p.pid);
-      if (p.exe) hits.add(t, { type: 'path', value: p.exe }, false);
-    }
+    for (const t of byName) hits.add(t, processEvidence(p, 'name', 'strong'));
     const id = p.identity;
     if (p.exe) {
       const lower = p.exe.toLowerCase().replace(/\\/g, '/');
-      for (const { re, tool } of ix.paths) {
-        if (re.test(lower)) {
-          hits.add(tool, { type: 'install-path', value: p.exe }, true, p.pid);
-          if (!byName.has(tool)) hits.add(tool, { type: 'process', value: processLabel(p) }, false, p.pid);
-        }
-      }
+      for (const { re, tool } of ix.paths) if (re.test(lower)) hits.add(tool, processEvidence(p, 'path', 'strong'));
     }
     if (!id) continue;
     const renamed = (t: CatalogTool) => !byName.has(t);
@@ -92,28 +144,24 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       const ref = key ? refBy.get(key) : undefined;
       if (!ref || ref.path === p.exe) continue;
       for (const t of ref.tools) {
-        if (!renamed(t)) continue;
-        hits.add(t, { type: 'process-renamed', value: `${processLabel(p)} is a copy of ${ref.path} (${key})` }, true, p.pid);
-        if (p.exe) hits.add(t, { type: 'path', value: p.exe }, false);
+        if (renamed(t)) hits.add(t, processEvidence(p, ref.by, 'strong', { renamed: true, copyOf: ref.path }));
       }
     }
     if (id.pe?.originalFilename) {
       for (const t of ix.byPeName.get(normName(id.pe.originalFilename)) ?? ix.byProcess.get(normName(id.pe.originalFilename)) ?? []) {
-        const type = renamed(t) ? 'process-renamed' : 'pe-original-filename';
-        hits.add(t, { type, value: `${processLabel(p)} OriginalFilename=${id.pe.originalFilename}` }, true, p.pid);
+        hits.add(t, processEvidence(p, 'pe-metadata', 'strong', { renamed: renamed(t) }));
       }
     }
     if (id.bundleId) {
       for (const t of ix.byBundleId.get(id.bundleId.toLowerCase()) ?? []) {
-        const type = renamed(t) ? 'process-renamed' : 'bundle-id';
-        hits.add(t, { type, value: `${processLabel(p)} identifier=${id.bundleId}` }, true, p.pid);
+        hits.add(t, processEvidence(p, 'bundle-id', 'strong', { renamed: renamed(t) }));
       }
     }
     if (id.teamId) {
       const broad = BROAD_TEAM_IDS.has(id.teamId.toUpperCase());
       for (const t of ix.byTeamId.get(id.teamId.toUpperCase()) ?? []) {
         if (broad && !byName.has(t)) continue;
-        hits.add(t, { type: 'team-id', value: `${processLabel(p)} TeamIdentifier=${id.teamId}` }, !broad, p.pid);
+        hits.add(t, processEvidence(p, 'team-id', broad ? 'corroborating' : 'strong'));
       }
     }
     if (id.signer) {
@@ -121,10 +169,9 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       const broad = BROAD_SIGNERS.some((b) => s.includes(b));
       for (const { signer, tool } of ix.signers) {
         if (!s.includes(signer) || (broad && !byName.has(tool))) continue;
-        hits.add(tool, { type: 'signer', value: `${processLabel(p)} signed by ${id.signer}` }, !broad, p.pid);
+        hits.add(tool, processEvidence(p, 'signer', broad ? 'corroborating' : 'strong'));
       }
     }
-    if (id.sha256) for (const t of byName) hits.add(t, { type: 'sha256', value: id.sha256 }, false);
   }
 }
 
@@ -148,7 +195,9 @@ function matchCmdlines(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     const hosts = new Set(p.cmdline.slice(0, CMDLINE_SCAN).toLowerCase().match(HOSTNAME) ?? []);
     for (const host of hosts) {
       for (const { domain, tools } of toolsForHost(ix, host)) {
-        for (const t of tools) hits.add(t, { type: 'cmdline-domain', value: `${processLabel(p)} names ${host}${host === domain ? '' : ` (${domain})`}` }, true, p.pid);
+        for (const t of tools) {
+          hits.add(t, { type: 'cmdline-domain', strength: 'strong', pid: p.pid, process: clean(p.name, EVIDENCE_MAX), host: clean(host, 256), domain: clean(domain, 256) });
+        }
       }
     }
   }
@@ -156,7 +205,6 @@ function matchCmdlines(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
 
 function matchPackages(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   for (const pkg of inv.packages) {
-    const label = `${pkg.name}${pkg.version ? ` ${pkg.version}` : ''} (${pkg.source})`;
     const title = normTitle(pkg.name);
     const tools = new Set<CatalogTool>(ix.byPackage.get(title) ?? ix.byPackage.get(pkg.name.toLowerCase()) ?? []);
     // Uninstall entries and .app bundles carry the product's display name, which is the tool's name
@@ -164,14 +212,10 @@ function matchPackages(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     if (pkg.bundleId) for (const t of ix.byBundleId.get(pkg.bundleId.toLowerCase()) ?? []) tools.add(t);
     if (pkg.exec) for (const t of toolsForName(ix, basename(pkg.exec), inv.host.os)) tools.add(t);
     if (pkg.source === 'app' && pkg.path) for (const t of toolsForName(ix, basename(pkg.path), inv.host.os)) tools.add(t);
-    for (const t of tools) {
-      hits.add(t, { type: 'package', value: label });
-      if (pkg.path) hits.add(t, { type: 'path', value: pkg.path }, false);
-    }
+    for (const t of tools) hits.add(t, packageEvidence(pkg, 'strong'));
     if (pkg.identity?.teamId) {
-      for (const t of ix.byTeamId.get(pkg.identity.teamId.toUpperCase()) ?? []) {
-        hits.add(t, { type: 'team-id', value: `${label} TeamIdentifier=${pkg.identity.teamId}` }, !BROAD_TEAM_IDS.has(pkg.identity.teamId.toUpperCase()));
-      }
+      const broad = BROAD_TEAM_IDS.has(pkg.identity.teamId.toUpperCase());
+      for (const t of ix.byTeamId.get(pkg.identity.teamId.toUpperCase()) ?? []) hits.add(t, packageEvidence(pkg, broad ? 'corroborating' : 'strong'));
     }
   }
 }
@@ -186,29 +230,33 @@ function matchServices(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       const lower = s.path.toLowerCase().replace(/\\/g, '/');
       for (const { re, tool } of ix.paths) if (re.test(lower)) tools.add(tool);
     }
-    const label = `${s.name}${s.state ? ` [${s.state}]` : ''} (${s.source}${s.startType ? `, ${s.startType}` : ''})`;
-    for (const t of tools) {
-      hits.add(t, { type: s.source === 'run-key' || s.source === 'scheduled-task' ? 'autostart' : 'service', value: label });
-      if (s.path) hits.add(t, { type: 'path', value: s.path }, false);
-    }
+    for (const t of tools) hits.add(t, serviceEvidence(s, 'strong'));
   }
 }
 
+/** The tools a socket's owner stands for: a process already tied to a tool, or a process name of a tool. */
+function ownersOf(so: SocketInfo, hits: Hits, ix: CatalogIndex, os: OsName): Hit[] {
+  const named = so.process ? toolsForName(ix, so.process, os) : [];
+  return [...hits.byTool.values()].filter((h) => {
+    if (![...h.evidence.values()].some((e) => e.strength === 'strong')) return false;
+    const owned = so.pid !== undefined && [...h.evidence.values()].some((e) => e.type === 'process' && e.pid === so.pid);
+    return owned || named.includes(h.tool);
+  });
+}
+
+// Runs after every other matcher, so the owners of sockets are known. A socket names a tool only through its
+// owner; the port is corroboration (ports are shared). A banner (e.g. "RFB 003.008") belongs to the tool whose
+// process owns the socket, as corroboration; only a banner nobody owns names the generic protocol tool.
 function matchSockets(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   for (const so of inv.sockets) {
-    const where = `${so.proto} ${so.localAddress}:${so.localPort}${so.remoteAddress ? ` -> ${so.remoteAddress}:${so.remotePort}` : ''} ${so.state}`;
-    const owner = so.process ? `${so.process}${so.pid !== undefined ? ` (pid ${so.pid})` : ''}` : so.pid !== undefined ? `pid ${so.pid}` : 'unknown process';
-    if (so.banner) {
-      const b = so.banner.toLowerCase();
-      for (const { prefix, tool } of ix.banners) {
-        if (b.startsWith(prefix)) hits.add(tool, { type: 'banner', value: `${where} by ${owner} answers "${so.banner}"` });
-      }
+    const owners = ownersOf(so, hits, ix, inv.host.os);
+    for (const h of owners) {
+      hits.add(h.tool, socketEvidence(so, 'corroborating'));
+      if (so.banner) hits.add(h.tool, bannerEvidence({ ...so, banner: so.banner }, 'corroborating'));
     }
-    // A socket names a tool only through its owner; the port is corroboration (ports are shared).
-    for (const h of hits.byTool.values()) {
-      const owned = so.pid !== undefined && h.pids.has(so.pid);
-      const named = so.process && toolsForName(ix, so.process, inv.host.os).includes(h.tool);
-      if (owned || named) hits.add(h.tool, { type: 'socket', value: `${where} by ${owner}` }, false);
+    if (so.banner && owners.length === 0) {
+      const b = so.banner.toLowerCase();
+      for (const { prefix, tool } of ix.banners) if (b.startsWith(prefix)) hits.add(tool, bannerEvidence({ ...so, banner: so.banner }, 'strong'));
     }
   }
 }
@@ -222,14 +270,12 @@ function matchDevices(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
         const rules = t.usb.filter((u) => `${u.vendorId}:${u.productId}`.toLowerCase() === key);
         const text = desc.toLowerCase();
         if (rules.some((u) => u.strings.length === 0 || u.strings.some((s) => text.includes(s.toLowerCase())))) {
-          hits.add(t, { type: 'device', value: `${d.bus} ${key}${desc ? ` "${desc}"` : ''}` });
+          hits.add(t, deviceEvidence(d, 'usb-id', 'strong'));
         }
       }
     }
     if (d.name) {
-      for (const t of ix.byDisplayName.get(d.name.trim().toLowerCase()) ?? []) {
-        hits.add(t, { type: 'display', value: `${d.bus} "${d.name}"${d.manufacturer ? ` by ${d.manufacturer}` : ''}` });
-      }
+      for (const t of ix.byDisplayName.get(d.name.trim().toLowerCase()) ?? []) hits.add(t, deviceEvidence(d, 'display-name', 'strong'));
     }
   }
 }
@@ -237,7 +283,7 @@ function matchDevices(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
 function matchSettings(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   for (const s of inv.settings) {
     for (const { tool, equals } of ix.bySetting.get(s.key) ?? []) {
-      if (s.value === equals) hits.add(tool, { type: 'setting', value: `${s.key}=${String(s.value)} (${s.source})` });
+      if (s.value === equals) hits.add(tool, settingEvidence(s, 'strong'));
     }
   }
 }
@@ -255,18 +301,22 @@ export function detect(inv: Inventory, catalog: Catalog): Finding[] {
   matchServices(inv, ix, hits);
   matchDevices(inv, ix, hits);
   matchSettings(inv, ix, hits);
+  oneToolPerProgram(hits, inv.host.os);
   matchSockets(inv, ix, hits);
   const findings: Finding[] = [];
   for (const h of hits.byTool.values()) {
-    if (h.strong.length === 0) continue;
+    const all = [...h.evidence.values()];
+    if (!all.some((e) => e.strength === 'strong')) continue;
     const severity: Severity = DEFAULT_SEVERITY[h.tool.category];
+    const evidence = [...all.filter((e) => e.strength === 'strong'), ...all.filter((e) => e.strength !== 'strong')];
     findings.push({
       id: findingId(h.tool.id),
       tool: { id: h.tool.id, name: h.tool.name, category: h.tool.category },
       severity,
       status: 'finding',
+      state: findingState(evidence),
       attack: TECHNIQUES[h.tool.category],
-      evidence: [...h.strong, ...h.extra],
+      evidence,
     });
   }
   return findings.sort((a, b) => a.tool.id.localeCompare(b.tool.id));

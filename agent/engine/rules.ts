@@ -56,7 +56,7 @@ export function isActive(f: Finding): boolean {
 /**
  * Remote access built into the operating system ships with it: its binaries, services and scheduled tasks
  * (RAServer.exe's RemoteAssistanceTask, gnome-remote-desktop's unit) are on every machine. For these tools
- * only a running process, a setting switched on or a banner proves anything; the rest only corroborates.
+ * a package, a service or a process found only by its install folder corroborates; a running process by
+ * name, a setting switched on or a banner proves it (agent/engine/detect.ts presenceOnly).
  */
-export const PRESENCE_ONLY_EVIDENCE = new Set(['package', 'service', 'autostart', 'install-path']);
 export const SHIPS_WITH_OS: ReadonlySet<Category> = new Set(['builtin-remote']);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Category, DeviceInfo, Evidence, Finding, Inventory, Severity } from '../model.ts';
-import { clean } from '../text.ts';
-import { EVIDENCE_MAX } from './rules.ts';
+import type { Category, DeviceInfo, Evidence, Finding, FindingState, Inventory, Severity, ToolEvidence } from '../model.ts';
+import { deviceEvidence, evidenceKey, strongestState } from './evidence.ts';
 
 // Host-level signals: none of these names a tool, but together they describe a laptop being driven from
 // somewhere else (a "laptop farm"). Pure: inventory and findings in, extra findings out.
@@ -40,12 +39,13 @@ export function signalId(toolId: string, keys: string[]): string {
   return createHash('sha256').update([toolId, ...[...keys].sort()].join('\n')).digest('hex').slice(0, 16);
 }
 
-function signal(id: string, name: string, severity: Severity, attack: string[], keys: string[], evidence: Evidence[]): Finding {
+function signal(id: string, name: string, severity: Severity, attack: string[], keys: string[], evidence: Evidence[], state: FindingState): Finding {
   return {
     id: signalId(id, keys),
     tool: { id, name, category: 'signal' },
     severity,
     status: 'finding',
+    state,
     attack,
     evidence,
   };
@@ -59,8 +59,8 @@ function openRemote(findings: Finding[], cats: ReadonlySet<Category>): Map<strin
   return byTool;
 }
 
-function toolEvidence(f: Finding): Evidence {
-  return { type: 'tool', value: clean(`${f.tool.id} (${f.tool.name}, ${f.tool.category})`, EVIDENCE_MAX) };
+function toolEvidence(f: Finding): ToolEvidence {
+  return { type: 'tool', strength: 'strong', id: f.tool.id, name: f.tool.name, category: f.tool.category };
 }
 
 function pointerKey(d: DeviceInfo): string {
@@ -80,7 +80,7 @@ function programCount(fs: Finding[]): number {
   const firstWith = new Map<string, number>();
   fs.forEach((f, i) => {
     for (const e of f.evidence) {
-      const key = `${e.type}\n${e.value}`;
+      const key = evidenceKey(e);
       const j = firstWith.get(key);
       if (j === undefined) firstWith.set(key, i);
       else parent[root(i)] = root(j);
@@ -96,7 +96,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   if (remote.size >= 2 && programCount([...remote.values()]) >= 2) {
     const tools = [...remote.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
     out.push(signal(SIGNAL_IDS.multipleRemoteTools, 'Several remote-access tools on one host', 'high', ['T1219'],
-      tools.map((f) => f.tool.id), tools.map(toolEvidence)));
+      tools.map((f) => f.tool.id), tools.map(toolEvidence), strongestState(tools.map((f) => f.state))));
   }
 
   const pointers = new Map<string, DeviceInfo>();
@@ -107,11 +107,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
     // access or KVM hardware it is the hands of someone else on the machine, so it counts (low)
     const severity: Severity = remote.size > 0 ? 'low' : 'info';
     out.push(signal(SIGNAL_IDS.multiplePointingDevices, 'More than one pointing device', severity, ['T1200'], keys,
-      keys.map((k) => {
-        const d = pointers.get(k)!;
-        const desc = [d.manufacturer, d.product ?? d.name].filter(Boolean).join(' ');
-        return { type: 'device', value: clean(`${d.bus} ${k}${desc ? ` "${desc}"` : ''}`, EVIDENCE_MAX) };
-      })));
+      keys.map((k) => deviceEvidence(pointers.get(k)!, 'pointer', 'strong')), 'installed'));
   }
 
   const vpns = openRemote(findings, VPN);
@@ -121,7 +117,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
     const attack = ['T1219', 'T1090'];
     if ([...desktops.values()].some((f) => f.tool.category === 'builtin-remote')) attack.push('T1133');
     out.push(signal(SIGNAL_IDS.remoteAccessBehindVpn, 'Remote access together with a VPN', 'medium', attack,
-      both.map((f) => f.tool.id), both.map(toolEvidence)));
+      both.map((f) => f.tool.id), both.map(toolEvidence), strongestState(both.map((f) => f.state))));
   }
   return out;
 }

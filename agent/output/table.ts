@@ -1,13 +1,31 @@
 import type { Finding, ScanResult, Severity } from '../model.ts';
 import { clean } from '../text.ts';
+import { SEVERITIES } from '../vocabulary.ts';
 import { isActive } from '../engine/rules.ts';
+import { evidenceLine } from './evidence-line.ts';
 
-const ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 const COLOR: Record<Severity, string> = { critical: '\x1b[1;31m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', info: '' };
 
 export function sortFindings(fs: Finding[]): Finding[] {
-  const rank = (f: Finding) => (isActive(f) ? 0 : 10) + ORDER.indexOf(f.severity);
+  const rank = (f: Finding) => (isActive(f) ? 0 : 10) + (SEVERITIES.length - 1 - SEVERITIES.indexOf(f.severity));
   return [...fs].sort((a, b) => rank(a) - rank(b) || a.tool.id.localeCompare(b.tool.id));
+}
+
+// An evidence line longer than the column wraps at spaces onto at most this many lines, so a path that
+// follows a long (possibly hostile) process name is still shown
+const EVIDENCE_LINES = 3;
+
+function wrap(s: string, width: number): string[] {
+  const out: string[] = [];
+  let rest = s;
+  while (rest.length > width && out.length < EVIDENCE_LINES - 1) {
+    const cut = rest.lastIndexOf(' ', width);
+    const at = cut > width / 3 ? cut : width;
+    out.push(rest.slice(0, at));
+    rest = rest.slice(at).replace(/^ /, '');
+  }
+  out.push(rest.length > width ? `${rest.slice(0, width - 1)}…` : rest);
+  return out;
 }
 
 function pad(s: string, n: number): string {
@@ -33,17 +51,17 @@ export function renderTable(r: ScanResult, opts: { color: boolean; width?: numbe
     lines.push('No remote-access software found.');
     return lines.join('\n') + '\n';
   }
-  const head = `${pad('SEVERITY', 9)} ${pad('STATUS', 10)} ${pad('TOOL', 28)} ${pad('CATEGORY', 15)} EVIDENCE`;
+  const head = `${pad('SEVERITY', 9)} ${pad('STATUS', 10)} ${pad('TOOL', 28)} ${pad('CATEGORY', 15)} ${pad('STATE', 10)} EVIDENCE`;
   lines.push(head);
   const evWidth = width - head.indexOf('EVIDENCE');
+  const indent = ' '.repeat(head.indexOf('EVIDENCE'));
   for (const f of sortFindings(r.findings)) {
     const sev = pad(f.severity, 9);
-    const first = f.evidence[0];
-    const ev = first ? `${first.type}: ${clean(first.value)}` : '';
+    const [first = '', ...more] = f.evidence.slice(0, 6).flatMap((e) => wrap(evidenceLine(e), evWidth));
     lines.push(
-      `${opts.color ? `${COLOR[f.severity]}${sev}\x1b[0m` : sev} ${pad(f.status, 10)} ${pad(clean(f.tool.name, 28), 28)} ${pad(f.tool.category, 15)} ${ev.slice(0, evWidth)}`,
+      `${opts.color ? `${COLOR[f.severity]}${sev}\x1b[0m` : sev} ${pad(f.status, 10)} ${pad(clean(f.tool.name, 28), 28)} ${pad(f.tool.category, 15)} ${pad(f.state, 10)} ${first}`,
     );
-    for (const e of f.evidence.slice(1, 6)) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}${`${e.type}: ${clean(e.value)}`.slice(0, evWidth)}`);
+    for (const l of more) lines.push(`${indent}${l}`);
     if (f.evidence.length > 6) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}(${f.evidence.length - 6} more; --json shows all)`);
     if (f.reason) lines.push(`${' '.repeat(head.indexOf('EVIDENCE'))}policy: ${clean(f.reason)}`);
   }

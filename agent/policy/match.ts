@@ -3,43 +3,11 @@ import { compileGlob } from './glob.ts';
 import type { AllowRule } from './types.ts';
 
 // Whether an allow rule covers a finding, judged from the finding's evidence alone (the policy runs on
-// findings, so a saved scan can be re-judged against a new policy).
-//
-// The engine labels evidence "<name> (pid N)", "<label> signed by <signer>", "<label> TeamIdentifier=<id>".
-// Names and signers come from the inspected laptop, and an attacker can put "(pid 7) signed by ..." inside
-// a process name or a self-made certificate's subject. So a value that contains such a marker more than
-// once is not trusted to prove anything, and every doubt leaves the finding open.
+// findings, so a saved scan can be re-judged against a new policy). Evidence carries its facts as fields
+// (agent/model.ts), so a signer, a pid or a path is read, never parsed out of a sentence: a hostile
+// process name cannot smuggle a second claim in. Every doubt leaves the finding open.
 
 export type Verdict = { ok: true } | { ok: false; why: string };
-
-const PID = /\(pid (\d+)\)/g;
-
-function count(s: string, needle: string): number {
-  return s.split(needle).length - 1;
-}
-
-/** The pid a piece of evidence is about, null when it names none, 'ambiguous' when it names several. */
-function pidOf(ev: Evidence): number | null | 'ambiguous' {
-  const pids = [...ev.value.matchAll(PID)].map((m) => Number(m[1]));
-  if (pids.length === 0) return null;
-  return pids.length === 1 ? pids[0] : 'ambiguous';
-}
-
-interface Claim {
-  pid: number | null; // null: about a package or file, not a running process
-  subject: string; // the signer or Team ID the evidence states
-}
-
-function claimOf(ev: Evidence, marker: string): Claim | undefined {
-  if (count(ev.value, marker) !== 1) return undefined;
-  const pid = pidOf(ev);
-  if (pid === 'ambiguous') return undefined;
-  const subject = ev.value.slice(ev.value.indexOf(marker) + marker.length).trim();
-  if (!subject || (pid !== null && !ev.value.slice(0, ev.value.indexOf(marker)).trimEnd().endsWith(`(pid ${pid})`))) {
-    return undefined;
-  }
-  return { pid, subject };
-}
 
 function norm(s: string): string {
   return s.trim().replace(/\s+/g, ' ').toLowerCase();
@@ -61,30 +29,35 @@ export function signerNames(signer: string): string[] {
   return names;
 }
 
+/** The processes a finding is about: its process items and the owners of its sockets and banners. */
+function pidsOf(f: Finding): Set<number> {
+  const pids = new Set<number>();
+  for (const e of f.evidence) {
+    if (e.type === 'process' || e.type === 'cmdline-domain') pids.add(e.pid);
+    else if ((e.type === 'socket' || e.type === 'banner') && e.pid !== undefined) pids.add(e.pid);
+  }
+  return pids;
+}
+
 /**
- * Identity narrowing (signer or Team ID): at least one claim matches; no claim names another identity;
- * every process the finding mentions has a matching claim of its own.
+ * Identity narrowing (signer or Team ID): at least one item states an identity; every stated identity is
+ * allowed; every process the finding is about states an allowed one itself.
  */
-function identityCovers(f: Finding, type: string, marker: string, wanted: string[], label: string): Verdict {
+function identityCovers(f: Finding, field: 'signer' | 'teamId', wanted: string[], label: string): Verdict {
   const want = new Set(wanted.map(norm));
-  const names = type === 'signer' ? signerNames : (s: string) => [norm(s)];
+  const names = field === 'signer' ? signerNames : (s: string) => [norm(s)];
   const verified = new Set<number>();
   let any = false;
-  for (const ev of f.evidence) {
-    if (ev.type !== type) continue;
-    const claim = claimOf(ev, marker);
-    if (!claim) return { ok: false, why: `cannot read ${label} evidence "${ev.value}"` };
-    if (!names(claim.subject).some((n) => want.has(n))) return { ok: false, why: `${label} "${claim.subject}" is not allowed` };
+  for (const e of f.evidence) {
+    if (e.type !== 'process' && !(e.type === 'package' && field === 'teamId')) continue;
+    const subject = e[field as 'teamId'];
+    if (subject === undefined) continue;
+    if (!names(subject).some((n) => want.has(n))) return { ok: false, why: `${label} "${subject}" is not allowed` };
     any = true;
-    if (claim.pid !== null) verified.add(claim.pid);
+    if (e.type === 'process') verified.add(e.pid);
   }
   if (!any) return { ok: false, why: `no ${label} evidence (unsigned, or not running)` };
-  for (const ev of f.evidence) {
-    const pid = pidOf(ev);
-    if (pid === null) continue;
-    if (pid === 'ambiguous') return { ok: false, why: `evidence names several processes: "${ev.value}"` };
-    if (!verified.has(pid)) return { ok: false, why: `pid ${pid} has no allowed ${label}` };
-  }
+  for (const pid of pidsOf(f)) if (!verified.has(pid)) return { ok: false, why: `pid ${pid} has no allowed ${label}` };
   return { ok: true };
 }
 
@@ -104,16 +77,24 @@ export function globRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** Every file system location the finding names: executables, install locations, service programs, files. */
+function pathsOf(f: Finding): string[] {
+  const out: string[] = [];
+  for (const e of f.evidence) {
+    if (e.type === 'process' && e.exe) out.push(e.exe);
+    else if ((e.type === 'package' || e.type === 'service') && e.path) out.push(e.path);
+    else if (e.type === 'file') out.push(e.path);
+  }
+  return out;
+}
+
 function pathCovers(f: Finding, globs: string[]): Verdict {
   const res = globs.map(compileGlob);
-  let any = false;
-  for (const ev of f.evidence) {
-    if (ev.type !== 'path' && ev.type !== 'install-path') continue;
-    any = true;
-    const p = ev.value.replace(/\\/g, '/').toLowerCase();
-    if (!res.some((r) => r.test(p))) return { ok: false, why: `path "${ev.value}" is outside the allowed locations` };
+  const paths = pathsOf(f);
+  for (const p of paths) {
+    if (!res.some((r) => r.test(p.replace(/\\/g, '/').toLowerCase()))) return { ok: false, why: `path "${p}" is outside the allowed locations` };
   }
-  return any ? { ok: true } : { ok: false, why: 'no path evidence' };
+  return paths.length ? { ok: true } : { ok: false, why: 'no path evidence' };
 }
 
 // Instance ids are matched as whole tokens: "7f3a" must not be found inside an attacker's "7f3a9c..."
@@ -129,18 +110,26 @@ function hasToken(value: string, token: string): boolean {
 }
 
 // Vendors name each instance's service, Uninstall entry and install folder after its id ("ScreenConnect
-// Client (7f3a...)"), so every service, autostart, package and path the finding lists must carry one of the
+// Client (7f3a...)"), so every service, package and program path the finding lists must carry one of the
 // allowed ids: a second instance's client running from its own folder is not the company's.
-const INSTANCE_NAMED = new Set(['service', 'autostart', 'package', 'path', 'install-path']);
+function instanceTexts(e: Evidence): string[] | undefined {
+  switch (e.type) {
+    case 'service': return [e.name, e.displayName ?? '', e.path ?? ''];
+    case 'package': return [e.name, e.path ?? ''];
+    case 'process': return e.exe ? [e.exe] : undefined;
+    case 'file': return [e.path];
+    default: return undefined;
+  }
+}
 
 function instanceCovers(f: Finding, ids: string[]): Verdict {
   let any = false;
-  for (const ev of f.evidence) {
-    const has = ids.some((id) => hasToken(ev.value, id));
-    if (has) any = true;
-    if (!has && INSTANCE_NAMED.has(ev.type)) {
-      return { ok: false, why: `${ev.type} "${ev.value}" is not an allowed instance` };
-    }
+  for (const e of f.evidence) {
+    const texts = instanceTexts(e);
+    if (!texts) continue;
+    const has = texts.some((t) => ids.some((id) => hasToken(t, id)));
+    if (!has) return { ok: false, why: `${e.type} "${texts.find(Boolean) ?? ''}" is not an allowed instance` };
+    any = true;
   }
   return any ? { ok: true } : { ok: false, why: 'no evidence names an allowed instance' };
 }
@@ -153,11 +142,13 @@ export function isNarrowed(rule: AllowRule): boolean {
 export function ruleCovers(rule: AllowRule, f: Finding): Verdict {
   if (!isNarrowed(rule)) return { ok: true };
   // A renamed copy is how a sanctioned tool gets abused; only an unconditional rule lets it through
-  const renamed = f.evidence.find((e) => e.type === 'process-renamed');
-  if (renamed) return { ok: false, why: `renamed copy: ${renamed.value}` };
+  const renamed = f.evidence.find((e) => e.type === 'process' && e.renamed);
+  if (renamed?.type === 'process') {
+    return { ok: false, why: `renamed copy: ${renamed.name} (pid ${renamed.pid})${renamed.copyOf ? ` is a copy of ${renamed.copyOf}` : ` matched by ${renamed.matchedBy}`}` };
+  }
   const checks: (() => Verdict)[] = [];
-  if (rule.signer) checks.push(() => identityCovers(f, 'signer', ' signed by ', rule.signer!, 'signer'));
-  if (rule.teamId) checks.push(() => identityCovers(f, 'team-id', ' TeamIdentifier=', rule.teamId!, 'Team ID'));
+  if (rule.signer) checks.push(() => identityCovers(f, 'signer', rule.signer!, 'signer'));
+  if (rule.teamId) checks.push(() => identityCovers(f, 'teamId', rule.teamId!, 'Team ID'));
   if (rule.path) checks.push(() => pathCovers(f, rule.path!));
   if (rule.instance) checks.push(() => instanceCovers(f, rule.instance!));
   for (const check of checks) {

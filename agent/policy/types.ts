@@ -1,4 +1,5 @@
 import type { Category, Severity } from '../model.ts';
+import { oneLine } from '../vocabulary.ts';
 
 // The company policy: which remote-access tools are sanctioned (and in which exact form), how severe
 // each category is, and which findings are knowingly tolerated until a date.
@@ -42,15 +43,12 @@ export interface Policy {
 /** A policy that cannot be used; the message is one line naming the file and the field. */
 export class PolicyError extends Error {
   constructor(message: string) {
-    super(message.split('\n')[0]);
+    super(oneLine(message, 2000));
     this.name = 'PolicyError';
   }
 }
 
-export const CATEGORIES: readonly Category[] = [
-  'remote-desktop', 'rmm', 'remote-shell', 'tunnel', 'mesh-vpn', 'vpn', 'ip-kvm', 'builtin-remote', 'signal',
-];
-export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+export { CATEGORIES, SEVERITIES } from '../vocabulary.ts';
 
 export function emptyPolicy(origin = 'built-in default'): Policy {
   return { origin, allow: [], severity: {}, suppressions: [] };

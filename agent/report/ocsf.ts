@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Evidence, OsName, Severity } from '../model.ts';
+import type { Evidence, OsName, ProcessEvidence, Severity } from '../model.ts';
 import type { NativeReport, ReportedFinding, ResolvedEntry } from './types.ts';
 
 // OCSF 1.3.0 Detection Finding, class_uid 2004 in category 2 (Findings). Shapes follow the schema
@@ -45,11 +45,72 @@ function attacks(ids: string[]) {
   });
 }
 
+// Evidence objects OCSF has (objects/evidences.json): process, file, device, src_endpoint/dst_endpoint,
+// connection_info; every item also keeps its own fields under `data` so nothing is lost to the mapping.
+function fileObject(p: string, sha256?: string) {
+  return {
+    name: path.basename(p.replace(/\\/g, '/')),
+    path: p,
+    type_id: 1, // Regular File
+    type: 'Regular File',
+    ...(sha256 ? { hashes: [{ algorithm_id: 3, algorithm: 'SHA-256', value: sha256 }] } : {}),
+  };
+}
+
+function processObject(pid: number | undefined, name: string | undefined, more: Partial<ProcessEvidence> = {}) {
+  return {
+    ...(pid !== undefined ? { pid } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(more.cmdline ? { cmd_line: more.cmdline } : {}),
+    ...(more.user ? { user: { name: more.user } } : {}),
+    ...(more.exe ? { file: fileObject(more.exe, more.sha256) } : {}),
+  };
+}
+
+const PROTO: Record<string, number> = { tcp: 6, tcp6: 6, udp: 17, udp6: 17 };
+
 function evidence(e: Evidence) {
-  const base = { name: e.type, data: { type: e.type, value: e.value } };
-  if (e.type.startsWith('process')) return { ...base, process: { name: path.basename(e.value.replace(/\\/g, '/')) } };
-  if (e.type === 'file') return { ...base, file: { name: path.basename(e.value.replace(/\\/g, '/')), path: e.value, type_id: 1 } };
-  return base;
+  const { type, ...data } = e;
+  const base = { name: type, data: { type, ...data } };
+  switch (e.type) {
+    case 'process':
+      return { ...base, process: processObject(e.pid, e.name, e) };
+    case 'file':
+      return { ...base, file: fileObject(e.path, e.sha256) };
+    case 'package':
+    case 'service':
+      return e.path ? { ...base, file: fileObject(e.path) } : base;
+    case 'socket':
+      return {
+        ...base,
+        ...(e.pid !== undefined || e.process ? { process: processObject(e.pid, e.process) } : {}),
+        src_endpoint: { ip: e.localAddress, port: e.localPort },
+        ...(e.remoteAddress ? { dst_endpoint: { ip: e.remoteAddress, ...(e.remotePort !== undefined ? { port: e.remotePort } : {}) } } : {}),
+        connection_info: { protocol_num: PROTO[e.proto] ?? 0, protocol_name: e.proto.replace(/6$/, ''), protocol_ver_id: e.proto.endsWith('6') ? 6 : 4 },
+      };
+    case 'banner':
+      return {
+        ...base,
+        ...(e.pid !== undefined || e.process ? { process: processObject(e.pid, e.process) } : {}),
+        src_endpoint: { ip: e.localAddress, port: e.port },
+      };
+    case 'cmdline-domain':
+      return { ...base, process: processObject(e.pid, e.process), dst_endpoint: { hostname: e.host, domain: e.domain } };
+    case 'device':
+      return {
+        ...base,
+        device: {
+          type_id: 99,
+          type: 'Other',
+          ...(e.name ?? e.product ? { name: e.name ?? e.product } : {}),
+          ...(e.manufacturer ? { vendor_name: e.manufacturer } : {}),
+          ...(e.product ? { model: e.product } : {}),
+          ...(e.vendorId && e.productId ? { uid: `${e.bus}:${e.vendorId}:${e.productId}` } : {}),
+        },
+      };
+    default:
+      return base;
+  }
 }
 
 function device(r: NativeReport) {
@@ -111,6 +172,7 @@ function active(r: NativeReport, f: ReportedFinding, index: number) {
       last_seen_time: Date.parse(r.sentAt),
     },
     evidences: f.evidence.map(evidence),
+    unmapped: { state: f.state },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Finding, ScanResult, Severity } from '../model.ts';
 import { VERSION } from '../version.ts';
+import { REPORT_SCHEMA } from '../vocabulary.ts';
 import type { NativeReport, ReportedFinding, ResolvedEntry } from './types.ts';
 
 /**
@@ -67,7 +68,7 @@ export function planReport(input: PlanInput): { report: NativeReport; state: Rep
   const sequence = Math.max(state.sequence, input.minSequence ?? 0) + 1;
   const all = result.findings;
   const report: NativeReport = {
-    schema: 'ratwatch.report/1',
+    schema: REPORT_SCHEMA,
     reportId: input.reportId,
     agentId: input.agentId,
     kind,

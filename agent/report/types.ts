@@ -1,3 +1,4 @@
+import { REPORT_SCHEMA } from '../vocabulary.ts';
 import type { Finding, HostContext, ScanResult, Severity, SourceStatus } from '../model.ts';
 
 export type ReportKind = 'full' | 'delta' | 'heartbeat';
@@ -16,12 +17,12 @@ export interface ResolvedEntry {
 }
 
 /**
- * ratwatch.report/1, the native payload. Each cycle makes exactly one report: `full` (the whole active
+ * ratwatch.report/2, the native payload (version 1 reports are read through report/upgrade.ts). Each cycle makes exactly one report: `full` (the whole active
  * state, at first run and every fullStateEvery cycles), `delta` (what changed) or `heartbeat` (nothing
  * changed; proves the agent is alive). reportId is stable across retries so receivers can drop duplicates.
  */
 export interface NativeReport {
-  schema: 'ratwatch.report/1';
+  schema: typeof REPORT_SCHEMA;
   reportId: string; // uuid
   agentId: string;
   kind: ReportKind;
@@ -49,7 +50,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function reportProblem(x: unknown): string | undefined {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'not a JSON object';
   const r = x as Partial<NativeReport>;
-  if (r.schema !== 'ratwatch.report/1') return 'schema is not ratwatch.report/1';
+  if (r.schema !== REPORT_SCHEMA) return `schema is not ${REPORT_SCHEMA}`;
   if (typeof r.reportId !== 'string' || !UUID.test(r.reportId)) return 'reportId is not a uuid';
   if (typeof r.agentId !== 'string' || r.agentId === '') return 'agentId missing';
   if (!REPORT_KINDS.includes(r.kind as ReportKind)) return 'kind is not full, delta or heartbeat';

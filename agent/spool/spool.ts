@@ -4,6 +4,7 @@ import { oneLine } from '../config/errors.ts';
 import { readSafeFile, spoolDirProblem, UnsafeFileError } from '../config/safe-file.ts';
 import { DAEMON_SOCKET } from '../daemon/instance-lock.ts';
 import { clean } from '../text.ts';
+import { upgradeReport } from '../report/upgrade.ts';
 import { reportProblem, type NativeReport, type ReportKind } from '../report/types.ts';
 import { atomicWrite, durableMove, ensurePrivateDir, TMP_PREFIX } from './atomic.ts';
 
@@ -115,6 +116,8 @@ export class Spool {
     } catch (err) {
       throw new SpoolCorruptError(e.name, `invalid JSON (${oneLine(err, 80)})`);
     }
+    // A report spooled by an older agent is read as the current version
+    parsed = upgradeReport(parsed);
     const problem = reportProblem(parsed);
     if (problem) throw new SpoolCorruptError(e.name, problem);
     const r = parsed as NativeReport;

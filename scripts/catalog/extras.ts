@@ -1,4 +1,4 @@
-import { CATEGORIES } from '../../agent/catalog/validate.ts';
+import { CATEGORIES } from '../../agent/vocabulary.ts';
 import type { Category } from '../../agent/model.ts';
 import { Adder, type DraftStore } from './draft.ts';
 import { asList, asRecord } from './util.ts';

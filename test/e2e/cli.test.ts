@@ -79,8 +79,8 @@ describe('replaying saved inventories of other operating systems', () => {
     // a touchpad and a USB receiver count only because remote access is present too
     expect(r.findings.find((f) => f.tool.id === 'multiple-pointing-devices')?.severity).toBe('low');
     const anydesk = r.findings.find((f) => f.tool.id === 'anydesk')!;
-    expect(anydesk.evidence).toContainEqual({ type: 'process-renamed', value: 'notepad2.exe (pid 6240) OriginalFilename=AnyDesk.exe' });
-    expect(anydesk.evidence.some((e) => e.type === 'signer' && e.value.includes('philandro Software GmbH'))).toBe(true);
+    expect(anydesk.evidence).toContainEqual(expect.objectContaining({ type: 'process', pid: 6240, name: 'notepad2.exe', originalFilename: 'AnyDesk.exe', matchedBy: 'pe-metadata', renamed: true }));
+    expect(anydesk.evidence.some((e) => e.type === 'process' && e.signer?.includes('philandro Software GmbH'))).toBe(true);
   });
 
   it('finds every remote tool on the Mac, including the renamed AnyDesk and Screen Sharing', () => {
@@ -89,7 +89,7 @@ describe('replaying saved inventories of other operating systems', () => {
       'anydesk', 'chrome-remote-desktop', 'macos-screen-sharing', 'multiple-remote-tools', 'rustdesk', 'screenconnect', 'splashtop', 'ssh-server', 'teamviewer',
     ]);
     const anydesk = r.findings.find((f) => f.tool.id === 'anydesk')!;
-    expect(anydesk.evidence.some((e) => e.type === 'process-renamed' && e.value.startsWith('syncd (pid 2250)'))).toBe(true);
+    expect(anydesk.evidence.some((e) => e.type === 'process' && e.renamed && e.pid === 2250 && e.name === 'syncd')).toBe(true);
   });
 
   it('finds nothing on the clean corporate Windows laptop and Mac (Teams, Zoom, Slack, Office)', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../../agent/cli/exit-codes.ts';
+import { EXIT } from '../../agent/vocabulary.ts';
 import type { ScanResult } from '../../agent/model.ts';
 import { ROOT, ratwatchAsync, type CliRun } from '../helpers/cli.ts';
 
@@ -50,9 +50,9 @@ describe('a user cannot blind a root scan through PATH', () => {
     const res = JSON.parse(r.stdout) as ScanResult;
     expect(res.privileged).toBe(true);
     const anydesk = res.findings.find((f) => f.tool.id === 'anydesk');
-    expect(anydesk?.evidence.some((e) => e.type === 'process' && e.value.includes(`(pid ${procs[0].pid})`))).toBe(true);
+    expect(anydesk?.evidence.some((e) => e.type === 'process' && e.pid === procs[0].pid)).toBe(true);
     const serveo = res.findings.find((f) => f.tool.id === 'serveo');
-    expect(serveo?.evidence.some((e) => e.type === 'cmdline-domain' && e.value.includes(`(pid ${procs[1].pid}) names serveo.net`))).toBe(true);
+    expect(serveo?.evidence.some((e) => e.type === 'cmdline-domain' && e.pid === procs[1].pid && e.host === 'serveo.net')).toBe(true);
   }, 300_000);
 });
 
@@ -170,7 +170,7 @@ describe('inputs that hang or mislead', () => {
 });
 
 describe('exit codes', () => {
-  it('docs/deploy.md states the codes defined in agent/cli/exit-codes.ts', () => {
+  it('docs/deploy.md states the codes defined in agent/vocabulary.ts', () => {
     const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
     const line = /^Exit codes are the same everywhere[\s\S]*?\n\n/m.exec(doc)![0].replace(/\s+/g, ' ');
     const stated = [...line.matchAll(/\*\*(\d+)\*\*/g)].map((m) => Number(m[1])).sort((a, b) => a - b);

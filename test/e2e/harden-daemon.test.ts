@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../../agent/cli/exit-codes.ts';
+import { EXIT } from '../../agent/vocabulary.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/procs.ts';
 import { makeCerts, startReceiver, type Certs, type Receiver } from './report-helpers.ts';

@@ -46,7 +46,7 @@ describe('packaged executable (linux-x64)', () => {
     const r = run(exe, ['scan', '--json']);
     expect([0, 1]).toContain(r.code);
     const result = JSON.parse(r.stdout);
-    expect(result.schema).toBe('ratwatch.scan/1');
+    expect(result.schema).toBe('ratwatch.scan/2');
     expect(Array.isArray(result.findings)).toBe(true);
     expect(result.host.os).toBe('linux');
     expect(result.host.agentVersion).toBe(VERSION);

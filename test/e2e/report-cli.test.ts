@@ -56,7 +56,7 @@ describe('ratwatch scan --report', () => {
     expect(got.headers['content-encoding']).toBe('gzip');
     expect(got.signatureOk).toBe(true);
     const report = reports()[0];
-    expect(report).toMatchObject({ schema: 'ratwatch.report/1', kind: 'full', sequence: 1, scanId: printed.scanId, host: printed.host });
+    expect(report).toMatchObject({ schema: 'ratwatch.report/2', kind: 'full', sequence: 1, scanId: printed.scanId, host: printed.host });
     const active = printed.findings.filter((f) => f.status === 'finding').map((f) => f.id).sort();
     expect(report.findings.map((f) => f.id).sort()).toEqual(active);
     expect(`${r.stdout}${r.stderr}`).not.toContain(TOKEN);

@@ -133,10 +133,11 @@ export function finding(id: string, over: Partial<Finding> = {}): Finding {
     tool: { id: id.split(':')[0], name: `Tool ${id.split(':')[0]}`, category: 'remote-desktop' },
     severity: 'high',
     status: 'finding',
+    state: 'running',
     attack: ['T1219'],
     evidence: [
-      { type: 'process', value: `/opt/${id.split(':')[0]}/bin/${id.split(':')[0]}` },
-      { type: 'file', value: `C:\\Program Files\\${id.split(':')[0]}\\${id.split(':')[0]}.exe` },
+      { type: 'process', strength: 'strong', pid: 4100, name: id.split(':')[0], exe: `/opt/${id.split(':')[0]}/bin/${id.split(':')[0]}`, matchedBy: 'name' },
+      { type: 'file', strength: 'corroborating', path: `C:\\Program Files\\${id.split(':')[0]}\\${id.split(':')[0]}.exe` },
     ],
     ...over,
   };
@@ -145,7 +146,7 @@ export function finding(id: string, over: Partial<Finding> = {}): Finding {
 /** A plain ScanResult, as agent/scan.ts would return it, with the given findings. */
 export function scanResult(findings: Finding[], over: Partial<ScanResult> = {}): ScanResult {
   return {
-    schema: 'ratwatch.scan/1',
+    schema: 'ratwatch.scan/2',
     scanId: '3b241101-e2bb-4255-8caf-4136c566a962',
     host: { hostname: 'laptop-7', os: 'linux', osVersion: 'Debian 12', arch: 'x64', collectedAt: '2026-11-23T10:00:00.000Z', agentVersion: '0.1.0' },
     context: { timezone: 'Europe/Berlin' },

@@ -69,33 +69,38 @@ afterAll(async () => {
 });
 
 describe('a real scan of this machine with VNC servers running', () => {
-  it('finds x11vnc by its process, its Debian package and its listening port', () => {
+  it('gives exactly one x11vnc finding, running, with its process, package, socket and RFB banner', () => {
+    expect(result.findings.filter((x) => x.tool.id === 'x11vnc')).toHaveLength(1);
     const f = tool(result, 'x11vnc');
     expect(f.status).toBe('finding');
+    expect(f.state).toBe('running');
     expect(f.attack).toContain('T1219');
-    const types = new Set(f.evidence.map((e) => e.type));
-    expect(types).toContain('process');
-    expect(f.evidence.some((e) => e.type === 'package' && e.value.startsWith('x11vnc ') && e.value.endsWith('(dpkg)'))).toBe(true);
-    expect(f.evidence.some((e) => e.type === 'socket' && e.value.includes(`127.0.0.1:${x11vncPort}`) && e.value.includes('LISTEN'))).toBe(true);
+    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'process', strength: 'strong', name: 'x11vnc', matchedBy: 'name' }));
+    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'package', name: 'x11vnc', manager: 'dpkg', version: expect.any(String) }));
+    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'socket', localAddress: '127.0.0.1', localPort: x11vncPort, state: 'LISTEN' }));
+    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'banner', port: x11vncPort, text: expect.stringMatching(/^RFB 00\d\.00\d/) }));
   });
 
-  it('finds the renamed copy of x11vnc by its identity, not its name', () => {
+  it('finds the renamed copy of x11vnc by its identity, not its name, with its own listener', () => {
     const f = tool(result, 'x11vnc');
-    const ev = f.evidence.find((e) => e.type === 'process-renamed' && e.value.includes(`pid ${renamedPid}`));
-    expect(ev?.value).toMatch(/^sysmond \(pid \d+\) is a copy of \/usr\/bin\/x11vnc \((sha256|buildid):[0-9a-f]+\)$/);
-    expect(f.evidence.some((e) => e.type === 'socket' && e.value.includes(`:${renamedPort}`))).toBe(true);
+    expect(f.evidence).toContainEqual(expect.objectContaining({
+      type: 'process', pid: renamedPid, name: 'sysmond', renamed: true, copyOf: '/usr/bin/x11vnc', matchedBy: expect.stringMatching(/^(hash|build-id)$/),
+    }));
+    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'banner', port: renamedPort, pid: renamedPid }));
   });
 
-  it('finds TigerVNC by its server process and package', () => {
+  it('finds TigerVNC by its server process and package, with its own banner', () => {
     const f = tool(result, 'tigervnc');
-    expect(f.evidence.some((e) => e.type === 'process' && e.value.startsWith('Xtigervnc'))).toBe(true);
-    expect(f.evidence.some((e) => e.type === 'package' && e.value.startsWith('tigervnc-standalone-server'))).toBe(true);
+    expect(f.state).toBe('running');
+    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'process', name: expect.stringMatching(/^Xtigervnc/) }));
+    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'package', name: 'tigervnc-standalone-server' }));
+    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'banner', port: tigerPort }));
   });
 
-  it('sees every VNC listener by its RFB banner, whatever the program', () => {
-    const banners = result.findings.flatMap((f) => f.evidence.filter((e) => e.type === 'banner'));
+  it('makes no generic VNC finding for listeners whose program is known', () => {
+    const generic = result.findings.find((x) => x.tool.id === 'vnc');
     for (const port of [x11vncPort, renamedPort, tigerPort]) {
-      expect(banners.some((e) => e.value.includes(`:${port} `) && /answers "RFB 00\d\.00\d/.test(e.value))).toBe(true);
+      expect(generic?.evidence.some((e) => e.type === 'banner' && e.port === port) ?? false).toBe(false);
     }
   });
 

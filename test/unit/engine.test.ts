@@ -39,10 +39,10 @@ describe('detect', () => {
     const fs = detect(inventory('windows', { processes: [{ pid: 4242, name: 'AnyDesk.EXE', exe: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe' }] }), cat);
     expect(ids(fs)).toEqual(['anydesk']);
     expect(fs[0]).toMatchObject({ id: findingId('anydesk'), severity: 'high', status: 'finding', attack: ['T1219'] });
+    expect(fs[0].state).toBe('running');
+    // one item per process, however many ways it matched (by name, and by its install folder)
     expect(fs[0].evidence).toEqual([
-      { type: 'process', value: 'AnyDesk.EXE (pid 4242)' },
-      { type: 'install-path', value: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe' },
-      { type: 'path', value: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe' },
+      { type: 'process', strength: 'strong', pid: 4242, name: 'AnyDesk.EXE', exe: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe', matchedBy: 'name' },
     ]);
   });
 
@@ -54,7 +54,10 @@ describe('detect', () => {
       cat,
     );
     expect(ids(fs)).toEqual(['anydesk']);
-    expect(fs[0].evidence.map((e) => e.type)).toEqual(['process-renamed', 'signer']);
+    expect(fs[0].evidence).toEqual([{
+      type: 'process', strength: 'strong', pid: 7, name: 'notepad2.exe', exe: 'C:\\Users\\bob\\Downloads\\notepad2.exe',
+      signer: 'CN=philandro Software GmbH, O=philandro Software GmbH', originalFilename: 'AnyDesk.exe', matchedBy: 'pe-metadata', renamed: true,
+    }]);
   });
 
   it('sees a renamed Linux binary by hash against the reference copy the collector fingerprinted', () => {
@@ -71,8 +74,8 @@ describe('detect', () => {
       cat,
     );
     expect(ids(fs)).toEqual(['x11vnc']);
-    expect(fs[0].evidence).toContainEqual({ type: 'process-renamed', value: `sysmond (pid 11) is a copy of /usr/bin/x11vnc (sha256:${sha})` });
-    expect(fs[0].evidence.filter((e) => e.type === 'process-renamed')).toHaveLength(1);
+    expect(fs[0].evidence).toContainEqual({ type: 'process', strength: 'strong', pid: 11, name: 'sysmond', exe: '/tmp/sysmond', sha256: sha, matchedBy: 'hash', renamed: true, copyOf: '/usr/bin/x11vnc' });
+    expect(fs[0].evidence.filter((e) => e.type === 'process' && e.renamed)).toHaveLength(1);
   });
 
   it('matches Linux names the kernel cut to 15 characters', () => {
@@ -104,10 +107,12 @@ describe('detect', () => {
       cat,
     );
     expect(ids(fs)).toEqual(['anydesk', 'screenconnect']);
-    expect(fs[1].evidence[0]).toEqual({ type: 'service', value: 'ScreenConnect Client (0a1b2c3d4e5f6a7b) [Running] (windows-service)' });
+    expect(fs[1].evidence[0]).toEqual({ type: 'service', strength: 'strong', name: 'ScreenConnect Client (0a1b2c3d4e5f6a7b)', manager: 'windows-service', state: 'Running' });
+    expect(fs[1].state).toBe('running');
+    expect(fs[0].state).toBe('installed');
   });
 
-  it('attaches a listening socket to the tool whose process owns it, and a banner names a VNC server on any port', () => {
+  it('gives a listening socket and its banner to the tool whose process owns it; a banner nobody owns names a VNC server', () => {
     const fs = detect(
       inventory('linux', {
         processes: [{ pid: 20, name: 'x11vnc' }],
@@ -118,9 +123,14 @@ describe('detect', () => {
       }),
       cat,
     );
-    expect(ids(fs)).toEqual(['vnc-server', 'x11vnc']);
-    expect(fs[1].evidence).toContainEqual({ type: 'socket', value: 'tcp 127.0.0.1:5999 LISTEN by x11vnc (pid 20)' });
-    expect(fs[0].evidence).toEqual([{ type: 'banner', value: 'tcp 127.0.0.1:5999 LISTEN by x11vnc (pid 20) answers "RFB 003.008\\n"' }]);
+    expect(ids(fs)).toEqual(['x11vnc']);
+    expect(fs[0].state).toBe('running');
+    expect(fs[0].evidence).toContainEqual({ type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '127.0.0.1', localPort: 5999, state: 'LISTEN', pid: 20, process: 'x11vnc' });
+    expect(fs[0].evidence).toContainEqual({ type: 'banner', strength: 'corroborating', proto: 'tcp', localAddress: '127.0.0.1', port: 5999, text: 'RFB 003.008\\n', pid: 20, process: 'x11vnc' });
+    const unowned = detect(inventory('linux', { sockets: [{ proto: 'tcp', localAddress: '127.0.0.1', localPort: 5901, state: 'LISTEN', banner: 'RFB 003.008\\n' }] }), cat);
+    expect(unowned.map((f) => [f.tool.id, f.state, f.evidence])).toEqual([
+      ['vnc-server', 'listening', [{ type: 'banner', strength: 'strong', proto: 'tcp', localAddress: '127.0.0.1', port: 5901, text: 'RFB 003.008\\n' }]],
+    ]);
   });
 
   it('matches IP-KVM hardware only with its identifying strings, and at critical severity', () => {
@@ -129,7 +139,7 @@ describe('detect', () => {
     const fs = detect(inventory('linux', { devices: [{ ...gadget, manufacturer: 'PiKVM', product: 'Composite KVM Device' }, { bus: 'display', name: 'PiKVM V3' }] }), cat);
     expect(fs).toHaveLength(1);
     expect(fs[0]).toMatchObject({ tool: { id: 'pikvm', category: 'ip-kvm' }, severity: 'critical' });
-    expect(fs[0].evidence.map((e) => e.type)).toEqual(['device', 'display']);
+    expect(fs[0].evidence.map((e) => e.type === 'device' && e.matchedBy)).toEqual(['usb-id', 'display-name']);
   });
 
   it('matches built-in remote access switched on, not switched off', () => {
@@ -139,7 +149,8 @@ describe('detect', () => {
 
   it('escapes hostile names in evidence and bounds their length', () => {
     const fs = detect(inventory('linux', { processes: [{ pid: 1, name: 'x11vnc', exe: `/tmp/\x1b[31mred\n${'x'.repeat(2000)}/x11vnc` }] }), cat);
-    const path = fs[0].evidence.find((e) => e.type === 'path')!.value;
+    const ev = fs[0].evidence.find((e) => e.type === 'process');
+    const path = ev?.type === 'process' ? ev.exe ?? '' : '';
     expect(path.startsWith('/tmp/\\x1b[31mred\\n')).toBe(true);
     expect(path.length).toBeLessThanOrEqual(512);
     expect(path).not.toMatch(/[\x00-\x1f]/);
@@ -164,8 +175,8 @@ describe('detect', () => {
       cat,
     );
     expect(fs.map((f) => [f.tool.id, f.evidence])).toEqual([
-      ['ngrok', [{ type: 'cmdline-domain', value: 'agent (pid 31) names connect.us.ngrok-agent.com (ngrok-agent.com)' }]],
-      ['serveo', [{ type: 'cmdline-domain', value: 'ssh (pid 30) names serveo.net' }]],
+      ['ngrok', [{ type: 'cmdline-domain', strength: 'strong', pid: 31, process: 'agent', host: 'connect.us.ngrok-agent.com', domain: 'ngrok-agent.com' }]],
+      ['serveo', [{ type: 'cmdline-domain', strength: 'strong', pid: 30, process: 'ssh', host: 'serveo.net', domain: 'serveo.net' }]],
     ]);
   });
 });

@@ -35,7 +35,7 @@ describe('table', () => {
     const r = evaluate(inventory('linux', { host: { hostname: 'h\x1b]0;pwned\x07', os: 'linux', collectedAt: '2026-11-23T10:00:00Z', agentVersion: '0.1.0' }, packages: [{ name: 'pkg7', version: '1.0\x1b[2J', source: 'dpkg' }] }), cat, undefined, now);
     const out = renderTable(r, { color: false, width: 120 });
     expect(out).toContain('ratwatch scan of h\\x1b]0;pwned\\x07 (linux) at 2026-11-23T10:00:00Z');
-    expect(out).toMatch(/high\s+finding\s+Remote Tool Number 7\s+remote-desktop\s+package: pkg7 1\.0\\x1b\[2J \(dpkg\)/);
+    expect(out).toMatch(/high\s+finding\s+Remote Tool Number 7\s+remote-desktop\s+installed\s+package: pkg7 1\.0\\x1b\[2J \(dpkg\)/);
     expect(out).toContain('1 finding(s), 0 allowed, suppressed or informational.');
     expect(out.replace(/\n/g, '')).not.toMatch(/[\x00-\x1f\x7f]/);
   });

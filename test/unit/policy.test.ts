@@ -51,7 +51,7 @@ describe('allow rules', () => {
 
   it('allows TeamViewer signed by TeamViewer Germany GmbH', () => {
     const f = byTool(judge(inventory('windows', { processes: [tvProc], services: [tvService] })), 'teamviewer');
-    expect(f.evidence.some((e) => e.type === 'signer')).toBe(true);
+    expect(f.evidence.some((e) => e.type === 'process' && e.signer !== undefined)).toBe(true);
     expect(f.status).toBe('allowed');
     expect(f.reason).toBe('policy allow[0] (teamviewer, signer "TeamViewer Germany GmbH"): IT helpdesk');
   });
@@ -59,7 +59,7 @@ describe('allow rules', () => {
   it('does not allow an unsigned renamed copy running next to the signed one', () => {
     const renamed = { pid: 6666, name: 'svch0st.exe', exe: 'C:\\Users\\bob\\AppData\\Local\\Temp\\svch0st.exe', identity: { pe: { originalFilename: 'TeamViewer.exe' } } };
     const f = byTool(judge(inventory('windows', { processes: [tvProc, renamed], services: [tvService] })), 'teamviewer');
-    expect(f.evidence.some((e) => e.type === 'process-renamed')).toBe(true);
+    expect(f.evidence.some((e) => e.type === 'process' && e.renamed && e.pid === 6666)).toBe(true);
     expect(f.status).toBe('finding');
     expect(f.reason).toMatch(/^policy: allow\[0\] \(teamviewer, signer "TeamViewer Germany GmbH"\) does not apply: renamed copy: svch0st\.exe \(pid 6666\)/);
   });
@@ -78,7 +78,7 @@ describe('allow rules', () => {
     for (const signer of ['CN=Not TeamViewer Germany GmbH Ltd, O=Mallory', 'CN=TeamViewer GmbH Support, O=TeamViewer Germany GmbH']) {
       const proc = { ...tvProc, pid: 8888, identity: { signer } };
       const f = byTool(judge(inventory('windows', { processes: [proc] })), 'teamviewer');
-      expect(f.evidence.some((e) => e.type === 'signer')).toBe(true);
+      expect(f.evidence.some((e) => e.type === 'process' && e.signer !== undefined)).toBe(true);
       expect(f.status).toBe('finding');
     }
   });
@@ -124,7 +124,7 @@ describe('allow rules', () => {
     const theirs = { pid: 701, name: 'ScreenConnect.WindowsClient.exe', exe: 'C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe' };
     const f = judge(inventory('windows', { services: [ours], processes: [oursProc, theirs] }))[0];
     expect(f.status).toBe('finding');
-    expect(f.reason).toContain('path "C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe" is not an allowed instance');
+    expect(f.reason).toContain('process "C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe" is not an allowed instance');
   });
 });
 
@@ -142,7 +142,7 @@ describe('suppressions and severity', () => {
 
   it('suppresses by finding id and honours a timestamp with a zone', () => {
     const p = parsePolicy(readFileSync(FIX + 'company.json', 'utf8'), 'company.json');
-    const f: Finding = { id: '0123456789abcdef', tool: { id: 'x', name: 'X', category: 'remote-desktop' }, severity: 'high', status: 'finding', attack: ['T1219'], evidence: [] };
+    const f: Finding = { id: '0123456789abcdef', tool: { id: 'x', name: 'X', category: 'remote-desktop' }, severity: 'high', status: 'finding', state: 'installed', attack: ['T1219'], evidence: [] };
     expect(applyPolicy([f], p, new Date('2026-01-15T00:29:59Z'))[0].status).toBe('suppressed');
     expect(applyPolicy([f], p, new Date('2026-01-15T00:30:00Z'))[0].status).toBe('finding');
   });

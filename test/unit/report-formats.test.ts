@@ -5,7 +5,11 @@ import { emptyState, planReport } from '../../agent/report/plan.ts';
 import { finding, scanResult, splitConcatenatedJson } from '../e2e/report-helpers.ts';
 
 function reports() {
-  const a = finding('anydesk:1', { severity: 'critical', evidence: [{ type: 'process-renamed', value: '/tmp/sysmond' }, { type: 'socket', value: '0.0.0.0:7070' }] });
+  const a = finding('anydesk:1', { severity: 'critical', evidence: [
+    { type: 'process', strength: 'strong', pid: 900, name: 'sysmond', exe: '/tmp/sysmond', sha256: 'a'.repeat(64), matchedBy: 'hash', renamed: true, copyOf: '/usr/bin/anydesk' },
+    { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 7070, state: 'LISTEN', pid: 900, process: 'sysmond' },
+    { type: 'device', strength: 'strong', bus: 'usb', vendorId: '1d6b', productId: '0104', manufacturer: 'PiKVM', product: 'Composite KVM Device', matchedBy: 'usb-id' },
+  ] });
   const b = finding('rustdesk:1', { severity: 'low', attack: ['T1219', 'T9999'] });
   const first = planReport({ state: emptyState(), result: scanResult([a, b]), agentId: 'agent-1', reportId: '11111111-1111-4111-8111-111111111111', fullStateEvery: 24, now: new Date('2026-11-23T10:00:00Z') });
   const second = planReport({ state: first.state, result: scanResult([a]), agentId: 'agent-1', reportId: '22222222-2222-4222-8222-222222222222', fullStateEvery: 24, now: new Date('2026-11-23T11:00:00Z') });
@@ -35,10 +39,27 @@ describe('OCSF Detection Finding', () => {
       attacks: [{ technique: { uid: 'T1219', name: 'Remote Access Software' }, tactic: { uid: 'TA0011', name: 'Command and Control' } }],
     });
     expect(b.finding_info.attacks[1]).toEqual({ technique: { uid: 'T9999' } });
+    const sha = { algorithm_id: 3, algorithm: 'SHA-256', value: 'a'.repeat(64) };
     expect(a.evidences).toEqual([
-      { name: 'process-renamed', data: { type: 'process-renamed', value: '/tmp/sysmond' }, process: { name: 'sysmond' } },
-      { name: 'socket', data: { type: 'socket', value: '0.0.0.0:7070' } },
+      {
+        name: 'process',
+        data: { type: 'process', strength: 'strong', pid: 900, name: 'sysmond', exe: '/tmp/sysmond', sha256: 'a'.repeat(64), matchedBy: 'hash', renamed: true, copyOf: '/usr/bin/anydesk' },
+        process: { pid: 900, name: 'sysmond', file: { name: 'sysmond', path: '/tmp/sysmond', type_id: 1, type: 'Regular File', hashes: [sha] } },
+      },
+      {
+        name: 'socket',
+        data: { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 7070, state: 'LISTEN', pid: 900, process: 'sysmond' },
+        process: { pid: 900, name: 'sysmond' },
+        src_endpoint: { ip: '0.0.0.0', port: 7070 },
+        connection_info: { protocol_num: 6, protocol_name: 'tcp', protocol_ver_id: 4 },
+      },
+      {
+        name: 'device',
+        data: { type: 'device', strength: 'strong', bus: 'usb', vendorId: '1d6b', productId: '0104', manufacturer: 'PiKVM', product: 'Composite KVM Device', matchedBy: 'usb-id' },
+        device: { type_id: 99, type: 'Other', name: 'Composite KVM Device', vendor_name: 'PiKVM', model: 'Composite KVM Device', uid: 'usb:1d6b:0104' },
+      },
     ]);
+    expect(a.unmapped).toEqual({ state: 'running' });
     const fileEv = b.evidences.find((x: any) => x.name === 'file');
     expect(fileEv.file).toMatchObject({ name: 'rustdesk.exe', path: 'C:\\Program Files\\rustdesk\\rustdesk.exe' });
     expect(new Set(events.map((e) => e.metadata.uid)).size).toBe(2);

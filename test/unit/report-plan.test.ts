@@ -78,7 +78,7 @@ describe('planReport', () => {
   it('checks state and report shapes', () => {
     expect(stateProblem(emptyState())).toBeUndefined();
     expect(stateProblem({ schema: 'ratwatch.state/1', cycle: -1 })).toMatch(/cycle/);
-    expect(reportProblem({ schema: 'ratwatch.report/1', reportId: 'nope' })).toMatch(/reportId/);
+    expect(reportProblem({ schema: 'ratwatch.report/2', reportId: 'nope' })).toMatch(/reportId/);
     expect(reportProblem([])).toBe('not a JSON object');
   });
 });

@@ -69,7 +69,7 @@ describe('Reporter bookkeeping', () => {
     await r.enqueue(scanResult([finding('a:1')]));
     const [rep] = spooled(dir);
     expect(rep).toMatchObject({
-      schema: 'ratwatch.report/1',
+      schema: 'ratwatch.report/2',
       kind: 'full',
       host: { hostname: 'laptop-7', os: 'linux' },
       inventory: { processes: 120, packages: 900 },

@@ -6,7 +6,8 @@ import { applyPolicy, parsePolicy } from '../../agent/policy/index.ts';
 import { catalog, inventory, tool } from '../helpers/builders.ts';
 
 function finding(id: string, category: Category, status: Finding['status'] = 'finding'): Finding {
-  return { id: id.padEnd(16, '0').slice(0, 16), tool: { id, name: id, category }, severity: 'high', status, attack: ['T1219'], evidence: [{ type: 'process', value: `${id} (pid 1)` }] };
+  const pid = [...id].reduce((n, ch) => n * 31 + ch.charCodeAt(0), 7) % 100_000; // one process per tool
+  return { id: id.padEnd(16, '0').slice(0, 16), tool: { id, name: id, category }, severity: 'high', status, state: 'running', attack: ['T1219'], evidence: [{ type: 'process', strength: 'strong', pid, name: id, matchedBy: 'name' }] };
 }
 
 // A MacBook as it comes: one internal keyboard + trackpad, the built-in panel, nothing remote.
@@ -34,7 +35,11 @@ describe('hostSignals', () => {
       id: signalId('multiple-remote-tools', ['anydesk', 'ngrok']),
       tool: { id: 'multiple-remote-tools', category: 'signal' },
       severity: 'high', status: 'finding', attack: ['T1219'],
-      evidence: [{ type: 'tool', value: 'anydesk (anydesk, remote-desktop)' }, { type: 'tool', value: 'ngrok (ngrok, tunnel)' }],
+      state: 'running',
+      evidence: [
+        { type: 'tool', strength: 'strong', id: 'anydesk', name: 'anydesk', category: 'remote-desktop' },
+        { type: 'tool', strength: 'strong', id: 'ngrok', name: 'ngrok', category: 'tunnel' },
+      ],
     });
     expect(s.id).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -54,9 +59,10 @@ describe('hostSignals', () => {
     // next to remote access it counts
     expect(hostSignals(inv, [finding('anydesk', 'remote-desktop')]).find((f) => f.tool.id === 'multiple-pointing-devices')?.severity).toBe('low');
     expect(s.evidence).toEqual([
-      { type: 'device', value: 'usb 046d:c077 "Logitech USB Optical Mouse"' },
-      { type: 'device', value: 'usb 05ac:0342 "Apple Inc. Apple Internal Keyboard / Trackpad"' },
+      { type: 'device', strength: 'strong', bus: 'usb', vendorId: '046d', productId: 'c077', manufacturer: 'Logitech', product: 'USB Optical Mouse', matchedBy: 'pointer' },
+      { type: 'device', strength: 'strong', bus: 'usb', vendorId: '05ac', productId: '0342', manufacturer: 'Apple Inc.', product: 'Apple Internal Keyboard / Trackpad', matchedBy: 'pointer' },
     ]);
+    expect(s.state).toBe('installed');
     expect(s.id).toBe(signalId('multiple-pointing-devices', ['05ac:0342', '046d:c077']));
   });
 
@@ -81,12 +87,14 @@ describe('hostSignals', () => {
     ]);
     const mesh = { pid: 10, name: 'MeshAgent.exe', exe: 'C:\\Program Files\\Mesh Agent\\MeshAgent.exe' };
     const one = detect(inventory('windows', { processes: [mesh] }), cat);
-    expect(one.map((f) => f.tool.id)).toEqual(['meshcentral', 'tactical-rmm']);
+    // one program, one finding (agent/engine/detect.ts oneToolPerProgram): both list MeshAgent.exe by name,
+    // neither for more reasons, so the lower tool id takes it
+    expect(one.map((f) => f.tool.id)).toEqual(['meshcentral']);
     expect(hostSignals(inventory('windows'), one)).toEqual([]);
     const two = detect(inventory('windows', { processes: [mesh, { pid: 11, name: 'AnyDesk.exe' }] }), cat);
     const [s] = hostSignals(inventory('windows'), two);
     expect(s.tool.id).toBe('multiple-remote-tools');
-    expect(s.evidence.map((e) => e.value)).toEqual(['anydesk (anydesk, remote-desktop)', 'meshcentral (meshcentral, rmm)', 'tactical-rmm (tactical-rmm, rmm)']);
+    expect(s.evidence.map((e) => (e.type === 'tool' ? `${e.id} (${e.name}, ${e.category})` : e.type))).toEqual(['anydesk (anydesk, remote-desktop)', 'meshcentral (meshcentral, rmm)']);
   });
 
   it('counts only open findings: a suppressed VPN does not make a signal', () => {
@@ -108,6 +116,6 @@ describe('hostSignals', () => {
       ['multiple-remote-tools', 'critical', 'finding'],
       ['remote-access-behind-vpn', 'critical', 'suppressed'],
     ]);
-    expect(signals[0].evidence.map((e) => e.value)).toEqual(['anydesk (anydesk, remote-desktop)', 'nordvpn (nordvpn, vpn)']);
+    expect(signals[0].evidence.map((e) => (e.type === 'tool' ? `${e.id} (${e.name}, ${e.category})` : e.type))).toEqual(['anydesk (anydesk, remote-desktop)', 'nordvpn (nordvpn, vpn)']);
   });
 });

@@ -103,8 +103,8 @@ describe('windows.usb with the real catalog', () => {
     const { inv, found } = await findings('usb-laptop');
     expect(found).toEqual([]);
     // touchpad + receiver are two pointing devices: listed, and only informational without remote access
-    expect(hostSignals(inv, []).map((f) => [f.tool.id, f.severity, f.evidence.map((e) => e.value)])).toEqual([
-      ['multiple-pointing-devices', 'info', ['usb 046d:c52b "USB Receiver"', 'hid name:hid-compliant mouse "HID-compliant mouse"']],
+    expect(hostSignals(inv, []).map((f) => [f.tool.id, f.severity, f.evidence.map((e) => (e.type === 'device' ? [e.bus, e.vendorId, e.productId, e.product ?? e.name] : e.type))])).toEqual([
+      ['multiple-pointing-devices', 'info', [['usb', '046d', 'c52b', 'USB Receiver'], ['hid', undefined, undefined, 'HID-compliant mouse']]],
     ]);
   });
 });
