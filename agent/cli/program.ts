@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { addConfigOptions, requireEndpoint, reportScan } from '../report/index.ts';
+import { addConfigOptions, requireEndpoint, reportScan } from '../delivery/index.ts';
 import { checkCredentials } from '../transport/credentials.ts';
 import { addReportCommands, configFromCommand } from './report-commands.ts';
 import { collectHost } from '../scan.ts';

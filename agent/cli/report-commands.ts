@@ -12,7 +12,7 @@ import { loadConfig, requireEndpoint, resolveConfigPath } from '../config/load.t
 import type { Config } from '../config/types.ts';
 import { runDaemon } from '../daemon/daemon.ts';
 import type { ScanResult } from '../model.ts';
-import { Reporter } from '../report/reporter.ts';
+import { Reporter } from '../delivery/reporter.ts';
 import { checkCredentials } from '../transport/credentials.ts';
 
 export interface ReportCommandDeps {

@@ -3,7 +3,7 @@ import { oneLine } from '../config/errors.ts';
 import { requireEndpoint } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import type { ScanResult } from '../model.ts';
-import { Reporter, type FlushResult } from '../report/reporter.ts';
+import { Reporter, type FlushResult } from '../delivery/reporter.ts';
 import { sleep } from './sleep.ts';
 
 export interface DaemonOptions {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runDaemon } from '../../agent/daemon/daemon.ts';
 import type { ScanResult } from '../../agent/model.ts';
-import { Reporter } from '../../agent/report/reporter.ts';
+import { Reporter } from '../../agent/delivery/reporter.ts';
 import type { NativeReport } from '../../agent/report/types.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/procs.ts';

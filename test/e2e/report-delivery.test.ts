@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../agent/config/errors.ts';
 import type { Config } from '../../agent/config/types.ts';
-import { Reporter, type FlushResult } from '../../agent/report/reporter.ts';
+import { Reporter, type FlushResult } from '../../agent/delivery/reporter.ts';
 import type { NativeReport } from '../../agent/report/types.ts';
 import { freePort } from '../helpers/procs.ts';
 import { finding, makeCerts, reportConfig, scanResult, splitConcatenatedJson, startReceiver, type Certs, type Receiver } from './report-helpers.ts';

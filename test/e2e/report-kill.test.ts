@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Reporter } from '../../agent/report/reporter.ts';
+import { Reporter } from '../../agent/delivery/reporter.ts';
 import type { NativeReport } from '../../agent/report/types.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { makeCerts, reportConfig, scanResult, startReceiver } from './report-helpers.ts';

@@ -1,6 +1,6 @@
 // Child process for report-kill.test.ts: makes reports in a loop the way the daemon does (lock, spool
 // file, state.json) until it is killed. Big reports make a kill during a write likely.
-import { Reporter } from '../../agent/report/reporter.ts';
+import { Reporter } from '../../agent/delivery/reporter.ts';
 import { finding, reportConfig, scanResult } from './report-helpers.ts';
 
 const dir = process.argv[2];

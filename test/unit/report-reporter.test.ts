@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../agent/config/errors.ts';
-import { Reporter } from '../../agent/report/reporter.ts';
+import { Reporter } from '../../agent/delivery/reporter.ts';
 import type { NativeReport } from '../../agent/report/types.ts';
 import { finding, reportConfig, scanResult } from '../e2e/report-helpers.ts';
 

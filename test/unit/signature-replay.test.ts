@@ -4,7 +4,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Reporter } from '../../agent/report/reporter.ts';
+import { Reporter } from '../../agent/delivery/reporter.ts';
 import { reportConfig, scanResult } from '../e2e/report-helpers.ts';
 
 // A receiver's verifier, written from agent/report/PROTOCOL.md alone (not from agent code): the key is

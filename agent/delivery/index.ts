@@ -11,7 +11,7 @@ export type { Config, EndpointConfig, ReportFormat } from '../config/types.ts';
 export { runDaemon, type DaemonOptions } from '../daemon/daemon.ts';
 export { TransportError } from '../transport/errors.ts';
 export { Reporter, type EnqueueResult, type FlushResult, type ReporterDeps } from './reporter.ts';
-export type { NativeReport, ReportKind } from './types.ts';
+export type { NativeReport, ReportKind } from '../report/types.ts';
 
 /** `scan --report`: stores this scan's report durably, then tries to deliver everything waiting. */
 export async function reportScan(config: Config, result: ScanResult, deps: ReporterDeps = {}): Promise<{ queued: EnqueueResult; flush: FlushResult }> {

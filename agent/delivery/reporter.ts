@@ -10,8 +10,8 @@ import { withSpoolLock } from '../spool/lock.ts';
 import { Spool, SpoolCorruptError, type SpoolEntry } from '../spool/spool.ts';
 import { ReportClient } from '../transport/client.ts';
 import { retryDelay } from '../transport/retry.ts';
-import { emptyState, planReport, stateProblem, type ReportedState } from './plan.ts';
-import type { ReportKind } from './types.ts';
+import { emptyState, planReport, stateProblem, type ReportedState } from '../report/plan.ts';
+import type { ReportKind } from '../report/types.ts';
 
 export interface ReporterDeps {
   /** One line per call, no trailing newline; default stderr. */
