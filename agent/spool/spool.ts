@@ -24,7 +24,8 @@ export interface SpoolOptions {
 
 const NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 /** Our own files that live beside the reports. */
-const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence']);
+// hec-*: the splunk-hec channel and unacknowledged sends (agent/transport/hec-ack.ts)
+const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', 'hec-channel', 'hec-state.json']);
 export const REJECTED_DIR = 'rejected';
 export const QUARANTINE_DIR = 'quarantine';
 const QUARANTINE_KEEP = 200;
