@@ -47,8 +47,9 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     let config: Config;
     try {
       config = configFromCommand(cmd, env);
-      requireEndpoint(config);
-      checkCredentials(config.endpoint, env);
+      // Without an endpoint the daemon still scans and spools (a default install must run and keep its
+      // reports); they go out once endpoint.url is set and the daemon restarted.
+      if (config.endpoint.url) checkCredentials(config.endpoint, env);
     } catch (e) {
       return fail(e, log, setExit);
     }
