@@ -62,7 +62,7 @@ export class ReportClient {
     this.agents.httpsAgent.destroy();
   }
 
-  private headers(r: NativeReport | undefined, body: Buffer): Record<string, string> {
+  private headers(r: NativeReport | undefined, body: Buffer, gzipped = this.ep.gzip): Record<string, string> {
     const ts = String(Math.floor((this.deps.now?.() ?? Date.now()) / 1000));
     const h: Record<string, string> = {
       'content-type': 'application/json',
@@ -76,7 +76,7 @@ export class ReportClient {
       } : {}),
       [TIMESTAMP_HEADER]: ts,
     };
-    if (this.ep.gzip) h['content-encoding'] = 'gzip';
+    if (gzipped) h['content-encoding'] = 'gzip';
     if (this.token) h.authorization = `${this.ep.format === 'splunk-hec' ? 'Splunk' : 'Bearer'} ${this.token}`;
     if (this.key) h[SIGNATURE_HEADER] = signBody(this.key, ts, body);
     return h;
@@ -93,8 +93,8 @@ export class ReportClient {
   }
 
   /** One POST with this session's sockets, limits and credentials; a network failure or timeout comes back as one line. */
-  async post(url: URL, plain: Buffer, r?: NativeReport, extra: Record<string, string> = {}): Promise<AxiosResponse<string> | { error: string }> {
-    const body = this.ep.gzip ? gzipSync(plain) : plain;
+  async post(url: URL, plain: Buffer, r?: NativeReport, extra: Record<string, string> = {}, gzip = this.ep.gzip): Promise<AxiosResponse<string> | { error: string }> {
+    const body = gzip ? gzipSync(plain) : plain;
     const signal = AbortSignal.timeout(this.ep.timeoutMs);
     const where = `POST ${url.origin}${url.pathname}`;
     try {
@@ -102,7 +102,7 @@ export class ReportClient {
         method: 'POST',
         url: url.toString(),
         data: body,
-        headers: { ...this.headers(r, body), ...extra },
+        headers: { ...this.headers(r, body, gzip), ...extra },
         httpAgent: this.agents.httpAgent,
         httpsAgent: this.agents.httpsAgent,
         proxy: false,

@@ -182,7 +182,8 @@ export class HecDelivery {
   /** One ack query. */
   private async queryAck(ackId: number): Promise<AckStatus> {
     const channel = await this.channelId();
-    const res = await this.client.post(this.ackUrl, Buffer.from(JSON.stringify({ acks: [ackId] })), undefined, { [CHANNEL_HEADER]: channel });
+    // a few bytes: sent as they are
+    const res = await this.client.post(this.ackUrl, Buffer.from(JSON.stringify({ acks: [ackId] })), undefined, { [CHANNEL_HEADER]: channel }, false);
     if ('error' in res) return { error: res.error };
     const { result, answer } = this.describe(res);
     if (result.outcome === 'delivered') {
