@@ -4,7 +4,7 @@
 // everything once endpoint.url is added and it is restarted. The second run is traced with strace -f and
 // every system call it and its child programs made must pass the unit's SystemCallFilter, expanded by
 // systemd-analyze itself.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,21 @@ beforeAll(() => {
   expect(r.stdout).toContain('note: no endpoint.url in /etc/ratwatch.yaml: reports stay in the spool until one is set and the agent restarted\n');
 }, 120_000);
 
+const started: ChildProcess[] = [];
+
 afterAll(async () => {
+  // a failed run must not leave a daemon behind: strace killed would leave its tracee running
+  for (const c of started) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    for (const pid of descendants(c.pid!).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    c.kill('SIGKILL');
+  }
   await rx?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -62,18 +76,29 @@ const env = { ...process.env, RATWATCH_SPOOL_DIR: path.join(dest, 'var/lib/ratwa
 
 function start(argv: string[]) {
   const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
   let err = '';
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   child.stdout!.on('data', () => undefined);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
+  const guard = setTimeout(() => child.kill('SIGKILL'), 500_000);
   void exited.then(() => clearTimeout(guard));
   return { child, exited, err: () => err };
 }
 
 function childrenOf(pid: number): number[] {
-  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  let text = '';
+  try {
+    text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  } catch {
+    return [];
+  }
   return text ? text.split(/\s+/).map(Number) : [];
+}
+
+function descendants(pid: number, depth = 0): number[] {
+  if (depth > 8) return [];
+  return childrenOf(pid).flatMap((c) => [c, ...descendants(c, depth + 1)]);
 }
 
 const spooled = () => readdirSync(path.join(dest, 'var/lib/ratwatch/spool')).filter((f) => /^\d{12}-/.test(f));
@@ -104,7 +129,7 @@ describe('install.sh without --config, then the unit ExecStart', () => {
     expect(unitService()).toContainEqual(['RestartPreventExitStatus', '2']);
 
     const first = start(argv);
-    await waitFor(() => /cycle 1: full report #1 .*no endpoint\.url configured: kept in the spool \(1 waiting\)/.test(first.err()), 120_000, 'the first cycle');
+    await waitFor(() => /cycle 1: full report #1 .*no endpoint\.url configured: kept in the spool \(1 waiting\)/.test(first.err()), 240_000, 'the first cycle');
     expect(first.err()).toContain('ratwatch: no endpoint.url: reports are kept in the spool; add endpoint.url to ');
     expect(first.child.exitCode).toBeNull(); // still running: no exit 2, nothing for systemd to restart
     expect(spooled()).toHaveLength(1);
@@ -115,7 +140,7 @@ describe('install.sh without --config, then the unit ExecStart', () => {
     appendFileSync(path.join(dest, 'etc/ratwatch.yaml'), `endpoint:\n  url: ${rx.url}\n  caFile: ${certs.caFile}\n`);
     const trace = path.join(tmp, 'strace.txt');
     const second = start(['strace', '-f', '-qq', '-o', trace, ...argv]);
-    await waitFor(() => /cycle 1: \w+ report #2 .*sent 2, pending 0/.test(second.err()), 200_000, 'delivery after restart');
+    await waitFor(() => /cycle 1: \w+ report #2 .*sent 2, pending 0/.test(second.err()), 400_000, 'delivery after restart');
     // strace passes a signal sent to it on to nobody: stop the traced program itself
     for (const pid of childrenOf(second.child.pid!)) process.kill(pid, 'SIGTERM');
     expect(await second.exited).toBe(0);
@@ -135,5 +160,5 @@ describe('install.sh without --config, then the unit ExecStart', () => {
     expect(filter.length).toBeGreaterThan(0);
     const allowed = allowedSyscalls(filter);
     expect([...used].filter((s) => !allowed.has(s)).sort()).toEqual([]);
-  }, 400_000);
+  }, 700_000);
 });
