@@ -45,10 +45,14 @@ function fail(e: unknown, log: (l: string) => void, setExit: (code: number) => v
 }
 
 /** A config the daemon or flush can use: loaded, with an endpoint, its secrets readable, its spool safe. */
-function deliveryConfig(cmd: Command, env: NodeJS.ProcessEnv): Config {
+function deliveryConfig(cmd: Command, env: NodeJS.ProcessEnv, opts: { endpointOptional?: boolean } = {}): Config {
   const config = configFromCommand(cmd, env);
-  requireEndpoint(config);
-  checkCredentials(config.endpoint, env);
+  // Without an endpoint the daemon still scans and spools (a default install must run and keep its
+  // reports); they go out once endpoint.url is set and the config reloaded.
+  if (!opts.endpointOptional || config.endpoint.url) {
+    requireEndpoint(config);
+    checkCredentials(config.endpoint, env);
+  }
   const problem = spoolDirProblem(config.spoolDir);
   if (problem) throw new ConfigError(`spoolDir ${config.spoolDir}: refused, ${problem}`);
   return config;
@@ -67,7 +71,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     let config: Config;
     let lock: DaemonLock;
     try {
-      config = deliveryConfig(cmd, env);
+      config = deliveryConfig(cmd, env, { endpointOptional: true });
       fs.mkdirSync(config.spoolDir, { recursive: true, mode: 0o700 });
       lock = await acquireDaemonLock(config.spoolDir);
     } catch (e) {
@@ -100,7 +104,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
         runAtStart = false;
         cycle = new AbortController();
         try {
-          const next = deliveryConfig(cmd, env);
+          const next = deliveryConfig(cmd, env, { endpointOptional: true });
           if (path.resolve(next.spoolDir) !== path.resolve(current.spoolDir)) {
             fs.mkdirSync(next.spoolDir, { recursive: true, mode: 0o700 });
             const nextLock = await acquireDaemonLock(next.spoolDir);

@@ -11,7 +11,8 @@ export type FieldType =
   | { kind: 'int'; min: number; max: number }
   | { kind: 'number'; min: number; max: number }
   | { kind: 'bool' }
-  | { kind: 'cron' };
+  | { kind: 'cron' }
+  | { kind: 'map'; keyPattern: RegExp; reserved: readonly string[]; maxEntries: number; maxValueLength: number };
 
 export interface Field {
   key: string; // dotted path in the config file and in Config
@@ -36,6 +37,9 @@ export function defaultConfigFile(platform: NodeJS.Platform = process.platform):
 
 const MS_DAY = 86_400_000;
 
+/** Names an operator's endpoint.fields may not take: Splunk's default fields and the per-event id ratwatch sets. */
+export const HEC_RESERVED_FIELDS = ['ratwatch_event_id', 'host', 'source', 'sourcetype', 'index', 'time', 'punct', 'linecount', 'splunk_server', 'eventtype', 'tag', 'timestamp'] as const;
+
 export const FIELDS: readonly Field[] = [
   { key: 'endpoint.url', env: 'RATWATCH_ENDPOINT_URL', flag: 'endpoint-url', type: { kind: 'string' }, help: 'https URL reports are POSTed to' },
   { key: 'endpoint.format', env: 'RATWATCH_ENDPOINT_FORMAT', flag: 'endpoint-format', type: { kind: 'enum', values: ['native', 'ocsf', 'splunk-hec'] }, default: 'native', help: 'payload format: native, ocsf or splunk-hec' },
@@ -47,6 +51,10 @@ export const FIELDS: readonly Field[] = [
   { key: 'endpoint.timeoutMs', env: 'RATWATCH_ENDPOINT_TIMEOUT_MS', flag: 'timeout-ms', type: { kind: 'int', min: 100, max: 600_000 }, default: 30_000, help: 'whole-request timeout' },
   { key: 'endpoint.connectTimeoutMs', env: 'RATWATCH_ENDPOINT_CONNECT_TIMEOUT_MS', flag: 'connect-timeout-ms', type: { kind: 'int', min: 100, max: 600_000 }, default: 10_000, help: 'connect + TLS handshake timeout' },
   { key: 'endpoint.maxResponseBytes', env: 'RATWATCH_ENDPOINT_MAX_RESPONSE_BYTES', flag: 'max-response-bytes', type: { kind: 'int', min: 256, max: 16 * 1024 * 1024 }, default: 64 * 1024, help: 'largest response body accepted' },
+  { key: 'endpoint.index', env: 'RATWATCH_ENDPOINT_INDEX', flag: 'index', type: { kind: 'string', pattern: /^[a-z0-9][a-z0-9_-]{0,79}$/, hint: 'a Splunk index name (lowercase letters, digits, _ and -)' }, help: 'splunk-hec: index the events go to (default: the token\'s default index)' },
+  { key: 'endpoint.fields', env: 'RATWATCH_ENDPOINT_FIELDS', flag: 'fields', type: { kind: 'map', keyPattern: /^[A-Za-z][A-Za-z0-9_]{0,63}$/, reserved: HEC_RESERVED_FIELDS, maxEntries: 32, maxValueLength: 256 }, help: 'splunk-hec: indexed fields added to every event (name: value; env and flag: name=value,name=value)' },
+  { key: 'endpoint.hecAckWaitMs', env: 'RATWATCH_ENDPOINT_HEC_ACK_WAIT_MS', flag: 'hec-ack-wait-ms', type: { kind: 'int', min: 0, max: 120_000 }, default: 5_000, help: 'splunk-hec with indexer acknowledgment: how long one delivery waits for the ack before leaving the report spooled' },
+  { key: 'endpoint.hecAckTimeoutSeconds', env: 'RATWATCH_ENDPOINT_HEC_ACK_TIMEOUT_SECONDS', flag: 'hec-ack-timeout-seconds', type: { kind: 'int', min: 10, max: 86_400 }, default: 300, help: 'splunk-hec: a report still unacknowledged after this long is sent again' },
   { key: 'endpoint.gzip', env: 'RATWATCH_ENDPOINT_GZIP', flag: 'gzip', type: { kind: 'bool' }, default: true, help: 'gzip request bodies' },
   { key: 'schedule', env: 'RATWATCH_SCHEDULE', flag: 'schedule', type: { kind: 'cron' }, default: '0 * * * *', help: 'cron expression for daemon scans (default hourly)' },
   { key: 'jitterSeconds', env: 'RATWATCH_JITTER_SECONDS', flag: 'jitter-seconds', type: { kind: 'int', min: 0, max: 86_400 }, default: 300, help: 'random delay before each scheduled scan' },

@@ -102,11 +102,42 @@ function coerce(field: Field, c: Candidate): unknown {
       if (typeof v !== 'string' || v.trim() === '' || v.includes('\0')) throw bad('a file path');
       return c.baseDir && !path.isAbsolute(v) ? path.resolve(c.baseDir, v) : v;
     }
+    case 'map':
+      return coerceMap(t, v, bad);
     case 'string':
       if (typeof v !== 'string' || v === '') throw bad('a non-empty string');
       if (t.pattern && !t.pattern.test(v)) throw bad(t.hint ?? `like ${t.pattern}`);
       return v;
   }
+}
+
+/** A name -> text mapping: a YAML/JSON object in a file, "a=1,b=2" in a variable or flag. */
+function coerceMap(t: Extract<Field['type'], { kind: 'map' }>, v: unknown, bad: (what: string) => ConfigError): Record<string, string> {
+  let entries: Array<[string, unknown]>;
+  if (typeof v === 'string') {
+    entries = v.split(',').filter((p) => p.trim() !== '').map((p) => {
+      const eq = p.indexOf('=');
+      if (eq < 1) throw bad('name=value pairs separated by commas');
+      return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()];
+    });
+  } else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    entries = Object.entries(v);
+  } else {
+    throw bad('a mapping of names to values');
+  }
+  if (entries.length > t.maxEntries) throw bad(`at most ${t.maxEntries} entries`);
+  const out: Record<string, string> = {};
+  for (const [k, raw] of entries) {
+    if (!t.keyPattern.test(k)) throw bad(`names of letters, digits and _ starting with a letter (not ${JSON.stringify(k.slice(0, 40))})`);
+    if (t.reserved.includes(k.toLowerCase())) throw bad(`names other than ${k} (reserved)`);
+    if (Object.hasOwn(out, k)) throw bad(`distinct names (${k} twice)`);
+    const val = typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : raw;
+    if (typeof val !== 'string' || val === '' || val.length > t.maxValueLength || /[\x00-\x1f\x7f]/.test(val)) {
+      throw bad(`values of 1 to ${t.maxValueLength} printable characters (${k})`);
+    }
+    out[k] = val;
+  }
+  return out;
 }
 
 function setPath(target: Record<string, unknown>, key: string, value: unknown): void {

@@ -12,6 +12,10 @@ export interface EndpointConfig {
   connectTimeoutMs: number; // TCP connect + TLS handshake
   maxResponseBytes: number;
   gzip: boolean;
+  index?: string; // splunk-hec: target index
+  fields?: Record<string, string>; // splunk-hec: indexed fields on every event
+  hecAckWaitMs: number; // splunk-hec: wait for the indexer's ack within one delivery
+  hecAckTimeoutSeconds: number; // splunk-hec: resend a report unacknowledged this long
 }
 
 export interface Config {

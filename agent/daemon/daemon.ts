@@ -1,6 +1,5 @@
 import cron from 'node-cron';
 import { oneLine } from '../config/errors.ts';
-import { requireEndpoint } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import type { ScanResult } from '../model.ts';
 import { Reporter, type FlushResult } from '../delivery/reporter.ts';
@@ -32,7 +31,6 @@ function describeFlush(f: FlushResult): string {
  * Resolves once the signal aborts and the cycle in progress has finished; one log line per cycle.
  */
 export async function runDaemon(config: Config, scanOnce: () => Promise<ScanResult>, opts: DaemonOptions = {}): Promise<void> {
-  requireEndpoint(config);
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const reporter = opts.reporter ?? new Reporter(config, { log });
   const random = opts.random ?? Math.random;
@@ -92,6 +90,10 @@ export async function runDaemon(config: Config, scanOnce: () => Promise<ScanResu
       const head = `ratwatch: cycle ${n}: ${q.kind} report #${q.sequence} (+${q.added} -${q.resolved}), scan ${Date.now() - started} ms`;
       // Stopping: the report is on disk and goes out on the next start; do not hold shutdown for the network.
       if (stop.signal.aborted) return log(`${head}; stopping before delivery`);
+      if (!config.endpoint.url) {
+        const { pending } = await reporter.counts();
+        return log(`${head}; no endpoint.url configured: kept in the spool (${pending} waiting)`);
+      }
       const f = await reporter.flush();
       log(`${head}; ${describeFlush(f)}`);
     });
@@ -109,6 +111,10 @@ export async function runDaemon(config: Config, scanOnce: () => Promise<ScanResu
   });
   await task.start();
   log(`ratwatch: daemon started, schedule "${config.schedule}", jitter up to ${config.jitterSeconds} s, spool ${config.spoolDir}`);
+  if (!config.endpoint.url) {
+    const where = config.file ? ` to ${config.file}` : '';
+    log(`ratwatch: no endpoint.url: reports are kept in the spool; add endpoint.url${where} and restart the daemon to deliver them`);
+  }
   if (opts.runAtStart ?? true) void runCycle();
 
   await new Promise<void>((resolve) => {

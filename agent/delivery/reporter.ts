@@ -70,7 +70,9 @@ export class Reporter {
   }
 
   private get lockWaitMs(): number {
-    return this.deps.lockWaitMs ?? this.config.endpoint.timeoutMs + 5000;
+    // a splunk-hec delivery may also wait for the indexer's acknowledgment while holding the lock
+    const ep = this.config.endpoint;
+    return this.deps.lockWaitMs ?? ep.timeoutMs + (ep.format === 'splunk-hec' ? ep.timeoutMs + (ep.hecAckWaitMs ?? 0) : 0) + 5000;
   }
 
   /** Runs fn after earlier calls of this Reporter finished (one operation at a time per process). */
@@ -234,7 +236,7 @@ export class Reporter {
       }
       let client: ReportClient;
       try {
-        client = new ReportClient(endpoint, { env: this.deps.env, now: () => this.now().getTime() });
+        client = new ReportClient(endpoint, { env: this.deps.env, now: () => this.now().getTime(), stateDir: this.config.spoolDir, log: this.log });
       } catch (e) {
         const at = await this.locked(() => this.failed());
         return { ...res, pending: entries.length, error: oneLine(e), retryAt: new Date(at).toISOString() };

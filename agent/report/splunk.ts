@@ -2,18 +2,42 @@ import type { NativeReport } from './types.ts';
 
 // Splunk HTTP Event Collector "event" endpoint: POST /services/collector/event with
 // `Authorization: Splunk <token>`; a batch is JSON event objects written one after another, each with
-// time (epoch seconds), host, source, sourcetype and event (Splunk docs: "Format events for HTTP Event
-// Collector", help.splunk.com). HEC refuses an empty body, so every report carries one summary event.
+// time (epoch seconds), host, source, sourcetype, optional index, event and fields (indexed fields)
+// (Splunk docs: "Format events for HTTP Event Collector", help.splunk.com). HEC refuses an empty body,
+// so every report carries one summary event.
 
 export const HEC_PATH = '/services/collector/event';
 
-export function toHecBody(r: NativeReport): string {
+export interface HecOptions {
+  index?: string;
+  fields?: Record<string, string>;
+}
+
+/**
+ * `<reportId>:<n>`, the same on every resend of a report. HEC has no idempotency of its own: a report
+ * resent after an acknowledgment that never came is indexed twice, and `| dedup ratwatch_event_id` in a
+ * search (an indexed field, so cheap) removes the copies.
+ */
+export function hecEventId(reportId: string, n: number): string {
+  return `${reportId}:${n}`;
+}
+
+/** The report as HEC events, one JSON text each, in a fixed order (a resend skips the ones already indexed by position). */
+export function toHecEvents(r: NativeReport, opts: HecOptions = {}): string[] {
   const time = Date.parse(r.sentAt) / 1000;
-  const envelope = (sourcetype: string, event: object) =>
-    JSON.stringify({ time, host: r.host.hostname, source: 'ratwatch', sourcetype, event });
+  const envelope = (n: number, sourcetype: string, event: object) =>
+    JSON.stringify({
+      time,
+      host: r.host.hostname,
+      source: 'ratwatch',
+      sourcetype,
+      ...(opts.index ? { index: opts.index } : {}),
+      event,
+      fields: { ...opts.fields, ratwatch_event_id: hecEventId(r.reportId, n) },
+    });
   const ids = { reportId: r.reportId, agentId: r.agentId, kind: r.kind, sequence: r.sequence };
-  const parts = [
-    envelope('ratwatch:report', {
+  const bodies: Array<[string, object]> = [
+    ['ratwatch:report', {
       ...ids,
       scanId: r.scanId,
       agentVersion: r.agentVersion,
@@ -22,9 +46,13 @@ export function toHecBody(r: NativeReport): string {
       summary: r.summary,
       inventory: r.inventory,
       failedSources: r.sources.filter((s) => !s.ok).map((s) => ({ name: s.name, error: s.error })),
-    }),
-    ...r.findings.map((f) => envelope('ratwatch:finding', { ...ids, action: r.added.includes(f.id) ? 'new' : 'present', finding: f })),
-    ...r.resolved.map((f) => envelope('ratwatch:finding', { ...ids, action: 'resolved', finding: f })),
+    }],
+    ...r.findings.map((f): [string, object] => ['ratwatch:finding', { ...ids, action: r.added.includes(f.id) ? 'new' : 'present', finding: f }]),
+    ...r.resolved.map((f): [string, object] => ['ratwatch:finding', { ...ids, action: 'resolved', finding: f }]),
   ];
-  return parts.join('\n');
+  return bodies.map(([sourcetype, event], n) => envelope(n, sourcetype, event));
+}
+
+export function toHecBody(r: NativeReport, opts: HecOptions = {}): string {
+  return toHecEvents(r, opts).join('\n');
 }

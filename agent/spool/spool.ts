@@ -28,7 +28,8 @@ export interface SpoolOptions {
 
 const NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 /** Our own files that live beside the reports. */
-const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', DAEMON_SOCKET]);
+// hec-*: the splunk-hec channel and unacknowledged sends (agent/transport/hec-ack.ts)
+const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', 'hec-channel', 'hec-state.json', DAEMON_SOCKET]);
 // A report is a few MiB at most; a bigger file is not one of ours
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 export const REJECTED_DIR = 'rejected';

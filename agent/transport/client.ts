@@ -8,6 +8,7 @@ import { HEC_PATH } from '../report/splunk.ts';
 import type { NativeReport } from '../report/types.ts';
 import { VERSION } from '../version.ts';
 import { makeAgents } from './agent.ts';
+import { HecDelivery } from './hec-ack.ts';
 import { readCa, readHmacKey, readToken } from './credentials.ts';
 import { redact, TransportError } from './errors.ts';
 import { parseRetryAfter } from './retry.ts';
@@ -22,6 +23,9 @@ export type SendResult =
 export interface ClientDeps {
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** Where splunk-hec keeps its channel id and unacknowledged sends (the spool dir); in memory when absent. */
+  stateDir?: string;
+  log?: (line: string) => void;
 }
 
 function printable(s: string, max: number): string {
@@ -38,6 +42,7 @@ export class ReportClient {
   private readonly key?: Buffer;
   private readonly url: URL;
   private readonly where: string;
+  private readonly hec?: HecDelivery;
 
   constructor(private readonly ep: EndpointConfig & { url: string }, private readonly deps: ClientDeps = {}) {
     // Checked again here and not only in loadConfig: a Config built by hand must not leak http either.
@@ -49,6 +54,7 @@ export class ReportClient {
     this.token = readToken(ep, deps.env ?? process.env);
     this.key = readHmacKey(ep);
     this.agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
+    if (ep.format === 'splunk-hec') this.hec = new HecDelivery(this, this.url, ep, deps);
   }
 
   close(): void {
@@ -56,21 +62,24 @@ export class ReportClient {
     this.agents.httpsAgent.destroy();
   }
 
-  private headers(r: NativeReport, body: Buffer): Record<string, string> {
+  private headers(r: NativeReport | undefined, body: Buffer, gzipped = this.ep.gzip): Record<string, string> {
     const ts = String(Math.floor((this.deps.now?.() ?? Date.now()) / 1000));
     const h: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
       'user-agent': `ratwatch/${VERSION}`,
-      'x-ratwatch-report-id': r.reportId,
-      'x-ratwatch-agent-id': r.agentId,
-      'x-ratwatch-report-kind': r.kind,
-      'x-ratwatch-sequence': String(r.sequence),
+      ...(r ? {
+        'x-ratwatch-report-id': r.reportId,
+        'x-ratwatch-agent-id': r.agentId,
+        'x-ratwatch-report-kind': r.kind,
+        'x-ratwatch-sequence': String(r.sequence),
+      } : {}),
       [TIMESTAMP_HEADER]: ts,
     };
-    if (this.ep.gzip) h['content-encoding'] = 'gzip';
+    if (gzipped) h['content-encoding'] = 'gzip';
     if (this.token) h.authorization = `${this.ep.format === 'splunk-hec' ? 'Splunk' : 'Bearer'} ${this.token}`;
-    if (this.key) {
+    // only reports are signed: an HEC ack query carries no report headers to bind
+    if (this.key && r) {
       h[SIGNATURE_HEADER] = signRequest(this.key, {
         method: 'POST',
         path: `${this.url.pathname}${this.url.search}`,
@@ -85,21 +94,27 @@ export class ReportClient {
     return h;
   }
 
-  private clean(text: string): string {
+  clean(text: string): string {
     return redact(text, [this.token, this.key?.toString('utf8')]);
   }
 
   async send(r: NativeReport): Promise<SendResult> {
-    const plain = encodeReport(r, this.ep.format);
-    const body = this.ep.gzip ? gzipSync(plain) : plain;
+    if (this.hec) return this.hec.send(r);
+    const res = await this.post(this.url, encodeReport(r, this.ep.format), r);
+    return 'error' in res ? { outcome: 'retry', reason: res.error } : this.classify(res);
+  }
+
+  /** One POST with this session's sockets, limits and credentials; a network failure or timeout comes back as one line. */
+  async post(url: URL, plain: Buffer, r?: NativeReport, extra: Record<string, string> = {}, gzip = this.ep.gzip): Promise<AxiosResponse<string> | { error: string }> {
+    const body = gzip ? gzipSync(plain) : plain;
     const signal = AbortSignal.timeout(this.ep.timeoutMs);
-    let res: AxiosResponse<string>;
+    const where = `POST ${url.origin}${url.pathname}`;
     try {
-      res = await axios.request<string>({
+      return await axios.request<string>({
         method: 'POST',
-        url: this.url.toString(),
+        url: url.toString(),
         data: body,
-        headers: this.headers(r, body),
+        headers: { ...this.headers(r, body, gzip), ...extra },
         httpAgent: this.agents.httpAgent,
         httpsAgent: this.agents.httpsAgent,
         proxy: false,
@@ -116,12 +131,11 @@ export class ReportClient {
       const why = signal.aborted || (e as { code?: string }).code === 'ECONNABORTED'
         ? `timed out after ${this.ep.timeoutMs} ms`
         : oneLine(this.clean(oneLine(e, Infinity)), 200).replace(/^maxContentLength size of (\d+) exceeded$/, 'response larger than $1 bytes');
-      return { outcome: 'retry', reason: `${this.where}: ${why}` };
+      return { error: `${where}: ${why}` };
     }
-    return this.classify(res);
   }
 
-  private classify(res: AxiosResponse<string>): SendResult {
+  classify(res: AxiosResponse<string>): SendResult {
     const s = res.status;
     if (s >= 200 && s < 300) return { outcome: 'delivered', status: s };
     // Redact before cutting: a cut through an echoed token would leave a prefix of it that redact cannot match.

@@ -93,7 +93,11 @@ elif [ ! -f "$DESTDIR$config_path" ]; then
     umask 077
     cat >"$DESTDIR$config_path" <<'YAML'
 # ratwatch agent configuration; keys are listed in docs/deploy.md.
-# Without endpoint.url the daemon scans on schedule and keeps reports in the spool.
+# Without endpoint.url the daemon scans on schedule and keeps reports in the spool;
+# set it (and restart the agent) to deliver them, oldest first:
+# endpoint:
+#   url: https://ratwatch.example.com/api/v1/reports
+#   tokenFile: ratwatch.token   # a path relative to this folder
 schedule: "0 * * * *"
 YAML
   )
@@ -133,4 +137,8 @@ else
   fi
 fi
 
+if ! grep -Eq '^[[:space:]]+url:' "$DESTDIR$config_path"; then
+  # not an error: the daemon runs and spools; this only says why nothing reaches the server yet
+  echo "note: no endpoint.url in $config_path: reports stay in the spool until one is set and the agent restarted"
+fi
 echo "ratwatch installed: $DESTDIR$bin_path (config $DESTDIR$config_path)"

@@ -77,6 +77,14 @@ describe('systemd unit', () => {
     // V8's JIT needs writable+executable memory
     expect(svc.MemoryDenyWriteExecute).toBeUndefined();
   });
+
+  it('does not restart after a bad config, and filters system calls without killing on a refused one', () => {
+    expect(one('RestartPreventExitStatus')).toBe('2');
+    expect(svc.SystemCallFilter).toEqual(['@system-service @pkey', '~@privileged']);
+    expect(one('SystemCallErrorNumber')).toBe('EPERM');
+    // the collectors read sysfs, not device nodes (the syscall list is checked in test/e2e/install-start.test.ts)
+    expect(one('PrivateDevices')).toBe('yes');
+  });
 });
 
 describe('launchd plist', () => {

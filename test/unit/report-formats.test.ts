@@ -85,7 +85,7 @@ describe('Splunk HEC body', () => {
     const events = splitConcatenatedJson(body) as Array<Record<string, any>>;
     expect(events).toHaveLength(2);
     for (const e of events) {
-      expect(Object.keys(e).sort()).toEqual(['event', 'host', 'source', 'sourcetype', 'time']);
+      expect(Object.keys(e).sort()).toEqual(['event', 'fields', 'host', 'source', 'sourcetype', 'time']);
       expect(e).toMatchObject({ host: 'laptop-7', source: 'ratwatch', time: Date.parse('2026-11-23T11:00:00Z') / 1000 });
     }
     expect(events[0]).toMatchObject({ sourcetype: 'ratwatch:report', event: { kind: 'delta', reportId: '22222222-2222-4222-8222-222222222222' } });

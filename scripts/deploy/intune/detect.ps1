@@ -28,6 +28,17 @@ function Exit-WithLine([string]$Text, [int]$Code) {
     exit $Code
 }
 
+function Stop-ProcessTree($Proc) {
+    # Windows PowerShell 5.1 runs on .NET Framework, whose Process.Kill() ends only that one process: the
+    # collectors' child programs (powershell.exe, reg.exe, netstat.exe...) would live on. taskkill /T ends
+    # the whole tree; by absolute path, so a taskkill.exe earlier on PATH is never run as SYSTEM.
+    $taskkill = Join-Path $env:SystemRoot 'System32\taskkill.exe'
+    try { & $taskkill /PID $Proc.Id /T /F 2>&1 | Out-Null } catch { }
+    if (-not $Proc.WaitForExit(10000)) {
+        try { $Proc.Kill() } catch { }
+    }
+}
+
 $exe = Join-Path (Get-ProgramFiles64) 'ratwatch\ratwatch.exe'
 if ($env:RATWATCH_EXE) { $exe = $env:RATWATCH_EXE }
 if (-not (Test-Path -LiteralPath $exe -PathType Leaf)) {
@@ -54,7 +65,7 @@ try {
 $stdoutTask = $proc.StandardOutput.ReadToEndAsync()
 $stderrTask = $proc.StandardError.ReadToEndAsync()
 if (-not $proc.WaitForExit($TimeoutSeconds * 1000)) {
-    try { $proc.Kill() } catch { }
+    Stop-ProcessTree $proc
     Exit-WithLine "ratwatch error: scan did not finish within $TimeoutSeconds s" 1
 }
 $proc.WaitForExit()

@@ -8,9 +8,20 @@ set -u
 
 RATWATCH_BIN="${RATWATCH_BIN:-/usr/local/bin/ratwatch}"
 
-escape() {
-  # Jamf reads the result as XML text
-  printf '%s' "$1" | tr '\r\n\t' '   ' | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' | cut -c1-2000
+MAX_VALUE_BYTES=2000
+
+# The value as XML text, at most MAX_VALUE_BYTES bytes (so at most that many characters). Escaped first and
+# cut after, and the cut moved back so that it never leaves half an entity ("&am") or half a UTF-8
+# character: either would make Jamf's XML parser drop the whole value.
+xml_value() {
+  local s
+  s="$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037\177' | LC_ALL=C tr '\r\n\t' '   ' \
+    | LC_ALL=C sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g')"
+  if [ "$(printf '%s' "$s" | LC_ALL=C wc -c | tr -d ' ')" -gt "$MAX_VALUE_BYTES" ]; then
+    s="$(printf '%s' "$s" | LC_ALL=C head -c "$MAX_VALUE_BYTES" | LC_ALL=C sed -e 's/&[a-z]*$//')"
+  fi
+  # iconv -c drops bytes that are not UTF-8, among them a character the cut split (exit 1 when it drops any)
+  printf '%s' "$s" | { iconv -c -f UTF-8 -t UTF-8 2>/dev/null; true; }
 }
 
 if [ ! -x "$RATWATCH_BIN" ]; then
@@ -29,6 +40,6 @@ if { [ "$code" -eq 0 ] || [ "$code" -eq 1 ]; } && [ -n "$result" ]; then
   echo "$result"
 else
   why="$(grep -v '^[[:space:]]*$' "$errfile" | tail -n 1)"
-  echo "<result>ratwatch error (exit $code): $(escape "${why:-no output}")</result>"
+  echo "<result>$(xml_value "ratwatch error (exit $code): ${why:-no output}")</result>"
 fi
 exit 0

@@ -48,7 +48,11 @@ if ($Config) {
 } elseif (-not (Test-Path -LiteralPath $configFile)) {
     $default = @(
         '# ratwatch agent configuration; keys are listed in docs/deploy.md.',
-        '# Without endpoint.url the daemon scans on schedule and keeps reports in the spool.',
+        '# Without endpoint.url the daemon scans on schedule and keeps reports in the spool;',
+        '# set it (and restart the agent) to deliver them, oldest first:',
+        '# endpoint:',
+        '#   url: https://ratwatch.example.com/api/v1/reports',
+        '#   tokenFile: ratwatch.token   # a path relative to this folder',
         'schedule: "0 * * * *"'
     )
     [System.IO.File]::WriteAllLines($configFile, $default)
@@ -60,4 +64,8 @@ if ($LASTEXITCODE -ne 0) { throw "$exe --version failed ($LASTEXITCODE)" }
 $xml = Get-Content -LiteralPath $taskXml -Raw
 Register-ScheduledTask -TaskPath $taskPath -TaskName $taskName -Xml $xml -Force | Out-Null
 if (-not $NoStart) { Start-ScheduledTask -TaskPath $taskPath -TaskName $taskName }
+if (-not (Select-String -LiteralPath $configFile -Pattern '^\s+url:' -Quiet)) {
+    # not an error: the agent runs and spools; this only says why nothing reaches the server yet
+    Write-Output "note: no endpoint.url in ${configFile}: reports stay in the spool until one is set and the task restarted"
+}
 Write-Output "ratwatch installed: $exe, config $configFile, task $taskPath$taskName"
