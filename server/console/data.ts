@@ -1,0 +1,275 @@
+// What the console reads and writes, as plain data. The server implements ConsoleData on its store; the
+// console never sees SQL, sessions of agents or the ingest path. Every string that came from an agent
+// (host names, users, evidence fields, network values) is untrusted: the pages escape it (html.ts).
+// Names follow the server's: agentId, hostname, firstSeen/lastSeen, and the farm rules' FarmGroup,
+// SharedNetwork, GroupHost and AlertExplanation (server/farm/types.ts), which fit these shapes as they are.
+import type { Category, Severity } from '../../agent/model.ts';
+
+export type Role = 'admin' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'viewer'];
+
+/** online: reported within 3 expected intervals; offline: missed 3; silent: nothing for 24 h or more. */
+export type HostState = 'online' | 'offline' | 'silent';
+export const HOST_STATES: readonly HostState[] = ['online', 'offline', 'silent'];
+
+export type AlertState = 'open' | 'acknowledged' | 'closed';
+export const ALERT_STATES: readonly AlertState[] = ['open', 'acknowledged', 'closed'];
+
+/** Outcome of a write: a refused input says why in one line, which the page shows as it is (escaped). */
+export type WriteResult = { ok: true; message?: string } | { ok: false; error: string };
+
+/** Structured evidence as the agent sent it: a type and its fields (agent/model.ts Evidence). */
+export interface EvidenceData {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface HostFilter {
+  q?: string; // substring of host name, user or agent id
+  toolId?: string;
+  minSeverity?: Severity; // hosts with a current finding at least this severe
+  state?: HostState;
+  os?: string;
+  user?: string; // exact user
+  lastSeenAfter?: string; // ISO 8601
+  lastSeenBefore?: string; // ISO 8601
+}
+
+export const HOST_SORT_KEYS = ['hostname', 'user', 'os', 'state', 'severity', 'findings', 'lastSeen'] as const;
+export type HostSortKey = (typeof HOST_SORT_KEYS)[number];
+export interface HostSort {
+  key: HostSortKey;
+  dir: 'asc' | 'desc';
+}
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+export interface HostRow {
+  agentId: string;
+  hostname: string;
+  os: string;
+  osVersion?: string;
+  user?: string;
+  agentVersion?: string;
+  state: HostState;
+  firstSeen: string;
+  lastSeen: string;
+  publicIp?: string;
+  findingCount: number; // current findings (status "finding", not resolved)
+  maxSeverity?: Severity;
+  tools: string[]; // names of the tools of the current findings
+}
+
+export interface HostFinding {
+  id: string; // the agent's stable finding id
+  toolId: string;
+  toolName: string;
+  category: Category | string;
+  severity: Severity;
+  state?: string; // running, listening, configured, installed
+  firstSeen: string;
+  lastSeen: string;
+  resolvedAt?: string;
+  evidence: EvidenceData[];
+}
+
+/** Signs that an agent was stopped, removed or fooled, as the server recorded them. */
+export type TamperSign =
+  | 'sequence-gap' | 'bad-signature' | 'agent-downgrade' | 'unprivileged-scan' | 'went-offline' | 'went-silent';
+
+export type TimelineEvent =
+  | { at: string; kind: 'finding-appeared' | 'finding-resolved'; toolId: string; toolName: string; severity: Severity }
+  | { at: string; kind: 'context-changed'; field: string; from?: string; to?: string }
+  | { at: string; kind: 'report-gap'; missing: number; fromSeq?: number; toSeq?: number }
+  | { at: string; kind: 'tamper'; sign: TamperSign | string; detail?: string };
+
+export interface HostDetail extends HostRow {
+  expectedIntervalSec?: number;
+  arch?: string;
+  /** The last report's context: timezone, locale, inputMethods, defaultGatewayMac, wifiSsid, wifiBssid. */
+  context: Record<string, string | string[] | undefined>;
+  findings: HostFinding[]; // current and recently resolved
+  timeline: TimelineEvent[]; // newest first
+  groups: string[]; // subjects of the farm groups it belongs to
+}
+
+export interface TrendPoint {
+  day: string; // YYYY-MM-DD
+  findings: number; // open findings that day
+  silent: number; // silent hosts that day
+}
+
+export interface ToolSummary {
+  toolId: string;
+  toolName: string;
+  category: Category | string;
+  maxSeverity: Severity;
+  hostCount: number;
+  hosts: { agentId: string; hostname: string }[]; // up to a server-chosen cap
+  firstSeen: string; // first time any host had it
+}
+
+export interface SharedNetwork {
+  kind: 'gateway-mac' | 'wifi-bssid' | 'public-ip' | string;
+  value: string;
+  agentIds: string[];
+  users: string[];
+}
+export interface GroupHost {
+  agentId: string;
+  hostname: string;
+  user?: string;
+  remoteAccess: { toolId: string; toolName: string; category: Category | string; severity: Severity }[];
+}
+/** One suspected laptop farm (server/farm FarmGroup). */
+export interface FarmGroup {
+  subject: string;
+  severity: Severity;
+  rules: string[]; // shared-network, shared-public-ip, remote-access-in-group, region-mismatch
+  networks: SharedNetwork[];
+  hosts: GroupHost[];
+  distinctUsers: number;
+}
+
+export interface Alert {
+  id: string;
+  rule: string;
+  subject: string;
+  severity: Severity;
+  title: string; // may hold agent values: escaped when shown
+  state: AlertState;
+  createdAt: string;
+  updatedAt: string;
+  agentIds: string[];
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  closedBy?: string;
+  closedAt?: string;
+  /** The rule's evidence (server/farm AlertExplanation); rendered field by field, never parsed. */
+  explanation?: { kind: string; [field: string]: unknown };
+}
+
+export interface Overview {
+  hosts: { total: number; online: number; offline: number; silent: number };
+  /** Hosts whose most severe current finding has this severity. */
+  hostsBySeverity: Record<Severity, number>;
+  topTools: { toolId: string; toolName: string; category: Category | string; hosts: number }[];
+  alerts: { open: number; acknowledged: number; openBySeverity: Record<Severity, number> };
+  groups: { total: number; bySeverity: Record<Severity, number> };
+  trend: TrendPoint[]; // 30 days, oldest first
+}
+
+export interface EnrollmentSecret {
+  id: string;
+  label: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt?: string;
+  hint: string; // last characters, never the secret
+}
+export interface AgentKey {
+  agentId: string;
+  hostname: string;
+  enrolledAt: string;
+  lastUsed?: string;
+  revokedAt?: string;
+}
+
+export type OfficeNetworkKind = 'cidr' | 'gateway-mac' | 'bssid' | 'vpn-egress';
+export const OFFICE_NETWORK_KINDS: readonly OfficeNetworkKind[] = ['cidr', 'gateway-mac', 'bssid', 'vpn-egress'];
+export interface OfficeNetwork {
+  id: string;
+  kind: OfficeNetworkKind;
+  value: string;
+  note?: string;
+  addedBy: string;
+  addedAt: string;
+}
+
+/** One row of the expected-regions CSV: user -> countries and/or time zones (server/farm ExpectedRegion). */
+export interface ExpectedRegionRow {
+  user: string;
+  countries: string[];
+  timezones: string[];
+}
+
+export type NotifierKind = 'webhook' | 'slack' | 'email';
+export const NOTIFIER_KINDS: readonly NotifierKind[] = ['webhook', 'slack', 'email'];
+export interface Notifier {
+  id: string;
+  kind: NotifierKind;
+  name: string;
+  target: string; // URL or mail address; secrets are never returned
+  enabled: boolean;
+}
+
+export interface ConsoleUser {
+  username: string;
+  role: Role;
+}
+export interface UserRow extends ConsoleUser {
+  createdAt: string;
+  lastLogin?: string;
+}
+
+export interface Retention {
+  reportDays: number;
+}
+
+/** What the agent config page shows when no agent reported yet. */
+export interface AgentSetup {
+  serverUrl: string;
+  caFile?: string;
+  caFingerprint?: string;
+  config: string; // the exact agent config to deploy (YAML), secret included only for admins
+}
+
+export interface ConsoleData {
+  overview(now: Date): Promise<Overview>;
+  listHosts(filter: HostFilter, sort: HostSort, page: Page): Promise<{ total: number; rows: HostRow[] }>;
+  host(agentId: string): Promise<HostDetail | undefined>;
+  /** Values for the host filters' drop-downs. */
+  hostFacets(): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
+  tools(): Promise<ToolSummary[]>;
+  groups(): Promise<FarmGroup[]>;
+  alerts(filter: { state?: AlertState }): Promise<Alert[]>;
+  ackAlert(id: string, by: string): Promise<WriteResult>;
+  closeAlert(id: string, by: string): Promise<WriteResult>;
+
+  agentSetup(role: Role): Promise<AgentSetup>;
+  enrollmentSecrets(): Promise<EnrollmentSecret[]>;
+  /** The message of a successful result carries the new secret: shown once. */
+  createEnrollmentSecret(label: string, by: string): Promise<WriteResult>;
+  revokeEnrollmentSecret(id: string, by: string): Promise<WriteResult>;
+  agentKeys(): Promise<AgentKey[]>;
+  revokeAgentKey(agentId: string, by: string): Promise<WriteResult>;
+
+  officeNetworks(): Promise<OfficeNetwork[]>;
+  addOfficeNetwork(n: { kind: OfficeNetworkKind; value: string; note?: string }, by: string): Promise<WriteResult>;
+  removeOfficeNetwork(id: string, by: string): Promise<WriteResult>;
+
+  expectedRegions(): Promise<ExpectedRegionRow[]>;
+  /** Replaces the whole table (the CSV is the source of truth). */
+  replaceExpectedRegions(rows: ExpectedRegionRow[], by: string): Promise<WriteResult>;
+
+  notifiers(): Promise<Notifier[]>;
+  addNotifier(n: { kind: NotifierKind; name: string; target: string; secret?: string }, by: string): Promise<WriteResult>;
+  removeNotifier(id: string, by: string): Promise<WriteResult>;
+  testNotifier(id: string, by: string): Promise<WriteResult>;
+
+  users(): Promise<UserRow[]>;
+  /** The store hashes the password (scrypt); the console never keeps it. */
+  createUser(u: { username: string; role: Role; password: string }, by: string): Promise<WriteResult>;
+  setUserRole(username: string, role: Role, by: string): Promise<WriteResult>;
+  deleteUser(username: string, by: string): Promise<WriteResult>;
+
+  retention(): Promise<Retention>;
+  setRetention(r: Retention, by: string): Promise<WriteResult>;
+}
+
+/** Checks a login; the server implements it on its users table (scrypt). */
+export interface ConsoleAuthenticator {
+  verify(username: string, password: string): Promise<ConsoleUser | undefined>;
+}
