@@ -7,6 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt_packages=(
   x11vnc xvfb tigervnc-standalone-server xrdp # VNC and RDP peers
   iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
+  chromium                                    # the console's browser tests (playwright-core drives it)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

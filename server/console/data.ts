@@ -93,6 +93,7 @@ export interface HostDetail extends HostRow {
   findings: HostFinding[]; // current and recently resolved
   timeline: TimelineEvent[]; // newest first
   groups: string[]; // subjects of the farm groups it belongs to
+  keyRevokedAt?: string; // its agent key was revoked: its reports are refused
 }
 
 export interface TrendPoint {
@@ -230,7 +231,7 @@ export interface ConsoleData {
   overview(now: Date): Promise<Overview>;
   listHosts(filter: HostFilter, sort: HostSort, page: Page): Promise<{ total: number; rows: HostRow[] }>;
   host(agentId: string): Promise<HostDetail | undefined>;
-  /** Values for the host filters' drop-downs. */
+  /** Values for the host filters' drop-downs; users may be capped (they are suggestions, any user can be typed). */
   hostFacets(): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
   tools(): Promise<ToolSummary[]>;
   groups(): Promise<FarmGroup[]>;
@@ -243,7 +244,8 @@ export interface ConsoleData {
   /** The message of a successful result carries the new secret: shown once. */
   createEnrollmentSecret(label: string, by: string): Promise<WriteResult>;
   revokeEnrollmentSecret(id: string, by: string): Promise<WriteResult>;
-  agentKeys(): Promise<AgentKey[]>;
+  /** The most recently enrolled first, at most `limit`; total counts them all. */
+  agentKeys(limit: number): Promise<{ total: number; rows: AgentKey[] }>;
   revokeAgentKey(agentId: string, by: string): Promise<WriteResult>;
 
   officeNetworks(): Promise<OfficeNetwork[]>;

@@ -3,7 +3,8 @@
 import { isIP } from 'node:net';
 import type { NotifierKind, OfficeNetworkKind } from './data.ts';
 
-const MAC = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
+// aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabbccddeeff, aabb.ccdd.eeff (the store keeps one spelling)
+const MAC = /^(([0-9a-f]{2}[:-]){5}[0-9a-f]{2}|[0-9a-f]{12}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})$/i;
 
 export function checkOfficeValue(kind: OfficeNetworkKind, value: string): string | undefined {
   if (kind === 'gateway-mac' || kind === 'bssid') {

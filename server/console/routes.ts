@@ -45,6 +45,7 @@ export interface Route {
 }
 
 const MAX_CSV_ROWS = 100_000;
+const KEYS_SHOWN = 20;
 
 export function oneLineError(v: unknown): string {
   return clean(String(v), 300);
@@ -66,8 +67,8 @@ function oneOf<T extends string>(v: string, list: readonly T[]): T | undefined {
 
 const refuse = (error: string): WriteResult => ({ ok: false, error });
 
-function action(name: string, pattern: RegExp, back: string, run: (ctx: RouteContext) => Promise<WriteResult>): Route {
-  return { name, method: 'POST', pattern, role: 'admin', run: async (ctx) => ctx.done(await run(ctx), back) };
+function action(name: string, pattern: RegExp, back: string | ((ctx: RouteContext) => string), run: (ctx: RouteContext) => Promise<WriteResult>): Route {
+  return { name, method: 'POST', pattern, role: 'admin', run: async (ctx) => ctx.done(await run(ctx), typeof back === 'string' ? back : back(ctx)) };
 }
 
 export function routes(): Route[] {
@@ -138,7 +139,7 @@ export function routes(): Route[] {
       run: async (ctx) => {
         const d = ctx.data;
         const [secrets, keys, office, regions, notifiers, users, retention] = await Promise.all([
-          d.enrollmentSecrets(), d.agentKeys(), d.officeNetworks(), d.expectedRegions(), d.notifiers(), d.users(), d.retention(),
+          d.enrollmentSecrets(), d.agentKeys(KEYS_SHOWN), d.officeNetworks(), d.expectedRegions(), d.notifiers(), d.users(), d.retention(),
         ]);
         html200(ctx, settingsPage(ctx.page, { secrets, keys, office, regions, notifiers, users, retention }));
       },
@@ -149,6 +150,11 @@ export function routes(): Route[] {
     }),
     action('enrollment.revoke', /^\/settings\/enrollment\/([^/]{1,200})\/revoke$/, '/settings#enrollment', (ctx) => ctx.data.revokeEnrollmentSecret(ctx.params[0], by(ctx))),
     action('key.revoke', /^\/settings\/keys\/([^/]{1,200})\/revoke$/, '/settings#keys', (ctx) => ctx.data.revokeAgentKey(ctx.params[0], by(ctx))),
+    action('key.revoke-by-id', /^\/settings\/keys\/revoke$/, '/settings#keys', async (ctx) => {
+      const id = field(ctx, 'agentId', 200);
+      return id ? ctx.data.revokeAgentKey(id, by(ctx)) : refuse('Give the agent id.');
+    }),
+    action('host.key.revoke', /^\/hosts\/([^/]{1,200})\/revoke-key$/, (ctx) => `/hosts/${encodeURIComponent(ctx.params[0])}`, async (ctx) => ctx.data.revokeAgentKey(ctx.params[0], by(ctx))),
     action('office.add', /^\/settings\/office$/, '/settings#office', async (ctx) => {
       const kind = oneOf<OfficeNetworkKind>(field(ctx, 'kind'), OFFICE_NETWORK_KINDS);
       const value = field(ctx, 'value', 100);

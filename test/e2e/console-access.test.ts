@@ -92,7 +92,7 @@ describe('console access', () => {
     await other.login(ADMIN.username, ADMIN.password);
     const otherToken = await other.csrf('/settings');
     for (const r of routes().filter((x) => x.method === 'POST')) {
-      for (const form of [{}, { _csrf: '' }, { _csrf: otherToken }]) {
+      for (const form of [{}, { _csrf: '' }, { _csrf: otherToken }] as Record<string, string>[]) {
         const res = await admin.request(samplePath(r.pattern), { form: { ...form, kind: 'cidr', value: '10.0.0.0/8', label: 'x', reportDays: '7' } });
         expect(res.status, `${r.name} ${JSON.stringify(form)}`).toBe(403);
       }

@@ -133,7 +133,7 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     const h = this.hosts.find((x) => x.agentId === agentId);
     if (!h) return undefined;
     const groups = (await this.groups()).filter((g) => g.hosts.some((x) => x.agentId === agentId)).map((g) => g.subject);
-    return { ...this.row(h), context: { ...h.context }, findings: h.findings, timeline: h.timeline, groups, expectedIntervalSec: 3600 };
+    return { ...this.row(h), context: { ...h.context }, findings: h.findings, timeline: h.timeline, groups, expectedIntervalSec: 3600, keyRevokedAt: this.revokedKeys.get(agentId) };
   }
 
   async hostFacets() {
@@ -227,8 +227,10 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     s.revokedAt = this.nowIso;
     return this.ok(by, `revoke secret ${id}`, 'Secret revoked.');
   }
-  async agentKeys(): Promise<AgentKey[]> {
-    return this.hosts.map((h) => ({ agentId: h.agentId, hostname: h.hostname, enrolledAt: h.firstSeen, lastUsed: h.lastSeen, revokedAt: this.revokedKeys.get(h.agentId) }));
+  async agentKeys(limit: number): Promise<{ total: number; rows: AgentKey[] }> {
+    const rows = this.hosts.map((h) => ({ agentId: h.agentId, hostname: h.hostname, enrolledAt: h.firstSeen, lastUsed: h.lastSeen, revokedAt: this.revokedKeys.get(h.agentId) }));
+    rows.reverse();
+    return { total: rows.length, rows: rows.slice(0, limit) };
   }
   async revokeAgentKey(agentId: string, by: string): Promise<WriteResult> {
     if (!this.hosts.some((h) => h.agentId === agentId)) return { ok: false, error: 'No such agent.' };

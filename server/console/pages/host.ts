@@ -1,7 +1,7 @@
 // One host: its context, current findings with each evidence item's fields, and its timeline.
 import type { EvidenceData, HostDetail, HostFinding, TimelineEvent } from '../data.ts';
 import { html, query, type Html } from '../html.ts';
-import { page, sevBadge, stateBadge, when, type PageContext } from '../layout.ts';
+import { csrfField, page, sevBadge, stateBadge, when, type PageContext } from '../layout.ts';
 
 /** "defaultGatewayMac" -> "default gateway mac": field names are data too, shown as words. */
 function words(key: string): string {
@@ -18,8 +18,8 @@ const MAX_FIELDS = 40;
 
 /** One evidence item: its type as a heading, every other field as a term and its value, in the order sent. */
 export function evidenceItem(e: EvidenceData): Html {
-  const fields = Object.entries(e).filter(([k, v]) => k !== 'type' && v !== undefined && v !== null && v !== '').slice(0, MAX_FIELDS);
-  return html`<li class="evidence"><span class="ev-type">${e.type}</span>
+  const fields = Object.entries(e).filter(([k, v]) => k !== 'type' && k !== 'strength' && v !== undefined && v !== null && v !== '').slice(0, MAX_FIELDS);
+  return html`<li class="evidence"><span class="ev-type">${e.type}</span>${typeof e.strength === 'string' ? html` <span class="muted">(${e.strength})</span>` : ''}
 <dl>${fields.map(([k, v]) => html`<dt>${words(k)}</dt><dd>${fieldValue(v)}</dd>`)}</dl></li>`;
 }
 
@@ -73,6 +73,9 @@ export function hostPage(ctx: PageContext, h: HostDetail): Html {
 <dt>Last seen</dt><dd>${when(h.lastSeen, ctx.now)}${h.expectedIntervalSec ? html`, expected every ${Math.round(h.expectedIntervalSec / 60)} min` : ''}</dd>
 <dt>Public IP</dt><dd>${h.publicIp ? html`<code>${h.publicIp}</code>` : html`<span class="muted">unknown</span>`}</dd>
 ${context.map(([k, v]) => html`<dt>${words(k)}</dt><dd>${fieldValue(v)}</dd>`)}
+<dt>Agent key</dt><dd>${h.keyRevokedAt ? html`revoked ${when(h.keyRevokedAt, ctx.now)}` : ctx.user.role === 'admin'
+    ? html`active <form method="post" action="${ctx.base}/hosts/${encodeURIComponent(h.agentId)}/revoke-key" class="inline">${csrfField(ctx)}<button type="submit">Revoke this agent's key</button></form>`
+    : 'active'}</dd>
 ${h.groups.length ? html`<dt>Farm groups</dt><dd>${h.groups.map((g, i) => html`${i ? ', ' : ''}<a href="${ctx.base}/groups#${encodeURIComponent(g)}">${g}</a>`)}</dd>` : ''}
 </dl>
 <section aria-labelledby="cur-h"><h2 id="cur-h">Current findings (${current.length})</h2>

@@ -87,7 +87,7 @@ export function hostsPage(
     const active = hq.sort.key === c.key;
     const dir = active && hq.sort.dir === 'asc' ? 'desc' : 'asc';
     const sortState = active ? (hq.sort.dir === 'asc' ? 'ascending' : 'descending') : undefined;
-    return html`<th scope="col"${sortState ? html` aria-sort="${sortState}"` : ''}><a href="${link({ sort: c.key, dir, page: undefined })}">${c.label}${active ? (hq.sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
+    return html`<th scope="col"${sortState ? html` aria-sort="${sortState}"` : ''}><a href="${link({ sort: c.key, dir, page: undefined })}">${c.label}${active ? html`<span aria-hidden="true">${hq.sort.dir === 'asc' ? ' ▲' : ' ▼'}</span>` : ''}</a></th>`;
   });
   const rows = result.rows.map(
     (h) => html`<tr>
@@ -120,7 +120,8 @@ ${hq.pageNo < pages ? html`<a href="${link({ page: hq.pageNo + 1 })}" rel="next"
   <label>Severity at least <select name="severity"><option value="">any</option>${options(SEVERITIES, raw.severity)}</select></label>
   <label>State <select name="state"><option value="">any</option>${options(HOST_STATES, raw.state)}</select></label>
   <label>OS <select name="os"><option value="">any</option>${options(facets.os, raw.os)}</select></label>
-  <label>User <select name="user"><option value="">any</option>${options(facets.users, raw.user)}</select></label>
+  <label>User <input name="user" list="user-names" value="${raw.user ?? ''}" autocomplete="off"></label>
+  <datalist id="user-names">${facets.users.map((u) => html`<option value="${u}">`)}</datalist>
   <label>Last seen <select name="seen"><option value="">any time</option>${options(Object.keys(SEEN), raw.seen, (k) => SEEN[k].label)}</select></label>
   ${raw.sort ? html`<input type="hidden" name="sort" value="${raw.sort}"><input type="hidden" name="dir" value="${hq.sort.dir}">` : ''}
   <button type="submit">Filter</button>

@@ -8,7 +8,7 @@ import { csrfField, page, when, type PageContext } from '../layout.ts';
 
 export interface SettingsData {
   secrets: EnrollmentSecret[];
-  keys: AgentKey[];
+  keys: { total: number; rows: AgentKey[] };
   office: OfficeNetwork[];
   regions: ExpectedRegionRow[];
   notifiers: Notifier[];
@@ -34,14 +34,16 @@ ${post(ctx, 'enrollment', html`<label>Label <input name="label" required maxleng
 </section>`;
 }
 
-function keys(ctx: PageContext, list: AgentKey[]): Html {
+function keys(ctx: PageContext, keys: SettingsData['keys']): Html {
+  const list = keys.rows;
   return html`<section id="keys" aria-labelledby="keys-h"><h2 id="keys-h">Agent keys</h2>
-<p>Revoke the key of a lost or retired laptop: its reports are refused from then on.</p>
-${list.length ? html`<table class="list"><caption>${list.length} enrolled agent${list.length === 1 ? '' : 's'}${list.length > SHOWN ? `, first ${SHOWN} shown` : ''}</caption>
+<p>Revoke the key of a lost or retired laptop: its reports are refused from then on. Any host's page has the same button; here are the latest enrollments.</p>
+${list.length ? html`<table class="list"><caption>${keys.total} enrolled agent${keys.total === 1 ? '' : 's'}, the latest ${list.length} shown</caption>
 <thead><tr><th scope="col">Host</th><th scope="col">Agent id</th><th scope="col">Enrolled</th><th scope="col">Last used</th><th scope="col">Action</th></tr></thead><tbody>
-${list.slice(0, SHOWN).map((k) => html`<tr><td>${k.hostname}</td><td><code>${k.agentId}</code></td><td>${when(k.enrolledAt, ctx.now)}</td><td>${when(k.lastUsed, ctx.now)}</td>
+${list.map((k) => html`<tr><td><a href="${ctx.base}/hosts/${encodeURIComponent(k.agentId)}">${k.hostname}</a></td><td><code>${k.agentId}</code></td><td>${when(k.enrolledAt, ctx.now)}</td><td>${when(k.lastUsed, ctx.now)}</td>
 <td>${k.revokedAt ? html`revoked ${when(k.revokedAt, ctx.now)}` : post(ctx, `keys/${encodeURIComponent(k.agentId)}/revoke`, html``, 'Revoke key')}</td></tr>`)}
 </tbody></table>` : html`<p class="empty">No agent enrolled yet.</p>`}
+${post(ctx, 'keys/revoke', html`<label>Agent id <input name="agentId" required maxlength="200"></label>`, 'Revoke key', 'row')}
 </section>`;
 }
 
@@ -93,7 +95,7 @@ function users(ctx: PageContext, list: UserRow[]): Html {
 <p>Viewers see every page but settings and change nothing; admins also acknowledge and close alerts and change settings.</p>
 <table class="list"><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Last login</th><th scope="col">Actions</th></tr></thead><tbody>
 ${list.map((u) => html`<tr><td>${u.username}</td>
-<td>${post(ctx, `users/${encodeURIComponent(u.username)}/role`, html`<label class="sr-only" for="role-${u.username}">Role of ${u.username}</label>${html`<select id="role-${u.username}" name="role">${ROLES.map((r) => html`<option value="${r}"${r === u.role ? html` selected` : ''}>${r}</option>`)}</select>`}`, 'Change role')}</td>
+<td>${u.username === ctx.user.username ? u.role : post(ctx, `users/${encodeURIComponent(u.username)}/role`, html`<label class="sr-only" for="role-${u.username}">Role of ${u.username}</label>${html`<select id="role-${u.username}" name="role">${ROLES.map((r) => html`<option value="${r}"${r === u.role ? html` selected` : ''}>${r}</option>`)}</select>`}`, 'Change role')}</td>
 <td>${when(u.lastLogin, ctx.now)}</td>
 <td>${u.username === ctx.user.username ? html`<span class="muted">you</span>` : post(ctx, `users/${encodeURIComponent(u.username)}/delete`, html``, 'Delete')}</td></tr>`)}
 </tbody></table>
