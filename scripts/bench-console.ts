@@ -42,7 +42,7 @@ const c = await startConsole({ data });
 try {
   const client = new ConsoleClient(c.url);
   await client.login(ADMIN.username, ADMIN.password);
-  const ctx = { user: { username: 'alice', role: 'admin' as const }, csrf: 'x', base: '', now: fleet.now };
+  const ctx = { user: { name: 'alice', role: 'admin' as const }, csrf: 'x', base: '', now: fleet.now };
   const o = await data.overview();
   const hq = parseHostQuery(new URLSearchParams(), fleet.now);
   const list = await data.listHosts(hq.filter, hq.sort, { offset: 0, limit: PAGE_SIZE });

@@ -9,10 +9,10 @@ export function csvCell(v: unknown): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-export const HOST_CSV_HEADER = ['agent_id', 'hostname', 'user', 'os', 'os_version', 'agent_version', 'state', 'max_severity', 'findings', 'tools', 'public_ip', 'first_seen', 'last_seen'];
+export const HOST_CSV_HEADER = ['agent_id', 'hostname', 'user', 'os', 'os_version', 'agent_version', 'status', 'max_severity', 'open_findings', 'tools', 'public_ip', 'first_seen', 'last_seen'];
 
 export function hostCsvLine(h: HostRow): string {
-  return [h.agentId, h.hostname, h.user, h.os, h.osVersion, h.agentVersion, h.state, h.maxSeverity, h.findingCount, h.tools, h.publicIp, h.firstSeen, h.lastSeen]
+  return [h.agentId, h.hostname, h.user, h.os, h.osVersion, h.agentVersion, h.status, h.maxSeverity, h.openFindings, h.tools, h.publicIp, h.firstSeen, h.lastSeen]
     .map(csvCell)
     .join(',') + '\r\n';
 }

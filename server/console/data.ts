@@ -3,17 +3,17 @@
 // (host names, users, evidence fields, network values) is untrusted: the pages escape it (html.ts).
 // Names follow the server's: agentId, hostname, firstSeen/lastSeen, and the farm rules' FarmGroup,
 // SharedNetwork, GroupHost and AlertExplanation (server/farm/types.ts), which fit these shapes as they are.
-import type { Category, Severity } from '../../agent/model.ts';
+import type { Category, HostContext, Severity } from '../../agent/model.ts';
 
-export type Role = 'admin' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'viewer'];
-
+// The same lists and names as server/vocabulary.ts on the server branch; at merge these four become
+// an import from there (kept here only so this branch builds on its own).
+export const ROLES = ['admin', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
 /** online: reported within 3 expected intervals; offline: missed 3; silent: nothing for 24 h or more. */
-export type HostState = 'online' | 'offline' | 'silent';
-export const HOST_STATES: readonly HostState[] = ['online', 'offline', 'silent'];
-
-export type AlertState = 'open' | 'acknowledged' | 'closed';
-export const ALERT_STATES: readonly AlertState[] = ['open', 'acknowledged', 'closed'];
+export const HOST_STATUSES = ['online', 'offline', 'silent'] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+export const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** Outcome of a write: a refused input says why in one line, which the page shows as it is (escaped). */
 export type WriteResult = { ok: true; message?: string } | { ok: false; error: string };
@@ -28,14 +28,14 @@ export interface HostFilter {
   q?: string; // substring of host name, user or agent id
   toolId?: string;
   minSeverity?: Severity; // hosts with a current finding at least this severe
-  state?: HostState;
+  status?: HostStatus;
   os?: string;
   user?: string; // exact user
   lastSeenAfter?: string; // ISO 8601
   lastSeenBefore?: string; // ISO 8601
 }
 
-export const HOST_SORT_KEYS = ['hostname', 'user', 'os', 'state', 'severity', 'findings', 'lastSeen'] as const;
+export const HOST_SORT_KEYS = ['hostname', 'user', 'os', 'status', 'severity', 'findings', 'lastSeen'] as const;
 export type HostSortKey = (typeof HOST_SORT_KEYS)[number];
 export interface HostSort {
   key: HostSortKey;
@@ -46,54 +46,56 @@ export interface Page {
   limit: number;
 }
 
+/** A host in lists; the server's store HostRow plus the two columns lists show (maxSeverity, tools). */
 export interface HostRow {
   agentId: string;
   hostname: string;
   os: string;
-  osVersion?: string;
-  user?: string;
-  agentVersion?: string;
-  state: HostState;
+  osVersion?: string | null;
+  user?: string | null;
+  agentVersion?: string | null;
+  status: HostStatus;
   firstSeen: string;
   lastSeen: string;
-  publicIp?: string;
-  findingCount: number; // current findings (status "finding", not resolved)
-  maxSeverity?: Severity;
+  publicIp?: string | null;
+  openFindings: number; // current findings (status "finding", not resolved)
+  maxSeverity?: Severity | null;
   tools: string[]; // names of the tools of the current findings
 }
 
+/** A finding of one host, as the server's store FindingRow holds it. */
 export interface HostFinding {
-  id: string; // the agent's stable finding id
-  toolId: string;
-  toolName: string;
-  category: Category | string;
-  severity: Severity;
-  state?: string; // running, listening, configured, installed
+  findingId: string; // the agent's stable finding id
+  tool: { id: string; name: string; category: Category | string };
+  severity: Severity | string;
+  state?: string | null; // running, listening, configured, installed
   firstSeen: string;
   lastSeen: string;
-  resolvedAt?: string;
-  evidence: EvidenceData[];
+  resolvedAt?: string | null;
+  resolvedReason?: string | null;
+  evidence: unknown[]; // EvidenceData items; anything else is shown as text
 }
 
-/** Signs that an agent was stopped, removed or fooled, as the server recorded them. */
-export type TamperSign =
-  | 'sequence-gap' | 'bad-signature' | 'agent-downgrade' | 'unprivileged-scan' | 'went-offline' | 'went-silent';
-
-export type TimelineEvent =
-  | { at: string; kind: 'finding-appeared' | 'finding-resolved'; toolId: string; toolName: string; severity: Severity }
-  | { at: string; kind: 'context-changed'; field: string; from?: string; to?: string }
-  | { at: string; kind: 'report-gap'; missing: number; fromSeq?: number; toSeq?: number }
-  | { at: string; kind: 'tamper'; sign: TamperSign | string; detail?: string };
+/**
+ * One entry of a host's timeline, as the server's store EventRow holds it: a type from server/vocabulary.ts
+ * EVENT_TYPES (finding-new, finding-resolved, context-changed, sequence-gap, agent-downgrade, ...) and its
+ * detail. The page words the known types and lists the detail of any other.
+ */
+export interface TimelineEvent {
+  at: string;
+  type: string;
+  detail: Record<string, unknown>;
+}
 
 export interface HostDetail extends HostRow {
-  expectedIntervalSec?: number;
-  arch?: string;
-  /** The last report's context: timezone, locale, inputMethods, defaultGatewayMac, wifiSsid, wifiBssid. */
-  context: Record<string, string | string[] | undefined>;
+  expectedIntervalS?: number;
+  arch?: string | null;
+  privileged?: boolean | null; // the last scan ran as root / Administrator
+  context: HostContext; // the last report's
   findings: HostFinding[]; // current and recently resolved
   timeline: TimelineEvent[]; // newest first
   groups: string[]; // subjects of the farm groups it belongs to
-  keyRevokedAt?: string; // its agent key was revoked: its reports are refused
+  keyRevokedAt?: string | null; // its agent key was revoked: its reports are refused
 }
 
 export interface TrendPoint {
@@ -134,22 +136,24 @@ export interface FarmGroup {
   distinctUsers: number;
 }
 
+/** An alert as the server's store AlertRow holds it. */
 export interface Alert {
-  id: string;
+  id: string | number;
   rule: string;
   subject: string;
-  severity: Severity;
+  severity: Severity | string;
   title: string; // may hold agent values: escaped when shown
-  state: AlertState;
-  createdAt: string;
-  updatedAt: string;
+  status: AlertStatus;
+  firstSeen: string;
+  lastSeen: string;
+  occurrences?: number;
   agentIds: string[];
-  acknowledgedBy?: string;
-  acknowledgedAt?: string;
-  closedBy?: string;
-  closedAt?: string;
-  /** The rule's evidence (server/farm AlertExplanation); rendered field by field, never parsed. */
-  explanation?: { kind: string; [field: string]: unknown };
+  ackBy?: string | null;
+  ackAt?: string | null;
+  closedBy?: string | null;
+  closedAt?: string | null;
+  /** The rule's evidence (server/farm AlertExplanation, or a core rule's detail); shown field by field, never parsed. */
+  explanation?: unknown;
 }
 
 export interface Overview {
@@ -207,12 +211,12 @@ export interface Notifier {
 }
 
 export interface ConsoleUser {
-  username: string;
+  name: string;
   role: Role;
 }
-export interface UserRow extends ConsoleUser {
-  createdAt: string;
-  lastLogin?: string;
+export interface UserSummary extends ConsoleUser {
+  createdAt?: string;
+  lastLogin?: string | null;
 }
 
 export interface Retention {
@@ -235,7 +239,7 @@ export interface ConsoleData {
   hostFacets(): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
   tools(): Promise<ToolSummary[]>;
   groups(): Promise<FarmGroup[]>;
-  alerts(filter: { state?: AlertState }): Promise<Alert[]>;
+  alerts(filter: { status?: AlertStatus }): Promise<Alert[]>;
   ackAlert(id: string, by: string): Promise<WriteResult>;
   closeAlert(id: string, by: string): Promise<WriteResult>;
 
@@ -261,11 +265,11 @@ export interface ConsoleData {
   removeNotifier(id: string, by: string): Promise<WriteResult>;
   testNotifier(id: string, by: string): Promise<WriteResult>;
 
-  users(): Promise<UserRow[]>;
+  users(): Promise<UserSummary[]>;
   /** The store hashes the password (scrypt); the console never keeps it. */
-  createUser(u: { username: string; role: Role; password: string }, by: string): Promise<WriteResult>;
-  setUserRole(username: string, role: Role, by: string): Promise<WriteResult>;
-  deleteUser(username: string, by: string): Promise<WriteResult>;
+  createUser(u: { name: string; role: Role; password: string }, by: string): Promise<WriteResult>;
+  setUserRole(name: string, role: Role, by: string): Promise<WriteResult>;
+  deleteUser(name: string, by: string): Promise<WriteResult>;
 
   retention(): Promise<Retention>;
   setRetention(r: Retention, by: string): Promise<WriteResult>;
@@ -273,5 +277,5 @@ export interface ConsoleData {
 
 /** Checks a login; the server implements it on its users table (scrypt). */
 export interface ConsoleAuthenticator {
-  verify(username: string, password: string): Promise<ConsoleUser | undefined>;
+  verify(name: string, password: string): Promise<ConsoleUser | undefined>;
 }

@@ -166,7 +166,7 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandler {
     if (method === 'POST') {
       form = await readForm(req);
       if (!sameToken(form.fields.get('_csrf') ?? '', session.csrf)) {
-        log(`console: refused a form without its CSRF token from ${user.username} to ${path}`);
+        log(`console: refused a form without its CSRF token from ${user.name} to ${path}`);
         return send(res, 403, errorPage(base, 403, 'The form expired or did not come from this console. Reload the page and try again.'));
       }
     }

@@ -41,7 +41,7 @@ export function page(ctx: PageContext, title: string, current: string, body: Htm
   <nav aria-label="Main"><ul>${links}</ul></nav>
   <form method="post" action="${u('/logout')}" class="logout">
     ${csrfField(ctx)}
-    <span class="who">${ctx.user.username} <span class="role">(${ctx.user.role})</span></span>
+    <span class="who">${ctx.user.name} <span class="role">(${ctx.user.role})</span></span>
     <button type="submit">Log out</button>
   </form>
 </header>
@@ -73,7 +73,7 @@ export function flash(f: { ok?: string; error?: string } | undefined): Html {
   return html`${ok ? html`<p class="flash ok" role="status">${ok}</p>` : ''}${error ? html`<p class="flash error" role="alert">${error}</p>` : ''}`;
 }
 
-export function sevBadge(sev: string | undefined): Html {
+export function sevBadge(sev: string | null | undefined): Html {
   if (!sev) return html`<span class="muted">none</span>`;
   return html`<span class="sev sev-${/^[a-z]+$/.test(sev) ? sev : 'info'}">${sev}</span>`;
 }
@@ -82,7 +82,7 @@ export function stateBadge(state: string): Html {
   return html`<span class="state state-${/^[a-z]+$/.test(state) ? state : 'unknown'}">${state}</span>`;
 }
 
-export function when(iso: string | undefined, now: Date): Html {
+export function when(iso: string | null | undefined, now: Date): Html {
   if (!iso) return html`<span class="muted">never</span>`;
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return html`${iso}`;

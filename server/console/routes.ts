@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clean } from '../../agent/text.ts';
 import { HOST_CSV_HEADER, hostCsvLine, parseExpectedRegions } from './csv.ts';
 import {
-  ALERT_STATES, NOTIFIER_KINDS, OFFICE_NETWORK_KINDS, ROLES,
-  type AlertState, type ConsoleData, type ConsoleUser, type NotifierKind, type OfficeNetworkKind, type Role, type WriteResult,
+  ALERT_STATUSES, NOTIFIER_KINDS, OFFICE_NETWORK_KINDS, ROLES,
+  type AlertStatus, type ConsoleData, type ConsoleUser, type NotifierKind, type OfficeNetworkKind, type Role, type WriteResult,
 } from './data.ts';
 import { checkNotifierTarget, checkOfficeValue, checkUsername, MIN_PASSWORD } from './form-checks.ts';
 import type { PageContext } from './layout.ts';
@@ -72,7 +72,7 @@ function action(name: string, pattern: RegExp, back: string | ((ctx: RouteContex
 }
 
 export function routes(): Route[] {
-  const by = (ctx: RouteContext) => ctx.user.username;
+  const by = (ctx: RouteContext) => ctx.user.name;
   return [
     { name: 'logout', method: 'POST', pattern: /^\/logout$/, role: 'viewer', run: async () => {} },
     {
@@ -128,8 +128,8 @@ export function routes(): Route[] {
     {
       name: 'alerts', method: 'GET', pattern: /^\/alerts$/, role: 'viewer',
       run: async (ctx) => {
-        const state = oneOf<AlertState>(ctx.url.searchParams.get('state') ?? '', ALERT_STATES);
-        html200(ctx, alertsPage(ctx.page, await ctx.data.alerts({ state }), state));
+        const status = oneOf<AlertStatus>(ctx.url.searchParams.get('status') ?? '', ALERT_STATUSES);
+        html200(ctx, alertsPage(ctx.page, await ctx.data.alerts({ status }), status));
       },
     },
     action('alert.ack', /^\/alerts\/([^/]{1,200})\/ack$/, '/alerts', (ctx) => ctx.data.ackAlert(ctx.params[0], by(ctx))),
@@ -182,20 +182,20 @@ export function routes(): Route[] {
     action('notifier.test', /^\/settings\/notifiers\/([^/]{1,200})\/test$/, '/settings#notifiers', (ctx) => ctx.data.testNotifier(ctx.params[0], by(ctx))),
     action('notifier.remove', /^\/settings\/notifiers\/([^/]{1,200})\/remove$/, '/settings#notifiers', (ctx) => ctx.data.removeNotifier(ctx.params[0], by(ctx))),
     action('user.create', /^\/settings\/users$/, '/settings#users', async (ctx) => {
-      const username = field(ctx, 'username', 200);
+      const name = field(ctx, 'name', 200);
       const role = oneOf<Role>(field(ctx, 'role'), ROLES);
       const password = ctx.form?.fields.get('password') ?? '';
-      const bad = checkUsername(username) ?? (role ? undefined : 'Choose a role.') ?? (password.length < MIN_PASSWORD ? `A password has at least ${MIN_PASSWORD} characters.` : undefined);
-      return bad ? refuse(bad) : ctx.data.createUser({ username, role: role!, password: password.slice(0, 200) }, by(ctx));
+      const bad = checkUsername(name) ?? (role ? undefined : 'Choose a role.') ?? (password.length < MIN_PASSWORD ? `A password has at least ${MIN_PASSWORD} characters.` : undefined);
+      return bad ? refuse(bad) : ctx.data.createUser({ name, role: role!, password: password.slice(0, 200) }, by(ctx));
     }),
     action('user.role', /^\/settings\/users\/([^/]{1,200})\/role$/, '/settings#users', async (ctx) => {
       const role = oneOf<Role>(field(ctx, 'role'), ROLES);
       if (!role) return refuse('Choose a role.');
-      if (ctx.params[0] === ctx.user.username) return refuse('You cannot change your own role; ask another admin.');
+      if (ctx.params[0] === ctx.user.name) return refuse('You cannot change your own role; ask another admin.');
       return ctx.data.setUserRole(ctx.params[0], role, by(ctx));
     }),
     action('user.delete', /^\/settings\/users\/([^/]{1,200})\/delete$/, '/settings#users', async (ctx) =>
-      ctx.params[0] === ctx.user.username ? refuse('You cannot delete yourself.') : ctx.data.deleteUser(ctx.params[0], by(ctx))),
+      ctx.params[0] === ctx.user.name ? refuse('You cannot delete yourself.') : ctx.data.deleteUser(ctx.params[0], by(ctx))),
     action('retention', /^\/settings\/retention$/, '/settings#retention', async (ctx) => {
       const days = Number(field(ctx, 'reportDays', 10));
       return Number.isInteger(days) && days >= 1 && days <= 3650

@@ -27,7 +27,7 @@ describe('console access', () => {
         expect(res.headers.get('location'), r.name).toBe('/login');
       } else expect(res.status, r.name).toBe(403);
     }
-    expect(c.data.alertList.find((a) => a.id === 'alert-farm-1')!.state).toBe('open');
+    expect(c.data.alertList.find((a) => a.id === 'alert-farm-1')!.status).toBe('open');
   });
 
   it('signs in with secure, HttpOnly, SameSite cookies and a new session id; wrong passwords are refused', async () => {
@@ -79,7 +79,7 @@ describe('console access', () => {
       expect(body, p).not.toContain('/ack"');
       expect(body, p).not.toContain('href="/settings"');
     }
-    expect(c.data.alertList.find((a) => a.id === 'alert-farm-1')!.state).toBe('open');
+    expect(c.data.alertList.find((a) => a.id === 'alert-farm-1')!.status).toBe('open');
     expect(c.data.office).toHaveLength(0);
     expect(c.data.retentionDays).toBe(90);
     expect(c.data.audit).toEqual([]);
@@ -99,7 +99,7 @@ describe('console access', () => {
     }
     expect(c.data.office).toHaveLength(0);
     expect(c.data.retentionDays).toBe(90);
-    expect(c.data.alertList.find((a) => a.id === 'alert-farm-1')!.state).toBe('open');
+    expect(c.data.alertList.find((a) => a.id === 'alert-farm-1')!.status).toBe('open');
     expect(c.logs.some((l) => l.includes('CSRF'))).toBe(true);
     // the same form with its token goes through
     const ok = await admin.request('/settings/retention', { form: { _csrf: await admin.csrf('/settings'), reportDays: '30' } });

@@ -82,10 +82,10 @@ describe('console in Chromium', () => {
     expect(csv[1]).toContain('"farm-1"');
 
     await page.getByRole('link', { name: 'Clear' }).click();
-    await page.getByLabel('State').selectOption('silent');
+    await page.getByLabel('Status').selectOption('silent');
     await page.getByLabel('Severity at least').selectOption('info');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.waitForURL(/state=silent/);
+    await page.waitForURL(/status=silent/);
     for (const state of await page.locator('table.list tbody td .state').allTextContents()) expect(state).toBe('silent');
     await page.goto(`${c.url}/hosts`);
     await expect(page.getByText('52 hosts, page 1 of 2').count()).resolves.toBe(1);
@@ -142,12 +142,12 @@ describe('console in Chromium', () => {
     await expect(page.getByRole('status').textContent()).resolves.toBe('Alert acknowledged.');
     await expect(page.getByText(/acknowledged by alice/).count()).resolves.toBe(1);
     const farm = c.data.alertList.find((a) => a.id === 'alert-farm-1')!;
-    expect(farm.state).toBe('acknowledged');
-    expect(farm.acknowledgedBy).toBe(ADMIN.username);
+    expect(farm.status).toBe('acknowledged');
+    expect(farm.ackBy).toBe(ADMIN.username);
     await shot('alerts');
     await page.getByRole('button', { name: /^Close alert: Laptop farm/ }).click();
     await expect(page.getByText(/closed by alice/).count()).resolves.toBe(2); // this one and the old one
-    expect(farm.state).toBe('closed');
+    expect(farm.status).toBe('closed');
   });
 
   it('adds an office network (the office group disappears), uploads expected regions, tests a notifier', async () => {

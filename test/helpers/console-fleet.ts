@@ -2,7 +2,7 @@
 // users behind one gateway MAC (2 running AnyDesk), an office of hosts behind one allow-listable MAC, and
 // one host whose name and process are hostile markup with control characters. Deterministic (seeded).
 import type { Severity } from '../../agent/model.ts';
-import type { Alert, EvidenceData, HostFinding, HostState, TimelineEvent } from '../../server/console/data.ts';
+import type { Alert, EvidenceData, HostFinding, HostStatus, TimelineEvent } from '../../server/console/data.ts';
 
 export const HOSTILE_NAME = '<img src=x onerror=alert(1)>"\u001b[31m';
 export const FARM_MAC = 'f0:9f:c2:11:22:33';
@@ -16,7 +16,7 @@ export interface SimHost {
   osVersion: string;
   user?: string;
   agentVersion: string;
-  state: HostState;
+  status: HostStatus;
   firstSeen: string;
   lastSeen: string;
   publicIp?: string;
@@ -47,6 +47,10 @@ const TOOLS: { toolId: string; toolName: string; category: string; severity: Sev
   { toolId: 'x11vnc', toolName: 'x11vnc', category: 'remote-desktop', severity: 'high', proc: 'x11vnc', exe: '/usr/bin/x11vnc' },
 ];
 
+function newFinding(f: HostFinding): TimelineEvent {
+  return { at: f.firstSeen, type: 'finding-new', detail: { findingId: f.findingId, tool: f.tool, severity: f.severity } };
+}
+
 function iso(now: Date, agoSec: number): string {
   return new Date(now.getTime() - agoSec * 1000).toISOString();
 }
@@ -58,7 +62,7 @@ function finding(now: Date, t: (typeof TOOLS)[number], agoSec: number, procName 
     { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 7070, state: 'LISTEN', pid: 4242, process: procName },
   ];
   return {
-    id: `${t.toolId}-f`, toolId: t.toolId, toolName: t.toolName, category: t.category, severity: t.severity, state: 'running',
+    findingId: `${t.toolId}-f`, tool: { id: t.toolId, name: t.toolName, category: t.category }, severity: t.severity, state: 'running',
     firstSeen: iso(now, agoSec), lastSeen: iso(now, 120), evidence,
   };
 }
@@ -74,10 +78,10 @@ export function simulateFleet(ordinary: number, now = new Date('2026-12-01T12:00
   const base = (i: number, user: string | undefined, hostname: string): SimHost => {
     const o = oses[i % 3];
     const r = rand();
-    const state: HostState = r < 0.9 ? 'online' : r < 0.96 ? 'offline' : 'silent';
-    const ago = state === 'online' ? 60 + Math.floor(rand() * 600) : state === 'offline' ? 4 * 3600 : 3 * 86400;
+    const status: HostStatus = r < 0.9 ? 'online' : r < 0.96 ? 'offline' : 'silent';
+    const ago = status === 'online' ? 60 + Math.floor(rand() * 600) : status === 'offline' ? 4 * 3600 : 3 * 86400;
     return {
-      agentId: `agent-${String(i).padStart(5, '0')}`, hostname, os: o.os, osVersion: o.v, user, agentVersion: '0.1.0', state,
+      agentId: `agent-${String(i).padStart(5, '0')}`, hostname, os: o.os, osVersion: o.v, user, agentVersion: '0.1.0', status,
       firstSeen: iso(now, 40 * 86400), lastSeen: iso(now, ago), publicIp: `203.0.113.${i % 250}`,
       context: { timezone: 'Europe/Berlin', locale: 'de_DE.UTF-8', defaultGatewayMac: `02:aa:00:${(i >> 8 & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}:01` },
       findings: [], timeline: [],
@@ -89,15 +93,15 @@ export function simulateFleet(ordinary: number, now = new Date('2026-12-01T12:00
       const t = TOOLS[1 + Math.floor(rand() * (TOOLS.length - 1))];
       const f = finding(now, t, 10 * 86400, t.proc, h.user);
       h.findings.push(f);
-      h.timeline.push({ at: f.firstSeen, kind: 'finding-appeared', toolId: t.toolId, toolName: t.toolName, severity: t.severity });
+      h.timeline.push(newFinding(f));
     }
-    if (h.state === 'silent') h.timeline.unshift({ at: iso(now, 2 * 86400), kind: 'tamper', sign: 'went-silent' });
+    if (h.status === 'silent') h.timeline.unshift({ at: iso(now, 2 * 86400), type: 'silent', detail: {} });
     hosts.push(h);
   }
   // The office: 5 hosts of 5 users behind one gateway MAC; the office allow-list makes it harmless
   for (let k = 0; k < 5; k++) {
     const h = base(ordinary + k, `office${k}`, `office-${k}`);
-    h.state = 'online';
+    h.status = 'online';
     h.lastSeen = iso(now, 90);
     h.context.defaultGatewayMac = OFFICE_MAC;
     h.publicIp = '192.0.2.10';
@@ -106,48 +110,48 @@ export function simulateFleet(ordinary: number, now = new Date('2026-12-01T12:00
   const farmIds: string[] = [];
   for (let k = 0; k < 6; k++) {
     const h = base(ordinary + 5 + k, `contractor${k}`, `farm-${k}`);
-    h.state = 'online';
+    h.status = 'online';
     h.lastSeen = iso(now, 100 + k);
     h.context = { timezone: 'America/Chicago', locale: 'en_US.UTF-8', defaultGatewayMac: FARM_MAC, wifiSsid: 'NETGEAR42', wifiBssid: 'f0:9f:c2:11:22:34' };
     h.publicIp = FARM_IP;
     if (k < 2) {
       const f = finding(now, TOOLS[0], 3 * 86400, 'AnyDesk.exe', h.user);
       h.findings.push(f);
-      h.timeline.push({ at: f.firstSeen, kind: 'finding-appeared', toolId: 'anydesk', toolName: 'AnyDesk', severity: 'high' });
+      h.timeline.push(newFinding(f));
     }
-    h.timeline.unshift({ at: iso(now, 5 * 86400), kind: 'context-changed', field: 'defaultGatewayMac', from: '02:aa:00:00:00:09', to: FARM_MAC });
-    h.timeline.unshift({ at: iso(now, 2 * 86400), kind: 'report-gap', missing: 3, fromSeq: 41, toSeq: 43 });
+    h.timeline.unshift({ at: iso(now, 5 * 86400), type: 'context-changed', detail: { defaultGatewayMac: { from: '02:aa:00:00:00:09', to: FARM_MAC }, timezone: { from: 'Europe/Berlin', to: 'America/Chicago' } } });
+    h.timeline.unshift({ at: iso(now, 2 * 86400), type: 'sequence-gap', detail: { missingFrom: 41, missingTo: 43 } });
     farmIds.push(h.agentId);
     hosts.push(h);
   }
   // The hostile host: its name, user and process name try to inject markup and terminal escapes
   const bad = base(ordinary + 11, `${HOSTILE_NAME}user`, HOSTILE_NAME);
-  bad.state = 'online';
+  bad.status = 'online';
   bad.lastSeen = iso(now, 30);
   const bf = finding(now, TOOLS[2], 86400, HOSTILE_NAME, bad.user);
   bad.findings.push(bf, { ...finding(now, TOOLS[3], 7200), resolvedAt: iso(now, 3600) });
   bad.timeline.push(
-    { at: iso(now, 3600), kind: 'finding-resolved', toolId: 'tailscale', toolName: 'Tailscale', severity: 'medium' },
-    { at: iso(now, 5000), kind: 'tamper', sign: 'agent-downgrade', detail: `0.1.0 -> 0.0.9 ${HOSTILE_NAME}` },
-    { at: bf.firstSeen, kind: 'finding-appeared', toolId: 'ngrok', toolName: 'ngrok', severity: 'critical' },
+    { at: iso(now, 3600), type: 'finding-resolved', detail: { findingId: 'tailscale-f', reason: 'absent' } },
+    { at: iso(now, 5000), type: 'agent-downgrade', detail: { from: '0.1.0', to: `0.0.9 ${HOSTILE_NAME}` } },
+    newFinding(bf),
   );
   hosts.push(bad);
 
   const alerts: Alert[] = [
     {
       id: 'alert-farm-1', rule: 'laptop-farm', subject: `farm:gateway-mac:${FARM_MAC}`, severity: 'critical',
-      title: `Laptop farm: 6 hosts of 6 users behind gateway MAC ${FARM_MAC}, 2 with AnyDesk`, state: 'open',
-      createdAt: iso(now, 86400), updatedAt: iso(now, 600), agentIds: farmIds,
+      title: `Laptop farm: 6 hosts of 6 users behind gateway MAC ${FARM_MAC}, 2 with AnyDesk`, status: 'open',
+      firstSeen: iso(now, 86400), lastSeen: iso(now, 600), occurrences: 14, agentIds: farmIds,
       explanation: { kind: 'farm', rules: ['shared-network', 'remote-access-in-group'], distinctUsers: 6 },
     },
     {
       id: 'alert-region-1', rule: 'region-mismatch', subject: `region:${bad.agentId}`, severity: 'high',
-      title: `Region mismatch on ${HOSTILE_NAME}`, state: 'open', createdAt: iso(now, 7200), updatedAt: iso(now, 7200), agentIds: [bad.agentId],
+      title: `Region mismatch on ${HOSTILE_NAME}`, status: 'open', firstSeen: iso(now, 7200), lastSeen: iso(now, 7200), agentIds: [bad.agentId],
       explanation: { kind: 'region', mismatches: [{ field: 'timezone', value: 'Asia/Shanghai' }] },
     },
     {
       id: 'alert-old-1', rule: 'laptop-farm', subject: 'farm:public-ip:203.0.113.7', severity: 'medium', title: 'Shared public IP 203.0.113.7 on 3 hosts',
-      state: 'closed', createdAt: iso(now, 20 * 86400), updatedAt: iso(now, 19 * 86400), agentIds: [], closedBy: 'alice', closedAt: iso(now, 19 * 86400),
+      status: 'closed', firstSeen: iso(now, 20 * 86400), lastSeen: iso(now, 19 * 86400), agentIds: [], closedBy: 'alice', closedAt: iso(now, 19 * 86400),
     },
   ];
   return { now, hosts, alerts };

@@ -6,11 +6,11 @@ import type { Severity } from '../../agent/model.ts';
 import { SEVERITIES } from '../../agent/policy/types.ts';
 import type {
   AgentKey, Alert, ConsoleAuthenticator, ConsoleData, ConsoleUser, EnrollmentSecret, ExpectedRegionRow, FarmGroup, HostDetail,
-  HostFilter, HostRow, HostSort, Notifier, OfficeNetwork, Overview, Page, Retention, Role, ToolSummary, UserRow, WriteResult,
+  HostFilter, HostRow, HostSort, Notifier, OfficeNetwork, Overview, Page, Retention, Role, ToolSummary, UserSummary, WriteResult,
 } from '../../server/console/data.ts';
 import type { SimFleet, SimHost } from './console-fleet.ts';
 
-const rank = (s: Severity | undefined) => (s ? SEVERITIES.indexOf(s) : -1);
+const rank = (s: string | null | undefined) => (s ? SEVERITIES.indexOf(s as Severity) : -1);
 const zero = (): Record<Severity, number> => ({ info: 0, low: 0, medium: 0, high: 0, critical: 0 });
 
 function hash(password: string): string {
@@ -49,24 +49,24 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     return { ok: true, message };
   }
 
-  addUser(username: string, role: Role, password: string): void {
-    this.userMap.set(username, { role, hash: hash(password), createdAt: this.nowIso });
+  addUser(name: string, role: Role, password: string): void {
+    this.userMap.set(name, { role, hash: hash(password), createdAt: this.nowIso });
   }
 
-  async verify(username: string, password: string): Promise<ConsoleUser | undefined> {
-    const u = this.userMap.get(username);
+  async verify(name: string, password: string): Promise<ConsoleUser | undefined> {
+    const u = this.userMap.get(name);
     if (!u || !verifyHash(password, u.hash)) return undefined;
     u.lastLogin = this.nowIso;
-    return { username, role: u.role };
+    return { name, role: u.role };
   }
 
   private row(h: SimHost): HostRow {
     const open = h.findings.filter((f) => !f.resolvedAt);
     let max: Severity | undefined;
-    for (const f of open) if (rank(f.severity) > rank(max)) max = f.severity;
+    for (const f of open) if (rank(f.severity) > rank(max)) max = f.severity as Severity;
     return {
-      agentId: h.agentId, hostname: h.hostname, os: h.os, osVersion: h.osVersion, user: h.user, agentVersion: h.agentVersion, state: h.state,
-      firstSeen: h.firstSeen, lastSeen: h.lastSeen, publicIp: h.publicIp, findingCount: open.length, maxSeverity: max, tools: open.map((f) => f.toolName),
+      agentId: h.agentId, hostname: h.hostname, os: h.os, osVersion: h.osVersion, user: h.user, agentVersion: h.agentVersion, status: h.status,
+      firstSeen: h.firstSeen, lastSeen: h.lastSeen, publicIp: h.publicIp, openFindings: open.length, maxSeverity: max, tools: open.map((f) => f.tool.name),
     };
   }
 
@@ -75,18 +75,18 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     const bySev = zero();
     const tools = new Map<string, { toolId: string; toolName: string; category: string; hosts: number }>();
     for (const h of this.hosts) {
-      hosts[h.state]++;
+      hosts[h.status]++;
       const r = this.row(h);
       if (r.maxSeverity) bySev[r.maxSeverity]++;
       for (const f of h.findings) {
         if (f.resolvedAt) continue;
-        const t = tools.get(f.toolId) ?? { toolId: f.toolId, toolName: f.toolName, category: String(f.category), hosts: 0 };
+        const t = tools.get(f.tool.id) ?? { toolId: f.tool.id, toolName: f.tool.name, category: String(f.tool.category), hosts: 0 };
         t.hosts++;
-        tools.set(f.toolId, t);
+        tools.set(f.tool.id, t);
       }
     }
     const openBySeverity = zero();
-    for (const a of this.alertList) if (a.state === 'open') openBySeverity[a.severity]++;
+    for (const a of this.alertList) if (a.status === 'open') openBySeverity[a.severity as Severity]++;
     const groups = await this.groups();
     const gSev = zero();
     for (const g of groups) gSev[g.severity]++;
@@ -98,7 +98,7 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     return {
       hosts, hostsBySeverity: bySev,
       topTools: [...tools.values()].sort((a, b) => b.hosts - a.hosts).slice(0, 5),
-      alerts: { open: this.alertList.filter((a) => a.state === 'open').length, acknowledged: this.alertList.filter((a) => a.state === 'acknowledged').length, openBySeverity },
+      alerts: { open: this.alertList.filter((a) => a.status === 'open').length, acknowledged: this.alertList.filter((a) => a.status === 'acknowledged').length, openBySeverity },
       groups: { total: groups.length, bySeverity: gSev }, trend,
     };
   }
@@ -108,8 +108,8 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     const rows: HostRow[] = [];
     for (const h of this.hosts) {
       if (q && !(h.hostname.toLowerCase().includes(q) || (h.user ?? '').toLowerCase().includes(q) || h.agentId.includes(q))) continue;
-      if (f.toolId && !h.findings.some((x) => !x.resolvedAt && x.toolId === f.toolId)) continue;
-      if (f.state && h.state !== f.state) continue;
+      if (f.toolId && !h.findings.some((x) => !x.resolvedAt && x.tool.id === f.toolId)) continue;
+      if (f.status && h.status !== f.status) continue;
       if (f.os && h.os !== f.os) continue;
       if (f.user && h.user !== f.user) continue;
       if (f.lastSeenAfter && h.lastSeen < f.lastSeenAfter) continue;
@@ -119,7 +119,7 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
       rows.push(r);
     }
     const key = (r: HostRow): string | number =>
-      sort.key === 'severity' ? rank(r.maxSeverity) : sort.key === 'findings' ? r.findingCount : String(r[sort.key] ?? '');
+      sort.key === 'severity' ? rank(r.maxSeverity) : sort.key === 'findings' ? r.openFindings : String(r[sort.key] ?? '');
     const dir = sort.dir === 'asc' ? 1 : -1;
     rows.sort((a, b) => {
       const ka = key(a);
@@ -133,12 +133,12 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     const h = this.hosts.find((x) => x.agentId === agentId);
     if (!h) return undefined;
     const groups = (await this.groups()).filter((g) => g.hosts.some((x) => x.agentId === agentId)).map((g) => g.subject);
-    return { ...this.row(h), context: { ...h.context }, findings: h.findings, timeline: h.timeline, groups, expectedIntervalSec: 3600, keyRevokedAt: this.revokedKeys.get(agentId) };
+    return { ...this.row(h), context: { ...h.context }, findings: h.findings, timeline: h.timeline, groups, expectedIntervalS: 3600, privileged: true, keyRevokedAt: this.revokedKeys.get(agentId) };
   }
 
   async hostFacets() {
     const tools = new Map<string, string>();
-    for (const h of this.hosts) for (const f of h.findings) tools.set(f.toolId, f.toolName);
+    for (const h of this.hosts) for (const f of h.findings) tools.set(f.tool.id, f.tool.name);
     return {
       os: [...new Set(this.hosts.map((h) => h.os))].sort(),
       users: [...new Set(this.hosts.map((h) => h.user).filter((u): u is string => !!u))].sort().slice(0, 500),
@@ -151,12 +151,12 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     for (const h of this.hosts) {
       for (const f of h.findings) {
         if (f.resolvedAt) continue;
-        const t = out.get(f.toolId) ?? { toolId: f.toolId, toolName: f.toolName, category: f.category, maxSeverity: f.severity, hostCount: 0, hosts: [], firstSeen: f.firstSeen };
+        const t = out.get(f.tool.id) ?? { toolId: f.tool.id, toolName: f.tool.name, category: f.tool.category, maxSeverity: f.severity as Severity, hostCount: 0, hosts: [], firstSeen: f.firstSeen };
         t.hostCount++;
         if (t.hosts.length < 50) t.hosts.push({ agentId: h.agentId, hostname: h.hostname });
         if (f.firstSeen < t.firstSeen) t.firstSeen = f.firstSeen;
-        if (rank(f.severity) > rank(t.maxSeverity)) t.maxSeverity = f.severity;
-        out.set(f.toolId, t);
+        if (rank(f.severity) > rank(t.maxSeverity)) t.maxSeverity = f.severity as Severity;
+        out.set(f.tool.id, t);
       }
     }
     return [...out.values()].sort((a, b) => b.hostCount - a.hostCount);
@@ -176,7 +176,7 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
       if (users.length < 2) continue;
       const hosts = hs.map((h) => ({
         agentId: h.agentId, hostname: h.hostname, user: h.user,
-        remoteAccess: h.findings.filter((f) => !f.resolvedAt).map((f) => ({ toolId: f.toolId, toolName: f.toolName, category: f.category, severity: f.severity })),
+        remoteAccess: h.findings.filter((f) => !f.resolvedAt).map((f) => ({ toolId: f.tool.id, toolName: f.tool.name, category: f.tool.category, severity: f.severity as Severity })),
       }));
       const ra = hosts.some((h) => h.remoteAccess.length);
       groups.push({
@@ -188,21 +188,21 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     return groups;
   }
 
-  async alerts(filter: { state?: Alert['state'] }): Promise<Alert[]> {
-    return this.alertList.filter((a) => !filter.state || a.state === filter.state);
+  async alerts(filter: { status?: Alert['status'] }): Promise<Alert[]> {
+    return this.alertList.filter((a) => !filter.status || a.status === filter.status);
   }
   async ackAlert(id: string, by: string): Promise<WriteResult> {
     const a = this.alertList.find((x) => x.id === id);
     if (!a) return { ok: false, error: 'No such alert.' };
-    if (a.state !== 'open') return { ok: false, error: `The alert is already ${a.state}.` };
-    Object.assign(a, { state: 'acknowledged', acknowledgedBy: by, acknowledgedAt: this.nowIso, updatedAt: this.nowIso });
+    if (a.status !== 'open') return { ok: false, error: `The alert is already ${a.status}.` };
+    Object.assign(a, { status: 'acknowledged', ackBy: by, ackAt: this.nowIso });
     return this.ok(by, `ack ${id}`, 'Alert acknowledged.');
   }
   async closeAlert(id: string, by: string): Promise<WriteResult> {
     const a = this.alertList.find((x) => x.id === id);
     if (!a) return { ok: false, error: 'No such alert.' };
-    if (a.state === 'closed') return { ok: false, error: 'The alert is already closed.' };
-    Object.assign(a, { state: 'closed', closedBy: by, closedAt: this.nowIso, updatedAt: this.nowIso });
+    if (a.status === 'closed') return { ok: false, error: 'The alert is already closed.' };
+    Object.assign(a, { status: 'closed', closedBy: by, closedAt: this.nowIso });
     return this.ok(by, `close ${id}`, 'Alert closed.');
   }
 
@@ -278,13 +278,13 @@ export class MemoryConsoleData implements ConsoleData, ConsoleAuthenticator {
     this.tests.push({ id, by });
     return this.ok(by, `notifier test ${id}`, `Test sent to ${n.name}.`);
   }
-  async users(): Promise<UserRow[]> {
-    return [...this.userMap].map(([username, u]) => ({ username, role: u.role, createdAt: u.createdAt, lastLogin: u.lastLogin }));
+  async users(): Promise<UserSummary[]> {
+    return [...this.userMap].map(([name, u]) => ({ name, role: u.role, createdAt: u.createdAt, lastLogin: u.lastLogin }));
   }
-  async createUser(u: { username: string; role: Role; password: string }, by: string): Promise<WriteResult> {
-    if (this.userMap.has(u.username)) return { ok: false, error: 'That user exists.' };
-    this.addUser(u.username, u.role, u.password);
-    return this.ok(by, `user ${u.username}`, `User ${u.username} added.`);
+  async createUser(u: { name: string; role: Role; password: string }, by: string): Promise<WriteResult> {
+    if (this.userMap.has(u.name)) return { ok: false, error: 'That user exists.' };
+    this.addUser(u.name, u.role, u.password);
+    return this.ok(by, `user ${u.name}`, `User ${u.name} added.`);
   }
   async setUserRole(username: string, role: Role, by: string): Promise<WriteResult> {
     const u = this.userMap.get(username);

@@ -63,7 +63,7 @@ describe('CSV', () => {
     expect(csvCell('-1+2')).toBe(`"'-1+2"`);
     expect(csvCell('plain, text')).toBe('"plain, text"');
     expect(csvCell(undefined)).toBe('""');
-    const line = hostCsvLine({ agentId: 'a', hostname: HOSTILE_NAME, os: 'linux', state: 'online', firstSeen: 'f', lastSeen: 'l', findingCount: 2, tools: ['A', 'B'] });
+    const line = hostCsvLine({ agentId: 'a', hostname: HOSTILE_NAME, os: 'linux', status: 'online', firstSeen: 'f', lastSeen: 'l', openFindings: 2, tools: ['A', 'B'] });
     expect(line).toBe(`"a","<img src=x onerror=alert(1)>""\\x1b[31m","","linux","","","online","","2","A; B","","f","l"\r\n`);
   });
 

@@ -23,54 +23,96 @@ export function evidenceItem(e: EvidenceData): Html {
 <dl>${fields.map(([k, v]) => html`<dt>${words(k)}</dt><dd>${fieldValue(v)}</dd>`)}</dl></li>`;
 }
 
+function evidence(e: unknown): Html {
+  if (e && typeof e === 'object' && !Array.isArray(e) && typeof (e as EvidenceData).type === 'string') return evidenceItem(e as EvidenceData);
+  return html`<li class="evidence"><code>${e}</code></li>`;
+}
+
+function anchor(id: string): string {
+  return `f-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
 function findingBlock(f: HostFinding, ctx: PageContext): Html {
-  return html`<article class="finding${f.resolvedAt ? ' resolved' : ''}" aria-labelledby="f-${f.id.replace(/[^A-Za-z0-9_-]/g, '_')}">
-<h3 id="f-${f.id.replace(/[^A-Za-z0-9_-]/g, '_')}">${sevBadge(f.severity)} ${f.toolName} <span class="muted">${f.category}${f.state ? html`, ${f.state}` : ''}</span></h3>
-<p class="meta">First seen ${when(f.firstSeen, ctx.now)}, last seen ${when(f.lastSeen, ctx.now)}${f.resolvedAt ? html`, resolved ${when(f.resolvedAt, ctx.now)}` : ''}.
-<a href="${ctx.base}/hosts${query({ tool: f.toolId })}">Other hosts with ${f.toolName}</a></p>
-${f.evidence.length ? html`<ul class="evidence-list">${f.evidence.slice(0, 100).map(evidenceItem)}</ul>` : html`<p class="muted">No evidence recorded.</p>`}
+  return html`<article class="finding${f.resolvedAt ? ' resolved' : ''}" aria-labelledby="${anchor(f.findingId)}">
+<h3 id="${anchor(f.findingId)}">${sevBadge(f.severity)} ${f.tool.name} <span class="muted">${f.tool.category}${f.state ? html`, ${f.state}` : ''}</span></h3>
+<p class="meta">First seen ${when(f.firstSeen, ctx.now)}, last seen ${when(f.lastSeen, ctx.now)}${f.resolvedAt ? html`, resolved ${when(f.resolvedAt, ctx.now)}${f.resolvedReason ? html` (${f.resolvedReason})` : ''}` : ''}.
+<a href="${ctx.base}/hosts${query({ tool: f.tool.id })}">Other hosts with ${f.tool.name}</a></p>
+${f.evidence.length ? html`<ul class="evidence-list">${f.evidence.slice(0, 100).map(evidence)}</ul>` : html`<p class="muted">No evidence recorded.</p>`}
 </article>`;
 }
 
-const TAMPER_TEXT: Record<string, string> = {
-  'sequence-gap': 'reports are missing (sequence gap)',
-  'bad-signature': 'a report had a bad signature',
+/** Timeline types that mean the agent was stopped, removed, replaced or fooled. */
+const TAMPER: Record<string, string> = {
+  'sequence-reset': 'the agent restarted its report numbering (reinstalled, or its spool wiped)',
   'agent-downgrade': 'the agent was downgraded',
-  'unprivileged-scan': 'the scan ran without privileges',
-  'went-offline': 'the agent went offline (3 missed intervals)',
-  'went-silent': 'the agent went silent (nothing for 24 h)',
+  'unprivileged-scan': 'the scan ran without root / Administrator rights',
+  'bad-signature': 'a report failed signature verification',
+  offline: 'the agent went offline (3 missed intervals)',
+  silent: 'the agent went silent (nothing for 24 h)',
+  'key-revoked': 'its agent key was revoked',
 };
 
-function event(e: TimelineEvent, ctx: PageContext): Html {
+const PLAIN: Record<string, string> = {
+  'first-report': 'first report',
+  enrolled: 'enrolled',
+  'back-online': 'back online',
+  'late-report': 'a late report arrived',
+  'agent-upgrade': 'the agent was upgraded',
+};
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
+function detailList(d: Record<string, unknown>): Html {
+  const entries = Object.entries(d).slice(0, MAX_FIELDS);
+  return entries.length ? html` <span class="muted">(${entries.map(([k, v], i) => html`${i ? ', ' : ''}${words(k)} <code>${v}</code>`)})</span>` : html``;
+}
+
+/** The tool a finding event names: its own detail, or the host's finding with that id. */
+function toolName(d: Record<string, unknown>, findings: HostFinding[]): string {
+  const tool = d.tool as { name?: unknown } | undefined;
+  return str(tool?.name) ?? findings.find((f) => f.findingId === d.findingId)?.tool.name ?? str(d.findingId) ?? 'a tool';
+}
+
+function event(e: TimelineEvent, h: HostDetail, ctx: PageContext): Html {
   const at = when(e.at, ctx.now);
-  switch (e.kind) {
-    case 'finding-appeared':
-      return html`<li class="ev-appeared">${at}: ${sevBadge(e.severity)} <strong>${e.toolName}</strong> appeared</li>`;
+  const d = e.detail && typeof e.detail === 'object' ? e.detail : {};
+  switch (e.type) {
+    case 'finding-new':
+    case 'finding-reopened':
+      return html`<li class="ev-appeared">${at}: ${sevBadge(str(d.severity))} <strong>${toolName(d, h.findings)}</strong> ${e.type === 'finding-new' ? 'appeared' : 'reappeared'}</li>`;
     case 'finding-resolved':
-      return html`<li class="ev-resolved">${at}: <strong>${e.toolName}</strong> resolved</li>`;
+      return html`<li class="ev-resolved">${at}: <strong>${toolName(d, h.findings)}</strong> resolved${d.reason ? html` (${str(d.reason)})` : ''}</li>`;
     case 'context-changed':
-      return html`<li class="ev-context">${at}: ${words(e.field)} changed from <code>${e.from ?? 'none'}</code> to <code>${e.to ?? 'none'}</code></li>`;
-    case 'report-gap':
-      return html`<li class="ev-gap">${at}: <strong>${e.missing}</strong> report${e.missing === 1 ? '' : 's'} missing${e.fromSeq !== undefined ? html` (sequence ${e.fromSeq} to ${e.toSeq})` : ''}</li>`;
-    case 'tamper':
-      return html`<li class="ev-tamper">${at}: <strong>tamper sign</strong>: ${TAMPER_TEXT[e.sign] ?? e.sign}${e.detail ? html` (${e.detail})` : ''}</li>`;
+      return html`<li class="ev-context">${at}: ${Object.entries(d).slice(0, MAX_FIELDS).map(([field, change], i) => {
+        const c = (change ?? {}) as { from?: unknown; to?: unknown };
+        return html`${i ? '; ' : ''}${words(field)} changed from <code>${c.from ?? 'none'}</code> to <code>${c.to ?? 'none'}</code>`;
+      })}</li>`;
+    case 'sequence-gap': {
+      const from = Number(d.missingFrom);
+      const to = Number(d.missingTo);
+      const n = Number.isFinite(from) && Number.isFinite(to) && to >= from ? to - from + 1 : undefined;
+      return html`<li class="ev-gap">${at}: <strong>${n ?? 'some'}</strong> report${n === 1 ? '' : 's'} missing${n ? html` (sequence ${from} to ${to})` : ''}</li>`;
+    }
     default:
-      return html`<li>${at}: ${(e as { kind: string }).kind}</li>`;
+      if (TAMPER[e.type]) return html`<li class="ev-tamper">${at}: <strong>tamper sign</strong>: ${TAMPER[e.type]}${detailList(d)}</li>`;
+      return html`<li>${at}: ${PLAIN[e.type] ?? e.type}${detailList(d)}</li>`;
   }
 }
 
 export function hostPage(ctx: PageContext, h: HostDetail): Html {
   const current = h.findings.filter((f) => !f.resolvedAt);
   const resolved = h.findings.filter((f) => f.resolvedAt);
-  const context = Object.entries(h.context).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length));
+  const context = Object.entries(h.context ?? {}).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length));
   return page(ctx, `Host ${h.hostname}`, '/hosts', html`
 <dl class="facts">
-<dt>State</dt><dd>${stateBadge(h.state)}</dd>
+<dt>Status</dt><dd>${stateBadge(h.status)}${h.privileged === false ? html` <span class="ev-tamper">last scan not privileged</span>` : ''}</dd>
 <dt>User</dt><dd>${h.user ?? html`<span class="muted">unknown</span>`}</dd>
 <dt>OS</dt><dd>${h.os} ${h.osVersion ?? ''} ${h.arch ?? ''}</dd>
 <dt>Agent</dt><dd><code>${h.agentId}</code>${h.agentVersion ? html`, version ${h.agentVersion}` : ''}</dd>
 <dt>First seen</dt><dd>${when(h.firstSeen, ctx.now)}</dd>
-<dt>Last seen</dt><dd>${when(h.lastSeen, ctx.now)}${h.expectedIntervalSec ? html`, expected every ${Math.round(h.expectedIntervalSec / 60)} min` : ''}</dd>
+<dt>Last seen</dt><dd>${when(h.lastSeen, ctx.now)}${h.expectedIntervalS ? html`, expected every ${Math.round(h.expectedIntervalS / 60)} min` : ''}</dd>
 <dt>Public IP</dt><dd>${h.publicIp ? html`<code>${h.publicIp}</code>` : html`<span class="muted">unknown</span>`}</dd>
 ${context.map(([k, v]) => html`<dt>${words(k)}</dt><dd>${fieldValue(v)}</dd>`)}
 <dt>Agent key</dt><dd>${h.keyRevokedAt ? html`revoked ${when(h.keyRevokedAt, ctx.now)}` : ctx.user.role === 'admin'
@@ -83,6 +125,6 @@ ${current.length ? current.map((f) => findingBlock(f, ctx)) : html`<p class="emp
 </section>
 ${resolved.length ? html`<section aria-labelledby="res-h"><h2 id="res-h">Resolved findings (${resolved.length})</h2>${resolved.map((f) => findingBlock(f, ctx))}</section>` : ''}
 <section aria-labelledby="tl-h"><h2 id="tl-h">Timeline</h2>
-${h.timeline.length ? html`<ol class="timeline">${h.timeline.slice(0, 500).map((e) => event(e, ctx))}</ol>` : html`<p class="muted">Nothing happened yet beyond the first report.</p>`}
+${h.timeline.length ? html`<ol class="timeline">${h.timeline.slice(0, 500).map((e) => event(e, h, ctx))}</ol>` : html`<p class="muted">Nothing happened yet beyond the first report.</p>`}
 </section>`);
 }

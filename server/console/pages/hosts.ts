@@ -1,7 +1,7 @@
 // The host list: a GET form of filters (so a filtered view is a link), sortable column headers, pages.
 import { SEVERITIES } from '../../../agent/policy/types.ts';
 import type { Severity } from '../../../agent/model.ts';
-import { HOST_SORT_KEYS, HOST_STATES, type HostFilter, type HostRow, type HostSort, type HostSortKey, type HostState } from '../data.ts';
+import { HOST_SORT_KEYS, HOST_STATUSES, type HostFilter, type HostRow, type HostSort, type HostSortKey, type HostStatus } from '../data.ts';
 import { html, query, type Html } from '../html.ts';
 import { page, sevBadge, stateBadge, when, type PageContext } from '../layout.ts';
 
@@ -24,7 +24,7 @@ export interface HostQuery {
   raw: Record<string, string | undefined>; // the accepted parameters, for links
 }
 
-function pick<T extends string>(v: string | null, allowed: readonly T[]): T | undefined {
+function pick<T extends string>(v: string | null, allowed: readonly string[]): T | undefined {
   return v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
 }
 
@@ -39,18 +39,18 @@ export function parseHostQuery(params: URLSearchParams, now: Date): HostQuery {
     q: text('q'),
     tool: text('tool'),
     severity: pick<Severity>(params.get('severity'), SEVERITIES),
-    state: pick<HostState>(params.get('state'), HOST_STATES),
+    status: pick<HostStatus>(params.get('status'), HOST_STATUSES),
     os: text('os'),
     user: text('user'),
     seen: seenKey,
     sort: pick<HostSortKey>(params.get('sort'), HOST_SORT_KEYS),
-    dir: pick(params.get('dir'), ['asc', 'desc'] as const),
+    dir: pick<'asc' | 'desc'>(params.get('dir'), ['asc', 'desc']),
   };
   const filter: HostFilter = {
     q: raw.q,
     toolId: raw.tool,
     minSeverity: raw.severity,
-    state: raw.state,
+    status: raw.status,
     os: raw.os,
     user: raw.user,
     lastSeenAfter: seen?.after ? new Date(now.getTime() - seen.after * 1000).toISOString() : undefined,
@@ -68,7 +68,7 @@ const COLUMNS: { key: HostSortKey; label: string }[] = [
   { key: 'hostname', label: 'Host' },
   { key: 'user', label: 'User' },
   { key: 'os', label: 'OS' },
-  { key: 'state', label: 'State' },
+  { key: 'status', label: 'Status' },
   { key: 'severity', label: 'Severity' },
   { key: 'findings', label: 'Findings' },
   { key: 'lastSeen', label: 'Last seen' },
@@ -94,9 +94,9 @@ export function hostsPage(
 <td><a href="${u('/hosts/' + encodeURIComponent(h.agentId))}">${h.hostname}</a></td>
 <td>${h.user ?? ''}</td>
 <td>${h.os}${h.osVersion ? html` <span class="muted">${h.osVersion}</span>` : ''}</td>
-<td>${stateBadge(h.state)}</td>
+<td>${stateBadge(h.status)}</td>
 <td>${sevBadge(h.maxSeverity)}</td>
-<td>${h.findingCount}${h.tools.length ? html` <span class="muted">${h.tools.slice(0, 3).join(', ')}${h.tools.length > 3 ? '…' : ''}</span>` : ''}</td>
+<td>${h.openFindings}${h.tools.length ? html` <span class="muted">${h.tools.slice(0, 3).join(', ')}${h.tools.length > 3 ? '…' : ''}</span>` : ''}</td>
 <td>${when(h.lastSeen, ctx.now)}</td>
 </tr>`,
   );
@@ -118,7 +118,7 @@ ${hq.pageNo < pages ? html`<a href="${link({ page: hq.pageNo + 1 })}" rel="next"
   <label>Search <input type="search" name="q" value="${raw.q ?? ''}" placeholder="host, user or agent id"></label>
   <label>Tool <select name="tool"><option value="">any</option>${facets.tools.map((t) => html`<option value="${t.toolId}"${t.toolId === raw.tool ? html` selected` : ''}>${t.toolName}</option>`)}</select></label>
   <label>Severity at least <select name="severity"><option value="">any</option>${options(SEVERITIES, raw.severity)}</select></label>
-  <label>State <select name="state"><option value="">any</option>${options(HOST_STATES, raw.state)}</select></label>
+  <label>Status <select name="status"><option value="">any</option>${options(HOST_STATUSES, raw.status)}</select></label>
   <label>OS <select name="os"><option value="">any</option>${options(facets.os, raw.os)}</select></label>
   <label>User <input name="user" list="user-names" value="${raw.user ?? ''}" autocomplete="off"></label>
   <datalist id="user-names">${facets.users.map((u) => html`<option value="${u}">`)}</datalist>

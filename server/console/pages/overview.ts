@@ -38,15 +38,15 @@ export function overviewPage(ctx: PageContext, o: Overview, setup: AgentSetup | 
 <section class="cards" aria-label="Fleet at a glance">
   <div class="card"><h2>Hosts</h2>
     <ul class="stats">
-      <li><a href="${u('/hosts' + query({ state: 'online' }))}">Online <strong>${o.hosts.online}</strong></a></li>
-      <li><a href="${u('/hosts' + query({ state: 'offline' }))}">Offline <strong>${o.hosts.offline}</strong></a></li>
-      <li><a href="${u('/hosts' + query({ state: 'silent' }))}">Silent <strong>${o.hosts.silent}</strong></a></li>
+      <li><a href="${u('/hosts' + query({ status: 'online' }))}">Online <strong>${o.hosts.online}</strong></a></li>
+      <li><a href="${u('/hosts' + query({ status: 'offline' }))}">Offline <strong>${o.hosts.offline}</strong></a></li>
+      <li><a href="${u('/hosts' + query({ status: 'silent' }))}">Silent <strong>${o.hosts.silent}</strong></a></li>
       <li><a href="${u('/hosts')}">All <strong>${o.hosts.total}</strong></a></li>
     </ul></div>
   <div class="card"><h2>Hosts with findings</h2><ul class="stats">${sevCells}</ul></div>
   <div class="card"><h2>Alerts</h2>
-    <p><a href="${u('/alerts' + query({ state: 'open' }))}"><strong>${o.alerts.open}</strong> open</a>,
-       <a href="${u('/alerts' + query({ state: 'acknowledged' }))}">${o.alerts.acknowledged} acknowledged</a></p>
+    <p><a href="${u('/alerts' + query({ status: 'open' }))}"><strong>${o.alerts.open}</strong> open</a>,
+       <a href="${u('/alerts' + query({ status: 'acknowledged' }))}">${o.alerts.acknowledged} acknowledged</a></p>
     ${alertSev.length ? html`<ul class="stats">${alertSev}</ul>` : html`<p class="muted">Nothing open.</p>`}</div>
   <div class="card"><h2>Laptop-farm groups</h2>
     <p><a href="${u('/groups')}"><strong>${o.groups.total}</strong> group${o.groups.total === 1 ? '' : 's'}</a></p>

@@ -1,7 +1,7 @@
 // Admin settings: every form posts with the CSRF token to its own route; every input has a label.
 import {
   NOTIFIER_KINDS, OFFICE_NETWORK_KINDS, ROLES,
-  type AgentKey, type EnrollmentSecret, type ExpectedRegionRow, type Notifier, type OfficeNetwork, type Retention, type UserRow,
+  type AgentKey, type EnrollmentSecret, type ExpectedRegionRow, type Notifier, type OfficeNetwork, type Retention, type UserSummary,
 } from '../data.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField, page, when, type PageContext } from '../layout.ts';
@@ -12,7 +12,7 @@ export interface SettingsData {
   office: OfficeNetwork[];
   regions: ExpectedRegionRow[];
   notifiers: Notifier[];
-  users: UserRow[];
+  users: UserSummary[];
   retention: Retention;
 }
 
@@ -89,17 +89,17 @@ ${post(ctx, 'notifiers', html`<label>Kind <select name="kind">${NOTIFIER_KINDS.m
 </section>`;
 }
 
-function users(ctx: PageContext, list: UserRow[]): Html {
+function users(ctx: PageContext, list: UserSummary[]): Html {
   const roleSelect = (selected?: string) => html`<select name="role">${ROLES.map((r) => html`<option value="${r}"${r === selected ? html` selected` : ''}>${r}</option>`)}</select>`;
   return html`<section id="users" aria-labelledby="users-h"><h2 id="users-h">Users and roles</h2>
 <p>Viewers see every page but settings and change nothing; admins also acknowledge and close alerts and change settings.</p>
 <table class="list"><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Last login</th><th scope="col">Actions</th></tr></thead><tbody>
-${list.map((u) => html`<tr><td>${u.username}</td>
-<td>${u.username === ctx.user.username ? u.role : post(ctx, `users/${encodeURIComponent(u.username)}/role`, html`<label class="sr-only" for="role-${u.username}">Role of ${u.username}</label>${html`<select id="role-${u.username}" name="role">${ROLES.map((r) => html`<option value="${r}"${r === u.role ? html` selected` : ''}>${r}</option>`)}</select>`}`, 'Change role')}</td>
+${list.map((u) => html`<tr><td>${u.name}</td>
+<td>${u.name === ctx.user.name ? u.role : post(ctx, `users/${encodeURIComponent(u.name)}/role`, html`<label class="sr-only" for="role-${u.name}">Role of ${u.name}</label>${html`<select id="role-${u.name}" name="role">${ROLES.map((r) => html`<option value="${r}"${r === u.role ? html` selected` : ''}>${r}</option>`)}</select>`}`, 'Change role')}</td>
 <td>${when(u.lastLogin, ctx.now)}</td>
-<td>${u.username === ctx.user.username ? html`<span class="muted">you</span>` : post(ctx, `users/${encodeURIComponent(u.username)}/delete`, html``, 'Delete')}</td></tr>`)}
+<td>${u.name === ctx.user.name ? html`<span class="muted">you</span>` : post(ctx, `users/${encodeURIComponent(u.name)}/delete`, html``, 'Delete')}</td></tr>`)}
 </tbody></table>
-${post(ctx, 'users', html`<label>User name <input name="username" required maxlength="100" autocomplete="off"></label>
+${post(ctx, 'users', html`<label>User name <input name="name" required maxlength="100" autocomplete="off"></label>
 <label>Role ${roleSelect('viewer')}</label>
 <label>Password <input name="password" type="password" required minlength="12" maxlength="200" autocomplete="new-password"></label>`, 'Add user', 'row')}
 </section>`;
