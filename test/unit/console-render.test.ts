@@ -130,3 +130,33 @@ describe('settings checks', () => {
     expect(checkNotifierTarget('slack', 'not a url')).toBe('The webhook URL is not valid.');
   });
 });
+
+describe('host timeline', () => {
+  it('words the server store\'s event types, tamper signs apart, and lists the detail of unknown ones', async () => {
+    const { hostPage } = await import('../../server/console/pages/host.ts');
+    const now = new Date('2026-12-01T12:00:00Z');
+    const at = '2026-12-01T11:00:00Z';
+    const out = hostPage({ user: { name: 'v', role: 'viewer' }, csrf: 't', base: '', now }, {
+      agentId: 'a1', hostname: 'h', os: 'linux', status: 'online', firstSeen: at, lastSeen: at, openFindings: 0, tools: [],
+      context: { timezone: 'Asia/Pyongyang' }, groups: [], privileged: false,
+      findings: [{ findingId: 'f1', tool: { id: 'anydesk', name: 'AnyDesk', category: 'remote-desktop' }, severity: 'high', firstSeen: at, lastSeen: at, resolvedAt: at, evidence: ['old text evidence'] }],
+      timeline: [
+        { at, type: 'finding-new', detail: { findingId: 'f1', tool: { id: 'anydesk', name: 'AnyDesk' }, severity: 'high' } },
+        { at, type: 'finding-resolved', detail: { findingId: 'f1', reason: 'absent' } },
+        { at, type: 'context-changed', detail: { wifiBssid: { from: null, to: 'aa:bb:cc:dd:ee:ff' } } },
+        { at, type: 'sequence-gap', detail: { missingFrom: 5, missingTo: 7 } },
+        { at, type: 'agent-downgrade', detail: { from: '0.2.0', to: '0.1.0' } },
+        { at, type: 'future-event', detail: { x: '<b>' } },
+      ],
+    }).value;
+    expect(out).toContain('<strong>AnyDesk</strong> appeared');
+    expect(out).toContain('<strong>AnyDesk</strong> resolved (absent)');
+    expect(out).toContain('wifi bssid changed from <code>none</code> to <code>aa:bb:cc:dd:ee:ff</code>');
+    expect(out).toContain('<strong>3</strong> reports missing (sequence 5 to 7)');
+    expect(out).toContain('<strong>tamper sign</strong>: the agent was downgraded');
+    expect(out).toContain('future-event <span class="muted">(x <code>&lt;b&gt;</code>)</span>');
+    expect(out).toContain('last scan not privileged');
+    expect(out).toContain('<code>old text evidence</code>');
+    expect(out).not.toContain('Revoke this agent'); // a viewer gets no admin form
+  });
+});
