@@ -144,3 +144,27 @@ describe('console sign-in rate limit', () => {
     }
   });
 });
+
+describe('console with no agent yet', () => {
+  it('shows the agent config to deploy instead of an empty dashboard, and says what to do on empty lists', async () => {
+    const { MemoryConsoleData } = await import('../helpers/console-memory.ts');
+    const own = await startConsole({ data: new MemoryConsoleData({ now: new Date('2026-12-01T12:00:00Z'), hosts: [], alerts: [] }) });
+    try {
+      const admin = new ConsoleClient(own.url);
+      await admin.login(ADMIN.username, ADMIN.password);
+      const overview = await admin.text('/');
+      expect(overview).toContain('No agent has reported yet');
+      expect(overview).toContain('enrollSecret: enroll-0123456789abcdef');
+      expect(overview).toContain('ratwatch scan --report');
+      expect(await admin.text('/hosts')).toContain('No host has reported yet');
+      expect(await admin.text('/tools')).toContain('No remote-access tool was found on any host');
+      expect(await admin.text('/groups')).toContain('No hosts share a network');
+      expect(await admin.text('/alerts')).toContain('check the notifiers');
+      const viewer = new ConsoleClient(own.url);
+      await viewer.login(VIEWER.username, VIEWER.password);
+      expect(await viewer.text('/')).toContain('ask an admin for the enrollment secret');
+    } finally {
+      await own.close();
+    }
+  });
+});
