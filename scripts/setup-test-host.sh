@@ -9,6 +9,7 @@ apt_packages=(
   xpra websockify dropbear-bin openssh-server # interpreted and SSH servers (test/e2e/linux-live-servers.test.ts)
   iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
   strace                                      # checks the unit's SystemCallFilter against a traced daemon
+  chromium                                    # the console's browser tests (playwright-core drives it)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

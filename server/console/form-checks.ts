@@ -1,0 +1,37 @@
+// Checks of what admins type into settings forms, each answering one line for the page. The store may
+// check again (and canonicalise); these give the person a clear message before anything is written.
+import { isIP } from 'node:net';
+import type { NotifierKind, OfficeNetworkKind } from './data.ts';
+
+// aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabbccddeeff, aabb.ccdd.eeff (the store keeps one spelling)
+const MAC = /^(([0-9a-f]{2}[:-]){5}[0-9a-f]{2}|[0-9a-f]{12}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})$/i;
+
+export function checkOfficeValue(kind: OfficeNetworkKind, value: string): string | undefined {
+  if (kind === 'gateway-mac' || kind === 'bssid') {
+    return MAC.test(value) ? undefined : `"${value.slice(0, 60)}" is not a MAC address like aa:bb:cc:dd:ee:ff.`;
+  }
+  const [addr, bits, extra] = value.split('/');
+  const v = isIP(addr ?? '');
+  const max = v === 4 ? 32 : 128;
+  if (!v || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
+    return `"${value.slice(0, 60)}" is not an IP address or a CIDR range like 203.0.113.0/24.`;
+  }
+  return undefined;
+}
+
+export function checkNotifierTarget(kind: NotifierKind, target: string): string | undefined {
+  if (kind === 'email') return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(target) ? undefined : 'The mail address is not valid.';
+  try {
+    const u = new URL(target);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'The webhook URL must start with https:// or http://.';
+  } catch {
+    return 'The webhook URL is not valid.';
+  }
+  return undefined;
+}
+
+export function checkUsername(name: string): string | undefined {
+  return /^[A-Za-z0-9._@-]{1,100}$/.test(name) ? undefined : 'A user name is 1 to 100 letters, digits, dots, dashes, underscores or @.';
+}
+
+export const MIN_PASSWORD = 12;
