@@ -7,6 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt_packages=(
   x11vnc xvfb tigervnc-standalone-server xrdp # VNC and RDP peers
   iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
+  postgresql                                  # ratwatch-server tests run on PostgreSQL as well as SQLite
 )
 missing=()
 for p in "${apt_packages[@]}"; do
