@@ -62,6 +62,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     }
     case 'GET /hosts/:id/timeline':
       return sendJson(res, 200, { events: await s.timeline(parts[1], page(q).limit) });
+    case 'GET /hosts/:id/reports':
+      return sendJson(res, 200, { reports: await s.listReports(parts[1], page(q).limit) });
     case 'GET /hosts/:id/context':
       return sendJson(res, 200, { context: await s.contextHistory(parts[1], page(q).limit) });
     case 'GET /findings': {

@@ -247,6 +247,12 @@ export class SqlStore implements Store {
     return Number((await this.db.selectFrom('reports').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   }
 
+  async listReports(agentId: string, limit: number): Promise<Array<{ reportId: string; sequence: number; kind: string; receivedAt: string; publicIp: string | null }>> {
+    const rows = await this.db.selectFrom('reports').select(['report_id', 'sequence', 'kind', 'received_at', 'public_ip'])
+      .where('agent_id', '=', agentId).orderBy('sequence', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ reportId: r.report_id, sequence: Number(r.sequence), kind: r.kind, receivedAt: r.received_at, publicIp: r.public_ip }));
+  }
+
   async countUsers(): Promise<number> {
     return Number((await this.db.selectFrom('users').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   }

@@ -142,6 +142,8 @@ export interface Store {
   networkGroups(since: string, minHosts: number): Promise<NetworkGroup[]>;
   overview(): Promise<Overview>;
   countReports(): Promise<number>;
+  /** The stored reports of one agent, newest first (metadata, not bodies). */
+  listReports(agentId: string, limit: number): Promise<Array<{ reportId: string; sequence: number; kind: string; receivedAt: string; publicIp: string | null }>>;
 
   countUsers(): Promise<number>;
   createUser(u: { name: string; role: Role; passwordHash: string; at: string }): Promise<number>;
