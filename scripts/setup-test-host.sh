@@ -8,6 +8,7 @@ apt_packages=(
   x11vnc xvfb tigervnc-standalone-server xrdp # VNC and RDP peers
   iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
   postgresql                                  # ratwatch-server tests run on PostgreSQL as well as SQLite
+  g++ make                                    # better-sqlite3 builds from source when its prebuilt binary cannot be downloaded
 )
 missing=()
 for p in "${apt_packages[@]}"; do
