@@ -19,7 +19,7 @@ const HMAC = 'server-hmac-key-for-tests-only-0123';
 afterAll(() => cleanupDatabases());
 
 for (const kind of STORE_KINDS) {
-  describe(`agent and server on ${kind}`, () => {
+  describe(`agent and server on ${kind}`, { timeout: 400_000 }, () => {
     let srv: RunningServer;
     let dir: string;
     let admin: string;
@@ -30,7 +30,7 @@ for (const kind of STORE_KINDS) {
       writeFileSync(join(dir, 'hmac.key'), `${HMAC}\n`, { mode: 0o600 });
       srv = await startServer(defaultConfig({ dataDir: join(dir, 'server'), databaseUrl: db.postgresUrl, host: '127.0.0.1', port: 0, hmacKeyFile: join(dir, 'hmac.key'), log: () => undefined }));
       admin = basic(srv.firstAdmin!.name, srv.firstAdmin!.password);
-    });
+    }, 300_000);
     afterAll(async () => srv?.close());
 
     const agentFlags = (spool: string) => ['--endpoint-url', srv.ingestUrl, '--ca-file', srv.caFile!, '--token-file', join(spool, 'agent-key'),

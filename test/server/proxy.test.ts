@@ -9,7 +9,7 @@ import { cleanupDatabases, freshDatabase } from './stores.ts';
 
 afterAll(() => cleanupDatabases());
 
-describe('behind a reverse proxy', () => {
+describe('behind a reverse proxy', { timeout: 300_000 }, () => {
   it('refuses plain HTTP on a non-loopback address without a proxy', async () => {
     const db = await freshDatabase('sqlite');
     await expect(startServer(defaultConfig({ dataDir: db.dataDir, host: '0.0.0.0', port: 0, tls: 'none', log: () => undefined })))

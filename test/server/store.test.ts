@@ -11,7 +11,8 @@ const T0 = new Date('2026-11-30T10:00:00.000Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 for (const kind of STORE_KINDS) {
-  describe(`store on ${kind}`, () => {
+  // Generous: the first PostgreSQL test starts a cluster (initdb), slow on a loaded machine.
+  describe(`store on ${kind}`, { timeout: 300_000 }, () => {
     let s: Store;
     const open = async () => (s = await freshStore(kind));
 
