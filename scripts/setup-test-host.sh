@@ -10,6 +10,8 @@ apt_packages=(
   iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
   strace                                      # checks the unit's SystemCallFilter against a traced daemon
   chromium                                    # the console's browser tests (playwright-core drives it)
+  postgresql                                  # ratwatch-server tests run on PostgreSQL as well as SQLite
+  g++ make                                    # better-sqlite3 builds from source when its prebuilt binary cannot be downloaded
 )
 missing=()
 for p in "${apt_packages[@]}"; do

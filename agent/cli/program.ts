@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigOptions, requireEndpoint, reportScan } from '../delivery/index.ts';
 import { checkCredentials } from '../transport/credentials.ts';
+import { addEnrollCommand } from './enroll-command.ts';
 import { addReportCommands, configFromCommand } from './report-commands.ts';
 import { collectHost } from '../scan.ts';
 import { VERSION } from '../version.ts';
@@ -43,6 +44,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
 
   addReportCommands(program, { scanOnce: (config) => scanOnce({ policy: config.policyFile }), setExit });
+  addEnrollCommand(program, { log: (l) => process.stderr.write(`${l}\n`), setExit });
 
   program
     .command('inventory')

@@ -1,0 +1,138 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, readJsonBody, sendCsv, sendJson } from '../http/respond.ts';
+import { hashKey } from '../ingest/receive.ts';
+import type { Store, UserRow } from '../store/types.ts';
+import { ALERT_STATUSES, ROLES, type AlertStatus, type Role } from '../vocabulary.ts';
+import { authenticatePerson, requireAdmin } from './auth.ts';
+import { hashPassword, newSecret } from './passwords.ts';
+
+// The JSON read API (and the few admin actions) under /api. Every list takes limit/offset and, where a
+// spreadsheet makes sense, format=csv. Admin actions are written to the audit log.
+
+export interface ApiContext {
+  store: Store;
+  now: () => Date;
+}
+
+const MAX_LIMIT = 1000;
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+function page(q: URLSearchParams): { limit: number; offset: number } {
+  const limit = q.has('limit') ? Number(q.get('limit')) : 100;
+  const offset = q.has('offset') ? Number(q.get('offset')) : 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new HttpError(400, `limit must be 1-${MAX_LIMIT}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > 10_000_000) throw new HttpError(400, 'offset must be a non-negative integer');
+  return { limit, offset };
+}
+
+function opt(q: URLSearchParams, name: string, allowed?: readonly string[]): string | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (v.length > 200) throw new HttpError(400, `${name} is too long`);
+  if (allowed && !allowed.includes(v)) throw new HttpError(400, `${name} must be one of ${allowed.join(', ')}`);
+  return v;
+}
+
+const csv = (q: URLSearchParams) => q.get('format') === 'csv';
+
+export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<void> {
+  const user = await authenticatePerson(req, ctx.store);
+  const parts = url.pathname.split('/').filter(Boolean).slice(1).map((p) => decodeURIComponent(p));
+  const q = url.searchParams;
+  const route = `${req.method} /${parts.map((p, i) => (i === 1 && parts[0] !== 'tokens' ? ':id' : p)).join('/')}`;
+  const s = ctx.store;
+  const at = () => ctx.now().toISOString();
+  const audit = (action: string, target: string, detail: Record<string, unknown> = {}) => s.audit({ at: at(), actor: user.name, action, target, detail });
+
+  switch (route) {
+    case 'GET /overview':
+      return sendJson(res, 200, await s.overview());
+    case 'GET /hosts': {
+      const rows = await s.listHosts({ status: opt(q, 'status', ['online', 'offline', 'silent']), os: opt(q, 'os'), q: opt(q, 'q'), ...page(q) });
+      if (csv(q)) {
+        return sendCsv(res, 'hosts', ['agentId', 'hostname', 'os', 'osVersion', 'user', 'agentVersion', 'status', 'firstSeen', 'lastSeen', 'openFindings', 'publicIp', 'timezone', 'locale'],
+          rows.map((h) => ({ ...h, timezone: h.context.timezone, locale: h.context.locale })));
+      }
+      return sendJson(res, 200, { hosts: rows });
+    }
+    case 'GET /hosts/:id': {
+      const h = await s.getHost(parts[1]);
+      if (!h) throw new HttpError(404, 'no such host');
+      return sendJson(res, 200, { host: h });
+    }
+    case 'GET /hosts/:id/timeline':
+      return sendJson(res, 200, { events: await s.timeline(parts[1], page(q).limit) });
+    case 'GET /hosts/:id/reports':
+      return sendJson(res, 200, { reports: await s.listReports(parts[1], page(q).limit) });
+    case 'GET /hosts/:id/context':
+      return sendJson(res, 200, { context: await s.contextHistory(parts[1], page(q).limit) });
+    case 'GET /findings': {
+      const open = q.get('open') === 'true' ? true : q.get('open') === 'false' ? false : undefined;
+      const rows = await s.listFindings({
+        agentId: opt(q, 'agent'), severity: opt(q, 'severity', ['info', 'low', 'medium', 'high', 'critical']), category: opt(q, 'category'),
+        toolId: opt(q, 'tool'), open, ...page(q),
+      });
+      if (csv(q)) {
+        return sendCsv(res, 'findings', ['agentId', 'hostname', 'findingId', 'toolId', 'toolName', 'category', 'severity', 'state', 'firstSeen', 'lastSeen', 'resolvedAt', 'resolvedReason'],
+          rows.map((f) => ({ ...f, toolId: f.tool.id, toolName: f.tool.name, category: f.tool.category })));
+      }
+      return sendJson(res, 200, { findings: rows });
+    }
+    case 'GET /alerts': {
+      const rows = await s.listAlerts({ status: opt(q, 'status', ALERT_STATUSES), rule: opt(q, 'rule'), ...page(q) });
+      if (csv(q)) return sendCsv(res, 'alerts', ['id', 'rule', 'subject', 'severity', 'status', 'title', 'firstSeen', 'lastSeen', 'occurrences', 'ackBy', 'closedBy'], rows as never);
+      return sendJson(res, 200, { alerts: rows });
+    }
+    case 'POST /alerts/:id': {
+      requireAdmin(user);
+      const body = (await readJsonBody(req)) as { status?: string };
+      if (!ALERT_STATUSES.includes(body.status as AlertStatus)) throw new HttpError(400, `status must be one of ${ALERT_STATUSES.join(', ')}`);
+      const id = Number(parts[1]);
+      if (!Number.isSafeInteger(id) || !(await s.setAlertStatus(id, body.status as AlertStatus, user.name, at()))) throw new HttpError(404, 'no such alert');
+      await audit(`alert.${body.status}`, `alert:${id}`);
+      return sendJson(res, 200, { ok: true });
+    }
+    case 'GET /groups': {
+      const hours = q.has('hours') ? Number(q.get('hours')) : 24;
+      const min = q.has('min') ? Number(q.get('min')) : 2;
+      if (!(hours > 0 && hours <= 24 * 366) || !Number.isInteger(min) || min < 2) throw new HttpError(400, 'hours must be 0-8784 and min an integer >= 2');
+      const groups = await s.networkGroups(new Date(ctx.now().getTime() - hours * 3600_000).toISOString(), min);
+      if (csv(q)) return sendCsv(res, 'groups', ['kind', 'value', 'hostCount', 'agentIds'], groups as never);
+      return sendJson(res, 200, { groups });
+    }
+    case 'POST /agents/:id/revoke': {
+      requireAdmin(user);
+      if (!ID.test(parts[1])) throw new HttpError(400, 'bad agent id');
+      if (!(await s.revokeAgent(parts[1], at()))) throw new HttpError(404, 'no such agent, or its key is already revoked');
+      await s.recordEvent({ agentId: parts[1], at: at(), type: 'key-revoked', detail: { by: user.name } });
+      await audit('agent.revoke', `agent:${parts[1]}`);
+      return sendJson(res, 200, { ok: true });
+    }
+    case 'POST /users': {
+      requireAdmin(user);
+      const b = (await readJsonBody(req)) as { name?: unknown; role?: unknown; password?: unknown };
+      if (typeof b.name !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(b.name)) throw new HttpError(400, 'name: 1-64 letters, digits, . _ @ -');
+      if (!ROLES.includes(b.role as Role)) throw new HttpError(400, `role must be one of ${ROLES.join(', ')}`);
+      if (typeof b.password !== 'string' || b.password.length < 12 || b.password.length > 1024) throw new HttpError(400, 'password: at least 12 characters');
+      if (await s.userByName(b.name)) throw new HttpError(409, 'a user of that name exists');
+      await s.createUser({ name: b.name, role: b.role as Role, passwordHash: await hashPassword(b.password), at: at() });
+      await audit('user.create', `user:${b.name}`, { role: b.role });
+      return sendJson(res, 201, { ok: true });
+    }
+    case 'POST /tokens': {
+      const b = (await readJsonBody(req)) as { name?: unknown };
+      const name = typeof b.name === 'string' && b.name.length <= 100 ? b.name : 'api token';
+      const token = newSecret('rwt');
+      await s.createApiToken({ userId: user.id, name, tokenHash: hashKey(token), at: at() });
+      if (user.role === 'admin') await audit('token.create', `user:${user.name}`, { name });
+      return sendJson(res, 201, { token, name });
+    }
+    case 'GET /audit':
+      requireAdmin(user);
+      return sendJson(res, 200, { audit: await s.listAudit(page(q).limit) });
+    case 'GET /me':
+      return sendJson(res, 200, { name: user.name, role: user.role } satisfies Partial<UserRow>);
+    default:
+      throw new HttpError(404, 'no such API route');
+  }
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { AlertInput, HostSnapshotRow, Store } from '../store/types.ts';
+
+// Work that must run once per interval across all server instances: liveness, laptop-farm correlation
+// and retention. Each job takes a leased row (job_leases) for its interval; an instance that does not
+// get the lease skips the round, so two instances on one PostgreSQL never run the same round twice.
+
+/**
+ * The laptop-farm hook: server/farm's evaluateFarms(snapshots, settings, now), bound to its settings by
+ * whoever starts the server. The core builds the snapshots and stores the drafts as deduplicated alerts.
+ */
+export type FarmEvaluator = (snapshots: HostSnapshotRow[], now: Date) => AlertInput[];
+
+export interface PeriodicOptions {
+  store: Store;
+  now: () => Date;
+  intervalMs: number;
+  retentionDays: number;
+  farmWindowHours: number;
+  evaluateFarms?: FarmEvaluator;
+  log: (line: string) => void;
+}
+
+export interface RoundResult { ran: string[]; skipped: string[]; alertsRaised: number; purged?: Record<string, number> }
+
+export class PeriodicJobs {
+  readonly holder = randomUUID();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<RoundResult>;
+
+  constructor(private readonly o: PeriodicOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.round().catch((e) => this.o.log(`ratwatch-server: periodic job failed: ${String((e as Error).message ?? e).split('\n')[0]}`)), this.o.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private async lease(name: string, everyMs: number): Promise<boolean> {
+    const now = this.o.now();
+    // The lease ends a little before the next round so clock drift between instances never skips one.
+    return this.o.store.tryLease(name, this.holder, now.toISOString(), new Date(now.getTime() + everyMs * 0.9).toISOString());
+  }
+
+  /** One round of every job whose lease this instance gets. */
+  round(): Promise<RoundResult> {
+    this.running = this.runRound();
+    return this.running;
+  }
+
+  private async runRound(): Promise<RoundResult> {
+    const res: RoundResult = { ran: [], skipped: [], alertsRaised: 0 };
+    const s = this.o.store;
+    if (await this.lease('liveness', this.o.intervalMs)) {
+      const changes = await s.updateLiveness(this.o.now());
+      res.alertsRaised += changes.length;
+      res.ran.push('liveness');
+    } else res.skipped.push('liveness');
+    if (this.o.evaluateFarms && (await this.lease('farm-correlation', this.o.intervalMs))) {
+      const now = this.o.now();
+      const snapshots = await s.hostSnapshots(new Date(now.getTime() - this.o.farmWindowHours * 3600_000).toISOString());
+      for (const draft of this.o.evaluateFarms(snapshots, now)) {
+        if ((await s.upsertAlert(draft, now.toISOString())).created) res.alertsRaised += 1;
+      }
+      res.ran.push('farm-correlation');
+    } else res.skipped.push('farm-correlation');
+    if (await this.lease('retention', Math.max(this.o.intervalMs, 3600_000))) {
+      const cutoff = new Date(this.o.now().getTime() - this.o.retentionDays * 86_400_000).toISOString();
+      res.purged = await s.purgeBefore(cutoff);
+      res.ran.push('retention');
+    } else res.skipped.push('retention');
+    return res;
+  }
+}

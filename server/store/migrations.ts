@@ -1,0 +1,160 @@
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import type { Dialect } from './open.ts';
+
+// One list of migrations for both databases; the only dialect difference is how an id column counts.
+
+type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const id = (t: string) => (dialect === 'postgres' ? sql.raw(`${t === 'big' ? 'bigserial' : 'serial'} primary key`) : sql.raw('integer primary key autoincrement'));
+  return {
+    '0001-initial': {
+      async up(db: AnyDb) {
+        await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+        await db.schema.createTable('agents')
+          .addColumn('agent_id', 'text', (c) => c.primaryKey())
+          .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('hostname', 'text', (c) => c.notNull())
+          .addColumn('enrolled_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await db.schema.createTable('hosts')
+          .addColumn('agent_id', 'text', (c) => c.primaryKey())
+          .addColumn('hostname', 'text', (c) => c.notNull())
+          .addColumn('os', 'text', (c) => c.notNull())
+          .addColumn('os_version', 'text')
+          .addColumn('arch', 'text')
+          .addColumn('agent_version', 'text', (c) => c.notNull())
+          .addColumn('user_name', 'text')
+          .addColumn('first_seen', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .addColumn('last_sequence', 'bigint', (c) => c.notNull())
+          .addColumn('expected_interval_s', 'integer', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('privileged', 'integer')
+          .addColumn('public_ip', 'text')
+          .addColumn('gateway_mac', 'text')
+          .addColumn('wifi_ssid', 'text')
+          .addColumn('wifi_bssid', 'text')
+          .addColumn('timezone', 'text')
+          .addColumn('locale', 'text')
+          .addColumn('input_methods', 'text')
+          .addColumn('open_findings', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('hosts_status').on('hosts').columns(['status', 'last_seen']).execute();
+        await db.schema.createIndex('hosts_hostname').on('hosts').column('hostname').execute();
+        await db.schema.createTable('context_history')
+          .addColumn('id', sql`${id('small')}`)
+          .addColumn('agent_id', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('public_ip', 'text').addColumn('gateway_mac', 'text').addColumn('wifi_ssid', 'text').addColumn('wifi_bssid', 'text')
+          .addColumn('timezone', 'text').addColumn('locale', 'text').addColumn('input_methods', 'text')
+          .execute();
+        await db.schema.createIndex('context_history_agent').on('context_history').columns(['agent_id', 'at']).execute();
+        await db.schema.createIndex('context_history_at').on('context_history').column('at').execute();
+        await db.schema.createTable('reports')
+          .addColumn('id', sql`${id('big')}`)
+          .addColumn('report_id', 'text', (c) => c.notNull().unique()) // duplicates dropped even across instances
+          .addColumn('agent_id', 'text', (c) => c.notNull())
+          .addColumn('sequence', 'bigint', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('schema_version', 'integer', (c) => c.notNull())
+          .addColumn('sent_at', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addColumn('public_ip', 'text')
+          .addColumn('body', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('reports_received').on('reports').column('received_at').execute();
+        await db.schema.createIndex('reports_agent').on('reports').columns(['agent_id', 'sequence']).execute();
+        await db.schema.createTable('findings')
+          .addColumn('id', sql`${id('big')}`)
+          .addColumn('agent_id', 'text', (c) => c.notNull())
+          .addColumn('finding_id', 'text', (c) => c.notNull())
+          .addColumn('tool_id', 'text', (c) => c.notNull())
+          .addColumn('tool_name', 'text', (c) => c.notNull())
+          .addColumn('category', 'text', (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('state', 'text')
+          .addColumn('evidence', 'text', (c) => c.notNull())
+          .addColumn('first_seen', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .addColumn('resolved_at', 'text')
+          .addColumn('resolved_reason', 'text')
+          .addUniqueConstraint('findings_agent_finding', ['agent_id', 'finding_id'])
+          .execute();
+        await db.schema.createIndex('findings_open').on('findings').columns(['resolved_at', 'severity']).execute();
+        await db.schema.createIndex('findings_tool').on('findings').columns(['tool_id', 'resolved_at']).execute();
+        await db.schema.createTable('events')
+          .addColumn('id', sql`${id('big')}`)
+          .addColumn('agent_id', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('events_agent').on('events').columns(['agent_id', 'at']).execute();
+        await db.schema.createIndex('events_at').on('events').column('at').execute();
+        await db.schema.createTable('alerts')
+          .addColumn('id', sql`${id('small')}`)
+          .addColumn('rule', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('explanation', 'text', (c) => c.notNull())
+          .addColumn('agent_ids', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('first_seen', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .addColumn('occurrences', 'integer', (c) => c.notNull())
+          .addColumn('ack_by', 'text').addColumn('ack_at', 'text').addColumn('closed_by', 'text').addColumn('closed_at', 'text')
+          .addUniqueConstraint('alerts_rule_subject', ['rule', 'subject'])
+          .execute();
+        await db.schema.createTable('users')
+          .addColumn('id', sql`${id('small')}`)
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('api_tokens')
+          .addColumn('id', sql`${id('small')}`)
+          .addColumn('user_id', 'integer', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await db.schema.createTable('audit_log')
+          .addColumn('id', sql`${id('big')}`)
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('job_leases')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('lease_until', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+class InlineProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}
+
+/** Brings the database to the latest schema; several instances starting at once are serialised by Kysely's migration lock. */
+export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: new InlineProvider(dialect) }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

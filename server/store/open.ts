@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface OpenedDb {
+  db: Kysely<DB>;
+  dialect: Dialect;
+}
+
+// bigint columns (sequence) come back as strings from pg by default; sequences fit in a JS number.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+/** SQLite file in WAL mode with fsync on every commit (answers go out only after a commit is on disk). */
+export function openSqlite(file: string): OpenedDb {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const raw = new Database(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.pragma('busy_timeout = 10000');
+  raw.pragma('foreign_keys = ON');
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }) }), dialect: 'sqlite' };
+}
+
+export function openPostgres(url: string, poolSize = 10): OpenedDb {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client's error (the database restarted) must not crash the server; the next query reconnects.
+  pool.on('error', () => undefined);
+  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+}

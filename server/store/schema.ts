@@ -1,0 +1,154 @@
+import type { Generated } from 'kysely';
+
+// The tables as Kysely sees them. Times are ISO 8601 UTC strings (toISOString), which sort as text the
+// same on SQLite and PostgreSQL; JSON columns are text, opaque to the SQL layer.
+
+export interface SettingsTable { key: string; value: string }
+
+export interface AgentsTable {
+  agent_id: string;
+  key_hash: string; // sha256 hex of the agent's key; the key itself is never stored
+  hostname: string;
+  enrolled_at: string;
+  revoked_at: string | null;
+}
+
+export interface HostsTable {
+  agent_id: string;
+  hostname: string;
+  os: string;
+  os_version: string | null;
+  arch: string | null;
+  agent_version: string;
+  user_name: string | null;
+  first_seen: string;
+  last_seen: string;
+  last_sequence: number;
+  expected_interval_s: number;
+  status: string; // HostStatus
+  privileged: number | null; // 1 / 0 as the last report said, null when it did not say
+  public_ip: string | null;
+  gateway_mac: string | null;
+  wifi_ssid: string | null;
+  wifi_bssid: string | null;
+  timezone: string | null;
+  locale: string | null;
+  input_methods: string | null; // JSON array
+  open_findings: number;
+}
+
+export interface ContextHistoryTable {
+  id: Generated<number>;
+  agent_id: string;
+  at: string;
+  public_ip: string | null;
+  gateway_mac: string | null;
+  wifi_ssid: string | null;
+  wifi_bssid: string | null;
+  timezone: string | null;
+  locale: string | null;
+  input_methods: string | null;
+}
+
+export interface ReportsTable {
+  id: Generated<number>;
+  report_id: string;
+  agent_id: string;
+  sequence: number;
+  kind: string;
+  schema_version: number;
+  sent_at: string;
+  received_at: string;
+  public_ip: string | null;
+  body: string; // the report as received (inflated JSON)
+}
+
+export interface FindingsTable {
+  id: Generated<number>;
+  agent_id: string;
+  finding_id: string;
+  tool_id: string;
+  tool_name: string;
+  category: string;
+  severity: string;
+  status: string;
+  state: string | null;
+  evidence: string; // JSON array, as the agent sent it
+  first_seen: string;
+  last_seen: string;
+  resolved_at: string | null;
+  resolved_reason: string | null;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  agent_id: string;
+  at: string;
+  type: string; // EventType
+  detail: string; // JSON object
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  rule: string;
+  subject: string;
+  severity: string;
+  title: string;
+  explanation: string; // JSON
+  agent_ids: string; // JSON array
+  status: string; // AlertStatus
+  first_seen: string;
+  last_seen: string;
+  occurrences: number;
+  ack_by: string | null;
+  ack_at: string | null;
+  closed_by: string | null;
+  closed_at: string | null;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  role: string; // Role
+  password_hash: string;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string; // JSON
+}
+
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  lease_until: string;
+}
+
+export interface DB {
+  settings: SettingsTable;
+  agents: AgentsTable;
+  hosts: HostsTable;
+  context_history: ContextHistoryTable;
+  reports: ReportsTable;
+  findings: FindingsTable;
+  events: EventsTable;
+  alerts: AlertsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  job_leases: JobLeasesTable;
+}

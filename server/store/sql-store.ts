@@ -1,0 +1,289 @@
+import { sql, type Kysely } from 'kysely';
+import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
+import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type EventType, type Role } from '../vocabulary.ts';
+import { upsertAlertTx } from './alerts-tx.ts';
+import { ingestOne } from './ingest-tx.ts';
+import { migrate } from './migrations.ts';
+import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts';
+import { alertRow, findingRow, hostRow, parseJson } from './rows.ts';
+import type { DB } from './schema.ts';
+import type {
+  AlertFilter, AlertInput, AlertRow, AuditEntry, ContextRow, EventRow, FindingFilter, FindingRow, HostFilter, HostRow,
+  HostSnapshotRow, LivenessChange, NetworkGroup, Overview, Store, UserRow,
+} from './types.ts';
+
+export interface StoreOptions {
+  /** postgres://... ; when absent, SQLite at sqliteFile. */
+  postgresUrl?: string;
+  sqliteFile?: string;
+  poolSize?: number;
+}
+
+export async function openStore(o: StoreOptions): Promise<Store> {
+  const opened = o.postgresUrl ? openPostgres(o.postgresUrl, o.poolSize) : openSqlite(o.sqliteFile ?? ':memory:');
+  try {
+    await migrate(opened.db, opened.dialect);
+  } catch (e) {
+    await opened.db.destroy().catch(() => undefined);
+    throw e;
+  }
+  return new SqlStore(opened);
+}
+
+const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export class SqlStore implements Store {
+  readonly dialect: Dialect;
+  private readonly db: Kysely<DB>;
+
+  constructor(o: OpenedDb) {
+    this.db = o.db;
+    this.dialect = o.dialect;
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+
+  async settingOrInit(key: string, value: string): Promise<string> {
+    await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    return (await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()).value;
+  }
+
+  async enrollAgent(a: { agentId: string; keyHash: string; hostname: string; at: string }): Promise<void> {
+    await this.db.insertInto('agents').values({ agent_id: a.agentId, key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null })
+      .onConflict((oc) => oc.column('agent_id').doUpdateSet({ key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null }))
+      .execute();
+  }
+
+  async agentByKeyHash(keyHash: string): Promise<{ agentId: string; revoked: boolean } | undefined> {
+    const a = await this.db.selectFrom('agents').select(['agent_id', 'revoked_at']).where('key_hash', '=', keyHash).executeTakeFirst();
+    return a ? { agentId: a.agent_id, revoked: a.revoked_at !== null } : undefined;
+  }
+
+  async revokeAgent(agentId: string, at: string): Promise<boolean> {
+    const r = await this.db.updateTable('agents').set({ revoked_at: at }).where('agent_id', '=', agentId).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]> {
+    // Sorted so that concurrent batches on PostgreSQL take row locks in one order (no deadlock between instances).
+    const order = items.map((it, i) => ({ it, i })).sort((a, b) => (a.it.report.agentId < b.it.report.agentId ? -1 : a.it.report.agentId > b.it.report.agentId ? 1 : a.it.report.sequence - b.it.report.sequence));
+    const out: IngestOutcome[] = new Array(items.length);
+    await this.db.transaction().execute(async (tx) => {
+      for (const { it, i } of order) out[i] = await ingestOne(tx, it, defaultIntervalS);
+    });
+    return out;
+  }
+
+  async recordEvent(e: EventRow): Promise<void> {
+    await this.db.insertInto('events').values({ agent_id: e.agentId, at: e.at, type: e.type, detail: JSON.stringify(e.detail) }).execute();
+  }
+
+  async updateLiveness(now: Date): Promise<LivenessChange[]> {
+    const at = now.toISOString();
+    const silentBefore = new Date(now.getTime() - SILENT_AFTER_MS).toISOString();
+    return this.db.transaction().execute(async (tx) => {
+      const candidates = await tx.selectFrom('hosts').select(['agent_id', 'hostname', 'status', 'last_seen', 'expected_interval_s'])
+        .where('status', '!=', 'silent')
+        .where('last_seen', '<', new Date(now.getTime() - 60_000 * OFFLINE_MISSED_INTERVALS).toISOString())
+        .execute();
+      const changes: LivenessChange[] = [];
+      for (const h of candidates) {
+        const missedSince = new Date(Date.parse(h.last_seen) + OFFLINE_MISSED_INTERVALS * h.expected_interval_s * 1000).toISOString();
+        const to = h.last_seen < silentBefore ? 'silent' : missedSince < at ? 'offline' : undefined;
+        if (!to || to === h.status) continue;
+        await tx.updateTable('hosts').set({ status: to }).where('agent_id', '=', h.agent_id).where('last_seen', '=', h.last_seen).execute();
+        await tx.insertInto('events').values({ agent_id: h.agent_id, at, type: to satisfies EventType, detail: JSON.stringify({ lastSeen: h.last_seen, expectedIntervalS: h.expected_interval_s }) }).execute();
+        await upsertAlertTx(tx, {
+          rule: to === 'silent' ? 'agent-silent' : 'agent-offline', subject: h.agent_id, severity: to === 'silent' ? 'high' : 'medium',
+          title: to === 'silent' ? `${h.hostname} has not reported for more than 24 hours` : `${h.hostname} missed ${OFFLINE_MISSED_INTERVALS} reporting intervals`,
+          explanation: { kind: to, hostname: h.hostname, lastSeen: h.last_seen, expectedIntervalS: h.expected_interval_s }, agentIds: [h.agent_id],
+        }, at);
+        changes.push({ agentId: h.agent_id, hostname: h.hostname, to, lastSeen: h.last_seen });
+      }
+      return changes;
+    });
+  }
+
+  upsertAlert(a: AlertInput, at: string): Promise<{ id: number; created: boolean }> {
+    return upsertAlertTx(this.db, a, at);
+  }
+
+  async setAlertStatus(id: number, status: AlertStatus, actor: string, at: string): Promise<boolean> {
+    const set = status === 'acknowledged' ? { status, ack_by: actor, ack_at: at }
+      : status === 'closed' ? { status, closed_by: actor, closed_at: at }
+      : { status, ack_by: null, ack_at: null, closed_by: null, closed_at: null };
+    const r = await this.db.updateTable('alerts').set(set).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async hostSnapshots(since: string): Promise<HostSnapshotRow[]> {
+    const hosts = await this.db.selectFrom('hosts').selectAll().where('last_seen', '>=', since).execute();
+    const history = await this.db.selectFrom('context_history').selectAll().where('at', '>=', since).orderBy('at').execute();
+    const findings = await this.db.selectFrom('findings').select(['agent_id', 'tool_id', 'tool_name', 'category', 'severity', 'state'])
+      .where('resolved_at', 'is', null).where('status', '=', 'finding').execute();
+    const byAgent = <T extends { agent_id: string }>(rows: T[]) => {
+      const m = new Map<string, T[]>();
+      for (const r of rows) m.set(r.agent_id, [...(m.get(r.agent_id) ?? []), r]);
+      return m;
+    };
+    const hist = byAgent(history);
+    const fnd = byAgent(findings);
+    return hosts.map((h) => {
+      const row = hostRow(h);
+      return {
+        agentId: row.agentId, hostname: row.hostname, ...(row.user ? { user: row.user } : {}), os: row.os, seenAt: row.lastSeen,
+        ...(row.publicIp ? { publicIp: row.publicIp } : {}), context: row.context,
+        contextHistory: (hist.get(h.agent_id) ?? []).map((c) => ({
+          at: c.at, ...(c.public_ip ? { publicIp: c.public_ip } : {}), ...(c.gateway_mac ? { defaultGatewayMac: c.gateway_mac } : {}),
+          ...(c.wifi_ssid ? { wifiSsid: c.wifi_ssid } : {}), ...(c.wifi_bssid ? { wifiBssid: c.wifi_bssid } : {}),
+          ...(c.timezone ? { timezone: c.timezone } : {}), ...(c.locale ? { locale: c.locale } : {}),
+          ...(c.input_methods ? { inputMethods: parseJson<string[]>(c.input_methods, []) } : {}),
+        })),
+        findings: (fnd.get(h.agent_id) ?? []).map((f) => ({ toolId: f.tool_id, toolName: f.tool_name, category: f.category, severity: f.severity, ...(f.state ? { state: f.state } : {}) })),
+      };
+    });
+  }
+
+  async purgeBefore(cutoff: string): Promise<{ reports: number; events: number; contextHistory: number }> {
+    const n = (r: { numDeletedRows: bigint }) => Number(r.numDeletedRows);
+    return this.db.transaction().execute(async (tx) => ({
+      reports: n(await tx.deleteFrom('reports').where('received_at', '<', cutoff).executeTakeFirst()),
+      events: n(await tx.deleteFrom('events').where('at', '<', cutoff).executeTakeFirst()),
+      // The host row keeps the current context; history rows are the past.
+      contextHistory: n(await tx.deleteFrom('context_history').where('at', '<', cutoff).executeTakeFirst()),
+    }));
+  }
+
+  async tryLease(name: string, holder: string, now: string, until: string): Promise<boolean> {
+    await this.db.insertInto('job_leases').values({ name, holder: '', lease_until: '' }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    // One conditional UPDATE: whichever instance's statement runs first takes the lease; the others match no row.
+    const r = await this.db.updateTable('job_leases').set({ holder, lease_until: until })
+      .where('name', '=', name).where('lease_until', '<=', now).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async listHosts(f: HostFilter): Promise<HostRow[]> {
+    let q = this.db.selectFrom('hosts').selectAll();
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.os) q = q.where('os', '=', f.os);
+    if (f.q) q = q.where((eb) => eb.or([eb('hostname', 'like', like(f.q!)), eb('agent_id', '=', f.q!), eb('user_name', 'like', like(f.q!))]));
+    const rows = await q.orderBy('hostname').orderBy('agent_id').limit(f.limit).offset(f.offset).execute();
+    return rows.map(hostRow);
+  }
+
+  async getHost(agentId: string): Promise<HostRow | undefined> {
+    const h = await this.db.selectFrom('hosts').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
+    return h ? hostRow(h) : undefined;
+  }
+
+  async listFindings(f: FindingFilter): Promise<FindingRow[]> {
+    let q = this.db.selectFrom('findings').innerJoin('hosts', 'hosts.agent_id', 'findings.agent_id').selectAll('findings').select('hosts.hostname');
+    if (f.agentId) q = q.where('findings.agent_id', '=', f.agentId);
+    if (f.severity) q = q.where('findings.severity', '=', f.severity);
+    if (f.category) q = q.where('findings.category', '=', f.category);
+    if (f.toolId) q = q.where('findings.tool_id', '=', f.toolId);
+    if (f.open === true) q = q.where('findings.resolved_at', 'is', null);
+    if (f.open === false) q = q.where('findings.resolved_at', 'is not', null);
+    const rows = await q.orderBy('findings.id', 'desc').limit(f.limit).offset(f.offset).execute();
+    return rows.map(findingRow);
+  }
+
+  async timeline(agentId: string, limit: number): Promise<EventRow[]> {
+    const rows = await this.db.selectFrom('events').selectAll().where('agent_id', '=', agentId).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((e) => ({ agentId: e.agent_id, at: e.at, type: e.type as EventType, detail: parseJson<Record<string, unknown>>(e.detail, {}) }));
+  }
+
+  async contextHistory(agentId: string, limit: number): Promise<ContextRow[]> {
+    const rows = await this.db.selectFrom('context_history').selectAll().where('agent_id', '=', agentId).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((c) => ({
+      at: c.at, publicIp: c.public_ip, ...(c.gateway_mac ? { defaultGatewayMac: c.gateway_mac } : {}), ...(c.wifi_ssid ? { wifiSsid: c.wifi_ssid } : {}),
+      ...(c.wifi_bssid ? { wifiBssid: c.wifi_bssid } : {}), ...(c.timezone ? { timezone: c.timezone } : {}), ...(c.locale ? { locale: c.locale } : {}),
+      ...(c.input_methods ? { inputMethods: parseJson<string[]>(c.input_methods, []) } : {}),
+    }));
+  }
+
+  async listAlerts(f: AlertFilter): Promise<AlertRow[]> {
+    let q = this.db.selectFrom('alerts').selectAll();
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.rule) q = q.where('rule', '=', f.rule);
+    return (await q.orderBy('last_seen', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute()).map(alertRow);
+  }
+
+  async networkGroups(since: string, minHosts: number): Promise<NetworkGroup[]> {
+    const out: NetworkGroup[] = [];
+    for (const [kind, col] of [['public-ip', 'public_ip'], ['gateway-mac', 'gateway_mac'], ['wifi-bssid', 'wifi_bssid']] as const) {
+      const rows = await this.db.selectFrom('context_history').select([sql<string>`${sql.ref(col)}`.as('value'), 'agent_id'])
+        .where(col, 'is not', null).where('at', '>=', since).groupBy([col, 'agent_id']).execute();
+      const m = new Map<string, string[]>();
+      for (const r of rows) m.set(r.value, [...(m.get(r.value) ?? []), r.agent_id]);
+      for (const [value, ids] of m) if (ids.length >= minHosts) out.push({ kind, value, hostCount: ids.length, agentIds: ids.sort() });
+    }
+    return out.sort((a, b) => b.hostCount - a.hostCount || a.value.localeCompare(b.value));
+  }
+
+  async overview(): Promise<Overview> {
+    const hosts = await this.db.selectFrom('hosts').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    const sev = await this.db.selectFrom('findings').select(['severity', sql<number>`count(*)`.as('n')]).where('resolved_at', 'is', null).groupBy('severity').execute();
+    const cat = await this.db.selectFrom('findings').select(['category', sql<number>`count(*)`.as('n')]).where('resolved_at', 'is', null).groupBy('category').execute();
+    const alerts = await this.db.selectFrom('alerts').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    const h = { online: 0, offline: 0, silent: 0, total: 0 } as Overview['hosts'];
+    for (const r of hosts) {
+      h[r.status as 'online'] = Number(r.n);
+      h.total += Number(r.n);
+    }
+    const a = { open: 0, acknowledged: 0, closed: 0 } as Overview['alerts'];
+    for (const r of alerts) a[r.status as AlertStatus] = Number(r.n);
+    return {
+      hosts: h,
+      openFindings: Object.fromEntries(sev.map((r) => [r.severity, Number(r.n)])),
+      openFindingsByCategory: Object.fromEntries(cat.map((r) => [r.category, Number(r.n)])),
+      alerts: a,
+    };
+  }
+
+  async countReports(): Promise<number> {
+    return Number((await this.db.selectFrom('reports').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  }
+
+  async listReports(agentId: string, limit: number): Promise<Array<{ reportId: string; sequence: number; kind: string; receivedAt: string; publicIp: string | null }>> {
+    const rows = await this.db.selectFrom('reports').select(['report_id', 'sequence', 'kind', 'received_at', 'public_ip'])
+      .where('agent_id', '=', agentId).orderBy('sequence', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ reportId: r.report_id, sequence: Number(r.sequence), kind: r.kind, receivedAt: r.received_at, publicIp: r.public_ip }));
+  }
+
+  async countUsers(): Promise<number> {
+    return Number((await this.db.selectFrom('users').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  }
+
+  async createUser(u: { name: string; role: Role; passwordHash: string; at: string }): Promise<number> {
+    const r = await this.db.insertInto('users').values({ name: u.name, role: u.role, password_hash: u.passwordHash, created_at: u.at }).returning('id').executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  async userByName(name: string): Promise<UserRow | undefined> {
+    const u = await this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    return u ? { id: Number(u.id), name: u.name, role: u.role as Role, passwordHash: u.password_hash } : undefined;
+  }
+
+  async createApiToken(t: { userId: number; name: string; tokenHash: string; at: string }): Promise<void> {
+    await this.db.insertInto('api_tokens').values({ user_id: t.userId, name: t.name, token_hash: t.tokenHash, created_at: t.at, revoked_at: null }).execute();
+  }
+
+  async userByTokenHash(tokenHash: string): Promise<UserRow | undefined> {
+    const u = await this.db.selectFrom('api_tokens').innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(['users.id', 'users.name', 'users.role', 'users.password_hash'])
+      .where('api_tokens.token_hash', '=', tokenHash).where('api_tokens.revoked_at', 'is', null).executeTakeFirst();
+    return u ? { id: Number(u.id), name: u.name, role: u.role as Role, passwordHash: u.password_hash } : undefined;
+  }
+
+  async audit(e: AuditEntry): Promise<void> {
+    await this.db.insertInto('audit_log').values({ at: e.at, actor: e.actor, action: e.action, target: e.target, detail: JSON.stringify(e.detail) }).execute();
+  }
+
+  async listAudit(limit: number): Promise<AuditEntry[]> {
+    const rows = await this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, target: r.target, detail: parseJson<Record<string, unknown>>(r.detail, {}) }));
+  }
+}

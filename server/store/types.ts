@@ -1,0 +1,155 @@
+import type { HostContext } from '../../agent/model.ts';
+import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
+import type { AlertStatus, EventType, HostStatus, Role } from '../vocabulary.ts';
+import type { Dialect } from './open.ts';
+
+// The one interface the server's ingest, jobs and API talk to (Fleet's Datastore pattern): they never
+// see SQL. SqlStore implements it on SQLite and PostgreSQL; the same test suite runs on both.
+
+export interface HostRow {
+  agentId: string;
+  hostname: string;
+  os: string;
+  osVersion: string | null;
+  arch: string | null;
+  agentVersion: string;
+  user: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  lastSequence: number;
+  expectedIntervalS: number;
+  status: HostStatus;
+  privileged: boolean | null;
+  publicIp: string | null;
+  context: HostContext;
+  openFindings: number;
+}
+
+export interface FindingRow {
+  agentId: string;
+  hostname?: string;
+  findingId: string;
+  tool: { id: string; name: string; category: string };
+  severity: string;
+  status: string;
+  state: string | null;
+  evidence: unknown[];
+  firstSeen: string;
+  lastSeen: string;
+  resolvedAt: string | null;
+  resolvedReason: string | null;
+}
+
+export interface EventRow { agentId: string; at: string; type: EventType; detail: Record<string, unknown> }
+
+export interface ContextRow extends HostContext { at: string; publicIp: string | null }
+
+export interface AlertRow {
+  id: number;
+  rule: string;
+  subject: string;
+  severity: string;
+  title: string;
+  explanation: unknown;
+  agentIds: string[];
+  status: AlertStatus;
+  firstSeen: string;
+  lastSeen: string;
+  occurrences: number;
+  ackBy: string | null;
+  ackAt: string | null;
+  closedBy: string | null;
+  closedAt: string | null;
+}
+
+/** What a rule (core or farm) wants raised; deduplicated on (rule, subject). */
+export interface AlertInput {
+  rule: string;
+  subject: string;
+  severity: string;
+  title: string;
+  explanation: unknown;
+  agentIds: string[];
+}
+
+/** The structural twin of server/farm's HostSnapshot, built from stored state. */
+export interface HostSnapshotRow {
+  agentId: string;
+  hostname: string;
+  user?: string;
+  os: string;
+  seenAt: string;
+  publicIp?: string;
+  context: HostContext;
+  contextHistory: Array<HostContext & { at: string; publicIp?: string }>;
+  findings: Array<{ toolId: string; toolName: string; category: string; severity: string; state?: string }>;
+}
+
+export interface NetworkGroup {
+  kind: 'public-ip' | 'gateway-mac' | 'wifi-bssid';
+  value: string;
+  hostCount: number;
+  agentIds: string[];
+}
+
+export interface HostFilter { status?: string; os?: string; q?: string; limit: number; offset: number }
+export interface FindingFilter { agentId?: string; severity?: string; category?: string; toolId?: string; open?: boolean; limit: number; offset: number }
+export interface AlertFilter { status?: string; rule?: string; limit: number; offset: number }
+
+export interface Overview {
+  hosts: Record<HostStatus, number> & { total: number };
+  openFindings: Record<string, number>; // by severity
+  openFindingsByCategory: Record<string, number>;
+  alerts: Record<AlertStatus, number>;
+}
+
+export interface UserRow { id: number; name: string; role: Role; passwordHash: string }
+export interface AuditEntry { at: string; actor: string; action: string; target: string; detail: Record<string, unknown> }
+
+export interface LivenessChange { agentId: string; hostname: string; to: HostStatus; lastSeen: string }
+
+export interface Store {
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+
+  /** Returns the stored value, storing `value` first when the key had none (first instance wins). */
+  settingOrInit(key: string, value: string): Promise<string>;
+
+  enrollAgent(a: { agentId: string; keyHash: string; hostname: string; at: string }): Promise<void>;
+  agentByKeyHash(keyHash: string): Promise<{ agentId: string; revoked: boolean } | undefined>;
+  revokeAgent(agentId: string, at: string): Promise<boolean>;
+
+  /** Commits every item in one transaction (group commit): answers may be sent once this resolves. */
+  ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]>;
+  recordEvent(e: EventRow): Promise<void>;
+
+  /** Moves hosts to offline / silent; returns the hosts whose status changed. */
+  updateLiveness(now: Date): Promise<LivenessChange[]>;
+  upsertAlert(a: AlertInput, at: string): Promise<{ id: number; created: boolean }>;
+  setAlertStatus(id: number, status: AlertStatus, actor: string, at: string): Promise<boolean>;
+  /** Current state for the farm rules: hosts seen since `since`, with context history and open findings. */
+  hostSnapshots(since: string): Promise<HostSnapshotRow[]>;
+  purgeBefore(cutoff: string): Promise<{ reports: number; events: number; contextHistory: number }>;
+  /** A leased job row: true when this holder may run `name` now (at most one holder until `until`). */
+  tryLease(name: string, holder: string, now: string, until: string): Promise<boolean>;
+
+  listHosts(f: HostFilter): Promise<HostRow[]>;
+  getHost(agentId: string): Promise<HostRow | undefined>;
+  listFindings(f: FindingFilter): Promise<FindingRow[]>;
+  timeline(agentId: string, limit: number): Promise<EventRow[]>;
+  contextHistory(agentId: string, limit: number): Promise<ContextRow[]>;
+  listAlerts(f: AlertFilter): Promise<AlertRow[]>;
+  networkGroups(since: string, minHosts: number): Promise<NetworkGroup[]>;
+  overview(): Promise<Overview>;
+  countReports(): Promise<number>;
+  /** The stored reports of one agent, newest first (metadata, not bodies). */
+  listReports(agentId: string, limit: number): Promise<Array<{ reportId: string; sequence: number; kind: string; receivedAt: string; publicIp: string | null }>>;
+
+  countUsers(): Promise<number>;
+  createUser(u: { name: string; role: Role; passwordHash: string; at: string }): Promise<number>;
+  userByName(name: string): Promise<UserRow | undefined>;
+  createApiToken(t: { userId: number; name: string; tokenHash: string; at: string }): Promise<void>;
+  userByTokenHash(tokenHash: string): Promise<UserRow | undefined>;
+  audit(e: AuditEntry): Promise<void>;
+  listAudit(limit: number): Promise<AuditEntry[]>;
+}
