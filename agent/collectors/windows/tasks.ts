@@ -49,7 +49,8 @@ export function parseScheduledTasks(json: string, vars?: EnvVars): ServiceInfo[]
     if (action) setCommand(s, commandLine(str(action.Execute)!, str(action.Arguments)), { vars });
     const state = stateOf(r.State);
     if (state) {
-      s.startType = state === 'disabled' ? 'disabled' : 'enabled';
+      // Unknown says nothing about whether the task may run
+      if (state !== 'unknown') s.startType = state === 'disabled' ? 'disabled' : 'enabled';
       s.state = state;
     }
     out.push(s);
