@@ -15,7 +15,7 @@ export const TASKS_SCRIPT =
   PS_PRELUDE +
   'Get-ScheduledTask | ForEach-Object { [pscustomobject]@{TaskPath=$_.TaskPath; TaskName=$_.TaskName; State=[int]$_.State; Actions=@($_.Actions | Where-Object { $_.Execute } | ForEach-Object { [pscustomobject]@{Execute=$_.Execute; Arguments=$_.Arguments} })} } | ConvertTo-Json -Compress -Depth 4';
 
-// MSFT_ScheduledTask.State (ScheduledTasks module StateEnum): 0 Unknown, 1 Disabled, 2 Queued, 3 Ready, 4 Running
+// MSFT_ScheduledTask.State: the Task Scheduler's TASK_STATE (taskschd.h): 0 Unknown, 1 Disabled, 2 Queued, 3 Ready, 4 Running
 export const TASK_STATES = ['unknown', 'disabled', 'queued', 'ready', 'running'] as const;
 const MAX_TASKS = 4000;
 
