@@ -132,7 +132,7 @@ describe('windows collectors when sources fail', () => {
     await expect(socketsCollector.collect(ctx())).rejects.toThrow(new Error(`Get-NetTCPConnection failed: ${POWERSHELL}: ETIMEDOUT`));
     await expect(uninstallCollector.collect(ctx())).rejects.toThrow(new Error(`registry read HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall failed: ${DENIED}`));
     // Get-ScheduledTask timed out, and so did the schtasks fallback
-    await expect(autorunsCollector.collect(ctx())).rejects.toThrow(new Error(`schtasks /query failed: ${POWERSHELL}: ETIMEDOUT`));
+    await expect(autorunsCollector.collect(ctx())).rejects.toThrow(new Error(`Get-ScheduledTask failed: ${POWERSHELL}: ETIMEDOUT; schtasks /query failed: ${POWERSHELL}: ETIMEDOUT`));
     await expect(settingsCollector.collect(ctx())).rejects.toThrow(new Error(`registry read HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server value fDenyTSConnections failed: ${DENIED}`));
   });
 

@@ -99,8 +99,14 @@ async function scheduledTasks(ctx: CollectorContext, warnings: string[], vars?: 
   try {
     return parseScheduledTasks(await runPowerShell(ctx, TASKS_SCRIPT, 'Get-ScheduledTask', { timeoutMs: 60_000 }), vars);
   } catch (e) {
-    const tasks = parseSchtasks(await runPowerShell(ctx, SCHTASKS_SCRIPT, 'schtasks /query', { timeoutMs: 60_000 }), vars);
-    warnings.push(`scheduled tasks read with schtasks, whose labels are in the system language: ${firstLine((e as Error).message)}`);
+    const why = firstLine((e as Error).message);
+    let tasks: ServiceInfo[];
+    try {
+      tasks = parseSchtasks(await runPowerShell(ctx, SCHTASKS_SCRIPT, 'schtasks /query', { timeoutMs: 60_000 }), vars);
+    } catch (e2) {
+      throw new Error(`${why}; ${firstLine((e2 as Error).message)}`);
+    }
+    warnings.push(`scheduled tasks read with schtasks, whose labels are in the system language: ${why}`);
     return tasks;
   }
 }
