@@ -3,8 +3,8 @@ import { normalizeMac, zoneFromLink } from '../../agent/collectors/common/host-c
 import { linuxContext, parseDefaultRoutes, parseNmcliWifi, splitTerse } from '../../agent/collectors/linux/context.ts';
 import { darwinContext, parseIpconfigSummary } from '../../agent/collectors/macos/context.ts';
 import type { CollectorContext } from '../../agent/collectors/types.ts';
-import { CONTEXT_SCRIPT, parseContextJson, parseNetshInterfaces, windowsContext } from '../../agent/collectors/windows/context.ts';
-import { psArgs } from '../../agent/collectors/windows/powershell.ts';
+import { CONTEXT_SCRIPT, NETSH_SCRIPT, parseContextJson, parseNetshInterfaces, windowsContext } from '../../agent/collectors/windows/context.ts';
+import { POWERSHELL, psArgs } from '../../agent/collectors/windows/powershell.ts';
 import { loadReplayDir, ReplayRunner } from '../../agent/replay-runner.ts';
 
 const FIX = new URL('../fixtures/', import.meta.url).pathname;
@@ -53,7 +53,7 @@ describe('windows.context', () => {
   it('reads PowerShell JSON and the Windows 11 netsh layout', async () => {
     const runner = loadReplayDir(FIX + 'windows/context-korean');
     const part = await windowsContext.collect(ctxFor(runner));
-    expect(runner.calls.sort()).toEqual(['netsh wlan show interfaces', ['powershell.exe', ...psArgs(CONTEXT_SCRIPT)].join(' ')]);
+    expect(runner.calls.sort()).toEqual([[POWERSHELL, ...psArgs(CONTEXT_SCRIPT)].join(' '), [POWERSHELL, ...psArgs(NETSH_SCRIPT)].join(' ')].sort());
     expect(part.context).toEqual({
       timezone: 'Korea Standard Time',
       locale: 'ko-KR',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { linuxDisplays } from '../../agent/collectors/linux/displays.ts';
 import { darwinDisplays, parseSpDisplays } from '../../agent/collectors/macos/displays.ts';
-import { displayDevices, windowsDisplays } from '../../agent/collectors/windows/displays.ts';
-import { parseRegQuery } from '../../agent/collectors/windows/reg.ts';
+import { DISPLAY_ENUM, displayDevices, windowsDisplays } from '../../agent/collectors/windows/displays.ts';
+import { POWERSHELL, psArgs } from '../../agent/collectors/windows/powershell.ts';
+import { REG_SCRIPT, parseRegJson, regQueryArg } from '../../agent/collectors/windows/reg.ts';
 import type { CollectorContext } from '../../agent/collectors/types.ts';
 import { loadReplayDir, ReplayRunner } from '../../agent/replay-runner.ts';
 
@@ -42,11 +43,13 @@ describe('linux.displays', () => {
   });
 });
 
+const DISPLAY_KEY = [POWERSHELL, ...psArgs(REG_SCRIPT, [regQueryArg([{ key: DISPLAY_ENUM, recurse: true }])])].join(' ');
+
 describe('windows.displays', () => {
-  it('parses reg query output (CRLF) into both monitors, the PiKVM V4 Plus included', async () => {
+  it('reads the DISPLAY tree (one registry read) into both monitors, the PiKVM V4 Plus included', async () => {
     const runner = loadReplayDir(FIX + 'windows/displays-pikvm');
     const part = await windowsDisplays.collect(ctxFor(runner));
-    expect(runner.calls).toEqual(['reg.exe query HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY /s']);
+    expect(runner.calls).toEqual([DISPLAY_KEY]);
     const base = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY';
     expect(part.devices).toEqual([
       { bus: 'display', kind: 'display', manufacturer: 'DEL', productId: 'a079', name: 'DELL U2412M', serial: 'YPPY077C30AU', path: `${base}\\DELA079\\5&2c03a83e&0&UID4352\\Device Parameters` },
@@ -55,27 +58,23 @@ describe('windows.displays', () => {
   });
 
   it('ignores EDID_OVERRIDE keys and malformed values', () => {
-    const out = [
-      '',
-      'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY\\ABC1234\\1&1&0&UID1\\Device Parameters\\EDID_OVERRIDE',
-      '    0    REG_BINARY    00FFFFFFFFFFFF00' + '00'.repeat(120),
-      '',
-      'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY\\ABC1234\\1&1&0&UID1\\Device Parameters',
-      '    EDID    REG_BINARY    00FFFF',
-      '    EDID    REG_SZ    00FFFFFFFFFFFF00' + '00'.repeat(120),
-      '',
-    ].join('\r\n');
-    expect(displayDevices(parseRegQuery(out))).toEqual([]);
+    const dev = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY\\ABC1234\\1&1&0&UID1\\Device Parameters';
+    const edid = '00FFFFFFFFFFFF00' + '00'.repeat(120);
+    const out = JSON.stringify([{ Found: true, Keys: [
+      { Path: `${dev}\\EDID_OVERRIDE`, Values: [{ Name: '0', Kind: 'Binary', Data: edid }] },
+      { Path: dev, Values: [{ Name: 'EDID', Kind: 'Binary', Data: '00FFFF' }, { Name: 'EDID', Kind: 'String', Data: edid }] },
+    ] }]);
+    const [{ keys }] = parseRegJson(out, [{ key: DISPLAY_ENUM, recurse: true }]);
+    expect(displayDevices(keys!)).toEqual([]);
   });
 
   it('reports no monitors when the DISPLAY key does not exist, and a refused query in one line', async () => {
-    const key = 'reg.exe query HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY /s';
-    const notFound = 'ERROR: The system was unable to find the specified registry key or value.\r\n';
-    const parent = '\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\r\n\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\ACPI\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\PCI\r\n';
-    const absent = new ReplayRunner({ commands: { [key]: { stderr: notFound, code: 1 }, 'reg.exe query HKLM\\SYSTEM\\CurrentControlSet\\Enum': parent } });
+    const answer = (a: object) => JSON.stringify([{ Key: DISPLAY_ENUM, Found: false, Denied: 0, Truncated: false, Error: null, Keys: [], ...a }]) + '\r\n';
+    const absent = new ReplayRunner({ commands: { [DISPLAY_KEY]: answer({}) } });
     expect((await windowsDisplays.collect(ctxFor(absent))).devices).toEqual([]);
-    const denied = new ReplayRunner({ commands: { [key]: { stdout: '', stderr: 'ERROR: Access is denied.\r\n', code: 1 }, 'reg.exe query HKLM\\SYSTEM\\CurrentControlSet\\Enum': parent.replace('\\PCI', '\\DISPLAY') } });
-    await expect(windowsDisplays.collect(ctxFor(denied))).rejects.toThrow(/^reg query HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY failed: ERROR: Access is denied\.$/);
+    // RegistryKey.OpenSubKey's SecurityException message
+    const denied = new ReplayRunner({ commands: { [DISPLAY_KEY]: answer({ Error: 'Requested registry access is not allowed.' }) } });
+    await expect(windowsDisplays.collect(ctxFor(denied))).rejects.toThrow(/^registry read HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY failed: Requested registry access is not allowed\.$/);
   });
 });
 

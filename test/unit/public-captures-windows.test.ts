@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSchtasks, SCHTASKS, SCHTASKS_ARGS } from '../../agent/collectors/windows/autoruns.ts';
-import { parseNetshInterfaces, windowsContext } from '../../agent/collectors/windows/context.ts';
+import { parseSchtasks, SCHTASKS_SCRIPT } from '../../agent/collectors/windows/autoruns.ts';
+import { NETSH_SCRIPT, parseNetshInterfaces, windowsContext } from '../../agent/collectors/windows/context.ts';
 import { POWERSHELL, psArgs } from '../../agent/collectors/windows/powershell.ts';
 import { SERVICES_SCRIPT, servicesCollector } from '../../agent/collectors/windows/services.ts';
 import type { CollectorContext } from '../../agent/collectors/types.ts';
@@ -22,11 +22,11 @@ function ctxFor(commands: Record<string, ReplayCommand>): { ctx: CollectorContex
   return { ctx: { runner, hints: { executableNames: [] }, allowProbes: false }, runner };
 }
 
-// autoruns.ts runs schtasks through the runner and hands stdout to parseSchtasks; the Run-key half of
-// that collector needs reg.exe listings no public capture covers, so the schtasks half is driven alone
+// autoruns.ts falls back to schtasks (run from PowerShell) and hands stdout to parseSchtasks; the rest of
+// that collector needs registry answers no public capture covers, so the schtasks half is driven alone
 async function scheduledTasksFrom(text: string) {
-  const { ctx } = ctxFor({ [[SCHTASKS, ...SCHTASKS_ARGS].join(' ')]: text });
-  const res = await ctx.runner.exec(SCHTASKS, SCHTASKS_ARGS);
+  const { ctx } = ctxFor({ [[POWERSHELL, ...psArgs(SCHTASKS_SCRIPT)].join(' ')]: text });
+  const res = await ctx.runner.exec(POWERSHELL, psArgs(SCHTASKS_SCRIPT));
   return parseSchtasks(res.stdout);
 }
 
@@ -35,7 +35,7 @@ describe('netsh wlan show interfaces (public captures)', () => {
     const text = capture('netsh-wlan-interfaces-location-denied-en.txt');
     expect(parseNetshInterfaces(text)).toEqual({});
     expect(parseNetshInterfaces(crlf(text))).toEqual({});
-    const { ctx } = ctxFor({ 'netsh wlan show interfaces': text });
+    const { ctx } = ctxFor({ [[POWERSHELL, ...psArgs(NETSH_SCRIPT)].join(' ')]: crlf(text) });
     // nothing else was replayed, so the collector has nothing to report and says why in one line
     await expect(windowsContext.collect(ctx)).rejects.toThrow(/^windows host context: powershell: /);
   });

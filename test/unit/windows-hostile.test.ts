@@ -8,7 +8,18 @@ import { servicesCollector } from '../../agent/collectors/windows/services.ts';
 import { settingsCollector } from '../../agent/collectors/windows/settings.ts';
 import { socketsCollector } from '../../agent/collectors/windows/sockets.ts';
 import { uninstallCollector } from '../../agent/collectors/windows/uninstall.ts';
+import { POWERSHELL } from '../../agent/collectors/windows/powershell.ts';
+import { REG_SCRIPT } from '../../agent/collectors/windows/reg.ts';
 import { replayContext } from '../fixtures/windows/make-inventories.ts';
+
+// RegistryKey.OpenSubKey's SecurityException message, as the failures fixture replays it
+const DENIED = 'Requested registry access is not allowed.';
+
+/** The queries a registry read passed as its base64 data argument. */
+function regQueries(call: string): unknown {
+  const i = call.indexOf(REG_SCRIPT);
+  return i < 0 ? call : JSON.parse(Buffer.from(call.slice(i + REG_SCRIPT.length + 2, -1), 'base64').toString('utf8'));
+}
 
 const EVIL = "C:\\Users\\eve\\Downloads\\it's $(Start-Process calc) `n ; & {x}.exe";
 
@@ -55,7 +66,7 @@ describe('windows collectors on hostile but well-formed output', () => {
       services: [{ name: 'sshd', displayName: 'OpenSSH SSH Server', path: 'C:\\Windows\\System32\\OpenSSH\\sshd.exe', startType: 'auto', state: 'running', source: 'windows-service', file: 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\sshd' }],
       settings: [{ key: 'ssh-server.enabled', value: true, source: 'Win32_Service sshd (StartMode auto, State running)' }],
       // no environment answer in this fixture: the services still come, with a one-line reason
-      warnings: ['paths keep their %variables%: environment variables failed: powershell.exe not found'],
+      warnings: [`paths keep their %variables%: environment variables failed: ${POWERSHELL} not found`],
     });
   });
 
@@ -74,13 +85,21 @@ describe('windows collectors on hostile but well-formed output', () => {
     expect((await uninstallCollector.collect(ctx)).packages).toEqual([
       { name: 'Evil    REG_SZ    Name', publisher: 'Ünïcødé GmbH™', path: '%ProgramFiles%\\Evil Tool\\', exec: 'C:\\Program Files\\Evil Tool\\evil.exe', source: 'uninstall' },
     ]);
-    // HKU lists .DEFAULT, a non-SID and a nested path: only S-1-5-18 is queried
-    expect(ctx.runner.calls.filter((c) => c.startsWith('reg.exe query HKU\\'))).toEqual(['reg.exe query HKU\\S-1-5-18\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall /s']);
-    expect(ctx.runner.calls).toContain('reg.exe query HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion');
+    // HKU lists .DEFAULT, a non-SID and a nested name: only S-1-5-18 is queried; the German-language
+    // machine's missing WOW6432Node key is Found=false, whatever language reg.exe would have said it in
+    const U = 'Microsoft\\Windows\\CurrentVersion\\Uninstall';
+    expect(ctx.runner.calls.map(regQueries)).toEqual([
+      [{ k: 'HKU' }],
+      [{ k: `HKLM\\SOFTWARE\\${U}`, s: 1 }, { k: `HKLM\\SOFTWARE\\WOW6432Node\\${U}`, s: 1 }, { k: `HKU\\S-1-5-18\\Software\\${U}`, s: 1 }],
+    ]);
   });
 
-  it('reads odd Run values and quoted, duplicated and short schtasks rows', async () => {
-    const { services } = await autorunsCollector.collect(replayContext('hostile'));
+  it('reads odd Run values, and falls back to schtasks (quoted, duplicated and short rows) with a warning', async () => {
+    const { services, warnings } = await autorunsCollector.collect(replayContext('hostile'));
+    expect(warnings).toEqual([
+      `paths keep their %variables%: environment variables failed: ${POWERSHELL} not found`,
+      "scheduled tasks read with schtasks, whose labels are in the system language: Get-ScheduledTask failed: Get-ScheduledTask : The term 'Get-ScheduledTask' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.",
+    ]);
     const RUN = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run';
     expect(services).toEqual([
       { name: 'Updater "quoted"', path: 'C:\\Program Files\\Odd Vendor\\upd.exe', args: '-silent', source: 'run-key', file: RUN },
@@ -108,20 +127,21 @@ describe('windows collectors on malformed output', () => {
 describe('windows collectors when sources fail', () => {
   it('throw one line naming the source and the reason', async () => {
     const ctx = () => replayContext('failures');
-    await expect(processesCollector.collect(ctx())).rejects.toThrow(new Error('Get-CimInstance Win32_Process failed: powershell.exe not found'));
+    await expect(processesCollector.collect(ctx())).rejects.toThrow(new Error(`Get-CimInstance Win32_Process failed: ${POWERSHELL} not found`));
     await expect(servicesCollector.collect(ctx())).rejects.toThrow(new Error('Get-CimInstance Win32_Service failed: Get-CimInstance : Access denied'));
-    await expect(socketsCollector.collect(ctx())).rejects.toThrow(new Error('Get-NetTCPConnection failed: powershell.exe: ETIMEDOUT'));
-    await expect(uninstallCollector.collect(ctx())).rejects.toThrow(new Error('reg query HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall failed: ERROR: Access is denied.'));
-    await expect(autorunsCollector.collect(ctx())).rejects.toThrow(new Error('schtasks /query failed: schtasks.exe: ETIMEDOUT'));
-    await expect(settingsCollector.collect(ctx())).rejects.toThrow(new Error('reg query HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server /v fDenyTSConnections failed: ERROR: Access is denied.'));
+    await expect(socketsCollector.collect(ctx())).rejects.toThrow(new Error(`Get-NetTCPConnection failed: ${POWERSHELL}: ETIMEDOUT`));
+    await expect(uninstallCollector.collect(ctx())).rejects.toThrow(new Error(`registry read HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall failed: ${DENIED}`));
+    // Get-ScheduledTask timed out, and so did the schtasks fallback
+    await expect(autorunsCollector.collect(ctx())).rejects.toThrow(new Error(`Get-ScheduledTask failed: ${POWERSHELL}: ETIMEDOUT; schtasks /query failed: ${POWERSHELL}: ETIMEDOUT`));
+    await expect(settingsCollector.collect(ctx())).rejects.toThrow(new Error(`registry read HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server value fDenyTSConnections failed: ${DENIED}`));
   });
 
   it('are recorded in the inventory sources while the scan goes on', async () => {
     const inv = await collectInventory(windowsPlatform, replayContext('failures'), { hostname: 'FAIL-PC' });
     const byName = Object.fromEntries(inv.sources.map((s) => [s.name, s]));
-    expect(byName['windows.processes']).toMatchObject({ ok: false, error: 'Get-CimInstance Win32_Process failed: powershell.exe not found' });
-    expect(byName['windows.sockets']).toMatchObject({ ok: false, error: 'Get-NetTCPConnection failed: powershell.exe: ETIMEDOUT' });
-    expect(byName['windows.uninstall']).toMatchObject({ ok: false, error: 'reg query HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall failed: ERROR: Access is denied.' });
+    expect(byName['windows.processes']).toMatchObject({ ok: false, error: `Get-CimInstance Win32_Process failed: ${POWERSHELL} not found` });
+    expect(byName['windows.sockets']).toMatchObject({ ok: false, error: `Get-NetTCPConnection failed: ${POWERSHELL}: ETIMEDOUT` });
+    expect(byName['windows.uninstall']).toMatchObject({ ok: false, error: `registry read HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall failed: ${DENIED}` });
     expect(byName['windows.identity']).toMatchObject({ ok: true }); // nothing to fingerprint
     for (const s of inv.sources) if (s.error) expect(s.error).not.toContain('\n');
     expect(inv.processes).toEqual([]);

@@ -10,6 +10,10 @@ import { settingsCollector } from '../../agent/collectors/windows/settings.ts';
 import { socketsCollector } from '../../agent/collectors/windows/sockets.ts';
 import { uninstallCollector } from '../../agent/collectors/windows/uninstall.ts';
 import type { InventoryPart } from '../../agent/collectors/types.ts';
+import { ENV_SCRIPT } from '../../agent/collectors/windows/environment.ts';
+import { POWERSHELL } from '../../agent/collectors/windows/powershell.ts';
+import { REG_SCRIPT } from '../../agent/collectors/windows/reg.ts';
+import { TASKS_SCRIPT } from '../../agent/collectors/windows/tasks.ts';
 import { fixtureCommands, replayContext } from '../fixtures/windows/make-inventories.ts';
 
 // A laptop with AnyDesk (plus a renamed copy), TeamViewer, RustDesk, ScreenConnect, Splashtop and Chrome
@@ -82,7 +86,7 @@ describe('windows collectors on the AnyDesk laptop', () => {
     // the installer's temp file was gone by the time it was looked at
     expect(byPid(6588).identity).toBeUndefined();
     expect(inv.processes.filter((p) => p.exe && !p.identity).map((p) => p.pid)).toEqual([6588]);
-    expect(ctx.runner.calls.filter((c) => c.startsWith('powershell.exe'))).toHaveLength(2); // processes + one identity call
+    expect(ctx.runner.calls.filter((c) => c.startsWith(POWERSHELL))).toHaveLength(2); // processes + one identity call
   });
 
   it('reads installed programs from the machine, 32-bit and user Uninstall keys', async () => {
@@ -150,9 +154,10 @@ describe('windows collectors on the AnyDesk laptop', () => {
     ]);
     expect(tasks[2]).toEqual({ name: '\\Notepad2 Update', displayName: 'Notepad2 Update', path: 'C:\\Users\\jsmith\\Downloads\\notepad2.exe', args: '--silent --start-with-win', startType: 'enabled', state: 'running', source: 'scheduled-task' });
     expect(tasks[5]).toEqual({ name: '\\Microsoft\\Windows\\Application Experience\\PcaPatchDbTask', displayName: 'PcaPatchDbTask', startType: 'enabled', state: 'ready', source: 'scheduled-task' });
-    // the service accounts' hives lack Run keys: proved by listing their parent, not by reading the message
-    expect(ctx.runner.calls).toContain('reg.exe query HKU\\S-1-5-19\\Software\\Microsoft\\Windows\\CurrentVersion');
-    expect(ctx.runner.calls.filter((c) => c === 'reg.exe query HKU')).toHaveLength(1);
+    // one registry read for HKU, one for all Run keys (the service accounts' hives answer Found=false),
+    // one Get-ScheduledTask, one environment read; no schtasks fallback
+    const scriptOf = (call: string) => (call.includes(REG_SCRIPT) ? 'registry' : call.includes(ENV_SCRIPT) ? 'environment' : call.includes(TASKS_SCRIPT) ? 'tasks' : call);
+    expect(ctx.runner.calls.map(scriptOf)).toEqual(['environment', 'registry', 'registry', 'tasks']);
   });
 
   it('reads RDP and Remote Assistance switches', async () => {

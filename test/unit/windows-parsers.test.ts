@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSchtasks } from '../../agent/collectors/windows/autoruns.ts';
+import { SCHTASKS_SCRIPT, parseSchtasks } from '../../agent/collectors/windows/autoruns.ts';
+import { NETSH_SCRIPT } from '../../agent/collectors/windows/context.ts';
 import { splitCommandLine } from '../../agent/collectors/windows/cmdline.ts';
 import { parseCsv } from '../../agent/collectors/windows/csv.ts';
 import { IDENTITY_SCRIPT, batches, encodePaths, identityFromRecord, subjectCommonName } from '../../agent/collectors/windows/identity.ts';
 import { PROCESSES_SCRIPT } from '../../agent/collectors/windows/processes.ts';
 import { PS_PRELUDE, parseJsonRecords, psArgs } from '../../agent/collectors/windows/powershell.ts';
-import { fullKey, parseRegQuery, regNumber } from '../../agent/collectors/windows/reg.ts';
+import { REG_SCRIPT, fullKey, parseRegJson, regNumber, regQueryArg } from '../../agent/collectors/windows/reg.ts';
+import { TASKS_SCRIPT } from '../../agent/collectors/windows/tasks.ts';
 import { SERVICES_SCRIPT, sshSetting, parseServices } from '../../agent/collectors/windows/services.ts';
 import { SOCKETS_SCRIPT, tcpState } from '../../agent/collectors/windows/sockets.ts';
 import { iconProgram } from '../../agent/collectors/windows/uninstall.ts';
@@ -58,41 +60,63 @@ describe('parseJsonRecords (ConvertTo-Json output)', () => {
   });
 });
 
-describe('parseRegQuery (reg.exe query output)', () => {
-  it('reads keys, typed values, empty data, (Default) and data containing the separator', () => {
-    const out = [
-      '',
-      'HKEY_LOCAL_MACHINE\\SOFTWARE\\X',
-      '    (Default)    REG_SZ    ',
-      '    Inno Setup: App Path    REG_SZ    C:\\Program Files\\X',
-      '    DisplayName    REG_SZ    Evil    REG_SZ    Name',
-      '    Count    REG_DWORD    0x1f',
-      '    Langs    REG_MULTI_SZ    en-US\\0de-DE',
-      '    Empty    REG_SZ',
-      '',
-      'HKEY_LOCAL_MACHINE\\SOFTWARE\\X\\Sub',
-      'garbage',
-      '',
-    ].join('\r\n');
-    expect(parseRegQuery(out)).toEqual([
+describe('parseRegJson (the registry read through PowerShell)', () => {
+  it('reads keys, typed values, empty data, (Default), unknown kinds and subkey names; answers in query order', () => {
+    const queries = [{ key: 'HKLM\\SOFTWARE\\X' }, { key: 'HKLM\\SOFTWARE\\Gone', recurse: true }];
+    const out = '\uFEFF' + JSON.stringify([
+      { Key: 'HKLM\\SOFTWARE\\X', Found: true, Denied: 0, Truncated: false, Error: null, Keys: [{ Path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\X', Values: [
+        { Name: '', Kind: 'String', Data: '' },
+        { Name: 'Inno Setup: App Path', Kind: 'String', Data: 'C:\\Program Files\\X' },
+        { Name: 'DisplayName', Kind: 'String', Data: 'Evil    REG_SZ    Name' },
+        { Name: 'Count', Kind: 'DWord', Data: '0x1f' },
+        { Name: 'Langs', Kind: 'MultiString', Data: { value: ['en-US', 'de-DE'], Count: 2 } },
+        { Name: 'Path', Kind: 'ExpandString', Data: '%ProgramFiles%\\X' },
+        { Name: 'Res', Kind: 'Unknown', Data: '0A0B' },
+        { Name: 7, Kind: 'String', Data: 'a name that is not a string is dropped' },
+      ], Subkeys: 'Sub' }] },
+      { Key: 'HKLM\\SOFTWARE\\Gone', Found: false, Denied: 0, Truncated: false, Error: null, Keys: [] },
+    ]) + '\r\n';
+    expect(parseRegJson(out, queries)).toEqual([
       {
-        path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\X',
-        values: [
-          { name: '(Default)', type: 'REG_SZ', data: '' },
-          { name: 'Inno Setup: App Path', type: 'REG_SZ', data: 'C:\\Program Files\\X' },
-          { name: 'DisplayName', type: 'REG_SZ', data: 'Evil    REG_SZ    Name' },
-          { name: 'Count', type: 'REG_DWORD', data: '0x1f' },
-          { name: 'Langs', type: 'REG_MULTI_SZ', data: 'en-US\\0de-DE' },
-          { name: 'Empty', type: 'REG_SZ', data: '' },
-        ],
+        keys: [{
+          path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\X',
+          values: [
+            { name: '(Default)', type: 'REG_SZ', data: '' },
+            { name: 'Inno Setup: App Path', type: 'REG_SZ', data: 'C:\\Program Files\\X' },
+            { name: 'DisplayName', type: 'REG_SZ', data: 'Evil    REG_SZ    Name' },
+            { name: 'Count', type: 'REG_DWORD', data: '0x1f' },
+            { name: 'Langs', type: 'REG_MULTI_SZ', data: 'en-US\\0de-DE' },
+            { name: 'Path', type: 'REG_EXPAND_SZ', data: '%ProgramFiles%\\X' },
+            { name: 'Res', type: 'REG_UNKNOWN', data: '0A0B' },
+          ],
+          subkeys: ['Sub'],
+        }],
+        denied: 0,
+        truncated: false,
       },
-      { path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\X\\Sub', values: [] },
+      { keys: null, denied: 0, truncated: false },
     ]);
     expect(regNumber('0x1f')).toBe(31);
-    expect(regNumber('0x0')).toBe(0);
+    expect(regNumber('0xffffffff')).toBe(4294967295); // a negative Int32 as '0x{0:x}' prints it
     expect(regNumber('1')).toBeUndefined();
     expect(fullKey('HKLM\\SOFTWARE\\X\\')).toBe('HKEY_LOCAL_MACHINE\\SOFTWARE\\X');
     expect(fullKey('HKU')).toBe('HKEY_USERS');
+  });
+
+  it('throws one line for a refused key, a short answer or output that is not JSON', () => {
+    const q = [{ key: 'HKLM\\SECURITY\\Policy', value: 'X' }];
+    expect(() => parseRegJson(JSON.stringify([{ Found: false, Error: 'Requested registry access is not allowed.\r\nmore' }]), q))
+      .toThrow(new Error('registry read HKLM\\SECURITY\\Policy value X failed: Requested registry access is not allowed.'));
+    expect(() => parseRegJson('[]', q)).toThrow(new Error('registry read: 0 answers for 1 queries'));
+    expect(() => parseRegJson('ERROR: Access is denied.', q)).toThrow(/^registry read: output is not valid JSON/);
+  });
+
+  it('passes the key list as one base64 literal: quotes and $() in a key name cannot reach the script', () => {
+    const arg = regQueryArg([{ key: "HKU\\S-1-5-21-1\\Software\\it's $(calc)", recurse: true }, { key: 'HKLM\\X', value: 'fDeny' }]);
+    expect(arg).toMatch(/^'[A-Za-z0-9+/]+={0,2}'$/);
+    expect(JSON.parse(Buffer.from(arg.slice(1, -1), 'base64').toString('utf8'))).toEqual([{ k: "HKU\\S-1-5-21-1\\Software\\it's $(calc)", s: 1 }, { k: 'HKLM\\X', v: 'fDeny' }]);
+    // the scripts are constants without a double quote (powershell.exe re-parses -Command)
+    for (const script of [REG_SCRIPT, TASKS_SCRIPT, SCHTASKS_SCRIPT, NETSH_SCRIPT]) expect(script).not.toContain('"');
   });
 });
 

@@ -79,7 +79,7 @@ describe('windows.usb', () => {
 
   it('fails in one line when PowerShell is missing, the query fails or prints malformed JSON', async () => {
     const run = (spec: ConstructorParameters<typeof ReplayRunner>[0]) => windowsUsb.collect(ctx(new ReplayRunner(spec)));
-    await expect(run({})).rejects.toThrow(/^Win32_PnPEntity query failed: powershell\.exe not found$/);
+    await expect(run({})).rejects.toThrow(new Error(`Win32_PnPEntity query failed: ${POWERSHELL} not found`));
     await expect(run({ commands: { [KEY]: { code: 1, stderr: 'Get-CimInstance : Access denied \r\nAt line:1 char:131\r\n' } } }))
       .rejects.toThrow(/^Win32_PnPEntity query failed: Get-CimInstance : Access denied$/);
     const err = (await run({ commands: { [KEY]: '[{"PNPDeviceID":"USB\\\\VID_1D6B' } }).catch((e: unknown) => e)) as Error;

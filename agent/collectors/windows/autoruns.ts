@@ -4,11 +4,13 @@ import { clean, cleanOpt } from '../../text.ts';
 import { firstLine } from '../common/exec.ts';
 import { envOrWarn, varsFor, type EnvVars, type WindowsEnv } from './environment.ts';
 import { setCommand } from './resolve.ts';
+import { PS_PRELUDE, runPowerShell } from './powershell.ts';
+import { TASKS_SCRIPT, parseScheduledTasks } from './tasks.ts';
 import { parseCsv } from './csv.ts';
-import { fullKey, regQuery, userHives } from './reg.ts';
+import { regRead, selfKey, userHives } from './reg.ts';
 
 // What starts by itself besides services: the Run/RunOnce keys (machine, 32-bit view, each loaded user)
-// and scheduled tasks. A remote tool installed without admin rights usually lands in one of these.
+// and scheduled tasks (tasks.ts). A remote tool installed without admin rights usually lands in one of these.
 
 const CURRENT_VERSION = 'Microsoft\\Windows\\CurrentVersion';
 
@@ -27,9 +29,10 @@ export async function runKeys(ctx: CollectorContext): Promise<string[]> {
 
 async function runKeyEntries(ctx: CollectorContext, env?: WindowsEnv): Promise<ServiceInfo[]> {
   const out: ServiceInfo[] = [];
-  for (const key of await runKeys(ctx)) {
-    const listing = await regQuery(ctx, key);
-    const self = listing?.find((k) => k.path.toLowerCase() === fullKey(key).toLowerCase());
+  const keys = await runKeys(ctx);
+  const answers = await regRead(ctx, keys.map((key) => ({ key })), 'registry read of the Run keys');
+  for (const [i, key] of keys.entries()) {
+    const self = selfKey(answers[i].keys, key);
     // a user's Run value runs in that user's environment
     const sid = /^HKU\\([^\\]+)\\/i.exec(key)?.[1];
     const vars = env ? varsFor(env, sid) : undefined;
@@ -41,8 +44,11 @@ async function runKeyEntries(ctx: CollectorContext, env?: WindowsEnv): Promise<S
   return out;
 }
 
-export const SCHTASKS = 'schtasks.exe';
-export const SCHTASKS_ARGS = ['/query', '/fo', 'CSV', '/v'];
+// The fallback where Get-ScheduledTask is missing or fails (Windows 7, a broken Task Scheduler CIM
+// provider): schtasks.exe, run from PowerShell so that it prints UTF-8 too. Setting
+// [Console]::OutputEncoding (PS_PRELUDE) sets the console's output code page, which schtasks writes in,
+// and is what PowerShell decodes a native program's output with before printing it again as UTF-8.
+export const SCHTASKS_SCRIPT = PS_PRELUDE + "& (Join-Path $env:SystemRoot 'System32\\schtasks.exe') /query /fo CSV /v; exit $LASTEXITCODE";
 
 // The English header names, and where the same columns sit in every language: schtasks translates its
 // headers (German "Aufgabenname", "Auszuführende Aufgabe"...) but keeps the 28-column order.
@@ -88,15 +94,21 @@ export function parseSchtasks(text: string, vars?: EnvVars): ServiceInfo[] {
   return out;
 }
 
-async function scheduledTasks(ctx: CollectorContext, vars?: EnvVars): Promise<ServiceInfo[]> {
-  let res;
+/** Get-ScheduledTask (tasks.ts); schtasks where that fails, with a warning saying so. */
+async function scheduledTasks(ctx: CollectorContext, warnings: string[], vars?: EnvVars): Promise<ServiceInfo[]> {
   try {
-    res = await ctx.runner.exec(SCHTASKS, SCHTASKS_ARGS, { timeoutMs: 60_000 });
+    return parseScheduledTasks(await runPowerShell(ctx, TASKS_SCRIPT, 'Get-ScheduledTask', { timeoutMs: 60_000 }), vars);
   } catch (e) {
-    throw new Error(`schtasks /query failed: ${firstLine(e instanceof Error ? e.message : String(e))}`);
+    const why = firstLine((e as Error).message);
+    let tasks: ServiceInfo[];
+    try {
+      tasks = parseSchtasks(await runPowerShell(ctx, SCHTASKS_SCRIPT, 'schtasks /query', { timeoutMs: 60_000 }), vars);
+    } catch (e2) {
+      throw new Error(`${why}; ${firstLine((e2 as Error).message)}`);
+    }
+    warnings.push(`scheduled tasks read with schtasks, whose labels are in the system language: ${why}`);
+    return tasks;
   }
-  if (res.code !== 0) throw new Error(`schtasks /query failed: ${firstLine(res.stderr) || `exit code ${res.code}`}`);
-  return parseSchtasks(res.stdout, vars);
 }
 
 export const autorunsCollector: Collector = {
@@ -106,7 +118,7 @@ export const autorunsCollector: Collector = {
     const env = await envOrWarn(ctx, warnings);
     const services = await runKeyEntries(ctx, env);
     // a task runs as its principal, which schtasks does not print; the machine's variables are the common part
-    services.push(...(await scheduledTasks(ctx, env?.machine)));
+    services.push(...(await scheduledTasks(ctx, warnings, env?.machine)));
     return warnings.length ? { services, warnings } : { services };
   },
 };

@@ -1,5 +1,4 @@
 import type { HostContext } from '../../model.ts';
-import type { Runner } from '../../runner.ts';
 import type { Collector, CollectorContext } from '../types.ts';
 import { clean } from '../../text.ts';
 import { contextCollector, normalizeMac, wifiFields } from '../common/host-context.ts';
@@ -8,7 +7,7 @@ import { PS_PRELUDE, isRecord, parsePsJson, psList, runPowerShell, str } from '.
 // Host context on Windows: one PowerShell run (powershell.ts) for time zone, culture, the input methods
 // of the agent's account (Get-WinUserLanguageList) and of every signed-in user (their loaded HKEY_USERS
 // hives, since the agent runs as SYSTEM), and the default gateway's MAC (Get-NetRoute + Get-NetNeighbor);
-// then `netsh wlan show interfaces` for the Wi-Fi network.
+// then `netsh wlan show interfaces` (through PowerShell, for UTF-8) for the Wi-Fi network.
 //
 // Input methods are reported as Windows' own TIP strings, "<LANGID>:<keyboard layout>" or
 // "<LANGID>:{CLSID}{profile}"; the Microsoft Korean IME is
@@ -84,13 +83,18 @@ async function fromPowerShell(ctx: CollectorContext): Promise<Partial<HostContex
   return parseContextJson(await runPowerShell(ctx, CONTEXT_SCRIPT, 'PowerShell host context'));
 }
 
-async function fromNetsh(runner: Runner): Promise<Partial<HostContext>> {
-  const r = await runner.exec('netsh', ['wlan', 'show', 'interfaces'], { timeoutMs: 10_000 });
-  // No Wi-Fi adapter, WLAN AutoConfig stopped, or (Windows 11 24H2) no location permission: no Wi-Fi fields
-  return parseNetshInterfaces(r.stdout);
+// netsh run from PowerShell so that the SSID arrives in UTF-8: netsh writes in the console's output code
+// page, which PS_PRELUDE sets to UTF-8, and PowerShell decodes a native program's output with that same
+// encoding before printing it (see SCHTASKS_SCRIPT in autoruns.ts). Windows has no cmdlet for the BSSID.
+export const NETSH_SCRIPT = PS_PRELUDE + "& (Join-Path $env:SystemRoot 'System32\\netsh.exe') wlan show interfaces";
+
+async function fromNetsh(ctx: CollectorContext): Promise<Partial<HostContext>> {
+  // No Wi-Fi adapter, WLAN AutoConfig stopped, or (Windows 11 24H2) no location permission: netsh prints a
+  // message and exits 1, which PowerShell does not pass on; no Wi-Fi fields come out of it
+  return parseNetshInterfaces(await runPowerShell(ctx, NETSH_SCRIPT, 'netsh wlan show interfaces', { timeoutMs: 15_000 }));
 }
 
 export const windowsContext: Collector = contextCollector('windows', (ctx) => ({
   powershell: () => fromPowerShell(ctx),
-  'wi-fi': () => fromNetsh(ctx.runner),
+  'wi-fi': () => fromNetsh(ctx),
 }));

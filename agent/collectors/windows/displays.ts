@@ -1,11 +1,11 @@
 import type { DeviceInfo } from '../../model.ts';
 import type { Collector } from '../types.ts';
 import { edidDevice, parseEdidHex } from '../common/edid.ts';
-import { regQuery, type RegKey } from './reg.ts';
+import { regRead, type RegKey } from './reg.ts';
 
 // Windows keeps the EDID of every monitor it has enumerated under
 // HKLM\SYSTEM\CurrentControlSet\Enum\DISPLAY\<model>\<instance>\Device Parameters (value EDID, REG_BINARY,
-// printed by reg.exe as one run of uppercase hex), including monitors no longer attached: an IP-KVM that
+// read as one run of uppercase hex, reg.ts), including monitors no longer attached: an IP-KVM that
 // was plugged in last week is still listed, which is evidence too.
 
 export const DISPLAY_ENUM = 'HKLM\\SYSTEM\\CurrentControlSet\\Enum\\DISPLAY';
@@ -29,7 +29,7 @@ export const windowsDisplays: Collector = {
   name: 'windows.displays',
   async collect(ctx) {
     // A machine that never had a monitor (a VM console, a server) has no DISPLAY key at all
-    const keys = await regQuery(ctx, DISPLAY_ENUM, { recurse: true });
+    const [{ keys }] = await regRead(ctx, [{ key: DISPLAY_ENUM, recurse: true }], 'registry read of the monitors');
     return { devices: keys ? displayDevices(keys) : [] };
   },
 };

@@ -5,7 +5,22 @@ import { firstLine } from '../common/exec.ts';
 // script is a constant in our code; it never contains a double quote, so no layer of Windows argument
 // quoting (Node's, then powershell.exe's own re-parsing of -Command) can change its meaning.
 
-export const POWERSHELL = 'powershell.exe';
+/**
+ * The Windows folder, for absolute program paths: the runner never searches PATH (a planted
+ * powershell.exe in a user-writable PATH folder must not run as SYSTEM). %SystemRoot% is set by Windows
+ * for every process; anything that does not look like a drive path falls back to the default.
+ */
+export function systemRoot(): string {
+  const v = process.platform === 'win32' ? process.env.SystemRoot : undefined;
+  return v && /^[A-Za-z]:\\[^%"\r\n]*$/.test(v) ? v.replace(/\\+$/, '') : 'C:\\Windows';
+}
+
+/** A program in System32, by absolute path. */
+export function system32(exe: string): string {
+  return `${systemRoot()}\\System32\\${exe}`;
+}
+
+export const POWERSHELL = system32('WindowsPowerShell\\v1.0\\powershell.exe');
 const FLAGS = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command'];
 
 /**
@@ -19,6 +34,19 @@ export const PS_PRELUDE =
 /** The argument array for a script; `data` arguments follow it (see identity.ts for why that is safe). */
 export function psArgs(script: string, data: string[] = []): string[] {
   return [...FLAGS, script, ...data];
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * A value for a script's param() block: a single-quoted literal of base64 of its UTF-8 JSON. Base64 has
+ * no quote, space or backtick, so the literal cannot end early or expand anything (identity.ts says why
+ * that matters); the script decodes it with FromBase64String and ConvertFrom-Json.
+ */
+export function psData(value: unknown): string {
+  const b64 = Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
+  if (!BASE64.test(b64)) throw new Error('PowerShell data argument did not encode to base64');
+  return `'${b64}'`;
 }
 
 export interface PsOptions {

@@ -1,43 +1,132 @@
 import type { CollectorContext } from '../types.ts';
-import { firstLine } from '../common/exec.ts';
 import { once } from '../common/memo.ts';
+import { PS_PRELUDE, isRecord, parsePsJson, psData, psList, runPowerShell, str } from './powershell.ts';
 
-// The registry through reg.exe. Its `query` output (see test/fixtures/windows/README.md) is a blank line,
-// then per key: the full key path ("HKEY_LOCAL_MACHINE\..."), its values as
-// "    <name>    <REG_TYPE>    <data>" lines, and a blank line. Without /s the direct subkeys follow as
-// bare path lines. REG_DWORD data is printed as 0x<hex>, REG_MULTI_SZ items joined by a literal "\0".
+// The registry, read through .NET's RegistryKey in PowerShell rather than reg.exe: reg.exe prints in the
+// console's code page, so a Cyrillic or Korean program name or an accented publisher arrived mangled, and
+// it reports "missing" and "denied" alike, with an exit code of 1 and a message in the system language.
+// Here the text is UTF-8 JSON (PS_PRELUDE), a missing key is Found=false and a refused one an Error.
+//
+// One run answers a list of queries (the keys of one collector), passed as a base64 data argument (see
+// identity.ts for why that cannot change the script). Each answer lists the keys read: the queried key,
+// and with Recurse all keys below it, depth first as reg.exe /s printed them; without Recurse also the
+// names of its direct subkeys. Values keep reg.exe's spelling: REG_* types, REG_EXPAND_SZ unexpanded,
+// DWORD/QWORD as 0x<lowercase hex>, binary as uppercase hex, REG_MULTI_SZ items joined by a literal "\0".
+// The 64-bit view is read, as a 64-bit reg.exe did; the 32-bit one is the WOW6432Node path.
 
-export const REG = 'reg.exe';
-const MAX_DEPTH = 16; // how far up a missing key's ancestors are listed to prove it is absent
+export const REG_SCRIPT =
+  PS_PRELUDE +
+  [
+    '& {param([string]$b)',
+    '$q=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b))|ConvertFrom-Json;',
+    '$hv=@{HKLM=[Microsoft.Win32.RegistryHive]::LocalMachine;HKU=[Microsoft.Win32.RegistryHive]::Users};$n=0;',
+    '$out=foreach($e in $q){$r=[ordered]@{Key=$e.k;Found=$false;Denied=0;Truncated=$false;Error=$null;Keys=@()};',
+    'try{$i=$e.k.IndexOf([char]92);if($i -lt 0){$h=$e.k;$p=$null}else{$h=$e.k.Substring(0,$i);$p=$e.k.Substring($i+1)};',
+    "$k=[Microsoft.Win32.RegistryKey]::OpenBaseKey($hv[$h],'Registry64');if($p){$k=$k.OpenSubKey($p)};",
+    'if($k){$r.Found=$true;$todo=New-Object Collections.Stack;$todo.Push($k);$keys=New-Object Collections.ArrayList;',
+    'while($todo.Count -gt 0){if($n -ge 20000){$r.Truncated=$true;break};$c=$todo.Pop();$n++;',
+    '$names=@($c.GetValueNames());if($null -ne $e.v){$names=@($names|Where-Object{$_ -eq $e.v})};',
+    '$vs=@(foreach($m in $names){$t=[string]$c.GetValueKind($m);',
+    "$d=$c.GetValue($m,$null,'DoNotExpandEnvironmentNames');",
+    "if($d -is [byte[]]){$d=[BitConverter]::ToString($d).Replace('-','')}elseif($t -eq 'DWord' -or $t -eq 'QWord'){$d='0x{0:x}' -f $d};",
+    '[pscustomobject]@{Name=$m;Kind=$t;Data=$d}});',
+    '$o=[ordered]@{Path=$c.Name;Values=$vs};$subs=@($c.GetSubKeyNames());',
+    'if($e.s){for($j=$subs.Count-1;$j -ge 0;$j--){try{$x=$c.OpenSubKey($subs[$j]);if($x){$todo.Push($x)}}catch{$r.Denied++}}}else{$o.Subkeys=$subs};',
+    '[void]$keys.Add([pscustomobject]$o)};$r.Keys=@($keys)}}',
+    'catch{$r.Error=$_.Exception.Message};[pscustomobject]$r};',
+    'ConvertTo-Json -Compress -Depth 6 -InputObject @($out)}',
+  ].join('');
 
 export interface RegValue {
-  name: string;
-  type: string;
+  name: string; // "(Default)" for the unnamed value, as reg.exe spelled it in English
+  type: string; // REG_SZ, REG_EXPAND_SZ, REG_DWORD...
   data: string;
 }
 
 export interface RegKey {
-  path: string; // as reg.exe prints it, root spelled out
+  path: string; // root spelled out: HKEY_LOCAL_MACHINE\...
   values: RegValue[];
+  subkeys?: string[]; // names of direct subkeys, for a query without recurse
 }
 
-const VALUE_LINE = /^ {4}(.+?) {4}(REG_[A-Z0-9_]+)(?: {4}(.*))?$/;
+export interface RegQuery {
+  key: string; // HKLM\... or HKU\...
+  recurse?: boolean;
+  value?: string; // only this value
+}
 
-export function parseRegQuery(text: string): RegKey[] {
-  const keys: RegKey[] = [];
-  let cur: RegKey | undefined;
-  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
-    const line = raw.replace(/\r$/, '');
-    if (line.startsWith('HKEY_')) {
-      cur = { path: line.trimEnd(), values: [] };
-      keys.push(cur);
-      continue;
-    }
-    const m = VALUE_LINE.exec(line);
-    if (m && cur) cur.values.push({ name: m[1], type: m[2], data: m[3] ?? '' });
-    // anything else (blank separators, "End of search", stray text) carries no data
+/** What one query found: null keys when the key does not exist. */
+export interface RegAnswer {
+  keys: RegKey[] | null;
+  denied: number; // subkeys that could not be opened while recursing (skipped)
+  truncated: boolean;
+}
+
+// RegistryValueKind, as [string] prints it, to the names Windows documents (and reg.exe printed)
+const KINDS: Record<string, string> = {
+  String: 'REG_SZ',
+  ExpandString: 'REG_EXPAND_SZ',
+  Binary: 'REG_BINARY',
+  DWord: 'REG_DWORD',
+  QWord: 'REG_QWORD',
+  MultiString: 'REG_MULTI_SZ',
+  None: 'REG_NONE',
+  Unknown: 'REG_UNKNOWN',
+};
+
+const MAX_VALUES = 4096;
+const MAX_SUBKEYS = 65_536;
+
+function valueData(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return v.filter((x) => typeof x === 'string').join('\\0');
+  return '';
+}
+
+function regKey(k: unknown): RegKey | undefined {
+  if (!isRecord(k)) return undefined;
+  const path = str(k.Path)?.trimEnd();
+  if (!path) return undefined;
+  const values: RegValue[] = [];
+  for (const v of psList(k.Values).slice(0, MAX_VALUES)) {
+    if (!isRecord(v) || typeof v.Name !== 'string') continue;
+    const kind = typeof v.Kind === 'string' ? v.Kind : '';
+    values.push({ name: v.Name === '' ? '(Default)' : v.Name, type: KINDS[kind] ?? 'REG_UNKNOWN', data: valueData(v.Data) });
   }
-  return keys;
+  const key: RegKey = { path, values };
+  if ('Subkeys' in k) key.subkeys = psList(k.Subkeys).slice(0, MAX_SUBKEYS).filter((s): s is string => typeof s === 'string');
+  return key;
+}
+
+/** Parses REG_SCRIPT's output: one answer per query, in order; a refused query throws one line naming it. */
+export function parseRegJson(out: string, queries: RegQuery[]): RegAnswer[] {
+  const doc = psList(parsePsJson(out, 'registry read'));
+  if (doc.length !== queries.length) throw new Error(`registry read: ${doc.length} answers for ${queries.length} queries`);
+  return queries.map((q, i) => {
+    const a = doc[i];
+    if (!isRecord(a)) throw new Error(`registry read ${describe(q)}: no answer`);
+    const err = str(a.Error);
+    if (err) throw new Error(`registry read ${describe(q)} failed: ${err.split(/\r?\n/)[0].trim()}`);
+    const keys = a.Found === true ? psList(a.Keys).map(regKey).filter((k): k is RegKey => !!k) : null;
+    return { keys, denied: typeof a.Denied === 'number' ? a.Denied : 0, truncated: a.Truncated === true };
+  });
+}
+
+function describe(q: RegQuery): string {
+  return `${q.key}${q.value !== undefined ? ` value ${q.value}` : ''}`;
+}
+
+/** The data argument for a list of queries (short field names keep the command line small). */
+export function regQueryArg(queries: RegQuery[]): string {
+  return psData(queries.map((q) => ({ k: q.key, ...(q.recurse ? { s: 1 } : {}), ...(q.value !== undefined ? { v: q.value } : {}) })));
+}
+
+/** Reads a list of keys in one PowerShell run. Throws one line if the run fails or any key is refused. */
+export async function regRead(ctx: CollectorContext, queries: RegQuery[], what = 'registry read'): Promise<RegAnswer[]> {
+  if (queries.length === 0) return [];
+  const out = await runPowerShell(ctx, REG_SCRIPT, what, { data: [regQueryArg(queries)], timeoutMs: 60_000 });
+  return parseRegJson(out, queries);
 }
 
 export function regValue(key: RegKey, name: string): string | undefined {
@@ -59,7 +148,7 @@ const ROOTS: Record<string, string> = {
   HKCC: 'HKEY_CURRENT_CONFIG',
 };
 
-/** A key path as reg.exe prints it, for comparing what we asked with what it answered. */
+/** A key path with its root spelled out, as RegistryKey.Name prints it. */
 export function fullKey(path: string): string {
   const i = path.indexOf('\\');
   const root = i < 0 ? path : path.slice(0, i);
@@ -67,79 +156,10 @@ export function fullKey(path: string): string {
   return (ROOTS[root.toUpperCase()] ?? root) + rest.replace(/\\+$/, '');
 }
 
-function sameKey(a: string, b: string): boolean {
-  return fullKey(a).toLowerCase() === fullKey(b).toLowerCase();
-}
-
-export function parentKey(path: string): string | undefined {
-  const i = path.lastIndexOf('\\');
-  return i > 0 ? path.slice(0, i) : undefined;
-}
-
-export interface RegQueryOptions {
-  recurse?: boolean;
-  value?: string;
-}
-
-function queryArgs(key: string, opts: RegQueryOptions): string[] {
-  const args = ['query', key];
-  if (opts.value !== undefined) args.push('/v', opts.value);
-  if (opts.recurse) args.push('/s');
-  return args;
-}
-
-/**
- * Queries a key (or one value of it). Resolves to null when the key or value does not exist, and throws
- * a one-line Error for anything else (access denied, reg.exe missing, timeout). reg.exe reports both
- * cases with exit code 1 and a message in the system language, so absence is proven by listing the
- * nearest existing ancestor instead of by reading the message.
- */
-export async function regQuery(ctx: CollectorContext, key: string, opts: RegQueryOptions = {}): Promise<RegKey[] | null> {
-  const args = queryArgs(key, opts);
-  const what = `reg query ${key}${opts.value !== undefined ? ` /v ${opts.value}` : ''}`;
-  let res;
-  try {
-    res = await ctx.runner.exec(REG, args, { timeoutMs: 30_000 });
-  } catch (e) {
-    throw new Error(`${what} failed: ${firstLine(e instanceof Error ? e.message : String(e))}`);
-  }
-  if (res.code === 0) return parseRegQuery(res.stdout);
-  // with /s, reg.exe stops at the first subkey it may not open and exits 1; the keys before it are good
-  const partial = opts.recurse ? parseRegQuery(res.stdout) : [];
-  if (partial.length) return partial;
-  if (await isAbsent(ctx, key, opts.value)) return null;
-  throw new Error(`${what} failed: ${firstLine(res.stderr) || firstLine(res.stdout) || `exit code ${res.code}`}`);
-}
-
-/** A plain listing (values and direct subkeys), shared by collectors that check the same parent. */
-function listKey(ctx: CollectorContext, key: string): Promise<RegKey[] | undefined> {
-  return once(ctx.runner, `reg-list ${fullKey(key).toLowerCase()}`, async () => {
-    try {
-      const res = await ctx.runner.exec(REG, ['query', key], { timeoutMs: 30_000 });
-      return res.code === 0 ? parseRegQuery(res.stdout) : undefined;
-    } catch {
-      return undefined;
-    }
-  });
-}
-
-async function isAbsent(ctx: CollectorContext, key: string, value?: string): Promise<boolean> {
-  if (value !== undefined) {
-    const listing = await listKey(ctx, key);
-    if (listing) {
-      const self = listing.find((k) => sameKey(k.path, key));
-      return !self || regValue(self, value) === undefined;
-    }
-  }
-  let child = key;
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    const parent = parentKey(child);
-    if (!parent) return false;
-    const listing = await listKey(ctx, parent);
-    if (listing) return !listing.some((k) => sameKey(k.path, child));
-    child = parent;
-  }
-  return false;
+/** The answer's entry for the queried key itself. */
+export function selfKey(keys: RegKey[] | null, key: string): RegKey | undefined {
+  const want = fullKey(key).toLowerCase();
+  return keys?.find((k) => k.path.toLowerCase() === want);
 }
 
 /**
@@ -149,17 +169,9 @@ async function isAbsent(ctx: CollectorContext, key: string, value?: string): Pro
  */
 export function userHives(ctx: CollectorContext): Promise<string[]> {
   return once(ctx.runner, 'reg-hku', async () => {
-    const keys = await regQuery(ctx, 'HKU');
-    if (!keys) throw new Error('reg query HKU failed: no HKEY_USERS');
-    const sids: string[] = [];
-    for (const k of keys) {
-      const m = /^HKEY_USERS\\([^\\]+)$/i.exec(k.path);
-      if (!m) continue;
-      const sid = m[1];
-      if (/_Classes$/i.test(sid) || sid.toUpperCase() === '.DEFAULT') continue;
-      if (!/^S-1-[0-9-]+$/i.test(sid)) continue;
-      sids.push(sid);
-    }
-    return sids;
+    const [hku] = await regRead(ctx, [{ key: 'HKU' }], 'registry read HKU');
+    const self = selfKey(hku.keys, 'HKU');
+    if (!self) throw new Error('registry read HKU failed: no HKEY_USERS');
+    return (self.subkeys ?? []).filter((sid) => !/_Classes$/i.test(sid) && /^S-1-[0-9-]+$/i.test(sid));
   });
 }

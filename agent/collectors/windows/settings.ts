@@ -1,7 +1,7 @@
 import type { SettingInfo } from '../../model.ts';
 import { SETTING_KEYS } from '../../settings.ts';
-import type { Collector, CollectorContext } from '../types.ts';
-import { regNumber, regQuery, regValue } from './reg.ts';
+import type { Collector } from '../types.ts';
+import { regNumber, regRead, regValue, type RegAnswer } from './reg.ts';
 
 // Windows' own remote access switches. (ssh-server.enabled comes from the service table, services.ts.)
 
@@ -27,9 +27,8 @@ export const SWITCHES: Switch[] = [
   },
 ];
 
-async function readSwitch(ctx: CollectorContext, sw: Switch): Promise<SettingInfo | undefined> {
-  const keys = await regQuery(ctx, sw.regKey, { value: sw.value });
-  const n = regNumber(keys?.map((k) => regValue(k, sw.value)).find((v) => v !== undefined));
+function readSwitch(sw: Switch, answer: RegAnswer): SettingInfo | undefined {
+  const n = regNumber(answer.keys?.map((k) => regValue(k, sw.value)).find((v) => v !== undefined));
   // an absent value leaves Windows' default (RDP denied, no Remote Assistance), which we do not guess at
   if (n === undefined) return undefined;
   return { key: sw.key, value: sw.on(n), source: `${sw.regKey}\\${sw.value}=${n}` };
@@ -38,11 +37,8 @@ async function readSwitch(ctx: CollectorContext, sw: Switch): Promise<SettingInf
 export const settingsCollector: Collector = {
   name: 'windows.settings',
   async collect(ctx) {
-    const settings: SettingInfo[] = [];
-    for (const sw of SWITCHES) {
-      const s = await readSwitch(ctx, sw);
-      if (s) settings.push(s);
-    }
+    const answers = await regRead(ctx, SWITCHES.map((sw) => ({ key: sw.regKey, value: sw.value })), 'registry read of the remote access switches');
+    const settings = SWITCHES.map((sw, i) => readSwitch(sw, answers[i])).filter((s): s is SettingInfo => !!s);
     return { settings };
   },
 };

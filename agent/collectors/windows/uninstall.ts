@@ -2,7 +2,7 @@ import type { PackageInfo } from '../../model.ts';
 import type { Collector, CollectorContext } from '../types.ts';
 import { cleanOpt } from '../../text.ts';
 import { splitCommandLine } from './cmdline.ts';
-import { fullKey, regQuery, regValue, userHives, type RegKey } from './reg.ts';
+import { fullKey, regRead, regValue, userHives, type RegKey } from './reg.ts';
 
 // Installed programs as "Apps & features" lists them: the Uninstall keys of the machine (64-bit and
 // 32-bit views) and of every loaded user hive (per-user installs such as Zoom, Slack, a user-mode AnyDesk).
@@ -55,10 +55,15 @@ export const uninstallCollector: Collector = {
   name: 'windows.uninstall',
   async collect(ctx) {
     const packages: PackageInfo[] = [];
-    for (const root of await uninstallRoots(ctx)) {
-      const keys = await regQuery(ctx, root, { recurse: true });
-      if (keys) packages.push(...packagesFromKeys(root, keys));
-    }
-    return { packages };
+    const warnings: string[] = [];
+    const roots = await uninstallRoots(ctx);
+    const answers = await regRead(ctx, roots.map((key) => ({ key, recurse: true })), 'registry read of the Uninstall keys');
+    roots.forEach((root, i) => {
+      const a = answers[i];
+      if (a.keys) packages.push(...packagesFromKeys(root, a.keys));
+      if (a.denied) warnings.push(`${root}: ${a.denied} subkey(s) could not be opened (access denied)`);
+      if (a.truncated) warnings.push(`${root}: key limit reached, the rest was not read`);
+    });
+    return warnings.length ? { packages, warnings } : { packages };
   },
 };
