@@ -22,6 +22,7 @@ describe('unit files from the folders', () => {
     const runner = new RealRunner();
     const mine = new Map((await listUnitFiles(runner, readWith(runner))).map((u) => [u.unit, u.state]));
     expect(Object.fromEntries(mine)).toEqual(Object.fromEntries(real));
+    expect([...mine.keys()]).toEqual([...real.keys()]); // and in systemctl's order (services, then sockets)
   });
 
   it('works out masked, alias, enabled (also through an instance), runtime, generated, disabled, indirect and static', async () => {

@@ -90,6 +90,15 @@ function templateEnabled(names: Set<string>, unit: string): boolean {
   return false;
 }
 
+// systemctl's order: by unit type (services before sockets, systemd's UnitType order), then byte order of the name
+const TYPE_ORDER: Record<string, number> = { service: 0, socket: 1 };
+function byTypeThenName(a: string, b: string): number {
+  const ta = TYPE_ORDER[a.slice(a.lastIndexOf('.') + 1)] ?? 9;
+  const tb = TYPE_ORDER[b.slice(b.lastIndexOf('.') + 1)] ?? 9;
+  if (ta !== tb) return ta - tb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * Every service and socket unit file with its state, first folder wins. `read` returns a unit file's
  * text (undefined when unreadable); callers pass one that caches, since they read the files again.
@@ -104,7 +113,7 @@ export async function listUnitFiles(runner: Runner, read: (file: string) => Prom
   }
   const links = await enablingLinks(runner);
   const out: UnitFile[] = [];
-  for (const [unit, { dir, isLink }] of [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [unit, { dir, isLink }] of [...found.entries()].sort(([a], [b]) => byTypeThenName(a, b))) {
     const file = `${dir}/${unit}`;
     const target = isLink ? await runner.readLink(file).catch(() => undefined) : undefined;
     let state: string;
