@@ -8,7 +8,7 @@ apt_packages=(
   x11vnc xvfb tigervnc-standalone-server xrdp # VNC and RDP peers
   xpra websockify dropbear-bin openssh-server # interpreted and SSH servers (test/e2e/linux-live-servers.test.ts)
   iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
-  binutils                                    # strip: the packaged Linux executable drops node's symbol table
+  binutils time                               # strip (packaged Linux node); GNU time for npm run bench
 )
 missing=()
 for p in "${apt_packages[@]}"; do
