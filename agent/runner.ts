@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { constants as fsc, promises as fs } from 'node:fs';
+import fsSync, { constants as fsc, promises as fs } from 'node:fs';
+import { PS_ARGS_ARGS, PS_FIELDS_ARGS, parsePsTable } from './ps-table.ts';
 import { childEnv, resolveProgram } from './system-programs.ts';
 
 // Every operating-system call a collector makes goes through a Runner, so tests can replay captured
@@ -21,6 +22,11 @@ export interface FileStat {
   size: number;
   isFile: boolean;
   isDir: boolean;
+  /** Where the real file system knows them: a file's (dev, ino, mtime) says it is unchanged since last seen. */
+  dev?: number;
+  ino?: number;
+  mtimeMs?: number;
+  ctimeMs?: number;
 }
 
 export interface DirEntry {
@@ -86,6 +92,39 @@ function errCode(e: unknown): string {
 }
 
 const FIRST_CHUNK = 64 * 1024;
+const HASH_CHUNK = 256 * 1024;
+
+// /proc files are small and generated on read: one synchronous read into a shared buffer costs a sixth
+// of an asynchronous read with a fresh zero-filled buffer, and a scan reads thousands of them
+const PROC_SCRATCH = Buffer.allocUnsafe(64 * 1024);
+const isProc = (p: string) => p.startsWith('/proc/');
+
+function readProcSync(path: string, maxBytes: number): Buffer {
+  // /proc/<pid>/root/... reaches any file: a device there must stay unopened, as in openRegular
+  if (!fsSync.statSync(path).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+  const fd = fsSync.openSync(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
+  try {
+    // /proc entries are regular files; anything else (a bind-mounted FIFO) is refused like openRegular does
+    if (!fsSync.fstatSync(fd).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+    // a generated file may come in several reads (seq_file pages): read until EOF, into the scratch first
+    const first = Math.min(maxBytes, PROC_SCRATCH.length);
+    let total = 0;
+    for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, PROC_SCRATCH, total, first - total, null);
+    if (total < PROC_SCRATCH.length || total >= maxBytes) return Buffer.from(PROC_SCRATCH.subarray(0, total));
+    // larger than the scratch buffer (a long command line): grow like the general path
+    const parts = [Buffer.from(PROC_SCRATCH.subarray(0, total))];
+    while (total < maxBytes) {
+      const chunk = Buffer.allocUnsafe(Math.min(maxBytes - total, total));
+      const n = fsSync.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      parts.push(chunk.subarray(0, n));
+      total += n;
+    }
+    return Buffer.concat(parts, total);
+  } finally {
+    fsSync.closeSync(fd);
+  }
+}
 
 /**
  * Opens a regular file for reading, and nothing else. Collectors read paths that users control
@@ -142,6 +181,14 @@ export class RealRunner implements Runner {
   }
 
   async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
+    if (isProc(path)) {
+      try {
+        return readProcSync(path, maxBytes);
+      } catch (e) {
+        if (e instanceof RunnerError) throw e;
+        throw new RunnerError(`cannot read ${path}: ${errCode(e)}`, errCode(e));
+      }
+    }
     let fh: fs.FileHandle | undefined;
     try {
       fh = await openRegular(path);
@@ -179,7 +226,7 @@ export class RealRunner implements Runner {
 
   async readLink(path: string): Promise<string> {
     try {
-      return await fs.readlink(path);
+      return isProc(path) ? fsSync.readlinkSync(path) : await fs.readlink(path);
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
     }
@@ -188,7 +235,7 @@ export class RealRunner implements Runner {
   async stat(path: string): Promise<FileStat> {
     try {
       const st = await fs.stat(path);
-      return { size: st.size, isFile: st.isFile(), isDir: st.isDirectory() };
+      return { size: st.size, isFile: st.isFile(), isDir: st.isDirectory(), dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
     } catch (e) {
       throw new RunnerError(`cannot stat ${path}: ${errCode(e)}`, errCode(e));
     }
@@ -203,13 +250,22 @@ export class RealRunner implements Runner {
       if (e instanceof RunnerError) throw e;
       throw new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e));
     }
-    return new Promise((resolve, reject) => {
-      const h = createHash('sha256');
-      const s = fh.createReadStream({ start: 0, end: maxBytes - 1 }); // closes the handle when done
-      s.on('data', (c) => h.update(c));
-      s.on('error', (e) => reject(new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e))));
-      s.on('end', () => resolve(h.digest('hex')));
-    });
+    // one buffer per file, reused for every chunk (a stream allocates a fresh 64 KiB per chunk)
+    const buf = Buffer.allocUnsafe(HASH_CHUNK);
+    const h = createHash('sha256');
+    try {
+      for (let total = 0; total < maxBytes; ) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, maxBytes - total), total);
+        if (bytesRead === 0) break;
+        h.update(buf.subarray(0, bytesRead));
+        total += bytesRead;
+      }
+      return h.digest('hex');
+    } catch (e) {
+      throw new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e));
+    } finally {
+      await fh.close();
+    }
   }
 
   async exists(path: string): Promise<boolean> {
@@ -262,17 +318,12 @@ export class RealRunner implements Runner {
   }
 
   async listProcesses(): Promise<PsEntry[]> {
-    const { default: psList } = await import('ps-list');
-    // ps-list sets no time limit of its own; a hung `ps` must not hold the scan (collectors fall back to /proc)
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RunnerError(`ps timed out after ${DEFAULT_TIMEOUT} ms`, 'ETIMEDOUT')), DEFAULT_TIMEOUT);
-    });
-    try {
-      const list = await Promise.race([psList({ all: true }), timeout]);
-      return list.map((p) => ({ pid: p.pid, ppid: p.ppid, name: p.name, cmd: p.cmd, uid: p.uid }));
-    } finally {
-      clearTimeout(timer);
+    // through exec, not ps-list: an absolute ps and the minimal child environment (ps-list hands `ps` the
+    // agent's whole environment, tokens included); exec's timeout bounds a hung ps (collectors fall back to /proc)
+    const [fields, args] = await Promise.all([this.exec('ps', PS_FIELDS_ARGS), this.exec('ps', PS_ARGS_ARGS)]);
+    for (const r of [fields, args]) {
+      if (r.code !== 0) throw new RunnerError(`ps failed: ${r.stderr.split('\n')[0] || `exit code ${r.code}`}`, 'EIO');
     }
+    return parsePsTable(fields.stdout, args.stdout);
   }
 }

@@ -1,39 +1,23 @@
-import Ajv2020Module from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import findingSchema from '../shared/schemas/finding.schema.json' with { type: 'json' };
-import inventorySchema from '../shared/schemas/inventory.schema.json' with { type: 'json' };
-import scanSchema from '../shared/schemas/scan-result.schema.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv';
 import type { Inventory, ScanResult } from './model.ts';
 import { upgradeScanResult } from './report/upgrade.ts';
 import { oneLine } from './vocabulary.ts';
+import { validateInventory, validateScan } from './schema-validators.generated.ts';
 
 // The JSON Schemas in shared/schemas are the published contract; input files are checked against
 // them so a hand-edited or truncated inventory gets one clear line instead of a crash deep in the engine.
+// The validators are compiled ahead of time (scripts/gen-validators.ts): no schema compilation per run.
+
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
 export class InputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InputError';
   }
-}
-
-// ajv ships CommonJS; under ESM its class arrives as the default export's default
-type AjvClass = typeof Ajv2020Module.default;
-const Ajv2020: AjvClass = (Ajv2020Module as unknown as { default?: AjvClass }).default ?? (Ajv2020Module as unknown as AjvClass);
-let ajv: InstanceType<AjvClass> | undefined;
-const compiled = new Map<string, ValidateFunction>();
-
-function validator(name: 'inventory' | 'scan'): ValidateFunction {
-  if (!ajv) {
-    ajv = new Ajv2020({ allErrors: false, strict: false });
-    ajv.addSchema(findingSchema);
-    ajv.addSchema(inventorySchema);
-  }
-  const known = compiled.get(name);
-  if (known) return known;
-  const v = name === 'inventory' ? ajv.getSchema(inventorySchema.$id)! : ajv.compile(scanSchema);
-  compiled.set(name, v);
-  return v;
 }
 
 function describe(err: ErrorObject | undefined): string {
@@ -44,14 +28,14 @@ function describe(err: ErrorObject | undefined): string {
 }
 
 export function checkInventory(data: unknown, origin: string): Inventory {
-  const v = validator('inventory');
+  const v = validateInventory as Validator;
   if (!v(data)) throw new InputError(`inventory ${origin}: ${describe(v.errors?.[0])}`);
   return data as Inventory;
 }
 
 /** A scan result of this version, or of version 1 read as this version. */
 export function checkScanResult(data: unknown): ScanResult {
-  const v = validator('scan');
+  const v = validateScan as Validator;
   data = upgradeScanResult(data);
   if (!v(data)) throw new InputError(`scan result: ${describe(v.errors?.[0])}`);
   return data as ScanResult;

@@ -12,6 +12,7 @@ import { hostId, loadPackageConfig, type PackageConfig, type Target } from './pa
 import { generatorNode, nodeBinary } from './package/node-binaries.ts';
 import { injectBlob, writeBlob } from './package/sea.ts';
 import { isStale } from './package/stale.ts';
+import { strippedNode } from './package/strip.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -64,7 +65,9 @@ export async function packageTargets(cfg: PackageConfig, targets: Target[]): Pro
   }
   for (const t of targets) {
     const t0 = Date.now();
-    const base = nodeBinary(cfg.cacheDir, t.id, t.nodeVersion);
+    const stock = nodeBinary(cfg.cacheDir, t.id, t.nodeVersion);
+    const { path: base, note } = strippedNode(stock, t.os);
+    if (note) console.warn(`${t.id}: ${note}`);
     const gen = generatorNode(cfg.cacheDir, t.nodeVersion);
     const native = t.id === hostId();
     const blob = path.join(buildDir, `${t.id}.blob`);

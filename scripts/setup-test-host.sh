@@ -12,6 +12,7 @@ apt_packages=(
   chromium                                    # the console's browser tests (playwright-core drives it)
   postgresql                                  # ratwatch-server tests run on PostgreSQL as well as SQLite
   g++ make                                    # better-sqlite3 builds from source when its prebuilt binary cannot be downloaded
+  binutils time                               # strip (packaged Linux node); GNU time for npm run bench
 )
 missing=()
 for p in "${apt_packages[@]}"; do

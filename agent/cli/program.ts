@@ -9,6 +9,7 @@ import { catalogFrom } from './inputs.ts';
 import { addScanOptions, exitCodeFor, render, scanOnce, type ScanFlags } from './scan-command.ts';
 import { stderrLine } from './log.ts';
 import { writeOut } from './write-out.ts';
+import { CHILD_SCAN_COMMAND, scanInChild } from '../daemon/child-scan.ts';
 
 import { EXIT } from '../vocabulary.ts';
 export { EXIT };
@@ -43,7 +44,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(exitCodeFor(result));
   });
 
-  addReportCommands(program, { scanOnce: (config) => scanOnce({ policy: config.policyFile }), setExit });
+  // the daemon scans in a child process of this same program (agent/daemon/child-scan.ts): its memory goes back when it exits
+  addReportCommands(program, { scanOnce: (config) => scanInChild(config.policyFile), setExit });
+  program
+    .command(CHILD_SCAN_COMMAND, { hidden: true })
+    .option('--policy <file>')
+    .action(async (flags: { policy?: string }) => {
+      await writeOut(JSON.stringify(await scanOnce({ policy: flags.policy })));
+      setExit(EXIT.clean); // findings are in the JSON; a non-zero exit means the scan itself failed
+    });
   addEnrollCommand(program, { log: (l) => process.stderr.write(`${l}\n`), setExit });
 
   program

@@ -1,5 +1,5 @@
 import type { BinaryIdentity } from '../../model.ts';
-import type { Runner } from '../../runner.ts';
+import type { FileStat, Runner } from '../../runner.ts';
 import { elfBuildId, elfNotesEnd } from './elf.ts';
 
 // Fingerprints binaries (size, sha256, ELF build-id) within a budget: a scan runs on a user's laptop
@@ -26,8 +26,22 @@ export const DEFAULT_IDENTITY_LIMITS: IdentityLimits = {
 const HEAD_BYTES = 64 * 1024;
 const MAX_HEAD_BYTES = 2 * 1024 * 1024; // notes sit right after the program headers; further is garbage
 
+/** Whether a file of this size is worth a sha256 (only one that can equal something is). */
+export type HashWanted = (size: number) => boolean;
+
+// Fingerprints of files seen unchanged since: a daemon scans the same binaries every hour. Keyed by what
+// the real file system says identifies one version of a file; replayed files (no dev/ino) are not kept.
+const MAX_REMEMBERED = 4096;
+const remembered = new Map<string, { id: BinaryIdentity; hashed: boolean }>();
+
+function versionKey(st: FileStat): string | undefined {
+  // ctime too: a user can set mtime back after rewriting a file, but not ctime
+  if (st.dev === undefined || st.ino === undefined || st.mtimeMs === undefined || st.ctimeMs === undefined) return undefined;
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
 /** Size, sha256 and build-id of one file; undefined when it is not a readable regular file. */
-export async function fileIdentity(runner: Runner, path: string, limits: IdentityLimits): Promise<BinaryIdentity | undefined> {
+export async function fileIdentity(runner: Runner, path: string, limits: IdentityLimits, hashWanted: HashWanted = () => true): Promise<BinaryIdentity | undefined> {
   let st;
   try {
     st = await runner.stat(path);
@@ -35,8 +49,24 @@ export async function fileIdentity(runner: Runner, path: string, limits: Identit
     return undefined;
   }
   if (!st.isFile) return undefined;
-  const id: BinaryIdentity = { size: st.size };
-  if (st.size <= limits.maxHashBytes) {
+  const wantHash = st.size <= limits.maxHashBytes && hashWanted(st.size);
+  const key = versionKey(st);
+  const known = key ? remembered.get(key) : undefined;
+  if (known && (known.hashed || !wantHash)) {
+    const { sha256, ...rest } = known.id;
+    return wantHash && sha256 ? { ...rest, sha256 } : { ...rest };
+  }
+  const id = await freshIdentity(runner, path, st.size, wantHash, limits);
+  if (key) {
+    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+    remembered.set(key, { id: { ...id }, hashed: wantHash });
+  }
+  return id;
+}
+
+async function freshIdentity(runner: Runner, path: string, size: number, wantHash: boolean, limits: IdentityLimits): Promise<BinaryIdentity> {
+  const id: BinaryIdentity = { size };
+  if (wantHash) {
     try {
       id.sha256 = await runner.sha256(path, limits.maxHashBytes);
     } catch {
@@ -85,14 +115,14 @@ export class IdentityCache {
     return this.cache.size;
   }
 
-  get(key: string, candidates: string[] = [key]): Promise<BinaryIdentity | undefined> {
+  get(key: string, candidates: string[] = [key], hashWanted?: HashWanted): Promise<BinaryIdentity | undefined> {
     const hit = this.cache.get(key);
     if (hit) return hit;
     if (this.cache.size >= this.limits.maxFiles || Date.now() > this.deadline) return Promise.resolve(undefined);
     const p = (async () => {
       let partial: BinaryIdentity | undefined;
       for (const c of candidates) {
-        const id = await fileIdentity(this.runner, c, this.limits);
+        const id = await fileIdentity(this.runner, c, this.limits, hashWanted);
         if (id?.sha256 || id?.elfBuildId) return id;
         partial ??= id;
       }

@@ -76,36 +76,67 @@ export async function findReferenceFiles(runner: Runner, names: readonly string[
   return found;
 }
 
+const COMM_LEN = 15; // Linux keeps 15 characters of a process name; the engine matches such names by prefix
+
+/**
+ * Which files deserve a sha256. The engine uses a process's hash only to tie it to a reference copy
+ * (equal hashes need equal sizes) or as evidence for a tool its name already names; anything else would
+ * be read in full for nothing. Build-ids cost one small read and are always taken.
+ */
+export function hashPolicy(names: readonly string[], refSizes: ReadonlySet<number>) {
+  const wanted = new Set(names.map((n) => n.toLowerCase().replace(/\.(exe|app)$/, '')));
+  const namesTool = (raw: string | undefined): boolean => {
+    const n = raw?.trim().toLowerCase().replace(/\.(exe|app)$/, '');
+    if (!n) return false;
+    if (wanted.has(n)) return true;
+    return raw!.length === COMM_LEN && [...wanted].some((w) => w.startsWith(n));
+  };
+  return (path: string, ...aliases: (string | undefined)[]) => {
+    // its own executable (128 MB) never matches a catalog tool
+    if (path === process.execPath) return () => false;
+    const byName = namesTool(basename(path)) || aliases.some(namesTool);
+    return (size: number) => byName || refSizes.has(size);
+  };
+}
+
 export const linuxIdentity: Enricher = {
   name: 'linux.identity',
   async enrich(ctx, inv) {
     const ids = new IdentityCache(ctx.runner);
-    const byExe = new Map<string, number>(); // exe -> a pid running it
-    for (const p of inv.processes) if (p.exe && !byExe.has(p.exe)) byExe.set(p.exe, p.pid);
-    // /proc/<pid>/exe opens the very file the process runs, even if it was deleted or replaced since
-    const exes = [...byExe.entries()];
-    await mapLimit(exes, PARALLEL, ([exe, pid]) => ids.get(exe, [`/proc/${pid}/exe`, exe]));
-    for (const p of inv.processes) {
-      if (!p.exe) continue;
-      const id = await ids.get(p.exe);
-      if (id) p.identity = { ...p.identity, ...id };
-    }
-    // an interpreted server is its script, not python3 or node: a renamed copy of the script has the same sha256
-    const scripts = [...new Map(inv.processes.filter((p) => p.script?.path).map((p) => [p.script!.path!, p.pid])).entries()];
-    await mapLimit(scripts, PARALLEL, ([path, pid]) => ids.get(path, [`/proc/${pid}/root${path}`, path]));
-    for (const p of inv.processes) {
-      if (!p.script?.path) continue;
-      const id = await ids.get(p.script.path);
-      if (id) p.script.identity = id;
-    }
-
-    const known = new Set(inv.files.map((f) => f.path));
     const names = [...ctx.hints.executableNames, ...(ctx.hints.scriptNames ?? [])];
+    // reference copies first: their sizes decide which running binaries are worth hashing
+    const known = new Set(inv.files.map((f) => f.path));
     const refs = (await findReferenceFiles(ctx.runner, names, ctx.hints.installDirs)).filter((p) => !known.has(p));
     const got = await mapLimit(refs, PARALLEL, (path) => ids.get(path));
     refs.forEach((path, i) => {
       const identity = got[i];
       if (identity) inv.files.push({ path, identity } satisfies FileInfo);
     });
+    const refSizes = new Set(inv.files.map((f) => f.identity.size).filter((n): n is number => typeof n === 'number'));
+    const policy = hashPolicy(names, refSizes);
+
+    const byExe = new Map<string, { pid: number; names: string[] }>(); // exe -> a pid running it, and the names it runs under
+    for (const p of inv.processes) {
+      if (!p.exe) continue;
+      const e = byExe.get(p.exe);
+      if (!e) byExe.set(p.exe, { pid: p.pid, names: [p.name] });
+      else if (!e.names.includes(p.name)) e.names.push(p.name);
+    }
+    // /proc/<pid>/exe opens the very file the process runs, even if it was deleted or replaced since
+    const exes = [...byExe.entries()];
+    await mapLimit(exes, PARALLEL, ([exe, { pid, names: as }]) => ids.get(exe, [`/proc/${pid}/exe`, exe], policy(exe, ...as)));
+    for (const p of inv.processes) {
+      if (!p.exe) continue;
+      const id = await ids.get(p.exe);
+      if (id) p.identity = { ...p.identity, ...id };
+    }
+    // an interpreted server is its script, not python3 or node: a renamed copy of the script has the same sha256
+    const scripts = [...new Map(inv.processes.filter((p) => p.script?.path).map((p) => [p.script!.path!, p])).entries()];
+    await mapLimit(scripts, PARALLEL, ([path, p]) => ids.get(path, [`/proc/${p.pid}/root${path}`, path], policy(path, p.script!.name)));
+    for (const p of inv.processes) {
+      if (!p.script?.path) continue;
+      const id = await ids.get(p.script.path);
+      if (id) p.script.identity = id;
+    }
   },
 };

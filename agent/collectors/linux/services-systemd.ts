@@ -7,8 +7,9 @@ import { runListing } from '../common/exec.ts';
 import { mapLimit } from '../common/pool.ts';
 import { lines } from '../common/text.ts';
 import { splitArgs } from './text.ts';
+import { listUnitFiles, UNIT_DIRS } from './unit-files.ts';
 
-// systemd services: every installed unit file with its enablement (list-unit-files), the live state of
+// systemd services: every installed unit file with its enablement (its folders, as list-unit-files), the live state of
 // loaded units (list-units), and the program each one starts (ExecStart= of its unit file), because a
 // remote-access server hides behind a bland unit name more easily than behind a bland binary.
 // Socket units are listed too, only to see an SSH server that is socket-activated (ssh.socket).
@@ -16,16 +17,6 @@ import { splitArgs } from './text.ts';
 export const UNIT_FILES_ARGS = ['list-unit-files', '--type=service,socket', '--no-legend', '--no-pager'];
 export const UNITS_ARGS = ['list-units', '--type=service', '--all', '--no-legend', '--no-pager', '--plain'];
 
-// Search order of systemd's system unit paths (systemd.unit(5)), generators included for SysV scripts
-const UNIT_DIRS = [
-  '/etc/systemd/system',
-  '/run/systemd/system',
-  '/run/systemd/generator',
-  '/usr/local/lib/systemd/system',
-  '/usr/lib/systemd/system',
-  '/lib/systemd/system',
-  '/run/systemd/generator.late',
-];
 const MAX_UNITS = 5000;
 const SSH_UNITS = new Set(['ssh.service', 'sshd.service', 'ssh.socket', 'sshd.socket']);
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime']);
@@ -85,18 +76,14 @@ export function parseExecStart(text: string): { path: string; args?: string } | 
 }
 
 /** The unit file that defines a unit; an instance (getty@tty1) is defined by its template (getty@). */
-async function findUnitFile(runner: Runner, unit: string): Promise<{ file: string; text: string } | undefined> {
+async function findUnitFile(read: (file: string) => Promise<string | undefined>, unit: string): Promise<{ file: string; text: string } | undefined> {
   const names = [unit];
   const inst = /^([^@]+@)[^@]+(\.\w+)$/.exec(unit);
   if (inst) names.push(inst[1] + inst[2]);
   for (const dir of UNIT_DIRS) {
     for (const n of names) {
-      try {
-        const text = (await runner.readFile(`${dir}/${n}`, 64 * 1024)).toString('utf8');
-        return { file: `${dir}/${n}`, text };
-      } catch {
-        // not in this directory
-      }
+      const text = await read(`${dir}/${n}`);
+      if (text !== undefined) return { file: `${dir}/${n}`, text };
     }
   }
   return undefined;
@@ -112,11 +99,30 @@ function sshSetting(files: UnitFileRow[], units: UnitRow[]): SettingInfo | undef
   return { key: SETTING_KEYS.sshServerEnabled, value: enabled || running, source: `systemctl: ${clean(what, 300)}` };
 }
 
+// systemd ships its own units in the vendor folder: when they are there the folders are the installation
+// itself and are read directly; otherwise (a capture, a trimmed container) systemctl is asked
+const SYSTEMD_OWN_UNIT = 'systemd-journald.service';
+
+async function unitFoldersComplete(runner: Runner): Promise<boolean> {
+  for (const dir of ['/usr/lib/systemd/system', '/lib/systemd/system']) {
+    if (await runner.exists(`${dir}/${SYSTEMD_OWN_UNIT}`)) return true;
+  }
+  return false;
+}
+
 export const linuxSystemd: Collector = {
   name: 'linux.systemd',
   async collect(ctx) {
     const { runner } = ctx;
-    const files = parseUnitFiles(await runListing(runner, 'systemctl', UNIT_FILES_ARGS));
+    const texts = new Map<string, Promise<string | undefined>>();
+    const read = (file: string) => {
+      let t = texts.get(file);
+      if (!t) texts.set(file, (t = runner.readFile(file, 64 * 1024).then((b) => b.toString('utf8'), () => undefined)));
+      return t;
+    };
+    const files = (await unitFoldersComplete(runner))
+      ? await listUnitFiles(runner, read)
+      : parseUnitFiles(await runListing(runner, 'systemctl', UNIT_FILES_ARGS));
     // list-units needs a running systemd (not in containers); enablement alone is still worth reporting,
     // and the scan says which half is missing
     const warnings: string[] = [];
@@ -132,7 +138,7 @@ export const linuxSystemd: Collector = {
     for (const u of units) byUnit.set(u.unit, { ...byUnit.get(u.unit), live: u });
     const list = [...byUnit.entries()].slice(0, MAX_UNITS);
 
-    const defs = await mapLimit(list, 8, ([unit]) => findUnitFile(runner, unit));
+    const defs = await mapLimit(list, 8, ([unit]) => findUnitFile(read, unit));
     const services: ServiceInfo[] = list.map(([unit, { state, live }], i) => {
       const s: ServiceInfo = { name: clean(unit.replace(/\.service$/, ''), 256), source: 'systemd', file: clean(defs[i]?.file ?? unit, 4096) };
       if (state) s.startType = clean(state, 64);
