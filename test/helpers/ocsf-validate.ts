@@ -181,6 +181,7 @@ function checkObject(ctx: Ctx, ent: Entity, value: unknown, at: string): void {
   }
   const obj = value as Json;
   for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue; // not serialized: JSON has no undefined
     const a = ent.attributes[k];
     const here = at ? `${at}.${k}` : k;
     if (!a) { ctx.errors.push(`${here}: not an attribute of ${ent.name}`); continue; }
