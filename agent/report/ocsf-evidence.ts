@@ -41,12 +41,19 @@ function maybeProcess(pid: number | undefined, name: string | undefined) {
 
 const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17 };
 
-function connection(proto: string, state?: string) {
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+// direction_id: a socket listening on loopback takes connections from this host only (4 Local); one
+// listening elsewhere waits for connections into it (1 Inbound); otherwise the direction is not known.
+function direction(state: string | undefined, local: string): { direction_id: number; direction: string } {
+  if (state !== 'LISTEN') return { direction_id: 0, direction: 'Unknown' };
+  return LOOPBACK.test(local) ? { direction_id: 4, direction: 'Local' } : { direction_id: 1, direction: 'Inbound' };
+}
+
+function connection(proto: string, state: string | undefined, local: string) {
   const base = proto.replace(/6$/, '');
   return {
-    // A listening socket waits for connections into this host; otherwise the direction is not known.
-    direction_id: state === 'LISTEN' ? 1 : 0,
-    direction: state === 'LISTEN' ? 'Inbound' : 'Unknown',
+    ...direction(state, local),
     protocol_num: PROTO_NUM[base] ?? 0,
     protocol_name: base,
     protocol_ver_id: proto.endsWith('6') ? 6 : 4,
@@ -74,10 +81,10 @@ export function evidenceObject(e: Evidence): Record<string, unknown> {
         ...maybeProcess(e.pid, e.process),
         src_endpoint: endpoint(e.localAddress, e.localPort),
         ...(e.remoteAddress ? { dst_endpoint: endpoint(e.remoteAddress, e.remotePort) } : {}),
-        connection_info: connection(e.proto, e.state),
+        connection_info: connection(e.proto, e.state, e.localAddress),
       };
     case 'banner':
-      return { ...base, ...maybeProcess(e.pid, e.process), src_endpoint: endpoint(e.localAddress, e.port), connection_info: connection(e.proto, 'LISTEN') };
+      return { ...base, ...maybeProcess(e.pid, e.process), src_endpoint: endpoint(e.localAddress, e.port), connection_info: connection(e.proto, 'LISTEN', e.localAddress) };
     case 'cmdline-domain':
       return { ...base, ...maybeProcess(e.pid, e.process), dst_endpoint: { hostname: e.host, domain: e.domain } };
     case 'device':

@@ -77,7 +77,7 @@ describe('a real scan of this machine with VNC servers running', () => {
     const procs = x.evidences.filter((e: any) => e.process).map((e: any) => e.process);
     expect(procs).toContainEqual(expect.objectContaining({ name: 'x11vnc', pid: expect.any(Number) }));
     expect(x.evidences).toContainEqual(expect.objectContaining({
-      name: 'socket', src_endpoint: { ip: '127.0.0.1', port: x11vncPort }, connection_info: expect.objectContaining({ direction_id: 1, protocol_num: 6 }),
+      name: 'socket', src_endpoint: { ip: '127.0.0.1', port: x11vncPort }, connection_info: expect.objectContaining({ direction_id: 4, direction: 'Local', protocol_num: 6 }),
     }));
     expect(x.observables).toContainEqual({ name: 'evidences.process.name', type_id: 9, type: 'Process Name', value: 'x11vnc' });
   });

@@ -88,7 +88,7 @@ describe('OCSF mapping details', () => {
     const [e] = ocsfEventsOf(result);
     expect(e.unmapped.failed_sources).toEqual([{ name: 'linux.usb', error: 'EACCES /sys/bus/usb' }]);
     expect(e.evidences[0].process).toBeUndefined();
-    expect(e.evidences[0].connection_info).toMatchObject({ protocol_name: 'tcp', protocol_ver_id: 6, direction_id: 1 });
+    expect(e.evidences[0].connection_info).toMatchObject({ protocol_name: 'tcp', protocol_ver_id: 6, direction_id: 4, direction: 'Local' });
     expect(e).toMatchObject({ confidence_id: 2, confidence: 'Medium' });
   });
 
