@@ -15,7 +15,7 @@ export interface ReportedState {
   sequence: number; // last sequence number used
   lastFullCycle: number; // 0 = never
   forceFull: boolean; // set when a report with findings was rejected or quarantined
-  findings: Record<string, { tool: Finding['tool']; severity: Severity; firstSeen: string }>;
+  findings: Record<string, { tool: Finding['tool']; severity: Severity; firstSeen: string; attack?: string[] }>; // attack: absent in state written before it was kept
 }
 
 export function emptyState(): ReportedState {
@@ -39,10 +39,14 @@ export function planReport(input: PlanInput): { report: NativeReport; state: Rep
   const at = now.toISOString();
   const active = new Map<string, Finding>();
   const inactiveStatus = new Map<string, 'allowed' | 'suppressed'>();
+  const inactiveAttack = new Map<string, string[]>();
   for (const f of result.findings) {
     if (f.status === 'finding') {
       if (!active.has(f.id)) active.set(f.id, f);
-    } else if (!inactiveStatus.has(f.id)) inactiveStatus.set(f.id, f.status);
+    } else if (!inactiveStatus.has(f.id)) {
+      inactiveStatus.set(f.id, f.status);
+      inactiveAttack.set(f.id, f.attack);
+    }
   }
   // A finding can be both active (one evidence set) and allowed (another) only with the same id by mistake; active wins.
   const added = [...active.keys()].filter((id) => !(id in state.findings));
@@ -55,6 +59,7 @@ export function planReport(input: PlanInput): { report: NativeReport; state: Rep
       reason: inactiveStatus.get(id) ?? 'gone',
       firstSeen: prev.firstSeen,
       resolvedAt: at,
+      ...((inactiveAttack.get(id) ?? prev.attack) ? { attack: inactiveAttack.get(id) ?? prev.attack } : {}),
     }));
 
   const cycle = state.cycle + 1;
@@ -98,7 +103,7 @@ export function planReport(input: PlanInput): { report: NativeReport; state: Rep
     lastFullCycle: full ? cycle : state.lastFullCycle,
     forceFull: false,
     findings: Object.fromEntries(
-      [...active.values()].map((f) => [f.id, { tool: f.tool, severity: f.severity, firstSeen: firstSeen(f.id) }]),
+      [...active.values()].map((f) => [f.id, { tool: f.tool, severity: f.severity, firstSeen: firstSeen(f.id), attack: f.attack }]),
     ),
   };
   return { report, state: next };

@@ -14,6 +14,8 @@ export interface ResolvedEntry {
   reason: 'gone' | 'allowed' | 'suppressed'; // not seen any more, or now allowed / suppressed by policy
   firstSeen: string;
   resolvedAt: string;
+  /** The finding's MITRE ATT&CK techniques; absent when it was reported by an agent that did not keep them. */
+  attack?: string[];
 }
 
 /**

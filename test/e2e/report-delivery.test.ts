@@ -383,12 +383,12 @@ describe('wire formats', () => {
     expect(first).toHaveLength(2);
     for (const e of [...first, ...second]) {
       expect(e).toMatchObject({ class_uid: 2004, category_uid: 2, metadata: { product: { name: 'ratwatch', vendor_name: 'ratwatch' } } });
-      expect(e.metadata.version).toMatch(/^1\./);
+      expect(e.metadata.version).toBe('1.8.0');
       expect(e.type_uid).toBe(200400 + e.activity_id);
       expect(typeof e.severity_id).toBe('number');
       expect(typeof e.time).toBe('number');
       expect(e.finding_info.uid).toMatch(/:1$/);
-      expect(e.finding_info.attacks[0]).toEqual({ technique: { uid: 'T1219', name: 'Remote Access Software' }, tactic: { uid: 'TA0011', name: 'Command and Control' } });
+      expect(e.finding_info.attacks[0]).toEqual({ technique: { uid: 'T1219', name: 'Remote Access Tools' }, tactic: { uid: 'TA0011', name: 'Command and Control' } });
       expect(e.device.hostname).toBe('laptop-7');
     }
     expect(first.map((e) => e.activity_id)).toEqual([1, 1]);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, ScanResult } from '../../agent/model.ts';
 import { ratwatch } from '../helpers/cli.ts';
+import { ocsfEventsOf, ocsfRuleBreaks } from '../helpers/ocsf-events.ts';
 import { canConnect, freePort, start, waitFor, type Started } from '../helpers/procs.ts';
 
 // Real VNC servers from Debian (x11vnc under Xvfb, TigerVNC's Xtigervnc), bound to 127.0.0.1 only, and
@@ -69,6 +70,18 @@ afterAll(async () => {
 });
 
 describe('a real scan of this machine with VNC servers running', () => {
+  it('maps to OCSF events that keep the object rules, x11vnc as a process with its pid and listening socket', () => {
+    const events = ocsfEventsOf(result);
+    for (const e of events) expect(ocsfRuleBreaks(e), e.finding_info.uid).toEqual([]);
+    const x = events.find((e) => e.activity_id === 1 && e.finding_info.analytic.uid === 'x11vnc')!;
+    const procs = x.evidences.filter((e: any) => e.process).map((e: any) => e.process);
+    expect(procs).toContainEqual(expect.objectContaining({ name: 'x11vnc', pid: expect.any(Number) }));
+    expect(x.evidences).toContainEqual(expect.objectContaining({
+      name: 'socket', src_endpoint: { ip: '127.0.0.1', port: x11vncPort }, connection_info: expect.objectContaining({ direction_id: 4, direction: 'Local', protocol_num: 6 }),
+    }));
+    expect(x.observables).toContainEqual({ name: 'evidences.process.name', type_id: 9, type: 'Process Name', value: 'x11vnc' });
+  });
+
   it('gives exactly one x11vnc finding, running, with its process, package, socket and RFB banner', () => {
     expect(result.findings.filter((x) => x.tool.id === 'x11vnc')).toHaveLength(1);
     const f = tool(result, 'x11vnc');

@@ -33,11 +33,14 @@ describe('OCSF Detection Finding', () => {
     const [a, b] = events;
     expect(a.severity_id).toBe(5);
     expect(b.severity_id).toBe(2);
+    expect(a).toMatchObject({ confidence_id: 3, confidence: 'High', metadata: { version: '1.8.0', product: { uid: 'ratwatch' }, profiles: ['host'] } });
+    expect(a.device).toMatchObject({ type_id: 3, type: 'Laptop' });
     expect(a.finding_info).toMatchObject({
       uid: 'anydesk:1',
       title: 'Tool anydesk detected',
-      attacks: [{ technique: { uid: 'T1219', name: 'Remote Access Software' }, tactic: { uid: 'TA0011', name: 'Command and Control' } }],
+      attacks: [{ technique: { uid: 'T1219', name: 'Remote Access Tools' }, tactic: { uid: 'TA0011', name: 'Command and Control' } }],
     });
+    // An id outside the table is sent by uid alone, with no invented name or tactic.
     expect(b.finding_info.attacks[1]).toEqual({ technique: { uid: 'T9999' } });
     const sha = { algorithm_id: 3, algorithm: 'SHA-256', value: 'a'.repeat(64) };
     expect(a.evidences).toEqual([
@@ -51,7 +54,7 @@ describe('OCSF Detection Finding', () => {
         data: { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 7070, state: 'LISTEN', pid: 900, process: 'sysmond' },
         process: { pid: 900, name: 'sysmond' },
         src_endpoint: { ip: '0.0.0.0', port: 7070 },
-        connection_info: { protocol_num: 6, protocol_name: 'tcp', protocol_ver_id: 4 },
+        connection_info: { direction_id: 1, direction: 'Inbound', protocol_num: 6, protocol_name: 'tcp', protocol_ver_id: 4, protocol_ver: 'Internet Protocol version 4 (IPv4)' },
       },
       {
         name: 'device',
@@ -59,7 +62,13 @@ describe('OCSF Detection Finding', () => {
         device: { type_id: 99, type: 'Other', name: 'Composite KVM Device', vendor_name: 'PiKVM', model: 'Composite KVM Device', uid: 'usb:1d6b:0104' },
       },
     ]);
-    expect(a.unmapped).toEqual({ state: 'running' });
+    expect(a.observables).toEqual(expect.arrayContaining([
+      { name: 'device.hostname', type_id: 1, type: 'Hostname', value: 'laptop-7' },
+      { name: 'evidences.process.name', type_id: 9, type: 'Process Name', value: 'sysmond' },
+      { name: 'evidences.process.file.hashes.value', type_id: 8, type: 'Hash', value: 'a'.repeat(64) },
+      { name: 'evidences.src_endpoint.ip', type_id: 2, type: 'IP Address', value: '0.0.0.0' },
+    ]));
+    expect(a.unmapped.state).toBe('running');
     const fileEv = b.evidences.find((x: any) => x.name === 'file');
     expect(fileEv.file).toMatchObject({ name: 'rustdesk.exe', path: 'C:\\Program Files\\rustdesk\\rustdesk.exe' });
     expect(new Set(events.map((e) => e.metadata.uid)).size).toBe(2);
