@@ -115,7 +115,7 @@ describe('5. signers spelled differently', () => {
     expect(normSigner('DUC FABULOUS CO.,LTD')).toBe(normSigner('Duc Fabulous Co., Ltd.'));
   });
 
-  it('a renamed RustDesk signed "Huabing Zhou" and a VNC server signed "RealVNC Ltd." are found (before: no finding)', () => {
+  it('a renamed RustDesk signed "Huabing Zhou" and a VNC server signed "RealVNC Ltd." are found (before: RealVNC only, by substring; the reversed personal name not at all)', () => {
     const fs = detect(inventory('windows', {
       processes: [
         { pid: 1, name: 'helper.exe', exe: 'C:\\ProgramData\\helper.exe', identity: { signer: 'Huabing Zhou' } },
