@@ -7,12 +7,12 @@ import { normalizeProductName } from '../catalog/product-name.ts';
 const LEGAL_FORMS = new Set([
   'limited', 'ltd', 'llc', 'inc', 'incorporated', 'corp', 'corporation', 'co', 'company', 'gmbh', 'ag', 'sa', 'sas',
   'sarl', 'srl', 'spa', 'bv', 'nv', 'ab', 'oy', 'as', 'aps', 'plc', 'pty', 'pte', 'kg', 'kft', 'sro', 'spol', 'zoo',
-  'lp', 'llp', 'ou', 'ug', 'pvt', 'private', 'software', 'technologies', 'technology',
+  'lp', 'llp', 'ou', 'ug', 'pvt', 'private',
 ]);
 
 /**
  * A signer or company in normal form: no "Developer ID Application:" prefix or "(TEAMID)" suffix, no
- * punctuation, no legal forms or "software"/"technologies", words sorted (personal names appear in either
+ * punctuation, no legal forms, words sorted (personal names appear in either
  * order, "Zhou Huabing" / "Huabing Zhou"). '' when nothing distinctive is left.
  */
 export function normSigner(raw: string): string {

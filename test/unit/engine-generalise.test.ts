@@ -100,6 +100,14 @@ describe('4. PE version info of a renamed binary', () => {
     expect(processes(find(detect(inventory('windows', { processes: [p] }), catalog), 'anydesk')).map((e) => e.matchedBy)).toEqual(['pe-metadata']);
   });
 
+  it('service display names and image paths name the tool when the service name does not (before: no finding)', () => {
+    const services = [
+      { name: 'svc01', displayName: 'TeamViewer Host 15', path: 'C:\\ProgramData\\svc01.exe', source: 'windows-service' as const },
+      { name: 'netsvc', displayName: 'Network helper', path: 'C:\\tools\\frpc-windows-amd64.exe', source: 'windows-service' as const },
+    ];
+    expect(ids(inventory('windows', { services }))).toEqual(['frp', 'teamviewer']);
+  });
+
   it('a Microsoft or Google company name alone names nothing', () => {
     const p: ProcessInfo = { pid: 6, name: 'x.exe', identity: { pe: { companyName: 'Google LLC', productName: 'Google Chrome' } } };
     expect(ids(inventory('windows', { processes: [p] }))).toEqual([]);
