@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../agent/catalog/load.ts';
 import { detect } from '../../agent/engine/detect.ts';
 import { executableStem, nameWords, normSigner } from '../../agent/engine/names.ts';
+import { evidenceLine } from '../../agent/output/evidence-line.ts';
 import type { Finding, Inventory, ProcessEvidence, ProcessInfo } from '../../agent/model.ts';
 import { catalog as makeCatalog, inventory, tool } from '../helpers/builders.ts';
 
@@ -33,6 +34,7 @@ describe('1. interpreted servers are their scripts', () => {
     const inv: Inventory = { ...live, processes: [copy], packages: [], services: [], sockets: [] };
     const e = processes(find(detect(inv, catalog), 'xpra'));
     expect(e.map((x) => [x.pid, x.matchedBy, x.renamed, x.copyOf])).toEqual([[4242, 'script', true, '/usr/bin/xpra']]);
+    expect(evidenceLine(e[0]!)).toBe('process: python3.11 (pid 4242) runs /tmp/.cache/syncd, a copy of /usr/bin/xpra, /usr/bin/python3.11');
   });
 
   it('a python process running an unknown script is not matched', () => {
