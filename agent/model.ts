@@ -169,10 +169,14 @@ export type ProcessMatch =
   | 'path' // its executable lies in one of the tool's install folders
   | 'hash' // same sha256 as a reference copy of the tool (copyOf)
   | 'build-id' // same ELF build-id as a reference copy (copyOf)
-  | 'pe-metadata' // PE OriginalFilename
+  | 'script' // an interpreter (python3, node...) runs one of the tool's scripts (by name, package or hash)
+  | 'name-variant' // its executable name is one of the tool's plus build words ("AnyDeskMSI.exe", "frpc-windows-amd64")
+  | 'pe-metadata' // PE OriginalFilename, ProductName, FileDescription or CompanyName
+  | 'cmdline' // its command line holds one of the tool's own arguments ("tunnel run --token")
   | 'bundle-id' // macOS code-signing identifier
   | 'team-id' // Apple Team ID
-  | 'signer'; // Authenticode / Apple signing authority
+  | 'signer' // Authenticode / Apple signing authority
+  | 'banner'; // it owns a listening socket whose protocol banner names the tool
 
 interface EvidenceBase {
   strength: Strength;
@@ -191,6 +195,9 @@ export interface ProcessEvidence extends EvidenceBase {
   teamId?: string;
   bundleId?: string;
   originalFilename?: string;
+  productName?: string; // PE ProductName
+  companyName?: string; // PE CompanyName
+  script?: string; // the script an interpreter runs (path, else name)
   matchedBy: ProcessMatch;
   /** Recognized by identity (hash, build-id, PE metadata, bundle id) while its name is not the tool's. */
   renamed?: boolean;

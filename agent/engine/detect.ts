@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Catalog, CatalogTool } from '../catalog/types.ts';
 import type { Evidence, Finding, Inventory, OsName, ProcessEvidence, Severity, SocketInfo } from '../model.ts';
 import { bannerEvidence, deviceEvidence, evidenceKey, findingState, packageEvidence, processEvidence, serviceEvidence, settingEvidence, socketEvidence } from './evidence.ts';
-import { indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
+import { cmdTokens, indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
+import { executableStem, nameWords, normSigner, normalizeProductName } from './names.ts';
+import { EVERYDAY_PRODUCT_NAMES, WEAK_COMMAND_LINES } from './everyday.ts';
 import { clean } from '../text.ts';
 import { EVIDENCE_MAX, BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, SHIPS_WITH_OS, TECHNIQUES } from './rules.ts';
 
@@ -19,7 +21,9 @@ interface Hit {
 }
 
 // Process matches, best first: a deterministic order to decide which tool a shared process belongs to
-const PROCESS_RANK: ProcessEvidence['matchedBy'][] = ['name', 'hash', 'build-id', 'pe-metadata', 'bundle-id', 'team-id', 'signer', 'path'];
+const PROCESS_RANK: ProcessEvidence['matchedBy'][] = [
+  'name', 'script', 'hash', 'build-id', 'pe-metadata', 'name-variant', 'cmdline', 'bundle-id', 'team-id', 'signer', 'banner', 'path',
+];
 
 /** Presence a built-in tool has on every machine proves nothing for it (see SHIPS_WITH_OS). */
 function presenceOnly(e: Evidence): boolean {
@@ -117,11 +121,48 @@ function toolsForName(ix: CatalogIndex, raw: string, os: Inventory['host']['os']
   return [];
 }
 
+/** Tools whose executable is this name plus build words: "AnyDeskMSI.exe", "radmin3.exe", "frpc-windows-amd64". */
+function toolsForVariant(ix: CatalogIndex, raw: string): CatalogTool[] {
+  const stem = executableStem(basename(raw));
+  return stem ? ix.byProcess.get(stem) ?? [] : [];
+}
+
+/** Tools an interpreter's script names: its name as invoked, its package, its file's basename (with or without .js/.py). */
+function toolsForScript(ix: CatalogIndex, name: string | undefined): CatalogTool[] {
+  if (!name) return [];
+  const n = basename(name).trim().toLowerCase();
+  return ix.byScript.get(n) ?? ix.byScript.get(n.replace(/\.(js|cjs|mjs|py|pl|rb)$/, '')) ?? [];
+}
+
+/**
+ * Tools whose normalised product name is the longest word prefix of this name's: "Radmin Server 3.5.2" is
+ * "radmin server", "TeamViewer Host (x64)" is "teamviewer host". A name that starts like everyday software
+ * ("Microsoft Remote Desktop", "Cisco Secure Client") is never matched.
+ */
+export function toolsForProduct(ix: CatalogIndex, raw: string | undefined): CatalogTool[] {
+  if (!raw) return [];
+  const n = normalizeProductName(raw.slice(0, 256));
+  if (!n) return [];
+  const words = n.split(' ').slice(0, 12);
+  for (let k = 1; k <= words.length; k++) if (EVERYDAY_PRODUCT_NAMES.has(words.slice(0, k).join(' '))) return [];
+  for (let k = words.length; k >= 1; k--) {
+    const tools = ix.byProductName.get(words.slice(0, k).join(' '));
+    if (tools) return tools;
+  }
+  return [];
+}
+
+/** Tools a signer or company name belongs to, whatever its legal form, punctuation or word order; broad vendors flagged. */
+function toolsForSigner(ix: CatalogIndex, raw: string): { tools: CatalogTool[]; broad: boolean } {
+  const s = raw.toLowerCase();
+  return { tools: ix.bySigner.get(normSigner(raw)) ?? [], broad: BROAD_SIGNERS.some((b) => s.includes(b)) };
+}
+
 function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   // Reference copies the collectors fingerprinted: a hash or build-id names the tool whatever the file is called.
   const refBy = new Map<string, { tools: CatalogTool[]; path: string; by: 'hash' | 'build-id' }>();
   for (const f of inv.files) {
-    const tools = toolsForName(ix, basename(f.path), inv.host.os);
+    const tools = [...new Set([...toolsForName(ix, basename(f.path), inv.host.os), ...toolsForScript(ix, f.path)])];
     if (!tools.length) continue;
     if (f.identity.sha256) refBy.set(`sha256:${f.identity.sha256}`, { tools, path: f.path, by: 'hash' });
     if (f.identity.elfBuildId) refBy.set(`buildid:${f.identity.elfBuildId}`, { tools, path: f.path, by: 'build-id' });
@@ -133,6 +174,25 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       ...(p.exe ? toolsForName(ix, basename(p.exe), inv.host.os) : []),
     ]);
     for (const t of byName) hits.add(t, processEvidence(p, 'name', 'strong'));
+    // An interpreted server (python3.11 running /usr/bin/xpra, node running localtunnel's lt.js) is its script
+    if (p.script) {
+      const sc = p.script;
+      const byScript = new Set([...toolsForScript(ix, sc.name), ...toolsForScript(ix, sc.package), ...toolsForScript(ix, sc.path)]);
+      for (const t of byScript) {
+        byName.add(t);
+        hits.add(t, processEvidence(p, 'script', 'strong'));
+      }
+      const ref = sc.identity?.sha256 ? refBy.get(`sha256:${sc.identity.sha256}`) : undefined;
+      if (ref && ref.path !== sc.path) {
+        for (const t of ref.tools) if (!byScript.has(t)) hits.add(t, processEvidence(p, 'script', 'strong', { renamed: true, copyOf: ref.path }));
+      }
+    }
+    if (byName.size === 0) {
+      for (const n of [p.name, p.exe]) for (const t of n ? toolsForVariant(ix, n) : []) {
+        byName.add(t);
+        hits.add(t, processEvidence(p, 'name-variant', 'strong'));
+      }
+    }
     const id = p.identity;
     if (p.exe) {
       const lower = p.exe.toLowerCase().replace(/\\/g, '/');
@@ -152,6 +212,19 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
         hits.add(t, processEvidence(p, 'pe-metadata', 'strong', { renamed: renamed(t) }));
       }
     }
+    // The rest of the version resource: a renamed binary whose ProductName says AnyDesk is AnyDesk
+    if (id.pe) {
+      for (const t of new Set([...toolsForProduct(ix, id.pe.productName), ...toolsForProduct(ix, id.pe.fileDescription)])) {
+        hits.add(t, processEvidence(p, 'pe-metadata', 'strong', { renamed: renamed(t) }));
+      }
+      if (id.pe.companyName) {
+        const { tools, broad } = toolsForSigner(ix, id.pe.companyName);
+        for (const t of tools) {
+          if (broad && !byName.has(t)) continue;
+          hits.add(t, processEvidence(p, 'pe-metadata', broad ? 'corroborating' : 'strong', { renamed: renamed(t) }));
+        }
+      }
+    }
     if (id.bundleId) {
       for (const t of ix.byBundleId.get(id.bundleId.toLowerCase()) ?? []) {
         hits.add(t, processEvidence(p, 'bundle-id', 'strong', { renamed: renamed(t) }));
@@ -165,10 +238,9 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       }
     }
     if (id.signer) {
-      const s = id.signer.toLowerCase();
-      const broad = BROAD_SIGNERS.some((b) => s.includes(b));
-      for (const { signer, tool } of ix.signers) {
-        if (!s.includes(signer) || (broad && !byName.has(tool))) continue;
+      const { tools, broad } = toolsForSigner(ix, id.signer);
+      for (const tool of tools) {
+        if (broad && !byName.has(tool)) continue;
         hits.add(tool, processEvidence(p, 'signer', broad ? 'corroborating' : 'strong'));
       }
     }
@@ -189,10 +261,40 @@ function toolsForHost(ix: CatalogIndex, host: string): { domain: string; tools: 
   return out;
 }
 
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/** Whether the tool's own name (id, executable or script stem) appears in a lowercase command line. */
+function namesTool(cmd: string, t: CatalogTool): boolean {
+  const names = [t.id.split('-')[0]!, ...t.scripts, ...t.processes.windows, ...t.processes.darwin, ...t.processes.linux];
+  return names.some((n) => n.length >= 3 && cmd.includes(normName(n).replace(/\.(js|py)$/, '')));
+}
+
+/**
+ * Tool-specific arguments anywhere in the whole command line, starting at a word boundary and ending at one
+ * ("cloudflared tunnel run --token ...", "--meshServiceName"). One pass over the command line's tokens, each
+ * looked up by its first token in the catalog index. Fragments everyday tools share (WEAK_COMMAND_LINES) count
+ * only next to the tool's own name.
+ */
+function matchCmdlineFragments(p: Inventory['processes'][number], cmd: string, ix: CatalogIndex, hits: Hits): void {
+  const seen = new Set<CatalogTool>();
+  for (const { token, at } of cmdTokens(cmd)) {
+    for (const { fragment, tool } of ix.byCmdToken.get(token) ?? []) {
+      if (seen.has(tool) || !cmd.startsWith(fragment, at)) continue;
+      const end = at + fragment.length;
+      if (WORD_CHAR.test(fragment.at(-1)!) && end < cmd.length && WORD_CHAR.test(cmd[end]!)) continue;
+      if (WEAK_COMMAND_LINES.has(fragment) && !namesTool(cmd, tool)) continue;
+      seen.add(tool);
+      hits.add(tool, processEvidence(p, 'cmdline', 'strong'));
+    }
+  }
+}
+
 function matchCmdlines(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   for (const p of inv.processes) {
     if (!p.cmdline) continue;
-    const hosts = new Set(p.cmdline.slice(0, CMDLINE_SCAN).toLowerCase().match(HOSTNAME) ?? []);
+    const cmd = p.cmdline.slice(0, CMDLINE_SCAN).toLowerCase();
+    matchCmdlineFragments(p, cmd, ix, hits);
+    const hosts = new Set(cmd.match(HOSTNAME) ?? []);
     for (const host of hosts) {
       for (const { domain, tools } of toolsForHost(ix, host)) {
         for (const t of tools) {
@@ -212,12 +314,38 @@ function matchPackages(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     if (pkg.bundleId) for (const t of ix.byBundleId.get(pkg.bundleId.toLowerCase()) ?? []) tools.add(t);
     if (pkg.exec) for (const t of toolsForName(ix, basename(pkg.exec), inv.host.os)) tools.add(t);
     if (pkg.source === 'app' && pkg.path) for (const t of toolsForName(ix, basename(pkg.path), inv.host.os)) tools.add(t);
+    // Display names differ slightly from the catalog's: "Radmin Server 3.5.2", "TeamViewer Host (x64)"
+    if (pkg.source === 'uninstall' || pkg.source === 'app' || pkg.source === 'desktop') for (const t of toolsForProduct(ix, pkg.name)) tools.add(t);
+    if (pkg.exec && tools.size === 0) for (const t of toolsForVariant(ix, pkg.exec)) tools.add(t);
     for (const t of tools) hits.add(t, packageEvidence(pkg, 'strong'));
+    // The publisher is the vendor, and vendors ship viewers too: it only corroborates
+    if (pkg.publisher) {
+      const { tools: vendorTools, broad } = toolsForSigner(ix, pkg.publisher);
+      if (!broad) for (const t of vendorTools) hits.add(t, packageEvidence(pkg, 'corroborating'));
+    }
     if (pkg.identity?.teamId) {
       const broad = BROAD_TEAM_IDS.has(pkg.identity.teamId.toUpperCase());
       for (const t of ix.byTeamId.get(pkg.identity.teamId.toUpperCase()) ?? []) hits.add(t, packageEvidence(pkg, broad ? 'corroborating' : 'strong'));
     }
   }
+}
+
+/**
+ * Catalog service names found as a run of whole words inside a service or display name: "AmmyyAdmin",
+ * "Ammyy Admin Service" and "ammyy_admin" all hold "ammyy admin". Only distinctive names (SERVICE_RUN_MIN
+ * characters, not a generic word) are indexed for this.
+ */
+function serviceRuns(ix: CatalogIndex, raw: string): CatalogTool[] {
+  const words = nameWords(raw).slice(0, 16);
+  const out = new Set<CatalogTool>();
+  for (let i = 0; i < words.length; i++) {
+    let run = '';
+    for (let j = i; j < words.length && j < i + 6; j++) {
+      run += words[j];
+      for (const t of ix.byServiceRun.get(run) ?? []) out.add(t);
+    }
+  }
+  return [...out];
 }
 
 function matchServices(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
@@ -226,6 +354,12 @@ function matchServices(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     const tools = new Set<CatalogTool>(ix.byService.get(name) ?? []);
     for (const { prefix, tool } of ix.servicePrefixes) if (name.startsWith(prefix)) tools.add(tool);
     if (s.path) for (const t of toolsForName(ix, basename(s.path), inv.host.os)) tools.add(t);
+    if (tools.size === 0) {
+      for (const t of toolsForProduct(ix, s.displayName)) tools.add(t);
+      for (const t of serviceRuns(ix, s.name)) tools.add(t);
+      if (s.displayName) for (const t of serviceRuns(ix, s.displayName)) tools.add(t);
+      if (s.path) for (const t of toolsForVariant(ix, s.path)) tools.add(t);
+    }
     if (s.path) {
       const lower = s.path.toLowerCase().replace(/\\/g, '/');
       for (const { re, tool } of ix.paths) if (re.test(lower)) tools.add(tool);
@@ -248,6 +382,7 @@ function ownersOf(so: SocketInfo, hits: Hits, ix: CatalogIndex, os: OsName): Hit
 // owner; the port is corroboration (ports are shared). A banner (e.g. "RFB 003.008") belongs to the tool whose
 // process owns the socket, as corroboration; only a banner nobody owns names the generic protocol tool.
 function matchSockets(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
+  const byPid = new Map(inv.processes.map((p) => [p.pid, p]));
   for (const so of inv.sockets) {
     const owners = ownersOf(so, hits, ix, inv.host.os);
     for (const h of owners) {
@@ -256,7 +391,13 @@ function matchSockets(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     }
     if (so.banner && owners.length === 0) {
       const b = so.banner.toLowerCase();
-      for (const { prefix, tool } of ix.banners) if (b.startsWith(prefix)) hits.add(tool, bannerEvidence({ ...so, banner: so.banner }, 'strong'));
+      // The server answering is running: its process joins the finding (an sshd, a VNC server under any name)
+      const owner = so.pid === undefined ? undefined : byPid.get(so.pid);
+      for (const { prefix, tool } of ix.banners) {
+        if (!b.startsWith(prefix)) continue;
+        hits.add(tool, bannerEvidence({ ...so, banner: so.banner }, 'strong'));
+        if (owner) hits.add(tool, processEvidence(owner, 'banner', 'strong'));
+      }
     }
   }
 }

@@ -25,7 +25,8 @@ export function processEvidence(p: ProcessInfo, matchedBy: ProcessEvidence['matc
   return compact<ProcessEvidence>({
     type: 'process', strength, pid: p.pid, name: clean(p.name, EVIDENCE_MAX), exe: c(p.exe), cmdline: c(p.cmdline), user: c(p.user),
     sha256: c(id?.sha256), buildId: c(id?.elfBuildId), signer: c(id?.signer), teamId: c(id?.teamId), bundleId: c(id?.bundleId),
-    originalFilename: c(id?.pe?.originalFilename), matchedBy,
+    originalFilename: c(id?.pe?.originalFilename), productName: c(id?.pe?.productName), companyName: c(id?.pe?.companyName),
+    script: c(p.script?.path ?? p.script?.name), matchedBy,
     renamed: extra.renamed || undefined, copyOf: c(extra.copyOf),
   });
 }

@@ -1,4 +1,6 @@
 import type { Catalog, CatalogTool } from '../catalog/types.ts';
+import { EVERYDAY_PRODUCT_NAMES, GENERIC_SERVICE_WORDS, SERVICE_RUN_MIN } from './everyday.ts';
+import { compactName, normSigner, normalizeProductName } from './names.ts';
 
 // Lookup tables over the catalog, built once per catalog object: a scan matches thousands of
 // inventory items, and a linear pass over ~350 tools for each would dominate the scan time.
@@ -21,6 +23,16 @@ export interface CatalogIndex {
   paths: { re: RegExp; tool: CatalogTool }[];
   /** Domain -> tools; "anydesk.com" and "*.anydesk.com" both stand for the domain and its subdomains. */
   byDomain: Map<string, CatalogTool[]>;
+  /** Script basenames (also without .js/.py) and package names of interpreted servers. */
+  byScript: Map<string, CatalogTool[]>;
+  /** Normalised product names (agent/catalog/product-name.ts), matched as a word prefix of an observed name. */
+  byProductName: Map<string, CatalogTool[]>;
+  /** Signers and PE company names in normSigner form. */
+  bySigner: Map<string, CatalogTool[]>;
+  /** Service names with their words run together ("ammyyadmin"), for word runs inside longer names. */
+  byServiceRun: Map<string, CatalogTool[]>;
+  /** Command-line fragments by their first token ("tunnel" -> "tunnel run --token"). */
+  byCmdToken: Map<string, { fragment: string; tool: CatalogTool }[]>;
 }
 
 /** Lowercase, no trailing ".exe"/".app": "AnyDesk.exe", "anydesk" and "AnyDesk.app" are one name. */
@@ -85,6 +97,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     byProcess: new Map(), processNames: [], byPackage: new Map(), byBundleId: new Map(), byService: new Map(),
     servicePrefixes: [], byPeName: new Map(), byTeamId: new Map(), byToolName: new Map(), byUsb: new Map(),
     byDisplayName: new Map(), bySetting: new Map(), banners: [], signers: [], paths: [], byDomain: new Map(),
+    byScript: new Map(), byProductName: new Map(), bySigner: new Map(), byServiceRun: new Map(), byCmdToken: new Map(),
   };
   for (const t of catalog.tools) {
     for (const n of [...t.processes.windows, ...t.processes.darwin, ...t.processes.linux]) push(ix.byProcess, normName(n), t);
@@ -108,10 +121,48 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     for (const s of t.signers) ix.signers.push({ signer: s.toLowerCase(), tool: t });
     for (const p of t.paths) ix.paths.push({ re: pathPattern(p), tool: t });
     for (const d of t.domains) push(ix.byDomain, d.toLowerCase().replace(/^\*\./, ''), t);
+    for (const n of t.scripts) {
+      push(ix.byScript, n.toLowerCase(), t);
+      push(ix.byScript, n.toLowerCase().replace(/\.(js|cjs|mjs|py|pl|rb)$/, ''), t);
+    }
+    for (const n of t.productNames) {
+      const k = normalizeProductName(n);
+      if (k && !EVERYDAY_PRODUCT_NAMES.has(k)) push(ix.byProductName, k, t);
+    }
+    for (const s of t.signers) {
+      const k = normSigner(s);
+      if (k) push(ix.bySigner, k, t);
+    }
+    for (const s of t.services) {
+      const k = compactName(s.replace(/\*$/, ''));
+      if (k.length >= SERVICE_RUN_MIN && !GENERIC_SERVICE_WORDS.has(k)) push(ix.byServiceRun, k, t);
+    }
+    for (const f of t.commandLines) {
+      const fragment = f.toLowerCase().trim();
+      const first = cmdTokens(fragment)[0];
+      if (!first || first.at !== 0) continue;
+      const list = ix.byCmdToken.get(first.token) ?? [];
+      list.push({ fragment, tool: t });
+      ix.byCmdToken.set(first.token, list);
+    }
   }
   ix.processNames = [...ix.byProcess.keys()];
   cache.set(catalog, ix);
   return ix;
+}
+
+/**
+ * Tokens of a lowercase command line where a catalog fragment may start: a run of word characters (or of
+ * dashes then word characters) not preceded by a word character. "/x/.bin/lt --port" gives x, bin, lt, --port.
+ */
+export function cmdTokens(cmd: string): { token: string; at: number }[] {
+  const out: { token: string; at: number }[] = [];
+  for (const m of cmd.matchAll(/-*[\p{L}\p{N}_]+/gu)) {
+    const at = m.index ?? 0;
+    if (at > 0 && /[\p{L}\p{N}_]/u.test(cmd[at - 1]!)) continue;
+    out.push({ token: m[0], at });
+  }
+  return out;
 }
 
 export type { CatalogTool };

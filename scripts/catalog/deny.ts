@@ -101,12 +101,6 @@ export const DENIED_SERVICES: ReadonlySet<string> = new Set([
 
 /**
  * Product names (normal form) of the everyday software a laptop runs: a prefix rule on one of these would
- * turn browsers, meeting apps and remote-desktop *clients* into findings. The engine's guard list too.
+ * turn browsers, meeting apps and remote-desktop *clients* into findings. One list, the engine's guard list too.
  */
-export const DENIED_PRODUCT_NAMES: ReadonlySet<string> = new Set([
-  'google chrome', 'microsoft edge', 'mozilla firefox', 'microsoft office', 'microsoft 365', 'zoom', 'zoom workplace',
-  'microsoft teams', 'teams', 'webex', 'cisco webex meetings', 'goto meeting', 'gotomeeting', 'slack', 'dropbox',
-  'microsoft visual studio code', 'visual studio code', 'docker desktop', 'advanced ip scanner', 'parallels client',
-  'displaylink graphics', 'remote desktop connection', 'microsoft remote desktop', 'windows app', 'remmina',
-  'cisco anyconnect secure mobility client', 'cisco secure client', 'globalprotect', 'forticlient', 'openvpn connect',
-]);
+export { EVERYDAY_PRODUCT_NAMES as DENIED_PRODUCT_NAMES } from '../../agent/engine/everyday.ts';

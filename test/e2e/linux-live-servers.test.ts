@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../agent/catalog/load.ts';
 import type { Inventory, ProcessInfo, SocketInfo } from '../../agent/model.ts';
 import { collectHost } from '../../agent/scan.ts';
+import { detect } from '../../agent/engine/detect.ts';
 import { canConnect, freePort, start, waitFor, type Started } from '../helpers/procs.ts';
 
 // Real remote-access servers from Debian and npm, each bound to 127.0.0.1 on a port the kernel picked,
@@ -172,6 +173,22 @@ describe('a real inventory of this machine with remote-access servers running on
   it('leaves the script out for programs that are not interpreters', () => {
     expect(proc(pid.dropbear).script).toBeUndefined();
     expect(proc(pid.sshd).script).toBeUndefined();
+  });
+});
+
+describe('the engine on that real inventory (issue 11, engine side)', () => {
+  it('finds each server running by the process that serves it: scripts for Xpra, websockify and localtunnel, banners for sshd', () => {
+    const fs = detect(inv, loadCatalog());
+    const by = (id: string, p: number) => {
+      const f = fs.find((x) => x.tool.id === id);
+      const e = f?.evidence.find((x) => x.type === 'process' && x.pid === p);
+      return [f?.state, e?.type === 'process' ? e.matchedBy : undefined];
+    };
+    expect(by('xpra', pid.xpra)).toEqual(['running', 'script']);
+    expect(by('novnc', pid.websockify)).toEqual(['running', 'script']);
+    expect(by('localtunnel', pid.lt)).toEqual(['running', 'script']);
+    expect(by('dropbear', pid.dropbear)).toEqual(['running', 'name']);
+    expect(by('ssh-server', pid.sshd)).toEqual(['running', 'banner']);
   });
 });
 
