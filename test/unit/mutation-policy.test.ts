@@ -142,9 +142,9 @@ describe('signer and Team ID rules (anti-forgery)', () => {
 
   it('a socket, banner or command line of a process that proved nothing keeps the finding open', () => {
     const others: Evidence[] = [
-      { type: 'socket', strength: 'medium', proto: 'tcp', localAddress: '0.0.0.0', localPort: 5938, state: 'LISTEN', pid: 77 },
-      { type: 'banner', strength: 'medium', proto: 'tcp', localAddress: '127.0.0.1', port: 5938, text: 'x', pid: 77 },
-      { type: 'cmdline-domain', strength: 'medium', pid: 77, process: 'curl', host: 'a.teamviewer.com', domain: 'teamviewer.com' },
+      { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 5938, state: 'LISTEN', pid: 77 },
+      { type: 'banner', strength: 'corroborating', proto: 'tcp', localAddress: '127.0.0.1', port: 5938, text: 'x', pid: 77 },
+      { type: 'cmdline-domain', strength: 'corroborating', pid: 77, process: 'curl', host: 'a.teamviewer.com', domain: 'teamviewer.com' },
     ];
     for (const e of others) {
       const f = one(rule, finding('teamviewer', [signed(1, 'TeamViewer Germany GmbH'), e]));
@@ -152,7 +152,7 @@ describe('signer and Team ID rules (anti-forgery)', () => {
       expect(f.reason).toContain('pid 77 has no allowed signer');
     }
     // A socket without an owner names no process to prove
-    const unowned: Evidence = { type: 'socket', strength: 'medium', proto: 'tcp', localAddress: '0.0.0.0', localPort: 5938, state: 'LISTEN' };
+    const unowned: Evidence = { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 5938, state: 'LISTEN' };
     expect(one(rule, finding('teamviewer', [signed(1, 'TeamViewer Germany GmbH'), unowned])).status).toBe('allowed');
   });
 
@@ -201,7 +201,7 @@ describe('instance rules', () => {
   });
 
   it('a finding with nothing that could name an instance is not allowed; processes without a path are skipped', () => {
-    const sock: Evidence = { type: 'socket', strength: 'medium', proto: 'tcp', localAddress: '0.0.0.0', localPort: 8041, state: 'LISTEN' };
+    const sock: Evidence = { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 8041, state: 'LISTEN' };
     expect(one(rule, finding('screenconnect', [sock, proc(3, undefined)])).reason).toContain('no evidence names an allowed instance');
     expect(one(rule, finding('screenconnect', [sock, proc(3, undefined), svc('SC (7f3a9c2e)')])).status).toBe('allowed');
   });
