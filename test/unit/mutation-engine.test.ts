@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detect, findingId } from '../../agent/engine/detect.ts';
 import { hostSignals, SIGNAL_IDS } from '../../agent/engine/signals.ts';
-import type { Finding } from '../../agent/model.ts';
+import type { DeviceInfo, Finding } from '../../agent/model.ts';
 import { catalog, inventory, tool } from '../helpers/builders.ts';
 
 // Engine rules a user relies on, each with the input that tells the rule from its removal (issue 17).
@@ -113,5 +113,31 @@ describe('remote access with a VPN', () => {
   it('an allowed VPN does not count', () => {
     const fs = findingsOf(['nordvpn.exe', 'anydesk.exe']).map((f) => (f.tool.id === 'nordvpn' ? { ...f, status: 'allowed' as const } : f));
     expect(hostSignals(inventory('windows'), fs).map((s) => s.tool.id)).not.toContain(SIGNAL_IDS.remoteAccessBehindVpn);
+  });
+});
+
+describe('pointing devices without USB ids', () => {
+  const sig = (devices: DeviceInfo[]) =>
+    hostSignals(inventory('linux', { devices }), []).find((s) => s.tool.id === SIGNAL_IDS.multiplePointingDevices);
+
+  it('are told apart by name, then product, then path; the same name twice is one device', () => {
+    expect(sig([{ bus: 'hid', kind: 'pointer', name: 'Touchpad' }, { bus: 'hid', kind: 'pointer', name: ' touchpad ' }])).toBeUndefined();
+    expect(sig([{ bus: 'hid', kind: 'pointer', name: 'Touchpad' }, { bus: 'hid', kind: 'pointer', name: 'Mouse' }])!.evidence).toHaveLength(2);
+    expect(sig([{ bus: 'hid', kind: 'pointer', product: 'A' }, { bus: 'hid', kind: 'pointer', product: 'B' }])).toBeDefined();
+    expect(sig([{ bus: 'hid', kind: 'pointer', path: '/dev/input/event3' }, { bus: 'hid', kind: 'pointer', path: '/dev/input/event4' }])).toBeDefined();
+    // a vendor id without a product id is no USB id
+    expect(sig([{ bus: 'usb', kind: 'pointer', vendorId: '046d', name: 'X' }, { bus: 'usb', kind: 'pointer', vendorId: '046d', name: 'Y' }])).toBeDefined();
+    expect(sig([{ bus: 'usb', kind: 'keyboard', name: 'K' }, { bus: 'hid', kind: 'pointer', name: 'P' }])).toBeUndefined();
+  });
+});
+
+describe('several remote tools', () => {
+  it('the signal is as live as its most live tool', () => {
+    const fs = detect(inventory('windows', { processes: [{ pid: 1, name: 'anydesk.exe' }], packages: [{ name: 'RustDesk', source: 'uninstall' }] }), cat);
+    expect(fs.map((f) => f.state)).toEqual(['running', 'installed']);
+    const [s] = hostSignals(inventory('windows'), fs);
+    expect(s).toMatchObject({ tool: { id: SIGNAL_IDS.multipleRemoteTools, name: 'Several remote-access tools on one host' }, state: 'running' });
+    const installedOnly = detect(inventory('windows', { packages: [{ name: 'RustDesk', source: 'uninstall' }, { name: 'AnyDesk', source: 'uninstall' }] }), cat);
+    expect(hostSignals(inventory('windows'), installedOnly)[0].state).toBe('installed');
   });
 });
