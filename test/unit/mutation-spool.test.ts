@@ -131,6 +131,14 @@ describe('spool listing', () => {
     expect(await new Spool(join(root, `s${++dirs}`), { maxFiles: 9, maxBytes: 9, log: () => undefined }).open().then(() => 0)).toBe(0);
   });
 
+  it('a temp file being written is neither listed nor quarantined, whatever its name ends with', async () => {
+    const { dir, spool, log } = await newSpool();
+    writeFileSync(join(dir, '.tmp-state.json'), '{}');
+    expect(await spool.list()).toEqual([]);
+    expect(existsSync(join(dir, '.tmp-state.json'))).toBe(true);
+    expect(log).toEqual([]);
+  });
+
   it('open removes only temp files', async () => {
     const { dir, spool } = await newSpool();
     await spool.put(report(1, 'delta'));
