@@ -90,7 +90,12 @@ export async function withSpoolLock<T>(dir: string, fn: () => Promise<T>, waitMs
   try {
     return await fn();
   } finally {
-    held.delete(file);
-    await fs.rm(file, { force: true });
+    // Removed while still marked held: marked free first, another Reporter of this process could take the
+    // file as a leftover and create its own, which this rm would then delete under it
+    try {
+      await fs.rm(file, { force: true });
+    } finally {
+      held.delete(file);
+    }
   }
 }
