@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 
 // One table drives the file keys, the RATWATCH_* variables and the command-line flags, so the three

@@ -46,7 +46,7 @@ async function fakeLocaltunnelService(): Promise<{ connected: () => boolean }> {
   });
   await new Promise<void>((r) => remote.listen(0, '127.0.0.1', r));
   port.ltRemote = (remote.address() as { port: number }).port;
-  const api = createHttpServer((req, res) => {
+  const api = createHttpServer((_req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ id: 'ratwatch-test', port: port.ltRemote, max_conn_count: 1, url: 'http://ratwatch-test.localhost' }));
   });

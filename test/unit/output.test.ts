@@ -15,7 +15,7 @@ describe('one-line outputs for MDM', () => {
   });
 
   it('stays under the 2048-character limit Intune keeps of the last line, whatever the count', () => {
-    const inv = inventory('linux', { packages: many.map((t, i) => ({ name: `pkg${i}`, source: 'dpkg' as const })) });
+    const inv = inventory('linux', { packages: many.map((_t, i) => ({ name: `pkg${i}`, source: 'dpkg' as const })) });
     const line = renderSummary(evaluate(inv, cat, undefined, now));
     expect(line.length).toBeLessThan(2048);
     // 300 tools and the host signal that several remote tools are present at once

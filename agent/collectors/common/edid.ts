@@ -53,7 +53,7 @@ function descriptorText(b: Uint8Array): string {
     }
   }
   runs.push(cur);
-  const kept = runs.map((r) => r.trim()).filter((r, i, all) => r.length >= 2 || (all.length === 1 && r.length > 0));
+  const kept = runs.map((r) => r.trim()).filter((r, _i, all) => r.length >= 2 || (all.length === 1 && r.length > 0));
   return kept.join(' ').trim();
 }
 
