@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { signRequest } from '../../agent/transport/sign.ts';
 import type { IncomingMessage } from 'node:http';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -77,11 +78,23 @@ export async function authenticateAgent(req: IncomingMessage, store: Store): Pro
   return agent.agentId;
 }
 
+// Protocol v2 signatures (agent/transport/sign.ts, PROTOCOL.md): the canonical string binds method, path,
+// timestamp, the report headers and the body hash, so a captured signature cannot be replayed under
+// another agent id, report id, sequence or kind. The same function the agent signs with computes it here.
 function verifySignature(req: IncomingMessage, wire: Buffer, key: Buffer, now: Date, skewS: number, agentId: string): void {
   const ts = header(req, 'x-ratwatch-timestamp') ?? '';
   const sig = header(req, 'x-ratwatch-signature') ?? '';
   if (!/^\d{1,12}$/.test(ts)) throw new Refusal(401, 'missing or malformed X-Ratwatch-Timestamp', agentId, 'bad-signature');
-  const want = `sha256=${createHmac('sha256', key).update(`${ts}.`).update(wire).digest('hex')}`;
+  const want = signRequest(key, {
+    method: req.method ?? 'POST',
+    path: req.url ?? '/',
+    timestamp: ts,
+    agentId: header(req, 'x-ratwatch-agent-id') ?? '',
+    reportId: header(req, 'x-ratwatch-report-id') ?? '',
+    sequence: Number(header(req, 'x-ratwatch-sequence') ?? Number.NaN),
+    kind: header(req, 'x-ratwatch-report-kind') ?? '',
+    body: wire,
+  });
   if (sig.length !== want.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(want))) throw new Refusal(401, 'bad X-Ratwatch-Signature', agentId, 'bad-signature');
   if (Math.abs(now.getTime() / 1000 - Number(ts)) > skewS) throw new Refusal(401, `signature timestamp more than ${skewS} s off the server clock`, agentId, 'bad-signature');
 }
@@ -113,7 +126,14 @@ export async function receiveReport(req: IncomingMessage, agentId: string, publi
   if (problem) throw new Refusal(400, `not a ratwatch report: ${problem}`, agentId);
   const report = parsed as IncomingReport;
   if (report.agentId !== agentId) throw new Refusal(403, 'report agentId is not the agent this key was issued to', agentId);
-  const hid = header(req, 'x-ratwatch-report-id');
-  if (hid !== undefined && hid !== report.reportId) throw new Refusal(400, 'X-Ratwatch-Report-Id does not match the report', agentId);
+  // the signature binds the headers; the body must say the same, or a signed header set could carry another report
+  const bound: Array<[string, string]> = [
+    ['x-ratwatch-report-id', report.reportId], ['x-ratwatch-agent-id', report.agentId],
+    ['x-ratwatch-sequence', String(report.sequence)], ['x-ratwatch-report-kind', report.kind],
+  ];
+  for (const [name, value] of bound) {
+    const h = header(req, name);
+    if (h !== undefined && h !== value) throw new Refusal(400, `${name} does not match the report`, agentId);
+  }
   return { report, body: text, publicIp, receivedAt: now.toISOString() };
 }

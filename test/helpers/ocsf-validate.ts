@@ -143,9 +143,9 @@ function baseType(schema: Schema, type: string): string {
   return t;
 }
 
-function checkScalar(schema: Schema, type: string, v: unknown, at: string, errors: string[]): void {
+function checkScalar(schema: Schema, type: string, v: unknown, at: string, errors: string[]): undefined {
   const base = baseType(schema, type);
-  const bad = (why: string): void => { errors.push(`${at}: ${why} (${type})`); };
+  const bad = (why: string): undefined => { errors.push(`${at}: ${why} (${type})`); };
   switch (base) {
     case 'string_t': if (typeof v !== 'string') return bad(`expected a string, got ${JSON.stringify(v)}`); break;
     case 'integer_t': if (!Number.isInteger(v) || (v as number) < INT32[0] || (v as number) > INT32[1]) return bad(`expected a 32-bit integer, got ${JSON.stringify(v)}`); break;
@@ -210,7 +210,10 @@ function checkObject(ctx: Ctx, ent: Entity, value: unknown, at: string): void {
 
 function checkValue(ctx: Ctx, a: Attr, v: unknown, at: string, parent: Json): void {
   const obj = ctx.schema.objects[a.type];
-  if (obj) return checkObject(ctx, obj, v, at);
+  if (obj) {
+    checkObject(ctx, obj, v, at);
+    return;
+  }
   checkScalar(ctx.schema, a.type, v, at, ctx.errors);
   if (a.enum) {
     const item = a.enum[String(v)];

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -89,13 +89,22 @@ for (const kind of STORE_KINDS) {
       const key = readFileSync(join(spool, 'agent-key'), 'utf8').trim();
       const agentId = readFileSync(join(spool, 'agent-id'), 'utf8').trim();
       const before = await srv.store.countReports();
-      const sign = (ts: string, body: Buffer) => `sha256=${createHmac('sha256', HMAC).update(`${ts}.`).update(body).digest('hex')}`;
+      const report = new SimAgent(agentId, 'laptop-b').next([]);
+      const reportHeaders = {
+        'x-ratwatch-agent-id': report.agentId, 'x-ratwatch-report-id': report.reportId,
+        'x-ratwatch-sequence': String(report.sequence), 'x-ratwatch-report-kind': report.kind,
+      };
+      // protocol v2, written here from PROTOCOL.md rather than imported from the agent
+      const sign = (ts: string, body: Buffer) => {
+        const canonical = ['ratwatch-signature-v2', 'POST', new URL(srv.ingestUrl).pathname, ts, report.agentId, report.reportId, String(report.sequence), report.kind,
+          createHash('sha256').update(body).digest('hex')].join('\n');
+        return `v2=${createHmac('sha256', HMAC).update(canonical).digest('hex')}`;
+      };
       const now = () => String(Math.floor(Date.now() / 1000));
       const post = (body: Buffer, h: Record<string, string> = {}, ts = now()) => request(srv.ingestUrl, {
         body, caFile: srv.caFile,
-        headers: { authorization: `Bearer ${key}`, 'content-encoding': 'gzip', 'x-ratwatch-timestamp': ts, 'x-ratwatch-signature': sign(ts, body), ...h },
+        headers: { authorization: `Bearer ${key}`, 'content-encoding': 'gzip', ...reportHeaders, 'x-ratwatch-timestamp': ts, 'x-ratwatch-signature': sign(ts, body), ...h },
       });
-      const report = new SimAgent(agentId, 'laptop-b').next([]);
       const good = gzipSync(item(report).body);
 
       const cases: Array<[string, Promise<{ status: number; text: string }>, number, RegExp]> = [

@@ -46,12 +46,12 @@ describe('report summary and header', () => {
 });
 
 describe('report kind', () => {
-  const after = (cycle: number, lastFullCycle: number): ReportedState => ({ ...emptyState(), cycle, sequence: cycle, lastFullCycle });
+  const stateAfter = (cycle: number, lastFullCycle: number): ReportedState => ({ ...emptyState(), cycle, sequence: cycle, lastFullCycle });
 
   it('full exactly fullStateEvery cycles after the last full one, not one earlier', () => {
-    expect(plan(after(5, 1), [], { fullStateEvery: 5 }).report.kind).toBe('full'); // cycle 6
-    expect(plan(after(4, 1), [], { fullStateEvery: 5 }).report.kind).toBe('heartbeat'); // cycle 5
-    const next = plan(after(4, 1), [], { fullStateEvery: 5 }).state;
+    expect(plan(stateAfter(5, 1), [], { fullStateEvery: 5 }).report.kind).toBe('full'); // cycle 6
+    expect(plan(stateAfter(4, 1), [], { fullStateEvery: 5 }).report.kind).toBe('heartbeat'); // cycle 5
+    const next = plan(stateAfter(4, 1), [], { fullStateEvery: 5 }).state;
     expect(next).toEqual({ schema: 'ratwatch.state/1', cycle: 5, sequence: 5, lastFullCycle: 1, forceFull: false, findings: {} });
   });
 
@@ -69,9 +69,9 @@ describe('report kind', () => {
   });
 
   it('a sequence continues from state or from the spool, whichever is higher', () => {
-    expect(plan(after(3, 3), [], { minSequence: 2 }).report.sequence).toBe(4);
-    expect(plan(after(3, 3), [], { minSequence: 9 }).report.sequence).toBe(10);
-    expect(plan(after(3, 3), []).report.sequence).toBe(4);
+    expect(plan(stateAfter(3, 3), [], { minSequence: 2 }).report.sequence).toBe(4);
+    expect(plan(stateAfter(3, 3), [], { minSequence: 9 }).report.sequence).toBe(10);
+    expect(plan(stateAfter(3, 3), []).report.sequence).toBe(4);
   });
 });
 
