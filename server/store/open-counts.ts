@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 
 // Open findings per host by severity and category (hosts.open_counts), so the overview sums host rows.
+// Exact, not a cache: ingest-tx.ts recomputes a host's counts from its findings in the same transaction
+// that changes them. Any other code that writes findings must do the same, or call recountOpenFindings.
 
 type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
