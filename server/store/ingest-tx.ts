@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { IngestItem, IngestOutcome, IncomingReport } from '../ingest/report-types.ts';
 import type { EventType } from '../vocabulary.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
+import { openCounts } from './open-counts.ts';
 import type { DB, HostsTable } from './schema.ts';
 
 // One report applied to the fleet state inside the caller's transaction: the report row first (its
@@ -159,11 +160,14 @@ async function applyFindings(tx: Tx, r: IncomingReport, now: string, events: Arr
       .where('agent_id', '=', r.agentId).where('finding_id', '=', id).where('resolved_at', 'is', null).execute();
     events.push({ type: 'finding-resolved', detail: { findingId: id, reason } });
   }
+  // A host that never had a finding and reports none (most of a fleet) needs no more statements.
+  if (known.size === 0) return;
   if (r.kind !== 'full') {
     // Delta and heartbeat restate nothing, but they do say every open finding is still there.
     await tx.updateTable('findings').set({ last_seen: now }).where('agent_id', '=', r.agentId).where('resolved_at', 'is', null).execute();
   }
-  await tx.updateTable('hosts')
-    .set({ open_findings: sql<number>`(select count(*) from findings where findings.agent_id = ${r.agentId} and findings.resolved_at is null)` })
-    .where('agent_id', '=', r.agentId).execute();
+  const groups = await tx.selectFrom('findings').select(['severity', 'category', sql<number>`count(*)`.as('n')])
+    .where('agent_id', '=', r.agentId).where('resolved_at', 'is', null).groupBy(['severity', 'category']).execute();
+  const c = openCounts(groups.map((g) => ({ severity: g.severity, category: g.category, n: Number(g.n) })));
+  await tx.updateTable('hosts').set({ open_findings: c.total, open_counts: JSON.stringify(c.counts) }).where('agent_id', '=', r.agentId).execute();
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.ts';
 
@@ -23,7 +23,28 @@ export function openSqlite(file: string): OpenedDb {
   raw.pragma('synchronous = FULL');
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }) }), dialect: 'sqlite' };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }), dialect: 'sqlite' };
+}
+
+/**
+ * Kysely prepares every query anew; parsing the SQL cost more than running it on the ingest path. The
+ * server's queries are a small fixed set, so their statements are kept (bounded: the oldest goes first).
+ * Kysely runs one query at a time on this single connection, so a statement is never used twice at once.
+ */
+function withStatementCache(raw: Database.Database, max = 512): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(text: string) {
+      let st = cache.get(text);
+      if (!st) {
+        st = raw.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(text, st);
+      }
+      return st;
+    },
+  };
 }
 
 export function openPostgres(url: string, poolSize = 10): OpenedDb {

@@ -35,6 +35,7 @@ export interface HostsTable {
   locale: string | null;
   input_methods: string | null; // JSON array
   open_findings: number;
+  open_counts: Generated<string>; // JSON OpenCounts (migrations.ts) of the open findings, kept by ingest
 }
 
 export interface ContextHistoryTable {

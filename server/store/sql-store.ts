@@ -4,6 +4,7 @@ import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type Event
 import { upsertAlertTx } from './alerts-tx.ts';
 import { ingestOne } from './ingest-tx.ts';
 import { migrate } from './migrations.ts';
+import type { OpenCounts } from './open-counts.ts';
 import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts';
 import { alertRow, findingRow, hostRow, parseJson } from './rows.ts';
 import type { DB } from './schema.ts';
@@ -225,8 +226,14 @@ export class SqlStore implements Store {
 
   async overview(): Promise<Overview> {
     const hosts = await this.db.selectFrom('hosts').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
-    const sev = await this.db.selectFrom('findings').select(['severity', sql<number>`count(*)`.as('n')]).where('resolved_at', 'is', null).groupBy('severity').execute();
-    const cat = await this.db.selectFrom('findings').select(['category', sql<number>`count(*)`.as('n')]).where('resolved_at', 'is', null).groupBy('category').execute();
+    // Summed from the per-host counts the ingest transaction keeps (open-counts.ts), not counted from findings.
+    const sev: Record<string, number> = {};
+    const cat: Record<string, number> = {};
+    for (const r of await this.db.selectFrom('hosts').select('open_counts').where('open_findings', '>', 0).execute()) {
+      const c = parseJson<Partial<OpenCounts>>(r.open_counts, {});
+      for (const [k, n] of Object.entries(c.severity ?? {})) sev[k] = (sev[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(c.category ?? {})) cat[k] = (cat[k] ?? 0) + n;
+    }
     const alerts = await this.db.selectFrom('alerts').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
     const h = { online: 0, offline: 0, silent: 0, total: 0 } as Overview['hosts'];
     for (const r of hosts) {
@@ -237,8 +244,8 @@ export class SqlStore implements Store {
     for (const r of alerts) a[r.status as AlertStatus] = Number(r.n);
     return {
       hosts: h,
-      openFindings: Object.fromEntries(sev.map((r) => [r.severity, Number(r.n)])),
-      openFindingsByCategory: Object.fromEntries(cat.map((r) => [r.category, Number(r.n)])),
+      openFindings: sev,
+      openFindingsByCategory: cat,
       alerts: a,
     };
   }
