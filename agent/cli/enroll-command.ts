@@ -7,7 +7,7 @@ import { ConfigError, oneLine } from '../config/errors.ts';
 import { addConfigOptions } from '../config/flags.ts';
 import { requireEndpoint } from '../config/load.ts';
 import { endpointUrlProblem } from '../config/loopback.ts';
-import { Reporter } from '../report/reporter.ts';
+import { Reporter } from '../delivery/reporter.ts';
 import { atomicWrite } from '../spool/atomic.ts';
 import { makeAgents } from '../transport/agent.ts';
 import { readCa } from '../transport/credentials.ts';
