@@ -8,7 +8,10 @@ import { hashPassword, newSecret } from './api/passwords.ts';
 import { makeHandler, INGEST_PATH } from './http/handler.ts';
 import { IngestBatcher } from './ingest/batcher.ts';
 import { DEFAULT_LIMITS, type IngestLimits } from './ingest/receive.ts';
+import type { FarmSettings } from './farm/index.ts';
+import { farmRound, loadFarmSettings } from './jobs/farm-round.ts';
 import { PeriodicJobs, type FarmEvaluator } from './jobs/periodic.ts';
+import { createNotifiers, type NotifierConfig } from './notify/index.ts';
 import { openStore } from './store/sql-store.ts';
 import type { Store } from './store/types.ts';
 import { ensureSelfSigned, fingerprint } from './tls.ts';
@@ -32,7 +35,12 @@ export interface ServerConfig {
   limits: IngestLimits;
   /** Names/addresses agents reach this server by, added to a generated certificate. */
   publicNames: string[];
+  /** A bare evaluator instead of the wired farm round (tests of the periodic job only). */
   evaluateFarms?: FarmEvaluator;
+  /** Seeds the farm settings stored in the database on first start (office networks, VPN egress, regions, thresholds). */
+  farm?: Partial<FarmSettings>;
+  /** Always-on notifiers; the console adds more in the database. */
+  notifiers?: NotifierConfig[];
   log: (line: string) => void;
   now: () => Date;
 }
@@ -72,9 +80,19 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     while (hmacKey.length && (hmacKey.at(-1) === 0x0a || hmacKey.at(-1) === 0x0d)) hmacKey = hmacKey.subarray(0, -1);
     if (hmacKey.length < 16) throw new StartError(`hmac key file ${c.hmacKeyFile}: shorter than 16 bytes`);
   }
+  try {
+    createNotifiers(c.notifiers ?? []);
+  } catch (e) {
+    throw new StartError((e as Error).message);
+  }
   const tlsFiles = c.tls === 'self-signed' ? await ensureSelfSigned(c.dataDir, c.publicNames) : c.tls === 'none' ? undefined : { ...c.tls, generated: false };
   const store = await openStore(c.databaseUrl ? { postgresUrl: c.databaseUrl } : { sqliteFile: path.join(c.dataDir, 'ratwatch.sqlite') });
   try {
+    try {
+      await loadFarmSettings(store, { windowHours: c.farmWindowHours, ...c.farm }, c.now().toISOString());
+    } catch (e) {
+      throw new StartError(`farm settings: ${(e as Error).message.split('\n')[0]}`);
+    }
     const enrollSecret = c.enrollSecret ?? (await store.settingOrInit('enrollSecret', newSecret('rwe')));
     let firstAdmin: RunningServer['firstAdmin'];
     if ((await store.countUsers()) === 0) {
@@ -109,6 +127,9 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     const url = `${tlsFiles ? 'https' : 'http'}://${hostPart}:${port}`;
     const jobs = new PeriodicJobs({
       store, now: c.now, intervalMs: c.periodicIntervalMs, retentionDays: c.retentionDays, farmWindowHours: c.farmWindowHours, evaluateFarms: c.evaluateFarms, log: c.log,
+      ...(c.evaluateFarms ? {} : {
+        farmRound: (now: Date) => farmRound({ store, seed: { windowHours: c.farmWindowHours, ...c.farm }, configNotifiers: c.notifiers ?? [], log: c.log }, now),
+      }),
     });
     jobs.start();
     return {

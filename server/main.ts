@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { defaultConfig, startServer, StartError, type ServerConfig } from './app.ts';
+import { readSettingsFile } from './settings-file.ts';
 
 // `npm run server`: starts the central endpoint with everything a pilot needs and prints how to point
 // agents at it. Errors are one line and exit 2 (bad input) or 70 (internal), like the agent's.
@@ -21,7 +22,16 @@ function configFrom(o: Record<string, string | string[] | boolean | undefined>):
       })()
     : 'self-signed';
   const publicName = typeof o.publicName === 'string' ? o.publicName : undefined;
+  let settings: ReturnType<typeof readSettingsFile> = {};
+  if (typeof o.settings === 'string') {
+    try {
+      settings = readSettingsFile(path.resolve(o.settings));
+    } catch (e) {
+      throw new StartError((e as Error).message);
+    }
+  }
   return defaultConfig({
+    ...settings,
     dataDir: path.resolve(String(o.data)),
     databaseUrl: typeof o.database === 'string' ? o.database : process.env.RATWATCH_SERVER_DATABASE_URL || undefined,
     host: String(o.host),
@@ -57,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--http', 'plain HTTP: only on a loopback --host or behind --trust-proxy')
     .option('--trust-proxy <address...>', 'reverse proxy whose X-Forwarded-For gives the client address')
     .option('--hmac-key-file <file>', 'require X-Ratwatch-Signature made with this key (the agents\' endpoint.hmacKeyFile)')
+    .option('--settings <file>', 'JSON with "farm" (office networks, VPN egress IPs, expected regions, thresholds; seeds the database) and "notifiers"')
     .option('--retention-days <n>', 'purge stored reports older than this', '90')
     .option('--interval-seconds <n>', 'expected reporting interval of a new host (learned per host afterwards)', '3600')
     .exitOverride()

@@ -80,6 +80,8 @@ export function planReport(input: PlanInput): { report: NativeReport; state: Rep
     sequence,
     sentAt: at,
     agentVersion: VERSION,
+    // The server counts scans that ran without root / Administrator (missing other users' processes).
+    ...(typeof result.privileged === 'boolean' ? { privileged: result.privileged } : {}),
     scanId: result.scanId,
     host: result.host,
     context: result.context,

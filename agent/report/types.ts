@@ -31,6 +31,7 @@ export interface NativeReport {
   sequence: number; // per agent, +1 per report
   sentAt: string; // ISO 8601, when the report was made (retries keep it)
   agentVersion: string;
+  privileged?: boolean; // the scan's own flag; absent for replayed inventories
   scanId: string;
   host: ScanResult['host'];
   context: HostContext;

@@ -18,6 +18,8 @@ export interface PeriodicOptions {
   retentionDays: number;
   farmWindowHours: number;
   evaluateFarms?: FarmEvaluator;
+  /** The wired farm round (farm-round.ts): settings from the database, groups stored, notifiers called. */
+  farmRound?: (now: Date) => Promise<{ created: number }>;
   log: (line: string) => void;
 }
 
@@ -60,7 +62,10 @@ export class PeriodicJobs {
       res.alertsRaised += changes.length;
       res.ran.push('liveness');
     } else res.skipped.push('liveness');
-    if (this.o.evaluateFarms && (await this.lease('farm-correlation', this.o.intervalMs))) {
+    if (this.o.farmRound && (await this.lease('farm-correlation', this.o.intervalMs))) {
+      res.alertsRaised += (await this.o.farmRound(this.o.now())).created;
+      res.ran.push('farm-correlation');
+    } else if (!this.o.farmRound && this.o.evaluateFarms && (await this.lease('farm-correlation', this.o.intervalMs))) {
       const now = this.o.now();
       const snapshots = await s.hostSnapshots(new Date(now.getTime() - this.o.farmWindowHours * 3600_000).toISOString());
       for (const draft of this.o.evaluateFarms(snapshots, now)) {

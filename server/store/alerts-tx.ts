@@ -4,7 +4,7 @@ import type { AlertInput } from './types.ts';
 
 /**
  * One alert per (rule, subject): a repeat updates it and counts; a closed alert that fires again opens
- * anew (ack and close cleared), an acknowledged one stays acknowledged.
+ * anew (ack, close and notification cleared, so it is notified again), an acknowledged one stays acknowledged.
  */
 export async function upsertAlertTx(tx: Kysely<DB> | Transaction<DB>, a: AlertInput, at: string): Promise<{ id: number; created: boolean }> {
   const row = await tx.insertInto('alerts').values({
@@ -19,6 +19,7 @@ export async function upsertAlertTx(tx: Kysely<DB> | Transaction<DB>, a: AlertIn
     ack_at: sql<string | null>`case when alerts.status = 'closed' then null else alerts.ack_at end`,
     closed_by: sql<string | null>`case when alerts.status = 'closed' then null else alerts.closed_by end`,
     closed_at: sql<string | null>`case when alerts.status = 'closed' then null else alerts.closed_at end`,
+    notified_at: sql<string | null>`case when alerts.status = 'closed' then null else alerts.notified_at end`,
   })).returning(['id', 'occurrences']).executeTakeFirstOrThrow();
   return { id: Number(row.id), created: Number(row.occurrences) === 1 };
 }

@@ -141,6 +141,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002-farm-notify': {
+      // Farm settings (one JSON row, seeded from the server config), the groups the last farm round found
+      // (for the Groups page), notifiers managed in the console, and when each alert was handed to them.
+      async up(db: AnyDb) {
+        await db.schema.createTable('farm_config')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('farm_groups')
+          .addColumn('subject', 'text', (c) => c.primaryKey())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('host_count', 'integer', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('notifiers')
+          .addColumn('id', sql`${id('small')}`)
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.alterTable('alerts').addColumn('notified_at', 'text').execute();
+      },
+    },
     // Sorts after the other migrations on purpose (Kysely runs them in name order).
     '0090-perf-open-counts-and-indexes': {
       async up(db: AnyDb) {

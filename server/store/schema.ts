@@ -105,6 +105,7 @@ export interface AlertsTable {
   ack_at: string | null;
   closed_by: string | null;
   closed_at: string | null;
+  notified_at: Generated<string | null>; // set once the alert (new or reopened) was handed to the notifiers
 }
 
 export interface UsersTable {
@@ -139,6 +140,27 @@ export interface JobLeasesTable {
   lease_until: string;
 }
 
+export interface FarmConfigTable {
+  id: number; // always 1
+  settings: string; // JSON: Partial<FarmSettings> with expectedRegions as an object
+  updated_at: string;
+}
+
+export interface FarmGroupsTable {
+  subject: string;
+  severity: string;
+  host_count: number;
+  body: string; // JSON: FarmGroup
+  updated_at: string;
+}
+
+export interface NotifiersTable {
+  id: Generated<number>;
+  name: string;
+  config: string; // JSON: NotifierConfig
+  created_at: string;
+}
+
 export interface DB {
   settings: SettingsTable;
   agents: AgentsTable;
@@ -152,4 +174,7 @@ export interface DB {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   job_leases: JobLeasesTable;
+  farm_config: FarmConfigTable;
+  farm_groups: FarmGroupsTable;
+  notifiers: NotifiersTable;
 }

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
 import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type EventType, type Role } from '../vocabulary.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
+import * as farmTx from './farm-tx.ts';
 import { ingestOne } from './ingest-tx.ts';
 import { migrate } from './migrations.ts';
 import type { OpenCounts } from './open-counts.ts';
@@ -10,7 +11,7 @@ import { alertRow, findingRow, hostRow, parseJson } from './rows.ts';
 import type { DB } from './schema.ts';
 import type {
   AlertFilter, AlertInput, AlertRow, AuditEntry, ContextRow, EventRow, FindingFilter, FindingRow, HostFilter, HostRow,
-  HostSnapshotRow, LivenessChange, NetworkGroup, Overview, Store, UserRow,
+  HostSnapshotRow, LivenessChange, NetworkGroup, Overview, Store, UserRow, FarmGroupRow, NotifierRow,
 } from './types.ts';
 
 export interface StoreOptions {
@@ -293,4 +294,13 @@ export class SqlStore implements Store {
     const rows = await this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, target: r.target, detail: parseJson<Record<string, unknown>>(r.detail, {}) }));
   }
+
+  farmSettingsOrInit(json: string, at: string): Promise<string> { return farmTx.farmSettingsOrInit(this.db, json, at); }
+  setFarmSettings(json: string, at: string): Promise<void> { return farmTx.setFarmSettings(this.db, json, at); }
+  replaceFarmGroups(groups: Array<{ subject: string; severity: string; hostCount: number; body: unknown }>, at: string): Promise<void> { return farmTx.replaceFarmGroups(this.db, groups, at); }
+  listFarmGroups(limit: number): Promise<FarmGroupRow[]> { return farmTx.listFarmGroups(this.db, limit); }
+  listNotifiers(): Promise<NotifierRow[]> { return farmTx.listNotifiers(this.db); }
+  putNotifier(name: string, config: unknown, at: string): Promise<void> { return farmTx.putNotifier(this.db, name, config, at); }
+  deleteNotifier(name: string): Promise<boolean> { return farmTx.deleteNotifier(this.db, name); }
+  claimAlertNotification(id: number, at: string): Promise<boolean> { return farmTx.claimAlertNotification(this.db, id, at); }
 }

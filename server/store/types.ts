@@ -108,6 +108,11 @@ export interface AuditEntry { at: string; actor: string; action: string; target:
 
 export interface LivenessChange { agentId: string; hostname: string; to: HostStatus; lastSeen: string }
 
+/** A group the last farm round found (server/farm's FarmGroup as stored). */
+export interface FarmGroupRow { subject: string; severity: string; hostCount: number; group: unknown; updatedAt: string }
+/** A notifier managed in the console (server/notify's NotifierConfig as stored). */
+export interface NotifierRow { id: number; name: string; config: unknown; createdAt: string }
+
 export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
@@ -151,5 +156,16 @@ export interface Store {
   createApiToken(t: { userId: number; name: string; tokenHash: string; at: string }): Promise<void>;
   userByTokenHash(tokenHash: string): Promise<UserRow | undefined>;
   audit(e: AuditEntry): Promise<void>;
+
+  /** Farm settings as JSON; `json` is stored first when there are none. */
+  farmSettingsOrInit(json: string, at: string): Promise<string>;
+  setFarmSettings(json: string, at: string): Promise<void>;
+  replaceFarmGroups(groups: Array<{ subject: string; severity: string; hostCount: number; body: unknown }>, at: string): Promise<void>;
+  listFarmGroups(limit: number): Promise<FarmGroupRow[]>;
+  listNotifiers(): Promise<NotifierRow[]>;
+  putNotifier(name: string, config: unknown, at: string): Promise<void>;
+  deleteNotifier(name: string): Promise<boolean>;
+  /** True for exactly one caller per open, not yet notified alert (new or reopened). */
+  claimAlertNotification(id: number, at: string): Promise<boolean>;
   listAudit(limit: number): Promise<AuditEntry[]>;
 }
