@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import psList from 'ps-list';
 import si from 'systeminformation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linuxProcesses } from '../../agent/collectors/linux/processes.ts';
@@ -21,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-describe('linux collectors agree with systeminformation', () => {
+describe('linux collectors agree with systeminformation and ps-list', () => {
   it('list every process systeminformation lists that is still running, under the same parent', async () => {
     const theirs = (await si.processes()).list;
     const ours = new Map((await linuxProcesses.collect(ctx)).processes!.map((p) => [p.pid, p]));
@@ -31,6 +32,22 @@ describe('linux collectors agree with systeminformation', () => {
     for (const p of stable) {
       expect(ours.has(p.pid), `pid ${p.pid} ${p.name}`).toBe(true);
       expect(ours.get(p.pid)!.ppid, `ppid of ${p.pid}`).toBe(p.parentPid);
+    }
+  });
+
+  it('read the process table as ps-list reads it: same pids, parents and names for processes that live through both reads', async () => {
+    // the agent reads `ps` itself (agent/ps-table.ts: absolute path, minimal environment, no secrets); ps-list
+    // is the reference reading it was written to match
+    const theirs = await psList();
+    const ours = new Map((await ctx.runner.listProcesses()).map((p) => [p.pid, p]));
+    const again = new Set((await psList()).map((p) => p.pid));
+    const stable = theirs.filter((p) => again.has(p.pid) && ours.has(p.pid));
+    expect(stable.length).toBeGreaterThan(5);
+    expect(stable.some((p) => p.pid === process.pid)).toBe(true);
+    for (const p of stable) {
+      const o = ours.get(p.pid)!;
+      expect(o.ppid, `ppid of ${p.pid}`).toBe(p.ppid);
+      expect(o.name, `name of ${p.pid}`).toBe(p.name);
     }
   });
 
