@@ -42,7 +42,7 @@ export async function collectInventory(
       try {
         const part = await withTimeout(c.collect(ctx), COLLECTOR_TIMEOUT_MS, c.name);
         const status: SourceStatus = { name: c.name, ok: true, count: countOf(part), durationMs: Date.now() - start };
-        if (part.warnings?.length) status.warnings = part.warnings.map(oneLine);
+        if (part.warnings?.length) status.warnings = part.warnings.map((w) => oneLine(w));
         return { c, part, status };
       } catch (e) {
         const status: SourceStatus = { name: c.name, ok: false, error: oneLine(e), count: 0, durationMs: Date.now() - start };

@@ -26,8 +26,8 @@ export function loadCatalog(path?: string): Catalog {
   try {
     text = readSafeFile(path, { what: 'catalog', maxBytes: MAX_CATALOG_BYTES }).toString('utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CatalogError(`catalog ${path}: cannot be read (${code ?? oneLine(e, 200)})`);
+    // readSafeFile's errors already name the file and say why (a FIFO, a device, too large, missing)
+    throw new CatalogError(oneLine(e));
   }
   return parseCatalog(text, path);
 }

@@ -18,6 +18,8 @@ const LEGAL_FORMS = new Set([
 export function normSigner(raw: string): string {
   const s = raw
     .toLowerCase()
+    // an Authenticode subject given as a distinguished name: the CN names the signer
+    .replace(/^\s*cn=([^,]*),?.*$/, '$1')
     .replace(/^(developer id application|apple development|mac developer|3rd party mac developer application)\s*:\s*/, '')
     // Apple's "(TEAMID)" and the collectors' "(HashMismatch)" signature status
     .replace(/\s*\([^()]*\)\s*$/, ' ')

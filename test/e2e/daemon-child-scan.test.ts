@@ -61,6 +61,6 @@ describe('daemon scans in a child process', () => {
       c.on('close', (code) => resolve({ code, stdout }));
     });
     expect(out.code).toBe(0);
-    expect(JSON.parse(out.stdout).schema).toBe('ratwatch.scan/1');
+    expect(JSON.parse(out.stdout).schema).toBe('ratwatch.scan/2');
   }, 240_000);
 });

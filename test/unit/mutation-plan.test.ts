@@ -38,10 +38,10 @@ describe('report summary and header', () => {
     expect(report.added).toEqual([]);
   });
 
-  it('the resolved entry keeps the tool and severity the finding was reported with', () => {
+  it('the resolved entry keeps the tool, severity and techniques the finding was reported with', () => {
     const prev = plan(emptyState(), [finding('a:1', { severity: 'critical' })]).state;
     const { report } = plan(prev, []);
-    expect(report.resolved).toEqual([{ id: 'a:1', tool: { id: 'a', name: 'Tool a', category: 'remote-desktop' }, severity: 'critical', reason: 'gone', firstSeen: NOW.toISOString(), resolvedAt: NOW.toISOString() }]);
+    expect(report.resolved).toEqual([{ id: 'a:1', attack: ['T1219'], tool: { id: 'a', name: 'Tool a', category: 'remote-desktop' }, severity: 'critical', reason: 'gone', firstSeen: NOW.toISOString(), resolvedAt: NOW.toISOString() }]);
   });
 });
 
