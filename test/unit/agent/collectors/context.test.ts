@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeMac, zoneFromLink } from '../../../../agent/collectors/common/host-context.ts';
+import { linuxContext, parseDefaultRoutes, parseNmcliWifi, splitTerse } from '../../../../agent/collectors/linux/context.ts';
+import { darwinContext, parseIpconfigSummary } from '../../../../agent/collectors/macos/context.ts';
+import type { CollectorContext } from '../../../../agent/collectors/types.ts';
+import { CONTEXT_SCRIPT, NETSH_SCRIPT, parseContextJson, parseNetshInterfaces, windowsContext } from '../../../../agent/collectors/windows/context.ts';
+import { POWERSHELL, psArgs } from '../../../../agent/collectors/windows/powershell.ts';
+import { loadReplayDir, ReplayRunner } from '../../../helpers/replay-runner.ts';
+import { FIXTURES } from '../../../helpers/paths.ts';
+
+const FIX = `${FIXTURES}/`;
+const ctxFor = (runner: ReplayRunner): CollectorContext => ({ runner, hints: { executableNames: [] }, allowProbes: false });
+const KOREAN_TIP = '0412:{A028AE76-01B1-46C2-99C4-ACD9858AE02F}{B5FE1F02-D5F2-4445-9C03-C568F23C99A1}';
+
+describe('linux.context', () => {
+  it('reads zone, locale, Korean input methods, gateway MAC and the NetworkManager Wi-Fi', async () => {
+    const part = await linuxContext.collect(ctxFor(loadReplayDir(FIX + 'linux/context-korean')));
+    expect(part.context).toEqual({
+      timezone: 'Asia/Seoul',
+      locale: 'en_US.UTF-8',
+      inputMethods: ['xkb:us', 'ibus:hangul', 'fcitx5:keyboard-us', 'fcitx5:hangul'],
+      defaultGatewayMac: 'a4:2b:8c:11:22:33',
+      wifiSsid: 'Cafe: 2F',
+      wifiBssid: 'a4:2b:8c:11:22:34',
+    });
+  });
+
+  it('falls back to /etc/timezone, locale.conf, fcitx 4 and iw, and skips the VPN route without a neighbour', async () => {
+    const runner = loadReplayDir(FIX + 'linux/context-iw');
+    const part = await linuxContext.collect(ctxFor(runner));
+    expect(part.context).toEqual({
+      timezone: 'America/Chicago',
+      locale: 'ko_KR.UTF-8',
+      inputMethods: ['fcitx:fcitx-keyboard-us', 'fcitx:hangul'],
+      defaultGatewayMac: '00:1a:2b:0c:0d:0e',
+      wifiSsid: 'HOME-5G',
+      wifiBssid: '02:5e:10:00:00:01',
+    });
+    expect(runner.calls).toContain('iw dev wlan0 link');
+  });
+
+  it('fails with one line only when nothing at all can be read', async () => {
+    await expect(linuxContext.collect(ctxFor(new ReplayRunner({})))).rejects.toThrow(/^linux host context: timezone: [^\n]+; locale: [^\n]+; gateway: cannot read \/proc\/net\/route; wi-fi: [^\n]+$/);
+  });
+
+  it('parses nmcli terse escapes and /proc/net/route', () => {
+    expect(splitTerse('yes:a\\:b\\\\c:AA\\:BB')).toEqual(['yes', 'a:b\\c', 'AA:BB']);
+    expect(parseNmcliWifi('no:x:AA\\:BB\\:CC\\:DD\\:EE\\:FF\n')).toEqual({});
+    expect(parseDefaultRoutes('Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\nlo\tgarbage\n')).toEqual([]);
+  });
+});
+
+describe('windows.context', () => {
+  it('reads PowerShell JSON and the Windows 11 netsh layout', async () => {
+    const runner = loadReplayDir(FIX + 'windows/context-korean');
+    const part = await windowsContext.collect(ctxFor(runner));
+    expect(runner.calls.sort()).toEqual([[POWERSHELL, ...psArgs(CONTEXT_SCRIPT)].join(' '), [POWERSHELL, ...psArgs(NETSH_SCRIPT)].join(' ')].sort());
+    expect(part.context).toEqual({
+      timezone: 'Korea Standard Time',
+      locale: 'ko-KR',
+      inputMethods: ['0409:00000409', KOREAN_TIP],
+      defaultGatewayMac: '88:36:6c:0a:1b:2c',
+      wifiSsid: 'iptime5G: 3F',
+      wifiBssid: '88:36:6c:0a:1b:2d',
+    });
+  });
+
+  it('keeps the other fields when netsh withholds WLAN data for want of location permission', async () => {
+    const part = await windowsContext.collect(ctxFor(loadReplayDir(FIX + 'windows/context-location-denied')));
+    expect(part.context).toEqual({ timezone: 'Eastern Standard Time', locale: 'en-US', inputMethods: ['0409:00000409'], defaultGatewayMac: '00:1a:2b:0c:0d:0e' });
+  });
+
+  it('reads the Windows 10 "BSSID" label and PowerShell 5.1 array shapes; rejects non-JSON', () => {
+    expect(parseNetshInterfaces('\r\nThere is 1 interface on the system:\r\n\r\n    Name                   : Wi-Fi\r\n    State                  : connected\r\n    SSID                   : Corp\r\n    BSSID                  : 00:11:22:33:44:55\r\n')).toEqual({ wifiSsid: 'Corp', wifiBssid: '00:11:22:33:44:55' });
+    expect(parseContextJson(`\uFEFF{"Languages":{"value":[{"LanguageTag":"ko","InputMethodTips":"${KOREAN_TIP.replace(/"/g, '')}"}],"Count":1},"Users":null}`).inputMethods).toEqual([KOREAN_TIP]);
+    expect(parseContextJson('{"Languages":[{"InputMethodTips":["0412:\\u001b[2J","not a tip"]}]}').inputMethods).toEqual([]);
+    expect(() => parseContextJson('Get-WinUserLanguageList : The term is not recognized')).toThrow(/^PowerShell host context: output is not valid JSON/);
+  });
+});
+
+describe('darwin.context', () => {
+  it('reads users\' binary preference plists, the zone link, arp and a redacted ipconfig summary', async () => {
+    const runner = loadReplayDir(FIX + 'macos/context-korean');
+    const part = await darwinContext.collect(ctxFor(runner));
+    expect(part.context).toEqual({
+      timezone: 'Asia/Seoul',
+      locale: 'en_US',
+      inputMethods: ['keylayout:U.S.', 'com.apple.CharacterPaletteIM', 'com.apple.inputmethod.Korean.2SetKorean', 'com.apple.inputmethod.Korean'],
+      defaultGatewayMac: '88:36:6c:0a:1b:2c',
+    });
+    expect(runner.calls).toContain('ipconfig getsummary en0');
+  });
+
+  it('reads SSID and BSSID when macOS does not redact them, and no gateway MAC behind a utun default route', async () => {
+    const runner = loadReplayDir(FIX + 'macos/context-vpn');
+    const part = await darwinContext.collect(ctxFor(runner));
+    expect(part.context).toEqual({
+      timezone: 'America/New_York',
+      locale: 'en_US@rg=krzzzz',
+      inputMethods: ['keylayout:ABC'],
+      wifiSsid: 'Airbnb Guest 5G',
+      wifiBssid: 'c8:07:19:2c:00:6f',
+    });
+    expect(runner.calls.some((c) => c.startsWith('arp'))).toBe(false);
+  });
+
+  it('ignores nested dictionary keys of ipconfig getsummary', () => {
+    expect(parseIpconfigSummary('<dictionary> {\n  Sub : <dictionary> {\n    SSID : Nested\n  }\n  SSID : <redacted>\n}\n')).toEqual({});
+  });
+});
+
+describe('host-context helpers', () => {
+  it('normalises MAC spellings and rejects placeholders', () => {
+    expect(normalizeMac('0:1b:2c:a:b:c')).toBe('00:1b:2c:0a:0b:0c');
+    expect(normalizeMac('88-36-6C-0A-1B-2C')).toBe('88:36:6c:0a:1b:2c');
+    expect(normalizeMac('00:00:00:00:00:00')).toBeUndefined();
+    expect(normalizeMac('ff-ff-ff-ff-ff-ff')).toBeUndefined();
+    expect(normalizeMac('<redacted>')).toBeUndefined();
+    expect(normalizeMac('00:11:22:33:44')).toBeUndefined();
+  });
+
+  it('extracts an IANA zone from a localtime link and nothing else', () => {
+    expect(zoneFromLink('/usr/share/zoneinfo/Asia/Seoul')).toBe('Asia/Seoul');
+    expect(zoneFromLink('../usr/share/zoneinfo/posix/Europe/Berlin')).toBe('Europe/Berlin');
+    expect(zoneFromLink('/var/db/timezone/zoneinfo/America/Argentina/Buenos_Aires')).toBe('America/Argentina/Buenos_Aires');
+    expect(zoneFromLink('/etc/zoneinfo/../../etc/passwd\n')).toBeUndefined();
+    expect(zoneFromLink('/usr/share/tz/UTC')).toBeUndefined();
+  });
+});

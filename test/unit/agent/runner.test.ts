@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RealRunner } from '../../../agent/runner.ts';
+
+// RealRunner's file reads on this machine: the paths collectors read are partly user-controlled, so a
+// FIFO or device planted there must be refused at once, and the size cap must not cost its size in memory.
+
+const runner = new RealRunner();
+let dir: string;
+let fifo: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ratwatch-runner-'));
+  fifo = join(dir, 'evil.desktop');
+  execFileSync('mkfifo', [fifo]);
+});
+
+afterAll(() => {
+  // Should a regression leave a reader blocked in open(), a writer end releases it
+  try {
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // no reader waiting: nothing to release
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Fails instead of hanging when a read blocks. */
+function within<T>(p: Promise<T>, ms = 2000): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still blocked after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+describe('RealRunner file reads', () => {
+  it('refuses a FIFO at once instead of blocking in open()', async () => {
+    await expect(within(runner.readFile(fifo))).rejects.toMatchObject({ name: 'RunnerError', code: 'EINVAL', message: `cannot read ${fifo}: not a regular file` });
+    await expect(within(runner.sha256(fifo))).rejects.toMatchObject({ name: 'RunnerError', code: 'EINVAL' });
+  });
+
+  it('refuses a link to a device and a directory', async () => {
+    const link = join(dir, 'profile');
+    execFileSync('ln', ['-s', '/dev/zero', link]);
+    await expect(within(runner.readFile(link, 16))).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(within(runner.readFile(dir))).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(runner.readFile(join(dir, 'absent'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('reads whole files past the first chunk, cuts at maxBytes, and does not allocate the cap up front', async () => {
+    const data = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = i % 251;
+    const big = join(dir, 'big.bin');
+    writeFileSync(big, data);
+    expect((await runner.readFile(big)).equals(data)).toBe(true);
+    expect((await runner.readFile(big, 100_000)).equals(data.subarray(0, 100_000))).toBe(true);
+    // a 1 TiB cap could never be allocated: the read must size itself by what the file holds
+    expect((await runner.readFile(big, 2 ** 40)).length).toBe(data.length);
+    expect(await runner.sha256(big)).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(await runner.sha256(big, 10)).toBe(createHash('sha256').update(data.subarray(0, 10)).digest('hex'));
+  });
+
+  it('still reads /proc files, which stat reports as empty regular files', async () => {
+    const status = (await runner.readFile('/proc/self/status')).toString('utf8');
+    expect(status).toMatch(new RegExp(`^Pid:\\s+${process.pid}$`, 'm'));
+  });
+});
