@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
+import axios, { type AxiosResponse } from 'axios';
 import type { Command } from 'commander';
 import { ConfigError, oneLine } from '../config/errors.ts';
 import { addConfigOptions } from '../config/flags.ts';
@@ -54,7 +54,7 @@ export function addEnrollCommand(program: Command, deps: { log: (l: string) => v
       const agentId = await new Reporter(config, { log: deps.log, env }).agentId();
       const keyFile = ep.tokenFile ?? spoolFilePath(config.spoolDir, 'agentKey');
       const agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
-      let res;
+      let res: AxiosResponse<string>;
       try {
         res = await axios.request<string>({
           method: 'POST', url: enrollUrl(ep.url), data: JSON.stringify({ enrollSecret: secret, agentId, hostname: os.hostname() }),

@@ -7,7 +7,7 @@ import { Spool, SpoolCorruptError, type SpoolEntry } from '../spool/spool.ts';
 import { ReportClient } from '../transport/client.ts';
 import { retryDelay } from '../transport/retry.ts';
 import { emptyState, planReport, stateProblem, type ReportedState } from '../report/plan.ts';
-import type { ReportKind } from '../report/types.ts';
+import type { NativeReport, ReportKind } from '../report/types.ts';
 
 export interface ReporterDeps {
   /** One line per call, no trailing newline; default stderr. */
@@ -235,7 +235,7 @@ export class Reporter {
   /** Delivers one spooled report; true when delivery must stop for now. Runs under the spool lock. */
   private async deliverOne(client: ReportClient, e: SpoolEntry, res: FlushResult): Promise<boolean> {
     if (!(await this.spool.has(e))) return false; // another process sent it
-    let report;
+    let report: NativeReport;
     try {
       report = await this.spool.read(e);
     } catch (err) {
