@@ -154,7 +154,7 @@ export interface Inventory {
   files: FileInfo[];
 }
 
-import { SCAN_SCHEMA } from './vocabulary.ts';
+import type { SCAN_SCHEMA } from './vocabulary.ts';
 export type { Category, Severity, FindingState, FindingStatus, Strength } from './vocabulary.ts';
 import type { Category, FindingState, FindingStatus, Severity, Strength } from './vocabulary.ts';
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
+import axios, { type AxiosResponse } from 'axios';
 import type { Command } from 'commander';
 import { ConfigError, oneLine } from '../config/errors.ts';
 import { addConfigOptions } from '../config/flags.ts';
@@ -9,6 +9,7 @@ import { requireEndpoint } from '../config/load.ts';
 import { endpointUrlProblem } from '../config/loopback.ts';
 import { Reporter } from '../delivery/reporter.ts';
 import { atomicWrite } from '../spool/atomic.ts';
+import { spoolFilePath } from '../spool/records.ts';
 import { makeAgents } from '../transport/agent.ts';
 import { readCa } from '../transport/credentials.ts';
 import { redact } from '../transport/errors.ts';
@@ -19,7 +20,6 @@ import { configFromCommand } from './report-commands.ts';
 // it answers with (this agent's own) in endpoint.tokenFile, default <spoolDir>/agent-key, mode 0600.
 // The enrollment URL is the report URL's sibling `enroll` (https://server/v1/reports -> /v1/enroll).
 
-export const AGENT_KEY_FILE = 'agent-key';
 const EXIT_BAD_INPUT = 2;
 const EXIT_NOT_DONE = 3; // the server could not be reached or failed: try again later
 
@@ -52,9 +52,9 @@ export function addEnrollCommand(program: Command, deps: { log: (l: string) => v
       if (problem) throw new ConfigError(`endpoint.url ${problem}`);
       secret = await readSecret(opts.enrollSecretFile, env);
       const agentId = await new Reporter(config, { log: deps.log, env }).agentId();
-      const keyFile = ep.tokenFile ?? path.join(config.spoolDir, AGENT_KEY_FILE);
+      const keyFile = ep.tokenFile ?? spoolFilePath(config.spoolDir, 'agentKey');
       const agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
-      let res;
+      let res: AxiosResponse<string>;
       try {
         res = await axios.request<string>({
           method: 'POST', url: enrollUrl(ep.url), data: JSON.stringify({ enrollSecret: secret, agentId, hostname: os.hostname() }),

@@ -9,7 +9,8 @@ import path from 'node:path';
 // fill its memory: at most the limit is ever read.
 
 export class UnsafeFileError extends Error {
-  constructor(message: string) {
+  /** The errno code when the file could not be opened (ENOENT...), so callers can tell "absent" from "refused". */
+  constructor(message: string, readonly code?: string) {
     super(message);
     this.name = 'UnsafeFileError';
   }
@@ -123,7 +124,7 @@ export function readSafeFile(file: string, opts: SafeReadOptions): Buffer {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     if (code === 'ELOOP' && opts.noFollow) throw new UnsafeFileError(`${label}: is a symbolic link (not followed)`);
-    throw new UnsafeFileError(`${label}: cannot read (${code})`);
+    throw new UnsafeFileError(`${label}: cannot read (${code})`, code);
   }
   try {
     const st = fs.fstatSync(fd);

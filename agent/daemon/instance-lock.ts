@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { spoolFilePath } from '../spool/records.ts';
 
 // One daemon per spool, for the daemon's whole life: two would interleave sequence numbers and deltas.
 // A listening socket is a lock the kernel releases when its holder dies, even by kill -9, so there is
@@ -16,13 +17,11 @@ export class DaemonBusyError extends Error {
   }
 }
 
-export const DAEMON_SOCKET = 'daemon.sock';
-
 function address(dir: string): string {
   const id = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 32);
   if (process.platform === 'win32') return `\\\\.\\pipe\\ratwatch-daemon-${id}`;
   if (process.platform === 'linux') return `\0ratwatch-daemon-${id}`;
-  return path.join(dir, DAEMON_SOCKET);
+  return spoolFilePath(dir, 'daemonSocket');
 }
 
 function listen(addr: string): Promise<net.Server> {

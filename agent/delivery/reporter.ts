@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { oneLine } from '../config/errors.ts';
 import { requireEndpoint } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import type { ScanResult } from '../model.ts';
-import { atomicWrite } from '../spool/atomic.ts';
-import { withSpoolLock } from '../spool/lock.ts';
 import { Spool, SpoolCorruptError, type SpoolEntry } from '../spool/spool.ts';
 import { ReportClient } from '../transport/client.ts';
 import { retryDelay } from '../transport/retry.ts';
 import { emptyState, planReport, stateProblem, type ReportedState } from '../report/plan.ts';
-import type { ReportKind } from '../report/types.ts';
+import type { NativeReport, ReportKind } from '../report/types.ts';
 
 export interface ReporterDeps {
   /** One line per call, no trailing newline; default stderr. */
@@ -46,8 +42,12 @@ interface BackoffState {
   nextAttemptAt: number; // epoch ms
 }
 
-const SEQUENCE_FILE = 'sequence';
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+function backoffProblem(v: unknown): string | undefined {
+  const b = v as Partial<BackoffState> | null;
+  return typeof b === 'object' && b !== null && Number.isInteger(b.failures) && Number.isFinite(b.nextAttemptAt) ? undefined : 'not a backoff record';
+}
 
 /**
  * Turns scan results into reports, keeps them in the durable spool and delivers them in order.
@@ -79,7 +79,6 @@ export class Reporter {
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(async () => {
       if (!this.opened) {
-        await fs.mkdir(this.config.spoolDir, { recursive: true, mode: 0o700 });
         await this.locked(() => this.spool.open());
         this.opened = true;
       }
@@ -94,46 +93,25 @@ export class Reporter {
    * command never waits behind a whole delivery run of the daemon.
    */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
-    return withSpoolLock(this.config.spoolDir, fn, this.lockWaitMs);
-  }
-
-  private file(name: string): string {
-    return path.join(this.config.spoolDir, name);
-  }
-
-  /** Parsed JSON, undefined when the file does not exist, or the reason it cannot be used. */
-  private async readJson(name: string): Promise<{ value?: unknown; problem?: string }> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file(name), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      return { problem: `cannot read (${(e as NodeJS.ErrnoException).code ?? oneLine(e, 80)})` };
-    }
-    try {
-      return { value: JSON.parse(text) };
-    } catch (e) {
-      return { problem: `invalid JSON (${oneLine(e, 80)})` };
-    }
+    return this.spool.locked(fn, this.lockWaitMs);
   }
 
   private async loadState(): Promise<ReportedState> {
-    const { value, problem: unreadable } = await this.readJson('state.json');
-    if (value === undefined && !unreadable) return emptyState();
-    const problem = unreadable ?? stateProblem(value);
-    if (!problem) return value as ReportedState;
-    await this.spool.quarantine('state.json', `${problem}; starting over with a full report`);
+    const record = this.spool.record('state');
+    const { value, problem } = await record.readJson<ReportedState>(stateProblem);
+    if (value) return value;
+    if (problem) await record.quarantine(`${problem}; starting over with a full report`);
     return emptyState();
   }
 
   /** The last sequence number reserved, 0 when unknown (then state.json and the spool decide). */
   private async lastSequence(): Promise<number> {
-    const { value } = await this.readJson(SEQUENCE_FILE);
-    return Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : 0;
+    const { value } = await this.spool.record('sequence').readJson<number>((v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'not a sequence number'));
+    return value ?? 0;
   }
 
   private async saveState(s: ReportedState): Promise<void> {
-    await atomicWrite(this.file('state.json'), JSON.stringify(s));
+    await this.spool.record('state').writeJson(s);
   }
 
   /** A report with findings never reached the receiver: make the next report a full one. */
@@ -145,11 +123,12 @@ export class Reporter {
   private async resolveAgentId(): Promise<string> {
     if (this.agentIdValue) return this.agentIdValue;
     if (this.config.agentId) return (this.agentIdValue = this.config.agentId);
-    const stored = (await fs.readFile(this.file('agent-id'), 'utf8').catch(() => '')).trim();
+    const record = this.spool.record('agentId');
+    const stored = ((await record.read()) ?? '').trim();
     if (AGENT_ID.test(stored)) return (this.agentIdValue = stored);
-    if (stored) this.log(`ratwatch: spool: ${this.file('agent-id')} is not a valid agent id; generating a new one`);
+    if (stored) this.log(`ratwatch: spool: ${record.file} is not a valid agent id; generating a new one`);
     const id = randomUUID();
-    await atomicWrite(this.file('agent-id'), `${id}\n`);
+    await record.write(`${id}\n`);
     return (this.agentIdValue = id);
   }
 
@@ -177,7 +156,7 @@ export class Reporter {
       // new reportId, but never loses a change or gives two reports one number. It is reserved in its own
       // file so that a lost or quarantined state.json, once the spool has been delivered, does not
       // restart the numbering at 1.
-      await atomicWrite(this.file(SEQUENCE_FILE), `${report.sequence}\n`);
+      await this.spool.record('sequence').write(`${report.sequence}\n`);
       await this.spool.put(report);
       await this.saveState(next);
       return { reportId: report.reportId, kind: report.kind, sequence: report.sequence, added: report.added.length, resolved: report.resolved.length };
@@ -185,19 +164,19 @@ export class Reporter {
   }
 
   private async loadBackoff(): Promise<BackoffState> {
-    const raw = (await this.readJson('backoff.json')).value as Partial<BackoffState> | undefined;
-    const ok = raw && Number.isInteger(raw.failures) && Number.isFinite(raw.nextAttemptAt);
-    if (!ok) return { failures: 0, nextAttemptAt: 0 };
+    // a damaged one holds nothing back: it is replaced at the next failure, removed at the next success
+    const { value: b } = await this.spool.record('backoff').readJson<BackoffState>(backoffProblem);
+    if (!b) return { failures: 0, nextAttemptAt: 0 };
     // No delay is ever longer than retryMaxSeconds, so a time further off means the clock went back:
     // waiting for it would hold every report for as long as the clock moved (and overflow the daemon's timer).
     const now = this.now().getTime();
-    const b = raw as BackoffState;
     return b.nextAttemptAt - now > this.config.retryMaxSeconds * 1000 ? { ...b, nextAttemptAt: now } : b;
   }
 
   private async saveBackoff(b: BackoffState): Promise<void> {
-    if (b.failures === 0) await fs.rm(this.file('backoff.json'), { force: true });
-    else await atomicWrite(this.file('backoff.json'), JSON.stringify(b));
+    const record = this.spool.record('backoff');
+    if (b.failures === 0) await record.remove();
+    else await record.writeJson(b);
   }
 
   private async failed(retryAfterMs?: number): Promise<number> {
@@ -236,7 +215,7 @@ export class Reporter {
       }
       let client: ReportClient;
       try {
-        client = new ReportClient(endpoint, { env: this.deps.env, now: () => this.now().getTime(), stateDir: this.config.spoolDir, log: this.log });
+        client = new ReportClient(endpoint, { env: this.deps.env, now: () => this.now().getTime(), records: this.spool, log: this.log });
       } catch (e) {
         const at = await this.locked(() => this.failed());
         return { ...res, pending: entries.length, error: oneLine(e), retryAt: new Date(at).toISOString() };
@@ -255,8 +234,8 @@ export class Reporter {
 
   /** Delivers one spooled report; true when delivery must stop for now. Runs under the spool lock. */
   private async deliverOne(client: ReportClient, e: SpoolEntry, res: FlushResult): Promise<boolean> {
-    if (!(await fs.stat(this.file(e.name)).catch(() => undefined))) return false; // another process sent it
-    let report;
+    if (!(await this.spool.has(e))) return false; // another process sent it
+    let report: NativeReport;
     try {
       report = await this.spool.read(e);
     } catch (err) {

@@ -140,7 +140,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     for (const f of t.commandLines) {
       const fragment = f.toLowerCase().trim();
       const first = cmdTokens(fragment)[0];
-      if (!first || first.at !== 0) continue;
+      if (first?.at !== 0) continue;
       const list = ix.byCmdToken.get(first.token) ?? [];
       list.push({ fragment, tool: t });
       ix.byCmdToken.set(first.token, list);

@@ -61,22 +61,6 @@ function identityCovers(f: Finding, field: 'signer' | 'teamId', wanted: string[]
   return { ok: true };
 }
 
-/** Compiles "C:/Program Files/TeamViewer/**" style globs; matching ignores case and slash direction. */
-export function globRegExp(glob: string): RegExp {
-  const g = glob.replace(/\\/g, '/').toLowerCase();
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const ch = g[i];
-    if (ch === '*' && g[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Every file system location the finding names: executables, install locations, service programs, files. */
 function pathsOf(f: Finding): string[] {
   const out: string[] = [];

@@ -107,8 +107,17 @@ export function evidenceObject(e: Evidence): Record<string, unknown> {
 // Observable type ids (objects/observable.json type_id): the values a SIEM indexes for pivoting.
 const OBS = { hostname: [1, 'Hostname'], ip: [2, 'IP Address'], user: [4, 'User Name'], fileName: [7, 'File Name'], hash: [8, 'Hash'], processName: [9, 'Process Name'] } as const;
 
+/** The value at a path of keys (a number picks an array element), undefined where the path breaks. */
+function pick(v: unknown, ...keys: Array<string | number>): unknown {
+  for (const k of keys) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
 /** Observables for the values in an event's device and evidences, each named by its attribute path (array steps unindexed, as OCSF names them). */
-export function observables(device: Record<string, any>, evidences: Array<Record<string, any>>): object[] {
+export function observables(device: Record<string, unknown>, evidences: Array<Record<string, unknown>>): object[] {
   const out: object[] = [];
   const seen = new Set<string>();
   const add = (kind: keyof typeof OBS, name: string, value: unknown) => {
@@ -117,22 +126,21 @@ export function observables(device: Record<string, any>, evidences: Array<Record
     out.push({ name, type_id: OBS[kind][0], type: OBS[kind][1], value });
   };
   add('hostname', 'device.hostname', device.hostname);
-  evidences.forEach((ev) => {
-    const at = 'evidences';
-    const p = ev.process;
-    if (p) {
-      add('processName', `${at}.process.name`, p.name);
-      add('user', `${at}.process.user.name`, p.user?.name);
-      add('fileName', `${at}.process.file.name`, p.file?.name);
-      add('hash', `${at}.process.file.hashes.value`, p.file?.hashes?.[0]?.value);
+  const at = 'evidences';
+  for (const ev of evidences) {
+    if (ev.process) {
+      add('processName', `${at}.process.name`, pick(ev, 'process', 'name'));
+      add('user', `${at}.process.user.name`, pick(ev, 'process', 'user', 'name'));
+      add('fileName', `${at}.process.file.name`, pick(ev, 'process', 'file', 'name'));
+      add('hash', `${at}.process.file.hashes.value`, pick(ev, 'process', 'file', 'hashes', 0, 'value'));
     }
     if (ev.file) {
-      add('fileName', `${at}.file.name`, ev.file.name);
-      add('hash', `${at}.file.hashes.value`, ev.file.hashes?.[0]?.value);
+      add('fileName', `${at}.file.name`, pick(ev, 'file', 'name'));
+      add('hash', `${at}.file.hashes.value`, pick(ev, 'file', 'hashes', 0, 'value'));
     }
-    add('ip', `${at}.src_endpoint.ip`, ev.src_endpoint?.ip);
-    add('ip', `${at}.dst_endpoint.ip`, ev.dst_endpoint?.ip);
-    add('hostname', `${at}.dst_endpoint.hostname`, ev.dst_endpoint?.hostname);
-  });
+    add('ip', `${at}.src_endpoint.ip`, pick(ev, 'src_endpoint', 'ip'));
+    add('ip', `${at}.dst_endpoint.ip`, pick(ev, 'dst_endpoint', 'ip'));
+    add('hostname', `${at}.dst_endpoint.hostname`, pick(ev, 'dst_endpoint', 'hostname'));
+  }
   return out;
 }

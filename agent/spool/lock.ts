@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { spoolFilePath } from './records.ts';
 
 // A daemon and an operator's `ratwatch flush` may run at once; without a lock both would send the same
 // spool file. The lock file names its holder's pid so a lock left by a killed process can be taken over,
 // and the boot it was taken in: after a power cut the pid may belong to another live process, which
 // would otherwise keep the spool locked (and every report unmade) until that process ends.
 
-const LOCK_NAME = 'lock';
 const held = new Set<string>();
 // Boot times computed from the wall clock move when it is stepped; only a gap this large means another boot.
 const BOOT_SLACK_S = 600;
@@ -80,7 +79,7 @@ export class SpoolBusyError extends Error {
  * Reporter of this one), then throws SpoolBusyError. Not reentrant.
  */
 export async function withSpoolLock<T>(dir: string, fn: () => Promise<T>, waitMs = 0): Promise<T> {
-  const file = path.join(dir, LOCK_NAME);
+  const file = spoolFilePath(dir, 'lock');
   const deadline = Date.now() + waitMs;
   for (;;) {
     if (await tryAcquire(file)) break;

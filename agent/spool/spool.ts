@@ -2,15 +2,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { oneLine } from '../config/errors.ts';
 import { readSafeFile, spoolDirProblem, UnsafeFileError } from '../config/safe-file.ts';
-import { DAEMON_SOCKET } from '../daemon/instance-lock.ts';
 import { clean } from '../text.ts';
 import { upgradeReport } from '../report/upgrade.ts';
 import { reportProblem, type NativeReport, type ReportKind } from '../report/types.ts';
 import { atomicWrite, durableMove, ensurePrivateDir, TMP_PREFIX } from './atomic.ts';
+import { withSpoolLock } from './lock.ts';
+import { OWN_FILE_NAMES, SpoolRecord, type SpoolFile, type SpoolRecords } from './records.ts';
 
 // Reports wait here, one file per report, until the endpoint takes them. File names sort in sequence
 // order so delivery keeps the order they were made in. Anything that is not a complete report goes
 // to quarantine/ (kept for a person to look at), a report the server refused goes to rejected/.
+// This module owns the folder: the agent's other files in it are records (records.ts) handed out here.
 
 export interface SpoolEntry {
   name: string;
@@ -27,9 +29,6 @@ export interface SpoolOptions {
 }
 
 const NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
-/** Our own files that live beside the reports. */
-// hec-*: the splunk-hec channel and unacknowledged sends (agent/transport/hec-ack.ts)
-const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', 'hec-channel', 'hec-state.json', DAEMON_SOCKET]);
 // A report is a few MiB at most; a bigger file is not one of ours
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 export const REJECTED_DIR = 'rejected';
@@ -52,8 +51,22 @@ function parseName(name: string): Omit<SpoolEntry, 'bytes'> | undefined {
   return m ? { name, sequence: Number(m[1]), kind: m[2] as ReportKind, reportId: m[3] } : undefined;
 }
 
-export class Spool {
+export class Spool implements SpoolRecords {
   constructor(readonly dir: string, private readonly opts: SpoolOptions) {}
+
+  /** One of the agent's own files kept beside the reports (state, backoff, agent id...). */
+  record(file: SpoolFile): SpoolRecord {
+    return new SpoolRecord(this, file);
+  }
+
+  /**
+   * Runs fn holding the cross-process spool lock (creating the folder first, owner-only: the lock file
+   * lives in it); waits up to waitMs for another holder, then throws SpoolBusyError.
+   */
+  async locked<T>(fn: () => Promise<T>, waitMs: number): Promise<T> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    return withSpoolLock(this.dir, fn, waitMs);
+  }
 
   /** Creates the owner-only directories and drops temp files of writers that died mid-write. Call under the spool lock. */
   async open(): Promise<void> {
@@ -76,7 +89,7 @@ export class Spool {
     const out: SpoolEntry[] = [];
     for (const dirent of await fs.readdir(dir, { withFileTypes: true })) {
       const name = dirent.name;
-      if (!dirent.isFile() || name.startsWith(TMP_PREFIX) || OWN_FILES.has(name)) continue;
+      if (!dirent.isFile() || name.startsWith(TMP_PREFIX) || OWN_FILE_NAMES.has(name)) continue;
       const parsed = parseName(name);
       if (!parsed) {
         if (quarantineStrays && name.endsWith('.json')) await this.quarantine(name, 'not a spool file name');
@@ -126,6 +139,11 @@ export class Spool {
       throw new SpoolCorruptError(e.name, 'content does not match the file name');
     }
     return r;
+  }
+
+  /** False once another process has sent (removed) it. */
+  async has(e: SpoolEntry): Promise<boolean> {
+    return (await fs.stat(path.join(this.dir, e.name)).catch(() => undefined)) !== undefined;
   }
 
   async remove(e: SpoolEntry): Promise<void> {

@@ -6,6 +6,7 @@ import type { EndpointConfig } from '../config/types.ts';
 import { encodeReport } from '../report/encode.ts';
 import { HEC_PATH } from '../report/splunk.ts';
 import type { NativeReport } from '../report/types.ts';
+import type { SpoolRecords } from '../spool/records.ts';
 import { VERSION } from '../version.ts';
 import { makeAgents } from './agent.ts';
 import { HecDelivery } from './hec-ack.ts';
@@ -23,8 +24,8 @@ export type SendResult =
 export interface ClientDeps {
   env?: NodeJS.ProcessEnv;
   now?: () => number;
-  /** Where splunk-hec keeps its channel id and unacknowledged sends (the spool dir); in memory when absent. */
-  stateDir?: string;
+  /** Where splunk-hec keeps its channel id and unacknowledged sends (the spool); in memory when absent. */
+  records?: SpoolRecords;
   log?: (line: string) => void;
 }
 

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { AxiosResponse } from 'axios';
 import { oneLine } from '../config/errors.ts';
 import type { EndpointConfig } from '../config/types.ts';
 import { sleep } from '../daemon/sleep.ts';
 import { toHecEvents } from '../report/splunk.ts';
 import type { NativeReport } from '../report/types.ts';
-import { atomicWrite } from '../spool/atomic.ts';
 import type { ClientDeps, ReportClient, SendResult } from './client.ts';
 
 // Splunk HEC delivery with indexer acknowledgment (Splunk docs: "About HTTP Event Collector Indexer
@@ -25,8 +22,6 @@ import type { ClientDeps, ReportClient, SendResult } from './client.ts';
 // requeue) starts after them instead of indexing them twice.
 
 export const CHANNEL_HEADER = 'x-splunk-request-channel';
-const CHANNEL_FILE = 'hec-channel';
-const STATE_FILE = 'hec-state.json';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_STATE_ENTRIES = 1000; // reports the spool evicted never clear their entry; keep the file small
 const MAX_POLLS = 40;
@@ -93,6 +88,12 @@ function emptyState(): HecState {
   return { schema: 'ratwatch.hec/1', pending: {}, indexed: {} };
 }
 
+function stateProblem(v: unknown): string | undefined {
+  const s = v as Partial<HecState> | null;
+  const ok = s?.schema === 'ratwatch.hec/1' && typeof s.pending === 'object' && s.pending !== null && typeof s.indexed === 'object' && s.indexed !== null;
+  return ok ? undefined : 'not a ratwatch.hec/1 record';
+}
+
 export class HecDelivery {
   private readonly ackUrl: URL;
   private memState?: HecState; // without a state dir
@@ -116,38 +117,26 @@ export class HecDelivery {
     this.timeoutMs = (ep.hecAckTimeoutSeconds ?? 300) * 1000;
   }
 
-  private file(name: string): string | undefined {
-    return this.deps.stateDir ? path.join(this.deps.stateDir, name) : undefined;
-  }
-
   /** This agent's channel: read once per session, made and kept the first time. */
   async channelId(): Promise<string> {
     if (this.channel) return this.channel;
-    const f = this.file(CHANNEL_FILE);
-    const stored = f ? (await fs.readFile(f, 'utf8').catch(() => '')).trim() : '';
+    const stored = ((await this.deps.records?.record('hecChannel').read()) ?? '').trim();
     if (UUID.test(stored)) return (this.channel = stored.toLowerCase());
     return this.newChannel();
   }
 
   private async newChannel(): Promise<string> {
     this.channel = randomUUID();
-    const f = this.file(CHANNEL_FILE);
-    if (f) await atomicWrite(f, `${this.channel}\n`);
+    await this.deps.records?.record('hecChannel').write(`${this.channel}\n`);
     return this.channel;
   }
 
   private async load(): Promise<HecState> {
     if (this.memState) return this.memState;
-    const f = this.file(STATE_FILE);
-    if (!f) return (this.memState = emptyState());
-    const text = await fs.readFile(f, 'utf8').catch(() => '');
-    try {
-      const s = JSON.parse(text) as HecState;
-      if (s?.schema === 'ratwatch.hec/1' && typeof s.pending === 'object' && s.pending && typeof s.indexed === 'object' && s.indexed) return s;
-    } catch {
-      // missing or damaged: start empty; the worst case is one resend of a report awaiting its ack
-    }
-    return emptyState();
+    const record = this.deps.records?.record('hecState');
+    if (!record) return (this.memState = emptyState());
+    // missing or damaged: start empty; the worst case is one resend of a report awaiting its ack
+    return (await record.readJson<HecState>(stateProblem)).value ?? emptyState();
   }
 
   private async save(s: HecState): Promise<void> {
@@ -158,8 +147,8 @@ export class HecDelivery {
         for (const [id] of entries.slice(0, entries.length - MAX_STATE_ENTRIES)) delete s[key][id];
       }
     }
-    const f = this.file(STATE_FILE);
-    if (f) await atomicWrite(f, JSON.stringify(s));
+    const record = this.deps.records?.record('hecState');
+    if (record) await record.writeJson(s);
     else this.memState = s;
   }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readCsv } from '../../shared/csv.ts';
 import { Adder, type DraftStore } from './draft.ts';
 
 // jschell/RemoteManagementMonitoringTools, "Network Indicators/RMM_SummaryNetworkURI.csv": rows of
@@ -8,42 +9,21 @@ import { Adder, type DraftStore } from './draft.ts';
 // domain cleaner drops those.
 
 export const JSCHELL_FILE = 'RMM_SummaryNetworkURI.csv';
-
-/** RFC 4180 fields: commas inside double quotes, "" as an escaped quote. */
-export function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
+const MAX_LINES = 100_000; // a few hundred today
 
 export function importJschell(dir: string, store: DraftStore, commit: string): number {
-  const text = readFileSync(join(dir, JSCHELL_FILE), 'utf8').replace(/^\uFEFF/, '');
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = parseCsvLine(lines[0] ?? '').map((h) => h.trim());
+  const csv = readCsv(readFileSync(join(dir, JSCHELL_FILE), 'utf8'), { maxLines: MAX_LINES });
+  if (csv.lineCount > MAX_LINES) throw new Error(`jschell/${JSCHELL_FILE}: more than ${MAX_LINES} lines`);
+  const [first, ...body] = csv.rows;
+  const header = first?.cells ?? [];
   const uriCol = header.indexOf('URI');
   const toolCol = header.indexOf('RMM_Tool');
   if (uriCol === -1 || toolCol === -1) throw new Error(`jschell/${JSCHELL_FILE}: expected columns URI,RMM_Tool`);
   const ref = `https://github.com/jschell/RemoteManagementMonitoringTools/blob/${commit}/Network%20Indicators/${JSCHELL_FILE}`;
   let rows = 0;
-  for (const line of lines.slice(1)) {
-    const cells = parseCsvLine(line);
-    const label = cells[toolCol]?.trim();
+  for (const { line, cells, unclosed } of body) {
+    if (unclosed) throw new Error(`jschell/${JSCHELL_FILE}:${line}: a quoted cell is not closed`);
+    const label = cells[toolCol];
     if (!label) continue;
     const draft = store.get(label);
     const add = new Adder(store, draft, `jschell/${JSCHELL_FILE}`, false);

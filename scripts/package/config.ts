@@ -60,8 +60,12 @@ export function parseTarget(pkgName: string, pinned: string, outDir: string, nam
   };
 }
 
+// pkg.config.json as written: every field is checked before use
+interface RawPkg { targets?: unknown; outputPath?: string; assets?: unknown }
+interface RawSea { entry?: unknown; name?: unknown; node?: unknown; nodeByTarget?: Record<string, string>; cacheDir?: string }
+
 export function loadPackageConfig(root: string, file = path.join(root, 'pkg.config.json')): PackageConfig {
-  let raw: any;
+  let raw: { pkg?: RawPkg; sea?: RawSea } | undefined;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
@@ -76,7 +80,8 @@ export function loadPackageConfig(root: string, file = path.join(root, 'pkg.conf
   const outDir = path.resolve(root, pkg.outputPath ?? 'dist');
   const byTarget: Record<string, string> = sea.nodeByTarget ?? {};
   for (const k of Object.keys(byTarget)) if (!pkg.targets.includes(k)) fail(`sea.nodeByTarget names ${k}, which is not in pkg.targets`);
-  const targets = (pkg.targets as string[]).map((t) => parseTarget(t, byTarget[t] ?? sea.node, outDir, sea.name));
+  const { node, name } = sea; // strings, as checked above
+  const targets = (pkg.targets as string[]).map((t) => parseTarget(t, byTarget[t] ?? node, outDir, name));
   const ids = new Set(targets.map((t) => t.id));
   if (ids.size !== targets.length) fail('two targets build the same <os>-<arch>');
   const assets: Record<string, string> = {};

@@ -10,7 +10,7 @@ import { hostId } from './config.ts';
 function npm(args: string[], cwd: string): string {
   // npm_execpath is set under `npm run`; calling npm-cli.js through node avoids spawning npm.cmd on Windows
   const cli = process.env.npm_execpath;
-  const [cmd, argv] = cli && cli.endsWith('.js') ? [process.execPath, [cli, ...args]] : ['npm', args];
+  const [cmd, argv] = cli?.endsWith('.js') ? [process.execPath, [cli, ...args]] : ['npm', args];
   return execFileSync(cmd, argv, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 });
 }
 

@@ -1,6 +1,7 @@
 // CSV out (host export) and in (expected regions). Cells from agents may start with = + - @ to become
 // formulas in a spreadsheet (CSV injection): such cells get a leading apostrophe, and every cell is quoted.
 import { clean } from '../../agent/text.ts';
+import { readCsv } from '../../shared/csv.ts';
 import type { ExpectedRegionRow, HostRow } from './data.ts';
 
 export function csvCell(v: unknown): string {
@@ -17,25 +18,6 @@ export function hostCsvLine(h: HostRow): string {
     .join(',') + '\r\n';
 }
 
-/** Splits one CSV line (RFC 4180 quoting) into cells. */
-function cells(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') out.push(cur), (cur = '');
-    else cur += c;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
-
 const MAX_ROWS = 100_000;
 
 /**
@@ -44,29 +26,29 @@ const MAX_ROWS = 100_000;
  * Returns the rows, or the first problem with its line number.
  */
 export function parseExpectedRegions(text: string): { rows: ExpectedRegionRow[] } | { error: string } {
-  const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
-  if (lines.length > MAX_ROWS + 1) return { error: `Too many rows (at most ${MAX_ROWS}).` };
-  const header = cells(lines[0] ?? '').map((h) => h.toLowerCase());
+  const csv = readCsv(text, { maxLines: MAX_ROWS + 1 });
+  if (csv.lineCount > MAX_ROWS + 1) return { error: `Too many rows (at most ${MAX_ROWS}).` };
+  const [first, ...body] = csv.rows;
+  const header = (first?.cells ?? []).map((h) => h.toLowerCase());
   const iu = header.indexOf('user');
   const ic = header.findIndex((h) => h === 'countries' || h === 'country');
   const it = header.findIndex((h) => h === 'timezones' || h === 'timezone');
   if (iu < 0 || (ic < 0 && it < 0)) return { error: 'Line 1: the header must name a "user" column and a "countries" or "timezones" column.' };
   const rows: ExpectedRegionRow[] = [];
   const seen = new Set<string>();
-  for (let n = 1; n < lines.length; n++) {
-    if (!lines[n].trim()) continue;
-    const c = cells(lines[n]);
+  for (const { line, cells: c, unclosed } of body) {
+    const at = `Line ${line}`;
+    if (unclosed) return { error: `${at}: a quoted cell is not closed.` };
     const user = c[iu] ?? '';
     const split = (i: number) => (i < 0 ? [] : (c[i] ?? '').split(/[\s;]+/).filter(Boolean));
     const countries = split(ic).map((x) => x.toUpperCase());
     const timezones = split(it);
-    const at = `Line ${n + 1}`;
     if (!user) return { error: `${at}: the user is empty.` };
     if (user.length > 256) return { error: `${at}: the user name is longer than 256 characters.` };
     if (seen.has(user.toLowerCase())) return { error: `${at}: user ${clean(user, 80)} appears twice.` };
     const badCountry = countries.find((x) => !/^[A-Z]{2}$/.test(x));
     if (badCountry !== undefined) return { error: `${at}: "${clean(badCountry, 40)}" is not a two-letter country code.` };
-    const badZone = timezones.find((x) => !/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+){0,2}$/.test(x));
+    const badZone = timezones.find((x) => !/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(x));
     if (badZone !== undefined) return { error: `${at}: "${clean(badZone, 40)}" is not a time zone name.` };
     if (!countries.length && !timezones.length) return { error: `${at}: give at least one country or time zone.` };
     seen.add(user.toLowerCase());

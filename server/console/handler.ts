@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { oneLineError, type Route, type RouteContext, routes } from './routes.ts';
 import type { ConsoleAuthenticator, ConsoleData, Role } from './data.ts';
-import { type Html } from './html.ts';
+import type { Html } from './html.ts';
 import { allowed } from './layout.ts';
 import { errorPage, loginPage } from './pages/login.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginRateLimiter, type LoginLimits } from './rate-limit.ts';
-import { BadRequest, cookies, readForm } from './request.ts';
+import { BadRequest, cookies, readForm, type Form } from './request.ts';
 import { expired, MemorySessions, newSession, sameToken, SESSION_MAX_MS, type Session, type SessionStore } from './session.ts';
 
 export interface ConsoleOptions {
@@ -162,7 +162,7 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandler {
     const user = session.user;
     if (!allowed(user, route.role as Role)) return send(res, 403, errorPage(base, 403, 'This page is for admins only.'));
 
-    let form;
+    let form: Form | undefined;
     if (method === 'POST') {
       form = await readForm(req);
       if (!sameToken(form.fields.get('_csrf') ?? '', session.csrf)) {

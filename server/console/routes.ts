@@ -165,7 +165,7 @@ export function routes(): Route[] {
     action('office.remove', /^\/settings\/office\/([^/]{1,200})\/remove$/, '/settings#office', (ctx) => ctx.data.removeOfficeNetwork(ctx.params[0], by(ctx))),
     action('regions.upload', /^\/settings\/regions$/, '/settings#regions', async (ctx) => {
       const file = ctx.form?.files.get('csv');
-      if (!file || !file.content.trim()) return refuse('Choose a CSV file to upload.');
+      if (!file?.content.trim()) return refuse('Choose a CSV file to upload.');
       const parsed = parseExpectedRegions(file.content);
       if ('error' in parsed) return refuse(parsed.error);
       const r = await ctx.data.replaceExpectedRegions(parsed.rows, by(ctx));

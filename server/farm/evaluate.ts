@@ -32,7 +32,7 @@ const isOpen = (f: HostFinding): boolean => !f.state || !CLOSED_STATES.has(f.sta
 
 function lookup(regions: FarmSettings['expectedRegions'], user: string | undefined): ExpectedRegion | undefined {
   if (!user) return undefined;
-  return regions instanceof Map ? regions.get(user) : Object.prototype.hasOwnProperty.call(regions, user) ? regions[user] : undefined;
+  return regions instanceof Map ? regions.get(user) : Object.hasOwn(regions, user) ? regions[user] : undefined;
 }
 
 export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: FarmSettings, now: Date): FarmEvaluation {

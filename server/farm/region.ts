@@ -35,13 +35,13 @@ const LANGUAGE_COUNTRIES: Record<string, readonly string[]> = {
   ru: ['RU', 'BY', 'KZ', 'KG'],
 };
 // Windows LANGID primary language (low 10 bits) -> language
-const WINDOWS_PRIMARY_LANG: Record<number, string> = { 0x12: 'ko', 0x04: 'zh', 0x11: 'ja', 0x19: 'ru' };
+const WINDOWS_PRIMARY_LANG = new Map<number, string>([[0x12, 'ko'], [0x04, 'zh'], [0x11, 'ja'], [0x19, 'ru']]);
 
 /** The language of an input method as the agent reports it on Linux, macOS or Windows; undefined when not one we check. */
 export function inputMethodLanguage(im: string): string | undefined {
   const s = im.toLowerCase();
   const tip = /^([0-9a-f]{4}):/.exec(s);
-  if (tip) return WINDOWS_PRIMARY_LANG[parseInt(tip[1], 16) & 0x3ff];
+  if (tip) return WINDOWS_PRIMARY_LANG.get(parseInt(tip[1], 16) & 0x3ff);
   if (/hangul|korean|(^|[:\-_])kr($|[:\-_])|(^|[:\-_])kor($|[:\-_])|2setkorean|3setkorean/.test(s)) return 'ko';
   if (/pinyin|rime|chewing|zhuyin|cangjie|wubi|scim|tcim|chinese|(^|[:\-_])cn($|[:\-_])|sunpinyin|libpinyin/.test(s)) return 'zh';
   if (/anthy|mozc|kkc|kotoeri|japanese|(^|[:\-_])jp($|[:\-_])|skk/.test(s)) return 'ja';

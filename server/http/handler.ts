@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleApi } from '../api/routes.ts';
-import { IngestBatcher, Overloaded } from '../ingest/batcher.ts';
+import { type IngestBatcher, Overloaded } from '../ingest/batcher.ts';
 import { enroll } from '../ingest/enroll.ts';
 import { authenticateAgent, receiveReport, Refusal, type IngestLimits } from '../ingest/receive.ts';
 import type { Store } from '../store/types.ts';

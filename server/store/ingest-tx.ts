@@ -3,14 +3,14 @@ import type { IngestItem, IngestOutcome, IncomingReport } from '../ingest/report
 import type { EventType } from '../vocabulary.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
 import { openCounts } from './open-counts.ts';
-import type { DB, HostsTable } from './schema.ts';
+import type { ContextColumns, DB } from './schema.ts';
 
 // One report applied to the fleet state inside the caller's transaction: the report row first (its
 // unique report_id drops duplicates, also when two instances receive the same report at once), then
 // the host, its context history, findings and timeline.
 
 type Tx = Kysely<DB> | Transaction<DB>;
-type Ctx = Pick<HostsTable, 'public_ip' | 'gateway_mac' | 'wifi_ssid' | 'wifi_bssid' | 'timezone' | 'locale' | 'input_methods'>;
+type Ctx = ContextColumns;
 const CTX_KEYS = ['public_ip', 'gateway_mac', 'wifi_ssid', 'wifi_bssid', 'timezone', 'locale', 'input_methods'] as const;
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);

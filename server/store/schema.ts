@@ -13,7 +13,18 @@ export interface AgentsTable {
   revoked_at: string | null;
 }
 
-export interface HostsTable {
+/** Where a host was, as its last report said: in hosts (the latest) and in context_history (each change). */
+export interface ContextColumns {
+  public_ip: string | null;
+  gateway_mac: string | null;
+  wifi_ssid: string | null;
+  wifi_bssid: string | null;
+  timezone: string | null;
+  locale: string | null;
+  input_methods: string | null; // JSON array
+}
+
+export interface HostsTable extends ContextColumns {
   agent_id: string;
   hostname: string;
   os: string;
@@ -27,28 +38,14 @@ export interface HostsTable {
   expected_interval_s: number;
   status: string; // HostStatus
   privileged: number | null; // 1 / 0 as the last report said, null when it did not say
-  public_ip: string | null;
-  gateway_mac: string | null;
-  wifi_ssid: string | null;
-  wifi_bssid: string | null;
-  timezone: string | null;
-  locale: string | null;
-  input_methods: string | null; // JSON array
   open_findings: number;
   open_counts: Generated<string>; // JSON OpenCounts (migrations.ts) of the open findings, kept by ingest
 }
 
-export interface ContextHistoryTable {
+export interface ContextHistoryTable extends ContextColumns {
   id: Generated<number>;
   agent_id: string;
   at: string;
-  public_ip: string | null;
-  gateway_mac: string | null;
-  wifi_ssid: string | null;
-  wifi_bssid: string | null;
-  timezone: string | null;
-  locale: string | null;
-  input_methods: string | null;
 }
 
 export interface ReportsTable {

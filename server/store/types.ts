@@ -44,24 +44,6 @@ export interface EventRow { agentId: string; at: string; type: EventType; detail
 
 export interface ContextRow extends HostContext { at: string; publicIp: string | null }
 
-export interface AlertRow {
-  id: number;
-  rule: string;
-  subject: string;
-  severity: string;
-  title: string;
-  explanation: unknown;
-  agentIds: string[];
-  status: AlertStatus;
-  firstSeen: string;
-  lastSeen: string;
-  occurrences: number;
-  ackBy: string | null;
-  ackAt: string | null;
-  closedBy: string | null;
-  closedAt: string | null;
-}
-
 /** What a rule (core or farm) wants raised; deduplicated on (rule, subject). */
 export interface AlertInput {
   rule: string;
@@ -70,6 +52,18 @@ export interface AlertInput {
   title: string;
   explanation: unknown;
   agentIds: string[];
+}
+
+export interface AlertRow extends AlertInput {
+  id: number;
+  status: AlertStatus;
+  firstSeen: string;
+  lastSeen: string;
+  occurrences: number;
+  ackBy: string | null;
+  ackAt: string | null;
+  closedBy: string | null;
+  closedAt: string | null;
 }
 
 /** The structural twin of server/farm's HostSnapshot, built from stored state. */

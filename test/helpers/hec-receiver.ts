@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import type { Certs } from './report-helpers.ts';
+import { readConcatenatedJson, type Certs } from './report-helpers.ts';
 
 // A local stand-in for Splunk's HTTP Event Collector, written from Splunk's documentation ("Format events
 // for HTTP Event Collector", "About HTTP Event Collector Indexer Acknowledgment", "Troubleshoot HTTP
@@ -48,31 +48,6 @@ export interface HecReceiver {
   requests: Array<{ path: string; channel?: string; status: number; answer: any }>;
   ackQueries: number;
   close(): Promise<void>;
-}
-
-function splitEvents(text: string): { events: HecEvent[]; bad?: number } {
-  const events: HecEvent[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{') {
-      if (depth++ === 0) start = i;
-    } else if (c === '}' && --depth === 0) {
-      try {
-        events.push(JSON.parse(text.slice(start, i + 1)) as HecEvent);
-      } catch {
-        return { events, bad: events.length };
-      }
-    } else if (depth === 0 && !/\s/.test(c)) return { events, bad: events.length };
-  }
-  if (depth !== 0) return { events, bad: events.length };
-  return { events };
 }
 
 export async function startHec(certs: Certs, opts: HecOptions): Promise<HecReceiver> {
@@ -135,7 +110,8 @@ export async function startHec(certs: Certs, opts: HecOptions): Promise<HecRecei
     }
     if (opts.ack && !channel) return { status: 400, answer: { text: 'Data channel is missing', code: 10 } };
     if (body.trim() === '') return { status: 400, answer: { text: 'No data', code: 5 }, channel };
-    const { events, bad } = splitEvents(body);
+    const { objects, bad } = readConcatenatedJson(body);
+    const events = objects as HecEvent[];
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const refuse = (text: string, code: number) => ({ status: 400, answer: { text, code, 'invalid-event-number': i }, channel });

@@ -27,7 +27,10 @@ export function scanInventory(file: string): Promise<ScanResult> {
 export function ocsfRuleBreaks(e: Record<string, any>): string[] {
   const out: string[] = [];
   const visit = (v: unknown, at: string, key: string) => {
-    if (Array.isArray(v)) return v.forEach((x, i) => visit(x, `${at}[${i}]`, key));
+    if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) visit(x, `${at}[${i}]`, key);
+      return;
+    }
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, any>;
     if (key === 'process' || key === 'parent_process') {

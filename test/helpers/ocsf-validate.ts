@@ -189,7 +189,7 @@ function checkObject(ctx: Ctx, ent: Entity, value: unknown, at: string): void {
     if (a.deprecated) ctx.warnings.push(`${here}: deprecated`);
     if (a.is_array) {
       if (!Array.isArray(v)) { ctx.errors.push(`${here}: expected an array`); continue; }
-      v.forEach((item, i) => checkValue(ctx, a, item, `${here}[${i}]`, obj));
+      for (const [i, item] of v.entries()) checkValue(ctx, a, item, `${here}[${i}]`, obj);
     } else if (Array.isArray(v)) ctx.errors.push(`${here}: not an array attribute`);
     else checkValue(ctx, a, v, here, obj);
   }

@@ -108,9 +108,13 @@ export async function startReceiver(certs: Certs, opts: { hmacKey?: Buffer; port
   return rx;
 }
 
-/** Splits a HEC batch (JSON objects written back to back) without trusting any separator. */
-export function splitConcatenatedJson(text: string): unknown[] {
-  const out: unknown[] = [];
+/**
+ * Reads a HEC batch (JSON objects written back to back) without trusting any separator, the way HEC does:
+ * `bad` is the index of the first event that is not a JSON object (junk between objects, invalid JSON, or
+ * one left open at the end); the objects before it are in `objects`.
+ */
+export function readConcatenatedJson(text: string): { objects: unknown[]; bad?: number } {
+  const objects: unknown[] = [];
   let depth = 0;
   let start = -1;
   let inString = false;
@@ -122,9 +126,22 @@ export function splitConcatenatedJson(text: string): unknown[] {
     } else if (c === '"') inString = true;
     else if (c === '{') {
       if (depth++ === 0) start = i;
-    } else if (c === '}' && --depth === 0) out.push(JSON.parse(text.slice(start, i + 1)));
+    } else if (c === '}' && --depth === 0) {
+      try {
+        objects.push(JSON.parse(text.slice(start, i + 1)));
+      } catch {
+        return { objects, bad: objects.length };
+      }
+    } else if (depth === 0 && !/\s/.test(c)) return { objects, bad: objects.length };
   }
-  return out;
+  return depth === 0 ? { objects } : { objects, bad: objects.length };
+}
+
+/** The objects of a HEC batch the agent wrote; throws when it is not one. */
+export function splitConcatenatedJson(text: string): unknown[] {
+  const { objects, bad } = readConcatenatedJson(text);
+  if (bad !== undefined) throw new Error(`not a HEC batch: event ${bad} is not a JSON object`);
+  return objects;
 }
 
 export function finding(id: string, over: Partial<Finding> = {}): Finding {

@@ -1,4 +1,4 @@
-import { RunnerError, type Runner } from '../../runner.ts';
+import { RunnerError, type ExecResult, type Runner } from '../../runner.ts';
 import { SourceAbsent } from '../types.ts';
 
 /**
@@ -6,7 +6,7 @@ import { SourceAbsent } from '../types.ts';
  * (the program is missing, timed out, or exited non-zero without printing anything usable).
  */
 export async function runListing(runner: Runner, cmd: string, args: string[]): Promise<string> {
-  let res;
+  let res: ExecResult;
   try {
     res = await runner.exec(cmd, args);
   } catch (e) {

@@ -42,7 +42,7 @@ function versionKey(st: FileStat): string | undefined {
 
 /** Size, sha256 and build-id of one file; undefined when it is not a readable regular file. */
 export async function fileIdentity(runner: Runner, path: string, limits: IdentityLimits, hashWanted: HashWanted = () => true): Promise<BinaryIdentity | undefined> {
-  let st;
+  let st: FileStat;
   try {
     st = await runner.stat(path);
   } catch {

@@ -1,5 +1,5 @@
 import type { PackageInfo } from '../../model.ts';
-import type { Runner } from '../../runner.ts';
+import type { DirEntry, Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
 import { mapLimit } from '../common/pool.ts';
@@ -89,7 +89,7 @@ async function homeDirs(runner: Runner): Promise<string[]> {
 
 /** .desktop files in a directory and its direct subdirectories (the spec allows vendor subfolders). */
 async function desktopFiles(runner: Runner, dir: string): Promise<string[]> {
-  let ents;
+  let ents: DirEntry[];
   try {
     ents = await runner.readDir(dir);
   } catch {

@@ -1,5 +1,5 @@
 import type { DeviceInfo } from '../../model.ts';
-import { RunnerError } from '../../runner.ts';
+import { RunnerError, type DirEntry } from '../../runner.ts';
 import { SourceAbsent, type Collector } from '../types.ts';
 import { edidDevice, parseEdid } from '../common/edid.ts';
 
@@ -15,7 +15,7 @@ const MAX_EDID = 32 * 1024;
 export const linuxDisplays: Collector = {
   name: 'linux.displays',
   async collect(ctx) {
-    let entries;
+    let entries: DirEntry[];
     try {
       entries = await ctx.runner.readDir(DRM);
     } catch (e) {

@@ -1,5 +1,5 @@
 import type { FileInfo } from '../../model.ts';
-import type { Runner } from '../../runner.ts';
+import type { DirEntry, Runner } from '../../runner.ts';
 import { IdentityCache } from '../common/identity.ts';
 import type { Enricher } from '../types.ts';
 import { mapLimit } from '../common/pool.ts';
@@ -38,7 +38,7 @@ async function candidateDirs(runner: Runner, installDirs: readonly string[]): Pr
   }
   // the catalog's own install folders (a renamed meshagent under /usr/local/mesh_services/...), and one level below
   for (const dir of installDirs.slice(0, MAX_INSTALL_DIRS)) {
-    let subs;
+    let subs: DirEntry[];
     try {
       subs = (await runner.readDir(dir)).filter((e) => e.isDir && !e.isLink).slice(0, MAX_SUBDIRS);
     } catch {
@@ -59,7 +59,7 @@ export async function findReferenceFiles(runner: Runner, names: readonly string[
     const canon = await canonicalDir(runner, dir);
     if (seenDirs.has(canon)) continue;
     seenDirs.add(canon);
-    let ents;
+    let ents: DirEntry[];
     try {
       ents = await runner.readDir(dir);
     } catch {

@@ -6,6 +6,7 @@ import { listingCollector, parseTabListing } from './package-listing.ts';
 // Debian/Ubuntu packages. db:Status-Abbrev is three letters: desired action, current status, error flag
 // (dpkg-query(1)); the second one says whether the package's files are on disk.
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template literal
 export const DPKG_ARGS = ['-W', '-f=${Package}\\t${Version}\\t${db:Status-Abbrev}\\n'];
 
 // installed, unpacked, half-configured, half-installed, triggers-awaited, triggers-pending; not

@@ -80,7 +80,7 @@ export function parseSs(out: string): SocketInfo[] {
       localPort: l.port,
       state: SS_STATES[rawState] ?? clean(rawState, 32),
     };
-    if (r && r.port) {
+    if (r?.port) {
       s.remoteAddress = r.address;
       s.remotePort = r.port;
     }

@@ -43,7 +43,7 @@ export function installKinds(text: string): { wanted: boolean; also: boolean } {
     }
     if (!inInstall) continue;
     const m = /^(\w+)\s*=\s*(\S.*)?$/.exec(line);
-    if (!m || !m[2]) continue;
+    if (!m?.[2]) continue;
     if (/^(WantedBy|RequiredBy|UpheldBy|Alias)$/.test(m[1])) wanted = true;
     else if (m[1] === 'Also') also = true;
   }

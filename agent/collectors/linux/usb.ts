@@ -1,5 +1,5 @@
 import type { DeviceInfo } from '../../model.ts';
-import type { Runner } from '../../runner.ts';
+import type { DirEntry, Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
 import { cleanOpt } from '../../text.ts';
 import { mapLimit } from '../common/pool.ts';
@@ -63,7 +63,7 @@ export const linuxUsb: Collector = {
   name: 'linux.usb',
   async collect(ctx) {
     const { runner } = ctx;
-    let ents;
+    let ents: DirEntry[];
     try {
       ents = await runner.readDir(ROOT);
     } catch (e) {

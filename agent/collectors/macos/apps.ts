@@ -1,6 +1,6 @@
 import type { PackageInfo } from '../../model.ts';
 import type { Runner } from '../../runner.ts';
-import { dictString } from '../common/plist.ts';
+import { dictString, type PlistDict } from '../common/plist.ts';
 import type { Collector } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
 import { mapLimit } from '../common/pool.ts';
@@ -49,7 +49,7 @@ async function findBundles(runner: Runner, roots: { dir: string; depth: number }
 export async function readBundle(runner: Runner, app: string): Promise<PackageInfo> {
   const folderName = app.slice(app.lastIndexOf('/') + 1).replace(/\.app$/, '');
   const pkg: PackageInfo = { name: clean(folderName, 256), source: 'app', path: clean(app) };
-  let info;
+  let info: PlistDict;
   try {
     info = await readPlistDict(runner, `${app}/Contents/Info.plist`);
   } catch {

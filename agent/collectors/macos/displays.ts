@@ -1,4 +1,5 @@
 import type { DeviceInfo } from '../../model.ts';
+import type { ExecResult } from '../../runner.ts';
 import type { Collector } from '../types.ts';
 import { decodePnpId } from '../common/edid.ts';
 
@@ -62,7 +63,7 @@ export function parseSpDisplays(json: string): DeviceInfo[] {
 export const darwinDisplays: Collector = {
   name: 'darwin.displays',
   async collect(ctx) {
-    let res;
+    let res: ExecResult;
     try {
       res = await ctx.runner.exec('system_profiler', ['SPDisplaysDataType', '-json'], { timeoutMs: 30_000 });
     } catch (e) {

@@ -40,14 +40,14 @@ export function parsePsArgs(out: string): Map<number, string> {
   const args = new Map<number, string>();
   for (const line of lines(out)) {
     const m = /^\s*(\d+)\s(.*)$/.exec(line);
-    if (m && m[2].trim() && args.size < MAX_PROCESSES) args.set(Number(m[1]), m[2].trim());
+    if (m?.[2].trim() && args.size < MAX_PROCESSES) args.set(Number(m[1]), m[2].trim());
   }
   return args;
 }
 
 function toProcess(pid: number, row: PsRow | undefined, ps: PsEntry | undefined, args: string | undefined): ProcessInfo {
   // macOS ps prints a bare name (or "(name)") for processes whose exec path it cannot read
-  const exe = row && row.comm.startsWith('/') ? row.comm : undefined;
+  const exe = row?.comm.startsWith('/') ? row.comm : undefined;
   const rawName = exe ? basename(exe) : ps?.name ? basename(ps.name) : row?.comm.replace(/^\((.*)\)$/, '$1') ?? '';
   const p: ProcessInfo = { pid, name: clean(rawName, 256) };
   const ppid = row?.ppid ?? ps?.ppid;

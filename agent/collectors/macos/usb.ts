@@ -116,7 +116,7 @@ export const darwinUsb: Collector = {
   name: 'darwin.usb',
   async collect(ctx) {
     // a missing system_profiler fails here, once; a legacy type that exits non-zero falls through
-    let legacy;
+    let legacy: string | undefined;
     try {
       legacy = await runListing(ctx.runner, SYSTEM_PROFILER, [LEGACY, '-json']);
     } catch (e) {

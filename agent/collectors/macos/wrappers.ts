@@ -103,7 +103,7 @@ export function unwrapArgv(argv: string[]): string[] {
   for (let layer = 0; layer < MAX_LAYERS && cur.length; layer++) {
     const name = base(cur[0]);
     const next = SHELLS.has(name) ? fromShell(cur) : name === 'env' ? fromEnv(cur) : name === 'open' ? fromOpen(cur) : undefined;
-    if (!next || !next.length) break;
+    if (!next?.length) break;
     cur = next;
   }
   return cur;

@@ -1,3 +1,4 @@
+import type { ExecResult } from '../../runner.ts';
 import type { CollectorContext } from '../types.ts';
 import { firstLine } from '../common/exec.ts';
 
@@ -56,7 +57,7 @@ export interface PsOptions {
 
 /** Runs a script and returns stdout; a missing powershell, a timeout or a failed script throws one line naming `what`. */
 export async function runPowerShell(ctx: CollectorContext, script: string, what: string, opts: PsOptions = {}): Promise<string> {
-  let res;
+  let res: ExecResult;
   try {
     res = await ctx.runner.exec(POWERSHELL, psArgs(script, opts.data), { timeoutMs: opts.timeoutMs ?? 30_000 });
   } catch (e) {

@@ -87,7 +87,7 @@ describe('fuzzing the CLI with random inputs', () => {
     for (let i = 0; i < cases.length; i += 3) {
       const batch = cases.slice(i, i + 3);
       const results = await Promise.all(batch.map((c) => ratwatchAsync(c.args, { env, timeoutMs: 150_000 })));
-      results.forEach((r, j) => check(r, batch[j].what));
+      for (const [j, r] of results.entries()) check(r, batch[j].what);
     }
   }, 600_000);
 });

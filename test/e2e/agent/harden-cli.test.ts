@@ -25,7 +25,9 @@ function oneCleanLine(r: CliRun): string {
 
 describe('a user cannot blind a root scan through PATH', () => {
   const procs: ChildProcess[] = [];
-  afterAll(() => procs.forEach((c) => c.kill('SIGKILL')));
+  afterAll(() => {
+    for (const c of procs) c.kill('SIGKILL');
+  });
 
   it('a planted ps owned by another user earlier in PATH is never run; AnyDesk and a long command line are still seen', async () => {
     // The fake AnyDesk: a copy of sleep under the name the catalog knows

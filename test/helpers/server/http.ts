@@ -4,7 +4,7 @@ import http from 'node:http';
 
 // Raw requests to the server under test, for what the agent itself would never send.
 
-export interface Answer { status: number; headers: http.IncomingHttpHeaders; text: string; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface Answer { status: number; headers: http.IncomingHttpHeaders; text: string; json: () => any }
 
 export function request(url: string, o: { method?: string; headers?: Record<string, string>; body?: Buffer | string; caFile?: string } = {}): Promise<Answer> {
   const u = new URL(url);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +178,20 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     expect(fresh).toMatch(UUID);
     expect(fresh).not.toBe(bad);
     expect(rx.requests.at(-1)!.channel).toBe(fresh);
+  });
+
+  it('a hec-state.json planted as a link (claiming every event indexed) is set aside: the report is sent in full', async () => {
+    const rx = await hec({ ack: true });
+    const { reporter, spoolDir } = setup(rx);
+    const q = await reporter.enqueue(scans[0]);
+    const forged = join(root, `forged-hec-${n}.json`);
+    writeFileSync(forged, JSON.stringify({ schema: 'ratwatch.hec/1', pending: {}, indexed: { [q.reportId]: { count: 99, at: 0 } } }));
+    symlinkSync(forged, join(spoolDir, 'hec-state.json'));
+    expect(await reporter.flush()).toMatchObject({ sent: 1, pending: 0 });
+    expect(ids(rx)).toEqual([0, 1, 2].map((i) => `${q.reportId}:${i}`));
+    expect(lstatSync(join(spoolDir, 'quarantine', 'hec-state.json')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(spoolDir, 'hec-state.json')).isFile()).toBe(true);
+    expect(logs).toContain('ratwatch: spool: quarantined hec-state.json: is a symbolic link (not followed)');
   });
 
   it('server busy (503, code 9) keeps the report for the next try', async () => {

@@ -103,7 +103,10 @@ describe('runDaemon', () => {
     const config = reportConfig(join(root, `s${++n}`), { endpointUrl: rx.url, caFile: certs.caFile, jitterSeconds: '60', schedule: '0 0 1 1 *' });
     let scanned = 0;
     const stop = new AbortController();
-    const done = runDaemon(config, async () => (scanned++, scanResult([])), { signal: stop.signal, log: () => undefined, random: () => 0.5 });
+    const done = runDaemon(config, async () => {
+      scanned++;
+      return scanResult([]);
+    }, { signal: stop.signal, log: () => undefined, random: () => 0.5 });
     await new Promise((ok) => setTimeout(ok, 200));
     const t = Date.now();
     stop.abort();

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileGlob } from '../../../../agent/policy/glob.ts';
 import type { Finding } from '../../../../agent/model.ts';
-import { globRegExp, ruleCovers } from '../../../../agent/policy/match.ts';
+import { ruleCovers } from '../../../../agent/policy/match.ts';
+
+// A finding whose only location is one file (the policy reads paths from file, process and package evidence)
+const fileFinding = (path: string) => ({ evidence: [{ type: 'file', strength: 'strong', path }] }) as unknown as Finding;
 
 describe('policy path globs', () => {
   it('** crosses folders, * and ? stay within one, case and slash direction ignored', () => {
@@ -20,10 +23,19 @@ describe('policy path globs', () => {
     expect(compileGlob('**').test('')).toBe(true);
   });
 
-  it('agrees with the old regular expression on ordinary globs', () => {
-    const globs = ['/opt/**', '/usr/*/anydesk', 'C:/Program Files*/TeamViewer/**', '/a/**/b/**/c', '?:/x/*.exe'];
+  it('an allow rule\'s path globs decide which installs it covers', () => {
     const paths = ['/opt/anydesk/anydesk', '/usr/bin/anydesk', '/usr/a/b/anydesk', 'c:/program files (x86)/teamviewer/tv.exe', '/a/1/b/2/c', '/a/b/c', 'd:/x/y.exe', 'd:/x/y/z.exe'];
-    for (const g of globs) for (const p of paths) expect(compileGlob(g).test(p), `${g} ~ ${p}`).toBe(globRegExp(g).test(p));
+    const covered: Record<string, string[]> = {
+      '/opt/**': ['/opt/anydesk/anydesk'],
+      '/usr/*/anydesk': ['/usr/bin/anydesk'],
+      'C:/Program Files*/TeamViewer/**': ['c:/program files (x86)/teamviewer/tv.exe'],
+      '/a/**/b/**/c': ['/a/1/b/2/c'],
+      '?:/x/*.exe': ['d:/x/y.exe'],
+    };
+    for (const [glob, want] of Object.entries(covered)) {
+      expect(paths.filter((p) => compileGlob(glob).test(p)), glob).toEqual(want);
+      expect(paths.filter((p) => ruleCovers({ tool: 't', path: [glob] }, fileFinding(p)).ok), glob).toEqual(want);
+    }
   });
 
   it('a glob with several ** against a long path that does not match answers at once (no backtracking)', () => {
@@ -38,8 +50,7 @@ describe('policy path globs', () => {
 
   it('an allow rule with such a glob judges a finding with a long path (hung on the regex before)', () => {
     const path = '/' + 'a/'.repeat(5_000) + 'y';
-    const f = { evidence: [{ type: 'path', value: path }] } as unknown as Finding;
-    const v = ruleCovers({ tool: 'anydesk', path: ['/**/**/**/**/**/**/**/**/**/**/x'] }, f);
-    expect(v.ok).toBe(false);
+    const v = ruleCovers({ tool: 'anydesk', path: ['/**/**/**/**/**/**/**/**/**/**/x'] }, fileFinding(path));
+    expect(v).toEqual({ ok: false, why: `path "${path}" is outside the allowed locations` });
   }, 20_000);
 });

@@ -1,36 +1,16 @@
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { emptyState, planReport } from '../../../../agent/report/plan.ts';
-import type { NativeReport, ReportKind } from '../../../../agent/report/types.ts';
+import { describe, expect, it } from 'vitest';
+import type { NativeReport } from '../../../../agent/report/types.ts';
 import { Spool, SpoolCorruptError, spoolFileName } from '../../../../agent/spool/spool.ts';
-import { finding, scanResult } from '../../../helpers/report-helpers.ts';
+import { spoolFactory, spoolReport } from '../../../helpers/spool.ts';
 
 // What is on disk after each spool decision: limits reached by files and by bytes, our own files left
 // alone, strays quarantined, forged or linked files refused (issue 17).
 
-const root = mkdtempSync(join(tmpdir(), 'ratwatch-spool-m-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-
-function report(sequence: number, kind: ReportKind, findings = 1): NativeReport {
-  const { report: r } = planReport({
-    state: emptyState(),
-    result: scanResult(Array.from({ length: findings }, (_, i) => finding(`tool${i}:1`))),
-    agentId: 'a', reportId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`, fullStateEvery: 1, now: new Date('2026-11-23T10:00:00Z'),
-  });
-  return { ...r, sequence, kind, ...(kind === 'heartbeat' ? { findings: [], added: [] } : {}) };
-}
+const { fresh, newSpool } = spoolFactory('ratwatch-spool-m-');
+const report = spoolReport;
 const size = (r: NativeReport) => Buffer.byteLength(JSON.stringify(r));
-
-async function newSpool(over: { maxFiles?: number; maxBytes?: number } = {}) {
-  const dir = join(root, `s${++dirs}`);
-  const log: string[] = [];
-  const spool = new Spool(dir, { maxFiles: 1000, maxBytes: 1e9, log: (l) => log.push(l), ...over });
-  await spool.open();
-  return { dir, spool, log };
-}
 
 describe('spool limits', () => {
   it('the byte limit alone drops the oldest heartbeats, exactly as many as needed', async () => {
@@ -82,7 +62,7 @@ describe('spool limits', () => {
 describe('spool listing', () => {
   it('leaves our own files alone and quarantines only unknown .json files', async () => {
     const { dir, spool, log } = await newSpool();
-    const own = ['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', 'hec-channel', 'hec-state.json'];
+    const own = ['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', 'hec-channel', 'hec-state.json', 'agent-key', 'daemon.sock'];
     for (const n of own) writeFileSync(join(dir, n), '{}');
     writeFileSync(join(dir, 'notes.txt'), 'x');
     writeFileSync(join(dir, 'stray.json'), '{}');
@@ -128,7 +108,7 @@ describe('spool listing', () => {
     writeFileSync(join(dir, '999999999999-full-nope.json'), '{}');
     expect(await spool.maxSequence()).toBe(12);
     expect(existsSync(join(dir, '999999999999-full-nope.json'))).toBe(true); // maxSequence moves nothing
-    expect(await new Spool(join(root, `s${++dirs}`), { maxFiles: 9, maxBytes: 9, log: () => undefined }).open().then(() => 0)).toBe(0);
+    expect(await new Spool(fresh(), { maxFiles: 9, maxBytes: 9, log: () => undefined }).open().then(() => 0)).toBe(0);
   });
 
   it('a temp file being written is neither listed nor quarantined, whatever its name ends with', async () => {
@@ -149,9 +129,9 @@ describe('spool listing', () => {
   });
 
   it('refuses a spool folder that is a symbolic link', async () => {
-    const real = join(root, `real${++dirs}`);
+    const real = `${fresh()}-real`;
     mkdirSync(real);
-    const link = join(root, `link${dirs}`);
+    const link = `${real}-link`;
     symlinkSync(real, link);
     await expect(new Spool(link, { maxFiles: 1, maxBytes: 1, log: () => undefined }).open()).rejects.toThrow(`spoolDir ${link}: refused, is a symbolic link`);
   });

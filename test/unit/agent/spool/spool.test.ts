@@ -1,34 +1,16 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir, uptime } from 'node:os';
+import { readdirSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { uptime } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { emptyState, planReport } from '../../../../agent/report/plan.ts';
+import { describe, expect, it } from 'vitest';
 import type { NativeReport, ReportKind } from '../../../../agent/report/types.ts';
 import { atomicWrite } from '../../../../agent/spool/atomic.ts';
 import { SpoolBusyError, withSpoolLock } from '../../../../agent/spool/lock.ts';
 import { Spool, SpoolCorruptError, spoolFileName } from '../../../../agent/spool/spool.ts';
-import { finding, scanResult } from '../../../helpers/report-helpers.ts';
+import { spoolFactory, spoolReport } from '../../../helpers/spool.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'ratwatch-spool-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-
-function report(sequence: number, kind: ReportKind, findings = 1): NativeReport {
-  const { report: r } = planReport({
-    state: emptyState(),
-    result: scanResult(Array.from({ length: findings }, (_, i) => finding(`tool${i}:1`))),
-    agentId: 'a', reportId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`, fullStateEvery: 1, now: new Date(),
-  });
-  return { ...r, sequence, kind, ...(kind === 'heartbeat' ? { findings: [], added: [] } : {}) };
-}
-
-async function newSpool(over: { maxFiles?: number; maxBytes?: number } = {}) {
-  const dir = join(root, `s${++dirs}`);
-  const log: string[] = [];
-  const spool = new Spool(dir, { maxFiles: 1000, maxBytes: 1e9, log: (l) => log.push(l), ...over });
-  await spool.open();
-  return { dir, spool, log };
-}
+const { root, newSpool } = spoolFactory('ratwatch-spool-');
+// A report made now (the date matters to nothing here)
+const report = (sequence: number, kind: ReportKind, findings = 1): NativeReport => spoolReport(sequence, kind, findings, new Date());
 
 describe('atomicWrite', () => {
   it('writes owner-only files and leaves no temp file behind', async () => {

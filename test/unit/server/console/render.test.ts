@@ -35,7 +35,7 @@ describe('esc and html', () => {
 
 describe('evidence and chart rendering', () => {
   it('renders every field of a structured evidence item, hostile names and values as text', () => {
-    const out = evidenceItem({ type: 'process<script>', strength: 'strong', pid: 7, name: HOSTILE_NAME, ['<b onclick=x>']: 'v', renamed: true, args: ['a', '<b>'] }).value;
+    const out = evidenceItem({ type: 'process<script>', strength: 'strong', pid: 7, name: HOSTILE_NAME, '<b onclick=x>': 'v', renamed: true, args: ['a', '<b>'] }).value;
     expect(out).not.toMatch(/<script|<b[ >]|<img/);
     expect(out).toContain('process&lt;script&gt;');
     expect(out).toContain('<dt>pid</dt><dd><code>7</code></dd>');

@@ -88,6 +88,7 @@ describe('Linux collectors on this machine', () => {
   it('dpkg: the packages dpkg itself knows, e.g. dpkg', async () => {
     const part = await collectOrMissing(linuxDpkg, 'dpkg-query');
     if (!part) return;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format
     const version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'dpkg'], { encoding: 'utf8' });
     expect(part.packages).toContainEqual({ name: 'dpkg', version, source: 'dpkg' });
   });
