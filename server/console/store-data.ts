@@ -15,6 +15,7 @@ const HOST_EVENTS = 200;
 const TOOL_HOSTS = 50;
 const FACET_CAP = 500;
 const ALERTS_SHOWN = 500;
+const FACETS_MS = 30_000;
 const GROUPS_SHOWN = 500;
 
 const zero = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -27,6 +28,8 @@ function consoleGroup(g: unknown): FarmGroup | undefined {
 }
 
 export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAuthenticator {
+  private facets?: { at: number; value: Awaited<ReturnType<Store['hostFacets']>> };
+
   async verify(name: string, password: string): Promise<ConsoleUser | undefined> {
     const u = await this.o.store.userByName(name);
     // A missing user still costs one scrypt, so timing does not tell which names exist.
@@ -36,20 +39,15 @@ export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAut
 
   async overview(now: Date): Promise<Overview> {
     const s: Store = this.o.store;
-    const [o, bySev, tools, alerts, groups, trend] = await Promise.all([
-      s.overview(), s.hostsByMaxSeverity(), s.toolSummaries(0), s.listAlerts({ status: 'open', limit: 10_000, offset: 0 }),
-      s.listFarmGroups(10_000), s.dailyTrend(now, TREND_DAYS),
-    ]);
-    const openBySeverity = zero();
-    for (const a of alerts) if (a.severity in openBySeverity) openBySeverity[a.severity as Severity] += 1;
-    const gSev = zero();
-    for (const g of groups) if (g.severity in gSev) gSev[g.severity as Severity] += 1;
+    const [c, bySev, tools, trend] = await Promise.all([s.overviewCounts(), s.hostsByMaxSeverity(), s.toolSummaries(0), s.dailyTrend(now, TREND_DAYS)]);
+    const h = c.hosts;
+    const sev = (m: Record<string, number>) => ({ ...zero(), ...Object.fromEntries(Object.entries(m).filter(([k]) => k in zero())) }) as Record<Severity, number>;
     return {
-      hosts: { total: o.hosts.total, online: o.hosts.online, offline: o.hosts.offline, silent: o.hosts.silent },
-      hostsBySeverity: { ...zero(), ...bySev },
+      hosts: { total: (h.online ?? 0) + (h.offline ?? 0) + (h.silent ?? 0), online: h.online ?? 0, offline: h.offline ?? 0, silent: h.silent ?? 0 },
+      hostsBySeverity: sev(bySev),
       topTools: tools.slice(0, 5).map((t) => ({ toolId: t.toolId, toolName: t.toolName, category: t.category, hosts: t.hostCount })),
-      alerts: { open: o.alerts.open, acknowledged: o.alerts.acknowledged, openBySeverity },
-      groups: { total: groups.length, bySeverity: gSev },
+      alerts: { open: c.alerts.open ?? 0, acknowledged: c.alerts.acknowledged ?? 0, openBySeverity: sev(c.openAlertsBySeverity) },
+      groups: { total: Object.values(c.groupsBySeverity).reduce((a, b) => a + b, 0), bySeverity: sev(c.groupsBySeverity) },
       trend,
     };
   }
@@ -80,8 +78,11 @@ export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAut
     };
   }
 
-  hostFacets() {
-    return this.o.store.hostFacets(FACET_CAP);
+  /** Drop-down suggestions, not data: kept FACETS_MS so the hosts page does not scan every host each time. */
+  async hostFacets() {
+    const t = Date.now();
+    if (!this.facets || t - this.facets.at > FACETS_MS) this.facets = { at: t, value: await this.o.store.hostFacets(FACET_CAP) };
+    return this.facets.value;
   }
 
   async tools(): Promise<ToolSummary[]> {

@@ -25,15 +25,13 @@ function hostWhere(f: ConsoleHostFilter) {
     if (f.user) and.push(eb('user_name', '=', f.user));
     if (f.lastSeenAfter) and.push(eb('last_seen', '>=', f.lastSeenAfter));
     if (f.lastSeenBefore) and.push(eb('last_seen', '<', f.lastSeenBefore));
+    // Driven from the findings' indexes (tool; open by severity): one small set, not a lookup per host.
     if (f.toolId) {
-      and.push(eb.exists(eb.selectFrom('findings as f').select(sql`1`.as('one'))
-        .whereRef('f.agent_id', '=', 'hosts.agent_id').where('f.tool_id', '=', f.toolId).where('f.resolved_at', 'is', null)));
+      and.push(eb('agent_id', 'in', eb.selectFrom('findings').select('findings.agent_id').where('findings.tool_id', '=', f.toolId).where('findings.resolved_at', 'is', null)));
     }
     if (f.minSeverity) {
       const sevs = SEVERITIES.slice(Math.max(0, SEVERITIES.indexOf(f.minSeverity as never)));
-      and.push(eb('open_findings', '>', 0));
-      and.push(eb.exists(eb.selectFrom('findings as f').select(sql`1`.as('one'))
-        .whereRef('f.agent_id', '=', 'hosts.agent_id').where('f.resolved_at', 'is', null).where('f.severity', 'in', sevs)));
+      and.push(eb('agent_id', 'in', eb.selectFrom('findings').select('findings.agent_id').where('findings.resolved_at', 'is', null).where('findings.severity', 'in', sevs)));
     }
     return eb.and(and);
   };
@@ -47,7 +45,7 @@ export async function consoleHosts(db: Kysely<DB>, f: ConsoleHostFilter, sort: C
   let q = db.selectFrom('hosts').selectAll().where(where);
   const dir = sort.dir === 'desc' ? 'desc' : 'asc';
   // Severity first needs each host's maximum: computed only when sorting by it (one indexed lookup per host).
-  if (sort.key === 'severity') q = q.orderBy(sql`coalesce(${maxSeverityOf}, -1)`, dir).orderBy('open_findings', dir);
+  if (sort.key === 'severity') q = q.orderBy(sql`case when open_findings = 0 then -1 else coalesce(${maxSeverityOf}, -1) end`, dir).orderBy('open_findings', dir);
   else q = q.orderBy(SORT_COLUMN[sort.key], dir);
   const rows = await q.orderBy('hostname', dir).orderBy('agent_id', dir).limit(page.limit).offset(page.offset).execute();
   const open = rows.length
@@ -70,20 +68,27 @@ export async function consoleHosts(db: Kysely<DB>, f: ConsoleHostFilter, sort: C
   };
 }
 
-/** Hosts by the severity of their most severe open finding, from the per-host counts ingest keeps. */
+/** Hosts by the severity of their most severe open finding, counted from the open findings' index. */
 export async function hostsByMaxSeverity(db: Kysely<DB>): Promise<Record<string, number>> {
   const out: Record<string, number> = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
-  for (const r of await db.selectFrom('hosts').select('open_counts').where('open_findings', '>', 0).execute()) {
-    let sev: Record<string, number> = {};
-    try {
-      sev = (JSON.parse(r.open_counts) as { severity?: Record<string, number> }).severity ?? {};
-    } catch {
-      // a damaged row counts as no findings
-    }
-    const max = Math.max(-1, ...Object.entries(sev).filter(([, n]) => n > 0).map(([s]) => SEVERITIES.indexOf(s as never)));
-    if (max >= 0) out[SEVERITIES[max]] += 1;
-  }
+  const rows = await db.selectFrom('findings').select(['agent_id', 'severity']).distinct().where('resolved_at', 'is', null).execute();
+  const max = new Map<string, number>();
+  for (const r of rows) max.set(r.agent_id, Math.max(max.get(r.agent_id) ?? -1, SEVERITIES.indexOf(r.severity as never)));
+  for (const m of max.values()) if (m >= 0) out[SEVERITIES[m]] += 1;
   return out;
+}
+
+/** The overview's counters: hosts by status, alerts by status and open alerts and farm groups by severity. */
+export async function overviewCounts(db: Kysely<DB>): Promise<{ hosts: Record<string, number>; alerts: Record<string, number>; openAlertsBySeverity: Record<string, number>; groupsBySeverity: Record<string, number> }> {
+  const count = sql<number>`count(*)`.as('n');
+  const [hosts, alerts, open, groups] = await Promise.all([
+    db.selectFrom('hosts').select(['status', count]).groupBy('status').execute(),
+    db.selectFrom('alerts').select(['status', count]).groupBy('status').execute(),
+    db.selectFrom('alerts').select(['severity', count]).where('status', '=', 'open').groupBy('severity').execute(),
+    db.selectFrom('farm_groups').select(['severity', count]).groupBy('severity').execute(),
+  ]);
+  const map = <K extends string>(rows: Array<Record<K, string> & { n: number | string }>, k: K) => Object.fromEntries(rows.map((r) => [r[k], Number(r.n)]));
+  return { hosts: map(hosts, 'status'), alerts: map(alerts, 'status'), openAlertsBySeverity: map(open, 'severity'), groupsBySeverity: map(groups, 'severity') };
 }
 
 /** Each tool with open findings: how many hosts, the worst severity, since when, and up to `hostsPerTool` hosts. */
@@ -94,7 +99,7 @@ export async function toolSummaries(db: Kysely<DB>, hostsPerTool: number, maxToo
     .groupBy('tool_id').orderBy(sql`count(distinct agent_id)`, 'desc').orderBy('tool_id').limit(maxTools).execute();
   const out: ToolSummaryRow[] = [];
   for (const t of tools) {
-    const hosts = await db.selectFrom('findings').innerJoin('hosts', 'hosts.agent_id', 'findings.agent_id')
+    const hosts = hostsPerTool <= 0 ? [] : await db.selectFrom('findings').innerJoin('hosts', 'hosts.agent_id', 'findings.agent_id')
       .select(['hosts.agent_id', 'hosts.hostname']).distinct()
       .where('findings.tool_id', '=', t.tool_id).where('findings.resolved_at', 'is', null)
       .orderBy('hosts.hostname').orderBy('hosts.agent_id').limit(hostsPerTool).execute();
@@ -127,8 +132,9 @@ export async function dailyTrend(db: Kysely<DB>, now: Date, days: number): Promi
   const appeared = await db.selectFrom('findings').select(['first_seen', 'resolved_at']).where('first_seen', '>=', from).execute();
   const resolved = await db.selectFrom('findings').select(['first_seen', 'resolved_at']).where('resolved_at', '>=', from).where('first_seen', '<', from).execute();
   const silentNow = await db.selectFrom('hosts').select(['agent_id', 'last_seen']).where('status', '=', 'silent').execute();
-  const ev = await db.selectFrom('events').select(['agent_id', 'at', 'type']).where('at', '>=', from).where('type', 'in', ['silent', 'back-online'])
-    .orderBy('agent_id').orderBy('at').execute();
+  // Sorted here: ordering in SQL would make SQLite walk the per-agent index instead of the time range.
+  const ev = (await db.selectFrom('events').select(['agent_id', 'at', 'type']).where('at', '>=', from).where('type', 'in', ['silent', 'back-online']).execute())
+    .sort((a, b) => (a.agent_id < b.agent_id ? -1 : a.agent_id > b.agent_id ? 1 : a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   // Silent periods: [start, end) per agent; an agent silent now is silent until after today.
   const periods: Array<[string, string]> = [];
   const open = new Map<string, string>();

@@ -309,6 +309,7 @@ export class SqlStore implements Store {
 
   consoleHosts(f: ConsoleHostFilter, sort: ConsoleHostSort, page: { offset: number; limit: number }): Promise<{ total: number; rows: ConsoleHostRow[] }> { return consoleQ.consoleHosts(this.db, f, sort, page); }
   hostsByMaxSeverity(): Promise<Record<string, number>> { return consoleQ.hostsByMaxSeverity(this.db); }
+  overviewCounts(): ReturnType<Store['overviewCounts']> { return consoleQ.overviewCounts(this.db); }
   toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]> { return consoleQ.toolSummaries(this.db, hostsPerTool); }
   hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }> { return consoleQ.hostFacets(this.db, cap); }
   dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>> { return consoleQ.dailyTrend(this.db, now, days); }

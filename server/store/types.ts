@@ -198,6 +198,7 @@ export interface Store {
   // The console's reads and administration (console-queries.ts, console-admin.ts).
   consoleHosts(f: ConsoleHostFilter, sort: ConsoleHostSort, page: { offset: number; limit: number }): Promise<{ total: number; rows: ConsoleHostRow[] }>;
   hostsByMaxSeverity(): Promise<Record<string, number>>;
+  overviewCounts(): Promise<{ hosts: Record<string, number>; alerts: Record<string, number>; openAlertsBySeverity: Record<string, number>; groupsBySeverity: Record<string, number> }>;
   toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]>;
   hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
   dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>>;
