@@ -7,7 +7,8 @@ import type { ConsoleHostFilter, ConsoleHostRow, ConsoleHostSort, ToolSummaryRow
 // The console's reads that the JSON API does not need: the host list with every filter, sort and a total,
 // severity summaries and the tools view. Each is a bounded number of indexed queries, never one per host.
 
-const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** `col` contains `q` literally and in any case, alike on both databases (% and _ escaped). */
+const contains = (col: string, q: string) => sql<SqlBool>`lower(${sql.ref(col)}) like ${`%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 
 /** A finding's severity as a number (info 0 ... critical 4), so SQL can take a maximum and compare. */
 export const severityRank = (col: string) =>
@@ -19,7 +20,7 @@ const maxSeverityOf = sql<number | null>`(select max(${severityRank('f.severity'
 function hostWhere(f: ConsoleHostFilter) {
   return (eb: ExpressionBuilder<DB, 'hosts'>) => {
     const and: Expression<SqlBool>[] = [];
-    if (f.q) and.push(eb.or([eb('hostname', 'like', like(f.q)), eb('agent_id', '=', f.q), eb('user_name', 'like', like(f.q))]));
+    if (f.q) and.push(eb.or([contains('hostname', f.q), eb('agent_id', '=', f.q), contains('user_name', f.q)]));
     if (f.status) and.push(eb('status', '=', f.status));
     if (f.os) and.push(eb('os', '=', f.os));
     if (f.user) and.push(eb('user_name', '=', f.user));

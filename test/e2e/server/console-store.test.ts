@@ -49,6 +49,8 @@ for (const kind of STORE_KINDS) {
         expect((await data.listHosts({ minSeverity: 'critical' }, { key: 'hostname', dir: 'asc' }, { offset: 0, limit: 50 })).rows.map((h) => h.agentId)).toEqual([HOSTILE_ID]);
         expect((await data.listHosts({ q: 'office1', os: 'darwin' }, { key: 'hostname', dir: 'desc' }, { offset: 0, limit: 5 })).rows.map((h) => h.agentId))
           .toEqual(['office19', 'office18', 'office17', 'office16', 'office15']);
+        expect((await data.listHosts({ q: 'OFFICE1' }, { key: 'hostname', dir: 'asc' }, { offset: 0, limit: 50 })).total).toBe(11); // office1, office10-19
+        expect((await data.listHosts({ q: 'office_' }, { key: 'hostname', dir: 'asc' }, { offset: 0, limit: 50 })).total).toBe(0); // _ is no wildcard
         expect((await data.listHosts({ user: 'farm3@corp.example' }, { key: 'user', dir: 'asc' }, { offset: 0, limit: 5 })).total).toBe(1);
         expect((await data.listHosts({ lastSeenBefore: '2000-01-01T00:00:00Z' }, { key: 'lastSeen', dir: 'asc' }, { offset: 0, limit: 5 })).total).toBe(0);
         expect((await data.listHosts({ status: 'silent' }, { key: 'status', dir: 'asc' }, { offset: 0, limit: 5 })).total).toBe(0);
