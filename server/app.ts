@@ -5,6 +5,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { isLoopbackHost } from '../agent/config/loopback.ts';
 import { hashPassword, newSecret } from './api/passwords.ts';
+import { withConsole } from './console/mount.ts';
+import { EnrollmentSecrets } from './enrollment-secrets.ts';
+import { clientAddress } from './http/client-address.ts';
 import { makeHandler, INGEST_PATH } from './http/handler.ts';
 import { IngestBatcher } from './ingest/batcher.ts';
 import { DEFAULT_LIMITS, type IngestLimits } from './ingest/receive.ts';
@@ -60,6 +63,8 @@ export interface RunningServer {
   enrollSecret: string;
   caFile?: string;
   fingerprint?: string;
+  /** The web console (the same listener). */
+  consoleUrl: string;
   /** Set only on the start that created the first admin. */
   firstAdmin?: { name: string; password: string };
   store: Store;
@@ -68,6 +73,8 @@ export interface RunningServer {
 }
 
 export class StartError extends Error {}
+
+const RETENTION_KEY = 'retentionDays'; // set from the console; empty: the config's value
 
 export async function startServer(c: ServerConfig): Promise<RunningServer> {
   if (c.tls === 'none' && !isLoopbackHost(c.host) && !c.trustedProxies.length) {
@@ -93,7 +100,9 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     } catch (e) {
       throw new StartError(`farm settings: ${(e as Error).message.split('\n')[0]}`);
     }
-    const enrollSecret = c.enrollSecret ?? (await store.settingOrInit('enrollSecret', newSecret('rwe')));
+    const secrets = await EnrollmentSecrets.open(store, c.enrollSecret, c.now);
+    // The console may change retention; its stored value then wins over the config's.
+    let retentionDays = Number(await store.settingOrInit(RETENTION_KEY, '')) || c.retentionDays;
     let firstAdmin: RunningServer['firstAdmin'];
     if ((await store.countUsers()) === 0) {
       const password = newSecret('pw');
@@ -105,8 +114,31 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       }
     }
     const batcher = new IngestBatcher(store, { maxQueue: c.maxQueue, maxBatch: c.maxBatch, defaultIntervalS: c.defaultIntervalS });
-    const handler = makeHandler({
-      store, batcher, limits: c.limits, hmacKey, enrollSecret, trustedProxies: new Set(c.trustedProxies), maxQueue: c.maxQueue, now: c.now, log: c.log,
+    const trusted = new Set(c.trustedProxies);
+    const apiHandler = makeHandler({
+      store, batcher, limits: c.limits, hmacKey, trustedProxies: trusted, maxQueue: c.maxQueue, now: c.now, log: c.log,
+      get enrollSecret() {
+        return secrets.current(); // read per request: the console can rotate it
+      },
+    });
+    let url = ''; // known once listening
+    const runFarmRound = (now: Date) => farmRound({
+      store, seed: { windowHours: c.farmWindowHours, ...c.farm }, configNotifiers: c.notifiers ?? [], log: c.log, alertUrl: () => `${url}/alerts`,
+    }, now);
+    const setup: { serverUrl: string; caFile?: string; caFingerprint?: string } = { serverUrl: '' };
+    const { listener: handler } = withConsole(apiHandler, {
+      store, now: c.now, log: c.log, setup, enrollment: secrets, farmSeed: { windowHours: c.farmWindowHours, ...c.farm }, configNotifiers: c.notifiers ?? [],
+      evaluateFarms: async () => void (await runFarmRound(c.now())),
+      retention: {
+        get: () => retentionDays,
+        set: async (days) => {
+          await store.putSetting(RETENTION_KEY, String(days));
+          retentionDays = days;
+        },
+      },
+      // Plain HTTP is only allowed on loopback or behind a TLS-terminating proxy: Secure cookies then, too.
+      secureCookies: tlsFiles !== undefined || c.trustedProxies.length > 0,
+      clientIp: (req) => clientAddress(req, trusted) ?? '?',
     });
     const server = tlsFiles
       ? https.createServer({ cert: fs.readFileSync(tlsFiles.certFile), key: fs.readFileSync(tlsFiles.keyFile), minVersion: 'TLSv1.2' }, handler)
@@ -124,18 +156,26 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     });
     const port = (server.address() as AddressInfo).port;
     const hostPart = c.host.includes(':') ? `[${c.host}]` : c.host === '0.0.0.0' ? '127.0.0.1' : c.host;
-    const url = `${tlsFiles ? 'https' : 'http'}://${hostPart}:${port}`;
+    url = `${tlsFiles ? 'https' : 'http'}://${hostPart}:${port}`;
+    setup.serverUrl = c.publicNames[0] ? url.replace(/\/\/[^/]+:/, `//${c.publicNames[0].includes(':') ? `[${c.publicNames[0]}]` : c.publicNames[0]}:`) : url;
+    if (tlsFiles) Object.assign(setup, { caFile: tlsFiles.certFile, caFingerprint: fingerprint(tlsFiles.certFile) });
     const jobs = new PeriodicJobs({
-      store, now: c.now, intervalMs: c.periodicIntervalMs, retentionDays: c.retentionDays, farmWindowHours: c.farmWindowHours, evaluateFarms: c.evaluateFarms, log: c.log,
-      ...(c.evaluateFarms ? {} : {
-        farmRound: (now: Date) => farmRound({ store, seed: { windowHours: c.farmWindowHours, ...c.farm }, configNotifiers: c.notifiers ?? [], log: c.log }, now),
-      }),
+      store, now: c.now, intervalMs: c.periodicIntervalMs, farmWindowHours: c.farmWindowHours, evaluateFarms: c.evaluateFarms, log: c.log,
+      get retentionDays() {
+        return retentionDays; // read per round: the console can change it
+      },
+      ...(c.evaluateFarms ? {} : { farmRound: runFarmRound }),
     });
     jobs.start();
+    secrets.start(c.log);
     return {
-      url, ingestUrl: `${url}${INGEST_PATH}`, port, enrollSecret, store, jobs, firstAdmin,
+      url, ingestUrl: `${url}${INGEST_PATH}`, consoleUrl: `${url}/`, port, store, jobs, firstAdmin,
+      get enrollSecret() {
+        return secrets.current();
+      },
       ...(tlsFiles ? { caFile: tlsFiles.certFile, fingerprint: fingerprint(tlsFiles.certFile) } : {}),
       async close() {
+        secrets.stop();
         await jobs.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -84,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   const ingestUrl = `${shownUrl}/v1/reports`;
   const out = (l: string) => process.stdout.write(`${l}\n`);
   out(`ratwatch-server listening on ${shownUrl}`);
+  out(`  console: ${shownUrl}/ (sign in as an admin or viewer user)`);
   out(`  storage: ${config.databaseUrl ? 'PostgreSQL' : `SQLite ${path.join(config.dataDir, 'ratwatch.sqlite')}`}`);
   if (s.caFile) out(`  TLS certificate: ${s.caFile} (SHA-256 fingerprint ${s.fingerprint})`);
   out(`  enrollment secret: ${s.enrollSecret}`);

@@ -5,15 +5,10 @@
 // SharedNetwork, GroupHost and AlertExplanation (server/farm/types.ts), which fit these shapes as they are.
 import type { Category, HostContext, Severity } from '../../agent/model.ts';
 
-// The same lists and names as server/vocabulary.ts on the server branch; at merge these four become
-// an import from there (kept here only so this branch builds on its own).
-export const ROLES = ['admin', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+import { ALERT_STATUSES, HOST_STATUSES, ROLES, type AlertStatus, type HostStatus, type Role } from '../vocabulary.ts';
+
 /** online: reported within 3 expected intervals; offline: missed 3; silent: nothing for 24 h or more. */
-export const HOST_STATUSES = ['online', 'offline', 'silent'] as const;
-export type HostStatus = (typeof HOST_STATUSES)[number];
-export const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
+export { ALERT_STATUSES, HOST_STATUSES, ROLES, type AlertStatus, type HostStatus, type Role };
 
 /** Outcome of a write: a refused input says why in one line, which the page shows as it is (escaped). */
 export type WriteResult = { ok: true; message?: string } | { ok: false; error: string };
@@ -117,8 +112,9 @@ export interface ToolSummary {
 export interface SharedNetwork {
   kind: 'gateway-mac' | 'wifi-bssid' | 'public-ip' | string;
   value: string;
-  agentIds: string[];
-  users: string[];
+  hostCount: number;
+  userCount: number; // distinct users; each host without a user counts as one
+  agentIds: string[]; // possibly capped: hostCount says how many
 }
 export interface GroupHost {
   agentId: string;
@@ -132,7 +128,9 @@ export interface FarmGroup {
   severity: Severity;
   rules: string[]; // shared-network, shared-public-ip, remote-access-in-group, region-mismatch
   networks: SharedNetwork[];
-  hosts: GroupHost[];
+  hosts: GroupHost[]; // possibly capped: hostCount says how many
+  hostCount: number;
+  agentIds: string[];
   distinctUsers: number;
 }
 
@@ -223,6 +221,25 @@ export interface Retention {
   reportDays: number;
 }
 
+/** A person's API token (the token itself is shown once, when created). */
+export interface ApiToken {
+  id: string;
+  name: string;
+  user: string;
+  role: Role;
+  createdAt: string;
+  revokedAt?: string | null;
+}
+
+/** One admin action as the audit log keeps it. */
+export interface AuditRecord {
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail: Record<string, unknown>;
+}
+
 /** What the agent config page shows when no agent reported yet. */
 export interface AgentSetup {
   serverUrl: string;
@@ -273,6 +290,16 @@ export interface ConsoleData {
 
   retention(): Promise<Retention>;
   setRetention(r: Retention, by: string): Promise<WriteResult>;
+
+  /** Runs the laptop-farm correlation now (after settings changed, or to see new reports at once). */
+  evaluateGroups(by: string): Promise<WriteResult>;
+
+  apiTokens(): Promise<ApiToken[]>;
+  /** The message of a successful result carries the new token: shown once. */
+  createApiToken(t: { user: string; name: string }, by: string): Promise<WriteResult>;
+  revokeApiToken(id: string, by: string): Promise<WriteResult>;
+  /** The newest first. */
+  auditLog(limit: number): Promise<AuditRecord[]>;
 }
 
 /** Checks a login; the server implements it on its users table (scrypt). */

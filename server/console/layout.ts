@@ -18,6 +18,8 @@ const NAV: { path: string; label: string; role: Role }[] = [
   { path: '/groups', label: 'Groups', role: 'viewer' },
   { path: '/alerts', label: 'Alerts', role: 'viewer' },
   { path: '/settings', label: 'Settings', role: 'admin' },
+  { path: '/tokens', label: 'API tokens', role: 'admin' },
+  { path: '/audit', label: 'Audit log', role: 'admin' },
 ];
 
 export function allowed(user: ConsoleUser, role: Role): boolean {

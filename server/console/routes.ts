@@ -17,6 +17,8 @@ import { errorPage } from './pages/login.ts';
 import { overviewPage } from './pages/overview.ts';
 import { settingsPage } from './pages/settings.ts';
 import { toolsPage } from './pages/tools.ts';
+import { auditPage } from './pages/audit.ts';
+import { tokensPage } from './pages/tokens.ts';
 import type { Form } from './request.ts';
 import type { Session } from './session.ts';
 import type { Html } from './html.ts';
@@ -46,6 +48,7 @@ export interface Route {
 
 const MAX_CSV_ROWS = 100_000;
 const KEYS_SHOWN = 20;
+const AUDIT_SHOWN = 500;
 
 export function oneLineError(v: unknown): string {
   return clean(String(v), 300);
@@ -196,6 +199,21 @@ export function routes(): Route[] {
     }),
     action('user.delete', /^\/settings\/users\/([^/]{1,200})\/delete$/, '/settings#users', async (ctx) =>
       ctx.params[0] === ctx.user.name ? refuse('You cannot delete yourself.') : ctx.data.deleteUser(ctx.params[0], by(ctx))),
+    action('groups.evaluate', /^\/groups\/evaluate$/, '/groups', (ctx) => ctx.data.evaluateGroups(by(ctx))),
+    {
+      name: 'tokens', method: 'GET', pattern: /^\/tokens$/, role: 'admin',
+      run: async (ctx) => {
+        const [tokens, users] = await Promise.all([ctx.data.apiTokens(), ctx.data.users()]);
+        html200(ctx, tokensPage(ctx.page, tokens, users));
+      },
+    },
+    action('token.create', /^\/tokens$/, '/tokens', async (ctx) => {
+      const name = field(ctx, 'name', 100);
+      const user = field(ctx, 'user', 200) || ctx.user.name;
+      return name ? ctx.data.createApiToken({ user, name }, by(ctx)) : refuse('Give the token a name.');
+    }),
+    action('token.revoke', /^\/tokens\/([^/]{1,200})\/revoke$/, '/tokens', (ctx) => ctx.data.revokeApiToken(ctx.params[0], by(ctx))),
+    { name: 'audit', method: 'GET', pattern: /^\/audit$/, role: 'admin', run: async (ctx) => html200(ctx, auditPage(ctx.page, await ctx.data.auditLog(AUDIT_SHOWN), AUDIT_SHOWN)) },
     action('retention', /^\/settings\/retention$/, '/settings#retention', async (ctx) => {
       const days = Number(field(ctx, 'reportDays', 10));
       return Number.isInteger(days) && days >= 1 && days <= 3650

@@ -2,6 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
 import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type EventType, type Role } from '../vocabulary.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
+import * as admin from './console-admin.ts';
+import * as consoleQ from './console-queries.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestOne } from './ingest-tx.ts';
 import { migrate } from './migrations.ts';
@@ -12,6 +14,7 @@ import type { DB } from './schema.ts';
 import type {
   AlertFilter, AlertInput, AlertRow, AuditEntry, ContextRow, EventRow, FindingFilter, FindingRow, HostFilter, HostRow,
   HostSnapshotRow, LivenessChange, NetworkGroup, Overview, Store, UserRow, FarmGroupRow, NotifierRow,
+  ConsoleHostFilter, ConsoleHostSort, ConsoleHostRow, ToolSummaryRow, AgentKeyRow, ApiTokenRow, UserSummaryRow,
 } from './types.ts';
 
 export interface StoreOptions {
@@ -303,4 +306,20 @@ export class SqlStore implements Store {
   putNotifier(name: string, config: unknown, at: string): Promise<void> { return farmTx.putNotifier(this.db, name, config, at); }
   deleteNotifier(name: string): Promise<boolean> { return farmTx.deleteNotifier(this.db, name); }
   claimAlertNotification(id: number, at: string): Promise<boolean> { return farmTx.claimAlertNotification(this.db, id, at); }
+
+  consoleHosts(f: ConsoleHostFilter, sort: ConsoleHostSort, page: { offset: number; limit: number }): Promise<{ total: number; rows: ConsoleHostRow[] }> { return consoleQ.consoleHosts(this.db, f, sort, page); }
+  hostsByMaxSeverity(): Promise<Record<string, number>> { return consoleQ.hostsByMaxSeverity(this.db); }
+  overviewCounts(): ReturnType<Store['overviewCounts']> { return consoleQ.overviewCounts(this.db); }
+  toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]> { return consoleQ.toolSummaries(this.db, hostsPerTool); }
+  hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }> { return consoleQ.hostFacets(this.db, cap); }
+  dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>> { return consoleQ.dailyTrend(this.db, now, days); }
+  alertStatus(id: number): Promise<string | undefined> { return admin.alertStatus(this.db, id); }
+  agentKeys(limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }> { return admin.agentKeys(this.db, limit, agentId); }
+  listUsers(): Promise<UserSummaryRow[]> { return admin.listUsers(this.db); }
+  setUserRole(name: string, role: Role): Promise<boolean> { return admin.setUserRole(this.db, name, role); }
+  deleteUser(name: string): Promise<boolean> { return admin.deleteUser(this.db, name); }
+  countAdmins(): Promise<number> { return admin.countAdmins(this.db); }
+  listApiTokens(limit: number): Promise<ApiTokenRow[]> { return admin.listApiTokens(this.db, limit); }
+  revokeApiToken(id: number, at: string): Promise<ApiTokenRow | undefined> { return admin.revokeApiToken(this.db, id, at); }
+  putSetting(key: string, value: string): Promise<void> { return admin.putSetting(this.db, key, value); }
 }

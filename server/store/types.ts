@@ -107,6 +107,32 @@ export interface FarmGroupRow { subject: string; severity: string; hostCount: nu
 /** A notifier managed in the console (server/notify's NotifierConfig as stored). */
 export interface NotifierRow { id: number; name: string; config: unknown; createdAt: string }
 
+/** The console's host list: every filter of its form (all optional, combined with AND). */
+export interface ConsoleHostFilter {
+  q?: string;
+  toolId?: string;
+  minSeverity?: string;
+  status?: string;
+  os?: string;
+  user?: string;
+  lastSeenAfter?: string;
+  lastSeenBefore?: string;
+}
+export interface ConsoleHostSort { key: 'hostname' | 'user' | 'os' | 'status' | 'severity' | 'findings' | 'lastSeen'; dir: 'asc' | 'desc' }
+export interface ConsoleHostRow extends HostRow { maxSeverity: string | null; tools: string[] }
+export interface ToolSummaryRow {
+  toolId: string;
+  toolName: string;
+  category: string;
+  maxSeverity: string;
+  hostCount: number;
+  firstSeen: string;
+  hosts: { agentId: string; hostname: string }[];
+}
+export interface AgentKeyRow { agentId: string; hostname: string; enrolledAt: string; lastUsed: string | null; revokedAt: string | null }
+export interface ApiTokenRow { id: number; name: string; user: string; role: Role; createdAt: string; revokedAt: string | null }
+export interface UserSummaryRow { id: number; name: string; role: Role; createdAt: string }
+
 export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
@@ -162,4 +188,22 @@ export interface Store {
   /** True for exactly one caller per open, not yet notified alert (new or reopened). */
   claimAlertNotification(id: number, at: string): Promise<boolean>;
   listAudit(limit: number): Promise<AuditEntry[]>;
+
+  // The console's reads and administration (console-queries.ts, console-admin.ts).
+  consoleHosts(f: ConsoleHostFilter, sort: ConsoleHostSort, page: { offset: number; limit: number }): Promise<{ total: number; rows: ConsoleHostRow[] }>;
+  hostsByMaxSeverity(): Promise<Record<string, number>>;
+  overviewCounts(): Promise<{ hosts: Record<string, number>; alerts: Record<string, number>; openAlertsBySeverity: Record<string, number>; groupsBySeverity: Record<string, number> }>;
+  toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]>;
+  hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
+  dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>>;
+  alertStatus(id: number): Promise<string | undefined>;
+  agentKeys(limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }>;
+  listUsers(): Promise<UserSummaryRow[]>;
+  setUserRole(name: string, role: Role): Promise<boolean>;
+  deleteUser(name: string): Promise<boolean>;
+  countAdmins(): Promise<number>;
+  listApiTokens(limit: number): Promise<ApiTokenRow[]>;
+  revokeApiToken(id: number, at: string): Promise<ApiTokenRow | undefined>;
+  /** Stores a setting, replacing its value (settingOrInit never replaces). */
+  putSetting(key: string, value: string): Promise<void>;
 }

@@ -7,7 +7,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** `trustSelfSigned`: accept the certificate the server generated for itself (a pilot's self-signed pair). */
+export async function launchChromium(o: { trustSelfSigned?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-test-host.sh (apt-get install chromium)`);
   const profile = mkdtempSync(join(tmpdir(), 'ratwatch-chromium-'));
   // launchPersistentContext is how Playwright takes a --user-data-dir: a fresh one per test file
@@ -16,6 +17,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     headless: true,
     viewport: { width: 1280, height: 800 }, // laptop width
     acceptDownloads: true,
+    ignoreHTTPSErrors: o.trustSelfSigned ?? false,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });

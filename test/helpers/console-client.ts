@@ -1,9 +1,11 @@
-// A cookie-keeping HTTP client for the console's non-browser tests: signs in like a browser would.
+// A cookie-keeping HTTP(S) client for the console's non-browser tests: signs in like a browser would.
+import { request, type Answer } from './server/http.ts';
+
 export class ConsoleClient {
   cookie = '';
-  constructor(readonly base: string) {}
+  constructor(readonly base: string, readonly caFile?: string) {}
 
-  async request(path: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(path: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     if (this.cookie) headers.cookie = this.cookie;
     let body: string | undefined;
@@ -11,14 +13,14 @@ export class ConsoleClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const res = await fetch(this.base + path, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
-    const set = res.headers.get('set-cookie');
+    const res = await request(this.base + path, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, caFile: this.caFile });
+    const set = res.headers['set-cookie']?.[0];
     if (set) this.cookie = set.split(';')[0].endsWith('=') ? '' : set.split(';')[0];
     return res;
   }
 
   async text(path: string): Promise<string> {
-    return (await this.request(path)).text();
+    return (await this.request(path)).text;
   }
 
   /** The CSRF token of the forms on a page. */
@@ -28,7 +30,7 @@ export class ConsoleClient {
     return m[1];
   }
 
-  async login(username: string, password: string): Promise<Response> {
+  async login(username: string, password: string): Promise<Answer> {
     const _csrf = await this.csrf('/login');
     return this.request('/login', { form: { _csrf, username, password } });
   }

@@ -1,158 +1,116 @@
-// A simulated fleet for the console tests and benchmark: ordinary laptops, a laptop farm of 6 hosts of 6
-// users behind one gateway MAC (2 running AnyDesk), an office of hosts behind one allow-listable MAC, and
-// one host whose name and process are hostile markup with control characters. Deterministic (seeded).
-import type { Severity } from '../../agent/model.ts';
-import type { Alert, EvidenceData, HostFinding, HostStatus, TimelineEvent } from '../../server/console/data.ts';
+// The simulated farm fleet of the server tests (test/server/farm-fleet.ts: ordinary home workers, an office
+// of 50 behind one public IP, a farm of 6 laptops behind one router, 2 with AnyDesk) plus one host whose
+// name, user and process name are hostile markup with a control character, seeded into a real
+// ratwatch-server the way agents would: each enrolls, then sends reports planned and encoded by the
+// agent's own code, gzipped, over HTTP(S), from its own public address (X-Forwarded-For of a trusted proxy
+// on loopback). Some hosts report twice so timelines hold sequence gaps, context changes and resolved findings.
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Finding, HostContext } from '../../agent/model.ts';
+import { encodeReport } from '../../agent/report/encode.ts';
+import { emptyState, planReport, type ReportedState } from '../../agent/report/plan.ts';
+import type { NativeReport } from '../../agent/report/types.ts';
+import type { HostSnapshot } from '../../server/farm/types.ts';
+import { finding, scanResult } from './report-helpers.ts';
+import { OFFICE_IP, simulatedFleet } from './server/farm-fleet.ts';
+import { request } from './server/http.ts';
 
 export const HOSTILE_NAME = '<img src=x onerror=alert(1)>"\u001b[31m';
-export const FARM_MAC = 'f0:9f:c2:11:22:33';
-export const OFFICE_MAC = '00:1b:17:00:01:01';
-export const FARM_IP = '198.51.100.23';
+export const FARM_MAC = '60:38:e0:11:22:33';
+export const OFFICE_MAC = '00:1a:2b:3c:4d:5e';
+export { OFFICE_IP };
+export const HOSTILE_ID = 'hostile-1';
 
-export interface SimHost {
+const TOOL = {
+  anydesk: { id: 'anydesk', name: 'AnyDesk', category: 'remote-desktop' },
+  teamviewer: { id: 'teamviewer', name: 'TeamViewer', category: 'remote-desktop' },
+  ngrok: { id: 'ngrok', name: 'ngrok', category: 'tunnel' },
+  tailscale: { id: 'tailscale', name: 'Tailscale', category: 'mesh-vpn' },
+} as const;
+
+function toolFinding(t: keyof typeof TOOL, proc: string = TOOL[t].name, severity: Finding['severity'] = 'high'): Finding {
+  return finding(`${t}:bin`, {
+    tool: { ...TOOL[t] }, severity,
+    evidence: [
+      { type: 'process', strength: 'strong', pid: 4242, name: proc, exe: `C:\\Program Files\\${TOOL[t].name}\\${TOOL[t].name}.exe`, matchedBy: 'name' },
+      { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 7070, state: 'LISTEN', pid: 4242, process: proc },
+    ],
+  } as Partial<Finding>);
+}
+
+/** One simulated laptop: what it reports, in order (a report of `null` is planned but lost: a sequence gap). */
+export interface SeedHost {
   agentId: string;
   hostname: string;
-  os: string;
-  osVersion: string;
   user?: string;
-  agentVersion: string;
-  status: HostStatus;
-  firstSeen: string;
-  lastSeen: string;
-  publicIp?: string;
-  context: { timezone?: string; locale?: string; inputMethods?: string[]; defaultGatewayMac?: string; wifiSsid?: string; wifiBssid?: string };
-  findings: HostFinding[];
-  timeline: TimelineEvent[];
+  os: string;
+  ip: string;
+  reports: Array<{ context: HostContext; findings: Finding[] } | null>;
 }
 
-export interface SimFleet {
-  now: Date;
-  hosts: SimHost[];
-  alerts: Alert[];
+/** The farm fleet with `ordinary` home workers; a few of them run TeamViewer, one host is hostile. */
+export function consoleFleet(ordinary: number): SeedHost[] {
+  const fleet = simulatedFleet(ordinary);
+  const oses = ['windows', 'darwin', 'linux'];
+  const out: SeedHost[] = fleet.hosts.map((h: HostSnapshot, i) => {
+    const findings = h.findings.map((f) => toolFinding(f.toolId as keyof typeof TOOL));
+    if (h.agentId.startsWith('home') && i % 25 === 3) findings.push(toolFinding('teamviewer'));
+    const ctx = { ...h.context, defaultGatewayMac: h.context.defaultGatewayMac?.toLowerCase().replace(/-/g, ':') };
+    const seed: SeedHost = { agentId: h.agentId, hostname: h.hostname, user: h.user, os: h.agentId.startsWith('office') ? 'darwin' : oses[i % 3], ip: h.publicIp ?? '81.0.0.1', reports: [{ context: ctx, findings }] };
+    // farm0 moved into the farm from home (a context change), and two of its reports never arrived
+    if (h.agentId === 'farm0') seed.reports = [{ context: { ...ctx, defaultGatewayMac: 'a4:83:e7:00:00:09', timezone: 'Europe/Berlin' }, findings: [] }, null, null, { context: ctx, findings }];
+    return seed;
+  });
+  const hostileCtx: HostContext = { timezone: 'Asia/Shanghai', locale: 'zh-CN', defaultGatewayMac: 'a4:83:e7:ff:00:01' };
+  out.push({
+    agentId: HOSTILE_ID, hostname: HOSTILE_NAME, user: `${HOSTILE_NAME}user`, os: 'linux', ip: '81.250.0.1',
+    reports: [
+      { context: hostileCtx, findings: [toolFinding('ngrok', HOSTILE_NAME, 'critical'), toolFinding('tailscale', 'tailscaled', 'medium')] },
+      { context: hostileCtx, findings: [toolFinding('ngrok', HOSTILE_NAME, 'critical')] }, // Tailscale resolved
+    ],
+  });
+  return out;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+export interface SeedTarget {
+  url: string; // the server's base URL
+  caFile?: string;
+  enrollSecret: string;
 }
 
-const TOOLS: { toolId: string; toolName: string; category: string; severity: Severity; proc: string; exe: string }[] = [
-  { toolId: 'anydesk', toolName: 'AnyDesk', category: 'remote-desktop', severity: 'high', proc: 'AnyDesk.exe', exe: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe' },
-  { toolId: 'teamviewer', toolName: 'TeamViewer', category: 'remote-desktop', severity: 'high', proc: 'TeamViewer.exe', exe: 'C:\\Program Files\\TeamViewer\\TeamViewer.exe' },
-  { toolId: 'ngrok', toolName: 'ngrok', category: 'tunnel', severity: 'critical', proc: 'ngrok', exe: '/usr/local/bin/ngrok' },
-  { toolId: 'tailscale', toolName: 'Tailscale', category: 'mesh-vpn', severity: 'medium', proc: 'tailscaled', exe: '/usr/sbin/tailscaled' },
-  { toolId: 'x11vnc', toolName: 'x11vnc', category: 'remote-desktop', severity: 'high', proc: 'x11vnc', exe: '/usr/bin/x11vnc' },
-];
-
-function newFinding(f: HostFinding): TimelineEvent {
-  return { at: f.firstSeen, type: 'finding-new', detail: { findingId: f.findingId, tool: f.tool, severity: f.severity } };
-}
-
-function iso(now: Date, agoSec: number): string {
-  return new Date(now.getTime() - agoSec * 1000).toISOString();
-}
-
-function finding(now: Date, t: (typeof TOOLS)[number], agoSec: number, procName = t.proc, user?: string): HostFinding {
-  const evidence: EvidenceData[] = [
-    { type: 'process', strength: 'strong', pid: 4242, name: procName, exe: t.exe, user, matchedBy: 'name' },
-    { type: 'package', strength: 'strong', name: t.toolName, version: '9.0.1', manager: t.exe.startsWith('C:') ? 'uninstall' : 'dpkg' },
-    { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 7070, state: 'LISTEN', pid: 4242, process: procName },
-  ];
-  return {
-    findingId: `${t.toolId}-f`, tool: { id: t.toolId, name: t.toolName, category: t.category }, severity: t.severity, state: 'running',
-    firstSeen: iso(now, agoSec), lastSeen: iso(now, 120), evidence,
-  };
-}
-
-export function simulateFleet(ordinary: number, now = new Date('2026-12-01T12:00:00Z')): SimFleet {
-  const rand = rng(20261201);
-  const hosts: SimHost[] = [];
-  const oses = [
-    { os: 'windows', v: '10.0.22631' },
-    { os: 'darwin', v: '14.6' },
-    { os: 'linux', v: 'Debian 12' },
-  ];
-  const base = (i: number, user: string | undefined, hostname: string): SimHost => {
-    const o = oses[i % 3];
-    const r = rand();
-    const status: HostStatus = r < 0.9 ? 'online' : r < 0.96 ? 'offline' : 'silent';
-    const ago = status === 'online' ? 60 + Math.floor(rand() * 600) : status === 'offline' ? 4 * 3600 : 3 * 86400;
-    return {
-      agentId: `agent-${String(i).padStart(5, '0')}`, hostname, os: o.os, osVersion: o.v, user, agentVersion: '0.1.0', status,
-      firstSeen: iso(now, 40 * 86400), lastSeen: iso(now, ago), publicIp: `203.0.113.${i % 250}`,
-      context: { timezone: 'Europe/Berlin', locale: 'de_DE.UTF-8', defaultGatewayMac: `02:aa:00:${(i >> 8 & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}:01` },
-      findings: [], timeline: [],
-    };
-  };
-  for (let i = 0; i < ordinary; i++) {
-    const h = base(i, `user${i}`, `laptop-${i}`);
-    if (rand() < 0.08) {
-      const t = TOOLS[1 + Math.floor(rand() * (TOOLS.length - 1))];
-      const f = finding(now, t, 10 * 86400, t.proc, h.user);
-      h.findings.push(f);
-      h.timeline.push(newFinding(f));
-    }
-    if (h.status === 'silent') h.timeline.unshift({ at: iso(now, 2 * 86400), type: 'silent', detail: {} });
-    hosts.push(h);
+/** The reports one host sends, planned and encoded by the agent's code; the lost ones are planned, not sent. */
+export function plannedReports(h: SeedHost, now = new Date()): NativeReport[] {
+  let state: ReportedState = emptyState();
+  const out: NativeReport[] = [];
+  for (const r of h.reports) {
+    const result = scanResult(r?.findings ?? [], {
+      host: { hostname: h.hostname, os: h.os, osVersion: '10.0.19045', arch: 'x64', collectedAt: now.toISOString(), agentVersion: '0.1.0', ...(h.user ? { user: h.user } : {}) } as never,
+      context: r?.context ?? {}, privileged: true,
+    });
+    const planned = planReport({ state, result, agentId: h.agentId, reportId: randomUUID(), fullStateEvery: 24, now });
+    state = planned.state;
+    if (r) out.push(planned.report);
   }
-  // The office: 5 hosts of 5 users behind one gateway MAC; the office allow-list makes it harmless
-  for (let k = 0; k < 5; k++) {
-    const h = base(ordinary + k, `office${k}`, `office-${k}`);
-    h.status = 'online';
-    h.lastSeen = iso(now, 90);
-    h.context.defaultGatewayMac = OFFICE_MAC;
-    h.publicIp = '192.0.2.10';
-    hosts.push(h);
-  }
-  const farmIds: string[] = [];
-  for (let k = 0; k < 6; k++) {
-    const h = base(ordinary + 5 + k, `contractor${k}`, `farm-${k}`);
-    h.status = 'online';
-    h.lastSeen = iso(now, 100 + k);
-    h.context = { timezone: 'America/Chicago', locale: 'en_US.UTF-8', defaultGatewayMac: FARM_MAC, wifiSsid: 'NETGEAR42', wifiBssid: 'f0:9f:c2:11:22:34' };
-    h.publicIp = FARM_IP;
-    if (k < 2) {
-      const f = finding(now, TOOLS[0], 3 * 86400, 'AnyDesk.exe', h.user);
-      h.findings.push(f);
-      h.timeline.push(newFinding(f));
-    }
-    h.timeline.unshift({ at: iso(now, 5 * 86400), type: 'context-changed', detail: { defaultGatewayMac: { from: '02:aa:00:00:00:09', to: FARM_MAC }, timezone: { from: 'Europe/Berlin', to: 'America/Chicago' } } });
-    h.timeline.unshift({ at: iso(now, 2 * 86400), type: 'sequence-gap', detail: { missingFrom: 41, missingTo: 43 } });
-    farmIds.push(h.agentId);
-    hosts.push(h);
-  }
-  // The hostile host: its name, user and process name try to inject markup and terminal escapes
-  const bad = base(ordinary + 11, `${HOSTILE_NAME}user`, HOSTILE_NAME);
-  bad.status = 'online';
-  bad.lastSeen = iso(now, 30);
-  const bf = finding(now, TOOLS[2], 86400, HOSTILE_NAME, bad.user);
-  bad.findings.push(bf, { ...finding(now, TOOLS[3], 7200), resolvedAt: iso(now, 3600) });
-  bad.timeline.push(
-    { at: iso(now, 3600), type: 'finding-resolved', detail: { findingId: 'tailscale-f', reason: 'absent' } },
-    { at: iso(now, 5000), type: 'agent-downgrade', detail: { from: '0.1.0', to: `0.0.9 ${HOSTILE_NAME}` } },
-    newFinding(bf),
-  );
-  hosts.push(bad);
+  return out;
+}
 
-  const alerts: Alert[] = [
-    {
-      id: 'alert-farm-1', rule: 'laptop-farm', subject: `farm:gateway-mac:${FARM_MAC}`, severity: 'critical',
-      title: `Laptop farm: 6 hosts of 6 users behind gateway MAC ${FARM_MAC}, 2 with AnyDesk`, status: 'open',
-      firstSeen: iso(now, 86400), lastSeen: iso(now, 600), occurrences: 14, agentIds: farmIds,
-      explanation: { kind: 'farm', rules: ['shared-network', 'remote-access-in-group'], distinctUsers: 6 },
-    },
-    {
-      id: 'alert-region-1', rule: 'region-mismatch', subject: `region:${bad.agentId}`, severity: 'high',
-      title: `Region mismatch on ${HOSTILE_NAME}`, status: 'open', firstSeen: iso(now, 7200), lastSeen: iso(now, 7200), agentIds: [bad.agentId],
-      explanation: { kind: 'region', mismatches: [{ field: 'timezone', value: 'Asia/Shanghai' }] },
-    },
-    {
-      id: 'alert-old-1', rule: 'laptop-farm', subject: 'farm:public-ip:203.0.113.7', severity: 'medium', title: 'Shared public IP 203.0.113.7 on 3 hosts',
-      status: 'closed', firstSeen: iso(now, 20 * 86400), lastSeen: iso(now, 19 * 86400), agentIds: [], closedBy: 'alice', closedAt: iso(now, 19 * 86400),
-    },
-  ];
-  return { now, hosts, alerts };
+async function seedOne(t: SeedTarget, h: SeedHost): Promise<void> {
+  const e = await request(`${t.url}/v1/enroll`, { body: JSON.stringify({ enrollSecret: t.enrollSecret, agentId: h.agentId, hostname: h.hostname.slice(0, 200) }), caFile: t.caFile });
+  if (e.status !== 200) throw new Error(`enroll ${h.agentId}: ${e.status} ${e.text.slice(0, 200)}`);
+  const key = e.json().key as string;
+  for (const report of plannedReports(h)) {
+    const a = await request(`${t.url}/v1/reports`, {
+      body: gzipSync(encodeReport(report, 'native')), caFile: t.caFile,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-forwarded-for': h.ip },
+    });
+    if (a.status !== 200) throw new Error(`report ${h.agentId}: ${a.status} ${a.text.slice(0, 200)}`);
+  }
+}
+
+/** Enrolls and reports every host, a few at a time. */
+export async function seedFleet(t: SeedTarget, hosts: SeedHost[], parallel = 8): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < hosts.length) await seedOne(t, hosts[next++]);
+  }));
 }
