@@ -3,7 +3,7 @@ import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
 import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type EventType, type Role } from '../vocabulary.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
 import * as farmTx from './farm-tx.ts';
-import { ingestOne } from './ingest-tx.ts';
+import { ingestBatch } from './ingest-tx.ts';
 import { migrate } from './migrations.ts';
 import type { OpenCounts } from './open-counts.ts';
 import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts';
@@ -73,7 +73,8 @@ export class SqlStore implements Store {
     const order = items.map((it, i) => ({ it, i })).sort((a, b) => (a.it.report.agentId < b.it.report.agentId ? -1 : a.it.report.agentId > b.it.report.agentId ? 1 : a.it.report.sequence - b.it.report.sequence));
     const out: IngestOutcome[] = new Array(items.length);
     await this.db.transaction().execute(async (tx) => {
-      for (const { it, i } of order) out[i] = await ingestOne(tx, it, defaultIntervalS);
+      const outcomes = await ingestBatch(tx, order.map((o) => o.it), defaultIntervalS, this.dialect);
+      order.forEach((o, k) => (out[o.i] = outcomes[k]));
     });
     return out;
   }
