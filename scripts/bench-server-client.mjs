@@ -1,12 +1,12 @@
-// The load generator of bench-server.ts, in a worker thread so that its TLS and request work does not run
-// on the server's event loop (the server is what is measured). Plain JavaScript: Node 20 workers do not
-// take the tsx loader. workerData: { url, ca, concurrency, rate?, requests: [{ headers, body }] }.
+// The load generator of bench-server.ts, in a child process so that its TLS and request work does not run
+// on the server's event loop and its CPU time is not counted as the server's. Plain JavaScript, started
+// with fork() (advanced serialization); the job comes as the first message:
+// { url, ca, concurrency, rate?, requests: [{ headers, body }] }, the result goes back as one message.
 // Without `rate`: closed loop, `concurrency` senders back to back (the most the server takes).
 // With `rate` (requests/s): open loop, request i is due at i/rate s whatever the server does, and its
 // latency counts from when it was due, so a server that falls behind shows it (no coordinated omission);
 // `concurrency` then caps the sockets.
 import https from 'node:https';
-import { parentPort, workerData } from 'node:worker_threads';
 
 function post(agent, url, ca, headers, body) {
   return new Promise((resolve) => {
@@ -64,4 +64,6 @@ async function run(job) {
   return { latenciesMs, non200, seconds, statuses };
 }
 
-if (parentPort) parentPort.postMessage(await run(workerData));
+process.once('message', async (job) => {
+  process.send(await run(job), () => process.exit(0));
+});
