@@ -1,16 +1,20 @@
-// The load generator of bench-server.ts, in a worker thread so that its TLS and request work does not run
-// on the server's event loop (the server is what is measured). Plain JavaScript: Node 20 workers do not
-// take the tsx loader. workerData: { url, ca, concurrency, requests: [{ headers, body }] }.
+// The load generator of bench-server.ts, in a child process so that its TLS and request work does not run
+// on the server's event loop and its CPU time is not counted as the server's. Plain JavaScript, started
+// with fork() (advanced serialization); the job comes as the first message:
+// { url, ca, concurrency, rate?, requests: [{ headers, body }] }, the result goes back as one message.
+// Without `rate`: closed loop, `concurrency` senders back to back (the most the server takes).
+// With `rate` (requests/s): open loop, request i is due at i/rate s whatever the server does, and its
+// latency counts from when it was due, so a server that falls behind shows it (no coordinated omission);
+// `concurrency` then caps the sockets.
 import https from 'node:https';
-import { parentPort, workerData } from 'node:worker_threads';
 
 function post(agent, url, ca, headers, body) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const req = https.request(url, { method: 'POST', agent, ca, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
-    req.on('error', reject);
+    req.on('error', () => resolve(0));
     req.end(body);
   });
 }
@@ -21,17 +25,38 @@ async function run(job) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: job.concurrency });
   const latenciesMs = [];
   const statuses = {};
-  let next = 0;
   let non200 = 0;
+  const record = (status, ms) => {
+    latenciesMs.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status !== 200) non200++;
+  };
   const t0 = performance.now();
+  if (job.rate) {
+    // Warm the sockets first (TLS handshakes are not what an agent pays per report on a kept-alive link).
+    await Promise.all(Array.from({ length: Math.min(job.concurrency, 16) }, () => new Promise((resolve) => {
+      https.get(new URL('/healthz', url), { agent, ca }, (res) => { res.resume(); res.on('end', resolve); }).on('error', resolve);
+    })));
+    const start = performance.now();
+    const pending = [];
+    for (let i = 0; i < job.requests.length; i++) {
+      const due = start + (i * 1000) / job.rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const r = job.requests[i];
+      pending.push(post(agent, url, ca, r.headers, Buffer.from(r.body)).then((status) => record(status, performance.now() - due)));
+    }
+    await Promise.all(pending);
+    const seconds = (performance.now() - start) / 1000;
+    agent.destroy();
+    return { latenciesMs, non200, seconds, statuses };
+  }
+  let next = 0;
   await Promise.all(Array.from({ length: job.concurrency }, async () => {
     while (next < job.requests.length) {
       const r = job.requests[next++];
       const s = performance.now();
-      const status = await post(agent, url, ca, r.headers, Buffer.from(r.body));
-      latenciesMs.push(performance.now() - s);
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      if (status !== 200) non200++;
+      record(await post(agent, url, ca, r.headers, Buffer.from(r.body)), performance.now() - s);
     }
   }));
   const seconds = (performance.now() - t0) / 1000;
@@ -39,4 +64,6 @@ async function run(job) {
   return { latenciesMs, non200, seconds, statuses };
 }
 
-if (parentPort) parentPort.postMessage(await run(workerData));
+process.once('message', async (job) => {
+  process.send(await run(job), () => process.exit(0));
+});

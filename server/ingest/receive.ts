@@ -13,6 +13,8 @@ import { reportSchemaProblem } from './validate.ts';
 const gunzipAsync = promisify(gunzip);
 // Deflate expands at most ~1032:1, so a sync inflate of <= 4 KiB stays <= ~4 MiB (a few ms) even for a bomb.
 const SYNC_GUNZIP_MAX = 4 * 1024; // wire bytes; bigger bodies go to the thread pool
+// \u0000 in JSON text, not preceded by an escaped backslash (\\u0000 is the six characters, which are fine).
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 
 export interface IngestLimits {
   maxWireBytes: number; // body as sent
@@ -125,6 +127,8 @@ export async function receiveReport(req: IncomingMessage, agentId: string, publi
   } catch {
     throw new Refusal(400, 'body is not JSON (only the native format is accepted)', agentId);
   }
+  // PostgreSQL text cannot hold U+0000: such a report would fail its transaction on every resend.
+  if (ESCAPED_NUL.test(text)) throw new Refusal(400, 'report contains a NUL character (\\u0000)', agentId);
   const problem = reportSchemaProblem(parsed);
   if (problem) throw new Refusal(400, `not a ratwatch report: ${problem}`, agentId);
   const report = parsed as IncomingReport;

@@ -1,19 +1,32 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { IngestItem, IngestOutcome, IncomingReport } from '../ingest/report-types.ts';
 import type { EventType } from '../vocabulary.ts';
+import type { Dialect } from './open.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
 import { openCounts } from './open-counts.ts';
-import type { ContextColumns, DB } from './schema.ts';
+import type { ContextColumns, DB, FindingsTable, HostsTable } from './schema.ts';
 
-// One report applied to the fleet state inside the caller's transaction: the report row first (its
-// unique report_id drops duplicates, also when two instances receive the same report at once), then
-// the host, its context history, findings and timeline.
+// A batch of reports applied to the fleet state inside the caller's transaction (group commit), with a
+// fixed number of statements per batch rather than per report: the report rows first (their unique
+// report_id drops duplicates, also when two instances receive the same report at once), then one read of
+// the hosts and findings concerned, the per-report logic in memory, and multi-row writes.
+// An agent's reports in one batch go in rounds (its first in round 1, its second in round 2...), so that
+// within a round each host is read and written once and the logic sees exactly what the previous report left.
 
 type Tx = Kysely<DB> | Transaction<DB>;
+type HostRow = Selectable<HostsTable>;
 type Ctx = ContextColumns;
 const CTX_KEYS = ['public_ip', 'gateway_mac', 'wifi_ssid', 'wifi_bssid', 'timezone', 'locale', 'input_methods'] as const;
+/** Rows per multi-row statement: far below SQLite's 32766 bound variables and PostgreSQL's 65535 with 20 columns. */
+const CHUNK = 500;
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function chunks<T>(xs: T[], n = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
 
 function contextOf(r: IncomingReport, publicIp: string | null): Ctx {
   const c = r.context ?? {};
@@ -39,18 +52,79 @@ export function compareVersions(a: string, b: string): number {
 const MIN_INTERVAL_S = 60;
 const MAX_INTERVAL_S = 24 * 3600;
 
-export async function ingestOne(tx: Tx, item: IngestItem, defaultIntervalS: number): Promise<IngestOutcome> {
+interface Known { resolved_at: string | null; severity: string; category: string }
+type FindingInsert = Omit<FindingsTable, 'id'>;
+
+/** What one round writes, gathered while the reports are applied in memory. */
+interface Writes {
+  hosts: Map<string, HostRow>;
+  context: Array<Ctx & { agent_id: string; at: string }>;
+  events: Array<{ agent_id: string; at: string; type: EventType; detail: string }>;
+  alerts: Array<{ at: string; rule: string; agentId: string; hostname: string; severity: string; title: string; detail: Record<string, unknown> }>;
+  findings: FindingInsert[];
+  resolve: Array<{ agentId: string; findingId: string; at: string; reason: string }>;
+  stillOpen: Array<{ agentId: string; at: string }>;
+}
+
+/**
+ * Applies the items (sorted by agent and sequence; report ids unique within the batch) and returns each
+ * one's outcome in the same order.
+ */
+export async function ingestBatch(tx: Tx, items: IngestItem[], defaultIntervalS: number, dialect: Dialect): Promise<IngestOutcome[]> {
+  const stored = new Set<string>();
+  for (const part of chunks(items, 200)) {
+    const rows = await tx.insertInto('reports').values(part.map(({ report: r, body, publicIp, receivedAt }) => ({
+      report_id: r.reportId, agent_id: r.agentId, sequence: r.sequence, kind: r.kind,
+      schema_version: r.schema === 'ratwatch.report/2' ? 2 : 1, sent_at: r.sentAt, received_at: receivedAt, public_ip: publicIp, body,
+    }))).onConflict((oc) => oc.column('report_id').doNothing()).returning('report_id').execute();
+    for (const row of rows) stored.add(row.report_id);
+  }
+  const rounds: IngestItem[][] = [];
+  const seen = new Map<string, number>();
+  const outcomes = items.map((it) => {
+    // The same report twice in one batch: the first is applied, the second is a duplicate of it.
+    if (!stored.delete(it.report.reportId)) return 'duplicate' as const;
+    const k = seen.get(it.report.agentId) ?? 0;
+    seen.set(it.report.agentId, k + 1);
+    (rounds[k] ??= []).push(it);
+    return 'stored' as const;
+  });
+  for (const round of rounds) await applyRound(tx, round, defaultIntervalS, dialect);
+  return outcomes;
+}
+
+async function applyRound(tx: Tx, round: IngestItem[], defaultIntervalS: number, dialect: Dialect): Promise<void> {
+  const agentIds = round.map((it) => it.report.agentId); // one report per agent in a round, sorted
+  const hosts = new Map<string, HostRow>();
+  for (const ids of chunks(agentIds)) {
+    const q = tx.selectFrom('hosts').selectAll().where('agent_id', 'in', ids).orderBy('agent_id');
+    // Row locks in agent order: a concurrent batch on another instance waits instead of overwriting this one's update.
+    for (const h of await (dialect === 'postgres' ? q.forUpdate() : q).execute()) hosts.set(h.agent_id, h);
+  }
+  const known = new Map<string, Map<string, Known>>();
+  for (const ids of chunks([...hosts.keys()])) {
+    const rows = await tx.selectFrom('findings').select(['agent_id', 'finding_id', 'resolved_at', 'severity', 'category']).where('agent_id', 'in', ids).execute();
+    for (const f of rows) {
+      let m = known.get(f.agent_id);
+      if (!m) known.set(f.agent_id, (m = new Map()));
+      m.set(f.finding_id, { resolved_at: f.resolved_at, severity: f.severity, category: f.category });
+    }
+  }
+  const w: Writes = { hosts: new Map(), context: [], events: [], alerts: [], findings: [], resolve: [], stillOpen: [] };
+  for (const it of round) {
+    const id = it.report.agentId;
+    applyReport(it, hosts.get(id), known.get(id) ?? new Map(), defaultIntervalS, w);
+  }
+  await writeRound(tx, w);
+}
+
+/** The fleet-state logic for one report, against the host and findings as the previous report left them. */
+function applyReport(item: IngestItem, host: HostRow | undefined, known: Map<string, Known>, defaultIntervalS: number, w: Writes): void {
   const r = item.report;
   const now = item.receivedAt;
-  const inserted = await tx.insertInto('reports').values({
-    report_id: r.reportId, agent_id: r.agentId, sequence: r.sequence, kind: r.kind,
-    schema_version: r.schema === 'ratwatch.report/2' ? 2 : 1, sent_at: r.sentAt, received_at: now, public_ip: item.publicIp, body: item.body,
-  }).onConflict((oc) => oc.column('report_id').doNothing()).returning('id').executeTakeFirst();
-  if (!inserted) return 'duplicate';
-
   const events: Array<{ type: EventType; detail: Record<string, unknown> }> = [];
-  const alerts: Array<{ rule: string; severity: string; title: string; detail: Record<string, unknown> }> = [];
-  const host = await tx.selectFrom('hosts').selectAll().where('agent_id', '=', r.agentId).executeTakeFirst();
+  const alert = (rule: string, severity: string, title: string, detail: Record<string, unknown>) =>
+    w.alerts.push({ at: now, rule, agentId: r.agentId, hostname: r.host.hostname, severity, title, detail });
   const ctx = contextOf(r, item.publicIp);
   const privileged = typeof r.privileged === 'boolean' ? (r.privileged ? 1 : 0) : null;
   const hostFields = {
@@ -59,115 +133,137 @@ export async function ingestOne(tx: Tx, item: IngestItem, defaultIntervalS: numb
   };
 
   let current = true; // this report is the newest the server has from the agent
+  let row: HostRow | undefined;
   if (!host) {
-    await tx.insertInto('hosts').values({
+    row = {
       agent_id: r.agentId, ...hostFields, first_seen: now, last_seen: now, last_sequence: r.sequence,
-      expected_interval_s: defaultIntervalS, status: 'online', open_findings: 0,
-    }).execute();
+      expected_interval_s: defaultIntervalS, status: 'online', open_findings: 0, open_counts: '{}',
+    };
     events.push({ type: 'first-report', detail: { sequence: r.sequence, kind: r.kind } });
     if (r.sequence > 1) {
       events.push({ type: 'sequence-gap', detail: { missingFrom: 1, missingTo: r.sequence - 1 } });
-      alerts.push({ rule: 'sequence-gap', severity: 'medium', title: `reports ${1}-${r.sequence - 1} of ${r.host.hostname} never arrived`, detail: { missingFrom: 1, missingTo: r.sequence - 1 } });
+      alert('sequence-gap', 'medium', `reports ${1}-${r.sequence - 1} of ${r.host.hostname} never arrived`, { missingFrom: 1, missingTo: r.sequence - 1 });
     }
-    await insertContext(tx, r.agentId, now, ctx);
+    w.context.push({ agent_id: r.agentId, at: now, ...ctx });
   } else {
     const last = Number(host.last_sequence);
     if (r.sequence === 1 && last > 1) {
       events.push({ type: 'sequence-reset', detail: { previous: last } });
-      alerts.push({ rule: 'sequence-gap', severity: 'medium', title: `${r.host.hostname} restarted its report numbering (agent reinstalled or its spool wiped)`, detail: { previous: last } });
+      alert('sequence-gap', 'medium', `${r.host.hostname} restarted its report numbering (agent reinstalled or its spool wiped)`, { previous: last });
     } else if (r.sequence <= last) {
       current = false;
       events.push({ type: 'late-report', detail: { sequence: r.sequence, newest: last } });
     } else if (r.sequence > last + 1) {
       const detail = { missingFrom: last + 1, missingTo: r.sequence - 1 };
       events.push({ type: 'sequence-gap', detail });
-      alerts.push({ rule: 'sequence-gap', severity: 'medium', title: `reports ${detail.missingFrom}-${detail.missingTo} of ${r.host.hostname} never arrived`, detail });
+      alert('sequence-gap', 'medium', `reports ${detail.missingFrom}-${detail.missingTo} of ${r.host.hostname} never arrived`, detail);
     }
     if (current) {
       const cmp = compareVersions(r.agentVersion, host.agent_version);
       if (cmp < 0) {
         const detail = { from: host.agent_version, to: r.agentVersion };
         events.push({ type: 'agent-downgrade', detail });
-        alerts.push({ rule: 'agent-downgrade', severity: 'high', title: `ratwatch on ${r.host.hostname} was downgraded from ${host.agent_version} to ${r.agentVersion}`, detail });
+        alert('agent-downgrade', 'high', `ratwatch on ${r.host.hostname} was downgraded from ${host.agent_version} to ${r.agentVersion}`, detail);
       } else if (cmp > 0) events.push({ type: 'agent-upgrade', detail: { from: host.agent_version, to: r.agentVersion } });
       const changed = CTX_KEYS.filter((k) => (host[k] ?? null) !== ctx[k]);
       if (changed.length) {
         events.push({ type: 'context-changed', detail: Object.fromEntries(changed.map((k) => [k, { from: host[k], to: ctx[k] }])) });
-        await insertContext(tx, r.agentId, now, ctx);
+        w.context.push({ agent_id: r.agentId, at: now, ...ctx });
       }
       if (host.status !== 'online') events.push({ type: 'back-online', detail: { was: host.status, lastSeen: host.last_seen } });
       const observed = (Date.parse(now) - Date.parse(host.last_seen)) / 1000;
       const interval = observed >= MIN_INTERVAL_S && observed <= MAX_INTERVAL_S && r.sequence === last + 1
         ? Math.round(host.expected_interval_s * 0.7 + observed * 0.3)
         : host.expected_interval_s;
-      await tx.updateTable('hosts').set({
-        ...hostFields, last_seen: now, last_sequence: r.sequence === 1 ? 1 : Math.max(last, r.sequence), expected_interval_s: interval, status: 'online',
-      }).where('agent_id', '=', r.agentId).execute();
+      row = { ...host, ...hostFields, last_seen: now, last_sequence: r.sequence === 1 ? 1 : Math.max(last, r.sequence), expected_interval_s: interval, status: 'online' };
     }
   }
   if (current && privileged === 0) {
     events.push({ type: 'unprivileged-scan', detail: { sequence: r.sequence } });
-    alerts.push({ rule: 'unprivileged-scan', severity: 'medium', title: `ratwatch on ${r.host.hostname} scanned without root / Administrator rights`, detail: {} });
+    alert('unprivileged-scan', 'medium', `ratwatch on ${r.host.hostname} scanned without root / Administrator rights`, {});
   }
-  if (current) await applyFindings(tx, r, now, events);
-
-  if (events.length) {
-    await tx.insertInto('events').values(events.map((e) => ({ agent_id: r.agentId, at: now, type: e.type, detail: JSON.stringify(e.detail) }))).execute();
+  if (current && row) {
+    const counts = applyFindings(r, now, known, events, w);
+    if (counts) Object.assign(row, counts);
+    w.hosts.set(r.agentId, row);
   }
-  for (const a of alerts) {
-    await upsertAlertTx(tx, { rule: a.rule, subject: r.agentId, severity: a.severity, title: a.title, explanation: { kind: a.rule, hostname: r.host.hostname, ...a.detail }, agentIds: [r.agentId] }, now);
-  }
-  return 'stored';
+  for (const e of events) w.events.push({ agent_id: r.agentId, at: now, type: e.type, detail: JSON.stringify(e.detail) });
 }
 
-async function insertContext(tx: Tx, agentId: string, at: string, ctx: Ctx): Promise<void> {
-  await tx.insertInto('context_history').values({ agent_id: agentId, at, ...ctx }).execute();
-}
-
-async function applyFindings(tx: Tx, r: IncomingReport, now: string, events: Array<{ type: EventType; detail: Record<string, unknown> }>): Promise<void> {
-  const known = new Map(
-    (await tx.selectFrom('findings').select(['finding_id', 'resolved_at']).where('agent_id', '=', r.agentId).execute()).map((f) => [f.finding_id, f.resolved_at]),
-  );
+/** Findings of one current report; returns the host's new open counts, or undefined when it never had a finding. */
+function applyFindings(r: IncomingReport, now: string, known: Map<string, Known>, events: Array<{ type: EventType; detail: Record<string, unknown> }>, w: Writes): Pick<HostRow, 'open_findings' | 'open_counts'> | undefined {
   const active = r.findings.filter((f) => f.status === 'finding');
-  const fresh = [];
+  const upserts = new Map<string, FindingInsert>(); // a finding listed twice is written once, as last listed
   for (const f of active) {
-    const cols = {
-      tool_id: f.tool.id, tool_name: f.tool.name, category: f.tool.category, severity: f.severity, status: f.status,
-      state: str(f.state), evidence: JSON.stringify(f.evidence ?? []), last_seen: now,
-    };
-    if (!known.has(f.id)) {
-      fresh.push({ agent_id: r.agentId, finding_id: f.id, ...cols, first_seen: str(f.firstSeen) ?? now, resolved_at: null, resolved_reason: null });
-      events.push({ type: 'finding-new', detail: { findingId: f.id, tool: f.tool, severity: f.severity } });
-      known.set(f.id, null);
-      continue;
-    }
-    const reopened = known.get(f.id) !== null;
-    await tx.updateTable('findings').set({ ...cols, resolved_at: null, resolved_reason: null })
-      .where('agent_id', '=', r.agentId).where('finding_id', '=', f.id).execute();
-    if (reopened) events.push({ type: 'finding-reopened', detail: { findingId: f.id, tool: f.tool, severity: f.severity } });
-    known.set(f.id, null);
+    const before = known.get(f.id);
+    upserts.set(f.id, {
+      agent_id: r.agentId, finding_id: f.id, tool_id: f.tool.id, tool_name: f.tool.name, category: f.tool.category, severity: f.severity, status: f.status,
+      state: str(f.state), evidence: JSON.stringify(f.evidence ?? []), first_seen: upserts.get(f.id)?.first_seen ?? str(f.firstSeen) ?? now, last_seen: now,
+      resolved_at: null, resolved_reason: null,
+    });
+    if (!before) events.push({ type: 'finding-new', detail: { findingId: f.id, tool: f.tool, severity: f.severity } });
+    else if (before.resolved_at !== null) events.push({ type: 'finding-reopened', detail: { findingId: f.id, tool: f.tool, severity: f.severity } });
+    known.set(f.id, { resolved_at: null, severity: f.severity, category: f.tool.category });
   }
-  if (fresh.length) await tx.insertInto('findings').values(fresh).execute();
+  w.findings.push(...upserts.values());
 
   const activeIds = new Set(active.map((f) => f.id));
   const resolve = new Map<string, string>();
   for (const x of r.resolved) if (!activeIds.has(x.id)) resolve.set(x.id, x.reason);
   // A full report is the whole active state: whatever open finding it does not restate is gone.
-  if (r.kind === 'full') for (const [id, resolvedAt] of known) if (resolvedAt === null && !activeIds.has(id) && !resolve.has(id)) resolve.set(id, 'absent-from-full');
+  if (r.kind === 'full') for (const [id, k] of known) if (k.resolved_at === null && !activeIds.has(id) && !resolve.has(id)) resolve.set(id, 'absent-from-full');
   for (const [id, reason] of resolve) {
-    if (known.get(id) !== null) continue; // unknown or already resolved
-    await tx.updateTable('findings').set({ resolved_at: now, resolved_reason: reason })
-      .where('agent_id', '=', r.agentId).where('finding_id', '=', id).where('resolved_at', 'is', null).execute();
+    const k = known.get(id);
+    if (!k || k.resolved_at !== null) continue; // unknown or already resolved
+    k.resolved_at = now;
+    w.resolve.push({ agentId: r.agentId, findingId: id, at: now, reason });
     events.push({ type: 'finding-resolved', detail: { findingId: id, reason } });
   }
   // A host that never had a finding and reports none (most of a fleet) needs no more statements.
-  if (known.size === 0) return;
-  if (r.kind !== 'full') {
-    // Delta and heartbeat restate nothing, but they do say every open finding is still there.
-    await tx.updateTable('findings').set({ last_seen: now }).where('agent_id', '=', r.agentId).where('resolved_at', 'is', null).execute();
+  if (known.size === 0) return undefined;
+  // Delta and heartbeat restate nothing, but they do say every open finding is still there.
+  if (r.kind !== 'full') w.stillOpen.push({ agentId: r.agentId, at: now });
+  const groups = new Map<string, { severity: string; category: string; n: number }>();
+  for (const k of known.values()) {
+    if (k.resolved_at !== null) continue;
+    const key = `${k.severity}\u0000${k.category}`;
+    const g = groups.get(key) ?? { severity: k.severity, category: k.category, n: 0 };
+    g.n++;
+    groups.set(key, g);
   }
-  const groups = await tx.selectFrom('findings').select(['severity', 'category', sql<number>`count(*)`.as('n')])
-    .where('agent_id', '=', r.agentId).where('resolved_at', 'is', null).groupBy(['severity', 'category']).execute();
-  const c = openCounts(groups.map((g) => ({ severity: g.severity, category: g.category, n: Number(g.n) })));
-  await tx.updateTable('hosts').set({ open_findings: c.total, open_counts: JSON.stringify(c.counts) }).where('agent_id', '=', r.agentId).execute();
+  const c = openCounts([...groups.values()]);
+  return { open_findings: c.total, open_counts: JSON.stringify(c.counts) };
+}
+
+async function writeRound(tx: Tx, w: Writes): Promise<void> {
+  for (const part of chunks([...w.hosts.values()])) {
+    await tx.insertInto('hosts').values(part).onConflict((oc) => oc.column('agent_id').doUpdateSet((eb) => ({
+      hostname: eb.ref('excluded.hostname'), os: eb.ref('excluded.os'), os_version: eb.ref('excluded.os_version'), arch: eb.ref('excluded.arch'),
+      agent_version: eb.ref('excluded.agent_version'), user_name: eb.ref('excluded.user_name'), privileged: eb.ref('excluded.privileged'),
+      public_ip: eb.ref('excluded.public_ip'), gateway_mac: eb.ref('excluded.gateway_mac'), wifi_ssid: eb.ref('excluded.wifi_ssid'),
+      wifi_bssid: eb.ref('excluded.wifi_bssid'), timezone: eb.ref('excluded.timezone'), locale: eb.ref('excluded.locale'),
+      input_methods: eb.ref('excluded.input_methods'), last_seen: eb.ref('excluded.last_seen'), last_sequence: eb.ref('excluded.last_sequence'),
+      expected_interval_s: eb.ref('excluded.expected_interval_s'), status: eb.ref('excluded.status'),
+      open_findings: eb.ref('excluded.open_findings'), open_counts: eb.ref('excluded.open_counts'),
+    }))).execute();
+  }
+  for (const part of chunks(w.context)) await tx.insertInto('context_history').values(part).execute();
+  for (const part of chunks(w.findings)) {
+    await tx.insertInto('findings').values(part).onConflict((oc) => oc.columns(['agent_id', 'finding_id']).doUpdateSet((eb) => ({
+      tool_id: eb.ref('excluded.tool_id'), tool_name: eb.ref('excluded.tool_name'), category: eb.ref('excluded.category'), severity: eb.ref('excluded.severity'),
+      status: eb.ref('excluded.status'), state: eb.ref('excluded.state'), evidence: eb.ref('excluded.evidence'), last_seen: eb.ref('excluded.last_seen'),
+      resolved_at: null, resolved_reason: null,
+    }))).execute();
+  }
+  for (const x of w.resolve) {
+    await tx.updateTable('findings').set({ resolved_at: x.at, resolved_reason: x.reason })
+      .where('agent_id', '=', x.agentId).where('finding_id', '=', x.findingId).where('resolved_at', 'is', null).execute();
+  }
+  for (const x of w.stillOpen) {
+    await tx.updateTable('findings').set({ last_seen: x.at }).where('agent_id', '=', x.agentId).where('resolved_at', 'is', null).execute();
+  }
+  for (const part of chunks(w.events)) await tx.insertInto('events').values(part).execute();
+  for (const a of w.alerts) {
+    await upsertAlertTx(tx, { rule: a.rule, subject: a.agentId, severity: a.severity, title: a.title, explanation: { kind: a.rule, hostname: a.hostname, ...a.detail }, agentIds: [a.agentId] }, a.at);
+  }
 }

@@ -31,6 +31,8 @@ export function openSqlite(file: string): OpenedDb {
  * server's queries are a small fixed set, so their statements are kept (bounded: the oldest goes first).
  * Kysely runs one query at a time on this single connection, so a statement is never used twice at once.
  */
+const MAX_CACHED_SQL = 2000;
+
 function withStatementCache(raw: Database.Database, max = 512): SqliteDatabase {
   const cache = new Map<string, Database.Statement>();
   return {
@@ -39,6 +41,8 @@ function withStatementCache(raw: Database.Database, max = 512): SqliteDatabase {
       let st = cache.get(text);
       if (!st) {
         st = raw.prepare(text);
+        // Multi-row statements of a group commit differ by row count: kept, they would evict the small ones.
+        if (text.length > MAX_CACHED_SQL) return st;
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
         cache.set(text, st);
       }

@@ -5,7 +5,7 @@ import { upsertAlertTx } from './alerts-tx.ts';
 import * as admin from './console-admin.ts';
 import * as consoleQ from './console-queries.ts';
 import * as farmTx from './farm-tx.ts';
-import { ingestOne } from './ingest-tx.ts';
+import { ingestBatch } from './ingest-tx.ts';
 import { migrate } from './migrations.ts';
 import type { OpenCounts } from './open-counts.ts';
 import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts';
@@ -76,7 +76,8 @@ export class SqlStore implements Store {
     const order = items.map((it, i) => ({ it, i })).sort((a, b) => (a.it.report.agentId < b.it.report.agentId ? -1 : a.it.report.agentId > b.it.report.agentId ? 1 : a.it.report.sequence - b.it.report.sequence));
     const out: IngestOutcome[] = new Array(items.length);
     await this.db.transaction().execute(async (tx) => {
-      for (const { it, i } of order) out[i] = await ingestOne(tx, it, defaultIntervalS);
+      const outcomes = await ingestBatch(tx, order.map((o) => o.it), defaultIntervalS, this.dialect);
+      order.forEach((o, k) => (out[o.i] = outcomes[k]));
     });
     return out;
   }

@@ -119,6 +119,8 @@ for (const kind of STORE_KINDS) {
         ['stale replay', post(good, {}, String(Math.floor(Date.now() / 1000) - 3600)), 401, /more than 300 s off/],
         ['other agent', post(gzipSync(item(new SimAgent('someone-else', 'x').next([])).body)), 403, /not the agent this key was issued to/],
         ['encoding', post(good, { 'content-encoding': 'br' }), 415, /Content-Encoding/],
+        // PostgreSQL text cannot hold U+0000: refused up front, not failed in the database on every resend
+        ['NUL', post(gzipSync(JSON.stringify({ ...report, host: { ...report.host, hostname: 'a\u0000b' } }))), 400, /NUL character/],
       ];
       for (const [name, p, status, msg] of cases) {
         const r = await p;
