@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--http', 'plain HTTP: only on a loopback --host or behind --trust-proxy')
     .option('--trust-proxy <address...>', 'reverse proxy whose X-Forwarded-For gives the client address')
     .option('--hmac-key-file <file>', 'require X-Ratwatch-Signature made with this key (the agents\' endpoint.hmacKeyFile)')
-    .option('--settings <file>', 'JSON with "farm" (office networks, VPN egress IPs, expected regions, thresholds; seeds the database) and "notifiers"')
+    .option('--settings <file>', 'JSON with "farm" (office networks, VPN egress IPs, expected regions, thresholds; seeds the database), "notifiers" and "siem" (OCSF over HTTPS, Splunk HEC)')
     .option('--retention-days <n>', 'purge stored reports older than this', '90')
     .option('--interval-seconds <n>', 'expected reporting interval of a new host (learned per host afterwards)', '3600')
     .exitOverride()

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
 import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type EventType, type Role } from '../vocabulary.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
+import * as deliveryTx from './delivery-tx.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestOne } from './ingest-tx.ts';
 import { migrate } from './migrations.ts';
@@ -11,7 +12,7 @@ import { alertRow, findingRow, hostRow, parseJson } from './rows.ts';
 import type { DB } from './schema.ts';
 import type {
   AlertFilter, AlertInput, AlertRow, AuditEntry, ContextRow, EventRow, FindingFilter, FindingRow, HostFilter, HostRow,
-  HostSnapshotRow, LivenessChange, NetworkGroup, Overview, Store, UserRow, FarmGroupRow, NotifierRow,
+  HostSnapshotRow, LivenessChange, NetworkGroup, Overview, Store, UserRow, FarmGroupRow, NotifierRow, OutboxInsert, OutboxRow, SiemBacklog,
 } from './types.ts';
 
 export interface StoreOptions {
@@ -303,4 +304,12 @@ export class SqlStore implements Store {
   putNotifier(name: string, config: unknown, at: string): Promise<void> { return farmTx.putNotifier(this.db, name, config, at); }
   deleteNotifier(name: string): Promise<boolean> { return farmTx.deleteNotifier(this.db, name); }
   claimAlertNotification(id: number, at: string): Promise<boolean> { return farmTx.claimAlertNotification(this.db, id, at); }
+
+  alertsToNotify(limit: number): Promise<AlertRow[]> { return deliveryTx.alertsToNotify(this.db, limit); }
+  siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog> { return deliveryTx.siemBacklog(this.db, settledBefore, limit); }
+  siemEnqueue(o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number> { return deliveryTx.siemEnqueue(this.db, o); }
+  siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]> { return deliveryTx.siemDue(this.db, sink, now, limit); }
+  siemDelivered(ids: number[]): Promise<void> { return deliveryTx.siemDelivered(this.db, ids); }
+  siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void> { return deliveryTx.siemFailed(this.db, ids, o); }
+  siemCounts(): Promise<Record<string, { waiting: number; dead: number }>> { return deliveryTx.siemCounts(this.db); }
 }

@@ -113,6 +113,17 @@ export interface FarmGroupRow { subject: string; severity: string; hostCount: nu
 /** A notifier managed in the console (server/notify's NotifierConfig as stored). */
 export interface NotifierRow { id: number; name: string; config: unknown; createdAt: string }
 
+/** An event encoded for one SIEM sink, on its way into the outbox. */
+export interface OutboxInsert { sink: string; key: string; body: string }
+export interface OutboxRow { id: number; sink: string; key: string; body: string; attempts: number; createdAt: string; lastError: string | null }
+/** What the SIEM forwarder has not yet put in its outbox (store/delivery-tx.ts). */
+export interface SiemBacklog {
+  cursor: number;
+  nextCursor: number;
+  reports: string[]; // stored report bodies (JSON) with findings news, oldest first
+  alerts: Array<AlertRow & { notifiedAt: string }>;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
@@ -168,4 +179,13 @@ export interface Store {
   /** True for exactly one caller per open, not yet notified alert (new or reopened). */
   claimAlertNotification(id: number, at: string): Promise<boolean>;
   listAudit(limit: number): Promise<AuditEntry[]>;
+
+  /** Open alerts not yet handed to the notifiers (liveness, tamper, and any other), oldest first. */
+  alertsToNotify(limit: number): Promise<AlertRow[]>;
+  siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog>;
+  siemEnqueue(o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number>;
+  siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]>;
+  siemDelivered(ids: number[]): Promise<void>;
+  siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void>;
+  siemCounts(): Promise<Record<string, { waiting: number; dead: number }>>;
 }
