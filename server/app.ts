@@ -102,6 +102,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     } catch (e) {
       throw new StartError(`farm settings: ${(e as Error).message.split('\n')[0]}`);
     }
+    if (siemSinks.length) await store.siemStart();
     const enrollSecret = c.enrollSecret ?? (await store.settingOrInit('enrollSecret', newSecret('rwe')));
     let firstAdmin: RunningServer['firstAdmin'];
     if ((await store.countUsers()) === 0) {

@@ -14,14 +14,19 @@ export async function alertsToNotify(db: Kysely<DB>, limit: number): Promise<Ale
   return rows.map(alertRow);
 }
 
+/** Starts the report cursor at the newest stored report, unless it has started before (the first instance wins). */
+export async function siemStart(db: Kysely<DB>): Promise<void> {
+  const max = await db.selectFrom('reports').select(sql<string | number | null>`max(id)`.as('m')).executeTakeFirstOrThrow();
+  await db.insertInto('settings').values({ key: CURSOR_KEY, value: String(Number(max.m ?? 0)) }).onConflict((oc) => oc.column('key').doNothing()).execute();
+}
+
 /**
  * Reports with findings news (not heartbeats) stored after the cursor and received before `settledBefore`,
  * and alerts notified since they were last forwarded. The first call starts the cursor at the newest
  * report, so turning forwarding on does not replay the database's history.
  */
 export async function siemBacklog(db: Kysely<DB>, settledBefore: string, limit: number): Promise<SiemBacklog> {
-  const max = await db.selectFrom('reports').select(sql<string | number | null>`max(id)`.as('m')).executeTakeFirstOrThrow();
-  await db.insertInto('settings').values({ key: CURSOR_KEY, value: String(Number(max.m ?? 0)) }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await siemStart(db);
   const cursor = Number((await db.selectFrom('settings').select('value').where('key', '=', CURSOR_KEY).executeTakeFirstOrThrow()).value) || 0;
   // A report's row id is taken inside the ingest transaction; rows younger than the settle time may still
   // have a lower id uncommitted beside them (PostgreSQL), so the cursor only passes settled rows.

@@ -306,6 +306,7 @@ export class SqlStore implements Store {
   claimAlertNotification(id: number, at: string): Promise<boolean> { return farmTx.claimAlertNotification(this.db, id, at); }
 
   alertsToNotify(limit: number): Promise<AlertRow[]> { return deliveryTx.alertsToNotify(this.db, limit); }
+  siemStart(): Promise<void> { return deliveryTx.siemStart(this.db); }
   siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog> { return deliveryTx.siemBacklog(this.db, settledBefore, limit); }
   siemEnqueue(o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number> { return deliveryTx.siemEnqueue(this.db, o); }
   siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]> { return deliveryTx.siemDue(this.db, sink, now, limit); }

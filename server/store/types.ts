@@ -182,6 +182,8 @@ export interface Store {
 
   /** Open alerts not yet handed to the notifiers (liveness, tamper, and any other), oldest first. */
   alertsToNotify(limit: number): Promise<AlertRow[]>;
+  /** Forwarding starts with the reports stored from now on (called at start when SIEM sinks are configured). */
+  siemStart(): Promise<void>;
   siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog>;
   siemEnqueue(o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number>;
   siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]>;
