@@ -92,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
   out(`Agent config (/etc/ratwatch.yaml)${s.caFile ? `; copy ${s.caFile} to /etc/ratwatch/server-ca.pem` : ''}:`);
   out(agentConfig(ingestUrl, s.caFile ? '/etc/ratwatch/server-ca.pem' : undefined));
   out(`Then once per laptop: RATWATCH_ENROLL_SECRET=${s.enrollSecret} ratwatch enroll`);
+  out('  (or put the secret in a file readable by root only and add `enrollSecretFile: <that file>` under endpoint:');
+  out('   the agent then enrolls itself before its first report)');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

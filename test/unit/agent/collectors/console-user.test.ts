@@ -56,7 +56,7 @@ describe('Linux console user (loginctl)', () => {
 });
 
 describe('macOS console user (stat -f %Su /dev/console)', () => {
-  const cmd = 'stat -f %Su /dev/console';
+  const cmd = '/usr/bin/stat -f %Su /dev/console';
   it('is the owner of /dev/console; root and the setup assistant mean nobody', async () => {
     expect(await darwinUser.collect(ctx({ commands: { [cmd]: 'jdoe\n' } }))).toEqual({ consoleUser: 'jdoe' });
     expect(await darwinUser.collect(ctx({ commands: { [cmd]: 'root\n' } }))).toEqual({});
