@@ -35,6 +35,7 @@ export async function collectInventory(
   host: { hostname?: string; osVersion?: string; arch?: string } = {},
 ): Promise<Inventory> {
   const parts = emptyParts();
+  let consoleUser: string | undefined;
   const sources: SourceStatus[] = [];
   const results = await Promise.all(
     platform.collectors.map(async (c) => {
@@ -58,6 +59,7 @@ export async function collectInventory(
       if (items) (parts[k] as unknown[]).push(...items);
     }
     Object.assign(parts.context, part.context ?? {});
+    consoleUser ??= part.consoleUser;
   }
   for (const en of platform.enrichers) {
     const start = Date.now();
@@ -77,6 +79,7 @@ export async function collectInventory(
       arch: host.arch ?? os.arch(),
       collectedAt: new Date().toISOString(),
       agentVersion: VERSION,
+      ...(consoleUser ? { user: consoleUser } : {}),
     },
     context: parts.context,
     sources,

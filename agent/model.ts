@@ -142,6 +142,8 @@ export interface Inventory {
     arch?: string;
     collectedAt: string; // ISO 8601
     agentVersion: string;
+    /** Who is logged in at the console (collectors/<os>/console-user.ts); absent when nobody is or it cannot be read. */
+    user?: string;
   };
   context: HostContext;
   sources: SourceStatus[];

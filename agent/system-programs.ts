@@ -13,12 +13,12 @@ const UNIX_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 const under = (dirs: readonly string[], name: string) => dirs.map((d) => `${d}/${name}`);
 
 const LINUX: Table = Object.fromEntries(
-  ['ps', 'ss', 'systemctl', 'dpkg-query', 'rpm', 'flatpak', 'gsettings', 'nmcli', 'iw'].map((n) => [n, under(UNIX_DIRS, n)]),
+  ['ps', 'ss', 'systemctl', 'dpkg-query', 'rpm', 'flatpak', 'gsettings', 'nmcli', 'iw', 'loginctl'].map((n) => [n, under(UNIX_DIRS, n)]),
 );
 LINUX.snap = [...under(UNIX_DIRS, 'snap'), '/snap/bin/snap'];
 
 const DARWIN: Table = Object.fromEntries(
-  ['ps', 'lsof', 'launchctl', 'codesign', 'system_profiler', 'systemsetup', 'route', 'arp', 'networksetup', 'ipconfig'].map((n) => [n, under(UNIX_DIRS, n)]),
+  ['ps', 'lsof', 'launchctl', 'codesign', 'system_profiler', 'systemsetup', 'route', 'arp', 'networksetup', 'ipconfig', 'stat'].map((n) => [n, under(UNIX_DIRS, n)]),
 );
 
 function windowsTable(): Table {

@@ -13,7 +13,12 @@ import { IngestBatcher } from './ingest/batcher.ts';
 import { DEFAULT_LIMITS, type IngestLimits } from './ingest/receive.ts';
 import type { FarmSettings } from './farm/index.ts';
 import { farmRound, loadFarmSettings } from './jobs/farm-round.ts';
+import { deliverPendingAlerts } from './jobs/alert-delivery.ts';
 import { PeriodicJobs, type FarmEvaluator } from './jobs/periodic.ts';
+import { siemRound } from './jobs/siem-round.ts';
+import { VERSION } from '../agent/version.ts';
+import { createSiemSinks } from './siem/sinks.ts';
+import type { SiemConfig } from './siem/types.ts';
 import { createNotifiers, type NotifierConfig } from './notify/index.ts';
 import { openStore } from './store/sql-store.ts';
 import type { Store } from './store/types.ts';
@@ -44,6 +49,8 @@ export interface ServerConfig {
   farm?: Partial<FarmSettings>;
   /** Always-on notifiers; the console adds more in the database. */
   notifiers?: NotifierConfig[];
+  /** Optional forwarding of findings and alerts to SIEMs (OCSF over HTTPS, Splunk HEC). */
+  siem?: SiemConfig[];
   log: (line: string) => void;
   now: () => Date;
 }
@@ -87,8 +94,10 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     while (hmacKey.length && (hmacKey.at(-1) === 0x0a || hmacKey.at(-1) === 0x0d)) hmacKey = hmacKey.subarray(0, -1);
     if (hmacKey.length < 16) throw new StartError(`hmac key file ${c.hmacKeyFile}: shorter than 16 bytes`);
   }
+  let siemSinks;
   try {
     createNotifiers(c.notifiers ?? []);
+    siemSinks = createSiemSinks(c.siem ?? [], VERSION);
   } catch (e) {
     throw new StartError((e as Error).message);
   }
@@ -103,6 +112,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     const secrets = await EnrollmentSecrets.open(store, c.enrollSecret, c.now);
     // The console may change retention; its stored value then wins over the config's.
     let retentionDays = Number(await store.settingOrInit(RETENTION_KEY, '')) || c.retentionDays;
+    if (siemSinks.length) await store.siemStart();
     let firstAdmin: RunningServer['firstAdmin'];
     if ((await store.countUsers()) === 0) {
       const password = newSecret('pw');
@@ -165,6 +175,8 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
         return retentionDays; // read per round: the console can change it
       },
       ...(c.evaluateFarms ? {} : { farmRound: runFarmRound }),
+      deliverAlerts: (now: Date) => deliverPendingAlerts({ store, configNotifiers: c.notifiers ?? [], log: c.log }, now),
+      ...(siemSinks.length ? { siemRound: (now: Date, budgetMs: number) => siemRound({ store, sinks: siemSinks, log: c.log }, now, budgetMs) } : {}),
     });
     jobs.start();
     secrets.start(c.log);

@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--http', 'plain HTTP: only on a loopback --host or behind --trust-proxy')
     .option('--trust-proxy <address...>', 'reverse proxy whose X-Forwarded-For gives the client address')
     .option('--hmac-key-file <file>', 'require X-Ratwatch-Signature made with this key (the agents\' endpoint.hmacKeyFile)')
-    .option('--settings <file>', 'JSON with "farm" (office networks, VPN egress IPs, expected regions, thresholds; seeds the database) and "notifiers"')
+    .option('--settings <file>', 'JSON with "farm" (office networks, VPN egress IPs, expected regions, thresholds; seeds the database), "notifiers" and "siem" (OCSF over HTTPS, Splunk HEC)')
     .option('--retention-days <n>', 'purge stored reports older than this', '90')
     .option('--interval-seconds <n>', 'expected reporting interval of a new host (learned per host afterwards)', '3600')
     .exitOverride()
@@ -93,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
   out(`Agent config (/etc/ratwatch.yaml)${s.caFile ? `; copy ${s.caFile} to /etc/ratwatch/server-ca.pem` : ''}:`);
   out(agentConfig(ingestUrl, s.caFile ? '/etc/ratwatch/server-ca.pem' : undefined));
   out(`Then once per laptop: RATWATCH_ENROLL_SECRET=${s.enrollSecret} ratwatch enroll`);
+  out('  (or put the secret in a file readable by root only and add `enrollSecretFile: <that file>` under endpoint:');
+  out('   the agent then enrolls itself before its first report)');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

@@ -33,7 +33,11 @@ export interface InventoryPart {
 }
 
 /** A collector's answer: its part of the inventory, and what it could not read although it ran. */
-export type CollectorResult = InventoryPart & { warnings?: string[] };
+export type CollectorResult = InventoryPart & {
+  warnings?: string[];
+  /** The console user (the host's `user` in reports): the person at the keyboard and screen. */
+  consoleUser?: string;
+};
 
 export interface Collector {
   /** "<os>.<source>", e.g. "linux.processes"; shows up in the inventory's sources list. */

@@ -44,6 +44,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'endpoint.format', env: 'RATWATCH_ENDPOINT_FORMAT', flag: 'endpoint-format', type: { kind: 'enum', values: ['native', 'ocsf', 'splunk-hec'] }, default: 'native', help: 'payload format: native, ocsf or splunk-hec' },
   { key: 'endpoint.tokenFile', env: 'RATWATCH_ENDPOINT_TOKEN_FILE', flag: 'token-file', type: { kind: 'path' }, help: 'file holding the bearer / HEC token' },
   { key: 'endpoint.tokenEnv', env: 'RATWATCH_ENDPOINT_TOKEN_ENV', flag: 'token-env', type: { kind: 'string', pattern: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/, hint: 'an environment variable name' }, help: 'name of the environment variable holding the token' },
+  { key: 'endpoint.enrollSecretFile', env: 'RATWATCH_ENDPOINT_ENROLL_SECRET_FILE', flag: 'enroll-secret-file', type: { kind: 'path' }, help: 'ratwatch-server enrollment secret file: an agent without a key enrolls itself before its first report (key in tokenFile, default <spoolDir>/agent-key)' },
   { key: 'endpoint.caFile', env: 'RATWATCH_ENDPOINT_CA_FILE', flag: 'ca-file', type: { kind: 'path' }, help: 'PEM CA bundle trusted for the endpoint (replaces system roots)' },
   { key: 'endpoint.hmacKeyFile', env: 'RATWATCH_ENDPOINT_HMAC_KEY_FILE', flag: 'hmac-key-file', type: { kind: 'path' }, help: 'key file for the X-Ratwatch-Signature HMAC-SHA256 header' },
   { key: 'endpoint.allowInsecureHttp', env: 'RATWATCH_ENDPOINT_ALLOW_INSECURE_HTTP', flag: 'allow-insecure-http', type: { kind: 'bool' }, default: false, help: 'allow plain http to a non-loopback endpoint' },

@@ -184,6 +184,12 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
   if (ep.tokenFile && ep.tokenEnv) {
     throw new ConfigError(`${origins.get('endpoint.tokenEnv')}: set only one of endpoint.tokenFile and endpoint.tokenEnv`);
   }
+  if (ep.enrollSecretFile) {
+    if (ep.tokenEnv) throw new ConfigError(`${origins.get('endpoint.enrollSecretFile')}: endpoint.enrollSecretFile keeps the key it gets in a file; set endpoint.tokenFile (or nothing), not endpoint.tokenEnv`);
+    if (ep.format !== 'native') throw new ConfigError(`${origins.get('endpoint.enrollSecretFile')}: endpoint.enrollSecretFile is for ratwatch-server (endpoint.format native)`);
+    // the key `ratwatch enroll` or the first delivery writes, and every delivery reads
+    ep.tokenFile ??= path.join(config.spoolDir, 'agent-key');
+  }
   if (config.retryBaseSeconds > config.retryMaxSeconds) {
     throw new ConfigError(`${origins.get('retryBaseSeconds')}: retryBaseSeconds must not exceed retryMaxSeconds (${config.retryMaxSeconds})`);
   }

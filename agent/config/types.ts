@@ -5,6 +5,8 @@ export interface EndpointConfig {
   format: ReportFormat;
   tokenFile?: string;
   tokenEnv?: string; // name of the environment variable holding the token
+  /** ratwatch-server enrollment secret: with no key in tokenFile yet, delivery enrolls first (PROTOCOL.md). */
+  enrollSecretFile?: string;
   caFile?: string; // PEM bundle that replaces the system roots for this endpoint
   hmacKeyFile?: string;
   allowInsecureHttp: boolean;

@@ -5,6 +5,8 @@ import type { Config } from '../config/types.ts';
 import type { ScanResult } from '../model.ts';
 import { Spool, SpoolCorruptError, type SpoolEntry } from '../spool/spool.ts';
 import { ReportClient } from '../transport/client.ts';
+import { needsEnrollment, readEnrollSecret } from '../transport/credentials.ts';
+import { enrollAgent } from './enroll.ts';
 import { retryDelay } from '../transport/retry.ts';
 import { emptyState, planReport, stateProblem, type ReportedState } from '../report/plan.ts';
 import type { NativeReport, ReportKind } from '../report/types.ts';
@@ -213,6 +215,11 @@ export class Reporter {
       if (!opts.force && backoff.failures && backoff.nextAttemptAt > this.now().getTime()) {
         return { ...res, pending: entries.length, skipped: 'backoff', retryAt: new Date(backoff.nextAttemptAt).toISOString() };
       }
+      const notEnrolled = await this.enrollFirst(endpoint);
+      if (notEnrolled) {
+        const at = await this.locked(() => this.failed());
+        return { ...res, pending: entries.length, error: notEnrolled, retryAt: new Date(at).toISOString() };
+      }
       let client: ReportClient;
       try {
         client = new ReportClient(endpoint, { env: this.deps.env, now: () => this.now().getTime(), records: this.spool, log: this.log });
@@ -229,6 +236,28 @@ export class Reporter {
       }
       res.pending = (await this.locked(() => this.spool.list())).length;
       return res;
+    });
+  }
+
+  /**
+   * An agent given endpoint.enrollSecretFile and no key yet enrolls before its first delivery (under the
+   * spool lock, so a daemon and a one-shot command never enroll twice). Returns why not, or undefined.
+   */
+  private async enrollFirst(endpoint: Config['endpoint'] & { url: string }): Promise<string | undefined> {
+    if (!needsEnrollment(endpoint)) return undefined;
+    return this.locked(async () => {
+      if (!needsEnrollment(endpoint)) return undefined; // another process enrolled meanwhile
+      let secret: string;
+      try {
+        secret = readEnrollSecret(endpoint.enrollSecretFile!);
+      } catch (e) {
+        return oneLine(e);
+      }
+      const agentId = await this.resolveAgentId();
+      const r = await enrollAgent({ ...this.config, endpoint }, secret, agentId);
+      if (r.outcome !== 'enrolled') return `not enrolled yet: ${r.reason}`;
+      this.log(`ratwatch: enrolled as ${agentId}; key kept in ${r.keyFile}`);
+      return undefined;
     });
   }
 

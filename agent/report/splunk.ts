@@ -22,19 +22,24 @@ export function hecEventId(reportId: string, n: number): string {
   return `${reportId}:${n}`;
 }
 
+/** One HEC event as JSON text: ratwatch's envelope, also used by ratwatch-server's SIEM forwarding. */
+export function hecEnvelope(e: { time: number; host: string; source?: string; sourcetype: string; event: object; eventId: string }, opts: HecOptions = {}): string {
+  return JSON.stringify({
+    time: e.time,
+    host: e.host,
+    source: e.source ?? 'ratwatch',
+    sourcetype: e.sourcetype,
+    ...(opts.index ? { index: opts.index } : {}),
+    event: e.event,
+    fields: { ...opts.fields, ratwatch_event_id: e.eventId },
+  });
+}
+
 /** The report as HEC events, one JSON text each, in a fixed order (a resend skips the ones already indexed by position). */
 export function toHecEvents(r: NativeReport, opts: HecOptions = {}): string[] {
   const time = Date.parse(r.sentAt) / 1000;
   const envelope = (n: number, sourcetype: string, event: object) =>
-    JSON.stringify({
-      time,
-      host: r.host.hostname,
-      source: 'ratwatch',
-      sourcetype,
-      ...(opts.index ? { index: opts.index } : {}),
-      event,
-      fields: { ...opts.fields, ratwatch_event_id: hecEventId(r.reportId, n) },
-    });
+    hecEnvelope({ time, host: r.host.hostname, sourcetype, event, eventId: hecEventId(r.reportId, n) }, opts);
   const ids = { reportId: r.reportId, agentId: r.agentId, kind: r.kind, sequence: r.sequence };
   const bodies: Array<[string, object]> = [
     ['ratwatch:report', {

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { oneLine } from '../config/errors.ts';
 import { readSafeFile } from '../config/safe-file.ts';
 import type { EndpointConfig } from '../config/types.ts';
@@ -65,6 +66,20 @@ export function readCa(ep: EndpointConfig): Buffer | undefined {
   return ca;
 }
 
+const ENROLL_SECRET = /^[\x21-\x7e]{8,512}$/;
+
+/** The enrollment secret from endpoint.enrollSecretFile (a protected file, like the token file). */
+export function readEnrollSecret(file: string): string {
+  const secret = readSmall(file, 'endpoint.enrollSecretFile').toString('utf8').trim();
+  if (!ENROLL_SECRET.test(secret)) throw new TransportError(`endpoint.enrollSecretFile ${file}: the enrollment secret must be 8-512 printable characters`);
+  return secret;
+}
+
+/** True when the agent has no key yet and will enroll with endpoint.enrollSecretFile before delivering. */
+export function needsEnrollment(ep: EndpointConfig): boolean {
+  return Boolean(ep.enrollSecretFile && ep.tokenFile && !existsSync(ep.tokenFile));
+}
+
 /**
  * Reads every secret once before a command starts, so a missing token file or a short HMAC key stops
  * `scan --report` and `daemon` at once with exit 2, instead of filling the spool with reports that can
@@ -72,7 +87,8 @@ export function readCa(ep: EndpointConfig): Buffer | undefined {
  */
 export function checkCredentials(ep: EndpointConfig, env: NodeJS.ProcessEnv): void {
   try {
-    readToken(ep, env);
+    if (needsEnrollment(ep)) readEnrollSecret(ep.enrollSecretFile!);
+    else readToken(ep, env);
     readHmacKey(ep);
     readCa(ep);
   } catch (e) {

@@ -20,10 +20,15 @@ export interface PeriodicOptions {
   evaluateFarms?: FarmEvaluator;
   /** The wired farm round (farm-round.ts): settings from the database, groups stored, notifiers called. */
   farmRound?: (now: Date) => Promise<{ created: number }>;
+  /** Hands open, not yet notified alerts (liveness, tamper, ...) to the notifiers (alert-delivery.ts). */
+  deliverAlerts?: (now: Date) => Promise<{ notified: number }>;
+  /** SIEM forwarding (siem-round.ts): fills the outbox and delivers what is due, within `budgetMs`. */
+  siemRound?: (now: Date, budgetMs: number) => Promise<SiemRoundResult>;
   log: (line: string) => void;
 }
 
-export interface RoundResult { ran: string[]; skipped: string[]; alertsRaised: number; purged?: Record<string, number> }
+export interface SiemRoundResult { enqueued: number; sent: number; failed: number }
+export interface RoundResult { ran: string[]; skipped: string[]; alertsRaised: number; purged?: Record<string, number>; notified?: number; siem?: SiemRoundResult }
 
 export class PeriodicJobs {
   readonly holder = randomUUID();
@@ -73,6 +78,16 @@ export class PeriodicJobs {
       }
       res.ran.push('farm-correlation');
     } else res.skipped.push('farm-correlation');
+    if (this.o.deliverAlerts) {
+      // No lease: each alert is claimed in its row, so instances may sweep at once without sending twice.
+      res.notified = (await this.o.deliverAlerts(this.o.now())).notified;
+      res.ran.push('alert-delivery');
+    }
+    if (this.o.siemRound && (await this.lease('siem-forwarding', this.o.intervalMs))) {
+      // Half the lease: the round ends well before another instance may take the next one.
+      res.siem = await this.o.siemRound(this.o.now(), this.o.intervalMs * 0.45);
+      res.ran.push('siem-forwarding');
+    } else if (this.o.siemRound) res.skipped.push('siem-forwarding');
     if (await this.lease('retention', Math.max(this.o.intervalMs, 3600_000))) {
       const cutoff = new Date(this.o.now().getTime() - this.o.retentionDays * 86_400_000).toISOString();
       res.purged = await s.purgeBefore(cutoff);

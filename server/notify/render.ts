@@ -1,7 +1,7 @@
 // The alert's evidence as short plain-text lines for people (Slack, mail). The values in them come from
 // agents on laptops we suspect: each channel escapes them for its own syntax; here they only lose control
 // characters and get bounded.
-import type { NotifyAlert } from './types.ts';
+import type { CoreAlertDraft, NotifyAlert } from './types.ts';
 
 const MAX_HOST_LINES = 20;
 
@@ -16,6 +16,7 @@ export function subjectLine(a: NotifyAlert): string {
 }
 
 export function evidenceLines(a: NotifyAlert): string[] {
+  if (isCoreAlert(a)) return coreLines(a);
   const e = a.explanation;
   const out: string[] = [];
   if (e.kind === 'farm') {
@@ -36,6 +37,22 @@ export function evidenceLines(a: NotifyAlert): string[] {
       out.push(`${m.field} ${oneLine(m.value, 80)}${m.country ? ` (${m.country})` : ''}: ` +
         (m.always ? 'critical for every user' : `expected ${exp || 'nothing set'}`));
     }
+  }
+  return out;
+}
+
+export function isCoreAlert(a: NotifyAlert): a is CoreAlertDraft & { id: string; url?: string } {
+  return a.rule !== 'laptop-farm' && a.rule !== 'region-mismatch';
+}
+
+/** Liveness and tamper alerts: flat values, the host first, at most 12 more lines. */
+function coreLines(a: CoreAlertDraft): string[] {
+  const out: string[] = [];
+  const e = a.explanation;
+  if (typeof e.hostname === 'string') out.push(`Host ${oneLine(e.hostname, 80)}`);
+  out.push(`Agent ${oneLine(a.agentIds.join(', '), 200)}`);
+  for (const [k, v] of Object.entries(e).filter(([k]) => k !== 'kind' && k !== 'hostname').slice(0, 12)) {
+    out.push(`${oneLine(k, 40)}: ${oneLine(typeof v === 'object' && v !== null ? JSON.stringify(v) : v, 160)}`);
   }
   return out;
 }

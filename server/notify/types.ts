@@ -1,7 +1,21 @@
 import type { AlertDraft } from '../farm/types.ts';
+import type { CORE_ALERT_RULES } from '../vocabulary.ts';
+
+/**
+ * A liveness or tamper alert of the core (store/ingest-tx.ts, the liveness job, a bad signature): its
+ * explanation is flat data whose `kind` names what happened; the other values are shown as they are.
+ */
+export interface CoreAlertDraft {
+  rule: (typeof CORE_ALERT_RULES)[number];
+  subject: string;
+  severity: AlertDraft['severity'];
+  title: string;
+  explanation: { kind: string; hostname?: string; [k: string]: unknown };
+  agentIds: string[];
+}
 
 /** An alert as the core stores it: a draft plus its id and, when the server has a UI, a link to it. */
-export type NotifyAlert = AlertDraft & { id: string; url?: string };
+export type NotifyAlert = (AlertDraft | CoreAlertDraft) & { id: string; url?: string };
 
 export interface Notifier {
   readonly name: string;

@@ -181,6 +181,28 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('findings_open_severity_id').on('findings').columns(['severity', 'id']).where(sql<boolean>`resolved_at is null`).execute();
       },
     },
+    '0100-alert-delivery-siem-outbox': {
+      // Liveness and tamper alerts now reach the notifiers too (jobs/alert-delivery.ts): alerts raised
+      // before this version count as notified, so an upgrade does not send the whole backlog at once.
+      // The SIEM outbox holds encoded events until their sink takes them; settings keep its cursor.
+      async up(db: AnyDb) {
+        await db.updateTable('alerts').set({ notified_at: sql`last_seen` }).where('notified_at', 'is', null).execute();
+        await db.schema.alterTable('alerts').addColumn('forwarded_at', 'text').execute();
+        await db.schema.createTable('siem_outbox')
+          .addColumn('id', sql`${id('big')}`)
+          .addColumn('sink', 'text', (c) => c.notNull())
+          .addColumn('event_key', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('dead_at', 'text')
+          .addUniqueConstraint('siem_outbox_sink_key', ['sink', 'event_key'])
+          .execute();
+        await db.schema.createIndex('siem_outbox_due').on('siem_outbox').columns(['sink', 'id']).where(sql<boolean>`dead_at is null`).execute();
+      },
+    },
   };
 }
 

@@ -103,6 +103,7 @@ export interface AlertsTable {
   closed_by: string | null;
   closed_at: string | null;
   notified_at: Generated<string | null>; // set once the alert (new or reopened) was handed to the notifiers
+  forwarded_at: Generated<string | null>; // the notified_at value last put in the SIEM outbox
 }
 
 export interface UsersTable {
@@ -158,6 +159,19 @@ export interface NotifiersTable {
   created_at: string;
 }
 
+/** What the SIEM forwarder still has to deliver (server/siem): one row per sink and event. */
+export interface SiemOutboxTable {
+  id: Generated<number>;
+  sink: string; // the sink's name in the server settings
+  event_key: string; // unique per sink: reportId:n for findings, alert:<id>:<notified_at> for alerts
+  body: string; // the encoded event, as the sink sends it
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  dead_at: string | null; // refused for good (a 4xx other than 408/429): kept for people, not retried
+}
+
 export interface DB {
   settings: SettingsTable;
   agents: AgentsTable;
@@ -174,4 +188,5 @@ export interface DB {
   farm_config: FarmConfigTable;
   farm_groups: FarmGroupsTable;
   notifiers: NotifiersTable;
+  siem_outbox: SiemOutboxTable;
 }

@@ -4,6 +4,7 @@ import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type Event
 import { upsertAlertTx } from './alerts-tx.ts';
 import * as admin from './console-admin.ts';
 import * as consoleQ from './console-queries.ts';
+import * as deliveryTx from './delivery-tx.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestBatch } from './ingest-tx.ts';
 import { migrate } from './migrations.ts';
@@ -15,6 +16,7 @@ import type {
   AlertFilter, AlertInput, AlertRow, AuditEntry, ContextRow, EventRow, FindingFilter, FindingRow, HostFilter, HostRow,
   HostSnapshotRow, LivenessChange, NetworkGroup, Overview, Store, UserRow, FarmGroupRow, NotifierRow,
   ConsoleHostFilter, ConsoleHostSort, ConsoleHostRow, ToolSummaryRow, AgentKeyRow, ApiTokenRow, UserSummaryRow,
+  OutboxInsert, OutboxRow, SiemBacklog,
 } from './types.ts';
 
 export interface StoreOptions {
@@ -323,4 +325,12 @@ export class SqlStore implements Store {
   listApiTokens(limit: number): Promise<ApiTokenRow[]> { return admin.listApiTokens(this.db, limit); }
   revokeApiToken(id: number, at: string): Promise<ApiTokenRow | undefined> { return admin.revokeApiToken(this.db, id, at); }
   putSetting(key: string, value: string): Promise<void> { return admin.putSetting(this.db, key, value); }
+  alertsToNotify(limit: number): Promise<AlertRow[]> { return deliveryTx.alertsToNotify(this.db, limit); }
+  siemStart(): Promise<void> { return deliveryTx.siemStart(this.db); }
+  siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog> { return deliveryTx.siemBacklog(this.db, settledBefore, limit); }
+  siemEnqueue(o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number> { return deliveryTx.siemEnqueue(this.db, o); }
+  siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]> { return deliveryTx.siemDue(this.db, sink, now, limit); }
+  siemDelivered(ids: number[]): Promise<void> { return deliveryTx.siemDelivered(this.db, ids); }
+  siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void> { return deliveryTx.siemFailed(this.db, ids, o); }
+  siemCounts(): Promise<Record<string, { waiting: number; dead: number }>> { return deliveryTx.siemCounts(this.db); }
 }

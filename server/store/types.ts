@@ -132,6 +132,16 @@ export interface ToolSummaryRow {
 export interface AgentKeyRow { agentId: string; hostname: string; enrolledAt: string; lastUsed: string | null; revokedAt: string | null }
 export interface ApiTokenRow { id: number; name: string; user: string; role: Role; createdAt: string; revokedAt: string | null }
 export interface UserSummaryRow { id: number; name: string; role: Role; createdAt: string }
+/** An event encoded for one SIEM sink, on its way into the outbox. */
+export interface OutboxInsert { sink: string; key: string; body: string }
+export interface OutboxRow { id: number; sink: string; key: string; body: string; attempts: number; createdAt: string; lastError: string | null }
+/** What the SIEM forwarder has not yet put in its outbox (store/delivery-tx.ts). */
+export interface SiemBacklog {
+  cursor: number;
+  nextCursor: number;
+  reports: string[]; // stored report bodies (JSON) with findings news, oldest first
+  alerts: Array<AlertRow & { notifiedAt: string }>;
+}
 
 export interface Store {
   readonly dialect: Dialect;
@@ -206,4 +216,14 @@ export interface Store {
   revokeApiToken(id: number, at: string): Promise<ApiTokenRow | undefined>;
   /** Stores a setting, replacing its value (settingOrInit never replaces). */
   putSetting(key: string, value: string): Promise<void>;
+  /** Open alerts not yet handed to the notifiers (liveness, tamper, and any other), oldest first. */
+  alertsToNotify(limit: number): Promise<AlertRow[]>;
+  /** Forwarding starts with the reports stored from now on (called at start when SIEM sinks are configured). */
+  siemStart(): Promise<void>;
+  siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog>;
+  siemEnqueue(o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number>;
+  siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]>;
+  siemDelivered(ids: number[]): Promise<void>;
+  siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void>;
+  siemCounts(): Promise<Record<string, { waiting: number; dead: number }>>;
 }

@@ -1,6 +1,7 @@
 import { bannerProbe } from '../common/banner-probe.ts';
 import type { Platform } from '../types.ts';
 import { linuxContext } from './context.ts';
+import { linuxUser } from './console-user.ts';
 import { linuxDesktopEntries } from './desktop-entries.ts';
 import { linuxDisplays } from './displays.ts';
 import { linuxIdentity } from './identity.ts';
@@ -30,6 +31,7 @@ export const linuxPlatform: Platform = {
     linuxUsb,
     linuxDisplays,
     linuxContext,
+    linuxUser,
   ],
   enrichers: [linuxIdentity, bannerProbe('linux')],
 };

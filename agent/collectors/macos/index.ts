@@ -3,6 +3,7 @@ import type { Platform } from '../types.ts';
 import { appsCollector } from './apps.ts';
 import { codesignEnricher } from './codesign.ts';
 import { darwinContext } from './context.ts';
+import { darwinUser } from './console-user.ts';
 import { darwinDisplays } from './displays.ts';
 import { launchdCollector } from './launchd.ts';
 import { processesCollector } from './processes.ts';
@@ -23,6 +24,7 @@ export const darwinPlatform: Platform = {
     darwinDisplays,
     darwinUsb,
     darwinContext,
+    darwinUser,
   ],
   enrichers: [codesignEnricher, bannerProbe('darwin')],
 };

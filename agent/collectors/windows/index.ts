@@ -2,6 +2,7 @@ import { bannerProbe } from '../common/banner-probe.ts';
 import type { Platform } from '../types.ts';
 import { autorunsCollector } from './autoruns.ts';
 import { windowsContext } from './context.ts';
+import { windowsUser } from './console-user.ts';
 import { windowsDisplays } from './displays.ts';
 import { identityEnricher } from './identity.ts';
 import { processesCollector } from './processes.ts';
@@ -23,6 +24,7 @@ export const windowsPlatform: Platform = {
     windowsDisplays,
     windowsUsb,
     windowsContext,
+    windowsUser,
   ],
   enrichers: [identityEnricher, bannerProbe('windows')],
 };

@@ -24,7 +24,7 @@ describe('settings file', { timeout: 120_000 }, () => {
     expect(ok.farm?.office?.cidrs).toEqual(['198.51.100.0/24']);
     expect(ok.notifiers).toHaveLength(1);
     expect(() => readSettingsFile(file('bad.json', '{"farm":'))).toThrow(/^settings file .*bad\.json: not JSON \(/);
-    expect(() => readSettingsFile(file('key.json', '{"farms":{}}'))).toThrow(/unknown key "farms" \(farm, notifiers\)$/);
+    expect(() => readSettingsFile(file('key.json', '{"farms":{}}'))).toThrow(/unknown key "farms" \(farm, notifiers, siem\)$/);
     expect(() => readSettingsFile(join(dir, 'missing.json'))).toThrow(/^settings file .*missing\.json: ENOENT/);
   });
 

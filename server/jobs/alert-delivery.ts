@@ -1,0 +1,48 @@
+import type { NotifierConfig, NotifyAlert } from '../notify/index.ts';
+import { notifyAll } from '../notify/index.ts';
+import type { AlertRow, Store } from '../store/types.ts';
+import { currentNotifiers } from './farm-round.ts';
+
+// Every alert that is open and not yet notified (liveness and tamper ones raised by ingest, the liveness
+// job or a bad signature; a farm alert the farm round did not get to) goes to the notifiers once: the
+// claim in its row lets exactly one instance send it, and a reopened alert is claimable again.
+
+export interface AlertDeliveryOptions {
+  store: Store;
+  configNotifiers: NotifierConfig[];
+  alertUrl?: (id: number) => string;
+  log: (line: string) => void;
+  /** Most alerts sent in one round; the rest wait for the next. */
+  maxPerRound?: number;
+}
+
+export function notifyAlertOf(a: AlertRow, url?: string): NotifyAlert {
+  return {
+    rule: a.rule, subject: a.subject, severity: a.severity, title: a.title, explanation: a.explanation, agentIds: a.agentIds,
+    id: String(a.id), ...(url ? { url } : {}),
+  } as NotifyAlert;
+}
+
+export async function deliverPendingAlerts(o: AlertDeliveryOptions, now: Date): Promise<{ notified: number; failed: number }> {
+  const at = now.toISOString();
+  const res = { notified: 0, failed: 0 };
+  const pending = await o.store.alertsToNotify(o.maxPerRound ?? 200);
+  if (!pending.length) return res;
+  const claimed: AlertRow[] = [];
+  for (const a of pending) if (await o.store.claimAlertNotification(a.id, at)) claimed.push(a);
+  if (!claimed.length) return res;
+  const notifiers = await currentNotifiers(o);
+  for (const a of claimed) {
+    const alert = notifyAlertOf(a, o.alertUrl?.(a.id));
+    let ok = true;
+    for (const r of await notifyAll(notifiers, alert)) {
+      if (!r.ok) {
+        ok = false;
+        o.log(`ratwatch-server: alert ${alert.id} not delivered: ${r.error}`);
+      }
+    }
+    if (ok) res.notified += 1;
+    else res.failed += 1;
+  }
+  return res;
+}
