@@ -17,7 +17,7 @@ import { deliverPendingAlerts } from './jobs/alert-delivery.ts';
 import { PeriodicJobs, type FarmEvaluator } from './jobs/periodic.ts';
 import { siemRound } from './jobs/siem-round.ts';
 import { VERSION } from '../agent/version.ts';
-import { createSiemSinks } from './siem/sinks.ts';
+import { createSiemSinks, type SiemSink } from './siem/sinks.ts';
 import type { SiemConfig } from './siem/types.ts';
 import { createNotifiers, type NotifierConfig } from './notify/index.ts';
 import { openStore } from './store/sql-store.ts';
@@ -94,7 +94,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     while (hmacKey.length && (hmacKey.at(-1) === 0x0a || hmacKey.at(-1) === 0x0d)) hmacKey = hmacKey.subarray(0, -1);
     if (hmacKey.length < 16) throw new StartError(`hmac key file ${c.hmacKeyFile}: shorter than 16 bytes`);
   }
-  let siemSinks;
+  let siemSinks: SiemSink[];
   try {
     createNotifiers(c.notifiers ?? []);
     siemSinks = createSiemSinks(c.siem ?? [], VERSION);

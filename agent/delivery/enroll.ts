@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
+import axios, { type AxiosResponse } from 'axios';
 import { oneLine } from '../config/errors.ts';
 import type { Config, EndpointConfig } from '../config/types.ts';
 import { atomicWrite } from '../spool/atomic.ts';
@@ -41,7 +41,7 @@ export async function enrollAgent(config: Config & { endpoint: { url: string } }
   const ep = config.endpoint;
   const keyFile = agentKeyFile(config);
   const url = enrollUrl(ep.url);
-  let res;
+  let res: AxiosResponse<string>;
   try {
     const agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
     try {

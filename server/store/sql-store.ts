@@ -79,7 +79,7 @@ export class SqlStore implements Store {
     const out: IngestOutcome[] = new Array(items.length);
     await this.db.transaction().execute(async (tx) => {
       const outcomes = await ingestBatch(tx, order.map((o) => o.it), defaultIntervalS, this.dialect);
-      order.forEach((o, k) => (out[o.i] = outcomes[k]));
+      for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
     });
     return out;
   }
