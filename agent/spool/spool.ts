@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { oneLine } from '../config/errors.ts';
 import { readSafeFile, spoolDirProblem, UnsafeFileError } from '../config/safe-file.ts';
+import { HASH_CACHE_FILE } from '../daemon/hash-cache.ts';
 import { DAEMON_SOCKET } from '../daemon/instance-lock.ts';
 import { clean } from '../text.ts';
 import { upgradeReport } from '../report/upgrade.ts';
@@ -28,8 +29,8 @@ export interface SpoolOptions {
 
 const NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 /** Our own files that live beside the reports. */
-// hec-*: the splunk-hec channel and unacknowledged sends (agent/transport/hec-ack.ts)
-const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', 'hec-channel', 'hec-state.json', DAEMON_SOCKET]);
+// hec-*: the splunk-hec channel and unacknowledged sends (agent/transport/hec-ack.ts); the daemon's file fingerprints (agent/daemon/hash-cache.ts)
+const OWN_FILES = new Set(['state.json', 'backoff.json', 'agent-id', 'lock', 'sequence', 'hec-channel', 'hec-state.json', DAEMON_SOCKET, HASH_CACHE_FILE]);
 // A report is a few MiB at most; a bigger file is not one of ours
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 export const REJECTED_DIR = 'rejected';
