@@ -11,7 +11,7 @@
 // in rotating order. The daemon rows read /proc/<pid>/status and /proc/<pid>/stat of a live daemon. The
 // engine and the Windows/macOS collectors run in-process under the embedded Node (scripts/bench/inproc.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -230,9 +230,23 @@ async function daemonRow(exe: string, cycles: number): Promise<{ rss: number; cp
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} (GNU time, Debian package "time") is needed to count children's CPU`);
-  const { exe, node } = executable(o);
+  const built = executable(o);
+  // Every program measured is a fresh copy in one folder, written the same way: how much of an
+  // executable's file counts in its RSS depends on how its pages sit in the page cache, which differs
+  // between a file postject just wrote, one tar extracted and one cp copied (up to 20 MiB for the same bytes).
+  const copies = mkdtempSync(path.join(tmpdir(), 'rw-bench-exe-'));
+  const copy = (from: string, name: string) => {
+    const to = path.join(copies, name);
+    copyFileSync(from, to);
+    chmodSync(to, 0o755);
+    return to;
+  };
+  process.on('exit', () => rmSync(copies, { recursive: true, force: true }));
+  const exe = copy(built.exe, 'ratwatch');
+  const node = copy(built.node, 'node');
   const subjects: Subject[] = [{ label: 'ratwatch', exe }];
-  if (o.before) subjects.push({ label: 'before', exe: o.before });
+  if (o.before) subjects.push({ label: 'before', exe: copy(o.before, 'ratwatch-before') });
+  console.log(`ratwatch: ${path.relative(ROOT, built.exe)}${o.before ? `, before: ${o.before}` : ''}, copied to ${copies}`);
   columns = subjects.length;
   const bare = () => timed(node, ['-e', '0']);
   const raw = () => {
@@ -243,7 +257,6 @@ async function main(): Promise<void> {
   const each = (args: string[]) => subjects.map((x) => () => timed(x.exe, args));
   const all = <T>(f: (i: number) => T) => subjects.map((_, i) => f(i));
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  console.log(`${subjects.map((x) => `${x.label}: ${path.relative(ROOT, x.exe) || x.exe}`).join(', ')}`);
   console.log(`${o.runs} rounds per row (subjects and baseline back to back, rotating order), CPU = user+sys incl. children (GNU time), medians; load average ${load()}\n`);
   row('', subjects.map((x) => x.label), 'baseline', subjects.map(() => 'ratio'), 'goal');
 

@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
 import type { Command } from 'commander';
 import { ConfigError, oneLine } from '../config/errors.ts';
 import { addConfigOptions } from '../config/flags.ts';
@@ -53,6 +52,9 @@ export function addEnrollCommand(program: Command, deps: { log: (l: string) => v
       secret = await readSecret(opts.enrollSecretFile, env);
       const agentId = await new Reporter(config, { log: deps.log, env }).agentId();
       const keyFile = ep.tokenFile ?? path.join(config.spoolDir, AGENT_KEY_FILE);
+      // loaded here, not at the top: every other command (a scan, --help) would pay for it; and before the
+      // request's time limit starts, so a slow first import cannot eat into it
+      const { default: axios } = await import('axios');
       const agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
       let res;
       try {
