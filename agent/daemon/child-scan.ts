@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { isSea } from 'node:sea';
 import type { ScanResult } from '../model.ts';
 import { childEnv } from '../system-programs.ts';
 import { checkScanResult } from '../validate.ts';
@@ -17,10 +18,13 @@ export const CHILD_IDENTITIES_FLAG = '--identities-stdin';
 const TIMEOUT_MS = 15 * 60_000; // a scan bounds its own collectors well within this
 const MAX_OUTPUT = 256 * 1024 * 1024;
 
-/** How to start this very program again: the single executable itself, or node with the same loader and script. */
+/**
+ * How to start this very program again: the single executable itself (which applies its own V8 flags
+ * again, and whose argv[1] is however it was invoked, "./ratwatch" included), or node with the same
+ * loader and script.
+ */
 export function selfCommand(): { cmd: string; args: string[] } {
-  const sea = !process.argv[1] || process.argv[1] === process.execPath;
-  return sea ? { cmd: process.execPath, args: [] } : { cmd: process.execPath, args: [...process.execArgv, process.argv[1]] };
+  return isSea() ? { cmd: process.execPath, args: [] } : { cmd: process.execPath, args: [...process.execArgv, process.argv[1]] };
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
