@@ -2,7 +2,7 @@
 // application (SEA) support: esbuild bundle -> SEA blob -> postject into an official Node 24 binary.
 // Usage: tsx scripts/package.ts [--target linux-x64[,win-x64...]] [--config file]   (default: every target)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../agent/version.ts';
@@ -10,7 +10,7 @@ import { bundle } from './package/bundle.ts';
 import { writeChecksums } from './package/checksums.ts';
 import { hostId, loadPackageConfig, type PackageConfig, type Target } from './package/config.ts';
 import { generatorNode, nodeBinary } from './package/node-binaries.ts';
-import { injectBlob, writeBlob } from './package/sea.ts';
+import { APP_ASSET, injectBlob, seaLoader, writeBlob } from './package/sea.ts';
 import { isStale } from './package/stale.ts';
 import { strippedNode } from './package/strip.ts';
 
@@ -71,12 +71,14 @@ export async function packageTargets(cfg: PackageConfig, targets: Target[]): Pro
     const gen = generatorNode(cfg.cacheDir, t.nodeVersion);
     const native = t.id === hostId();
     const blob = path.join(buildDir, `${t.id}.blob`);
+    const loader = path.join(buildDir, `${cfg.name}-loader.cjs`);
+    writeFileSync(loader, seaLoader(VERSION));
     writeBlob({
       generator: gen,
-      main: bundles.get(t.nodeMajor)!,
+      main: loader,
       blob,
       configFile: path.join(buildDir, `sea-config-${t.id}.json`),
-      assets: cfg.assets,
+      assets: { ...cfg.assets, [APP_ASSET]: bundles.get(t.nodeMajor)! },
     });
     await injectBlob(t, base, blob);
     const ran = native ? `, runs: --version -> ${checkRuns(t.output)}` : ', not runnable on this machine';

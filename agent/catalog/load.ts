@@ -3,7 +3,7 @@ import builtIn from '../../shared/catalog/catalog.json' with { type: 'json' };
 import type { CollectHints } from '../collectors/types.ts';
 import type { OsName } from '../model.ts';
 import type { Catalog } from './types.ts';
-import { CatalogError, parseCatalog, validateCatalog } from './validate.ts';
+import { builtInCatalog, CatalogError, parseCatalog } from './validate.ts';
 import { oneLine } from '../vocabulary.ts';
 
 // Loads the detection catalog. The committed shared/catalog/catalog.json is imported statically so a
@@ -19,7 +19,7 @@ let builtInChecked: Catalog | undefined;
 /** The catalog at `path`, or the one built into the agent. */
 export function loadCatalog(path?: string): Catalog {
   if (path === undefined) {
-    builtInChecked ??= validateCatalog(builtIn, 'built-in');
+    builtInChecked ??= builtInCatalog(builtIn);
     return builtInChecked;
   }
   let text: string;

@@ -9,7 +9,10 @@ import { catalogFrom } from './inputs.ts';
 import { addScanOptions, exitCodeFor, render, scanOnce, type ScanFlags } from './scan-command.ts';
 import { stderrLine } from './log.ts';
 import { writeOut } from './write-out.ts';
-import { CHILD_SCAN_COMMAND, scanInChild } from '../daemon/child-scan.ts';
+import { CHILD_IDENTITIES_FLAG, CHILD_SCAN_COMMAND, scanInChild } from '../daemon/child-scan.ts';
+import { parseHashCache, HASH_CACHE_MAX_BYTES, serializeHashCache } from '../daemon/hash-cache.ts';
+import { rememberedIdentities, rememberIdentities } from '../collectors/common/identity.ts';
+import { readSafeStdin } from '../config/safe-file.ts';
 
 import { EXIT } from '../vocabulary.ts';
 export { EXIT };
@@ -45,12 +48,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
 
   // the daemon scans in a child process of this same program (agent/daemon/child-scan.ts): its memory goes back when it exits
-  addReportCommands(program, { scanOnce: (config) => scanInChild(config.policyFile), setExit });
+  addReportCommands(program, { scanOnce: (config) => scanInChild(config.policyFile, { stateDir: config.spoolDir }), setExit });
   program
     .command(CHILD_SCAN_COMMAND, { hidden: true })
     .option('--policy <file>')
-    .action(async (flags: { policy?: string }) => {
-      await writeOut(JSON.stringify(await scanOnce({ policy: flags.policy })));
+    .option(CHILD_IDENTITIES_FLAG)
+    .action(async (flags: { policy?: string; identitiesStdin?: boolean }) => {
+      if (flags.identitiesStdin) seedIdentities();
+      const result = JSON.stringify(await scanOnce({ policy: flags.policy }));
+      await writeOut(flags.identitiesStdin ? `${result}\n${serializeHashCache(rememberedIdentities())}\n` : result);
       setExit(EXIT.clean); // findings are in the JSON; a non-zero exit means the scan itself failed
     });
   addEnrollCommand(program, { log: (l) => process.stderr.write(`${l}\n`), setExit });
@@ -68,6 +74,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   return program;
+}
+
+/** The daemon's fingerprints from stdin; a bad cache only costs the hashing it would have saved. */
+function seedIdentities(): void {
+  try {
+    const parsed = parseHashCache(readSafeStdin('hash cache', HASH_CACHE_MAX_BYTES).toString('utf8'));
+    if ('problem' in parsed) stderrLine(`ratwatch: hash cache from the daemon ignored: ${parsed.problem}`);
+    else rememberIdentities(parsed.entries);
+  } catch (e) {
+    stderrLine(`ratwatch: hash cache from the daemon ignored: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** What became of this run's report: a 4xx is a refusal, not a delivery. */

@@ -103,8 +103,7 @@ function oneToolPerProgram(hits: Hits, os: OsName): void {
 }
 
 function basename(p: string): string {
-  const parts = p.split(/[\\/]/);
-  return parts[parts.length - 1] ?? p;
+  return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
 }
 
 // Linux reports at most 15 characters of a process name (TASK_COMM_LEN - 1)
@@ -196,7 +195,7 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     const id = p.identity;
     if (p.exe) {
       const lower = p.exe.toLowerCase().replace(/\\/g, '/');
-      for (const { re, tool } of ix.paths) if (re.test(lower)) hits.add(tool, processEvidence(p, 'path', 'strong'));
+      for (const { tool } of ix.pathIndex.matches(lower)) hits.add(tool, processEvidence(p, 'path', 'strong'));
     }
     if (!id) continue;
     const renamed = (t: CatalogTool) => !byName.has(t);
@@ -362,7 +361,7 @@ function matchServices(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     }
     if (s.path) {
       const lower = s.path.toLowerCase().replace(/\\/g, '/');
-      for (const { re, tool } of ix.paths) if (re.test(lower)) tools.add(tool);
+      for (const { tool } of ix.pathIndex.matches(lower)) tools.add(tool);
     }
     for (const t of tools) hits.add(t, serviceEvidence(s, 'strong'));
   }
@@ -382,7 +381,7 @@ function ownersOf(so: SocketInfo, hits: Hits, ix: CatalogIndex, os: OsName): Hit
 // owner; the port is corroboration (ports are shared). A banner (e.g. "RFB 003.008") belongs to the tool whose
 // process owns the socket, as corroboration; only a banner nobody owns names the generic protocol tool.
 function matchSockets(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
-  const byPid = new Map(inv.processes.map((p) => [p.pid, p]));
+  let byPid: Map<number, Inventory['processes'][number]> | undefined; // only a banner nobody owns needs it
   for (const so of inv.sockets) {
     const owners = ownersOf(so, hits, ix, inv.host.os);
     for (const h of owners) {
@@ -392,6 +391,7 @@ function matchSockets(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     if (so.banner && owners.length === 0) {
       const b = so.banner.toLowerCase();
       // The server answering is running: its process joins the finding (an sshd, a VNC server under any name)
+      byPid ??= new Map(inv.processes.map((p) => [p.pid, p]));
       const owner = so.pid === undefined ? undefined : byPid.get(so.pid);
       for (const { prefix, tool } of ix.banners) {
         if (!b.startsWith(prefix)) continue;

@@ -21,6 +21,8 @@ export interface CatalogIndex {
   banners: { prefix: string; tool: CatalogTool }[];
   signers: { signer: string; tool: CatalogTool }[];
   paths: { re: RegExp; tool: CatalogTool }[];
+  /** The path patterns a folded path can match, found through its folder and file names (PathIndex). */
+  pathIndex: PathIndex;
   /** Domain -> tools; "anydesk.com" and "*.anydesk.com" both stand for the domain and its subdomains. */
   byDomain: Map<string, CatalogTool[]>;
   /** Script basenames (also without .js/.py) and package names of interpreted servers. */
@@ -82,6 +84,50 @@ export function pathPattern(p: string): RegExp {
   return new PathPattern(folded, `^${esc}$`);
 }
 
+/**
+ * Finds the catalog path patterns worth testing against a path without trying all of them. Nearly every
+ * pattern holds a whole literal path component ("*\/program files*\/remotepc/*" holds "remotepc"), which
+ * only a path with that very component can match, so patterns are filed under their rarest such component
+ * and a path looks up its own components. The few without one are tried on every path. Candidates come
+ * back in catalog order, the order the engine always tried them in.
+ */
+export class PathIndex {
+  private readonly byComponent = new Map<string, number[]>();
+  private readonly always: number[] = [];
+
+  constructor(readonly patterns: readonly { re: RegExp; tool: CatalogTool }[], sources: readonly string[]) {
+    const literal = sources.map((src) => {
+      const parts = src.toLowerCase().replace(/\\/g, '/').split('/');
+      // a component between two slashes, or at either anchored end, with no wildcard in it
+      return [...new Set(parts.filter((c) => c !== '' && !c.includes('*')))];
+    });
+    const count = new Map<string, number>();
+    for (const cs of literal) for (const c of cs) count.set(c, (count.get(c) ?? 0) + 1);
+    literal.forEach((cs, i) => {
+      const key = cs.sort((a, b) => count.get(a)! - count.get(b)! || b.length - a.length || (a < b ? -1 : 1))[0];
+      if (key === undefined) this.always.push(i);
+      else {
+        const list = this.byComponent.get(key);
+        if (list) list.push(i);
+        else this.byComponent.set(key, [i]);
+      }
+    });
+  }
+
+  /** Patterns that match `folded` (lowercase, forward slashes), in catalog order. */
+  matches(folded: string): { re: RegExp; tool: CatalogTool }[] {
+    let picked: number[] | undefined;
+    for (const c of folded.split('/')) {
+      const list = this.byComponent.get(c);
+      if (list) (picked ??= []).push(...list);
+    }
+    const idx = picked ? [...new Set([...picked, ...this.always])].sort((a, b) => a - b) : this.always;
+    const out: { re: RegExp; tool: CatalogTool }[] = [];
+    for (const i of idx) if (this.patterns[i].re.test(folded)) out.push(this.patterns[i]);
+    return out;
+  }
+}
+
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (!list) m.set(k, [v]);
@@ -96,9 +142,10 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   const ix: CatalogIndex = {
     byProcess: new Map(), processNames: [], byPackage: new Map(), byBundleId: new Map(), byService: new Map(),
     servicePrefixes: [], byPeName: new Map(), byTeamId: new Map(), byToolName: new Map(), byUsb: new Map(),
-    byDisplayName: new Map(), bySetting: new Map(), banners: [], signers: [], paths: [], byDomain: new Map(),
+    byDisplayName: new Map(), bySetting: new Map(), banners: [], signers: [], paths: [], pathIndex: undefined!, byDomain: new Map(),
     byScript: new Map(), byProductName: new Map(), bySigner: new Map(), byServiceRun: new Map(), byCmdToken: new Map(),
   };
+  const pathSources: string[] = [];
   for (const t of catalog.tools) {
     for (const n of [...t.processes.windows, ...t.processes.darwin, ...t.processes.linux]) push(ix.byProcess, normName(n), t);
     for (const n of t.packages) push(ix.byPackage, normTitle(n) || n.toLowerCase(), t);
@@ -119,7 +166,10 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     }
     for (const b of t.banners) ix.banners.push({ prefix: b.toLowerCase(), tool: t });
     for (const s of t.signers) ix.signers.push({ signer: s.toLowerCase(), tool: t });
-    for (const p of t.paths) ix.paths.push({ re: pathPattern(p), tool: t });
+    for (const p of t.paths) {
+      ix.paths.push({ re: pathPattern(p), tool: t });
+      pathSources.push(p);
+    }
     for (const d of t.domains) push(ix.byDomain, d.toLowerCase().replace(/^\*\./, ''), t);
     for (const n of t.scripts) {
       push(ix.byScript, n.toLowerCase(), t);
@@ -147,6 +197,7 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     }
   }
   ix.processNames = [...ix.byProcess.keys()];
+  ix.pathIndex = new PathIndex(ix.paths, pathSources);
   cache.set(catalog, ix);
   return ix;
 }
@@ -156,13 +207,26 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
  * dashes then word characters) not preceded by a word character. "/x/.bin/lt --port" gives x, bin, lt, --port.
  */
 export function cmdTokens(cmd: string): { token: string; at: number }[] {
+  // ASCII command lines (nearly all) take the plain regex: in ASCII \p{L}\p{N}_ is exactly \w
+  const ascii = ASCII.test(cmd);
+  const token = ascii ? ASCII_TOKEN : UNICODE_TOKEN;
   const out: { token: string; at: number }[] = [];
-  for (const m of cmd.matchAll(/-*[\p{L}\p{N}_]+/gu)) {
-    const at = m.index ?? 0;
-    if (at > 0 && /[\p{L}\p{N}_]/u.test(cmd[at - 1]!)) continue;
+  token.lastIndex = 0;
+  for (let m = token.exec(cmd); m; m = token.exec(cmd)) {
+    const at = m.index;
+    if (at > 0 && (ascii ? isAsciiWordChar(cmd.charCodeAt(at - 1)) : WORD_CHAR_U.test(cmd[at - 1]!))) continue;
     out.push({ token: m[0], at });
   }
   return out;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_TOKEN = /-*\w+/g;
+const UNICODE_TOKEN = /-*[\p{L}\p{N}_]+/gu;
+const WORD_CHAR_U = /[\p{L}\p{N}_]/u;
+
+function isAsciiWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 export type { CatalogTool };

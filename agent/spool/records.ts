@@ -20,6 +20,7 @@ export const SPOOL_FILES = {
   hecState: 'hec-state.json', // splunk-hec sends awaiting their acknowledgment
   agentKey: 'agent-key', // the key `ratwatch enroll` keeps when endpoint.tokenFile is not set
   lock: 'lock', // spool/lock.ts
+  hashCache: 'hash-cache.json', // the daemon's file fingerprints across child scans (daemon/hash-cache.ts)
   daemonSocket: 'daemon.sock', // the daemon's instance lock where there are no abstract sockets
 } as const;
 export type SpoolFile = keyof typeof SPOOL_FILES;

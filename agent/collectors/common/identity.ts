@@ -34,6 +34,34 @@ export type HashWanted = (size: number) => boolean;
 const MAX_REMEMBERED = 4096;
 const remembered = new Map<string, { id: BinaryIdentity; hashed: boolean }>();
 
+/** One remembered fingerprint, as the daemon keeps it between the child processes that scan (agent/daemon/hash-cache.ts). */
+export interface RememberedIdentity {
+  key: string; // dev:ino:size:mtimeMs:ctimeMs
+  hashed: boolean; // a sha256 was wanted (and taken, when readable)
+  id: Pick<BinaryIdentity, 'size' | 'sha256' | 'elfBuildId'>;
+}
+
+/** What this process has fingerprinted so far, most recent last; only fields a file's bytes decide. */
+export function rememberedIdentities(): RememberedIdentity[] {
+  const out: RememberedIdentity[] = [];
+  for (const [key, { id, hashed }] of remembered) {
+    const kept: RememberedIdentity['id'] = {};
+    if (id.size !== undefined) kept.size = id.size;
+    if (id.sha256) kept.sha256 = id.sha256;
+    if (id.elfBuildId) kept.elfBuildId = id.elfBuildId;
+    out.push({ key, hashed, id: kept });
+  }
+  return out;
+}
+
+/** Replaces what is remembered with the fingerprints a previous scan took (validated by the caller), newest last. */
+export function rememberIdentities(entries: readonly RememberedIdentity[]): void {
+  remembered.clear();
+  for (const e of entries.slice(-MAX_REMEMBERED)) remembered.set(e.key, { id: { ...e.id }, hashed: e.hashed });
+}
+
+export const MAX_REMEMBERED_IDENTITIES = MAX_REMEMBERED;
+
 function versionKey(st: FileStat): string | undefined {
   // ctime too: a user can set mtime back after rewriting a file, but not ctime
   if (st.dev === undefined || st.ino === undefined || st.mtimeMs === undefined || st.ctimeMs === undefined) return undefined;
@@ -53,12 +81,16 @@ export async function fileIdentity(runner: Runner, path: string, limits: Identit
   const key = versionKey(st);
   const known = key ? remembered.get(key) : undefined;
   if (known && (known.hashed || !wantHash)) {
+    // least recently used goes first when full: move this one to the end
+    remembered.delete(key!);
+    remembered.set(key!, known);
     const { sha256, ...rest } = known.id;
     return wantHash && sha256 ? { ...rest, sha256 } : { ...rest };
   }
   const id = await freshIdentity(runner, path, st.size, wantHash, limits);
   if (key) {
-    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+    remembered.delete(key);
+    if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
     remembered.set(key, { id: { ...id }, hashed: wantHash });
   }
   return id;

@@ -1,8 +1,8 @@
 // The packaged linux-x64 executable (Node SEA) does what the source CLI does. Builds
 // dist/ratwatch-linux-x64 first when it is missing or older than its sources (about 15 s once the Node
 // binary is cached in dist/.cache; the first build fetches it from the npm registry).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,26 @@ describe('packaged executable (linux-x64)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('runs its daemon\'s scan in a child of itself when started by a relative path, with its own V8 flags', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ratwatch-sea-daemon-'));
+    try {
+      copyFileSync(exe, path.join(dir, 'ratwatch'));
+      writeFileSync(path.join(dir, 'config.yaml'), `schedule: "0 0 1 1 *"\njitterSeconds: 0\nspoolDir: ${path.join(dir, 'spool')}\n`);
+      // argv[1] of a SEA is the path as typed; the child must still be the executable itself, not "./ratwatch" as an argument
+      const child = spawn('./ratwatch', ['daemon', '--config', 'config.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+      const until = Date.now() + 120_000;
+      while (!/cycle 1:|failed/.test(log) && Date.now() < until && child.exitCode === null) await new Promise((ok) => setTimeout(ok, 250));
+      child.kill('SIGTERM');
+      await new Promise((ok) => child.once('exit', ok));
+      expect(log).toMatch(/ratwatch: cycle 1: full report #1/);
+      expect(log).not.toMatch(/failed|unknown option/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 
   it('exits 2 on a bad inventory, like the source CLI', () => {
     const r = run(exe, ['scan', '--inventory', path.join(ROOT, 'package.json')]);

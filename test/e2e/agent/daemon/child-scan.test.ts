@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHILD_SCAN_COMMAND } from '../../../../agent/daemon/child-scan.ts';
 import { ROOT } from '../../../helpers/paths.ts';
+import { readHashCache } from '../../../../agent/daemon/hash-cache.ts';
 
 // The real daemon (agent/main.ts) scans in a child process of itself and delivers what the child found
 // to a real HTTP endpoint on loopback.
@@ -46,6 +47,13 @@ describe('daemon scans in a child process', () => {
       expect(JSON.stringify(report)).toContain(`"hostname"`);
       expect(log).toMatch(/scheduled scan|start/);
       expect(log).not.toContain('scan process failed');
+      // the child's file fingerprints came back and the daemon kept them for the next cycle's child, in a
+      // file the spool leaves alone
+      const cache = readHashCache(join(dir, 'spool'));
+      expect(cache.problem).toBeUndefined();
+      expect(cache.entries.length).toBeGreaterThan(0);
+      expect(cache.entries.some((e) => e.id.elfBuildId || e.id.sha256)).toBe(true);
+      expect(readdirSync(join(dir, 'spool', 'quarantine'))).toEqual([]);
     } finally {
       child.kill('SIGTERM');
       await new Promise((ok) => child.once('exit', ok));
