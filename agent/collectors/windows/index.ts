@@ -4,6 +4,7 @@ import { autorunsCollector } from './autoruns.ts';
 import { windowsContext } from './context.ts';
 import { windowsDisplays } from './displays.ts';
 import { identityEnricher } from './identity.ts';
+import { privilegeCollector } from './privilege.ts';
 import { processesCollector } from './processes.ts';
 import { servicesCollector } from './services.ts';
 import { settingsCollector } from './settings.ts';
@@ -23,6 +24,7 @@ export const windowsPlatform: Platform = {
     windowsDisplays,
     windowsUsb,
     windowsContext,
+    privilegeCollector,
   ],
   enrichers: [identityEnricher, bannerProbe('windows')],
 };
