@@ -249,10 +249,10 @@ function saveFixture(full: Inventory): void {
     host: { ...full.host, hostname: 'live-servers-test' },
     processes: full.processes.filter((p) => pids.has(p.pid)),
     sockets: full.sockets.filter((s) => (s.pid !== undefined && pids.has(s.pid)) || ports.has(s.localPort)),
-    packages: full.packages.filter((p) => /^(xpra|websockify|python3-websockify|dropbear.*|openssh-server)$/.test(p.name)),
-    services: full.services.filter((s) => /ssh|dropbear|xpra/i.test(s.name)),
+    packages: full.packages.filter((p) => /^(xpra|xrdp|websockify|python3-websockify|dropbear.*|openssh-server)$/.test(p.name)),
+    services: full.services.filter((s) => /ssh|dropbear|xpra|xrdp/i.test(s.name)),
     devices: [],
-    files: full.files.filter((f) => /\/(xpra|websockify|dropbear|sshd)$/.test(f.path)),
+    files: full.files.filter((f) => /\/(xpra|xrdp|websockify|websockify\.js|dropbear|sshd)$/.test(f.path)),
   };
   const out = join(ROOT, 'test/fixtures/inventories/linux-live-servers.json');
   mkdirSync(dirname(out), { recursive: true });
