@@ -36,7 +36,7 @@ export const DEFAULT_BANNER_LIMITS: BannerLimits = {
   maxReplyBytes: 1024,
   replyTimeoutMs: 1_500,
   budgetMs: 8_000,
-  parallel: 8,
+  parallel: 16,
 };
 
 const WILDCARD = new Set(['0.0.0.0', '::', '*', '', '[::]', '::0', '0:0:0:0:0:0:0:0']);
