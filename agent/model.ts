@@ -96,6 +96,8 @@ export interface SocketInfo {
   process?: string;
   /** First bytes a loopback-listening TCP socket sent on connect, printable-escaped (e.g. "RFB 003.008"). */
   banner?: string;
+  /** A silent listener's answer to the probe's question, recognised: "rdp: negotiation response, PROTOCOL_SSL", "http: server=WebSockify Python/3.11.2". */
+  reply?: string;
 }
 
 export interface DeviceInfo {

@@ -51,8 +51,9 @@ export interface Runner {
   /** The process table as ps-list reports it (Linux and macOS; Windows collectors use PowerShell). */
   listProcesses(): Promise<PsEntry[]>;
   /**
-   * Connects to a loopback TCP port, reads what the server says first and closes without sending
-   * anything (banner checks: a VNC server answers "RFB 003.008\n" on any port). Resolves with at most
+   * Connects to a loopback TCP port, reads what the server says first and closes (banner checks: a VNC
+   * server answers "RFB 003.008\n" on any port). Sends nothing unless opts.request is given, whose bytes go
+   * out once, right after connecting (an RDP negotiation request, an HTTP GET). Resolves with at most
    * maxBytes, an empty buffer when the server stays silent. Refuses any host but 127.0.0.1 and ::1
    * (RunnerError EPERM); rejects with ECONNREFUSED, ETIMEDOUT... when it cannot connect.
    */
@@ -63,7 +64,17 @@ export interface ProbeOptions {
   connectTimeoutMs?: number; // default 300
   readTimeoutMs?: number; // default 500
   maxBytes?: number; // default 64
+  /** A question for servers that wait for the client (RDP, HTTP); `name` keys replayed answers. */
+  request?: ProbeRequest;
 }
+
+export interface ProbeRequest {
+  name: string;
+  bytes: Buffer;
+}
+
+/** A request is a few hundred bytes at most: a probe asks, it never uploads. */
+export const MAX_PROBE_REQUEST = 512;
 
 /** The only hosts connectProbe may reach: a banner check must never become a network scan. */
 export const PROBE_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
@@ -284,6 +295,7 @@ export class RealRunner implements Runner {
     const connectMs = opts.connectTimeoutMs ?? 300;
     const readMs = opts.readTimeoutMs ?? 500;
     const max = opts.maxBytes ?? 64;
+    if (opts.request && opts.request.bytes.length > MAX_PROBE_REQUEST) throw new RunnerError(`probe request ${opts.request.name} is too long`, 'EINVAL');
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let got = 0;
@@ -303,6 +315,7 @@ export class RealRunner implements Runner {
         clearTimeout(timer);
         readUntil = Date.now() + readMs;
         timer = setTimeout(() => finish(), readMs);
+        if (opts.request) sock.write(opts.request.bytes);
       });
       sock.on('data', (c: Buffer) => {
         chunks.push(c);

@@ -7,6 +7,8 @@ export const SETTING_KEYS = {
   remoteManagementEnabled: 'remote-management.enabled', // macOS: Apple Remote Desktop agent (ARDAgent) enabled
   sshServerEnabled: 'ssh-server.enabled', // any OS: an SSH server enabled or listening
   remoteLoginEnabled: 'remote-login.enabled', // macOS: systemsetup -getremotelogin
+  // not remote access: whether the scan itself ran as an administrator (Windows; Linux and macOS read the uid)
+  agentPrivileged: 'agent.privileged',
 } as const;
 
 export type SettingKey = (typeof SETTING_KEYS)[keyof typeof SETTING_KEYS];

@@ -4,14 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { importCatalog, serializeCatalog } from './catalog/build.ts';
 
 // `npm run catalog`: rebuilds shared/catalog/catalog.json from the upstream lists (../shared/catalog-sources)
-// and shared/catalog/extras.yaml. Options: --sources DIR, --extras FILE, --out FILE, --verbose (list drops).
+// shared/catalog/extras.yaml and shared/catalog/winget/manifests.yaml. Options: --sources DIR, --extras FILE, --out FILE, --verbose (list drops).
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function parseArgs(argv: string[]): { sources: string; extras: string; out: string; verbose: boolean } {
+function parseArgs(argv: string[]): { sources: string; extras: string; winget: string; out: string; verbose: boolean } {
   const opts = {
     sources: resolve(repoRoot, '../shared/catalog-sources'),
     extras: join(repoRoot, 'shared/catalog/extras.yaml'),
+    winget: join(repoRoot, 'shared/catalog/winget/manifests.yaml'),
     out: join(repoRoot, 'shared/catalog/catalog.json'),
     verbose: false,
   };
@@ -33,7 +34,7 @@ function parseArgs(argv: string[]): { sources: string; extras: string; out: stri
 
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
-  const { catalog, dropped, counts } = importCatalog({ sourcesDir: opts.sources, extrasFile: opts.extras });
+  const { catalog, dropped, counts } = importCatalog({ sourcesDir: opts.sources, extrasFile: opts.extras, wingetFile: opts.winget });
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, serializeCatalog(catalog));
 
@@ -47,7 +48,7 @@ function main(): void {
   const totalDropped = [...dropped.values()].reduce((a, b) => a + b, 0);
   process.stderr.write(
     `catalog: ${catalog.tools.length} tools -> ${opts.out}\n` +
-      `  read: ${counts.lolrmmFiles} LOLRMM files, ${counts.rmmlFiles} RMML files, ${counts.jschellRows} jschell rows, ${counts.extras} extras\n` +
+      `  read: ${counts.lolrmmFiles} LOLRMM files, ${counts.rmmlFiles} RMML files, ${counts.jschellRows} jschell rows, ${counts.extras} extras, ${counts.winget} winget packages\n` +
       `  by category: ${fmt(byCategory)}\n  by source: ${fmt(bySource)}\n  upstream values left out: ${totalDropped}\n`,
   );
   if (opts.verbose) for (const [k, v] of [...dropped].sort()) process.stderr.write(`    ${k}: ${v}\n`);

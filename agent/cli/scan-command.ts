@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { ScanResult } from '../model.ts';
+import type { Inventory, ScanResult } from '../model.ts';
+import { SETTING_KEYS } from '../settings.ts';
 import { renderJamf, renderSummary } from '../output/summary.ts';
 import { policyWarnings } from '../policy/index.ts';
 import { renderTable } from '../output/table.ts';
@@ -8,10 +9,22 @@ import { activeFindings, collectHost, evaluate } from '../scan.ts';
 import { catalogFrom, policyFrom, readInventoryFile } from './inputs.ts';
 import { stderrLine } from './log.ts';
 
-/** Whether this process can see every user's processes; undefined where ratwatch cannot tell (Windows). */
+/** Whether this process can see every user's processes; undefined where the uid cannot tell (Windows). */
 export function isPrivileged(): boolean | undefined {
   const uid = process.getuid?.();
   return uid === undefined ? undefined : uid === 0;
+}
+
+/**
+ * Whether a live scan saw everything, and the warning line when it did not: the uid on Linux and macOS, the
+ * Windows collector's administrator check (setting agent.privileged) on Windows; undefined when neither tells.
+ */
+export function privilegeOf(inv: Inventory, byUid: boolean | undefined): { privileged?: boolean; warning?: string } {
+  const s = inv.settings.find((x) => x.key === SETTING_KEYS.agentPrivileged);
+  const privileged = byUid ?? (typeof s?.value === 'boolean' ? s.value : undefined);
+  if (privileged !== false) return { privileged };
+  const who = byUid === undefined ? 'not running as an elevated Administrator' : 'not running as root';
+  return { privileged, warning: `${who}: executable paths, hashes and socket owners of other users' processes are missing (result has "privileged": false)` };
 }
 import { EXIT } from '../vocabulary.ts';
 
@@ -30,11 +43,10 @@ export async function scanOnce(flags: ScanFlags, now = new Date()): Promise<Scan
   const policy = policyFrom(flags.policy);
   if (policy) for (const w of policyWarnings(policy, catalog)) stderrLine(`ratwatch: warning: ${w}`);
   if (flags.inventory) return evaluate(readInventoryFile(flags.inventory), catalog, policy, now);
-  const privileged = isPrivileged();
-  if (privileged === false) {
-    stderrLine('ratwatch: warning: not running as root: executable paths, hashes and socket owners of other users\' processes are missing (result has "privileged": false)');
-  }
-  const result = evaluate(await collectHost({ catalog, allowProbes: flags.probe !== false }), catalog, policy, now);
+  const inv = await collectHost({ catalog, allowProbes: flags.probe !== false });
+  const { privileged, warning } = privilegeOf(inv, isPrivileged());
+  if (warning) stderrLine(`ratwatch: warning: ${warning}`);
+  const result = evaluate(inv, catalog, policy, now);
   return privileged === undefined ? result : { ...result, privileged };
 }
 

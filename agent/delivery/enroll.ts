@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { oneLine } from '../config/errors.ts';
 import type { Config, EndpointConfig } from '../config/types.ts';
 import { atomicWrite } from '../spool/atomic.ts';
@@ -43,6 +43,8 @@ export async function enrollAgent(config: Config & { endpoint: { url: string } }
   const url = enrollUrl(ep.url);
   let res: AxiosResponse<string>;
   try {
+    // loaded here: every command that imports delivery (a scan, --help) would otherwise pay for axios
+    const { default: axios } = await import('axios');
     const agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
     try {
       res = await axios.request<string>({

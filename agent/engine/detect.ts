@@ -378,24 +378,32 @@ function ownersOf(so: SocketInfo, hits: Hits, ix: CatalogIndex, os: OsName): Hit
 }
 
 // Runs after every other matcher, so the owners of sockets are known. A socket names a tool only through its
-// owner; the port is corroboration (ports are shared). A banner (e.g. "RFB 003.008") belongs to the tool whose
-// process owns the socket, as corroboration; only a banner nobody owns names the generic protocol tool.
+// owner; the port is corroboration (ports are shared). A banner (e.g. "RFB 003.008", or a silent listener's
+// recognised reply such as "rdp: negotiation response, ...") belongs to the tool whose process owns the socket,
+// as corroboration; only a banner nobody owns names a tool by itself: a tool it matches that is already found
+// (Windows RDP switched on, now seen answering), else the tools it matches, the generic protocol tool rather
+// than a built-in one (an RDP answer on Linux is not Windows Remote Desktop).
 function matchSockets(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   let byPid: Map<number, Inventory['processes'][number]> | undefined; // only a banner nobody owns needs it
+  const isFound = (t: CatalogTool) => [...(hits.byTool.get(t.id)?.evidence.values() ?? [])].some((e) => e.strength === 'strong');
   for (const so of inv.sockets) {
     const owners = ownersOf(so, hits, ix, inv.host.os);
+    const said = so.reply ?? so.banner;
     for (const h of owners) {
       hits.add(h.tool, socketEvidence(so, 'corroborating'));
-      if (so.banner) hits.add(h.tool, bannerEvidence({ ...so, banner: so.banner }, 'corroborating'));
+      if (said) hits.add(h.tool, bannerEvidence({ ...so, banner: said }, 'corroborating'));
     }
-    if (so.banner && owners.length === 0) {
-      const b = so.banner.toLowerCase();
+    if (said && owners.length === 0) {
+      const b = said.toLowerCase();
+      const matching = [...new Set(ix.banners.filter(({ prefix }) => b.startsWith(prefix)).map((x) => x.tool))];
+      const found = matching.filter(isFound);
+      const generic = matching.filter((t) => t.category !== 'builtin-remote');
+      const named = found.length > 0 ? found : generic.length > 0 ? generic : matching;
       // The server answering is running: its process joins the finding (an sshd, a VNC server under any name)
       byPid ??= new Map(inv.processes.map((p) => [p.pid, p]));
       const owner = so.pid === undefined ? undefined : byPid.get(so.pid);
-      for (const { prefix, tool } of ix.banners) {
-        if (!b.startsWith(prefix)) continue;
-        hits.add(tool, bannerEvidence({ ...so, banner: so.banner }, 'strong'));
+      for (const tool of named) {
+        hits.add(tool, bannerEvidence({ ...so, banner: said }, 'strong'));
         if (owner) hits.add(tool, processEvidence(owner, 'banner', 'strong'));
       }
     }

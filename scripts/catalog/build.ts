@@ -9,6 +9,7 @@ import { MISATTRIBUTED } from './misattributed.ts';
 import { importJschell } from './jschell.ts';
 import { importLolrmm } from './lolrmm.ts';
 import { importRmml } from './rmml.ts';
+import { importWinget, WINGET_REPO } from './winget.ts';
 
 // Reads the three upstream lists and our extras, merges them per tool and returns the catalog in its
 // final, deterministic form: tools sorted by id, every list sorted and free of duplicates, and a
@@ -17,12 +18,14 @@ import { importRmml } from './rmml.ts';
 export interface ImportOptions {
   sourcesDir: string; // holds lolrmm/, rmml/, jschell-rmm-network/, each with SOURCE.md
   extrasFile: string;
+  /** shared/catalog/winget/manifests.yaml: fields of real winget manifests; absent = none. */
+  wingetFile?: string;
 }
 
 export interface ImportResult {
   catalog: Catalog;
   dropped: Map<string, number>;
-  counts: { lolrmmFiles: number; rmmlFiles: number; jschellRows: number; extras: number };
+  counts: { lolrmmFiles: number; rmmlFiles: number; jschellRows: number; extras: number; winget: number };
 }
 
 interface SourceMeta {
@@ -99,6 +102,7 @@ export function importCatalog(opts: ImportOptions): ImportResult {
   const rmmlFiles = importRmml(rmmlDir, store, meta.rmml.commit);
   const jschellRows = importJschell(jschellDir, store, meta.jschell.commit);
   const extras = importExtras(opts.extrasFile, store);
+  const winget = opts.wingetFile ? importWinget(opts.wingetFile, store) : 0;
   moveMisattributed(store);
 
   const tools = [...store.drafts.values()].map(finalize).sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -113,13 +117,14 @@ export function importCatalog(opts: ImportOptions): ImportResult {
         id: 'jschell', name: 'Remote Management Monitoring Tools (network indicators)', license: 'MIT',
         url: 'https://github.com/jschell/RemoteManagementMonitoringTools', commit: meta.jschell.commit,
       },
+      ...(winget ? [{ id: 'winget', name: 'winget-pkgs manifests (shared/catalog/winget/manifests.yaml)', license: 'MIT', url: WINGET_REPO }] : []),
       { id: 'ratwatch', name: 'ratwatch hand-curated extras (shared/catalog/extras.yaml)', license: 'Apache-2.0', url: 'shared/catalog/extras.yaml' },
     ],
     tools,
   };
   // The importer's output must pass the same check the agent applies when it loads a catalog.
   validateCatalog(catalog, 'import result');
-  return { catalog, dropped: store.dropped, counts: { lolrmmFiles, rmmlFiles, jschellRows, extras } };
+  return { catalog, dropped: store.dropped, counts: { lolrmmFiles, rmmlFiles, jschellRows, extras, winget } };
 }
 
 export function serializeCatalog(catalog: Catalog): string {

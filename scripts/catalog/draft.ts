@@ -11,7 +11,7 @@ import { normalizeProductName } from '../../agent/catalog/product-name.ts';
 // A tool while the importer is still collecting facts about it from several sources. Sets keep the
 // merge order-independent; finalize() in build.ts sorts them into the catalog's lists.
 
-export type SourceId = 'lolrmm' | 'rmml' | 'jschell' | 'ratwatch';
+export type SourceId = 'lolrmm' | 'rmml' | 'jschell' | 'winget' | 'ratwatch';
 
 export interface Draft {
   id: string;

@@ -24,6 +24,8 @@ export interface ReplaySpec {
   processes?: PsEntry[];
   /** What a loopback TCP port sends first, by port ("5900": "RFB 003.008\n"; latin1, one char per byte); absent = connection refused. */
   banners?: Record<string, string>;
+  /** What a loopback TCP port answers to a probe request, by port and request name ({"3389": {"rdp": "\x03\x00..."}}, latin1); absent = silent. */
+  replies?: Record<string, Record<string, string>>;
 }
 
 export class ReplayRunner implements Runner {
@@ -33,12 +35,14 @@ export class ReplayRunner implements Runner {
   private readonly links: Record<string, string>;
   private readonly processes?: PsEntry[];
   private readonly banners: Record<string, string>;
+  private readonly replies: Record<string, Record<string, string>>;
 
   constructor(spec: ReplaySpec) {
     this.commands = spec.commands ?? {};
     this.links = spec.links ?? {};
     this.processes = spec.processes;
     this.banners = spec.banners ?? {};
+    this.replies = spec.replies ?? {};
     this.files = new Map(
       Object.entries(spec.files ?? {}).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v) : v]),
     );
@@ -110,10 +114,15 @@ export class ReplayRunner implements Runner {
   }
 
   async connectProbe(host: string, port: number, opts: ProbeOptions = {}): Promise<Buffer> {
-    this.calls.push(`connect ${host} ${port}`);
+    this.calls.push(`connect ${host} ${port}${opts.request ? ` ${opts.request.name}` : ''}`);
     if (!PROBE_HOSTS.includes(host)) throw new RunnerError(`refusing to probe ${host}: loopback only`, 'EPERM');
-    const b = Object.hasOwn(this.banners, String(port)) ? this.banners[String(port)] : undefined;
+    let b = Object.hasOwn(this.banners, String(port)) ? this.banners[String(port)] : undefined;
     if (b === undefined) throw new RunnerError(`connect to ${host}:${port}: ECONNREFUSED`, 'ECONNREFUSED');
+    if (opts.request) {
+      // a server that speaks first says it again, whatever it is asked; otherwise its recorded answer
+      const byName = Object.hasOwn(this.replies, String(port)) ? this.replies[String(port)] : {};
+      if (b === '') b = Object.hasOwn(byName, opts.request.name) ? byName[opts.request.name] : '';
+    }
     return Buffer.from(b, 'latin1').subarray(0, opts.maxBytes ?? 64);
   }
 
@@ -167,6 +176,7 @@ export function loadReplayDir(dir: string): ReplayRunner {
   Object.assign(spec.links!, readJsonIfAny(join(dir, 'links.json')) ?? {});
   spec.processes = readJsonIfAny(join(dir, 'ps-list.json')) as PsEntry[] | undefined;
   spec.banners = readJsonIfAny(join(dir, 'banners.json')) as Record<string, string> | undefined;
+  spec.replies = readJsonIfAny(join(dir, 'replies.json')) as Record<string, Record<string, string>> | undefined;
   return new ReplayRunner(spec);
 }
 

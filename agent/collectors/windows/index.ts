@@ -5,6 +5,7 @@ import { windowsContext } from './context.ts';
 import { windowsUser } from './console-user.ts';
 import { windowsDisplays } from './displays.ts';
 import { identityEnricher } from './identity.ts';
+import { privilegeCollector } from './privilege.ts';
 import { processesCollector } from './processes.ts';
 import { servicesCollector } from './services.ts';
 import { settingsCollector } from './settings.ts';
@@ -25,6 +26,7 @@ export const windowsPlatform: Platform = {
     windowsUsb,
     windowsContext,
     windowsUser,
+    privilegeCollector,
   ],
   enrichers: [identityEnricher, bannerProbe('windows')],
 };

@@ -15,19 +15,22 @@ import { ROOT } from '../../helpers/paths.ts';
 
 // Real remote-access servers from Debian and npm, each bound to 127.0.0.1 on a port the kernel picked,
 // and a real inventory of this machine taken by the real collectors (issue 11, classes 1 and 2): the
-// interpreted ones (Xpra and websockify in Python, localtunnel in Node) must show their script, not just
-// python3.x or node; the SSH servers must show their listening socket and their protocol banner.
+// interpreted ones (Xpra and websockify in Python, localtunnel and the npm websockify in Node) must show their
+// script, not just python3.x or node; the SSH servers must show their listening socket and their protocol
+// banner; the silent ones (xrdp, websockify) their answer to the probe's RDP or HTTP question.
 // scripts/setup-test-host.sh installs the peers; a machine without them fails here, it does not skip.
 // Set RATWATCH_SAVE_LIVE_FIXTURE=1 to rewrite test/fixtures/inventories/linux-live-servers.json.
 
-const PEERS = ['/usr/bin/xpra', '/usr/bin/Xvfb', '/usr/bin/websockify', '/usr/sbin/dropbear', '/usr/bin/dropbearkey', '/usr/sbin/sshd', '/usr/bin/ssh-keygen'];
+const PEERS = ['/usr/bin/xpra', '/usr/bin/Xvfb', '/usr/bin/websockify', '/usr/sbin/dropbear', '/usr/bin/dropbearkey', '/usr/sbin/sshd', '/usr/bin/ssh-keygen', '/usr/sbin/xrdp', '/etc/xrdp/xrdp.ini'];
 const LT = join(ROOT, 'node_modules/.bin/lt');
+const NODE_WEBSOCKIFY = join(ROOT, 'node_modules/websockify/websockify.js');
+const LOOPBACK_PRELOAD = join(ROOT, 'test/helpers/listen-loopback.cjs');
 
 const started: Started[] = [];
 const servers: (Server | HttpServer)[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'ratwatch-live-'));
-const port = { dropbear: 0, sshd: 0, websockify: 0, xpra: 0, ltApi: 0, ltRemote: 0 };
-const pid = { dropbear: 0, sshd: 0, websockify: 0, xpra: 0, lt: 0 };
+const port = { dropbear: 0, sshd: 0, websockify: 0, xpra: 0, xrdp: 0, nodeWebsockify: 0, ltApi: 0, ltRemote: 0 };
+const pid = { dropbear: 0, sshd: 0, websockify: 0, xpra: 0, xrdp: 0, nodeWebsockify: 0, lt: 0 };
 let inv: Inventory;
 
 function freeDisplay(): number {
@@ -60,6 +63,7 @@ beforeAll(async () => {
   const missing = PEERS.filter((p) => !existsSync(p));
   if (missing.length) throw new Error(`${missing.join(', ')} missing: run scripts/setup-test-host.sh (apt-get install xpra xvfb websockify dropbear-bin openssh-server)`);
   if (!existsSync(LT)) throw new Error(`${LT} missing: run npm ci (localtunnel is a devDependency)`);
+  if (!existsSync(NODE_WEBSOCKIFY)) throw new Error(`${NODE_WEBSOCKIFY} missing: run npm ci (websockify is a devDependency)`);
 
   for (const k of Object.keys(port) as (keyof typeof port)[]) if (k !== 'ltApi' && k !== 'ltRemote') port[k] = await freePort();
 
@@ -87,6 +91,18 @@ beforeAll(async () => {
   const websockify = start('/usr/bin/websockify', [`127.0.0.1:${port.websockify}`, `127.0.0.1:${port.xpra}`]);
   started.push(websockify);
 
+  // xrdp (Debian) in the foreground with a copy of its config listening on 127.0.0.1 only ("tcp://." is loopback)
+  const ini = readFileSync('/etc/xrdp/xrdp.ini', 'utf8').replace(/^port=3389$/m, `port=tcp://.:${port.xrdp}`);
+  if (!ini.includes(`tcp://.:${port.xrdp}`)) throw new Error('/etc/xrdp/xrdp.ini has no "port=3389" line to move');
+  writeFileSync(join(dir, 'xrdp.ini'), ini);
+  const xrdp = start('/usr/sbin/xrdp', ['--nodaemon', '--config', join(dir, 'xrdp.ini')]);
+  started.push(xrdp);
+
+  // The npm websockify (kanaka's Node port) as a Node remote-access server; it listens on every interface
+  // when given a port, so a preload (by environment, not argv) keeps it on 127.0.0.1
+  const nodeWs = start(process.execPath, [NODE_WEBSOCKIFY, String(port.nodeWebsockify), `127.0.0.1:${port.xpra}`], { NODE_OPTIONS: `--require=${LOOPBACK_PRELOAD}` });
+  started.push(nodeWs);
+
   // localtunnel's real client (Node) against a loopback stand-in of its service
   const lt = await fakeLocaltunnelService();
   const local = createHttpServer((_, res) => res.end('ok'));
@@ -95,12 +111,15 @@ beforeAll(async () => {
   const ltProc = start(process.execPath, [LT, '--host', `http://127.0.0.1:${port.ltApi}`, '--port', String((local.address() as { port: number }).port), '--local-host', '127.0.0.1']);
   started.push(ltProc);
 
-  for (const [name, p] of [['dropbear', port.dropbear], ['sshd', port.sshd], ['websockify', port.websockify], ['xpra', port.xpra]] as const) {
-    const s = started.find((x) => x.child.spawnargs.join(' ').includes(String(p)))!;
+  const waits = [['dropbear', port.dropbear, dropbear], ['sshd', port.sshd, sshd], ['websockify', port.websockify, websockify], ['xpra', port.xpra, xpra], ['xrdp', port.xrdp, xrdp], ['node websockify', port.nodeWebsockify, nodeWs]] as const;
+  for (const [name, p, s] of waits) {
     await waitFor(() => canConnect(p), 60_000, `${name} on 127.0.0.1:${p} (${s.output().split('\n').slice(-3).join(' | ')})`);
   }
   await waitFor(lt.connected, 20_000, `localtunnel client connecting to 127.0.0.1:${port.ltRemote} (${ltProc.output()})`);
-  Object.assign(pid, { dropbear: dropbear.child.pid, sshd: sshd.child.pid, websockify: websockify.child.pid, xpra: xpra.child.pid, lt: ltProc.child.pid });
+  Object.assign(pid, {
+    dropbear: dropbear.child.pid, sshd: sshd.child.pid, websockify: websockify.child.pid, xpra: xpra.child.pid, xrdp: xrdp.child.pid,
+    nodeWebsockify: nodeWs.child.pid, lt: ltProc.child.pid,
+  });
 
   inv = await collectHost({ catalog: loadCatalog(), allowProbes: true });
   if (process.env.RATWATCH_SAVE_LIVE_FIXTURE === '1') saveFixture(inv);
@@ -135,15 +154,36 @@ describe('a real inventory of this machine with remote-access servers running on
     expect(listener(port.xpra).pid).toBe(pid.xpra);
   });
 
-  it('shows websockify as its script, with its listening socket; an HTTP server says nothing first', () => {
+  it('shows websockify as its script, with its listening socket and its Server header in answer to a GET', () => {
     const p = proc(pid.websockify);
     expect(p.exe).toMatch(/\/python3(\.\d+)?$/);
     expect(p.script).toMatchObject({ path: '/usr/bin/websockify', name: 'websockify' });
     expect(p.script?.identity?.sha256).toBe(sha256('/usr/bin/websockify'));
     const s = listener(port.websockify);
     expect(s.pid).toBe(pid.websockify);
-    // the banner probe only listens; websockify waits for the client's HTTP request, so it stays empty
-    expect(s.banner ?? '').toBe('');
+    // silent on connect, so the probe asked: the RDP bytes got no answer in time, the GET a 405 naming it
+    expect(s.reply).toMatch(/^http: server=WebSockify Python\/3\.\d+/);
+    expect(s.banner).toMatch(/^HTTP\/1\.[01] 405 /);
+  });
+
+  it('shows xrdp by process, listening socket and its RDP negotiation response', () => {
+    expect(proc(pid.xrdp)).toMatchObject({ name: 'xrdp', exe: '/usr/sbin/xrdp' });
+    const s = listener(port.xrdp);
+    expect(s.pid).toBe(pid.xrdp);
+    // Debian's xrdp.ini says security_layer=negotiate: it picks TLS of the TLS and CredSSP the probe offers
+    expect(s.reply).toBe('rdp: negotiation response, PROTOCOL_SSL');
+    expect(s.banner).toMatch(/^\\x03\\x00\\x00\\x13\\x0e\\xd0/);
+  });
+
+  it('shows the npm websockify as node running the websockify package, answering HTTP', () => {
+    const p = proc(pid.nodeWebsockify);
+    expect(p.exe).toBe(realpathSync(process.execPath));
+    expect(p.script).toMatchObject({ path: realpathSync(NODE_WEBSOCKIFY), package: 'websockify' });
+    expect(p.script?.identity?.sha256).toBe(sha256(NODE_WEBSOCKIFY));
+    const s = listener(port.nodeWebsockify);
+    expect(s.pid).toBe(pid.nodeWebsockify);
+    // Node's HTTP server answers the RDP bytes with a 400 already: no GET needed; it sends no Server header
+    expect(s.reply).toBe('http: status 400');
   });
 
   it('shows the localtunnel client as node running the localtunnel package, connected to its service', () => {
@@ -186,9 +226,17 @@ describe('the engine on that real inventory (issue 11, engine side)', () => {
     };
     expect(by('xpra', pid.xpra)).toEqual(['running', 'script']);
     expect(by('novnc', pid.websockify)).toEqual(['running', 'script']);
+    expect(by('novnc', pid.nodeWebsockify)).toEqual(['running', 'script']);
+    expect(by('xrdp', pid.xrdp)).toEqual(['running', 'name']);
     expect(by('localtunnel', pid.lt)).toEqual(['running', 'script']);
     expect(by('dropbear', pid.dropbear)).toEqual(['running', 'name']);
     expect(by('ssh-server', pid.sshd)).toEqual(['running', 'banner']);
+    // the answers the probe asked for: corroboration on the tools whose processes own the sockets
+    const banner = (id: string, p: number) => fs.find((x) => x.tool.id === id)?.evidence.find((e) => e.type === 'banner' && e.port === p);
+    expect(banner('xrdp', port.xrdp)).toMatchObject({ strength: 'corroborating', text: 'rdp: negotiation response, PROTOCOL_SSL' });
+    expect(banner('novnc', port.websockify)).toMatchObject({ strength: 'corroborating', text: expect.stringMatching(/^http: server=WebSockify/) });
+    // xrdp is xrdp: the generic RDP server is named only for an answer nobody owns
+    expect(fs.find((x) => x.tool.id === 'rdp-server')).toBeUndefined();
   });
 });
 
@@ -201,10 +249,10 @@ function saveFixture(full: Inventory): void {
     host: { ...full.host, hostname: 'live-servers-test' },
     processes: full.processes.filter((p) => pids.has(p.pid)),
     sockets: full.sockets.filter((s) => (s.pid !== undefined && pids.has(s.pid)) || ports.has(s.localPort)),
-    packages: full.packages.filter((p) => /^(xpra|websockify|python3-websockify|dropbear.*|openssh-server)$/.test(p.name)),
-    services: full.services.filter((s) => /ssh|dropbear|xpra/i.test(s.name)),
+    packages: full.packages.filter((p) => /^(xpra|xrdp|websockify|python3-websockify|dropbear.*|openssh-server)$/.test(p.name)),
+    services: full.services.filter((s) => /ssh|dropbear|xpra|xrdp/i.test(s.name)),
     devices: [],
-    files: full.files.filter((f) => /\/(xpra|websockify|dropbear|sshd)$/.test(f.path)),
+    files: full.files.filter((f) => /\/(xpra|xrdp|websockify|websockify\.js|dropbear|sshd)$/.test(f.path)),
   };
   const out = join(ROOT, 'test/fixtures/inventories/linux-live-servers.json');
   mkdirSync(dirname(out), { recursive: true });

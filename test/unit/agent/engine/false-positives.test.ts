@@ -3,9 +3,9 @@ import { loadCatalog } from '../../../../agent/catalog/load.ts';
 import { detect } from '../../../../agent/engine/detect.ts';
 import type { Inventory } from '../../../../agent/model.ts';
 import { inventory } from '../../../helpers/builders.ts';
-import { linuxPackages, linuxProcesses, linuxServices } from '../../../fixtures/everyday/linux.ts';
+import { linuxPackages, linuxProcesses, linuxServices, linuxSockets } from '../../../fixtures/everyday/linux.ts';
 import { macPackages, macProcesses, macServices } from '../../../fixtures/everyday/macos.ts';
-import { windowsPackages, windowsProcesses, windowsServices } from '../../../fixtures/everyday/windows.ts';
+import { windowsPackages, windowsProcesses, windowsServices, windowsSockets } from '../../../fixtures/everyday/windows.ts';
 
 // The looser matching of issue 11 (product-name prefixes, PE version info, normalised signers, service word
 // runs, executable variants, command-line fragments, interpreted scripts) against the real catalog and the
@@ -21,7 +21,7 @@ const listed = (inv: Inventory) => detect(inv, catalog).filter((f) => f.severity
 describe('no finding on everyday software (real catalog)', () => {
   it('Windows: browsers, Office, meeting apps, VPN clients, Docker, IP scanner, RDP clients', () => {
     expect(windowsProcesses.length + windowsPackages.length + windowsServices.length).toBeGreaterThan(80);
-    const inv = inventory('windows', { processes: windowsProcesses, packages: windowsPackages, services: windowsServices });
+    const inv = inventory('windows', { processes: windowsProcesses, packages: windowsPackages, services: windowsServices, sockets: windowsSockets });
     expect(found(inv)).toEqual([]);
     expect(listed(inv)).toEqual(['goto-opener: package', 'mstsc: name', 'winscp: package']);
   });
@@ -33,7 +33,7 @@ describe('no finding on everyday software (real catalog)', () => {
   });
 
   it('Linux: python and node running everyday scripts, desktop apps, VPN clients, Remmina and xfreerdp', () => {
-    const inv = inventory('linux', { processes: linuxProcesses, packages: linuxPackages, services: linuxServices });
+    const inv = inventory('linux', { processes: linuxProcesses, packages: linuxPackages, services: linuxServices, sockets: linuxSockets });
     expect(found(inv)).toEqual([]);
     expect(listed(inv)).toEqual([]);
   });

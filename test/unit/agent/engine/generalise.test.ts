@@ -24,7 +24,9 @@ describe('1. interpreted servers are their scripts', () => {
   const fs = detect(live, catalog);
   it('finds Xpra and websockify run by python3.11 and localtunnel run by node, by script (before: package only, localtunnel not at all)', () => {
     expect(processes(find(fs, 'xpra')).map((e) => [e.name, e.matchedBy, e.script])).toEqual([['python3.11', 'script', '/usr/bin/xpra']]);
-    expect(processes(find(fs, 'novnc')).map((e) => [e.name, e.matchedBy, e.script])).toEqual([['python3.11', 'script', '/usr/bin/websockify']]);
+    // websockify twice: Debian's (Python) and the npm port (Node), each by its script
+    expect(processes(find(fs, 'novnc')).map((e) => [e.name, e.matchedBy, e.script?.replace(/^.*\/node_modules\//, '.../node_modules/')]))
+      .toEqual([['python3.11', 'script', '/usr/bin/websockify'], ['node', 'script', '.../node_modules/websockify/websockify.js']]);
     const lt = find(fs, 'localtunnel');
     expect(lt?.state).toBe('running');
     expect(processes(lt).map((e) => [e.name, e.matchedBy])).toEqual([['node', 'script']]);

@@ -18,13 +18,14 @@ import { ROOT } from '../../../helpers/paths.ts';
 const root = ROOT;
 const sourcesDir = resolve(root, '../shared/catalog-sources');
 const extrasFile = join(root, 'shared/catalog/extras.yaml');
+const wingetFile = join(root, 'shared/catalog/winget/manifests.yaml');
 const committedFile = join(root, 'shared/catalog/catalog.json');
 
 let catalog: Catalog;
 let tmp: string;
 
 beforeAll(() => {
-  catalog = importCatalog({ sourcesDir, extrasFile }).catalog;
+  catalog = importCatalog({ sourcesDir, extrasFile, wingetFile }).catalog;
   tmp = mkdtempSync(join(tmpdir(), 'ratwatch-catalog-'));
 });
 
@@ -58,16 +59,16 @@ describe('import of the real sources', () => {
     expect(catalog.generatedAt).toBe(`${dates[dates.length - 1]}T00:00:00.000Z`);
   });
 
-  it('records the three upstream sources with their commits, and our extras', () => {
-    expect(catalog.sources.map((s) => s.id)).toEqual(['lolrmm', 'rmml', 'jschell', 'ratwatch']);
+  it('records the three upstream sources with their commits, the winget manifests and our extras', () => {
+    expect(catalog.sources.map((s) => s.id)).toEqual(['lolrmm', 'rmml', 'jschell', 'winget', 'ratwatch']);
     expect(catalog.sources[0]).toMatchObject({ license: 'Apache-2.0', commit: '3c75cf091b10bf7e8ecd576055c44d172b35ff21' });
     expect(catalog.sources[1]).toMatchObject({ license: 'MIT', commit: '09e582eedde7050375e0e18e4a81bfd926b41f6f' });
     expect(catalog.sources[2]).toMatchObject({ license: 'MIT', commit: '5241b9ab95fc1a91e1f00deaec3a9a1bbcaf77f0' });
   });
 
-  it('merges AnyDesk from all four sources into one tool', () => {
+  it('merges AnyDesk from all five sources into one tool', () => {
     const t = tool('anydesk');
-    expect(t.sources).toEqual(['jschell', 'lolrmm', 'ratwatch', 'rmml']);
+    expect(t.sources).toEqual(['jschell', 'lolrmm', 'ratwatch', 'rmml', 'winget']);
     expect(t.category).toBe('remote-desktop');
     expect(t.processes.windows).toContain('anydesk.exe');
     expect(t.processes.linux).toContain('anydesk');
@@ -88,7 +89,7 @@ describe('import of the real sources', () => {
     expect(t.processes.windows).toContain('screenconnect.clientservice.exe');
     expect(t.domains).toContain('screenconnect.com');
     for (const id of ['connectwise', 'connectwise-control']) expect(catalog.tools.find((x) => x.id === id)).toBeUndefined();
-    expect(tool('teamviewer').sources).toEqual(['jschell', 'lolrmm', 'ratwatch', 'rmml']);
+    expect(tool('teamviewer').sources).toEqual(['jschell', 'lolrmm', 'ratwatch', 'rmml', 'winget']);
     expect(tool('isl-online').sources).toContain('jschell');
     expect(catalog.tools.filter((x) => x.name === 'ISL Online')).toHaveLength(1);
   });
@@ -183,7 +184,7 @@ describe('import of the real sources', () => {
   });
 
   it('gives the same bytes on every run, and the committed catalog.json is that output', () => {
-    const again = importCatalog({ sourcesDir, extrasFile }).catalog;
+    const again = importCatalog({ sourcesDir, extrasFile, wingetFile }).catalog;
     expect(serializeCatalog(again)).toBe(serializeCatalog(catalog));
     // If this fails, run `npm run catalog` and commit shared/catalog/catalog.json.
     expect(readFileSync(committedFile, 'utf8')).toBe(serializeCatalog(catalog));

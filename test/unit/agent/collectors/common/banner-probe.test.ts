@@ -71,16 +71,20 @@ describe('banner probe on real loopback servers', () => {
     expect(vnc.received).toBe(0);
   });
 
-  it('gives a silent server no banner and returns within the read timeout', async () => {
+  it('gives a silent server no banner after one listen and two questions, within the read and reply timeouts', async () => {
     const quiet = await serve();
     const inv = parts([listen(quiet.port, '127.0.0.1')]);
     const t0 = Date.now();
     await bannerProbe('windows').enrich(ctx(new RealRunner()), inv);
     const took = Date.now() - t0;
     expect(inv.sockets[0].banner).toBeUndefined();
-    expect(quiet.connections).toBe(1);
-    expect(took).toBeGreaterThanOrEqual(450);
-    expect(took).toBeLessThan(2_000);
+    expect(inv.sockets[0].reply).toBeUndefined();
+    expect(quiet.connections).toBe(3);
+    // the RDP negotiation request (19 bytes) and the HTTP GET, nothing else
+    expect(quiet.received).toBe(19 + 72);
+    // 500 ms listening, then both questions together for 1.5 s
+    expect(took).toBeGreaterThanOrEqual(1_900);
+    expect(took).toBeLessThan(4_500);
   });
 
   it('survives a port that closed since the listing', async () => {
@@ -107,10 +111,11 @@ describe('banner probe on real loopback servers', () => {
 
   it('stops starting probes when the time budget is spent', async () => {
     const quiet = await Promise.all([0, 1, 2, 3, 4].map(() => serve()));
-    const limits: BannerLimits = { maxPorts: 64, connectTimeoutMs: 300, readTimeoutMs: 200, maxBytes: 64, budgetMs: 300, parallel: 1 };
+    const limits: BannerLimits = { maxPorts: 64, connectTimeoutMs: 300, readTimeoutMs: 200, maxBytes: 64, maxReplyBytes: 1024, replyTimeoutMs: 200, budgetMs: 300, parallel: 1 };
     const t0 = Date.now();
     await bannerProbe('linux', limits).enrich(ctx(new RealRunner()), parts(quiet.map((q) => listen(q.port))));
-    expect(quiet.reduce((n, q) => n + q.connections, 0)).toBeLessThanOrEqual(2);
+    // the first port only: one listen and its two questions; the budget is spent before a second port starts
+    expect(quiet.reduce((n, q) => n + q.connections, 0)).toBeLessThanOrEqual(3);
     expect(Date.now() - t0).toBeLessThan(1_500);
   });
 });
@@ -131,8 +136,10 @@ describe('banner probe selection', () => {
     const inv = parts(sockets);
     await bannerProbe('linux').enrich(ctx(runner), inv);
     expect(runner.calls.slice(0, 3).sort()).toEqual(['connect 127.0.0.1 5900', 'connect 127.0.0.1 5902', 'connect ::1 5901']);
-    expect(runner.calls).toHaveLength(64);
-    expect(runner.calls.every((c) => /^connect (127\.0\.0\.1|::1) \d+$/.test(c))).toBe(true);
+    // 64 ports; the one that accepts and stays silent (5902) is asked the RDP and the HTTP question too
+    expect(runner.calls).toHaveLength(66);
+    expect(runner.calls.filter((c) => / 5902/.test(c)).sort()).toEqual(['connect 127.0.0.1 5902', 'connect 127.0.0.1 5902 http', 'connect 127.0.0.1 5902 rdp']);
+    expect(runner.calls.every((c) => /^connect (127\.0\.0\.1|::1) \d+( rdp| http)?$/.test(c))).toBe(true);
     expect(runner.calls.some((c) => / (5903|5904|5353|5905)$/.test(c))).toBe(false);
     expect(inv.sockets.slice(0, 3).map((s) => s.banner)).toEqual(['RFB 003.008\\n', 'RFB 003.889\\n', undefined]);
   });

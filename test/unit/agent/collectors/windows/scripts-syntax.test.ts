@@ -11,13 +11,14 @@ import { SERVICES_SCRIPT } from '../../../../../agent/collectors/windows/service
 import { SOCKETS_SCRIPT } from '../../../../../agent/collectors/windows/sockets.ts';
 import { TASKS_SCRIPT } from '../../../../../agent/collectors/windows/tasks.ts';
 import { USB_SCRIPT } from '../../../../../agent/collectors/windows/usb.ts';
+import { PRIVILEGE_SCRIPT } from '../../../../../agent/collectors/windows/privilege.ts';
 import { ROOT } from '../../../../helpers/paths.ts';
 
 // No Windows here to run them, so every script a Windows collector passes to powershell.exe -Command is
 // at least parsed by a real PowerShell grammar (tree-sitter-powershell, as deploy-files.test.ts does for
 // the deploy scripts): an unbalanced brace in a one-line script would otherwise only show on a laptop.
 
-const SCRIPTS = { REG_SCRIPT, TASKS_SCRIPT, SCHTASKS_SCRIPT, NETSH_SCRIPT, CONTEXT_SCRIPT, ENV_SCRIPT, IDENTITY_SCRIPT };
+const SCRIPTS = { REG_SCRIPT, TASKS_SCRIPT, SCHTASKS_SCRIPT, NETSH_SCRIPT, CONTEXT_SCRIPT, ENV_SCRIPT, IDENTITY_SCRIPT, PRIVILEGE_SCRIPT };
 // These pass a bareword list to a parameter (`Select-Object ProcessId,ParentProcessId,Name`), which
 // PowerShell accepts and this grammar does not (see the last test); they are checked for quotes only.
 const GRAMMAR_GAP = { PROCESSES_SCRIPT, SERVICES_SCRIPT, SOCKETS_SCRIPT, USB_SCRIPT };
