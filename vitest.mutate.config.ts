@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+// The mutation run (stryker.config.json, npm run mutate): only the unit tests that exercise the mutated files.
+// Stryker re-runs the tests covering each mutant, so a test here that spawns programs costs that per mutant.
+export default defineConfig({
+  test: {
+    include: [
+      'test/unit/engine*.test.ts',
+      'test/unit/signals.test.ts',
+      'test/unit/glob.test.ts',
+      'test/unit/policy.test.ts',
+      'test/unit/policy-check.test.ts',
+      'test/unit/report-plan.test.ts',
+      'test/unit/report-reporter.test.ts',
+      'test/unit/spool.test.ts',
+      'test/unit/mutation-*.test.ts',
+    ],
+    globalSetup: ['test/helpers/mutate-global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
