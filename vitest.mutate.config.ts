@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // Stryker re-runs the tests covering each mutant, so a test here that spawns programs costs that per mutant.
 export default defineConfig({
   test: {
-    include: [
+    // scripts/mutate.ts narrows this to the tests of the one file it mutates (RATWATCH_MUTATE_TESTS)
+    include: process.env.RATWATCH_MUTATE_TESTS?.split(',') ?? [
       'test/unit/engine*.test.ts',
       'test/unit/signals.test.ts',
       'test/unit/glob.test.ts',
