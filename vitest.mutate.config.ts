@@ -15,6 +15,7 @@ export default defineConfig({
       'test/unit/report-reporter.test.ts',
       'test/unit/spool.test.ts',
       'test/unit/mutation-*.test.ts',
+      'test/unit/agent/**/*.test.ts',
     ],
     globalSetup: ['test/helpers/mutate-global-setup.ts'],
     testTimeout: 60_000,

@@ -13,7 +13,7 @@ const base = JSON.parse(readFileSync(join(ROOT, 'stryker.config.json'), 'utf8'))
 
 // The unit tests that exercise each file: a mutant is run only against these (tests that load the whole
 // catalog or start servers for other files would cost seconds per mutant and kill nothing more)
-const POLICY = ['test/unit/glob.test.ts', 'test/unit/policy.test.ts', 'test/unit/mutation-policy.test.ts'];
+const POLICY = ['test/unit/glob.test.ts', 'test/unit/policy.test.ts', 'test/unit/mutation-policy.test.ts', 'test/unit/agent/policy/*.test.ts'];
 const ENGINE = ['test/unit/engine*.test.ts', 'test/unit/signals.test.ts', 'test/unit/mutation-engine.test.ts'];
 const TESTS: Record<string, string[]> = {
   'agent/policy/match.ts': POLICY,
