@@ -70,3 +70,11 @@ describe('instance rules on packages and services', () => {
     expect(f.reason).toMatch(/: service "" is not an allowed instance$/);
   });
 });
+
+describe('the reason names the rule as written', () => {
+  it('several globs of one rule are listed with "or"', () => {
+    const rule = 'allow:\n  - tool: anydesk\n    path: [/opt/anydesk/**, /usr/lib/anydesk/**]\n';
+    const f = one(rule, finding('anydesk', [proc(1, { exe: '/home/bob/anydesk' })]));
+    expect(f.reason).toBe('policy: allow[0] (anydesk, path /opt/anydesk/** or /usr/lib/anydesk/**) does not apply: path "/home/bob/anydesk" is outside the allowed locations');
+  });
+});
