@@ -16,6 +16,7 @@ export default defineConfig({
       'test/unit/spool.test.ts',
       'test/unit/mutation-*.test.ts',
       'test/unit/agent/**/*.test.ts',
+      'test/server/farm*.test.ts',
     ],
     globalSetup: ['test/helpers/mutate-global-setup.ts'],
     testTimeout: 60_000,

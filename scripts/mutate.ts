@@ -15,6 +15,7 @@ const base = JSON.parse(readFileSync(join(ROOT, 'stryker.config.json'), 'utf8'))
 // catalog or start servers for other files would cost seconds per mutant and kill nothing more)
 const POLICY = ['test/unit/glob.test.ts', 'test/unit/policy.test.ts', 'test/unit/mutation-policy.test.ts', 'test/unit/agent/policy/*.test.ts'];
 const ENGINE = ['test/unit/engine*.test.ts', 'test/unit/signals.test.ts', 'test/unit/mutation-engine.test.ts'];
+const FARM = ['test/server/farm.test.ts', 'test/server/farm-regions-csv.test.ts'];
 const TESTS: Record<string, string[]> = {
   'agent/policy/match.ts': POLICY,
   'agent/policy/apply.ts': POLICY,
@@ -23,6 +24,10 @@ const TESTS: Record<string, string[]> = {
   'agent/spool/spool.ts': ['test/unit/spool.test.ts', 'test/unit/mutation-spool.test.ts', 'test/unit/harden-runner-spool.test.ts'],
   'agent/engine/signals.ts': ENGINE,
   'agent/engine/detect.ts': ENGINE,
+  'server/farm/evaluate.ts': FARM,
+  'server/farm/net.ts': FARM,
+  'server/farm/region.ts': FARM,
+  'server/farm/regions-csv.ts': FARM,
   'agent/delivery/reporter.ts': ['test/unit/report-reporter.test.ts', 'test/unit/mutation-delivery.test.ts', 'test/unit/mutation-lock.test.ts'],
 };
 
