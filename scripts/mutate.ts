@@ -21,7 +21,7 @@ const TESTS: Record<string, string[]> = {
   'agent/policy/apply.ts': POLICY,
   'agent/policy/glob.ts': POLICY,
   'agent/report/plan.ts': ['test/unit/report-plan.test.ts', 'test/unit/mutation-plan.test.ts'],
-  'agent/spool/spool.ts': ['test/unit/spool.test.ts', 'test/unit/mutation-spool.test.ts', 'test/unit/harden-runner-spool.test.ts'],
+  'agent/spool/spool.ts': ['test/unit/spool.test.ts', 'test/unit/mutation-spool.test.ts', 'test/unit/harden-runner-spool.test.ts', 'test/unit/agent/spool/*.test.ts'],
   'agent/engine/signals.ts': ENGINE,
   'agent/engine/detect.ts': ENGINE,
   'server/farm/evaluate.ts': FARM,
