@@ -60,6 +60,7 @@ for (const file of files) {
     ...base,
     $schema: undefined,
     mutate: [file],
+    tempDirName: join('.tmp', `stryker-${name}`), // one sandbox folder per file, so two files can run at once
     incrementalFile: join('reports', 'mutation', name, 'incremental.json'),
     htmlReporter: { fileName: join('reports', 'mutation', name, 'index.html') },
     jsonReporter: { fileName: join('reports', 'mutation', name, 'mutation.json') },
