@@ -20,7 +20,7 @@ const TESTS: Record<string, string[]> = {
   'agent/policy/match.ts': POLICY,
   'agent/policy/apply.ts': POLICY,
   'agent/policy/glob.ts': POLICY,
-  'agent/report/plan.ts': ['test/unit/report-plan.test.ts', 'test/unit/mutation-plan.test.ts'],
+  'agent/report/plan.ts': ['test/unit/report-plan.test.ts', 'test/unit/mutation-plan.test.ts', 'test/unit/agent/report/*.test.ts'],
   'agent/spool/spool.ts': ['test/unit/spool.test.ts', 'test/unit/mutation-spool.test.ts', 'test/unit/harden-runner-spool.test.ts', 'test/unit/agent/spool/*.test.ts'],
   'agent/engine/signals.ts': ENGINE,
   'agent/engine/detect.ts': ENGINE,
