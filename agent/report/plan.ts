@@ -67,6 +67,7 @@ export function planReport(input: PlanInput): { report: NativeReport; state: Rep
   const kind = full ? 'full' : added.length || resolved.length ? 'delta' : 'heartbeat';
 
   const firstSeen = (id: string) => state.findings[id]?.firstSeen ?? at;
+  // Stryker disable next-line ConditionalExpression: a heartbeat has no added findings, so mapping them gives [] too
   const shown = kind === 'full' ? [...active.values()] : kind === 'delta' ? added.map((id) => active.get(id)!) : [];
   const findings: ReportedFinding[] = shown.map((f) => ({ ...f, firstSeen: firstSeen(f.id) }));
 

@@ -7,7 +7,8 @@ import { spoolFilePath } from './records.ts';
 // and the boot it was taken in: after a power cut the pid may belong to another live process, which
 // would otherwise keep the spool locked (and every report unmade) until that process ends.
 
-const held = new Set<string>();
+// lock file -> the acquisition holding it; a release clears only its own mark, never the next holder's
+const held = new Map<string, symbol>();
 // Boot times computed from the wall clock move when it is stepped; only a gap this large means another boot.
 const BOOT_SLACK_S = 600;
 
@@ -25,16 +26,17 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Creates the lock file exclusively; false when someone else's is there. */
-async function create(file: string): Promise<boolean> {
+/** Creates the lock file exclusively; its holder's token, or undefined when someone else's is there. */
+async function create(file: string): Promise<symbol | undefined> {
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(file, 'wx', 0o600);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw e;
   }
-  held.add(file); // at once: another Reporter of this process must see it as held, not as a leftover
+  const token = Symbol(file);
+  held.set(file, token); // at once: another Reporter of this process must see it as held, not as a leftover
   try {
     await fh.writeFile(`${process.pid} ${bootTime()}`);
   } catch (e) {
@@ -44,11 +46,12 @@ async function create(file: string): Promise<boolean> {
   } finally {
     await fh.close();
   }
-  return true;
+  return token;
 }
 
-async function tryAcquire(file: string): Promise<boolean> {
-  if (await create(file)) return true;
+async function tryAcquire(file: string): Promise<symbol | undefined> {
+  const mine = await create(file);
+  if (mine) return mine;
   const text = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
   const [pidText, bootText] = text.split(/\s+/);
   const owner = Number(pidText);
@@ -57,12 +60,14 @@ async function tryAcquire(file: string): Promise<boolean> {
   if (text === '') {
     // Empty: a holder between create and write, or one killed right there; only age tells them apart.
     const st = await fs.stat(file).catch(() => undefined);
-    stale = !st || Date.now() - st.mtimeMs > 5000;
+    // gone: its holder released it; removing now could delete the file of whoever took it since
+    if (!st) return create(file);
+    stale = Date.now() - st.mtimeMs > 5000;
   } else {
     // A pid equal to ours that this process does not hold is a leftover from an earlier process that had it.
     stale = owner === process.pid ? !held.has(file) : earlierBoot || !alive(owner);
   }
-  if (!stale) return false;
+  if (!stale) return undefined;
   await fs.rm(file, { force: true });
   return create(file);
 }
@@ -81,8 +86,10 @@ export class SpoolBusyError extends Error {
 export async function withSpoolLock<T>(dir: string, fn: () => Promise<T>, waitMs = 0): Promise<T> {
   const file = spoolFilePath(dir, 'lock');
   const deadline = Date.now() + waitMs;
+  let token: symbol | undefined;
   for (;;) {
-    if (await tryAcquire(file)) break;
+    token = await tryAcquire(file);
+    if (token) break;
     if (Date.now() >= deadline) throw new SpoolBusyError(dir);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -94,7 +101,7 @@ export async function withSpoolLock<T>(dir: string, fn: () => Promise<T>, waitMs
     try {
       await fs.rm(file, { force: true });
     } finally {
-      held.delete(file);
+      if (held.get(file) === token) held.delete(file);
     }
   }
 }

@@ -30,6 +30,14 @@ export function makeCerts(dir: string): Certs {
   return { caFile: f('ca.pem'), keyFile: f('server.key'), certFile: f('server.pem') };
 }
 
+/** The certificates made once by the mutation run's globalSetup, or new ones in dir. */
+export function sharedCerts(dir: string): Certs {
+  const shared = process.env.RATWATCH_TEST_CERTS_DIR;
+  if (!shared) return makeCerts(dir);
+  const f = (n: string) => join(shared, n);
+  return { caFile: f('ca.pem'), keyFile: f('server.key'), certFile: f('server.pem') };
+}
+
 export interface Received {
   n: number;
   path: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Reporter } from '../../../../agent/delivery/reporter.ts';
-import { finding, makeCerts, reportConfig, scanResult, startReceiver, type Certs, type Receiver } from '../../../helpers/report-helpers.ts';
+import { finding, sharedCerts, reportConfig, scanResult, startReceiver, type Certs, type Receiver } from '../../../helpers/report-helpers.ts';
 
 // The delivery state on disk (spool, rejected/, quarantine/, backoff.json, state.json) after each answer
 // of a real HTTPS receiver on 127.0.0.1 (issue 17: the reporter's decisions were reached by no unit test).
@@ -15,7 +15,7 @@ let n = 0;
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 
 beforeAll(async () => {
-  certs = makeCerts(root);
+  certs = sharedCerts(root);
 });
 afterEach(async () => rx?.close());
 afterAll(() => rmSync(root, { recursive: true, force: true }));
