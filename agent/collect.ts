@@ -6,7 +6,6 @@ import { oneLine } from './vocabulary.ts';
 
 const COLLECTOR_TIMEOUT_MS = 90_000;
 
-
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const t = new Promise<never>((_, reject) => {

@@ -52,7 +52,11 @@ export interface ProcessInfo {
 }
 
 export type PackageSource =
-  | 'dpkg' | 'rpm' | 'snap' | 'flatpak' | 'desktop' // Linux
+  | 'dpkg'
+  | 'rpm'
+  | 'snap'
+  | 'flatpak'
+  | 'desktop' // Linux
   | 'uninstall' // Windows Uninstall registry keys
   | 'app' // macOS .app bundles
   | 'other';
@@ -68,8 +72,7 @@ export interface PackageInfo {
   identity?: BinaryIdentity;
 }
 
-export type ServiceSource =
-  | 'systemd' | 'windows-service' | 'run-key' | 'scheduled-task' | 'launchd' | 'other';
+export type ServiceSource = 'systemd' | 'windows-service' | 'run-key' | 'scheduled-task' | 'launchd' | 'other';
 
 export interface ServiceInfo {
   name: string;
@@ -304,8 +307,17 @@ export interface LegacyEvidence extends EvidenceBase {
 }
 
 export type Evidence =
-  | ProcessEvidence | PackageEvidence | ServiceEvidence | SocketEvidence | BannerEvidence | FileEvidence
-  | DeviceEvidence | SettingEvidence | CmdlineDomainEvidence | ToolEvidence | LegacyEvidence;
+  | ProcessEvidence
+  | PackageEvidence
+  | ServiceEvidence
+  | SocketEvidence
+  | BannerEvidence
+  | FileEvidence
+  | DeviceEvidence
+  | SettingEvidence
+  | CmdlineDomainEvidence
+  | ToolEvidence
+  | LegacyEvidence;
 export type EvidenceType = Evidence['type'];
 
 export interface Finding {

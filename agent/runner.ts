@@ -88,7 +88,10 @@ export interface PsEntry {
 }
 
 export class RunnerError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = 'RunnerError';
   }
@@ -246,7 +249,15 @@ export class RealRunner implements Runner {
   async stat(path: string): Promise<FileStat> {
     try {
       const st = await fs.stat(path);
-      return { size: st.size, isFile: st.isFile(), isDir: st.isDirectory(), dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+      return {
+        size: st.size,
+        isFile: st.isFile(),
+        isDir: st.isDirectory(),
+        dev: st.dev,
+        ino: st.ino,
+        mtimeMs: st.mtimeMs,
+        ctimeMs: st.ctimeMs,
+      };
     } catch (e) {
       throw new RunnerError(`cannot stat ${path}: ${errCode(e)}`, errCode(e));
     }
@@ -295,7 +306,8 @@ export class RealRunner implements Runner {
     const connectMs = opts.connectTimeoutMs ?? 300;
     const readMs = opts.readTimeoutMs ?? 500;
     const max = opts.maxBytes ?? 64;
-    if (opts.request && opts.request.bytes.length > MAX_PROBE_REQUEST) throw new RunnerError(`probe request ${opts.request.name} is too long`, 'EINVAL');
+    if (opts.request && opts.request.bytes.length > MAX_PROBE_REQUEST)
+      throw new RunnerError(`probe request ${opts.request.name} is too long`, 'EINVAL');
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let got = 0;

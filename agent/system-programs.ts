@@ -18,7 +18,10 @@ const LINUX: Table = Object.fromEntries(
 LINUX.snap = [...under(UNIX_DIRS, 'snap'), '/snap/bin/snap'];
 
 const DARWIN: Table = Object.fromEntries(
-  ['ps', 'lsof', 'launchctl', 'codesign', 'system_profiler', 'systemsetup', 'route', 'arp', 'networksetup', 'ipconfig', 'stat'].map((n) => [n, under(UNIX_DIRS, n)]),
+  ['ps', 'lsof', 'launchctl', 'codesign', 'system_profiler', 'systemsetup', 'route', 'arp', 'networksetup', 'ipconfig', 'stat'].map((n) => [
+    n,
+    under(UNIX_DIRS, n),
+  ]),
 );
 
 function windowsTable(): Table {
@@ -95,7 +98,23 @@ export function clearProgramCache(): void {
   cache.clear();
 }
 
-const WINDOWS_ENV = ['SystemRoot', 'windir', 'SystemDrive', 'ProgramData', 'ProgramFiles', 'ProgramFiles(x86)', 'ProgramW6432', 'TEMP', 'TMP', 'COMSPEC', 'PATHEXT', 'NUMBER_OF_PROCESSORS', 'PROCESSOR_ARCHITECTURE', 'USERPROFILE', 'COMPUTERNAME'];
+const WINDOWS_ENV = [
+  'SystemRoot',
+  'windir',
+  'SystemDrive',
+  'ProgramData',
+  'ProgramFiles',
+  'ProgramFiles(x86)',
+  'ProgramW6432',
+  'TEMP',
+  'TMP',
+  'COMSPEC',
+  'PATHEXT',
+  'NUMBER_OF_PROCESSORS',
+  'PROCESSOR_ARCHITECTURE',
+  'USERPROFILE',
+  'COMPUTERNAME',
+];
 
 /** The environment a child program gets: enough to run in the C locale, nothing secret. */
 export function childEnv(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

@@ -54,7 +54,11 @@ export const EXIT = {
  */
 export function oneLine(e: unknown, max = 300): string {
   const msg = e instanceof Error ? e.message : String(e);
-  const line = msg.split(/[\r\n]+/).map((l) => l.trim()).find((l) => l !== '') ?? '';
+  const line =
+    msg
+      .split(/[\r\n]+/)
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? '';
   // messages quote file names and parser excerpts: control bytes are escaped so a line cannot forge others
   return clean(line, Number.isFinite(max) ? max : Number.MAX_SAFE_INTEGER);
 }

@@ -39,9 +39,17 @@ async function time(runs: number, fn: () => Promise<unknown>): Promise<number[]>
 /** Page-load figures of the console on one database; exported for bench-server to call. */
 export async function benchConsolePages(o: { hosts: number; runs: number; databaseUrl?: string; label: string }): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ratwatch-bench-console-'));
-  const srv = await startServer(defaultConfig({
-    dataDir, databaseUrl: o.databaseUrl, host: '127.0.0.1', port: 0, tls: 'none', periodicIntervalMs: 3600_000, log: () => undefined,
-  }));
+  const srv = await startServer(
+    defaultConfig({
+      dataDir,
+      databaseUrl: o.databaseUrl,
+      host: '127.0.0.1',
+      port: 0,
+      tls: 'none',
+      periodicIntervalMs: 3600_000,
+      log: () => undefined,
+    }),
+  );
   try {
     const fleet = consoleFleet(Math.max(0, o.hosts - 57));
     const t0 = performance.now();
@@ -55,7 +63,9 @@ export async function benchConsolePages(o: { hosts: number; runs: number; databa
       const r = await client.request(p);
       if (r.status !== 200) throw new Error(`${p}: ${r.status}`);
     };
-    console.log(`console page load, ${o.label}: ${fleet.length} hosts (${items.length} reports, loaded and evaluated in ${seeded} s), ${o.runs} runs each`);
+    console.log(
+      `console page load, ${o.label}: ${fleet.length} hosts (${items.length} reports, loaded and evaluated in ${seeded} s), ${o.runs} runs each`,
+    );
     for (const [label, p] of [
       ['Overview  GET /', '/'],
       ['Hosts     GET /hosts (by severity)', '/hosts'],

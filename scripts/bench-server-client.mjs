@@ -34,9 +34,20 @@ async function run(job) {
   const t0 = performance.now();
   if (job.rate) {
     // Warm the sockets first (TLS handshakes are not what an agent pays per report on a kept-alive link).
-    await Promise.all(Array.from({ length: Math.min(job.concurrency, 16) }, () => new Promise((resolve) => {
-      https.get(new URL('/healthz', url), { agent, ca }, (res) => { res.resume(); res.on('end', resolve); }).on('error', resolve);
-    })));
+    await Promise.all(
+      Array.from(
+        { length: Math.min(job.concurrency, 16) },
+        () =>
+          new Promise((resolve) => {
+            https
+              .get(new URL('/healthz', url), { agent, ca }, (res) => {
+                res.resume();
+                res.on('end', resolve);
+              })
+              .on('error', resolve);
+          }),
+      ),
+    );
     const start = performance.now();
     const pending = [];
     for (let i = 0; i < job.requests.length; i++) {
@@ -52,13 +63,15 @@ async function run(job) {
     return { latenciesMs, non200, seconds, statuses };
   }
   let next = 0;
-  await Promise.all(Array.from({ length: job.concurrency }, async () => {
-    while (next < job.requests.length) {
-      const r = job.requests[next++];
-      const s = performance.now();
-      record(await post(agent, url, ca, r.headers, Buffer.from(r.body)), performance.now() - s);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: job.concurrency }, async () => {
+      while (next < job.requests.length) {
+        const r = job.requests[next++];
+        const s = performance.now();
+        record(await post(agent, url, ca, r.headers, Buffer.from(r.body)), performance.now() - s);
+      }
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
   return { latenciesMs, non200, seconds, statuses };

@@ -31,7 +31,19 @@ async function bench(kind: string): Promise<void> {
   // Reports are signed when generated, before the runs: on a loaded machine a run can outlast the 300 s
   // replay window, so the window is widened here (the check itself still runs on every report).
   const limits = { ...DEFAULT_LIMITS, maxClockSkewS: 3 * 3600 };
-  const srv = await startServer(defaultConfig({ dataDir: dir, databaseUrl, hmacKeyFile, limits, host: '127.0.0.1', port: 0, log: () => undefined, periodicIntervalMs: 3600_000, maxQueue: 100_000 }));
+  const srv = await startServer(
+    defaultConfig({
+      dataDir: dir,
+      databaseUrl,
+      hmacKeyFile,
+      limits,
+      host: '127.0.0.1',
+      port: 0,
+      log: () => undefined,
+      periodicIntervalMs: 3600_000,
+      maxQueue: 100_000,
+    }),
+  );
   const db = databaseUrl ? openPostgres(databaseUrl, 4) : openSqlite(join(dir, 'ratwatch.sqlite'));
   try {
     const ca = readFileSync(srv.caFile!);
@@ -45,8 +57,14 @@ async function bench(kind: string): Promise<void> {
   }
 }
 
-const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`bench:server on ${os.cpus().length} cores, load average ${load()}: a shared machine under other work, so figures are indicative, not a capacity rating.`);
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+console.log(
+  `bench:server on ${os.cpus().length} cores, load average ${load()}: a shared machine under other work, so figures are indicative, not a capacity rating.`,
+);
 for (const k of KINDS) {
   await bench(k);
   console.log(`(load average after ${k}: ${load()})`);

@@ -57,11 +57,26 @@ const median = (xs: number[]): number => {
 };
 
 function timed(cmd: string, args: string[]): Sample {
-  const r = spawnSync(GNU_TIME, ['-f', '__RW__ %U %S %M', cmd, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(GNU_TIME, ['-f', '__RW__ %U %S %M', cmd, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    timeout: RUN_TIMEOUT_MS,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const m = /__RW__ ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
-  if (!m) throw new Error(`${cmd} ${args.join(' ')}: no timing (${(r.stderr ?? '').split('\n').slice(-3).join(' ').trim() || r.error?.message})`);
+  if (!m)
+    throw new Error(`${cmd} ${args.join(' ')}: no timing (${(r.stderr ?? '').split('\n').slice(-3).join(' ').trim() || r.error?.message})`);
   // GNU time says "Command exited with non-zero status N" for a non-zero exit; scan exits 1 on findings
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${(r.stderr ?? '').split('\n').filter((l) => !l.startsWith('__RW__')).slice(-3).join(' ').trim()}`);
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(
+      `${cmd} ${args.join(' ')}: exit ${r.status}: ${(r.stderr ?? '')
+        .split('\n')
+        .filter((l) => !l.startsWith('__RW__'))
+        .slice(-3)
+        .join(' ')
+        .trim()}`,
+    );
   return { cpu: Number(m[1]) + Number(m[2]), rssMiB: Number(m[3]) / 1024, code: r.status };
 }
 
@@ -110,7 +125,8 @@ function row(name: string, values: string[], baseline: string, ratios: string[],
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { runs: 10, extra: 2000, cycles: 10, build: true };
-  const usage = 'usage: bench.ts [--runs 1-1000] [--extra 0-5000] [--cycles 1-100] [--exe file] [--before file] [--before-root dir] [--no-build]';
+  const usage =
+    'usage: bench.ts [--runs 1-1000] [--extra 0-5000] [--cycles 1-100] [--exe file] [--before file] [--before-root dir] [--no-build]';
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--no-build') {
@@ -142,11 +158,15 @@ function executable(o: Options): { exe: string; node: string } {
   const exe = o.exe ?? host.output;
   if (!o.exe && o.build && (!existsSync(exe) || isStale(exe, ROOT))) {
     console.log(`building ${path.relative(ROOT, exe)} (npm run package -- --target ${host.id})`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/package.ts'), '--target', host.id], { cwd: ROOT, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/package.ts'), '--target', host.id], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
     if (r.status !== 0) throw new Error('packaging failed');
   }
   if (!existsSync(exe)) throw new Error(`${exe} does not exist (npm run package -- --target ${host.id})`);
-  if (!existsSync(node)) throw new Error(`${node} (the embedded Node, for the baseline) is not in the package cache; run npm run package once`);
+  if (!existsSync(node))
+    throw new Error(`${node} (the embedded Node, for the baseline) is not in the package cache; run npm run package once`);
   if (o.before && !existsSync(o.before)) throw new Error(`--before ${o.before} does not exist`);
   return { exe, node };
 }
@@ -179,7 +199,10 @@ const CYCLE_DONE = /^ratwatch: cycle \d+: /;
  * cycle is the daemon's CPU (children included: the scan runs in one) from one finished cycle to the
  * next; resident memory is sampled halfway between, when the daemon only waits.
  */
-async function daemonRow(exe: string, cycles: number): Promise<{ rss: number; cpuPerCycle: number; cycles: number; failed: number } | { error: string }> {
+async function daemonRow(
+  exe: string,
+  cycles: number,
+): Promise<{ rss: number; cpuPerCycle: number; cycles: number; failed: number } | { error: string }> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
@@ -188,8 +211,14 @@ async function daemonRow(exe: string, cycles: number): Promise<{ rss: number; cp
   const port = (server.address() as AddressInfo).port;
   const dir = mkdtempSync(path.join(tmpdir(), 'rw-bench-daemon-'));
   const cfg = path.join(dir, 'config.yaml');
-  writeFileSync(cfg, `endpoint:\n  url: http://127.0.0.1:${port}/\n  tokenEnv: RW_BENCH_TOKEN\nschedule: "*/${DAEMON_PERIOD_S} * * * * *"\njitterSeconds: 0\nspoolDir: ${path.join(dir, 'spool')}\n`);
-  const child = spawn(exe, ['daemon', '--config', cfg], { env: { ...process.env, RW_BENCH_TOKEN: 'bench' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    cfg,
+    `endpoint:\n  url: http://127.0.0.1:${port}/\n  tokenEnv: RW_BENCH_TOKEN\nschedule: "*/${DAEMON_PERIOD_S} * * * * *"\njitterSeconds: 0\nspoolDir: ${path.join(dir, 'spool')}\n`,
+  );
+  const child = spawn(exe, ['daemon', '--config', cfg], {
+    env: { ...process.env, RW_BENCH_TOKEN: 'bench' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   const done: { at: number; cpu: number }[] = [];
   let partial = '';
@@ -257,25 +286,71 @@ async function main(): Promise<void> {
   const each = (args: string[]) => subjects.map((x) => () => timed(x.exe, args));
   const all = <T>(f: (i: number) => T) => subjects.map((_, i) => f(i));
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  console.log(`${o.runs} rounds per row (subjects and baseline back to back, rotating order), CPU = user+sys incl. children (GNU time), medians; load average ${load()}\n`);
-  row('', subjects.map((x) => x.label), 'baseline', subjects.map(() => 'ratio'), 'goal');
+  console.log(
+    `${o.runs} rounds per row (subjects and baseline back to back, rotating order), CPU = user+sys incl. children (GNU time), medians; load average ${load()}\n`,
+  );
+  row(
+    '',
+    subjects.map((x) => x.label),
+    'baseline',
+    subjects.map(() => 'ratio'),
+    'goal',
+  );
 
   const scanArgs = ['scan', '--json', '--no-probe'];
   const live = rounds(o.runs, each(scanArgs), raw);
-  row('live scan CPU (scan --json --no-probe)', all((i) => s(live.subjects[i].cpu)), `${s(live.baseline.cpu)} node start + raw`, all((i) => times(live.ratios[i])), '<= 2.5x');
-  row('peak RSS of a live scan', all((i) => mib(live.subjects[i].rssMiB)), `${mib(live.baseline.rssMiB)} bare node`, all((i) => times(live.rssRatios[i])), '<= 70 MiB');
+  row(
+    'live scan CPU (scan --json --no-probe)',
+    all((i) => s(live.subjects[i].cpu)),
+    `${s(live.baseline.cpu)} node start + raw`,
+    all((i) => times(live.ratios[i])),
+    '<= 2.5x',
+  );
+  row(
+    'peak RSS of a live scan',
+    all((i) => mib(live.subjects[i].rssMiB)),
+    `${mib(live.baseline.rssMiB)} bare node`,
+    all((i) => times(live.rssRatios[i])),
+    '<= 70 MiB',
+  );
   const ver = rounds(o.runs, each(['--version']), bare);
-  row('--version CPU', all((i) => s(ver.subjects[i].cpu)), `${s(ver.baseline.cpu)} bare node`, all((i) => times(ver.ratios[i], 2)), '<= 1.3x');
-  row('--version peak RSS', all((i) => mib(ver.subjects[i].rssMiB)), `${mib(ver.baseline.rssMiB)} bare node`, all((i) => times(ver.rssRatios[i])), '<= 50 MiB');
+  row(
+    '--version CPU',
+    all((i) => s(ver.subjects[i].cpu)),
+    `${s(ver.baseline.cpu)} bare node`,
+    all((i) => times(ver.ratios[i], 2)),
+    '<= 1.3x',
+  );
+  row(
+    '--version peak RSS',
+    all((i) => mib(ver.subjects[i].rssMiB)),
+    `${mib(ver.baseline.rssMiB)} bare node`,
+    all((i) => times(ver.rssRatios[i])),
+    '<= 50 MiB',
+  );
 
   if (o.extra > 0) {
     const kids = extraProcesses(o.extra);
     try {
       await new Promise((ok) => setTimeout(ok, 1000));
       const more = rounds(o.runs, each(scanArgs), raw);
-      const perProc = all((i) => ((more.subjects[i].cpu - more.baseline.cpu - (live.subjects[i].cpu - live.baseline.cpu)) / o.extra) * 1000);
-      row(`live scan with ${o.extra} extra processes`, all((i) => s(more.subjects[i].cpu)), `${s(more.baseline.cpu)} node start + raw`, all((i) => times(more.ratios[i])), '');
-      row('  ratwatch CPU per extra process', all((i) => `${perProc[i].toFixed(3)} ms`), 'over what ps/ss cost', [], '<= 0.1 ms');
+      const perProc = all(
+        (i) => ((more.subjects[i].cpu - more.baseline.cpu - (live.subjects[i].cpu - live.baseline.cpu)) / o.extra) * 1000,
+      );
+      row(
+        `live scan with ${o.extra} extra processes`,
+        all((i) => s(more.subjects[i].cpu)),
+        `${s(more.baseline.cpu)} node start + raw`,
+        all((i) => times(more.ratios[i])),
+        '',
+      );
+      row(
+        '  ratwatch CPU per extra process',
+        all((i) => `${perProc[i].toFixed(3)} ms`),
+        'over what ps/ss cost',
+        [],
+        '<= 0.1 ms',
+      );
     } finally {
       for (const k of kids) k.kill('SIGKILL');
     }
@@ -288,8 +363,20 @@ async function main(): Promise<void> {
     const d = daemons[i];
     return 'error' in d ? 'n/a' : f(d);
   };
-  row('daemon resident between scans', all((i) => dv(i, (d) => mib(d.rss))), `${mib(bareRss)} bare node`, all((i) => dv(i, (d) => times(d.rss / bareRss))), '<= 55 MiB');
-  row(`daemon CPU per cycle (every ${DAEMON_PERIOD_S} s)`, all((i) => dv(i, (d) => `${s(d.cpuPerCycle)} (${d.cycles})`)), 'one live scan each', all((i) => dv(i, (d) => times(d.cpuPerCycle / live.subjects[i].cpu, 2))), '<= 1x (= the scan)');
+  row(
+    'daemon resident between scans',
+    all((i) => dv(i, (d) => mib(d.rss))),
+    `${mib(bareRss)} bare node`,
+    all((i) => dv(i, (d) => times(d.rss / bareRss))),
+    '<= 55 MiB',
+  );
+  row(
+    `daemon CPU per cycle (every ${DAEMON_PERIOD_S} s)`,
+    all((i) => dv(i, (d) => `${s(d.cpuPerCycle)} (${d.cycles})`)),
+    'one live scan each',
+    all((i) => dv(i, (d) => times(d.cpuPerCycle / live.subjects[i].cpu, 2))),
+    '<= 1x (= the scan)',
+  );
   daemons.forEach((d, i) => {
     if ('error' in d) console.log(`  ${subjects[i].label} daemon: ${d.error}`);
     else if (d.failed) console.log(`  ${subjects[i].label} daemon: ${d.failed} cycle(s) failed`);
@@ -306,23 +393,59 @@ async function main(): Promise<void> {
     inproc.push(runInproc(node, file, agentRoot, o.runs));
   }
   const iv = (i: number, f: (x: InprocFigures) => string) => (inproc[i] ? f(inproc[i]) : 'n/a');
-  row('engine alone, 5,000 processes x 5,000 packages', all((i) => iv(i, (x) => ms(x.engine5k))), '', [], '<= 15 ms');
-  row('  10,000 x 10,000 (linear: 2x the above)', all((i) => iv(i, (x) => ms(x.engine10k))), '', all((i) => iv(i, (x) => times(x.engine10k / x.engine5k, 2))), '2x');
+  row(
+    'engine alone, 5,000 processes x 5,000 packages',
+    all((i) => iv(i, (x) => ms(x.engine5k))),
+    '',
+    [],
+    '<= 15 ms',
+  );
+  row(
+    '  10,000 x 10,000 (linear: 2x the above)',
+    all((i) => iv(i, (x) => ms(x.engine10k))),
+    '',
+    all((i) => iv(i, (x) => times(x.engine10k / x.engine5k, 2))),
+    '2x',
+  );
 
   const stock = statSync(node).size / 1e6;
-  row('linux-x64 executable', all((i) => `${(statSync(subjects[i].exe).size / 1e6).toFixed(1)} MB`), `${stock.toFixed(1)} MB stock node`, all((i) => times(statSync(subjects[i].exe).size / 1e6 / stock, 2)), '<= 90 MB');
+  row(
+    'linux-x64 executable',
+    all((i) => `${(statSync(subjects[i].exe).size / 1e6).toFixed(1)} MB`),
+    `${stock.toFixed(1)} MB stock node`,
+    all((i) => times(statSync(subjects[i].exe).size / 1e6 / stock, 2)),
+    '<= 90 MB',
+  );
 
   console.log('\nWindows and macOS, estimated from the replayed laptops of test/fixtures. The executable replays the saved');
-  console.log('inventory (start, catalog, engine, policy, JSON); the collectors\' parsing of the captured command output is');
+  console.log("inventory (start, catalog, engine, policy, JSON); the collectors' parsing of the captured command output is");
   console.log('measured in-process and added. What the OS programs themselves cost there (PowerShell, reg, system_profiler)');
   console.log('cannot be measured here, so the baseline is bare Node start alone: these ratios are upper bounds of the goal ratio.');
   for (const inv of ['windows-anydesk', 'windows-clean', 'macos-anydesk', 'macos-clean']) {
     const file = path.join(INVENTORIES, `${inv}.json`);
     const r = rounds(o.runs, each(['scan', '--json', '--inventory', file]), bare);
     const est = all((i) => r.subjects[i].cpu + (inproc[i]?.collect[inv] ?? NaN) / 1000);
-    row(`  ${inv}: replay CPU`, all((i) => s(r.subjects[i].cpu)), `${s(r.baseline.cpu)} bare node`, all((i) => times(r.ratios[i])), '');
-    row(`  ${inv}: + collectors' parsing = est. scan CPU`, all((i) => iv(i, (x) => `+${ms(x.collect[inv])} = ${s(est[i])}`)), `${s(r.baseline.cpu)} bare node`, all((i) => times(est[i] / Math.max(r.baseline.cpu, 0.005))), '<= 2.5x');
-    row(`  ${inv}: peak RSS`, all((i) => mib(r.subjects[i].rssMiB)), `${mib(r.baseline.rssMiB)} bare node`, all((i) => times(r.rssRatios[i])), '<= 70 MiB');
+    row(
+      `  ${inv}: replay CPU`,
+      all((i) => s(r.subjects[i].cpu)),
+      `${s(r.baseline.cpu)} bare node`,
+      all((i) => times(r.ratios[i])),
+      '',
+    );
+    row(
+      `  ${inv}: + collectors' parsing = est. scan CPU`,
+      all((i) => iv(i, (x) => `+${ms(x.collect[inv])} = ${s(est[i])}`)),
+      `${s(r.baseline.cpu)} bare node`,
+      all((i) => times(est[i] / Math.max(r.baseline.cpu, 0.005))),
+      '<= 2.5x',
+    );
+    row(
+      `  ${inv}: peak RSS`,
+      all((i) => mib(r.subjects[i].rssMiB)),
+      `${mib(r.baseline.rssMiB)} bare node`,
+      all((i) => times(r.rssRatios[i])),
+      '<= 70 MiB',
+    );
   }
   console.log(`\nload average at the end ${load()}`);
 }

@@ -16,7 +16,8 @@ const schema = (name: string) => JSON.parse(readFileSync(path.join(ROOT, 'shared
 type AjvClass = typeof Ajv2020Module.default;
 const Ajv2020: AjvClass = (Ajv2020Module as unknown as { default?: AjvClass }).default ?? (Ajv2020Module as unknown as AjvClass);
 type Standalone = typeof standaloneModule.default;
-const standalone: Standalone = (standaloneModule as unknown as { default?: Standalone }).default ?? (standaloneModule as unknown as Standalone);
+const standalone: Standalone =
+  (standaloneModule as unknown as { default?: Standalone }).default ?? (standaloneModule as unknown as Standalone);
 
 /** The generated module's text: the same options agent/validate.ts used to compile with at run time. */
 export function generatedSource(): string {

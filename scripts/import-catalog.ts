@@ -44,7 +44,11 @@ function main(): void {
     byCategory.set(t.category, (byCategory.get(t.category) ?? 0) + 1);
     for (const s of t.sources) bySource.set(s, (bySource.get(s) ?? 0) + 1);
   }
-  const fmt = (m: Map<string, number>): string => [...m].sort().map(([k, v]) => `${k} ${v}`).join(', ');
+  const fmt = (m: Map<string, number>): string =>
+    [...m]
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   const totalDropped = [...dropped.values()].reduce((a, b) => a + b, 0);
   process.stderr.write(
     `catalog: ${catalog.tools.length} tools -> ${opts.out}\n` +

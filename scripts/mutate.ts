@@ -35,7 +35,16 @@ const wanted = process.argv.slice(2);
 for (const f of wanted) if (!base.mutate.includes(f)) throw new Error(`${f} is not in stryker.config.json "mutate"`);
 const files = wanted.length ? wanted : base.mutate;
 
-interface Row { file: string; score: string; killed: number; survived: number; noCoverage: number; timeout: number; total: number; seconds: number }
+interface Row {
+  file: string;
+  score: string;
+  killed: number;
+  survived: number;
+  noCoverage: number;
+  timeout: number;
+  total: number;
+  seconds: number;
+}
 
 // Mutant states as in the mutation-testing-report-schema; the score counts timeouts as detected, like Stryker
 function row(file: string, reportFile: string, seconds: number): Row {
@@ -56,16 +65,23 @@ for (const file of files) {
   const dir = join(OUT, name);
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'stryker.config.json');
-  writeFileSync(config, JSON.stringify({
-    ...base,
-    $schema: undefined,
-    mutate: [file],
-    tempDirName: join('.tmp', `stryker-${name}`), // one sandbox folder per file, so two files can run at once
-    incrementalFile: join('reports', 'mutation', name, 'incremental.json'),
-    htmlReporter: { fileName: join('reports', 'mutation', name, 'index.html') },
-    jsonReporter: { fileName: join('reports', 'mutation', name, 'mutation.json') },
-    reporters: ['clear-text', 'html', 'json', 'progress'],
-  }, null, 2));
+  writeFileSync(
+    config,
+    JSON.stringify(
+      {
+        ...base,
+        $schema: undefined,
+        mutate: [file],
+        tempDirName: join('.tmp', `stryker-${name}`), // one sandbox folder per file, so two files can run at once
+        incrementalFile: join('reports', 'mutation', name, 'incremental.json'),
+        htmlReporter: { fileName: join('reports', 'mutation', name, 'index.html') },
+        jsonReporter: { fileName: join('reports', 'mutation', name, 'mutation.json') },
+        reporters: ['clear-text', 'html', 'json', 'progress'],
+      },
+      null,
+      2,
+    ),
+  );
   const t = Date.now();
   process.stdout.write(`\n== ${file}\n`);
   const tests = TESTS[file];
@@ -92,11 +108,14 @@ for (const file of base.mutate) {
 }
 
 const lines = ['| file | score | killed | survived | no coverage | timeout | mutants | run time |', '|---|---|---|---|---|---|---|---|'];
-for (const r of rows) lines.push(`| ${r.file} | ${r.score} | ${r.killed} | ${r.survived} | ${r.noCoverage} | ${r.timeout} | ${r.total} | ${r.seconds} s |`);
+for (const r of rows)
+  lines.push(`| ${r.file} | ${r.score} | ${r.killed} | ${r.survived} | ${r.noCoverage} | ${r.timeout} | ${r.total} | ${r.seconds} s |`);
 const sum = (k: 'killed' | 'survived' | 'noCoverage' | 'timeout' | 'total' | 'seconds') => rows.reduce((a, r) => a + r[k], 0);
 const detected = sum('killed') + sum('timeout');
 const valid = detected + sum('survived') + sum('noCoverage');
-lines.push(`| all | ${valid ? ((100 * detected) / valid).toFixed(1) : 'n/a'}% | ${sum('killed')} | ${sum('survived')} | ${sum('noCoverage')} | ${sum('timeout')} | ${sum('total')} | ${sum('seconds')} s |`);
+lines.push(
+  `| all | ${valid ? ((100 * detected) / valid).toFixed(1) : 'n/a'}% | ${sum('killed')} | ${sum('survived')} | ${sum('noCoverage')} | ${sum('timeout')} | ${sum('total')} | ${sum('seconds')} s |`,
+);
 if (missing.length) lines.push('', `not measured yet: ${missing.join(', ')}`);
 const table = lines.join('\n') + '\n';
 writeFileSync(join(OUT, 'table.md'), table);

@@ -92,7 +92,10 @@ async function main(): Promise<void> {
   const targets = selectTargets(cfg, args.wanted);
   const t0 = Date.now();
   await packageTargets(cfg, targets);
-  const artifacts = await writeChecksums(cfg.outDir, cfg.targets.map((t) => t.output));
+  const artifacts = await writeChecksums(
+    cfg.outDir,
+    cfg.targets.map((t) => t.output),
+  );
   console.log(`\n${'file'.padEnd(28)} ${'size'.padStart(10)}  sha256`);
   for (const a of artifacts) {
     // a partial build (--target) leaves the other executables as they were; say so before they ship

@@ -57,9 +57,22 @@ export interface ServerConfig {
 
 export function defaultConfig(over: Partial<ServerConfig> = {}): ServerConfig {
   return {
-    dataDir: path.resolve('.ratwatch-server'), host: '127.0.0.1', port: 8443, tls: 'self-signed', trustedProxies: [],
-    defaultIntervalS: 3600, retentionDays: 90, periodicIntervalMs: 60_000, farmWindowHours: 24, maxQueue: 2000, maxBatch: 256,
-    limits: DEFAULT_LIMITS, publicNames: [], log: (l) => process.stderr.write(`${l}\n`), now: () => new Date(), ...over,
+    dataDir: path.resolve('.ratwatch-server'),
+    host: '127.0.0.1',
+    port: 8443,
+    tls: 'self-signed',
+    trustedProxies: [],
+    defaultIntervalS: 3600,
+    retentionDays: 90,
+    periodicIntervalMs: 60_000,
+    farmWindowHours: 24,
+    maxQueue: 2000,
+    maxBatch: 256,
+    limits: DEFAULT_LIMITS,
+    publicNames: [],
+    log: (l) => process.stderr.write(`${l}\n`),
+    now: () => new Date(),
+    ...over,
   };
 }
 
@@ -101,7 +114,12 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
   } catch (e) {
     throw new StartError((e as Error).message);
   }
-  const tlsFiles = c.tls === 'self-signed' ? await ensureSelfSigned(c.dataDir, c.publicNames) : c.tls === 'none' ? undefined : { ...c.tls, generated: false };
+  const tlsFiles =
+    c.tls === 'self-signed'
+      ? await ensureSelfSigned(c.dataDir, c.publicNames)
+      : c.tls === 'none'
+        ? undefined
+        : { ...c.tls, generated: false };
   const store = await openStore(c.databaseUrl ? { postgresUrl: c.databaseUrl } : { sqliteFile: path.join(c.dataDir, 'ratwatch.sqlite') });
   try {
     try {
@@ -126,18 +144,39 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     const batcher = new IngestBatcher(store, { maxQueue: c.maxQueue, maxBatch: c.maxBatch, defaultIntervalS: c.defaultIntervalS });
     const trusted = new Set(c.trustedProxies);
     const apiHandler = makeHandler({
-      store, batcher, limits: c.limits, hmacKey, trustedProxies: trusted, maxQueue: c.maxQueue, now: c.now, log: c.log,
+      store,
+      batcher,
+      limits: c.limits,
+      hmacKey,
+      trustedProxies: trusted,
+      maxQueue: c.maxQueue,
+      now: c.now,
+      log: c.log,
       get enrollSecret() {
         return secrets.current(); // read per request: the console can rotate it
       },
     });
     let url = ''; // known once listening
-    const runFarmRound = (now: Date) => farmRound({
-      store, seed: { windowHours: c.farmWindowHours, ...c.farm }, configNotifiers: c.notifiers ?? [], log: c.log, alertUrl: () => `${url}/alerts`,
-    }, now);
+    const runFarmRound = (now: Date) =>
+      farmRound(
+        {
+          store,
+          seed: { windowHours: c.farmWindowHours, ...c.farm },
+          configNotifiers: c.notifiers ?? [],
+          log: c.log,
+          alertUrl: () => `${url}/alerts`,
+        },
+        now,
+      );
     const setup: { serverUrl: string; caFile?: string; caFingerprint?: string } = { serverUrl: '' };
     const { listener: handler } = withConsole(apiHandler, {
-      store, now: c.now, log: c.log, setup, enrollment: secrets, farmSeed: { windowHours: c.farmWindowHours, ...c.farm }, configNotifiers: c.notifiers ?? [],
+      store,
+      now: c.now,
+      log: c.log,
+      setup,
+      enrollment: secrets,
+      farmSeed: { windowHours: c.farmWindowHours, ...c.farm },
+      configNotifiers: c.notifiers ?? [],
       evaluateFarms: async () => void (await runFarmRound(c.now())),
       retention: {
         get: () => retentionDays,
@@ -151,7 +190,10 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       clientIp: (req) => clientAddress(req, trusted) ?? '?',
     });
     const server = tlsFiles
-      ? https.createServer({ cert: fs.readFileSync(tlsFiles.certFile), key: fs.readFileSync(tlsFiles.keyFile), minVersion: 'TLSv1.2' }, handler)
+      ? https.createServer(
+          { cert: fs.readFileSync(tlsFiles.certFile), key: fs.readFileSync(tlsFiles.keyFile), minVersion: 'TLSv1.2' },
+          handler,
+        )
       : http.createServer(handler);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;
@@ -167,21 +209,36 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     const port = (server.address() as AddressInfo).port;
     const hostPart = c.host.includes(':') ? `[${c.host}]` : c.host === '0.0.0.0' ? '127.0.0.1' : c.host;
     url = `${tlsFiles ? 'https' : 'http'}://${hostPart}:${port}`;
-    setup.serverUrl = c.publicNames[0] ? url.replace(/\/\/[^/]+:/, `//${c.publicNames[0].includes(':') ? `[${c.publicNames[0]}]` : c.publicNames[0]}:`) : url;
+    setup.serverUrl = c.publicNames[0]
+      ? url.replace(/\/\/[^/]+:/, `//${c.publicNames[0].includes(':') ? `[${c.publicNames[0]}]` : c.publicNames[0]}:`)
+      : url;
     if (tlsFiles) Object.assign(setup, { caFile: tlsFiles.certFile, caFingerprint: fingerprint(tlsFiles.certFile) });
     const jobs = new PeriodicJobs({
-      store, now: c.now, intervalMs: c.periodicIntervalMs, farmWindowHours: c.farmWindowHours, evaluateFarms: c.evaluateFarms, log: c.log,
+      store,
+      now: c.now,
+      intervalMs: c.periodicIntervalMs,
+      farmWindowHours: c.farmWindowHours,
+      evaluateFarms: c.evaluateFarms,
+      log: c.log,
       get retentionDays() {
         return retentionDays; // read per round: the console can change it
       },
       ...(c.evaluateFarms ? {} : { farmRound: runFarmRound }),
       deliverAlerts: (now: Date) => deliverPendingAlerts({ store, configNotifiers: c.notifiers ?? [], log: c.log }, now),
-      ...(siemSinks.length ? { siemRound: (now: Date, budgetMs: number) => siemRound({ store, sinks: siemSinks, log: c.log }, now, budgetMs) } : {}),
+      ...(siemSinks.length
+        ? { siemRound: (now: Date, budgetMs: number) => siemRound({ store, sinks: siemSinks, log: c.log }, now, budgetMs) }
+        : {}),
     });
     jobs.start();
     secrets.start(c.log);
     return {
-      url, ingestUrl: `${url}${INGEST_PATH}`, consoleUrl: `${url}/`, port, store, jobs, firstAdmin,
+      url,
+      ingestUrl: `${url}${INGEST_PATH}`,
+      consoleUrl: `${url}/`,
+      port,
+      store,
+      jobs,
+      firstAdmin,
       get enrollSecret() {
         return secrets.current();
       },

@@ -13,7 +13,14 @@ const HISTORY_KEY = 'enrollSecretHistory';
 const MAX_HISTORY = 50;
 export const REFRESH_MS = 30_000;
 
-export interface SecretEntry { id: string; label: string; createdAt: string; createdBy: string; hint: string; revokedAt?: string }
+export interface SecretEntry {
+  id: string;
+  label: string;
+  createdAt: string;
+  createdBy: string;
+  hint: string;
+  revokedAt?: string;
+}
 type Result = { ok: true; message?: string } | { ok: false; error: string };
 
 export class EnrollmentSecrets {
@@ -21,7 +28,12 @@ export class EnrollmentSecrets {
   private timer?: NodeJS.Timeout;
 
   /** `fixed`: the server config names the secret; the console then cannot change it. */
-  private constructor(private readonly store: Store, initial: string, private readonly fixed: boolean, private readonly now: () => Date) {
+  private constructor(
+    private readonly store: Store,
+    initial: string,
+    private readonly fixed: boolean,
+    private readonly now: () => Date,
+  ) {
     this.value = initial;
   }
 
@@ -38,7 +50,10 @@ export class EnrollmentSecrets {
   start(log: (line: string) => void): void {
     if (this.fixed) return;
     this.timer = setInterval(() => {
-      this.store.settingOrInit(SECRET_KEY, this.value).then((v) => (this.value = v), (e) => log(`ratwatch-server: enrollment secret refresh: ${String((e as Error).message).split('\n')[0]}`));
+      this.store.settingOrInit(SECRET_KEY, this.value).then(
+        (v) => (this.value = v),
+        (e) => log(`ratwatch-server: enrollment secret refresh: ${String((e as Error).message).split('\n')[0]}`),
+      );
     }, REFRESH_MS);
     this.timer.unref();
   }
@@ -54,7 +69,15 @@ export class EnrollmentSecrets {
     } catch {
       // unreadable: start the list anew
     }
-    return [{ id: 'initial', label: this.fixed ? 'server config' : 'first start', createdAt: '', createdBy: 'server', hint: this.value.slice(-4) }];
+    return [
+      {
+        id: 'initial',
+        label: this.fixed ? 'server config' : 'first start',
+        createdAt: '',
+        createdBy: 'server',
+        hint: this.value.slice(-4),
+      },
+    ];
   }
 
   list(): Promise<SecretEntry[]> {

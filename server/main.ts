@@ -15,12 +15,14 @@ function intOpt(v: string, name: string, min: number, max: number): number {
 }
 
 function configFrom(o: Record<string, string | string[] | boolean | undefined>): ServerConfig {
-  const tls = o.http ? 'none' : o.cert || o.key
-    ? (() => {
-        if (!o.cert || !o.key) throw new StartError('--cert and --key go together');
-        return { certFile: path.resolve(String(o.cert)), keyFile: path.resolve(String(o.key)) };
-      })()
-    : 'self-signed';
+  const tls = o.http
+    ? 'none'
+    : o.cert || o.key
+      ? (() => {
+          if (!o.cert || !o.key) throw new StartError('--cert and --key go together');
+          return { certFile: path.resolve(String(o.cert)), keyFile: path.resolve(String(o.key)) };
+        })()
+      : 'self-signed';
   const publicName = typeof o.publicName === 'string' ? o.publicName : undefined;
   let settings: ReturnType<typeof readSettingsFile> = {};
   if (typeof o.settings === 'string') {
@@ -66,8 +68,11 @@ async function main(argv: string[]): Promise<number> {
     .option('--key <file>', 'TLS private key (PEM)')
     .option('--http', 'plain HTTP: only on a loopback --host or behind --trust-proxy')
     .option('--trust-proxy <address...>', 'reverse proxy whose X-Forwarded-For gives the client address')
-    .option('--hmac-key-file <file>', 'require X-Ratwatch-Signature made with this key (the agents\' endpoint.hmacKeyFile)')
-    .option('--settings <file>', 'JSON with "farm" (office networks, VPN egress IPs, expected regions, thresholds; seeds the database), "notifiers" and "siem" (OCSF over HTTPS, Splunk HEC)')
+    .option('--hmac-key-file <file>', "require X-Ratwatch-Signature made with this key (the agents' endpoint.hmacKeyFile)")
+    .option(
+      '--settings <file>',
+      'JSON with "farm" (office networks, VPN egress IPs, expected regions, thresholds; seeds the database), "notifiers" and "siem" (OCSF over HTTPS, Splunk HEC)',
+    )
     .option('--retention-days <n>', 'purge stored reports older than this', '90')
     .option('--interval-seconds <n>', 'expected reporting interval of a new host (learned per host afterwards)', '3600')
     .exitOverride()
@@ -80,7 +85,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = configFrom(program.opts());
   const s = await startServer(config);
-  const shownUrl = config.host === '0.0.0.0' || config.host === '::' ? s.url.replace(/\/\/[^/]+:/, `//${program.opts().publicName ?? os.hostname()}:`) : s.url;
+  const shownUrl =
+    config.host === '0.0.0.0' || config.host === '::'
+      ? s.url.replace(/\/\/[^/]+:/, `//${program.opts().publicName ?? os.hostname()}:`)
+      : s.url;
   const ingestUrl = `${shownUrl}/v1/reports`;
   const out = (l: string) => process.stdout.write(`${l}\n`);
   out(`ratwatch-server listening on ${shownUrl}`);
@@ -109,6 +117,10 @@ main(process.argv).then(
   (e: unknown) => {
     const err = e as Error;
     process.stderr.write(`ratwatch-server: ${String(err?.message ?? e).split('\n')[0]}\n`);
-    process.exit(e instanceof StartError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? 2 : 70);
+    process.exit(
+      e instanceof StartError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EADDRINUSE'
+        ? 2
+        : 70,
+    );
   },
 );

@@ -26,9 +26,16 @@ export function readSettingsFile(file: string): { farm?: Partial<FarmSettings>; 
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`settings file ${file}: not a JSON object`);
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== 'farm' && k !== 'notifiers' && k !== 'siem') throw new Error(`settings file ${file}: unknown key ${JSON.stringify(k.slice(0, 40))} (farm, notifiers, siem)`);
-  if (o.farm !== undefined && (typeof o.farm !== 'object' || o.farm === null || Array.isArray(o.farm))) throw new Error(`settings file ${file}: farm is not an object`);
+  for (const k of Object.keys(o))
+    if (k !== 'farm' && k !== 'notifiers' && k !== 'siem')
+      throw new Error(`settings file ${file}: unknown key ${JSON.stringify(k.slice(0, 40))} (farm, notifiers, siem)`);
+  if (o.farm !== undefined && (typeof o.farm !== 'object' || o.farm === null || Array.isArray(o.farm)))
+    throw new Error(`settings file ${file}: farm is not an object`);
   if (o.notifiers !== undefined && !Array.isArray(o.notifiers)) throw new Error(`settings file ${file}: notifiers is not a list`);
   if (o.siem !== undefined && !Array.isArray(o.siem)) throw new Error(`settings file ${file}: siem is not a list`);
-  return { farm: o.farm as Partial<FarmSettings> | undefined, notifiers: o.notifiers as NotifierConfig[] | undefined, ...(o.siem !== undefined ? { siem: o.siem as SiemConfig[] } : {}) };
+  return {
+    farm: o.farm as Partial<FarmSettings> | undefined,
+    notifiers: o.notifiers as NotifierConfig[] | undefined,
+    ...(o.siem !== undefined ? { siem: o.siem as SiemConfig[] } : {}),
+  };
 }

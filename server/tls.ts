@@ -10,7 +10,11 @@ import path from 'node:path';
 
 const OPENSSL = '/usr/bin/openssl';
 
-export interface TlsFiles { certFile: string; keyFile: string; generated: boolean }
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  generated: boolean;
+}
 
 function run(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -25,7 +29,8 @@ function subjectAltNames(extra: string[]): string {
   const names = new Set(['DNS:localhost', 'IP:127.0.0.1', 'IP:::1']);
   const host = os.hostname();
   if (/^[A-Za-z0-9.-]{1,253}$/.test(host)) names.add(`DNS:${host}`);
-  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (!a.internal) names.add(`IP:${a.address.replace(/%.*$/, '')}`);
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const a of list ?? []) if (!a.internal) names.add(`IP:${a.address.replace(/%.*$/, '')}`);
   for (const n of extra) names.add(/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`);
   return [...names].join(',');
 }
@@ -36,9 +41,31 @@ export async function ensureSelfSigned(dir: string, extraNames: string[] = []): 
   if (fs.existsSync(certFile) && fs.existsSync(keyFile)) return { certFile, keyFile, generated: false };
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmpKey = `${keyFile}.tmp`;
-  await run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tmpKey, '-out', `${certFile}.tmp`,
-    '-days', '825', '-subj', '/CN=ratwatch-server', '-addext', `subjectAltName=${subjectAltNames(extraNames)}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,keyCertSign', '-addext', 'extendedKeyUsage=serverAuth']);
+  await run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    tmpKey,
+    '-out',
+    `${certFile}.tmp`,
+    '-days',
+    '825',
+    '-subj',
+    '/CN=ratwatch-server',
+    '-addext',
+    `subjectAltName=${subjectAltNames(extraNames)}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyCertSign',
+    '-addext',
+    'extendedKeyUsage=serverAuth',
+  ]);
   fs.chmodSync(tmpKey, 0o600);
   fs.renameSync(tmpKey, keyFile);
   fs.renameSync(`${certFile}.tmp`, certFile);

@@ -5,9 +5,23 @@ export type HostStatus = (typeof HOST_STATUSES)[number];
 
 /** What a host's timeline records. */
 export const EVENT_TYPES = [
-  'first-report', 'finding-new', 'finding-reopened', 'finding-resolved', 'context-changed',
-  'sequence-gap', 'sequence-reset', 'late-report', 'agent-downgrade', 'agent-upgrade', 'unprivileged-scan',
-  'bad-signature', 'offline', 'silent', 'back-online', 'enrolled', 'key-revoked',
+  'first-report',
+  'finding-new',
+  'finding-reopened',
+  'finding-resolved',
+  'context-changed',
+  'sequence-gap',
+  'sequence-reset',
+  'late-report',
+  'agent-downgrade',
+  'agent-upgrade',
+  'unprivileged-scan',
+  'bad-signature',
+  'offline',
+  'silent',
+  'back-online',
+  'enrolled',
+  'key-revoked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -15,7 +29,14 @@ export const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** Alert rules of the core (liveness and tamper); laptop-farm rules come from server/farm. */
-export const CORE_ALERT_RULES = ['agent-offline', 'agent-silent', 'sequence-gap', 'bad-signature', 'agent-downgrade', 'unprivileged-scan'] as const;
+export const CORE_ALERT_RULES = [
+  'agent-offline',
+  'agent-silent',
+  'sequence-gap',
+  'bad-signature',
+  'agent-downgrade',
+  'unprivileged-scan',
+] as const;
 
 export const ROLES = ['admin', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];

@@ -49,7 +49,20 @@ export function hintsFor(catalog: Catalog, os: OsName): CollectHints {
 }
 
 // Folders every host has: listing them is the bin-folder search's job, or they hold everything.
-const TOO_BROAD = new Set(['/', '/etc', '/var', '/var/lib', '/usr', '/usr/local', '/usr/lib', '/usr/share', '/opt', '/tmp', '/home', '/root']);
+const TOO_BROAD = new Set([
+  '/',
+  '/etc',
+  '/var',
+  '/var/lib',
+  '/usr',
+  '/usr/local',
+  '/usr/lib',
+  '/usr/share',
+  '/opt',
+  '/tmp',
+  '/home',
+  '/root',
+]);
 
 /** The fixed folder a catalog path pattern starts with ("/usr/local/mesh_services/meshagent/*" -> its folder), for Unix OSes. */
 export function installDirOf(pattern: string, os: OsName): string | undefined {

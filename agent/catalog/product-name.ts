@@ -5,8 +5,25 @@
 
 // Words that describe the build, not the product: architecture, packaging, channel.
 const NOISE_WORDS = new Set([
-  'x64', 'x86', 'x86_64', 'amd64', 'arm64', 'aarch64', 'win32', 'win64', '32-bit', '64-bit', '32bit', '64bit',
-  'msi', 'setup', 'installer', 'portable', 'beta', 'preview', 'release',
+  'x64',
+  'x86',
+  'x86_64',
+  'amd64',
+  'arm64',
+  'aarch64',
+  'win32',
+  'win64',
+  '32-bit',
+  '64-bit',
+  '32bit',
+  '64bit',
+  'msi',
+  'setup',
+  'installer',
+  'portable',
+  'beta',
+  'preview',
+  'release',
 ]);
 
 /** Lowercase words of `raw` without punctuation, version numbers and build words; '' when nothing is left. */

@@ -62,7 +62,10 @@ function fieldPath(segs: string[]): string {
 function describe(err: ErrorObject): string {
   const schemaSegs = err.schemaPath.replace(/^#\//, '').split('/');
   schemaSegs.pop(); // the failing keyword
-  const inst = err.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const inst = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let keyword = err.keyword;
   if (err.keyword === 'required') {
     const missing = (err.params as { missingProperty: string }).missingProperty;
@@ -90,15 +93,29 @@ function describe(err: ErrorObject): string {
 
 function pickTool(t: CatalogTool): CatalogTool {
   return {
-    id: t.id, name: t.name, category: t.category,
+    id: t.id,
+    name: t.name,
+    category: t.category,
     processes: { windows: [...t.processes.windows], darwin: [...t.processes.darwin], linux: [...t.processes.linux] },
-    paths: [...t.paths], bundleIds: [...t.bundleIds], packages: [...t.packages], services: [...t.services], domains: [...t.domains],
-    ports: [...t.ports], signers: [...t.signers], teamIds: [...t.teamIds], peOriginalFilenames: [...t.peOriginalFilenames],
+    paths: [...t.paths],
+    bundleIds: [...t.bundleIds],
+    packages: [...t.packages],
+    services: [...t.services],
+    domains: [...t.domains],
+    ports: [...t.ports],
+    signers: [...t.signers],
+    teamIds: [...t.teamIds],
+    peOriginalFilenames: [...t.peOriginalFilenames],
     usb: t.usb.map((u) => ({ vendorId: u.vendorId, productId: u.productId, strings: [...u.strings] })),
-    displayNames: [...t.displayNames], settings: t.settings.map((s) => ({ key: s.key, equals: s.equals })),
-    banners: [...t.banners], sources: [...t.sources], references: [...t.references],
+    displayNames: [...t.displayNames],
+    settings: t.settings.map((s) => ({ key: s.key, equals: s.equals })),
+    banners: [...t.banners],
+    sources: [...t.sources],
+    references: [...t.references],
     // lists added after catalog/1 shipped: a catalog written before them simply has none
-    scripts: [...(t.scripts ?? [])], productNames: [...(t.productNames ?? [])], commandLines: [...(t.commandLines ?? [])],
+    scripts: [...(t.scripts ?? [])],
+    productNames: [...(t.productNames ?? [])],
+    commandLines: [...(t.commandLines ?? [])],
   };
 }
 
@@ -132,7 +149,13 @@ function checkedCatalog(value: unknown, origin: string, schemaCheck: boolean): C
     return {
       schema: 'ratwatch.catalog/1',
       generatedAt: c.generatedAt,
-      sources: c.sources.map((s) => ({ id: s.id, name: s.name, license: s.license, url: s.url, ...(s.commit !== undefined ? { commit: s.commit } : {}) })),
+      sources: c.sources.map((s) => ({
+        id: s.id,
+        name: s.name,
+        license: s.license,
+        url: s.url,
+        ...(s.commit !== undefined ? { commit: s.commit } : {}),
+      })),
       tools: c.tools.map(pickTool),
     };
   } catch (e) {

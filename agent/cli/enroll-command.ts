@@ -20,20 +20,32 @@ const EXIT_NOT_DONE = 3; // the server could not be reached or failed: try again
 
 async function readSecret(file: string | undefined, configured: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   if (!file && configured) return readEnrollSecret(configured);
-  const raw = file ? await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new ConfigError(`--enroll-secret-file ${file}: cannot read (${e.code ?? 'error'})`);
-  }) : env.RATWATCH_ENROLL_SECRET;
+  const raw = file
+    ? await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        throw new ConfigError(`--enroll-secret-file ${file}: cannot read (${e.code ?? 'error'})`);
+      })
+    : env.RATWATCH_ENROLL_SECRET;
   const secret = raw?.trim();
-  if (!secret) throw new ConfigError('no enrollment secret: give --enroll-secret-file, set RATWATCH_ENROLL_SECRET or endpoint.enrollSecretFile');
+  if (!secret)
+    throw new ConfigError('no enrollment secret: give --enroll-secret-file, set RATWATCH_ENROLL_SECRET or endpoint.enrollSecretFile');
   const problem = checkEnrollSecretText(secret);
   if (problem) throw new ConfigError(problem);
   return secret;
 }
 
-export function addEnrollCommand(program: Command, deps: { log: (l: string) => void; setExit: (c: number) => void; env?: NodeJS.ProcessEnv }): void {
-  const cmd = program.command('enroll')
-    .description('enroll this agent with ratwatch-server: trade the enrollment secret for its own key (kept in endpoint.tokenFile or <spoolDir>/agent-key)')
-    .option('--enroll-secret-file <file>', 'file holding the enrollment secret (default: RATWATCH_ENROLL_SECRET, then endpoint.enrollSecretFile)');
+export function addEnrollCommand(
+  program: Command,
+  deps: { log: (l: string) => void; setExit: (c: number) => void; env?: NodeJS.ProcessEnv },
+): void {
+  const cmd = program
+    .command('enroll')
+    .description(
+      'enroll this agent with ratwatch-server: trade the enrollment secret for its own key (kept in endpoint.tokenFile or <spoolDir>/agent-key)',
+    )
+    .option(
+      '--enroll-secret-file <file>',
+      'file holding the enrollment secret (default: RATWATCH_ENROLL_SECRET, then endpoint.enrollSecretFile)',
+    );
   addConfigOptions(cmd).action(async (opts: { enrollSecretFile?: string }, c: Command) => {
     const env = deps.env ?? process.env;
     let secret = '';
@@ -54,10 +66,14 @@ export function addEnrollCommand(program: Command, deps: { log: (l: string) => v
       const r = await enrollAgent(config, secret, agentId);
       if (r.outcome === 'refused') throw new ConfigError(r.reason);
       if (r.outcome === 'failed') {
-        deps.log(`ratwatch: enroll: ${r.reason.startsWith(enrollUrl(ep.url)) ? r.reason : `${enrollUrl(ep.url)}: ${r.reason}`}; try again later`);
+        deps.log(
+          `ratwatch: enroll: ${r.reason.startsWith(enrollUrl(ep.url)) ? r.reason : `${enrollUrl(ep.url)}: ${r.reason}`}; try again later`,
+        );
         return deps.setExit(EXIT_NOT_DONE);
       }
-      deps.log(`ratwatch: enrolled as ${agentId}; key kept in ${r.keyFile}${ep.tokenFile ? '' : ` (set endpoint.tokenFile: ${r.keyFile})`}`);
+      deps.log(
+        `ratwatch: enrolled as ${agentId}; key kept in ${r.keyFile}${ep.tokenFile ? '' : ` (set endpoint.tokenFile: ${r.keyFile})`}`,
+      );
       deps.setExit(0);
     } catch (e) {
       deps.log(`ratwatch: enroll: ${redact(oneLine(e), [secret])}`);

@@ -11,7 +11,10 @@ const MAX_INVENTORY_BYTES = 256 * 1024 * 1024;
 export function readInventoryFile(path: string): Inventory {
   let text: string;
   try {
-    const buf = path === '-' ? readSafeStdin('inventory', MAX_INVENTORY_BYTES) : readSafeFile(path, { what: 'inventory', maxBytes: MAX_INVENTORY_BYTES });
+    const buf =
+      path === '-'
+        ? readSafeStdin('inventory', MAX_INVENTORY_BYTES)
+        : readSafeFile(path, { what: 'inventory', maxBytes: MAX_INVENTORY_BYTES });
     // Windows PowerShell 5.1 `Out-File -Encoding utf8` starts the file with a BOM
     text = buf.toString('utf8').replace(/^\uFEFF/, '');
   } catch (e) {

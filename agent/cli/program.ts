@@ -28,8 +28,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
 
-  const scan = addScanOptions(program.command('scan').description('scan this machine (or a saved inventory) and print findings; exit 1 when any'))
-    .option('--report', 'also deliver the result to the configured endpoint (spooled on disk until it is)');
+  const scan = addScanOptions(
+    program.command('scan').description('scan this machine (or a saved inventory) and print findings; exit 1 when any'),
+  ).option('--report', 'also deliver the result to the configured endpoint (spooled on disk until it is)');
   addConfigOptions(scan).action(async (flags: ScanFlags & { report?: boolean }, cmd: Command) => {
     // The same config as the daemon's (--config, RATWATCH_CONFIG or the platform file when it exists), so an
     // audit by hand applies the company policy the MDM installed
@@ -104,7 +105,9 @@ export async function run(argv: string[]): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.clean : EXIT.badInput;
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
+        ? EXIT.clean
+        : EXIT.badInput;
     }
     const err = e as Error;
     const line = (err?.message ?? String(e)).split('\n')[0];

@@ -24,7 +24,10 @@ export function privilegeOf(inv: Inventory, byUid: boolean | undefined): { privi
   const privileged = byUid ?? (typeof s?.value === 'boolean' ? s.value : undefined);
   if (privileged !== false) return { privileged };
   const who = byUid === undefined ? 'not running as an elevated Administrator' : 'not running as root';
-  return { privileged, warning: `${who}: executable paths, hashes and socket owners of other users' processes are missing (result has "privileged": false)` };
+  return {
+    privileged,
+    warning: `${who}: executable paths, hashes and socket owners of other users' processes are missing (result has "privileged": false)`,
+  };
 }
 import { EXIT } from '../vocabulary.ts';
 

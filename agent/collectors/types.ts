@@ -1,5 +1,13 @@
 import type {
-  DeviceInfo, FileInfo, HostContext, OsName, PackageInfo, ProcessInfo, ServiceInfo, SettingInfo, SocketInfo,
+  DeviceInfo,
+  FileInfo,
+  HostContext,
+  OsName,
+  PackageInfo,
+  ProcessInfo,
+  ServiceInfo,
+  SettingInfo,
+  SocketInfo,
 } from '../model.ts';
 import type { Runner } from '../runner.ts';
 

@@ -1,4 +1,3 @@
-
 // Every reporting error ends up as one log line on a laptop nobody watches, so messages stay single-line
 // and say which setting or file is at fault.
 

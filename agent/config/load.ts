@@ -34,7 +34,9 @@ function readFileObject(file: string): Record<string, unknown> {
   const where = `config ${file}`;
   let text: string;
   try {
-    text = readSafeFile(file, { what: 'config', maxBytes: MAX_CONFIG_BYTES, trusted: true, noFollow: true }).toString('utf8').replace(/^\uFEFF/, '');
+    text = readSafeFile(file, { what: 'config', maxBytes: MAX_CONFIG_BYTES, trusted: true, noFollow: true })
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   } catch (e) {
     throw new ConfigError(oneLine(e));
   }
@@ -115,11 +117,14 @@ function coerce(field: Field, c: Candidate): unknown {
 function coerceMap(t: Extract<Field['type'], { kind: 'map' }>, v: unknown, bad: (what: string) => ConfigError): Record<string, string> {
   let entries: Array<[string, unknown]>;
   if (typeof v === 'string') {
-    entries = v.split(',').filter((p) => p.trim() !== '').map((p) => {
-      const eq = p.indexOf('=');
-      if (eq < 1) throw bad('name=value pairs separated by commas');
-      return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()];
-    });
+    entries = v
+      .split(',')
+      .filter((p) => p.trim() !== '')
+      .map((p) => {
+        const eq = p.indexOf('=');
+        if (eq < 1) throw bad('name=value pairs separated by commas');
+        return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()];
+      });
   } else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
     entries = Object.entries(v);
   } else {
@@ -185,13 +190,21 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     throw new ConfigError(`${origins.get('endpoint.tokenEnv')}: set only one of endpoint.tokenFile and endpoint.tokenEnv`);
   }
   if (ep.enrollSecretFile) {
-    if (ep.tokenEnv) throw new ConfigError(`${origins.get('endpoint.enrollSecretFile')}: endpoint.enrollSecretFile keeps the key it gets in a file; set endpoint.tokenFile (or nothing), not endpoint.tokenEnv`);
-    if (ep.format !== 'native') throw new ConfigError(`${origins.get('endpoint.enrollSecretFile')}: endpoint.enrollSecretFile is for ratwatch-server (endpoint.format native)`);
+    if (ep.tokenEnv)
+      throw new ConfigError(
+        `${origins.get('endpoint.enrollSecretFile')}: endpoint.enrollSecretFile keeps the key it gets in a file; set endpoint.tokenFile (or nothing), not endpoint.tokenEnv`,
+      );
+    if (ep.format !== 'native')
+      throw new ConfigError(
+        `${origins.get('endpoint.enrollSecretFile')}: endpoint.enrollSecretFile is for ratwatch-server (endpoint.format native)`,
+      );
     // the key `ratwatch enroll` or the first delivery writes, and every delivery reads
     ep.tokenFile ??= path.join(config.spoolDir, 'agent-key');
   }
   if (config.retryBaseSeconds > config.retryMaxSeconds) {
-    throw new ConfigError(`${origins.get('retryBaseSeconds')}: retryBaseSeconds must not exceed retryMaxSeconds (${config.retryMaxSeconds})`);
+    throw new ConfigError(
+      `${origins.get('retryBaseSeconds')}: retryBaseSeconds must not exceed retryMaxSeconds (${config.retryMaxSeconds})`,
+    );
   }
   return config;
 }

@@ -10,7 +10,10 @@ import path from 'node:path';
 
 export class UnsafeFileError extends Error {
   /** The errno code when the file could not be opened (ENOENT...), so callers can tell "absent" from "refused". */
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'UnsafeFileError';
   }

@@ -40,7 +40,12 @@ export function scanInChild(policyFile: string | undefined, opts: ChildScanOptio
   const { stateDir, signal } = opts;
   const cache = stateDir ? readHashCache(stateDir) : undefined;
   if (cache?.problem) log(`ratwatch: ${cache.problem}`);
-  const args = [...self.args, CHILD_SCAN_COMMAND, ...(policyFile ? ['--policy', policyFile] : []), ...(cache ? [CHILD_IDENTITIES_FLAG] : [])];
+  const args = [
+    ...self.args,
+    CHILD_SCAN_COMMAND,
+    ...(policyFile ? ['--policy', policyFile] : []),
+    ...(cache ? [CHILD_IDENTITIES_FLAG] : []),
+  ];
   return new Promise<{ result: ScanResult; identities?: string }>((resolve, reject) => {
     const child = execFile(
       self.cmd,
@@ -57,7 +62,10 @@ export function scanInChild(policyFile: string | undefined, opts: ChildScanOptio
         // one JSON document per line: the result, then (when asked) the fingerprints
         const nl = cache ? stdout.indexOf('\n') : -1;
         try {
-          resolve({ result: checkScanResult(JSON.parse(nl < 0 ? stdout : stdout.slice(0, nl))), identities: nl < 0 ? undefined : stdout.slice(nl + 1) });
+          resolve({
+            result: checkScanResult(JSON.parse(nl < 0 ? stdout : stdout.slice(0, nl))),
+            identities: nl < 0 ? undefined : stdout.slice(nl + 1),
+          });
         } catch (err) {
           reject(new Error(`scan process printed no scan result: ${(err as Error).message.split('\n')[0]}`));
         }
@@ -70,7 +78,10 @@ export function scanInChild(policyFile: string | undefined, opts: ChildScanOptio
     if (stateDir && identities !== undefined) {
       const parsed = parseHashCache(identities.trim());
       if ('problem' in parsed) log(`ratwatch: scan process returned no usable fingerprints: ${parsed.problem}`);
-      else await writeHashCache(stateDir, parsed.entries).catch((e: Error) => log(`ratwatch: hash cache not saved: ${e.message.split('\n')[0]}`));
+      else
+        await writeHashCache(stateDir, parsed.entries).catch((e: Error) =>
+          log(`ratwatch: hash cache not saved: ${e.message.split('\n')[0]}`),
+        );
     }
     return result;
   });

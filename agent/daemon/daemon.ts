@@ -70,12 +70,19 @@ export async function runDaemon(config: Config, scanOnce: () => Promise<ScanResu
     const at = await reporter.retryAt().catch(() => undefined);
     if (!at || stop.signal.aborted) return;
     // A retry that meets a running cycle is dropped quietly: the cycle flushes and re-arms it.
-    retryTimer = setTimeout(() => {
-      void exclusive('retry', async () => {
-        const f = await reporter.flush();
-        if (f.sent || f.rejected || f.error) log(`ratwatch: retry: ${describeFlush(f)}`);
-      }, true);
-    }, Math.max(0, at.getTime() - Date.now()) + 50);
+    retryTimer = setTimeout(
+      () => {
+        void exclusive(
+          'retry',
+          async () => {
+            const f = await reporter.flush();
+            if (f.sent || f.rejected || f.error) log(`ratwatch: retry: ${describeFlush(f)}`);
+          },
+          true,
+        );
+      },
+      Math.max(0, at.getTime() - Date.now()) + 50,
+    );
   };
 
   const runCycle = () =>

@@ -70,7 +70,12 @@ export function readHashCache(stateDir: string): { entries: RememberedIdentity[]
   let text: string;
   try {
     const uid = process.getuid?.();
-    text = readSafeFile(file, { what: 'hash cache', maxBytes: HASH_CACHE_MAX_BYTES, noFollow: true, ...(uid === undefined ? {} : { owner: uid }) }).toString('utf8');
+    text = readSafeFile(file, {
+      what: 'hash cache',
+      maxBytes: HASH_CACHE_MAX_BYTES,
+      noFollow: true,
+      ...(uid === undefined ? {} : { owner: uid }),
+    }).toString('utf8');
   } catch (e) {
     const why = (e as Error).message;
     return /\bENOENT\b/.test(why) ? { entries: [] } : { entries: [], problem: why };

@@ -48,10 +48,19 @@ export async function enrollAgent(config: Config & { endpoint: { url: string } }
     const agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
     try {
       res = await axios.request<string>({
-        method: 'POST', url, data: JSON.stringify({ enrollSecret: secret, agentId, hostname: os.hostname() }),
+        method: 'POST',
+        url,
+        data: JSON.stringify({ enrollSecret: secret, agentId, hostname: os.hostname() }),
         headers: { 'content-type': 'application/json', 'user-agent': `ratwatch/${VERSION}` },
-        httpAgent: agents.httpAgent, httpsAgent: agents.httpsAgent, proxy: false, maxRedirects: 0, maxContentLength: 64 * 1024,
-        signal: AbortSignal.timeout(ep.timeoutMs), responseType: 'text', transformResponse: [(d: unknown) => d], validateStatus: () => true,
+        httpAgent: agents.httpAgent,
+        httpsAgent: agents.httpsAgent,
+        proxy: false,
+        maxRedirects: 0,
+        maxContentLength: 64 * 1024,
+        signal: AbortSignal.timeout(ep.timeoutMs),
+        responseType: 'text',
+        transformResponse: [(d: unknown) => d],
+        validateStatus: () => true,
       });
     } finally {
       agents.httpAgent.destroy();
@@ -68,7 +77,10 @@ export async function enrollAgent(config: Config & { endpoint: { url: string } }
     }
   })();
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-    return { outcome: 'refused', reason: redact(`enrollment refused: HTTP ${res.status} ${oneLine(String(body.error ?? ''), 160)}`.trim(), [secret]) };
+    return {
+      outcome: 'refused',
+      reason: redact(`enrollment refused: HTTP ${res.status} ${oneLine(String(body.error ?? ''), 160)}`.trim(), [secret]),
+    };
   }
   if (res.status !== 200 || typeof body.key !== 'string' || !/^[\x21-\x7e]{16,512}$/.test(body.key)) {
     return { outcome: 'failed', reason: `${url} answered HTTP ${res.status} without a key` };

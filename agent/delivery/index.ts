@@ -14,7 +14,11 @@ export { Reporter, type EnqueueResult, type FlushResult, type ReporterDeps } fro
 export type { NativeReport, ReportKind } from '../report/types.ts';
 
 /** `scan --report`: stores this scan's report durably, then tries to deliver everything waiting. */
-export async function reportScan(config: Config, result: ScanResult, deps: ReporterDeps = {}): Promise<{ queued: EnqueueResult; flush: FlushResult }> {
+export async function reportScan(
+  config: Config,
+  result: ScanResult,
+  deps: ReporterDeps = {},
+): Promise<{ queued: EnqueueResult; flush: FlushResult }> {
   const reporter = new Reporter(config, deps);
   const queued = await reporter.enqueue(result);
   const flush = await reporter.flush();

@@ -48,7 +48,9 @@ const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 function backoffProblem(v: unknown): string | undefined {
   const b = v as Partial<BackoffState> | null;
-  return typeof b === 'object' && b !== null && Number.isInteger(b.failures) && Number.isFinite(b.nextAttemptAt) ? undefined : 'not a backoff record';
+  return typeof b === 'object' && b !== null && Number.isInteger(b.failures) && Number.isFinite(b.nextAttemptAt)
+    ? undefined
+    : 'not a backoff record';
 }
 
 /**
@@ -64,7 +66,10 @@ export class Reporter {
   private opened = false;
   private agentIdValue?: string;
 
-  constructor(readonly config: Config, private readonly deps: ReporterDeps = {}) {
+  constructor(
+    readonly config: Config,
+    private readonly deps: ReporterDeps = {},
+  ) {
     this.log = deps.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
@@ -108,7 +113,9 @@ export class Reporter {
 
   /** The last sequence number reserved, 0 when unknown (then state.json and the spool decide). */
   private async lastSequence(): Promise<number> {
-    const { value } = await this.spool.record('sequence').readJson<number>((v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'not a sequence number'));
+    const { value } = await this.spool
+      .record('sequence')
+      .readJson<number>((v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'not a sequence number'));
     return value ?? 0;
   }
 
@@ -141,28 +148,36 @@ export class Reporter {
 
   /** Makes this cycle's report (full, delta or heartbeat) and stores it durably; delivery is flush's job. */
   enqueue(result: ScanResult): Promise<EnqueueResult> {
-    return this.serial(() => this.locked(async () => {
-      const agentId = await this.resolveAgentId();
-      const state = await this.loadState();
-      const { report, state: next } = planReport({
-        state,
-        result,
-        agentId,
-        reportId: randomUUID(),
-        fullStateEvery: this.config.fullStateEvery,
-        now: this.now(),
-        minSequence: Math.max(await this.spool.maxSequence(), await this.lastSequence()),
-      });
-      // The sequence number is reserved before the report is written and the findings are recorded
-      // after it: a crash between the steps can leave a gap in the numbering or repeat a change under a
-      // new reportId, but never loses a change or gives two reports one number. It is reserved in its own
-      // file so that a lost or quarantined state.json, once the spool has been delivered, does not
-      // restart the numbering at 1.
-      await this.spool.record('sequence').write(`${report.sequence}\n`);
-      await this.spool.put(report);
-      await this.saveState(next);
-      return { reportId: report.reportId, kind: report.kind, sequence: report.sequence, added: report.added.length, resolved: report.resolved.length };
-    }));
+    return this.serial(() =>
+      this.locked(async () => {
+        const agentId = await this.resolveAgentId();
+        const state = await this.loadState();
+        const { report, state: next } = planReport({
+          state,
+          result,
+          agentId,
+          reportId: randomUUID(),
+          fullStateEvery: this.config.fullStateEvery,
+          now: this.now(),
+          minSequence: Math.max(await this.spool.maxSequence(), await this.lastSequence()),
+        });
+        // The sequence number is reserved before the report is written and the findings are recorded
+        // after it: a crash between the steps can leave a gap in the numbering or repeat a change under a
+        // new reportId, but never loses a change or gives two reports one number. It is reserved in its own
+        // file so that a lost or quarantined state.json, once the spool has been delivered, does not
+        // restart the numbering at 1.
+        await this.spool.record('sequence').write(`${report.sequence}\n`);
+        await this.spool.put(report);
+        await this.saveState(next);
+        return {
+          reportId: report.reportId,
+          kind: report.kind,
+          sequence: report.sequence,
+          added: report.added.length,
+          resolved: report.resolved.length,
+        };
+      }),
+    );
   }
 
   private async loadBackoff(): Promise<BackoffState> {
@@ -301,6 +316,8 @@ export class Reporter {
   }
 
   counts(): Promise<{ pending: number; rejected: number }> {
-    return this.serial(() => this.locked(async () => ({ pending: (await this.spool.list()).length, rejected: await this.spool.countRejected() })));
+    return this.serial(() =>
+      this.locked(async () => ({ pending: (await this.spool.list()).length, rejected: await this.spool.countRejected() })),
+    );
   }
 }

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Catalog, CatalogTool } from '../catalog/types.ts';
 import type { Evidence, Finding, Inventory, OsName, ProcessEvidence, Severity, SocketInfo } from '../model.ts';
-import { bannerEvidence, deviceEvidence, evidenceKey, findingState, packageEvidence, processEvidence, serviceEvidence, settingEvidence, socketEvidence } from './evidence.ts';
+import {
+  bannerEvidence,
+  deviceEvidence,
+  evidenceKey,
+  findingState,
+  packageEvidence,
+  processEvidence,
+  serviceEvidence,
+  settingEvidence,
+  socketEvidence,
+} from './evidence.ts';
 import { cmdTokens, indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
 import { executableStem, nameWords, normSigner, normalizeProductName } from './names.ts';
 import { EVERYDAY_PRODUCT_NAMES, WEAK_COMMAND_LINES } from './everyday.ts';
@@ -22,7 +32,18 @@ interface Hit {
 
 // Process matches, best first: a deterministic order to decide which tool a shared process belongs to
 const PROCESS_RANK: ProcessEvidence['matchedBy'][] = [
-  'name', 'script', 'hash', 'build-id', 'pe-metadata', 'name-variant', 'cmdline', 'bundle-id', 'team-id', 'signer', 'banner', 'path',
+  'name',
+  'script',
+  'hash',
+  'build-id',
+  'pe-metadata',
+  'name-variant',
+  'cmdline',
+  'bundle-id',
+  'team-id',
+  'signer',
+  'banner',
+  'path',
 ];
 
 /** Presence a built-in tool has on every machine proves nothing for it (see SHIPS_WITH_OS). */
@@ -45,7 +66,8 @@ class Hits {
     }
     // One item per process: keep the stronger, better-ranked match and what each match learned
     if (had.type === 'process' && ev.type === 'process') {
-      const better = (ev.strength === 'strong' && had.strength !== 'strong') ||
+      const better =
+        (ev.strength === 'strong' && had.strength !== 'strong') ||
         (ev.strength === had.strength && PROCESS_RANK.indexOf(ev.matchedBy) < PROCESS_RANK.indexOf(had.matchedBy));
       const merged: ProcessEvidence = better ? { ...ev } : { ...had };
       if (had.renamed || ev.renamed) merged.renamed = true;
@@ -123,7 +145,7 @@ function toolsForName(ix: CatalogIndex, raw: string, os: Inventory['host']['os']
 /** Tools whose executable is this name plus build words: "AnyDeskMSI.exe", "radmin3.exe", "frpc-windows-amd64". */
 function toolsForVariant(ix: CatalogIndex, raw: string): CatalogTool[] {
   const stem = executableStem(basename(raw));
-  return stem ? ix.byProcess.get(stem) ?? [] : [];
+  return stem ? (ix.byProcess.get(stem) ?? []) : [];
 }
 
 /** Tools an interpreter's script names: its name as invoked, its package, its file's basename (with or without .js/.py). */
@@ -183,14 +205,16 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       }
       const ref = sc.identity?.sha256 ? refBy.get(`sha256:${sc.identity.sha256}`) : undefined;
       if (ref && ref.path !== sc.path) {
-        for (const t of ref.tools) if (!byScript.has(t)) hits.add(t, processEvidence(p, 'script', 'strong', { renamed: true, copyOf: ref.path }));
+        for (const t of ref.tools)
+          if (!byScript.has(t)) hits.add(t, processEvidence(p, 'script', 'strong', { renamed: true, copyOf: ref.path }));
       }
     }
     if (byName.size === 0) {
-      for (const n of [p.name, p.exe]) for (const t of n ? toolsForVariant(ix, n) : []) {
-        byName.add(t);
-        hits.add(t, processEvidence(p, 'name-variant', 'strong'));
-      }
+      for (const n of [p.name, p.exe])
+        for (const t of n ? toolsForVariant(ix, n) : []) {
+          byName.add(t);
+          hits.add(t, processEvidence(p, 'name-variant', 'strong'));
+        }
     }
     const id = p.identity;
     if (p.exe) {
@@ -297,7 +321,14 @@ function matchCmdlines(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     for (const host of hosts) {
       for (const { domain, tools } of toolsForHost(ix, host)) {
         for (const t of tools) {
-          hits.add(t, { type: 'cmdline-domain', strength: 'strong', pid: p.pid, process: clean(p.name, EVIDENCE_MAX), host: clean(host, 256), domain: clean(domain, 256) });
+          hits.add(t, {
+            type: 'cmdline-domain',
+            strength: 'strong',
+            pid: p.pid,
+            process: clean(p.name, EVIDENCE_MAX),
+            host: clean(host, 256),
+            domain: clean(domain, 256),
+          });
         }
       }
     }
@@ -314,7 +345,8 @@ function matchPackages(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     if (pkg.exec) for (const t of toolsForName(ix, basename(pkg.exec), inv.host.os)) tools.add(t);
     if (pkg.source === 'app' && pkg.path) for (const t of toolsForName(ix, basename(pkg.path), inv.host.os)) tools.add(t);
     // Display names differ slightly from the catalog's: "Radmin Server 3.5.2", "TeamViewer Host (x64)"
-    if (pkg.source === 'uninstall' || pkg.source === 'app' || pkg.source === 'desktop') for (const t of toolsForProduct(ix, pkg.name)) tools.add(t);
+    if (pkg.source === 'uninstall' || pkg.source === 'app' || pkg.source === 'desktop')
+      for (const t of toolsForProduct(ix, pkg.name)) tools.add(t);
     if (pkg.exec && tools.size === 0) for (const t of toolsForVariant(ix, pkg.exec)) tools.add(t);
     for (const t of tools) hits.add(t, packageEvidence(pkg, 'strong'));
     // The publisher is the vendor, and vendors ship viewers too: it only corroborates
@@ -324,7 +356,8 @@ function matchPackages(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     }
     if (pkg.identity?.teamId) {
       const broad = BROAD_TEAM_IDS.has(pkg.identity.teamId.toUpperCase());
-      for (const t of ix.byTeamId.get(pkg.identity.teamId.toUpperCase()) ?? []) hits.add(t, packageEvidence(pkg, broad ? 'corroborating' : 'strong'));
+      for (const t of ix.byTeamId.get(pkg.identity.teamId.toUpperCase()) ?? [])
+        hits.add(t, packageEvidence(pkg, broad ? 'corroborating' : 'strong'));
     }
   }
 }

@@ -8,11 +8,36 @@
  * never matched by prefix. The catalog importer refuses these as catalog product names too.
  */
 export const EVERYDAY_PRODUCT_NAMES: ReadonlySet<string> = new Set([
-  'google chrome', 'microsoft edge', 'mozilla firefox', 'microsoft office', 'microsoft 365', 'zoom', 'zoom workplace',
-  'microsoft teams', 'teams', 'webex', 'cisco webex meetings', 'goto meeting', 'gotomeeting', 'slack', 'dropbox',
-  'microsoft visual studio code', 'visual studio code', 'docker desktop', 'advanced ip scanner', 'parallels client',
-  'displaylink graphics', 'remote desktop connection', 'microsoft remote desktop', 'windows app', 'remmina',
-  'cisco anyconnect secure mobility client', 'cisco secure client', 'globalprotect', 'forticlient', 'openvpn connect',
+  'google chrome',
+  'microsoft edge',
+  'mozilla firefox',
+  'microsoft office',
+  'microsoft 365',
+  'zoom',
+  'zoom workplace',
+  'microsoft teams',
+  'teams',
+  'webex',
+  'cisco webex meetings',
+  'goto meeting',
+  'gotomeeting',
+  'slack',
+  'dropbox',
+  'microsoft visual studio code',
+  'visual studio code',
+  'docker desktop',
+  'advanced ip scanner',
+  'parallels client',
+  'displaylink graphics',
+  'remote desktop connection',
+  'microsoft remote desktop',
+  'windows app',
+  'remmina',
+  'cisco anyconnect secure mobility client',
+  'cisco secure client',
+  'globalprotect',
+  'forticlient',
+  'openvpn connect',
 ]);
 
 /**
@@ -20,9 +45,33 @@ export const EVERYDAY_PRODUCT_NAMES: ReadonlySet<string> = new Set([
  * (alone) is matched exactly only, never as a word run inside a longer name.
  */
 export const GENERIC_SERVICE_WORDS: ReadonlySet<string> = new Set([
-  'service', 'services', 'agent', 'server', 'client', 'helper', 'update', 'updater', 'remote', 'desktop', 'support',
-  'monitor', 'daemon', 'host', 'viewer', 'connect', 'access', 'control', 'manager', 'level', 'level1', 'sshd', 'ssh',
-  'eventlog', 'vpn', 'tunnel', 'proxy',
+  'service',
+  'services',
+  'agent',
+  'server',
+  'client',
+  'helper',
+  'update',
+  'updater',
+  'remote',
+  'desktop',
+  'support',
+  'monitor',
+  'daemon',
+  'host',
+  'viewer',
+  'connect',
+  'access',
+  'control',
+  'manager',
+  'level',
+  'level1',
+  'sshd',
+  'ssh',
+  'eventlog',
+  'vpn',
+  'tunnel',
+  'proxy',
 ]);
 
 /** Shortest word run (characters) a service name must share with a catalog name to match inside a longer name. */
@@ -33,4 +82,11 @@ export const SERVICE_RUN_MIN = 7;
  * together with that tool's name elsewhere in the command line. "--frontend=" is debconf's
  * (dpkg-reconfigure --frontend=noninteractive); "--defaults --" and "-fullinstall" are common option spellings.
  */
-export const WEAK_COMMAND_LINES: ReadonlySet<string> = new Set(['--frontend=', '--defaults --', '-fullinstall', '-fulluninstall', '--service_on=', 'tunnel --url']);
+export const WEAK_COMMAND_LINES: ReadonlySet<string> = new Set([
+  '--frontend=',
+  '--defaults --',
+  '-fullinstall',
+  '-fulluninstall',
+  '--service_on=',
+  'tunnel --url',
+]);

@@ -39,19 +39,24 @@ export interface CatalogIndex {
 
 /** Lowercase, no trailing ".exe"/".app": "AnyDesk.exe", "anydesk" and "AnyDesk.app" are one name. */
 export function normName(s: string): string {
-  return s.trim().toLowerCase().replace(/\.(exe|app)$/, '');
+  return s
+    .trim()
+    .toLowerCase()
+    .replace(/\.(exe|app)$/, '');
 }
 
 /** Normalizes an installed-program title: "TeamViewer 15 (x64)" and "TeamViewer" are one product. */
 export function normTitle(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/\((x64|x86|64-bit|32-bit|per-user|machine-wide)\)/g, ' ')
-    // per-instance suffixes such as ScreenConnect's "ScreenConnect Client (4b9e2f7a1c3d5e60)"
-    .replace(/\([0-9a-f]{8,}\)/g, ' ')
-    .replace(/\bv?\d+(\.\d+)*\b/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    s
+      .toLowerCase()
+      .replace(/\((x64|x86|64-bit|32-bit|per-user|machine-wide)\)/g, ' ')
+      // per-instance suffixes such as ScreenConnect's "ScreenConnect Client (4b9e2f7a1c3d5e60)"
+      .replace(/\([0-9a-f]{8,}\)/g, ' ')
+      .replace(/\bv?\d+(\.\d+)*\b/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 /**
@@ -95,7 +100,10 @@ export class PathIndex {
   private readonly byComponent = new Map<string, number[]>();
   private readonly always: number[] = [];
 
-  constructor(readonly patterns: readonly { re: RegExp; tool: CatalogTool }[], sources: readonly string[]) {
+  constructor(
+    readonly patterns: readonly { re: RegExp; tool: CatalogTool }[],
+    sources: readonly string[],
+  ) {
     const literal = sources.map((src) => {
       const parts = src.toLowerCase().replace(/\\/g, '/').split('/');
       // a component between two slashes, or at either anchored end, with no wildcard in it
@@ -140,10 +148,28 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
   const hit = cache.get(catalog);
   if (hit) return hit;
   const ix: CatalogIndex = {
-    byProcess: new Map(), processNames: [], byPackage: new Map(), byBundleId: new Map(), byService: new Map(),
-    servicePrefixes: [], byPeName: new Map(), byTeamId: new Map(), byToolName: new Map(), byUsb: new Map(),
-    byDisplayName: new Map(), bySetting: new Map(), banners: [], signers: [], paths: [], pathIndex: undefined!, byDomain: new Map(),
-    byScript: new Map(), byProductName: new Map(), bySigner: new Map(), byServiceRun: new Map(), byCmdToken: new Map(),
+    byProcess: new Map(),
+    processNames: [],
+    byPackage: new Map(),
+    byBundleId: new Map(),
+    byService: new Map(),
+    servicePrefixes: [],
+    byPeName: new Map(),
+    byTeamId: new Map(),
+    byToolName: new Map(),
+    byUsb: new Map(),
+    byDisplayName: new Map(),
+    bySetting: new Map(),
+    banners: [],
+    signers: [],
+    paths: [],
+    pathIndex: undefined!,
+    byDomain: new Map(),
+    byScript: new Map(),
+    byProductName: new Map(),
+    bySigner: new Map(),
+    byServiceRun: new Map(),
+    byCmdToken: new Map(),
   };
   const pathSources: string[] = [];
   for (const t of catalog.tools) {

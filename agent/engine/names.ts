@@ -5,9 +5,42 @@ import { normalizeProductName } from '../catalog/product-name.ts';
 
 // Legal-form words at the end (or anywhere) of a company name: "RealVNC Limited" and "RealVNC Ltd" are one.
 const LEGAL_FORMS = new Set([
-  'limited', 'ltd', 'llc', 'inc', 'incorporated', 'corp', 'corporation', 'co', 'company', 'gmbh', 'ag', 'sa', 'sas',
-  'sarl', 'srl', 'spa', 'bv', 'nv', 'ab', 'oy', 'as', 'aps', 'plc', 'pty', 'pte', 'kg', 'kft', 'sro', 'spol', 'zoo',
-  'lp', 'llp', 'ou', 'ug', 'pvt', 'private',
+  'limited',
+  'ltd',
+  'llc',
+  'inc',
+  'incorporated',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'gmbh',
+  'ag',
+  'sa',
+  'sas',
+  'sarl',
+  'srl',
+  'spa',
+  'bv',
+  'nv',
+  'ab',
+  'oy',
+  'as',
+  'aps',
+  'plc',
+  'pty',
+  'pte',
+  'kg',
+  'kft',
+  'sro',
+  'spol',
+  'zoo',
+  'lp',
+  'llp',
+  'ou',
+  'ug',
+  'pvt',
+  'private',
 ]);
 
 /**
@@ -30,11 +63,15 @@ export function normSigner(raw: string): string {
 }
 
 // Trailing build words of an executable stem: "AnyDeskMSI", "frpc-windows-amd64", "radmin3", "rustdesk-1.2.3-x86_64".
-const STEM_SUFFIX = /(?:[-_ .]?(?:msi|setup|installer|portable|x64|x86|x86_64|amd64|arm64|aarch64|win64|win32|windows|linux|darwin|macos)|[-_ .]?v?\d+(?:\.\d+)*)$/;
+const STEM_SUFFIX =
+  /(?:[-_ .]?(?:msi|setup|installer|portable|x64|x86|x86_64|amd64|arm64|aarch64|win64|win32|windows|linux|darwin|macos)|[-_ .]?v?\d+(?:\.\d+)*)$/;
 
 /** The executable stem without build suffixes, or undefined when nothing was stripped or too little is left. */
 export function executableStem(name: string): string | undefined {
-  let s = name.trim().toLowerCase().replace(/\.(exe|app|msi)$/, '');
+  let s = name
+    .trim()
+    .toLowerCase()
+    .replace(/\.(exe|app|msi)$/, '');
   const start = s;
   for (let i = 0; i < 6; i++) {
     const next = s.replace(STEM_SUFFIX, '');

@@ -39,7 +39,15 @@ export const TECHNIQUES: Record<Category, string[]> = {
  * Chrome Remote Desktop and Teams like Quick Assist, so these only corroborate a match made otherwise.
  */
 export const BROAD_SIGNERS = [
-  'microsoft', 'apple inc', 'google', 'amazon', 'mozilla', 'adobe', 'oracle', 'cisco', 'zoom video',
+  'microsoft',
+  'apple inc',
+  'google',
+  'amazon',
+  'mozilla',
+  'adobe',
+  'oracle',
+  'cisco',
+  'zoom video',
   'connectwise', // signs both ScreenConnect and Automate: the signer alone cannot tell which one runs
 ];
 export const BROAD_TEAM_IDS = new Set([

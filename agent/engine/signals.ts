@@ -11,9 +11,14 @@ import { deviceEvidence, evidenceKey, strongestState } from './evidence.ts';
 
 /** Categories that put the laptop under someone else's control or hide where it is. */
 const REMOTE: ReadonlySet<Category> = new Set<Category>([
-  'remote-desktop', 'rmm', 'tunnel', 'mesh-vpn', 'vpn',
+  'remote-desktop',
+  'rmm',
+  'tunnel',
+  'mesh-vpn',
+  'vpn',
   // beyond the core list: a web terminal or an IP-KVM is just as much a second way in
-  'remote-shell', 'ip-kvm',
+  'remote-shell',
+  'ip-kvm',
 ]);
 const VPN: ReadonlySet<Category> = new Set<Category>(['vpn', 'mesh-vpn']);
 // RDP or Screen Sharing switched on is remote desktop too once a VPN hides where the session comes from
@@ -36,10 +41,21 @@ export const SIGNAL_IDS = {
 } as const;
 
 export function signalId(toolId: string, keys: string[]): string {
-  return createHash('sha256').update([toolId, ...[...keys].sort()].join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update([toolId, ...[...keys].sort()].join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
-function signal(id: string, name: string, severity: Severity, attack: string[], keys: string[], evidence: Evidence[], state: FindingState): Finding {
+function signal(
+  id: string,
+  name: string,
+  severity: Severity,
+  attack: string[],
+  keys: string[],
+  evidence: Evidence[],
+  state: FindingState,
+): Finding {
   return {
     id: signalId(id, keys),
     tool: { id, name, category: 'signal' },
@@ -95,8 +111,17 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   const remote = openRemote(findings, REMOTE);
   if (remote.size >= 2 && programCount([...remote.values()]) >= 2) {
     const tools = [...remote.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
-    out.push(signal(SIGNAL_IDS.multipleRemoteTools, 'Several remote-access tools on one host', 'high', ['T1219'],
-      tools.map((f) => f.tool.id), tools.map(toolEvidence), strongestState(tools.map((f) => f.state))));
+    out.push(
+      signal(
+        SIGNAL_IDS.multipleRemoteTools,
+        'Several remote-access tools on one host',
+        'high',
+        ['T1219'],
+        tools.map((f) => f.tool.id),
+        tools.map(toolEvidence),
+        strongestState(tools.map((f) => f.state)),
+      ),
+    );
   }
 
   const pointers = new Map<string, DeviceInfo>();
@@ -106,8 +131,17 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
     // A touchpad and a USB mouse are every other laptop: alone this is only listed (info); next to remote
     // access or KVM hardware it is the hands of someone else on the machine, so it counts (low)
     const severity: Severity = remote.size > 0 ? 'low' : 'info';
-    out.push(signal(SIGNAL_IDS.multiplePointingDevices, 'More than one pointing device', severity, ['T1200'], keys,
-      keys.map((k) => deviceEvidence(pointers.get(k)!, 'pointer', 'strong')), 'installed'));
+    out.push(
+      signal(
+        SIGNAL_IDS.multiplePointingDevices,
+        'More than one pointing device',
+        severity,
+        ['T1200'],
+        keys,
+        keys.map((k) => deviceEvidence(pointers.get(k)!, 'pointer', 'strong')),
+        'installed',
+      ),
+    );
   }
 
   const vpns = openRemote(findings, VPN);
@@ -116,8 +150,17 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
     const both = [...vpns.values(), ...desktops.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
     const attack = ['T1219', 'T1090'];
     if ([...desktops.values()].some((f) => f.tool.category === 'builtin-remote')) attack.push('T1133');
-    out.push(signal(SIGNAL_IDS.remoteAccessBehindVpn, 'Remote access together with a VPN', 'medium', attack,
-      both.map((f) => f.tool.id), both.map(toolEvidence), strongestState(both.map((f) => f.state))));
+    out.push(
+      signal(
+        SIGNAL_IDS.remoteAccessBehindVpn,
+        'Remote access together with a VPN',
+        'medium',
+        attack,
+        both.map((f) => f.tool.id),
+        both.map(toolEvidence),
+        strongestState(both.map((f) => f.state)),
+      ),
+    );
   }
   return out;
 }

@@ -14,8 +14,14 @@ function render(e: Evidence): string {
   switch (e.type) {
     case 'process': {
       // an interpreter is named by the script it runs, which is what may be a renamed copy
-      const how = e.matchedBy === 'script' && e.script ? ` runs ${clean(e.script, 512)}${e.copyOf ? `, a copy of ${e.copyOf}` : ''}`
-        : e.copyOf ? ` is a copy of ${e.copyOf} (${e.matchedBy})` : e.renamed ? ` renamed, by ${e.matchedBy}` : ` by ${e.matchedBy}`;
+      const how =
+        e.matchedBy === 'script' && e.script
+          ? ` runs ${clean(e.script, 512)}${e.copyOf ? `, a copy of ${e.copyOf}` : ''}`
+          : e.copyOf
+            ? ` is a copy of ${e.copyOf} (${e.matchedBy})`
+            : e.renamed
+              ? ` renamed, by ${e.matchedBy}`
+              : ` by ${e.matchedBy}`;
       const signed = e.signer ? `, signed by ${e.signer}` : e.teamId ? `, Team ID ${e.teamId}` : '';
       return `${who(e.pid, e.name)}${how}${e.exe ? `, ${e.exe}` : ''}${signed}`;
     }

@@ -13,7 +13,9 @@ export function policyWarnings(policy: Policy, catalog: Catalog): string[] {
   const check = (id: string | undefined, where: string) => {
     if (id === undefined || known.has(id)) return;
     const near = [...known].filter((k) => k.startsWith(id.slice(0, 4)) || id.startsWith(k.slice(0, 4))).slice(0, 3);
-    out.push(`policy ${policy.origin}: ${where} "${id}" is not a tool in the catalog, so it matches nothing${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`);
+    out.push(
+      `policy ${policy.origin}: ${where} "${id}" is not a tool in the catalog, so it matches nothing${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`,
+    );
   };
   for (const [i, r] of policy.allow.entries()) check(r.tool, `allow[${i}].tool`);
   for (const [i, s] of policy.suppressions.entries()) check(s.tool, `suppressions[${i}].tool`);

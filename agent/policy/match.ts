@@ -24,7 +24,10 @@ export function signerNames(signer: string): string[] {
   const names = [norm(signer)];
   const cn = /(?:^|,)\s*CN=("(?:[^"]|"")*"|(?:\\.|[^,])*)/i.exec(signer)?.[1];
   if (cn) names.push(norm(cn.startsWith('"') ? cn.slice(1, -1).replace(/""/g, '"') : cn.replace(/\\(.)/g, '$1')));
-  const apple = /^(?:Developer ID Application|Apple Development|Apple Distribution|Mac Developer|3rd Party Mac Developer Application):\s*(.+?)\s*\([A-Z0-9]{10}\)$/.exec(signer.trim());
+  const apple =
+    /^(?:Developer ID Application|Apple Development|Apple Distribution|Mac Developer|3rd Party Mac Developer Application):\s*(.+?)\s*\([A-Z0-9]{10}\)$/.exec(
+      signer.trim(),
+    );
   if (apple) names.push(norm(apple[1]));
   return names;
 }
@@ -102,12 +105,17 @@ function hasToken(value: string, token: string): boolean {
 // allowed ids: a second instance's client running from its own folder is not the company's.
 function instanceTexts(e: Evidence): string[] | undefined {
   switch (e.type) {
-    case 'service': return [e.name, e.displayName, e.path].filter((t): t is string => t !== undefined);
-    case 'package': return [e.name, e.path].filter((t): t is string => t !== undefined);
-    case 'process': return e.exe ? [e.exe] : undefined;
-    case 'file': return [e.path];
+    case 'service':
+      return [e.name, e.displayName, e.path].filter((t): t is string => t !== undefined);
+    case 'package':
+      return [e.name, e.path].filter((t): t is string => t !== undefined);
+    case 'process':
+      return e.exe ? [e.exe] : undefined;
+    case 'file':
+      return [e.path];
     // Stryker disable next-line ConditionalExpression: falling out of the switch returns undefined as well
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -134,7 +142,10 @@ export function ruleCovers(rule: AllowRule, f: Finding): Verdict {
   // Stryker disable next-line ConditionalExpression: only process evidence can be renamed
   const renamed = f.evidence.find((e) => e.type === 'process' && e.renamed);
   if (renamed?.type === 'process') {
-    return { ok: false, why: `renamed copy: ${renamed.name} (pid ${renamed.pid})${renamed.copyOf ? ` is a copy of ${renamed.copyOf}` : ` matched by ${renamed.matchedBy}`}` };
+    return {
+      ok: false,
+      why: `renamed copy: ${renamed.name} (pid ${renamed.pid})${renamed.copyOf ? ` is a copy of ${renamed.copyOf}` : ` matched by ${renamed.matchedBy}`}`,
+    };
   }
   const checks: (() => Verdict)[] = [];
   if (rule.signer) checks.push(() => identityCovers(f, 'signer', rule.signer!, 'signer'));

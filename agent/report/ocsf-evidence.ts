@@ -84,7 +84,12 @@ export function evidenceObject(e: Evidence): Record<string, unknown> {
         connection_info: connection(e.proto, e.state, e.localAddress),
       };
     case 'banner':
-      return { ...base, ...maybeProcess(e.pid, e.process), src_endpoint: endpoint(e.localAddress, e.port), connection_info: connection(e.proto, 'LISTEN', e.localAddress) };
+      return {
+        ...base,
+        ...maybeProcess(e.pid, e.process),
+        src_endpoint: endpoint(e.localAddress, e.port),
+        connection_info: connection(e.proto, 'LISTEN', e.localAddress),
+      };
     case 'cmdline-domain':
       return { ...base, ...maybeProcess(e.pid, e.process), dst_endpoint: { hostname: e.host, domain: e.domain } };
     case 'device':
@@ -93,7 +98,7 @@ export function evidenceObject(e: Evidence): Record<string, unknown> {
         device: {
           type_id: 99,
           type: 'Other',
-          ...(e.name ?? e.product ? { name: e.name ?? e.product } : {}),
+          ...((e.name ?? e.product) ? { name: e.name ?? e.product } : {}),
           ...(e.manufacturer ? { vendor_name: e.manufacturer } : {}),
           ...(e.product ? { model: e.product } : {}),
           ...(e.vendorId && e.productId ? { uid: `${e.bus}:${e.vendorId}:${e.productId}` } : {}),
@@ -105,7 +110,14 @@ export function evidenceObject(e: Evidence): Record<string, unknown> {
 }
 
 // Observable type ids (objects/observable.json type_id): the values a SIEM indexes for pivoting.
-const OBS = { hostname: [1, 'Hostname'], ip: [2, 'IP Address'], user: [4, 'User Name'], fileName: [7, 'File Name'], hash: [8, 'Hash'], processName: [9, 'Process Name'] } as const;
+const OBS = {
+  hostname: [1, 'Hostname'],
+  ip: [2, 'IP Address'],
+  user: [4, 'User Name'],
+  fileName: [7, 'File Name'],
+  hash: [8, 'Hash'],
+  processName: [9, 'Process Name'],
+} as const;
 
 /** The value at a path of keys (a number picks an array element), undefined where the path breaks. */
 function pick(v: unknown, ...keys: Array<string | number>): unknown {

@@ -46,7 +46,7 @@ function language(locale: string | undefined): string | undefined {
 // Windows reports its own zone names (tzutil, Win32_TimeZone); these are the common ones, as IANA
 // zones (CLDR windowsZones.xml, territory 001). An unknown name leaves timezone_offset out.
 const WINDOWS_ZONES: Record<string, string> = {
-  'UTC': 'Etc/UTC',
+  UTC: 'Etc/UTC',
   'GMT Standard Time': 'Europe/London',
   'W. Europe Standard Time': 'Europe/Berlin',
   'Romance Standard Time': 'Europe/Paris',
@@ -67,7 +67,8 @@ export function timezoneOffset(zone: string | undefined, at: Date): number | und
   const iana = WINDOWS_ZONES[zone] ?? zone;
   try {
     const part = new Intl.DateTimeFormat('en-US', { timeZone: iana, timeZoneName: 'longOffset' })
-      .formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
+      .formatToParts(at)
+      .find((p) => p.type === 'timeZoneName')?.value;
     if (part === 'GMT') return 0;
     const m = part?.match(/^GMT([+-])(\d{2}):(\d{2})$/);
     return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : undefined;

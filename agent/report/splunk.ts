@@ -23,7 +23,10 @@ export function hecEventId(reportId: string, n: number): string {
 }
 
 /** One HEC event as JSON text: ratwatch's envelope, also used by ratwatch-server's SIEM forwarding. */
-export function hecEnvelope(e: { time: number; host: string; source?: string; sourcetype: string; event: object; eventId: string }, opts: HecOptions = {}): string {
+export function hecEnvelope(
+  e: { time: number; host: string; source?: string; sourcetype: string; event: object; eventId: string },
+  opts: HecOptions = {},
+): string {
   return JSON.stringify({
     time: e.time,
     host: e.host,
@@ -42,17 +45,23 @@ export function toHecEvents(r: NativeReport, opts: HecOptions = {}): string[] {
     hecEnvelope({ time, host: r.host.hostname, sourcetype, event, eventId: hecEventId(r.reportId, n) }, opts);
   const ids = { reportId: r.reportId, agentId: r.agentId, kind: r.kind, sequence: r.sequence };
   const bodies: Array<[string, object]> = [
-    ['ratwatch:report', {
-      ...ids,
-      scanId: r.scanId,
-      agentVersion: r.agentVersion,
-      host: r.host,
-      context: r.context,
-      summary: r.summary,
-      inventory: r.inventory,
-      failedSources: r.sources.filter((s) => !s.ok).map((s) => ({ name: s.name, error: s.error })),
-    }],
-    ...r.findings.map((f): [string, object] => ['ratwatch:finding', { ...ids, action: r.added.includes(f.id) ? 'new' : 'present', finding: f }]),
+    [
+      'ratwatch:report',
+      {
+        ...ids,
+        scanId: r.scanId,
+        agentVersion: r.agentVersion,
+        host: r.host,
+        context: r.context,
+        summary: r.summary,
+        inventory: r.inventory,
+        failedSources: r.sources.filter((s) => !s.ok).map((s) => ({ name: s.name, error: s.error })),
+      },
+    ],
+    ...r.findings.map((f): [string, object] => [
+      'ratwatch:finding',
+      { ...ids, action: r.added.includes(f.id) ? 'new' : 'present', finding: f },
+    ]),
     ...r.resolved.map((f): [string, object] => ['ratwatch:finding', { ...ids, action: 'resolved', finding: f }]),
   ];
   return bodies.map(([sourcetype, event], n) => envelope(n, sourcetype, event));

@@ -63,7 +63,9 @@ export function reportProblem(x: unknown): string | undefined {
   for (const k of ['findings', 'added', 'resolved', 'sources'] as const) {
     if (!Array.isArray(r[k])) return `${k} is not an array`;
   }
-  if (!r.findings!.every((f) => f && typeof f.id === 'string' && f.tool && typeof f.tool.name === 'string')) return 'a finding lacks id or tool';
-  if (!r.resolved!.every((f) => f && typeof f.id === 'string' && f.tool && typeof f.tool.name === 'string')) return 'a resolved entry lacks id or tool';
+  if (!r.findings!.every((f) => f && typeof f.id === 'string' && f.tool && typeof f.tool.name === 'string'))
+    return 'a finding lacks id or tool';
+  if (!r.resolved!.every((f) => f && typeof f.id === 'string' && f.tool && typeof f.tool.name === 'string'))
+    return 'a resolved entry lacks id or tool';
   return undefined;
 }

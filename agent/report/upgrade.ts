@@ -7,8 +7,14 @@ import { REPORT_SCHEMA, SCAN_SCHEMA } from '../vocabulary.ts';
 // state is read from the version 1 evidence types.
 
 const V1_STATE: Record<string, FindingState> = {
-  process: 'running', 'process-renamed': 'running', 'pe-original-filename': 'running', 'bundle-id': 'running',
-  'cmdline-domain': 'running', socket: 'listening', banner: 'listening', setting: 'configured',
+  process: 'running',
+  'process-renamed': 'running',
+  'pe-original-filename': 'running',
+  'bundle-id': 'running',
+  'cmdline-domain': 'running',
+  socket: 'listening',
+  banner: 'listening',
+  setting: 'configured',
 };
 const ORDER: FindingState[] = ['running', 'listening', 'configured', 'installed'];
 

@@ -51,7 +51,10 @@ export class SpoolRecord {
   readonly name: string;
   readonly file: string;
 
-  constructor(private readonly home: RecordHome, readonly role: SpoolFile) {
+  constructor(
+    private readonly home: RecordHome,
+    readonly role: SpoolFile,
+  ) {
     this.name = SPOOL_FILES[role];
     this.file = path.join(home.dir, this.name);
   }
@@ -63,7 +66,12 @@ export class SpoolRecord {
    */
   async read(): Promise<string | undefined> {
     try {
-      return readSafeFile(this.file, { what: 'spool file', maxBytes: RECORD_MAX_BYTES, noFollow: true, owner: process.getuid?.() }).toString('utf8');
+      return readSafeFile(this.file, {
+        what: 'spool file',
+        maxBytes: RECORD_MAX_BYTES,
+        noFollow: true,
+        owner: process.getuid?.(),
+      }).toString('utf8');
     } catch (e) {
       if (e instanceof UnsafeFileError && e.code === 'ENOENT') return undefined;
       await this.quarantine(oneLine(e).replace(/^spool file \S+: /, ''));

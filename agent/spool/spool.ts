@@ -36,7 +36,10 @@ export const QUARANTINE_DIR = 'quarantine';
 const QUARANTINE_KEEP = 200;
 
 export class SpoolCorruptError extends Error {
-  constructor(readonly entryName: string, why: string) {
+  constructor(
+    readonly entryName: string,
+    why: string,
+  ) {
     super(`${entryName}: ${why}`);
     this.name = 'SpoolCorruptError';
   }
@@ -52,7 +55,10 @@ function parseName(name: string): Omit<SpoolEntry, 'bytes'> | undefined {
 }
 
 export class Spool implements SpoolRecords {
-  constructor(readonly dir: string, private readonly opts: SpoolOptions) {}
+  constructor(
+    readonly dir: string,
+    private readonly opts: SpoolOptions,
+  ) {}
 
   /** One of the agent's own files kept beside the reports (state, backoff, agent id...). */
   record(file: SpoolFile): SpoolRecord {

@@ -45,7 +45,10 @@ export class ReportClient {
   private readonly where: string;
   private readonly hec?: HecDelivery;
 
-  constructor(private readonly ep: EndpointConfig & { url: string }, private readonly deps: ClientDeps = {}) {
+  constructor(
+    private readonly ep: EndpointConfig & { url: string },
+    private readonly deps: ClientDeps = {},
+  ) {
     // Checked again here and not only in loadConfig: a Config built by hand must not leak http either.
     const problem = endpointUrlProblem(ep.url, ep.allowInsecureHttp);
     if (problem) throw new TransportError(`endpoint.url ${problem}`, false);
@@ -69,12 +72,14 @@ export class ReportClient {
       'content-type': 'application/json',
       accept: 'application/json',
       'user-agent': `ratwatch/${VERSION}`,
-      ...(r ? {
-        'x-ratwatch-report-id': r.reportId,
-        'x-ratwatch-agent-id': r.agentId,
-        'x-ratwatch-report-kind': r.kind,
-        'x-ratwatch-sequence': String(r.sequence),
-      } : {}),
+      ...(r
+        ? {
+            'x-ratwatch-report-id': r.reportId,
+            'x-ratwatch-agent-id': r.agentId,
+            'x-ratwatch-report-kind': r.kind,
+            'x-ratwatch-sequence': String(r.sequence),
+          }
+        : {}),
       [TIMESTAMP_HEADER]: ts,
     };
     if (gzipped) h['content-encoding'] = 'gzip';
@@ -106,7 +111,13 @@ export class ReportClient {
   }
 
   /** One POST with this session's sockets, limits and credentials; a network failure or timeout comes back as one line. */
-  async post(url: URL, plain: Buffer, r?: NativeReport, extra: Record<string, string> = {}, gzip = this.ep.gzip): Promise<AxiosResponse<string> | { error: string }> {
+  async post(
+    url: URL,
+    plain: Buffer,
+    r?: NativeReport,
+    extra: Record<string, string> = {},
+    gzip = this.ep.gzip,
+  ): Promise<AxiosResponse<string> | { error: string }> {
     const body = gzip ? gzipSync(plain) : plain;
     // loaded on the first send (a scan that reports nothing never pays for axios: ~160 ms, ~17 MiB), and
     // before the request's clock starts, so loading it never eats into the endpoint's time limit
@@ -132,9 +143,13 @@ export class ReportClient {
         validateStatus: () => true,
       });
     } catch (e) {
-      const why = signal.aborted || (e as { code?: string }).code === 'ECONNABORTED'
-        ? `timed out after ${this.ep.timeoutMs} ms`
-        : oneLine(this.clean(oneLine(e, Infinity)), 200).replace(/^maxContentLength size of (\d+) exceeded$/, 'response larger than $1 bytes');
+      const why =
+        signal.aborted || (e as { code?: string }).code === 'ECONNABORTED'
+          ? `timed out after ${this.ep.timeoutMs} ms`
+          : oneLine(this.clean(oneLine(e, Infinity)), 200).replace(
+              /^maxContentLength size of (\d+) exceeded$/,
+              'response larger than $1 bytes',
+            );
       return { error: `${where}: ${why}` };
     }
   }

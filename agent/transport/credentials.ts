@@ -71,7 +71,8 @@ const ENROLL_SECRET = /^[\x21-\x7e]{8,512}$/;
 /** The enrollment secret from endpoint.enrollSecretFile (a protected file, like the token file). */
 export function readEnrollSecret(file: string): string {
   const secret = readSmall(file, 'endpoint.enrollSecretFile').toString('utf8').trim();
-  if (!ENROLL_SECRET.test(secret)) throw new TransportError(`endpoint.enrollSecretFile ${file}: the enrollment secret must be 8-512 printable characters`);
+  if (!ENROLL_SECRET.test(secret))
+    throw new TransportError(`endpoint.enrollSecretFile ${file}: the enrollment secret must be 8-512 printable characters`);
   return secret;
 }
 

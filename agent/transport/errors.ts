@@ -2,7 +2,10 @@ import { oneLine } from '../config/errors.ts';
 
 /** A delivery problem, one line, never carrying a token or key (messages pass through redact). */
 export class TransportError extends Error {
-  constructor(message: string, readonly retryable = true) {
+  constructor(
+    message: string,
+    readonly retryable = true,
+  ) {
     super(oneLine(message));
     this.name = 'TransportError';
   }

@@ -39,7 +39,13 @@ export const HEC_CODE = {
   unhealthyAckUnavailable: 19,
   unhealthyBoth: 20,
 } as const;
-const TRANSIENT_CODES = new Set<number>([HEC_CODE.internalError, HEC_CODE.serverBusy, HEC_CODE.unhealthyQueuesFull, HEC_CODE.unhealthyAckUnavailable, HEC_CODE.unhealthyBoth]);
+const TRANSIENT_CODES = new Set<number>([
+  HEC_CODE.internalError,
+  HEC_CODE.serverBusy,
+  HEC_CODE.unhealthyQueuesFull,
+  HEC_CODE.unhealthyAckUnavailable,
+  HEC_CODE.unhealthyBoth,
+]);
 
 interface Pending {
   ackId: number;
@@ -72,7 +78,12 @@ function parseAnswer(body: unknown): HecAnswer {
   if (typeof j !== 'object' || j === null) return {};
   const o = j as Record<string, unknown>;
   const int = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined);
-  return { code: int(o.code), text: typeof o.text === 'string' ? o.text : undefined, ackId: int(o.ackId), invalidEvent: int(o['invalid-event-number']) };
+  return {
+    code: int(o.code),
+    text: typeof o.text === 'string' ? o.text : undefined,
+    ackId: int(o.ackId),
+    invalidEvent: int(o['invalid-event-number']),
+  };
 }
 
 /** The ack endpoint next to the configured event endpoint (a path prefix in front of /services/collector is kept). */
@@ -90,7 +101,12 @@ function emptyState(): HecState {
 
 function stateProblem(v: unknown): string | undefined {
   const s = v as Partial<HecState> | null;
-  const ok = s?.schema === 'ratwatch.hec/1' && typeof s.pending === 'object' && s.pending !== null && typeof s.indexed === 'object' && s.indexed !== null;
+  const ok =
+    s?.schema === 'ratwatch.hec/1' &&
+    typeof s.pending === 'object' &&
+    s.pending !== null &&
+    typeof s.indexed === 'object' &&
+    s.indexed !== null;
   return ok ? undefined : 'not a ratwatch.hec/1 record';
 }
 
@@ -172,7 +188,13 @@ export class HecDelivery {
   private async queryAck(ackId: number): Promise<AckStatus> {
     const channel = await this.channelId();
     // a few bytes: sent as they are
-    const res = await this.client.post(this.ackUrl, Buffer.from(JSON.stringify({ acks: [ackId] })), undefined, { [CHANNEL_HEADER]: channel }, false);
+    const res = await this.client.post(
+      this.ackUrl,
+      Buffer.from(JSON.stringify({ acks: [ackId] })),
+      undefined,
+      { [CHANNEL_HEADER]: channel },
+      false,
+    );
     if ('error' in res) return { error: res.error };
     const { result, answer } = this.describe(res);
     if (result.outcome === 'delivered') {
@@ -187,7 +209,10 @@ export class HecDelivery {
     }
     if (answer.code === HEC_CODE.ackDisabled) return 'ack-disabled';
     if (answer.code === HEC_CODE.invalidDataChannel || answer.code === HEC_CODE.dataChannelMissing) return 'bad-channel';
-    return { error: result.outcome === 'retry' || result.outcome === 'rejected' ? result.reason : 'unexpected answer', ...(result.outcome === 'retry' && result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) };
+    return {
+      error: result.outcome === 'retry' || result.outcome === 'rejected' ? result.reason : 'unexpected answer',
+      ...(result.outcome === 'retry' && result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+    };
   }
 
   /** Asks until the ack arrives or budgetMs has passed (at most MAX_POLLS queries), waiting longer between each. */
@@ -237,7 +262,10 @@ export class HecDelivery {
       await this.save(state);
       await sleep(Math.min(200, this.waitMs)); // the indexer rarely confirms within the same millisecond
       const st = await this.awaitAck(p.ackId, this.waitMs);
-      return (await this.settle(state, r, p, st === 'bad-channel' ? { error: 'HEC refused the channel it just issued an ackId on' } : st)) ?? this.waiting(p);
+      return (
+        (await this.settle(state, r, p, st === 'bad-channel' ? { error: 'HEC refused the channel it just issued an ackId on' } : st)) ??
+        this.waiting(p)
+      );
     }
 
     if (answer.invalidEvent !== undefined && answer.invalidEvent > 0) {
@@ -261,7 +289,9 @@ export class HecDelivery {
     if (st === 'ack-disabled') {
       // HEC took the events (200 with an ackId) and the token has since lost acknowledgment: that 200 is
       // all a token without it ever gives, so the report counts as delivered rather than sent twice.
-      this.log(`ratwatch: report ${r.sequence} (${r.reportId}): HEC says acknowledgment is now disabled for this token; counted as delivered on its earlier 200`);
+      this.log(
+        `ratwatch: report ${r.sequence} (${r.reportId}): HEC says acknowledgment is now disabled for this token; counted as delivered on its earlier 200`,
+      );
       await this.forget(state, r.reportId);
       return { outcome: 'delivered', status: 200 };
     }
@@ -272,10 +302,17 @@ export class HecDelivery {
       await this.save(state);
       return undefined;
     }
-    if (st !== 'not-yet') return { outcome: 'retry', reason: `waiting for the acknowledgment of ackId ${p.ackId}: ${oneLine(st.error, 200)}`, ...(st.retryAfterMs !== undefined ? { retryAfterMs: st.retryAfterMs } : {}) };
+    if (st !== 'not-yet')
+      return {
+        outcome: 'retry',
+        reason: `waiting for the acknowledgment of ackId ${p.ackId}: ${oneLine(st.error, 200)}`,
+        ...(st.retryAfterMs !== undefined ? { retryAfterMs: st.retryAfterMs } : {}),
+      };
     const age = this.now() - p.sentAt;
     if (age < this.timeoutMs) return this.waiting(p);
-    this.log(`ratwatch: report ${r.sequence} (${r.reportId}): no acknowledgment of ackId ${p.ackId} after ${Math.round(age / 1000)} s; sending it again`);
+    this.log(
+      `ratwatch: report ${r.sequence} (${r.reportId}): no acknowledgment of ackId ${p.ackId} after ${Math.round(age / 1000)} s; sending it again`,
+    );
     delete state.pending[r.reportId];
     await this.save(state);
     return undefined;
@@ -283,6 +320,9 @@ export class HecDelivery {
 
   private waiting(p: Pending): SendResult {
     const age = Math.max(0, Math.round((this.now() - p.sentAt) / 1000));
-    return { outcome: 'retry', reason: `POST ${this.eventUrl.pathname}: accepted, not yet acknowledged by the indexer (ackId ${p.ackId}, sent ${age} s ago); kept in the spool` };
+    return {
+      outcome: 'retry',
+      reason: `POST ${this.eventUrl.pathname}: accepted, not yet acknowledged by the indexer (ackId ${p.ackId}, sent ${age} s ago); kept in the spool`,
+    };
   }
 }

@@ -28,7 +28,17 @@ export interface SignedRequest {
 
 export function canonicalString(r: SignedRequest): string {
   const bodyHash = createHash('sha256').update(r.body).digest('hex');
-  return ['ratwatch-signature-v2', r.method.toUpperCase(), r.path, r.timestamp, r.agentId, r.reportId, String(r.sequence), r.kind, bodyHash].join('\n');
+  return [
+    'ratwatch-signature-v2',
+    r.method.toUpperCase(),
+    r.path,
+    r.timestamp,
+    r.agentId,
+    r.reportId,
+    String(r.sequence),
+    r.kind,
+    bodyHash,
+  ].join('\n');
 }
 
 export function signRequest(key: Buffer, r: SignedRequest): string {

@@ -26,8 +26,19 @@ export interface IngestBenchOptions {
   rate: number;
 }
 
-interface ClientJob { url: string; ca: Uint8Array; concurrency: number; rate?: number; requests: Array<{ headers: Record<string, string>; body: Uint8Array }> }
-interface ClientResult { latenciesMs: number[]; non200: number; seconds: number; statuses: Record<string, number> }
+interface ClientJob {
+  url: string;
+  ca: Uint8Array;
+  concurrency: number;
+  rate?: number;
+  requests: Array<{ headers: Record<string, string>; body: Uint8Array }>;
+}
+interface ClientResult {
+  latenciesMs: number[];
+  non200: number;
+  seconds: number;
+  statuses: Record<string, number>;
+}
 
 export const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
@@ -36,20 +47,39 @@ function wire(o: IngestBenchOptions, key: string, report: NativeReport): { heade
   const body = gzipSync(encodeReport(report, 'native'));
   const path = new URL(o.ingestUrl).pathname;
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = signRequest(o.hmacKey, { method: 'POST', path, timestamp, agentId: report.agentId, reportId: report.reportId, sequence: report.sequence, kind: report.kind, body });
+  const signature = signRequest(o.hmacKey, {
+    method: 'POST',
+    path,
+    timestamp,
+    agentId: report.agentId,
+    reportId: report.reportId,
+    sequence: report.sequence,
+    kind: report.kind,
+    body,
+  });
   return {
     body,
     headers: {
-      authorization: `Bearer ${key}`, 'content-encoding': 'gzip', 'content-type': 'application/json', 'x-ratwatch-report-id': report.reportId,
-      'x-ratwatch-agent-id': report.agentId, 'x-ratwatch-report-kind': report.kind, 'x-ratwatch-sequence': String(report.sequence),
-      'x-ratwatch-timestamp': timestamp, 'x-ratwatch-signature': signature,
+      authorization: `Bearer ${key}`,
+      'content-encoding': 'gzip',
+      'content-type': 'application/json',
+      'x-ratwatch-report-id': report.reportId,
+      'x-ratwatch-agent-id': report.agentId,
+      'x-ratwatch-report-kind': report.kind,
+      'x-ratwatch-sequence': String(report.sequence),
+      'x-ratwatch-timestamp': timestamp,
+      'x-ratwatch-signature': signature,
     },
   };
 }
 
 function load(job: ClientJob): Promise<ClientResult> {
   return new Promise<ClientResult>((resolve, reject) => {
-    const child = fork(new URL('../bench-server-client.mjs', import.meta.url), [], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(new URL('../bench-server-client.mjs', import.meta.url), [], {
+      serialization: 'advanced',
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.once('message', (m) => resolve(m as ClientResult));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
@@ -59,7 +89,10 @@ function load(job: ClientJob): Promise<ClientResult> {
 
 function line(label: string, what: string, n: number, res: ClientResult, cpu: NodeJS.CpuUsage): string {
   const lat = res.latenciesMs.sort((x, y) => x - y);
-  const other = Object.entries(res.statuses).filter(([k]) => k !== '200').map(([k, c]) => `${c}x${k}`).join(' ');
+  const other = Object.entries(res.statuses)
+    .filter(([k]) => k !== '200')
+    .map(([k, c]) => `${c}x${k}`)
+    .join(' ');
   return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}, non-200: ${res.non200}${other ? ` (${other})` : ''}; server CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms per report (${(((cpu.user + cpu.system) / 1e6 / res.seconds) * 100).toFixed(0)}% of one core)`;
 }
 
@@ -74,23 +107,51 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
     rows.push({ agent_id: agentId, key_hash: hashKey(key), hostname: `bench-${i}`, enrolled_at: now.toISOString(), revoked_at: null });
   }
   // Enrolled directly in the database: enrollment is not what is measured.
-  for (let i = 0; i < rows.length; i += 500) await o.db.db.insertInto('agents').values(rows.slice(i, i + 500)).execute();
-  const nextReports = (at: Date) => agents.map((a) => {
-    const result = scanResult(a.i % 10 === 0 ? [finding(`anydesk:${a.i}`), finding(`ngrok:${a.i}`)] : [], {
-      host: { hostname: `bench-${a.i}`, os: 'linux', collectedAt: at.toISOString(), agentVersion: '0.1.0' },
-      context: { timezone: 'Europe/Berlin', defaultGatewayMac: `02:00:00:${(a.i >> 16) & 255}:${(a.i >> 8) & 255}:${a.i & 255}` },
+  for (let i = 0; i < rows.length; i += 500)
+    await o.db.db
+      .insertInto('agents')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  const nextReports = (at: Date) =>
+    agents.map((a) => {
+      const result = scanResult(a.i % 10 === 0 ? [finding(`anydesk:${a.i}`), finding(`ngrok:${a.i}`)] : [], {
+        host: { hostname: `bench-${a.i}`, os: 'linux', collectedAt: at.toISOString(), agentVersion: '0.1.0' },
+        context: { timezone: 'Europe/Berlin', defaultGatewayMac: `02:00:00:${(a.i >> 16) & 255}:${(a.i >> 8) & 255}:${a.i & 255}` },
+      });
+      const { report, state } = planReport({
+        state: a.state,
+        result,
+        agentId: a.agentId,
+        reportId: randomUUID(),
+        fullStateEvery: 24,
+        now: at,
+      });
+      a.state = state;
+      return wire(o, a.key, report);
     });
-    const { report, state } = planReport({ state: a.state, result, agentId: a.agentId, reportId: randomUUID(), fullStateEvery: 24, now: at });
-    a.state = state;
-    return wire(o, a.key, report);
-  });
   const url = o.ingestUrl;
   let requests = nextReports(now);
   let cpu = process.cpuUsage();
   const first = await load({ url, ca: o.ca, concurrency: o.concurrency, requests });
-  console.log(line(o.label, `${o.agents} first reports (new hosts) from ${o.agents} agents, ${o.concurrency} connections, as fast as served`, o.agents, first, process.cpuUsage(cpu)));
+  console.log(
+    line(
+      o.label,
+      `${o.agents} first reports (new hosts) from ${o.agents} agents, ${o.concurrency} connections, as fast as served`,
+      o.agents,
+      first,
+      process.cpuUsage(cpu),
+    ),
+  );
   requests = nextReports(new Date(now.getTime() + 3600_000));
   cpu = process.cpuUsage();
   const second = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, requests });
-  console.log(line(o.label, `${o.agents} next reports offered at ${o.rate}/s (open loop, latency from the due time)`, o.agents, second, process.cpuUsage(cpu)));
+  console.log(
+    line(
+      o.label,
+      `${o.agents} next reports offered at ${o.rate}/s (open loop, latency from the due time)`,
+      o.agents,
+      second,
+      process.cpuUsage(cpu),
+    ),
+  );
 }

@@ -82,7 +82,8 @@ function finalize(d: Draft): CatalogTool {
 function moveMisattributed(store: DraftStore): void {
   for (const m of MISATTRIBUTED) {
     const from = store.drafts.get(m.from);
-    if (!from?.[m.field].delete(m.value)) throw new Error(`misattributed.ts: ${m.from} has no ${m.field} "${m.value}" any more; remove the entry`);
+    if (!from?.[m.field].delete(m.value))
+      throw new Error(`misattributed.ts: ${m.from} has no ${m.field} "${m.value}" any more; remove the entry`);
     if (!m.to) continue;
     const to = store.drafts.get(m.to);
     if (!to) throw new Error(`misattributed.ts: no tool "${m.to}"`);
@@ -106,7 +107,10 @@ export function importCatalog(opts: ImportOptions): ImportResult {
   moveMisattributed(store);
 
   const tools = [...store.drafts.values()].map(finalize).sort((a, b) => (a.id < b.id ? -1 : 1));
-  const generatedAt = `${[meta.lolrmm, meta.rmml, meta.jschell].map((m) => m.exportedOn).sort().at(-1)}T00:00:00.000Z`;
+  const generatedAt = `${[meta.lolrmm, meta.rmml, meta.jschell]
+    .map((m) => m.exportedOn)
+    .sort()
+    .at(-1)}T00:00:00.000Z`;
   const catalog: Catalog = {
     schema: 'ratwatch.catalog/1',
     generatedAt,
@@ -114,11 +118,21 @@ export function importCatalog(opts: ImportOptions): ImportResult {
       { id: 'lolrmm', name: 'LOLRMM', license: 'Apache-2.0', url: 'https://github.com/magicsword-io/LOLRMM', commit: meta.lolrmm.commit },
       { id: 'rmml', name: 'RMML', license: 'MIT', url: 'https://github.com/LivingInSyn/RMML', commit: meta.rmml.commit },
       {
-        id: 'jschell', name: 'Remote Management Monitoring Tools (network indicators)', license: 'MIT',
-        url: 'https://github.com/jschell/RemoteManagementMonitoringTools', commit: meta.jschell.commit,
+        id: 'jschell',
+        name: 'Remote Management Monitoring Tools (network indicators)',
+        license: 'MIT',
+        url: 'https://github.com/jschell/RemoteManagementMonitoringTools',
+        commit: meta.jschell.commit,
       },
-      ...(winget ? [{ id: 'winget', name: 'winget-pkgs manifests (shared/catalog/winget/manifests.yaml)', license: 'MIT', url: WINGET_REPO }] : []),
-      { id: 'ratwatch', name: 'ratwatch hand-curated extras (shared/catalog/extras.yaml)', license: 'Apache-2.0', url: 'shared/catalog/extras.yaml' },
+      ...(winget
+        ? [{ id: 'winget', name: 'winget-pkgs manifests (shared/catalog/winget/manifests.yaml)', license: 'MIT', url: WINGET_REPO }]
+        : []),
+      {
+        id: 'ratwatch',
+        name: 'ratwatch hand-curated extras (shared/catalog/extras.yaml)',
+        license: 'Apache-2.0',
+        url: 'shared/catalog/extras.yaml',
+      },
     ],
     tools,
   };

@@ -14,7 +14,10 @@ const BOILERPLATE = [
 const TEXT_RULES: [RegExp, Category][] = [
   [/\btunnel(s|ing)?\b/i, 'tunnel'],
   [/\b(mesh|overlay network|zero[- ]config vpn|vpn)\b/i, 'mesh-vpn'],
-  [/\b(vnc|rdp|remote desktop|remote control|remote access|remote support|remote assistance|screen[- ]shar\w*|desktop[- ]shar\w*|unattended access|remote view\w*)\b/i, 'remote-desktop'],
+  [
+    /\b(vnc|rdp|remote desktop|remote control|remote access|remote support|remote assistance|screen[- ]shar\w*|desktop[- ]shar\w*|unattended access|remote view\w*)\b/i,
+    'remote-desktop',
+  ],
   [/\b(ssh|sftp|telnet|terminal|serial console)\b/i, 'remote-shell'],
   [/\b(rmm|monitoring|endpoint management|patch\w*|deployment|inventory|asset management|it management|mdm|device management)\b/i, 'rmm'],
 ];

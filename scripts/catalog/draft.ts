@@ -1,8 +1,22 @@
 import type { Category } from '../../agent/model.ts';
 import { canonicalId, canonicalName, nameKey, slug } from './aliases.ts';
 import {
-  type Cleaned, type ExecOs, baseName, cleanBundleId, cleanDomain, cleanExecutable, cleanPackage, cleanPeName,
-  cleanPort, cleanReference, cleanService, cleanSigner, isRejection, looksLikeBundleId, lowerTrim, teamIdOf,
+  type Cleaned,
+  type ExecOs,
+  baseName,
+  cleanBundleId,
+  cleanDomain,
+  cleanExecutable,
+  cleanPackage,
+  cleanPeName,
+  cleanPort,
+  cleanReference,
+  cleanService,
+  cleanSigner,
+  isRejection,
+  looksLikeBundleId,
+  lowerTrim,
+  teamIdOf,
 } from './normalize.ts';
 import { cleanPath, patternsFor } from './paths.ts';
 import { DENIED_EXECUTABLES, DENIED_PRODUCT_NAMES } from './deny.ts';
@@ -43,12 +57,29 @@ export interface Draft {
 
 function emptyDraft(id: string, name: string): Draft {
   return {
-    id, name, nameFixed: false, hints: { text: [] },
+    id,
+    name,
+    nameFixed: false,
+    hints: { text: [] },
     processes: { windows: new Set(), darwin: new Set(), linux: new Set() },
-    paths: new Set(), bundleIds: new Set(), packages: new Set(), services: new Set(), domains: new Set(),
-    ports: new Set(), signers: new Set(), teamIds: new Set(), peOriginalFilenames: new Set(), usb: new Map(),
-    displayNames: new Set(), settings: new Map(), banners: new Set(), scripts: new Set(), productNames: new Set(), commandLines: new Set(),
-    sources: new Set(), references: new Set(),
+    paths: new Set(),
+    bundleIds: new Set(),
+    packages: new Set(),
+    services: new Set(),
+    domains: new Set(),
+    ports: new Set(),
+    signers: new Set(),
+    teamIds: new Set(),
+    peOriginalFilenames: new Set(),
+    usb: new Map(),
+    displayNames: new Set(),
+    settings: new Map(),
+    banners: new Set(),
+    scripts: new Set(),
+    productNames: new Set(),
+    commandLines: new Set(),
+    sources: new Set(),
+    references: new Set(),
   };
 }
 
@@ -221,7 +252,8 @@ export class Adder {
     const v = normalizeProductName(raw);
     if (v.replace(/[^\p{L}\p{N}]/gu, '').length < 4) this.take('productName', raw, { rejected: 'shorter than 4 letters once normalised' });
     else if (v !== lowerTrim(raw)) this.take('productName', raw, { rejected: `not in normal form (would be "${v}")` });
-    else if (DENIED_EXECUTABLES.has(v) || DENIED_PRODUCT_NAMES.has(v)) this.take('productName', raw, { rejected: 'generic or everyday product name' });
+    else if (DENIED_EXECUTABLES.has(v) || DENIED_PRODUCT_NAMES.has(v))
+      this.take('productName', raw, { rejected: 'generic or everyday product name' });
     else this.draft.productNames.add(v);
   }
 

@@ -9,9 +9,28 @@ import { readYaml } from './yaml-files.ts';
 // Extras go through the same cleaners as upstream data, but strictly: a value a rule rejects is an error.
 
 const KEYS = new Set([
-  'id', 'name', 'category', 'notes', 'processes', 'paths', 'bundleIds', 'packages', 'services', 'domains', 'ports',
-  'signers', 'teamIds', 'peOriginalFilenames', 'usb', 'displayNames', 'settings', 'banners', 'references',
-  'scripts', 'productNames', 'commandLines',
+  'id',
+  'name',
+  'category',
+  'notes',
+  'processes',
+  'paths',
+  'bundleIds',
+  'packages',
+  'services',
+  'domains',
+  'ports',
+  'signers',
+  'teamIds',
+  'peOriginalFilenames',
+  'usb',
+  'displayNames',
+  'settings',
+  'banners',
+  'references',
+  'scripts',
+  'productNames',
+  'commandLines',
 ]);
 const OS_KEYS = new Set(['windows', 'darwin', 'linux']);
 
@@ -43,7 +62,8 @@ export function importExtras(file: string, store: DraftStore): number {
 
     const procs = asRecord(e.processes);
     for (const k of Object.keys(procs)) if (!OS_KEYS.has(k)) throw new Error(`${where} (${id}): processes.${k} is not an OS`);
-    for (const os of ['windows', 'darwin', 'linux'] as const) for (const n of list(where, id, `processes.${os}`, procs[os])) add.exec(n, os);
+    for (const os of ['windows', 'darwin', 'linux'] as const)
+      for (const n of list(where, id, `processes.${os}`, procs[os])) add.exec(n, os);
     for (const p of list(where, id, 'paths', e.paths)) add.path(p, []);
     for (const v of list(where, id, 'bundleIds', e.bundleIds)) add.bundleId(v);
     for (const v of list(where, id, 'packages', e.packages)) add.pkg(v);

@@ -26,7 +26,8 @@ export function importLolrmm(dir: string, store: DraftStore, commit: string): nu
     const details = asRecord(d.Details);
     const supported = asList(details.SupportedOS).flatMap((l) => osOfLabel(l));
     // Bare names carry no OS; a tool that runs on Linux or macOS may use them there, a Windows-only one not.
-    const unix: ExecOs[] = supported.length === 0 ? ['linux', 'darwin'] : (['linux', 'darwin'] as ExecOs[]).filter((o) => supported.includes(o));
+    const unix: ExecOs[] =
+      supported.length === 0 ? ['linux', 'darwin'] : (['linux', 'darwin'] as ExecOs[]).filter((o) => supported.includes(o));
 
     const artifacts = asRecord(d.Artifacts);
     // Bare names that are also listed as files on disk ("tmate.sock", "tmate-ready") are files, not programs.

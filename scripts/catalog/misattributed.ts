@@ -12,11 +12,16 @@ export interface Misattribution {
 
 export const MISATTRIBUTED: readonly Misattribution[] = [
   {
-    field: 'signers', value: 'duc fabulous co.,ltd', from: 'aweray', to: 'ultraviewer',
+    field: 'signers',
+    value: 'duc fabulous co.,ltd',
+    from: 'aweray',
+    to: 'ultraviewer',
     why: 'DucFabulous is the publisher of UltraViewer (ultraviewer.net "About"), not of AweRay/AweSun (AweRay Ltd)',
   },
   {
-    field: 'signers', value: 'microsoft corporation', from: 'crosstec-remote-control',
+    field: 'signers',
+    value: 'microsoft corporation',
+    from: 'crosstec-remote-control',
     why: 'a Microsoft signature identifies Windows and Microsoft products, not CrossTec Remote Control',
   },
 ];

@@ -1,6 +1,14 @@
 import {
-  DENIED_DOMAINS, DENIED_DOMAIN_PREFIXES, DENIED_DOMAIN_SUFFIXES, DENIED_EXECUTABLES, DENIED_EXECUTABLE_PREFIXES,
-  DENIED_PACKAGES, DENIED_PORTS, DENIED_SERVICES, DENIED_SIGNERS, DENIED_TEAM_IDS,
+  DENIED_DOMAINS,
+  DENIED_DOMAIN_PREFIXES,
+  DENIED_DOMAIN_SUFFIXES,
+  DENIED_EXECUTABLES,
+  DENIED_EXECUTABLE_PREFIXES,
+  DENIED_PACKAGES,
+  DENIED_PORTS,
+  DENIED_SERVICES,
+  DENIED_SIGNERS,
+  DENIED_TEAM_IDS,
 } from './deny.ts';
 
 // Turns the upstream lists' free-form values into the catalog's normalized ones. Every function returns
@@ -25,7 +33,10 @@ const PLACEHOLDER = /<[^>]*>|\buser_managed\b|\(random\)|\brandom\b|\busername\b
 const REGEX_LIKE = /\.\*|\\d|\\\.|[[\]{}^$|+?]/;
 
 export function stripQuotes(s: string): string {
-  return s.trim().replace(/^["']+|["']+$/g, '').trim();
+  return s
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .trim();
 }
 
 export function lowerTrim(s: string): string {
@@ -42,9 +53,46 @@ export type ExecOs = 'windows' | 'darwin' | 'linux';
 
 /** Extensions of files that are never a running program's name. */
 const NON_EXEC_EXT = new Set([
-  'dll', 'sys', 'lnk', 'ps1', 'cmd', 'bat', 'vbs', 'js', 'py', 'sh', 'zip', 'gz', 'tgz', 'pkg', 'dmg', 'deb',
-  'rpm', 'mst', 'mui', 'tmp', 'txt', 'log', 'conf', 'cfg', 'ini', 'json', 'xml', 'plist', 'service', 'sock',
-  'bashrc', 'com', 'ese', 'exee', 'executable', 'resources', 'kext', 'prefpane', 'bundle', 'framework',
+  'dll',
+  'sys',
+  'lnk',
+  'ps1',
+  'cmd',
+  'bat',
+  'vbs',
+  'js',
+  'py',
+  'sh',
+  'zip',
+  'gz',
+  'tgz',
+  'pkg',
+  'dmg',
+  'deb',
+  'rpm',
+  'mst',
+  'mui',
+  'tmp',
+  'txt',
+  'log',
+  'conf',
+  'cfg',
+  'ini',
+  'json',
+  'xml',
+  'plist',
+  'service',
+  'sock',
+  'bashrc',
+  'com',
+  'ese',
+  'exee',
+  'executable',
+  'resources',
+  'kext',
+  'prefpane',
+  'bundle',
+  'framework',
 ]);
 
 export interface ExecName {
@@ -174,7 +222,9 @@ export function looksLikeBundleId(raw: string): boolean {
 }
 
 export function cleanSigner(raw: string): Cleaned<string> {
-  const v = lowerTrim(raw).replace(/[\\]+$/, '').trim();
+  const v = lowerTrim(raw)
+    .replace(/[\\]+$/, '')
+    .trim();
   if (!v) return reject('empty');
   if (PLACEHOLDER.test(v) || v.startsWith('#')) return reject('placeholder');
   if (v.length < 4) return reject('too short');

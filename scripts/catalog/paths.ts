@@ -7,19 +7,92 @@ import { type Cleaned, type ExecOs, isRejection, stripQuotes } from './normalize
 
 /** Path segments every system has; a pattern made only of these would match unrelated software. */
 const GENERIC_SEGMENTS = new Set([
-  'program files', 'program files*', 'program files (x86)', 'programdata', 'windows', 'system32', 'syswow64',
-  'users', 'appdata', 'local', 'roaming', 'locallow', 'temp', 'tmp', 'downloads', 'desktop', 'documents',
-  'bin', 'sbin', 'lib', 'lib64', 'libexec', 'usr', 'opt', 'etc', 'var', 'share', 'applications', 'library',
-  'application support', 'launchdaemons', 'launchagents', 'privilegedhelpertools', 'contents', 'macos',
-  'resources', 'systemd', 'system', 'init.d', 'microsoft', 'windowsapps', 'package cache', '.unverified',
-  'config', 'systemprofile', 'en-us', 'logs', 'data', 'files', 'x86', 'x64', 'db', 'tools', 'packages',
-  'dependencies', 'desktop', 'updates', 'installers', 'conf', 'etc', 'perl', 'google', 'default',
+  'program files',
+  'program files*',
+  'program files (x86)',
+  'programdata',
+  'windows',
+  'system32',
+  'syswow64',
+  'users',
+  'appdata',
+  'local',
+  'roaming',
+  'locallow',
+  'temp',
+  'tmp',
+  'downloads',
+  'desktop',
+  'documents',
+  'bin',
+  'sbin',
+  'lib',
+  'lib64',
+  'libexec',
+  'usr',
+  'opt',
+  'etc',
+  'var',
+  'share',
+  'applications',
+  'library',
+  'application support',
+  'launchdaemons',
+  'launchagents',
+  'privilegedhelpertools',
+  'contents',
+  'macos',
+  'resources',
+  'systemd',
+  'system',
+  'init.d',
+  'microsoft',
+  'windowsapps',
+  'package cache',
+  '.unverified',
+  'config',
+  'systemprofile',
+  'en-us',
+  'logs',
+  'data',
+  'files',
+  'x86',
+  'x64',
+  'db',
+  'tools',
+  'packages',
+  'dependencies',
+  'desktop',
+  'updates',
+  'installers',
+  'conf',
+  'etc',
+  'perl',
+  'google',
+  'default',
 ]);
 
 /** First segments of real absolute paths on Linux and macOS. */
 const UNIX_ROOTS = new Set([
-  'applications', 'library', 'system', 'usr', 'opt', 'etc', 'var', 'users', 'home', 'private', 'bin', 'sbin', 'tmp',
-  'snap', 'srv', 'root', 'lib', 'lib64', 'run',
+  'applications',
+  'library',
+  'system',
+  'usr',
+  'opt',
+  'etc',
+  'var',
+  'users',
+  'home',
+  'private',
+  'bin',
+  'sbin',
+  'tmp',
+  'snap',
+  'srv',
+  'root',
+  'lib',
+  'lib64',
+  'run',
 ]);
 
 export interface PathPattern {
@@ -46,11 +119,17 @@ export function cleanPath(raw: string): Cleaned<PathPattern> {
   const text = stripQuotes(raw);
   if (!text) return { rejected: 'empty' };
   // Placeholders for a per-install value become a wildcard: "ScreenConnect Client (<id>)" -> "screenconnect client (*)".
-  let p = text.replace(/<[^>]*>/g, '*').replace(/\(random\)/gi, '(*)').replace(/\\\\/g, '\\');
+  let p = text
+    .replace(/<[^>]*>/g, '*')
+    .replace(/\(random\)/gi, '(*)')
+    .replace(/\\\\/g, '\\');
   if (/\busername\b/i.test(p)) p = p.replace(/\busername\b/gi, '*');
   if (/\.\*|\\d|[[\]{}?^$|+]/.test(p.replace(/\\/g, '/'))) return { rejected: 'regex-like' };
   const windows = looksWindows(p);
-  p = p.replace(/%[a-z_()]+%/gi, '*').replace(/\\/g, '/').toLowerCase();
+  p = p
+    .replace(/%[a-z_()]+%/gi, '*')
+    .replace(/\\/g, '/')
+    .toLowerCase();
   if (p.includes('%')) return { rejected: 'malformed' };
   p = p.replace(/^[a-z]:\//, '*/').replace(/^~\//, '*/');
   // "\ProgramData\X" and "/Supremo.app/Contents/..." are relative to some root, not absolute paths.
@@ -71,9 +150,13 @@ export function cleanPath(raw: string): Cleaned<PathPattern> {
   const last = segments[segments.length - 1];
   // A folder (no extension) is matched with everything under it; a file by itself.
   const isDir = last !== '*' && (!/\.[a-z0-9]{1,5}$/.test(last) || last.endsWith('.app'));
-  const os: ExecOs | undefined = windows ? 'windows'
-    : /^\/(applications|library|system\/library)\//.test(p) || p.includes('.app/') || p.endsWith('.app') ? 'darwin'
-      : p.startsWith('/') ? 'linux' : undefined;
+  const os: ExecOs | undefined = windows
+    ? 'windows'
+    : /^\/(applications|library|system\/library)\//.test(p) || p.includes('.app/') || p.endsWith('.app')
+      ? 'darwin'
+      : p.startsWith('/')
+        ? 'linux'
+        : undefined;
   if (isDir && windows) p = `${p}/*`;
   return { pattern: p, os };
 }

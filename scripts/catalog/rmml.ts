@@ -8,7 +8,11 @@ import { readYaml, yamlFiles } from './yaml-files.ts';
 // and mix program names with install folders ("Program Files\Splashtop\*"); MacOSSigner is an Apple
 // Developer ID authority with the Team ID in parentheses.
 
-const LISTS: [string, ExecOs][] = [['Windows', 'windows'], ['MacOS', 'darwin'], ['Linux', 'linux']];
+const LISTS: [string, ExecOs][] = [
+  ['Windows', 'windows'],
+  ['MacOS', 'darwin'],
+  ['Linux', 'linux'],
+];
 
 export function importRmml(dir: string, store: DraftStore, commit: string): number {
   const files = yamlFiles(dir);

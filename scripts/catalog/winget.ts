@@ -34,12 +34,15 @@ export function readWinget(file: string): WingetEntry[] {
       const mr = asRecord(m);
       const path = asString(mr.path);
       const commit = asString(mr.commit);
-      if (!path || !commit || !/^[0-9a-f]{40}$/.test(commit) || !path.startsWith('manifests/')) throw new Error(`${where}: each manifest needs a manifests/ path and a 40-hex commit`);
+      if (!path || !commit || !/^[0-9a-f]{40}$/.test(commit) || !path.startsWith('manifests/'))
+        throw new Error(`${where}: each manifest needs a manifests/ path and a 40-hex commit`);
       return `${WINGET_REPO}/blob/${commit}/${path}`;
     });
     if (!references.length) throw new Error(`${where}: manifests are required`);
     const publisher = asString(r.Publisher);
-    const entries = asList(r.AppsAndFeaturesEntries).map(asRecord).filter((e) => asString(e.DisplayName));
+    const entries = asList(r.AppsAndFeaturesEntries)
+      .map(asRecord)
+      .filter((e) => asString(e.DisplayName));
     const uninstall = entries.length
       ? entries.map((e) => ({ displayName: asString(e.DisplayName)!, publisher: asString(e.Publisher) ?? publisher }))
       : [{ displayName: name, publisher }];

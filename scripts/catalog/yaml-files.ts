@@ -3,7 +3,9 @@ import { parse } from 'yaml';
 
 /** The *.yaml and *.yml files of a folder, sorted so every import reads them in the same order. */
 export function yamlFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 }
 
 /** A parsed YAML file; one that does not parse fails the import with `where` and the parser's first line. */

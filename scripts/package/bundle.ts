@@ -7,8 +7,7 @@ import path from 'node:path';
 // go into one CJS file. ESM dependencies read import.meta.url at load time (ps-list and node-cron call
 // fileURLToPath(import.meta.url) at top level), which esbuild leaves empty in CJS output; the define
 // below points it at the running file instead, which inside a SEA is the executable itself.
-const IMPORT_META_SHIM =
-  'const __rw_meta_url = require("node:url").pathToFileURL(__filename).href; const __rw_meta_dirname = __dirname;';
+const IMPORT_META_SHIM = 'const __rw_meta_url = require("node:url").pathToFileURL(__filename).href; const __rw_meta_dirname = __dirname;';
 
 // The built-in catalog (~420 KB) as a string for JSON.parse rather than a JavaScript object literal: V8
 // parses JSON several times faster than the same data as code, and only when the catalog is first used.

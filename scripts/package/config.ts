@@ -61,8 +61,18 @@ export function parseTarget(pkgName: string, pinned: string, outDir: string, nam
 }
 
 // pkg.config.json as written: every field is checked before use
-interface RawPkg { targets?: unknown; outputPath?: string; assets?: unknown }
-interface RawSea { entry?: unknown; name?: unknown; node?: unknown; nodeByTarget?: Record<string, string>; cacheDir?: string }
+interface RawPkg {
+  targets?: unknown;
+  outputPath?: string;
+  assets?: unknown;
+}
+interface RawSea {
+  entry?: unknown;
+  name?: unknown;
+  node?: unknown;
+  nodeByTarget?: Record<string, string>;
+  cacheDir?: string;
+}
 
 export function loadPackageConfig(root: string, file = path.join(root, 'pkg.config.json')): PackageConfig {
   let raw: { pkg?: RawPkg; sea?: RawSea } | undefined;
@@ -86,7 +96,8 @@ export function loadPackageConfig(root: string, file = path.join(root, 'pkg.conf
   if (ids.size !== targets.length) fail('two targets build the same <os>-<arch>');
   const assets: Record<string, string> = {};
   for (const a of (pkg.assets ?? []) as unknown[]) {
-    if (typeof a !== 'string' || /[*?{}[\]]/.test(a)) fail(`asset ${String(a)} must be a plain relative file path (globs are not supported)`);
+    if (typeof a !== 'string' || /[*?{}[\]]/.test(a))
+      fail(`asset ${String(a)} must be a plain relative file path (globs are not supported)`);
     assets[a.split(path.sep).join('/')] = path.resolve(root, a);
   }
   return {

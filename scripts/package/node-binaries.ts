@@ -21,7 +21,9 @@ function npm(args: string[], cwd: string): string {
  */
 export function npmFailure(e: unknown): string {
   const err = e as { stderr?: string; message?: string };
-  const lines = String(err.stderr ?? '').split(/\r?\n/).map((l) => l.trim());
+  const lines = String(err.stderr ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   const errors = lines.filter((l) => /^npm (error|ERR!)\s+\S/.test(l));
   const why = errors.find((l) => !/^npm (error|ERR!)\s+(code|errno|syscall|A complete log)\b/.test(l));
   const line = why ?? errors[0] ?? String(err.message ?? e).split('\n')[0];

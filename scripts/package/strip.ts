@@ -21,7 +21,9 @@ export function strippedNode(node: string, os: string): { path: string; note?: s
     execFileSync(STRIP, ['--strip-all', partial], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     rmSync(partial, { force: true });
-    const why = String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0];
+    const why = String((e as { stderr?: Buffer }).stderr ?? e)
+      .trim()
+      .split('\n')[0];
     return { path: node, note: `strip failed (${why}): node left unstripped` };
   }
   renameSync(partial, out);

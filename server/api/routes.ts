@@ -37,21 +37,49 @@ const csv = (q: URLSearchParams) => q.get('format') === 'csv';
 
 export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<void> {
   const user = await authenticatePerson(req, ctx.store);
-  const parts = url.pathname.split('/').filter(Boolean).slice(1).map((p) => decodeURIComponent(p));
+  const parts = url.pathname
+    .split('/')
+    .filter(Boolean)
+    .slice(1)
+    .map((p) => decodeURIComponent(p));
   const q = url.searchParams;
   const route = `${req.method} /${parts.map((p, i) => (i === 1 && parts[0] !== 'tokens' ? ':id' : p)).join('/')}`;
   const s = ctx.store;
   const at = () => ctx.now().toISOString();
-  const audit = (action: string, target: string, detail: Record<string, unknown> = {}) => s.audit({ at: at(), actor: user.name, action, target, detail });
+  const audit = (action: string, target: string, detail: Record<string, unknown> = {}) =>
+    s.audit({ at: at(), actor: user.name, action, target, detail });
 
   switch (route) {
     case 'GET /overview':
       return sendJson(res, 200, await s.overview());
     case 'GET /hosts': {
-      const rows = await s.listHosts({ status: opt(q, 'status', ['online', 'offline', 'silent']), os: opt(q, 'os'), q: opt(q, 'q'), ...page(q) });
+      const rows = await s.listHosts({
+        status: opt(q, 'status', ['online', 'offline', 'silent']),
+        os: opt(q, 'os'),
+        q: opt(q, 'q'),
+        ...page(q),
+      });
       if (csv(q)) {
-        return sendCsv(res, 'hosts', ['agentId', 'hostname', 'os', 'osVersion', 'user', 'agentVersion', 'status', 'firstSeen', 'lastSeen', 'openFindings', 'publicIp', 'timezone', 'locale'],
-          rows.map((h) => ({ ...h, timezone: h.context.timezone, locale: h.context.locale })));
+        return sendCsv(
+          res,
+          'hosts',
+          [
+            'agentId',
+            'hostname',
+            'os',
+            'osVersion',
+            'user',
+            'agentVersion',
+            'status',
+            'firstSeen',
+            'lastSeen',
+            'openFindings',
+            'publicIp',
+            'timezone',
+            'locale',
+          ],
+          rows.map((h) => ({ ...h, timezone: h.context.timezone, locale: h.context.locale })),
+        );
       }
       return sendJson(res, 200, { hosts: rows });
     }
@@ -69,33 +97,63 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     case 'GET /findings': {
       const open = q.get('open') === 'true' ? true : q.get('open') === 'false' ? false : undefined;
       const rows = await s.listFindings({
-        agentId: opt(q, 'agent'), severity: opt(q, 'severity', ['info', 'low', 'medium', 'high', 'critical']), category: opt(q, 'category'),
-        toolId: opt(q, 'tool'), open, ...page(q),
+        agentId: opt(q, 'agent'),
+        severity: opt(q, 'severity', ['info', 'low', 'medium', 'high', 'critical']),
+        category: opt(q, 'category'),
+        toolId: opt(q, 'tool'),
+        open,
+        ...page(q),
       });
       if (csv(q)) {
-        return sendCsv(res, 'findings', ['agentId', 'hostname', 'findingId', 'toolId', 'toolName', 'category', 'severity', 'state', 'firstSeen', 'lastSeen', 'resolvedAt', 'resolvedReason'],
-          rows.map((f) => ({ ...f, toolId: f.tool.id, toolName: f.tool.name, category: f.tool.category })));
+        return sendCsv(
+          res,
+          'findings',
+          [
+            'agentId',
+            'hostname',
+            'findingId',
+            'toolId',
+            'toolName',
+            'category',
+            'severity',
+            'state',
+            'firstSeen',
+            'lastSeen',
+            'resolvedAt',
+            'resolvedReason',
+          ],
+          rows.map((f) => ({ ...f, toolId: f.tool.id, toolName: f.tool.name, category: f.tool.category })),
+        );
       }
       return sendJson(res, 200, { findings: rows });
     }
     case 'GET /alerts': {
       const rows = await s.listAlerts({ status: opt(q, 'status', ALERT_STATUSES), rule: opt(q, 'rule'), ...page(q) });
-      if (csv(q)) return sendCsv(res, 'alerts', ['id', 'rule', 'subject', 'severity', 'status', 'title', 'firstSeen', 'lastSeen', 'occurrences', 'ackBy', 'closedBy'], rows as never);
+      if (csv(q))
+        return sendCsv(
+          res,
+          'alerts',
+          ['id', 'rule', 'subject', 'severity', 'status', 'title', 'firstSeen', 'lastSeen', 'occurrences', 'ackBy', 'closedBy'],
+          rows as never,
+        );
       return sendJson(res, 200, { alerts: rows });
     }
     case 'POST /alerts/:id': {
       requireAdmin(user);
       const body = (await readJsonBody(req)) as { status?: string };
-      if (!ALERT_STATUSES.includes(body.status as AlertStatus)) throw new HttpError(400, `status must be one of ${ALERT_STATUSES.join(', ')}`);
+      if (!ALERT_STATUSES.includes(body.status as AlertStatus))
+        throw new HttpError(400, `status must be one of ${ALERT_STATUSES.join(', ')}`);
       const id = Number(parts[1]);
-      if (!Number.isSafeInteger(id) || !(await s.setAlertStatus(id, body.status as AlertStatus, user.name, at()))) throw new HttpError(404, 'no such alert');
+      if (!Number.isSafeInteger(id) || !(await s.setAlertStatus(id, body.status as AlertStatus, user.name, at())))
+        throw new HttpError(404, 'no such alert');
       await audit(`alert.${body.status}`, `alert:${id}`);
       return sendJson(res, 200, { ok: true });
     }
     case 'GET /groups': {
       const hours = q.has('hours') ? Number(q.get('hours')) : 24;
       const min = q.has('min') ? Number(q.get('min')) : 2;
-      if (!(hours > 0 && hours <= 24 * 366) || !Number.isInteger(min) || min < 2) throw new HttpError(400, 'hours must be 0-8784 and min an integer >= 2');
+      if (!(hours > 0 && hours <= 24 * 366) || !Number.isInteger(min) || min < 2)
+        throw new HttpError(400, 'hours must be 0-8784 and min an integer >= 2');
       const groups = await s.networkGroups(new Date(ctx.now().getTime() - hours * 3600_000).toISOString(), min);
       if (csv(q)) return sendCsv(res, 'groups', ['kind', 'value', 'hostCount', 'agentIds'], groups as never);
       return sendJson(res, 200, { groups });
@@ -111,9 +169,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     case 'POST /users': {
       requireAdmin(user);
       const b = (await readJsonBody(req)) as { name?: unknown; role?: unknown; password?: unknown };
-      if (typeof b.name !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(b.name)) throw new HttpError(400, 'name: 1-64 letters, digits, . _ @ -');
+      if (typeof b.name !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(b.name))
+        throw new HttpError(400, 'name: 1-64 letters, digits, . _ @ -');
       if (!ROLES.includes(b.role as Role)) throw new HttpError(400, `role must be one of ${ROLES.join(', ')}`);
-      if (typeof b.password !== 'string' || b.password.length < 12 || b.password.length > 1024) throw new HttpError(400, 'password: at least 12 characters');
+      if (typeof b.password !== 'string' || b.password.length < 12 || b.password.length > 1024)
+        throw new HttpError(400, 'password: at least 12 characters');
       if (await s.userByName(b.name)) throw new HttpError(409, 'a user of that name exists');
       await s.createUser({ name: b.name, role: b.role as Role, passwordHash: await hashPassword(b.password), at: at() });
       await audit('user.create', `user:${b.name}`, { role: b.role });

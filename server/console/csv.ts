@@ -10,12 +10,42 @@ export function csvCell(v: unknown): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-export const HOST_CSV_HEADER = ['agent_id', 'hostname', 'user', 'os', 'os_version', 'agent_version', 'status', 'max_severity', 'open_findings', 'tools', 'public_ip', 'first_seen', 'last_seen'];
+export const HOST_CSV_HEADER = [
+  'agent_id',
+  'hostname',
+  'user',
+  'os',
+  'os_version',
+  'agent_version',
+  'status',
+  'max_severity',
+  'open_findings',
+  'tools',
+  'public_ip',
+  'first_seen',
+  'last_seen',
+];
 
 export function hostCsvLine(h: HostRow): string {
-  return [h.agentId, h.hostname, h.user, h.os, h.osVersion, h.agentVersion, h.status, h.maxSeverity, h.openFindings, h.tools, h.publicIp, h.firstSeen, h.lastSeen]
-    .map(csvCell)
-    .join(',') + '\r\n';
+  return (
+    [
+      h.agentId,
+      h.hostname,
+      h.user,
+      h.os,
+      h.osVersion,
+      h.agentVersion,
+      h.status,
+      h.maxSeverity,
+      h.openFindings,
+      h.tools,
+      h.publicIp,
+      h.firstSeen,
+      h.lastSeen,
+    ]
+      .map(csvCell)
+      .join(',') + '\r\n'
+  );
 }
 
 const MAX_ROWS = 100_000;
@@ -33,7 +63,8 @@ export function parseExpectedRegions(text: string): { rows: ExpectedRegionRow[] 
   const iu = header.indexOf('user');
   const ic = header.findIndex((h) => h === 'countries' || h === 'country');
   const it = header.findIndex((h) => h === 'timezones' || h === 'timezone');
-  if (iu < 0 || (ic < 0 && it < 0)) return { error: 'Line 1: the header must name a "user" column and a "countries" or "timezones" column.' };
+  if (iu < 0 || (ic < 0 && it < 0))
+    return { error: 'Line 1: the header must name a "user" column and a "countries" or "timezones" column.' };
   const rows: ExpectedRegionRow[] = [];
   const seen = new Set<string>();
   for (const { line, cells: c, unclosed } of body) {

@@ -68,7 +68,10 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandler {
 
   function setCookie(res: ServerResponse, s: Session | undefined): void {
     const attrs = `Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-    res.setHeader('Set-Cookie', s ? `${cookieName}=${s.id}; Max-Age=${SESSION_MAX_MS / 1000}; ${attrs}` : `${cookieName}=; Max-Age=0; ${attrs}`);
+    res.setHeader(
+      'Set-Cookie',
+      s ? `${cookieName}=${s.id}; Max-Age=${SESSION_MAX_MS / 1000}; ${attrs}` : `${cookieName}=; Max-Age=0; ${attrs}`,
+    );
   }
 
   async function loadSession(req: IncomingMessage, t: number): Promise<Session | undefined> {
@@ -126,7 +129,8 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandler {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     headers(res);
     const url = new URL(req.url ?? '/', 'http://console.invalid');
-    if (base && !(url.pathname === base || url.pathname.startsWith(base + '/'))) return send(res, 404, errorPage(base, 404, 'No such page.'));
+    if (base && !(url.pathname === base || url.pathname.startsWith(base + '/')))
+      return send(res, 404, errorPage(base, 404, 'No such page.'));
     const path = url.pathname.slice(base.length) || '/';
     const method = req.method ?? 'GET';
     if (path === '/static/console.css' && (method === 'GET' || method === 'HEAD')) {
@@ -181,7 +185,15 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandler {
       return redirect(res, '/login');
     }
     const ctx: RouteContext = {
-      req, res, params, url, form, user, session, data: opts.data, base,
+      req,
+      res,
+      params,
+      url,
+      form,
+      user,
+      session,
+      data: opts.data,
+      base,
       page: { user, csrf: session.csrf, base, now: new Date(t), flash },
       done: async (outcome, to) => {
         session.flash = outcome.ok ? { ok: outcome.message ?? 'Done.' } : { error: outcome.error };

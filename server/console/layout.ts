@@ -36,7 +36,10 @@ export function page(ctx: PageContext, title: string, current: string, body: Htm
   const links = NAV.filter((n) => allowed(ctx.user, n.role)).map(
     (n) => html`<li><a href="${u(n.path)}"${n.path === current ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
   );
-  return shell(title, ctx.base, html`
+  return shell(
+    title,
+    ctx.base,
+    html`
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <span class="brand">ratwatch</span>
@@ -51,7 +54,8 @@ export function page(ctx: PageContext, title: string, current: string, body: Htm
 <h1>${title}</h1>
 ${flash(ctx.flash)}
 ${body}
-</main>`);
+</main>`,
+  );
 }
 
 export function shell(title: string, base: string, body: Html): Html {
@@ -89,6 +93,13 @@ export function when(iso: string | null | undefined, now: Date): Html {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return html`${iso}`;
   const s = Math.round((now.getTime() - t) / 1000);
-  const ago = s < 90 ? `${s} s ago` : s < 5400 ? `${Math.round(s / 60)} min ago` : s < 172_800 ? `${Math.round(s / 3600)} h ago` : `${Math.round(s / 86400)} days ago`;
+  const ago =
+    s < 90
+      ? `${s} s ago`
+      : s < 5400
+        ? `${Math.round(s / 60)} min ago`
+        : s < 172_800
+          ? `${Math.round(s / 3600)} h ago`
+          : `${Math.round(s / 86400)} days ago`;
   return html`<time datetime="${new Date(t).toISOString()}" title="${new Date(t).toISOString()}">${ago}</time>`;
 }

@@ -21,7 +21,7 @@ export function withConsole(server: Listener, o: MountOptions): { listener: List
   const consoleHandler = createConsole({ data, auth: data, secureCookies: o.secureCookies, clientIp: o.clientIp, now: o.now, log: o.log });
   const listener: Listener = (req, res) => {
     const q = (req.url ?? '/').indexOf('?');
-    const pathname = q < 0 ? req.url ?? '/' : (req.url ?? '/').slice(0, q);
+    const pathname = q < 0 ? (req.url ?? '/') : (req.url ?? '/').slice(0, q);
     if (isServerPath(pathname)) return server(req, res);
     void consoleHandler(req, res);
   };

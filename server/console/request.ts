@@ -4,7 +4,10 @@ import type { IncomingMessage } from 'node:http';
 export const MAX_FORM_BYTES = 1024 * 1024;
 
 export class BadRequest extends Error {
-  constructor(message: string, readonly status = 400) {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }

@@ -4,8 +4,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clean } from '../../agent/text.ts';
 import { HOST_CSV_HEADER, hostCsvLine, parseExpectedRegions } from './csv.ts';
 import {
-  ALERT_STATUSES, NOTIFIER_KINDS, OFFICE_NETWORK_KINDS, ROLES,
-  type AlertStatus, type ConsoleData, type ConsoleUser, type NotifierKind, type OfficeNetworkKind, type Role, type WriteResult,
+  ALERT_STATUSES,
+  NOTIFIER_KINDS,
+  OFFICE_NETWORK_KINDS,
+  ROLES,
+  type AlertStatus,
+  type ConsoleData,
+  type ConsoleUser,
+  type NotifierKind,
+  type OfficeNetworkKind,
+  type Role,
+  type WriteResult,
 } from './data.ts';
 import { checkNotifierTarget, checkOfficeValue, checkUsername, MIN_PASSWORD } from './form-checks.ts';
 import type { PageContext } from './layout.ts';
@@ -70,8 +79,19 @@ function oneOf<T extends string>(v: string, list: readonly T[]): T | undefined {
 
 const refuse = (error: string): WriteResult => ({ ok: false, error });
 
-function action(name: string, pattern: RegExp, back: string | ((ctx: RouteContext) => string), run: (ctx: RouteContext) => Promise<WriteResult>): Route {
-  return { name, method: 'POST', pattern, role: 'admin', run: async (ctx) => ctx.done(await run(ctx), typeof back === 'string' ? back : back(ctx)) };
+function action(
+  name: string,
+  pattern: RegExp,
+  back: string | ((ctx: RouteContext) => string),
+  run: (ctx: RouteContext) => Promise<WriteResult>,
+): Route {
+  return {
+    name,
+    method: 'POST',
+    pattern,
+    role: 'admin',
+    run: async (ctx) => ctx.done(await run(ctx), typeof back === 'string' ? back : back(ctx)),
+  };
 }
 
 export function routes(): Route[] {
@@ -79,7 +99,10 @@ export function routes(): Route[] {
   return [
     { name: 'logout', method: 'POST', pattern: /^\/logout$/, role: 'viewer', run: async () => {} },
     {
-      name: 'overview', method: 'GET', pattern: /^\/$/, role: 'viewer',
+      name: 'overview',
+      method: 'GET',
+      pattern: /^\/$/,
+      role: 'viewer',
       run: async (ctx) => {
         const o = await ctx.data.overview(ctx.page.now);
         const setup = o.hosts.total === 0 ? await ctx.data.agentSetup(ctx.user.role) : undefined;
@@ -87,7 +110,10 @@ export function routes(): Route[] {
       },
     },
     {
-      name: 'hosts', method: 'GET', pattern: /^\/hosts$/, role: 'viewer',
+      name: 'hosts',
+      method: 'GET',
+      pattern: /^\/hosts$/,
+      role: 'viewer',
       run: async (ctx) => {
         const hq = parseHostQuery(ctx.url.searchParams, ctx.page.now);
         const [result, facets] = await Promise.all([
@@ -98,7 +124,10 @@ export function routes(): Route[] {
       },
     },
     {
-      name: 'hosts.csv', method: 'GET', pattern: /^\/hosts\.csv$/, role: 'viewer',
+      name: 'hosts.csv',
+      method: 'GET',
+      pattern: /^\/hosts\.csv$/,
+      role: 'viewer',
       run: async (ctx) => {
         const hq = parseHostQuery(ctx.url.searchParams, ctx.page.now);
         const { res } = ctx;
@@ -115,7 +144,10 @@ export function routes(): Route[] {
       },
     },
     {
-      name: 'host', method: 'GET', pattern: /^\/hosts\/([^/]{1,200})$/, role: 'viewer',
+      name: 'host',
+      method: 'GET',
+      pattern: /^\/hosts\/([^/]{1,200})$/,
+      role: 'viewer',
       run: async (ctx) => {
         const h = await ctx.data.host(ctx.params[0]);
         if (!h) {
@@ -126,10 +158,25 @@ export function routes(): Route[] {
         html200(ctx, hostPage(ctx.page, h));
       },
     },
-    { name: 'tools', method: 'GET', pattern: /^\/tools$/, role: 'viewer', run: async (ctx) => html200(ctx, toolsPage(ctx.page, await ctx.data.tools())) },
-    { name: 'groups', method: 'GET', pattern: /^\/groups$/, role: 'viewer', run: async (ctx) => html200(ctx, groupsPage(ctx.page, await ctx.data.groups())) },
     {
-      name: 'alerts', method: 'GET', pattern: /^\/alerts$/, role: 'viewer',
+      name: 'tools',
+      method: 'GET',
+      pattern: /^\/tools$/,
+      role: 'viewer',
+      run: async (ctx) => html200(ctx, toolsPage(ctx.page, await ctx.data.tools())),
+    },
+    {
+      name: 'groups',
+      method: 'GET',
+      pattern: /^\/groups$/,
+      role: 'viewer',
+      run: async (ctx) => html200(ctx, groupsPage(ctx.page, await ctx.data.groups())),
+    },
+    {
+      name: 'alerts',
+      method: 'GET',
+      pattern: /^\/alerts$/,
+      role: 'viewer',
       run: async (ctx) => {
         const status = oneOf<AlertStatus>(ctx.url.searchParams.get('status') ?? '', ALERT_STATUSES);
         html200(ctx, alertsPage(ctx.page, await ctx.data.alerts({ status }), status));
@@ -138,11 +185,20 @@ export function routes(): Route[] {
     action('alert.ack', /^\/alerts\/([^/]{1,200})\/ack$/, '/alerts', (ctx) => ctx.data.ackAlert(ctx.params[0], by(ctx))),
     action('alert.close', /^\/alerts\/([^/]{1,200})\/close$/, '/alerts', (ctx) => ctx.data.closeAlert(ctx.params[0], by(ctx))),
     {
-      name: 'settings', method: 'GET', pattern: /^\/settings$/, role: 'admin',
+      name: 'settings',
+      method: 'GET',
+      pattern: /^\/settings$/,
+      role: 'admin',
       run: async (ctx) => {
         const d = ctx.data;
         const [secrets, keys, office, regions, notifiers, users, retention] = await Promise.all([
-          d.enrollmentSecrets(), d.agentKeys(KEYS_SHOWN), d.officeNetworks(), d.expectedRegions(), d.notifiers(), d.users(), d.retention(),
+          d.enrollmentSecrets(),
+          d.agentKeys(KEYS_SHOWN),
+          d.officeNetworks(),
+          d.expectedRegions(),
+          d.notifiers(),
+          d.users(),
+          d.retention(),
         ]);
         html200(ctx, settingsPage(ctx.page, { secrets, keys, office, regions, notifiers, users, retention }));
       },
@@ -151,13 +207,22 @@ export function routes(): Route[] {
       const label = field(ctx, 'label', 100);
       return label ? ctx.data.createEnrollmentSecret(label, by(ctx)) : refuse('Give the secret a label.');
     }),
-    action('enrollment.revoke', /^\/settings\/enrollment\/([^/]{1,200})\/revoke$/, '/settings#enrollment', (ctx) => ctx.data.revokeEnrollmentSecret(ctx.params[0], by(ctx))),
-    action('key.revoke', /^\/settings\/keys\/([^/]{1,200})\/revoke$/, '/settings#keys', (ctx) => ctx.data.revokeAgentKey(ctx.params[0], by(ctx))),
+    action('enrollment.revoke', /^\/settings\/enrollment\/([^/]{1,200})\/revoke$/, '/settings#enrollment', (ctx) =>
+      ctx.data.revokeEnrollmentSecret(ctx.params[0], by(ctx)),
+    ),
+    action('key.revoke', /^\/settings\/keys\/([^/]{1,200})\/revoke$/, '/settings#keys', (ctx) =>
+      ctx.data.revokeAgentKey(ctx.params[0], by(ctx)),
+    ),
     action('key.revoke-by-id', /^\/settings\/keys\/revoke$/, '/settings#keys', async (ctx) => {
       const id = field(ctx, 'agentId', 200);
       return id ? ctx.data.revokeAgentKey(id, by(ctx)) : refuse('Give the agent id.');
     }),
-    action('host.key.revoke', /^\/hosts\/([^/]{1,200})\/revoke-key$/, (ctx) => `/hosts/${encodeURIComponent(ctx.params[0])}`, async (ctx) => ctx.data.revokeAgentKey(ctx.params[0], by(ctx))),
+    action(
+      'host.key.revoke',
+      /^\/hosts\/([^/]{1,200})\/revoke-key$/,
+      (ctx) => `/hosts/${encodeURIComponent(ctx.params[0])}`,
+      async (ctx) => ctx.data.revokeAgentKey(ctx.params[0], by(ctx)),
+    ),
     action('office.add', /^\/settings\/office$/, '/settings#office', async (ctx) => {
       const kind = oneOf<OfficeNetworkKind>(field(ctx, 'kind'), OFFICE_NETWORK_KINDS);
       const value = field(ctx, 'value', 100);
@@ -165,7 +230,9 @@ export function routes(): Route[] {
       const bad = checkOfficeValue(kind, value);
       return bad ? refuse(bad) : ctx.data.addOfficeNetwork({ kind, value, note: field(ctx, 'note', 200) || undefined }, by(ctx));
     }),
-    action('office.remove', /^\/settings\/office\/([^/]{1,200})\/remove$/, '/settings#office', (ctx) => ctx.data.removeOfficeNetwork(ctx.params[0], by(ctx))),
+    action('office.remove', /^\/settings\/office\/([^/]{1,200})\/remove$/, '/settings#office', (ctx) =>
+      ctx.data.removeOfficeNetwork(ctx.params[0], by(ctx)),
+    ),
     action('regions.upload', /^\/settings\/regions$/, '/settings#regions', async (ctx) => {
       const file = ctx.form?.files.get('csv');
       if (!file?.content.trim()) return refuse('Choose a CSV file to upload.');
@@ -182,13 +249,20 @@ export function routes(): Route[] {
       const bad = checkNotifierTarget(kind, target);
       return bad ? refuse(bad) : ctx.data.addNotifier({ kind, name, target, secret: field(ctx, 'secret', 200) || undefined }, by(ctx));
     }),
-    action('notifier.test', /^\/settings\/notifiers\/([^/]{1,200})\/test$/, '/settings#notifiers', (ctx) => ctx.data.testNotifier(ctx.params[0], by(ctx))),
-    action('notifier.remove', /^\/settings\/notifiers\/([^/]{1,200})\/remove$/, '/settings#notifiers', (ctx) => ctx.data.removeNotifier(ctx.params[0], by(ctx))),
+    action('notifier.test', /^\/settings\/notifiers\/([^/]{1,200})\/test$/, '/settings#notifiers', (ctx) =>
+      ctx.data.testNotifier(ctx.params[0], by(ctx)),
+    ),
+    action('notifier.remove', /^\/settings\/notifiers\/([^/]{1,200})\/remove$/, '/settings#notifiers', (ctx) =>
+      ctx.data.removeNotifier(ctx.params[0], by(ctx)),
+    ),
     action('user.create', /^\/settings\/users$/, '/settings#users', async (ctx) => {
       const name = field(ctx, 'name', 200);
       const role = oneOf<Role>(field(ctx, 'role'), ROLES);
       const password = ctx.form?.fields.get('password') ?? '';
-      const bad = checkUsername(name) ?? (role ? undefined : 'Choose a role.') ?? (password.length < MIN_PASSWORD ? `A password has at least ${MIN_PASSWORD} characters.` : undefined);
+      const bad =
+        checkUsername(name) ??
+        (role ? undefined : 'Choose a role.') ??
+        (password.length < MIN_PASSWORD ? `A password has at least ${MIN_PASSWORD} characters.` : undefined);
       return bad ? refuse(bad) : ctx.data.createUser({ name, role: role!, password: password.slice(0, 200) }, by(ctx));
     }),
     action('user.role', /^\/settings\/users\/([^/]{1,200})\/role$/, '/settings#users', async (ctx) => {
@@ -198,10 +272,14 @@ export function routes(): Route[] {
       return ctx.data.setUserRole(ctx.params[0], role, by(ctx));
     }),
     action('user.delete', /^\/settings\/users\/([^/]{1,200})\/delete$/, '/settings#users', async (ctx) =>
-      ctx.params[0] === ctx.user.name ? refuse('You cannot delete yourself.') : ctx.data.deleteUser(ctx.params[0], by(ctx))),
+      ctx.params[0] === ctx.user.name ? refuse('You cannot delete yourself.') : ctx.data.deleteUser(ctx.params[0], by(ctx)),
+    ),
     action('groups.evaluate', /^\/groups\/evaluate$/, '/groups', (ctx) => ctx.data.evaluateGroups(by(ctx))),
     {
-      name: 'tokens', method: 'GET', pattern: /^\/tokens$/, role: 'admin',
+      name: 'tokens',
+      method: 'GET',
+      pattern: /^\/tokens$/,
+      role: 'admin',
       run: async (ctx) => {
         const [tokens, users] = await Promise.all([ctx.data.apiTokens(), ctx.data.users()]);
         html200(ctx, tokensPage(ctx.page, tokens, users));
@@ -213,7 +291,13 @@ export function routes(): Route[] {
       return name ? ctx.data.createApiToken({ user, name }, by(ctx)) : refuse('Give the token a name.');
     }),
     action('token.revoke', /^\/tokens\/([^/]{1,200})\/revoke$/, '/tokens', (ctx) => ctx.data.revokeApiToken(ctx.params[0], by(ctx))),
-    { name: 'audit', method: 'GET', pattern: /^\/audit$/, role: 'admin', run: async (ctx) => html200(ctx, auditPage(ctx.page, await ctx.data.auditLog(AUDIT_SHOWN), AUDIT_SHOWN)) },
+    {
+      name: 'audit',
+      method: 'GET',
+      pattern: /^\/audit$/,
+      role: 'admin',
+      run: async (ctx) => html200(ctx, auditPage(ctx.page, await ctx.data.auditLog(AUDIT_SHOWN), AUDIT_SHOWN)),
+    },
     action('retention', /^\/settings\/retention$/, '/settings#retention', async (ctx) => {
       const days = Number(field(ctx, 'reportDays', 10));
       return Number.isInteger(days) && days >= 1 && days <= 3650

@@ -5,7 +5,18 @@ import { SEVERITIES } from '../../agent/policy/types.ts';
 import { verifyPassword } from '../api/passwords.ts';
 import type { Store } from '../store/types.ts';
 import type {
-  Alert, AlertStatus, ConsoleAuthenticator, ConsoleUser, FarmGroup, HostDetail, HostFilter, HostRow, HostSort, Overview, Page, ToolSummary,
+  Alert,
+  AlertStatus,
+  ConsoleAuthenticator,
+  ConsoleUser,
+  FarmGroup,
+  HostDetail,
+  HostFilter,
+  HostRow,
+  HostSort,
+  Overview,
+  Page,
+  ToolSummary,
 } from './data.ts';
 import { StoreConsoleSettings } from './store-settings.ts';
 
@@ -33,17 +44,31 @@ export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAut
   async verify(name: string, password: string): Promise<ConsoleUser | undefined> {
     const u = await this.o.store.userByName(name);
     // A missing user still costs one scrypt, so timing does not tell which names exist.
-    const ok = await verifyPassword(password, u?.passwordHash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    const ok = await verifyPassword(
+      password,
+      u?.passwordHash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    );
     return u && ok ? { name: u.name, role: u.role } : undefined;
   }
 
   async overview(now: Date): Promise<Overview> {
     const s: Store = this.o.store;
-    const [c, bySev, tools, trend] = await Promise.all([s.overviewCounts(), s.hostsByMaxSeverity(), s.toolSummaries(0), s.dailyTrend(now, TREND_DAYS)]);
+    const [c, bySev, tools, trend] = await Promise.all([
+      s.overviewCounts(),
+      s.hostsByMaxSeverity(),
+      s.toolSummaries(0),
+      s.dailyTrend(now, TREND_DAYS),
+    ]);
     const h = c.hosts;
-    const sev = (m: Record<string, number>) => ({ ...zero(), ...Object.fromEntries(Object.entries(m).filter(([k]) => k in zero())) }) as Record<Severity, number>;
+    const sev = (m: Record<string, number>) =>
+      ({ ...zero(), ...Object.fromEntries(Object.entries(m).filter(([k]) => k in zero())) }) as Record<Severity, number>;
     return {
-      hosts: { total: (h.online ?? 0) + (h.offline ?? 0) + (h.silent ?? 0), online: h.online ?? 0, offline: h.offline ?? 0, silent: h.silent ?? 0 },
+      hosts: {
+        total: (h.online ?? 0) + (h.offline ?? 0) + (h.silent ?? 0),
+        online: h.online ?? 0,
+        offline: h.offline ?? 0,
+        silent: h.silent ?? 0,
+      },
       hostsBySeverity: sev(bySev),
       topTools: tools.slice(0, 5).map((t) => ({ toolId: t.toolId, toolName: t.toolName, category: t.category, hosts: t.hostCount })),
       alerts: { open: c.alerts.open ?? 0, acknowledged: c.alerts.acknowledged ?? 0, openBySeverity: sev(c.openAlertsBySeverity) },
@@ -71,8 +96,11 @@ export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAut
     let max = -1;
     for (const f of open) max = Math.max(max, SEVERITIES.indexOf(f.severity as Severity));
     return {
-      ...h, maxSeverity: max >= 0 ? SEVERITIES[max] : null, tools: [...new Set(open.map((f) => f.tool.name))],
-      findings: [...open, ...resolved], timeline: events,
+      ...h,
+      maxSeverity: max >= 0 ? SEVERITIES[max] : null,
+      tools: [...new Set(open.map((f) => f.tool.name))],
+      findings: [...open, ...resolved],
+      timeline: events,
       groups: groups.filter((g) => ((g.group as { agentIds?: string[] }).agentIds ?? []).includes(agentId)).map((g) => g.subject),
       keyRevokedAt: key.rows[0]?.revokedAt ?? null,
     };

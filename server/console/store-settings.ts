@@ -9,8 +9,20 @@ import { farmSettingsJson, loadFarmSettings } from '../jobs/farm-round.ts';
 import { createNotifier, type NotifierConfig, type NotifyAlert } from '../notify/index.ts';
 import type { Store } from '../store/types.ts';
 import type {
-  AgentKey, AgentSetup, ApiToken, AuditRecord, EnrollmentSecret, ExpectedRegionRow, Notifier, NotifierKind, OfficeNetwork, OfficeNetworkKind,
-  Retention, Role, UserSummary, WriteResult,
+  AgentKey,
+  AgentSetup,
+  ApiToken,
+  AuditRecord,
+  EnrollmentSecret,
+  ExpectedRegionRow,
+  Notifier,
+  NotifierKind,
+  OfficeNetwork,
+  OfficeNetworkKind,
+  Retention,
+  Role,
+  UserSummary,
+  WriteResult,
 } from './data.ts';
 import type { EnrollmentSecrets } from '../enrollment-secrets.ts';
 
@@ -87,8 +99,11 @@ export class StoreConsoleSettings {
     const { serverUrl, caFile, caFingerprint } = this.o.setup;
     const secret = role === 'admin' ? this.o.enrollment.current() : '<ask an admin for the enrollment secret>';
     const config = [
-      'endpoint:', `  url: ${serverUrl}/v1/reports`, ...(caFile ? ['  caFile: /etc/ratwatch/server-ca.pem'] : []),
-      '  tokenFile: /var/lib/ratwatch/spool/agent-key   # written by `ratwatch enroll`', '',
+      'endpoint:',
+      `  url: ${serverUrl}/v1/reports`,
+      ...(caFile ? ['  caFile: /etc/ratwatch/server-ca.pem'] : []),
+      '  tokenFile: /var/lib/ratwatch/spool/agent-key   # written by `ratwatch enroll`',
+      '',
       `# then once per laptop: RATWATCH_ENROLL_SECRET=${secret} ratwatch enroll`,
     ].join('\n');
     return { serverUrl, caFile, caFingerprint, config };
@@ -111,7 +126,16 @@ export class StoreConsoleSettings {
 
   async agentKeys(limit: number): Promise<{ total: number; rows: AgentKey[] }> {
     const r = await this.o.store.agentKeys(limit);
-    return { total: r.total, rows: r.rows.map((k) => ({ agentId: k.agentId, hostname: k.hostname, enrolledAt: k.enrolledAt, lastUsed: k.lastUsed ?? undefined, revokedAt: k.revokedAt ?? undefined })) };
+    return {
+      total: r.total,
+      rows: r.rows.map((k) => ({
+        agentId: k.agentId,
+        hostname: k.hostname,
+        enrolledAt: k.enrolledAt,
+        lastUsed: k.lastUsed ?? undefined,
+        revokedAt: k.revokedAt ?? undefined,
+      })),
+    };
   }
   async revokeAgentKey(agentId: string, by: string): Promise<WriteResult> {
     if (!(await this.o.store.revokeAgent(agentId, this.at()))) return refuse('No such agent, or its key is already revoked.');
@@ -190,7 +214,11 @@ export class StoreConsoleSettings {
   async replaceExpectedRegions(rows: ExpectedRegionRow[], by: string): Promise<WriteResult> {
     const s = await this.settings();
     const regions: Record<string, ExpectedRegion> = {};
-    for (const r of rows) regions[r.user] = { ...(r.countries.length ? { countries: r.countries } : {}), ...(r.timezones.length ? { timezones: r.timezones } : {}) };
+    for (const r of rows)
+      regions[r.user] = {
+        ...(r.countries.length ? { countries: r.countries } : {}),
+        ...(r.timezones.length ? { timezones: r.timezones } : {}),
+      };
     s.expectedRegions = regions;
     try {
       await this.saveSettings(s);
@@ -203,7 +231,11 @@ export class StoreConsoleSettings {
   }
 
   private async notifierConfigs(): Promise<Array<{ id: string; config: NotifierConfig; fromConfig: boolean }>> {
-    const stored = (await this.o.store.listNotifiers()).map((r) => ({ id: r.name, config: { ...(r.config as NotifierConfig), name: r.name }, fromConfig: false }));
+    const stored = (await this.o.store.listNotifiers()).map((r) => ({
+      id: r.name,
+      config: { ...(r.config as NotifierConfig), name: r.name },
+      fromConfig: false,
+    }));
     const fixed = this.o.configNotifiers.map((c, i) => ({ id: `${CONFIG_PREFIX}${c.name ?? i}`, config: c, fromConfig: true }));
     return [...fixed, ...stored];
   }
@@ -248,9 +280,13 @@ export class StoreConsoleSettings {
     const n = (await this.notifierConfigs()).find((c) => c.id === id);
     if (!n) return refuse('No such notifier.');
     const alert: NotifyAlert = {
-      id: 'test', rule: 'region-mismatch', subject: 'console-test', severity: 'info',
+      id: 'test',
+      rule: 'region-mismatch',
+      subject: 'console-test',
+      severity: 'info',
       title: `Test notification from the ratwatch console, sent by ${by}`,
-      explanation: { kind: 'region', host: { agentId: 'test', hostname: 'no host: this is a test' }, mismatches: [] }, agentIds: [],
+      explanation: { kind: 'region', host: { agentId: 'test', hostname: 'no host: this is a test' }, mismatches: [] },
+      agentIds: [],
     };
     await this.audit(by, 'notifier.test', `notifier:${n.config.name ?? id}`);
     try {
@@ -273,7 +309,8 @@ export class StoreConsoleSettings {
   async setUserRole(name: string, role: Role, by: string): Promise<WriteResult> {
     const u = await this.o.store.userByName(name);
     if (!u) return refuse('No such user.');
-    if (u.role === 'admin' && role !== 'admin' && (await this.o.store.countAdmins()) <= 1) return refuse('The last admin keeps the admin role.');
+    if (u.role === 'admin' && role !== 'admin' && (await this.o.store.countAdmins()) <= 1)
+      return refuse('The last admin keeps the admin role.');
     await this.o.store.setUserRole(name, role);
     await this.audit(by, 'user.role', `user:${name}`, { role });
     return ok(`${name} is now ${role}.`);

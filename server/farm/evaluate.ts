@@ -4,8 +4,19 @@
 // the rules it meets. Linear in hosts x observations; no I/O, no clock.
 import type { Category, Severity } from '../../agent/model.ts';
 import type {
-  AlertDraft, ContextObservation, ExpectedRegion, FarmEvaluation, FarmGroup, FarmRule, FarmSettings, GroupHost, HostFinding,
-  HostSnapshot, NetworkKind, RegionMismatch, SharedNetwork,
+  AlertDraft,
+  ContextObservation,
+  ExpectedRegion,
+  FarmEvaluation,
+  FarmGroup,
+  FarmRule,
+  FarmSettings,
+  GroupHost,
+  HostFinding,
+  HostSnapshot,
+  NetworkKind,
+  RegionMismatch,
+  SharedNetwork,
 } from './types.ts';
 import { IpRanges, canonicalIp, canonicalMac, isMeaninglessIp, publicIpKey } from './net.ts';
 import { maxSeverity, raise, regionMismatches, severityRank } from './region.ts';
@@ -13,7 +24,12 @@ import { normalizeUser } from './users.ts';
 
 /** Categories that give someone else the keyboard: on a farm host they are the point of the farm. */
 export const REMOTE_ACCESS_CATEGORIES: ReadonlySet<Category> = new Set<Category>([
-  'remote-desktop', 'rmm', 'remote-shell', 'tunnel', 'mesh-vpn', 'ip-kvm',
+  'remote-desktop',
+  'rmm',
+  'remote-shell',
+  'tunnel',
+  'mesh-vpn',
+  'ip-kvm',
 ]);
 /** Lists inside one alert stop here (a carrier-grade NAT address can hold thousands of hosts). */
 export const MAX_LISTED = 200;
@@ -88,7 +104,8 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
       if (!o || (n >= 0 && !(Date.parse(o.at as string) >= cutoff))) continue;
       if (typeof o.timezone === 'string' && o.timezone) region.timezones.add(o.timezone);
       if (typeof o.locale === 'string' && o.locale) region.locales.add(o.locale);
-      if (Array.isArray(o.inputMethods)) for (const im of o.inputMethods.slice(0, 64)) if (typeof im === 'string' && im) region.inputMethods.add(im);
+      if (Array.isArray(o.inputMethods))
+        for (const im of o.inputMethods.slice(0, 64)) if (typeof im === 'string' && im) region.inputMethods.add(im);
       const ip = ipOf(o.publicIp);
       // In an office every network the laptop sees is the office's; behind the company VPN the gateway
       // and access point are still wherever the laptop is.
@@ -100,9 +117,14 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
       if (ip.key) add('public-ip', ip.key, i);
     }
     const expected = lookup(settings.expectedRegions, normalizeUser(h.user)) ?? settings.defaultRegion;
-    const mismatches = regionMismatches({
-      timezones: [...region.timezones], locales: [...region.locales], inputMethods: [...region.inputMethods],
-    }, expected);
+    const mismatches = regionMismatches(
+      {
+        timezones: [...region.timezones],
+        locales: [...region.locales],
+        inputMethods: [...region.inputMethods],
+      },
+      expected,
+    );
     if (mismatches.length) alerts.push(regionAlert(h, mismatches));
   });
 
@@ -111,7 +133,11 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
   const find = (x: number): number => {
     let r = x;
     while (parent.get(r)! !== r) r = parent.get(r)!;
-    while (parent.get(x)! !== r) { const n = parent.get(x)!; parent.set(x, r); x = n; }
+    while (parent.get(x)! !== r) {
+      const n = parent.get(x)!;
+      parent.set(x, r);
+      x = n;
+    }
     return r;
   };
   const qualifying: KeyHosts[] = [];
@@ -121,19 +147,24 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
     qualifying.push(k);
     for (const h of k.hosts) if (!parent.has(h)) parent.set(h, h);
     const root = find(k.hosts[0]);
-    for (const h of k.hosts.slice(1)) { const r = find(h); if (r !== root) parent.set(r, root); }
+    for (const h of k.hosts.slice(1)) {
+      const r = find(h);
+      if (r !== root) parent.set(r, root);
+    }
   }
   const components = new Map<number, KeyHosts[]>();
   for (const k of qualifying) {
     const r = find(k.hosts[0]);
     const list = components.get(r);
-    if (list) list.push(k); else components.set(r, [k]);
+    if (list) list.push(k);
+    else components.set(r, [k]);
   }
   const members = new Map<number, number[]>();
   for (const h of parent.keys()) {
     const r = find(h);
     const list = members.get(r);
-    if (list) list.push(h); else members.set(r, [h]);
+    if (list) list.push(h);
+    else members.set(r, [h]);
   }
 
   const groups: FarmGroup[] = [];
@@ -143,15 +174,26 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
   groups.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.subject < b.subject ? -1 : 1));
   const window = { from: new Date(cutoff).toISOString(), to: now.toISOString() };
   const thresholds = {
-    windowHours: settings.windowHours, macHighMin: settings.macHighMin,
-    macCriticalMin: settings.macCriticalMin, publicIpMin: settings.publicIpMin,
+    windowHours: settings.windowHours,
+    macHighMin: settings.macHighMin,
+    macCriticalMin: settings.macCriticalMin,
+    publicIpMin: settings.publicIpMin,
   };
   const farmAlerts: AlertDraft[] = groups.map((g) => ({
     rule: 'laptop-farm',
     subject: g.subject,
     severity: g.severity,
     title: farmTitle(g),
-    explanation: { kind: 'farm', rules: g.rules, distinctUsers: g.distinctUsers, networks: g.networks, hosts: g.hosts, hostCount: g.hostCount, thresholds, window },
+    explanation: {
+      kind: 'farm',
+      rules: g.rules,
+      distinctUsers: g.distinctUsers,
+      networks: g.networks,
+      hosts: g.hosts,
+      hostCount: g.hostCount,
+      thresholds,
+      window,
+    },
     agentIds: g.agentIds,
   }));
   return { groups, alerts: [...farmAlerts, ...alerts] };
@@ -165,7 +207,8 @@ function buildGroup(snapshots: readonly HostSnapshot[], userOf: string[], ks: Ke
   const shared = ks.some((k) => k.kind === 'public-ip');
   const hosts: GroupHost[] = hostIdx.map((i) => {
     const h = snapshots[i];
-    const remoteAccess = (h.findings ?? []).filter((f) => isOpen(f) && REMOTE_ACCESS_CATEGORIES.has(f.category))
+    const remoteAccess = (h.findings ?? [])
+      .filter((f) => isOpen(f) && REMOTE_ACCESS_CATEGORIES.has(f.category))
       .map((f) => ({ toolId: f.toolId, toolName: f.toolName, category: f.category, severity: f.severity }));
     return { agentId: h.agentId, hostname: h.hostname, ...(h.user ? { user: h.user } : {}), remoteAccess };
   });
@@ -173,8 +216,14 @@ function buildGroup(snapshots: readonly HostSnapshot[], userOf: string[], ks: Ke
   if (net.length) {
     rules.push('shared-network');
     for (const k of net) severity = maxSeverity(severity, k.users.size >= s.macCriticalMin ? 'critical' : 'high');
-    if (shared) { rules.push('shared-public-ip'); severity = raise(severity); }
-    if (withRemote) { rules.push('remote-access-in-group'); severity = 'critical'; }
+    if (shared) {
+      rules.push('shared-public-ip');
+      severity = raise(severity);
+    }
+    if (withRemote) {
+      rules.push('remote-access-in-group');
+      severity = 'critical';
+    }
   } else {
     rules.push('shared-public-ip');
     severity = 'medium';
@@ -184,8 +233,14 @@ function buildGroup(snapshots: readonly HostSnapshot[], userOf: string[], ks: Ke
   }
   hosts.sort((a, b) => (b.remoteAccess.length ? 1 : 0) - (a.remoteAccess.length ? 1 : 0) || (a.agentId < b.agentId ? -1 : 1));
   const networks: SharedNetwork[] = ks.map((k) => ({
-    kind: k.kind, value: k.value, hostCount: k.hosts.length, userCount: k.users.size,
-    agentIds: k.hosts.map((i) => snapshots[i].agentId).sort().slice(0, MAX_LISTED),
+    kind: k.kind,
+    value: k.value,
+    hostCount: k.hosts.length,
+    userCount: k.users.size,
+    agentIds: k.hosts
+      .map((i) => snapshots[i].agentId)
+      .sort()
+      .slice(0, MAX_LISTED),
   }));
   return {
     subject: `farm:${ks[0].kind}:${ks[0].value}`,
@@ -204,8 +259,10 @@ function farmTitle(g: FarmGroup): string {
   const what = n.kind === 'gateway-mac' ? 'gateway MAC' : n.kind === 'wifi-bssid' ? 'Wi-Fi BSSID' : 'public IP';
   const remote = g.hosts.filter((h) => h.remoteAccess.length).length;
   const more = g.networks.length > 1 ? ` (+${g.networks.length - 1} more shared network${g.networks.length > 2 ? 's' : ''})` : '';
-  return `Possible laptop farm: ${g.hostCount} hosts of ${g.distinctUsers} users share ${what} ${n.value}${more}` +
-    (remote ? `; ${remote} with remote access` : '');
+  return (
+    `Possible laptop farm: ${g.hostCount} hosts of ${g.distinctUsers} users share ${what} ${n.value}${more}` +
+    (remote ? `; ${remote} with remote access` : '')
+  );
 }
 
 function regionAlert(h: HostSnapshot, mismatches: RegionMismatch[]): AlertDraft {
@@ -218,7 +275,8 @@ function regionAlert(h: HostSnapshot, mismatches: RegionMismatch[]): AlertDraft 
     rule: 'region-mismatch',
     subject: `region:${h.agentId}`,
     severity,
-    title: `${first.always ? 'Host set to a DPRK' : 'Host outside its user\'s region:'} ${first.field} ${first.value}` +
+    title:
+      `${first.always ? 'Host set to a DPRK' : "Host outside its user's region:"} ${first.field} ${first.value}` +
       `${mismatches.length > 1 ? ` (+${mismatches.length - 1} more)` : ''} on ${h.hostname}`,
     explanation: { kind: 'region', host: { agentId: h.agentId, hostname: h.hostname, ...(h.user ? { user: h.user } : {}) }, mismatches },
     agentIds: [h.agentId],

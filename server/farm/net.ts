@@ -34,7 +34,10 @@ export function canonicalIp(raw: unknown): string | undefined {
   if (mapped) s = mapped[1];
   const v = isIP(s);
   if (v === 4) return s;
-  if (v === 6) return expandIpv6(s).map((g) => g.toString(16)).join(':');
+  if (v === 6)
+    return expandIpv6(s)
+      .map((g) => g.toString(16))
+      .join(':');
   return undefined;
 }
 
@@ -57,8 +60,19 @@ function expandIpv6(s: string): number[] {
     if (!s.endsWith('::')) s = s.slice(0, -1); // "a:b:c:d:e:f:1.2.3.4" -> "a:b:c:d:e:f"
   }
   const [head, rest] = s.split('::');
-  const h = head ? head.split(':').filter(Boolean).map((g) => parseInt(g, 16)) : [];
-  const r = rest !== undefined && rest ? rest.split(':').filter(Boolean).map((g) => parseInt(g, 16)) : [];
+  const h = head
+    ? head
+        .split(':')
+        .filter(Boolean)
+        .map((g) => parseInt(g, 16))
+    : [];
+  const r =
+    rest !== undefined && rest
+      ? rest
+          .split(':')
+          .filter(Boolean)
+          .map((g) => parseInt(g, 16))
+      : [];
   const fill = 8 - h.length - r.length - tail.length;
   return [...h, ...Array(Math.max(0, rest !== undefined ? fill : 0)).fill(0), ...r, ...tail].slice(0, 8);
 }

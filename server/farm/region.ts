@@ -35,7 +35,12 @@ const LANGUAGE_COUNTRIES: Record<string, readonly string[]> = {
   ru: ['RU', 'BY', 'KZ', 'KG'],
 };
 // Windows LANGID primary language (low 10 bits) -> language
-const WINDOWS_PRIMARY_LANG = new Map<number, string>([[0x12, 'ko'], [0x04, 'zh'], [0x11, 'ja'], [0x19, 'ru']]);
+const WINDOWS_PRIMARY_LANG = new Map<number, string>([
+  [0x12, 'ko'],
+  [0x04, 'zh'],
+  [0x11, 'ja'],
+  [0x19, 'ru'],
+]);
 
 /** The language of an input method as the agent reports it on Linux, macOS or Windows; undefined when not one we check. */
 export function inputMethodLanguage(im: string): string | undefined {
@@ -82,7 +87,8 @@ export function regionMismatches(input: RegionInput, expected: ExpectedRegion | 
     const inCountry = hasCountries && ccs.some((c) => countries.has(c));
     // a zone we cannot place is only a mismatch when the user's zones are listed and it is not among them
     const mismatch = ccs.length ? !inCountry && (hasCountries || zones.size > 0) : !hasCountries && zones.size > 0;
-    if (mismatch) out.push({ field: 'timezone', value: tz, country: ccs.length === 1 ? ccs[0] : undefined, expected: exp, severity: 'high' });
+    if (mismatch)
+      out.push({ field: 'timezone', value: tz, country: ccs.length === 1 ? ccs[0] : undefined, expected: exp, severity: 'high' });
   }
   for (const loc of input.locales) {
     const cc = localeCountry(loc);

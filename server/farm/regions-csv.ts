@@ -38,11 +38,17 @@ function regionRow(row: string[]): { user: string; region: ExpectedRegion } | { 
   if (row.length > 3) return { error: `${row.length} cells, expected user,countries,timezones` };
   const user = normalizeUser(row[0]);
   if (!user) return { error: 'no user' };
-  const countries = (row[1] ?? '').split(/[;\s]+/).filter(Boolean).map((c) => c.toUpperCase());
+  const countries = (row[1] ?? '')
+    .split(/[;\s]+/)
+    .filter(Boolean)
+    .map((c) => c.toUpperCase());
   const badCountry = countries.find((c) => !/^[A-Z]{2}$/.test(c));
   if (badCountry) return { error: `country ${show(badCountry)} is not an ISO 3166 two-letter code` };
   // Windows IDs contain spaces, so a ";"-separated part that is a known Windows ID is taken whole
-  const timezones = (row[2] ?? '').split(';').map((p) => p.trim()).filter(Boolean)
+  const timezones = (row[2] ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)
     .flatMap((p) => (p in WINDOWS_ZONE_COUNTRIES ? [p] : p.split(/\s+/)));
   const badZone = timezones.find((z) => !knownZone(z));
   if (badZone) return { error: `time zone ${show(badZone)} is not an IANA name or Windows ID` };

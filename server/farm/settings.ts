@@ -21,7 +21,8 @@ export function farmSettings(partial: Partial<FarmSettings> = {}): FarmSettings 
   };
   const num = (k: 'windowHours' | 'macHighMin' | 'macCriticalMin' | 'publicIpMin' | 'ipv6PrefixLength', min: number, max: number): void => {
     const v = s[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new Error(`farm.${k} must be a number from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+      throw new Error(`farm.${k} must be a number from ${min} to ${max}`);
   };
   num('windowHours', 1 / 60, 24 * 366);
   num('macHighMin', 2, 1_000_000);
@@ -31,8 +32,12 @@ export function farmSettings(partial: Partial<FarmSettings> = {}): FarmSettings 
   if (s.macCriticalMin < s.macHighMin) throw new Error('farm.macCriticalMin must not be below farm.macHighMin');
   new IpRanges(s.office.cidrs, 'farm.office.cidrs');
   new IpRanges(s.vpnEgressIps, 'farm.vpnEgressIps');
-  for (const [k, list] of [['gatewayMacs', s.office.gatewayMacs], ['bssids', s.office.bssids]] as const) {
-    for (const m of list) if (!canonicalMac(m)) throw new Error(`farm.office.${k}: ${JSON.stringify(String(m).slice(0, 40))} is not a usable MAC address`);
+  for (const [k, list] of [
+    ['gatewayMacs', s.office.gatewayMacs],
+    ['bssids', s.office.bssids],
+  ] as const) {
+    for (const m of list)
+      if (!canonicalMac(m)) throw new Error(`farm.office.${k}: ${JSON.stringify(String(m).slice(0, 40))} is not a usable MAC address`);
   }
   return s;
 }

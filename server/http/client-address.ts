@@ -11,7 +11,10 @@ export function clientAddress(req: IncomingMessage, trustedProxies: ReadonlySet<
   const peer = req.socket.remoteAddress ? bare(req.socket.remoteAddress) : null;
   if (!peer || !trustedProxies.has(peer)) return peer;
   const xff = req.headers['x-forwarded-for'];
-  const list = (Array.isArray(xff) ? xff.join(',') : xff ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (Array.isArray(xff) ? xff.join(',') : (xff ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const last = list.at(-1);
   return last && net.isIP(bare(last)) ? bare(last) : peer;
 }

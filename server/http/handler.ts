@@ -56,7 +56,12 @@ async function ingest(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   let agentId: string | undefined;
   try {
     agentId = await authenticateAgent(req, o.store);
-    const item = await receiveReport(req, agentId, clientAddress(req, o.trustedProxies), { store: o.store, limits: o.limits, hmacKey: o.hmacKey, now: o.now });
+    const item = await receiveReport(req, agentId, clientAddress(req, o.trustedProxies), {
+      store: o.store,
+      limits: o.limits,
+      hmacKey: o.hmacKey,
+      now: o.now,
+    });
     const outcome = await o.batcher.submit(item);
     sendJson(res, 200, { status: outcome, reportId: item.report.reportId });
   } catch (e) {
@@ -73,10 +78,17 @@ async function recordBadSignature(o: HandlerOptions, agentId: string, why: strin
   try {
     await o.store.recordEvent({ agentId, at, type: 'bad-signature', detail: { why } });
     const host = await o.store.getHost(agentId);
-    await o.store.upsertAlert({
-      rule: 'bad-signature', subject: agentId, severity: 'high', title: `a report for ${host?.hostname ?? agentId} failed signature verification`,
-      explanation: { kind: 'bad-signature', why }, agentIds: [agentId],
-    }, at);
+    await o.store.upsertAlert(
+      {
+        rule: 'bad-signature',
+        subject: agentId,
+        severity: 'high',
+        title: `a report for ${host?.hostname ?? agentId} failed signature verification`,
+        explanation: { kind: 'bad-signature', why },
+        agentIds: [agentId],
+      },
+      at,
+    );
   } catch (e) {
     o.log(`ratwatch-server: could not record a bad signature: ${String((e as Error).message).split('\n')[0]}`);
   }

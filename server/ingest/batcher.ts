@@ -6,13 +6,20 @@ import type { IngestItem, IngestOutcome } from './report-types.ts';
 
 export class Overloaded extends Error {}
 
-interface Waiting { item: IngestItem; resolve: (o: IngestOutcome) => void; reject: (e: unknown) => void }
+interface Waiting {
+  item: IngestItem;
+  resolve: (o: IngestOutcome) => void;
+  reject: (e: unknown) => void;
+}
 
 export class IngestBatcher {
   private queue: Waiting[] = [];
   private running = false;
 
-  constructor(private readonly store: Store, private readonly o: { maxQueue: number; maxBatch: number; defaultIntervalS: number }) {}
+  constructor(
+    private readonly store: Store,
+    private readonly o: { maxQueue: number; maxBatch: number; defaultIntervalS: number },
+  ) {}
 
   get depth(): number {
     return this.queue.length;
@@ -47,7 +54,10 @@ export class IngestBatcher {
         });
         let outcomes: Array<IngestOutcome | { error: unknown }>;
         try {
-          outcomes = await this.store.ingest(unique.map((w) => w.item), this.o.defaultIntervalS);
+          outcomes = await this.store.ingest(
+            unique.map((w) => w.item),
+            this.o.defaultIntervalS,
+          );
         } catch (e) {
           // One report the database refuses must not fail the others that shared its transaction: each
           // goes again in a transaction of its own (a database that is down fails them all, as it should).

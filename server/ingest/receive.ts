@@ -25,7 +25,12 @@ export interface IngestLimits {
 export const DEFAULT_LIMITS: IngestLimits = { maxWireBytes: 2 * 1024 * 1024, maxInflatedBytes: 16 * 1024 * 1024, maxClockSkewS: 300 };
 
 export class Refusal extends Error {
-  constructor(readonly status: number, message: string, readonly agentId?: string, readonly tamper?: 'bad-signature') {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly agentId?: string,
+    readonly tamper?: 'bad-signature',
+  ) {
     super(message);
   }
 }
@@ -99,14 +104,22 @@ function verifySignature(req: IncomingMessage, wire: Buffer, key: Buffer, now: D
     kind: header(req, 'x-ratwatch-report-kind') ?? '',
     body: wire,
   });
-  if (sig.length !== want.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(want))) throw new Refusal(401, 'bad X-Ratwatch-Signature', agentId, 'bad-signature');
-  if (Math.abs(now.getTime() / 1000 - Number(ts)) > skewS) throw new Refusal(401, `signature timestamp more than ${skewS} s off the server clock`, agentId, 'bad-signature');
+  if (sig.length !== want.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(want)))
+    throw new Refusal(401, 'bad X-Ratwatch-Signature', agentId, 'bad-signature');
+  if (Math.abs(now.getTime() / 1000 - Number(ts)) > skewS)
+    throw new Refusal(401, `signature timestamp more than ${skewS} s off the server clock`, agentId, 'bad-signature');
 }
 
 /** Reads, verifies and validates one ingest request into an IngestItem; throws Refusal. */
-export async function receiveReport(req: IncomingMessage, agentId: string, publicIp: string | null, o: ReceiveOptions): Promise<IngestItem> {
+export async function receiveReport(
+  req: IncomingMessage,
+  agentId: string,
+  publicIp: string | null,
+  o: ReceiveOptions,
+): Promise<IngestItem> {
   const encoding = (header(req, 'content-encoding') ?? 'identity').toLowerCase();
-  if (encoding !== 'gzip' && encoding !== 'identity') throw new Refusal(415, `unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 32))}`, agentId);
+  if (encoding !== 'gzip' && encoding !== 'identity')
+    throw new Refusal(415, `unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 32))}`, agentId);
   const wire = await readBody(req, o.limits.maxWireBytes);
   const now = o.now();
   if (o.hmacKey) verifySignature(req, wire, o.hmacKey, now, o.limits.maxClockSkewS, agentId);
@@ -114,10 +127,17 @@ export async function receiveReport(req: IncomingMessage, agentId: string, publi
   if (encoding === 'gzip') {
     try {
       // A typical report is a few KiB: inflating it here costs less than the trip to the thread pool.
-      plain = wire.length <= SYNC_GUNZIP_MAX ? gunzipSync(wire, { maxOutputLength: o.limits.maxInflatedBytes }) : await gunzipAsync(wire, { maxOutputLength: o.limits.maxInflatedBytes });
+      plain =
+        wire.length <= SYNC_GUNZIP_MAX
+          ? gunzipSync(wire, { maxOutputLength: o.limits.maxInflatedBytes })
+          : await gunzipAsync(wire, { maxOutputLength: o.limits.maxInflatedBytes });
     } catch (e) {
       const tooBig = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-      throw new Refusal(tooBig ? 413 : 400, tooBig ? `inflated body larger than ${o.limits.maxInflatedBytes} bytes` : 'body is not valid gzip', agentId);
+      throw new Refusal(
+        tooBig ? 413 : 400,
+        tooBig ? `inflated body larger than ${o.limits.maxInflatedBytes} bytes` : 'body is not valid gzip',
+        agentId,
+      );
     }
   } else plain = wire;
   let parsed: unknown;
@@ -135,8 +155,10 @@ export async function receiveReport(req: IncomingMessage, agentId: string, publi
   if (report.agentId !== agentId) throw new Refusal(403, 'report agentId is not the agent this key was issued to', agentId);
   // the signature binds the headers; the body must say the same, or a signed header set could carry another report
   const bound: Array<[string, string]> = [
-    ['x-ratwatch-report-id', report.reportId], ['x-ratwatch-agent-id', report.agentId],
-    ['x-ratwatch-sequence', String(report.sequence)], ['x-ratwatch-report-kind', report.kind],
+    ['x-ratwatch-report-id', report.reportId],
+    ['x-ratwatch-agent-id', report.agentId],
+    ['x-ratwatch-sequence', String(report.sequence)],
+    ['x-ratwatch-report-kind', report.kind],
   ];
   for (const [name, value] of bound) {
     const h = header(req, name);

@@ -18,8 +18,14 @@ export interface AlertDeliveryOptions {
 
 export function notifyAlertOf(a: AlertRow, url?: string): NotifyAlert {
   return {
-    rule: a.rule, subject: a.subject, severity: a.severity, title: a.title, explanation: a.explanation, agentIds: a.agentIds,
-    id: String(a.id), ...(url ? { url } : {}),
+    rule: a.rule,
+    subject: a.subject,
+    severity: a.severity,
+    title: a.title,
+    explanation: a.explanation,
+    agentIds: a.agentIds,
+    id: String(a.id),
+    ...(url ? { url } : {}),
   } as NotifyAlert;
 }
 

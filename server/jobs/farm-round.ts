@@ -28,7 +28,12 @@ export interface FarmRoundOptions {
   log: (line: string) => void;
 }
 
-export interface FarmRoundResult { groups: number; alerts: number; created: number; notified: number }
+export interface FarmRoundResult {
+  groups: number;
+  alerts: number;
+  created: number;
+  notified: number;
+}
 
 /** Builds the notifiers of this round; a bad stored entry is logged and left out, not fatal. */
 export async function currentNotifiers(o: Pick<FarmRoundOptions, 'store' | 'configNotifiers' | 'log'>): Promise<Notifier[]> {
@@ -54,13 +59,17 @@ export async function farmRound(o: FarmRoundOptions, now: Date): Promise<FarmRou
   const since = new Date(now.getTime() - settings.windowHours * 3600_000).toISOString();
   const snapshots = (await o.store.hostSnapshots(since)) as HostSnapshot[];
   const { groups, alerts } = evaluateFarms(snapshots, settings, now);
-  await o.store.replaceFarmGroups(groups.map((g) => ({ subject: g.subject, severity: g.severity, hostCount: g.hostCount, body: g })), at);
+  await o.store.replaceFarmGroups(
+    groups.map((g) => ({ subject: g.subject, severity: g.severity, hostCount: g.hostCount, body: g })),
+    at,
+  );
   const res: FarmRoundResult = { groups: groups.length, alerts: alerts.length, created: 0, notified: 0 };
   const toSend = [];
   for (const draft of alerts) {
     const { id, created } = await o.store.upsertAlert(draft, at);
     if (created) res.created += 1;
-    if (await o.store.claimAlertNotification(id, at)) toSend.push({ ...draft, id: String(id), ...(o.alertUrl ? { url: o.alertUrl(id) } : {}) });
+    if (await o.store.claimAlertNotification(id, at))
+      toSend.push({ ...draft, id: String(id), ...(o.alertUrl ? { url: o.alertUrl(id) } : {}) });
   }
   if (!toSend.length) return res;
   const notifiers = await currentNotifiers(o);

@@ -27,8 +27,19 @@ export interface PeriodicOptions {
   log: (line: string) => void;
 }
 
-export interface SiemRoundResult { enqueued: number; sent: number; failed: number }
-export interface RoundResult { ran: string[]; skipped: string[]; alertsRaised: number; purged?: Record<string, number>; notified?: number; siem?: SiemRoundResult }
+export interface SiemRoundResult {
+  enqueued: number;
+  sent: number;
+  failed: number;
+}
+export interface RoundResult {
+  ran: string[];
+  skipped: string[];
+  alertsRaised: number;
+  purged?: Record<string, number>;
+  notified?: number;
+  siem?: SiemRoundResult;
+}
 
 export class PeriodicJobs {
   readonly holder = randomUUID();
@@ -38,7 +49,13 @@ export class PeriodicJobs {
   constructor(private readonly o: PeriodicOptions) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.round().catch((e) => this.o.log(`ratwatch-server: periodic job failed: ${String((e as Error).message ?? e).split('\n')[0]}`)), this.o.intervalMs);
+    this.timer = setInterval(
+      () =>
+        void this.round().catch((e) =>
+          this.o.log(`ratwatch-server: periodic job failed: ${String((e as Error).message ?? e).split('\n')[0]}`),
+        ),
+      this.o.intervalMs,
+    );
     this.timer.unref();
   }
 

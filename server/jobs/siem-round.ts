@@ -44,7 +44,13 @@ async function fill(o: SiemRoundOptions, now: Date): Promise<number> {
   }
   for (const a of b.alerts) for (const s of o.sinks) if (s.forwards.alerts) add(s.name, [s.alertEvent(a)]);
   if (!items.length && b.nextCursor === b.cursor && !b.alerts.length) return 0;
-  return o.store.siemEnqueue({ items, cursor: b.cursor, nextCursor: b.nextCursor, alerts: b.alerts.map((a) => ({ id: a.id, notifiedAt: a.notifiedAt })), at });
+  return o.store.siemEnqueue({
+    items,
+    cursor: b.cursor,
+    nextCursor: b.nextCursor,
+    alerts: b.alerts.map((a) => ({ id: a.id, notifiedAt: a.notifiedAt })),
+    at,
+  });
 }
 
 async function drain(o: SiemRoundOptions, now: Date, deadline: number, res: SiemRoundResult): Promise<void> {
@@ -66,15 +72,23 @@ async function drain(o: SiemRoundOptions, now: Date, deadline: number, res: Siem
       if (taken.length) await o.store.siemDelivered(taken.map((r) => r.id));
       res.sent += taken.length;
       if (dead.length) {
-        await o.store.siemFailed(dead.map((r) => r.id), { nextAttemptAt: at, error: out.reason, dead: true, at });
+        await o.store.siemFailed(
+          dead.map((r) => r.id),
+          { nextAttemptAt: at, error: out.reason, dead: true, at },
+        );
         o.log(`ratwatch-server: siem ${sink.name}: ${dead.length} event(s) refused for good, kept in the outbox: ${out.reason}`);
       }
       if (waiting.length && !(out.taken || out.dead)) {
         const attempts = Math.max(...waiting.map((r) => r.attempts));
         const wait = Math.max(out.retryAfterMs ?? 0, backoffMs(attempts, sink.retryBaseMs, sink.retryMaxMs));
-        await o.store.siemFailed(waiting.map((r) => r.id), { nextAttemptAt: new Date(now.getTime() + Math.min(wait, sink.retryMaxMs)).toISOString(), error: out.reason, dead: false, at });
+        await o.store.siemFailed(
+          waiting.map((r) => r.id),
+          { nextAttemptAt: new Date(now.getTime() + Math.min(wait, sink.retryMaxMs)).toISOString(), error: out.reason, dead: false, at },
+        );
         res.failed += waiting.length;
-        o.log(`ratwatch-server: siem ${sink.name}: ${waiting.length} event(s) wait, next try in ${Math.round(Math.min(wait, sink.retryMaxMs) / 1000)} s: ${out.reason}`);
+        o.log(
+          `ratwatch-server: siem ${sink.name}: ${waiting.length} event(s) wait, next try in ${Math.round(Math.min(wait, sink.retryMaxMs) / 1000)} s: ${out.reason}`,
+        );
         break; // this sink is failing: the others still get their turn
       }
     }

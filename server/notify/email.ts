@@ -8,15 +8,25 @@ import { NotifyError, type EmailConfig, type Notifier, type NotifyAlert, type No
 const ADDRESS = /^[^\s@<>()",;:\\]+@[A-Za-z0-9.-]+$/; // a bare addr-spec; display names are not needed here
 
 export function emailText(a: NotifyAlert): string {
-  return [oneLine(a.title, 300), `Severity: ${a.severity}`, `Rule: ${a.rule}`, `Subject: ${oneLine(a.subject, 200)}`,
-    '', ...evidenceLines(a), '', ...(a.url ? [`Open: ${oneLine(a.url, 500)}`] : []), `Alert id: ${oneLine(a.id, 100)}`, ''].join('\n');
+  return [
+    oneLine(a.title, 300),
+    `Severity: ${a.severity}`,
+    `Rule: ${a.rule}`,
+    `Subject: ${oneLine(a.subject, 200)}`,
+    '',
+    ...evidenceLines(a),
+    '',
+    ...(a.url ? [`Open: ${oneLine(a.url, 500)}`] : []),
+    `Alert id: ${oneLine(a.id, 100)}`,
+    '',
+  ].join('\n');
 }
 
 /** SMTP codes 4xx and connection-level failures may pass; 5xx and authentication failures will not. */
 function judge(e: unknown): Attempt {
   const err = e as { code?: string; responseCode?: number; message?: string };
   const code = err.responseCode;
-  const what = code ? `SMTP ${code}` : err.code ?? 'error';
+  const what = code ? `SMTP ${code}` : (err.code ?? 'error');
   const detail = oneLine(err.message ?? '', 160);
   const retry = code ? code >= 400 && code < 500 : err.code !== 'EAUTH' && err.code !== 'EENVELOPE' && err.code !== 'EMESSAGE';
   return { ok: false, reason: `sending mail failed: ${what}${detail ? ` (${detail})` : ''}`, retry };
@@ -60,14 +70,19 @@ export function emailNotifier(c: EmailConfig, log?: NotifyLog): Notifier {
         disableFileAccess: true, // nodemailer could otherwise read local files or URLs named in content
         disableUrlAccess: true,
       };
-      await withRetries(name, d, async () => {
-        try {
-          await transport.sendMail(message);
-          return { ok: true };
-        } catch (e) {
-          return judge(e);
-        }
-      }, log);
+      await withRetries(
+        name,
+        d,
+        async () => {
+          try {
+            await transport.sendMail(message);
+            return { ok: true };
+          } catch (e) {
+            return judge(e);
+          }
+        },
+        log,
+      );
     },
   };
 }

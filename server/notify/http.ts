@@ -43,11 +43,16 @@ export async function postJson(url: URL, body: string, headers: Record<string, s
     });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
-    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.cause?.code ?? err.name;
+    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.name);
     return { ok: false, reason: `POST ${origin(url)} failed: ${why}`, retry: true };
   }
   await res.body?.cancel().catch(() => undefined); // only the status matters; don't read an unbounded body
   if (res.status >= 200 && res.status < 300) return { ok: true };
   const retry = res.status >= 500 || res.status === 429 || res.status === 408;
-  return { ok: false, reason: `POST ${origin(url)} answered HTTP ${res.status}`, retry, retryAfterMs: retryAfter(res.headers.get('retry-after')) };
+  return {
+    ok: false,
+    reason: `POST ${origin(url)} answered HTTP ${res.status}`,
+    retry,
+    retryAfterMs: retryAfter(res.headers.get('retry-after')),
+  };
 }

@@ -15,10 +15,14 @@ export { webhookNotifier, slackNotifier, emailNotifier };
 /** One notifier from one config entry; a bad entry throws a one-line NotifyError naming it. */
 export function createNotifier(c: NotifierConfig, log?: NotifyLog): Notifier {
   switch (c?.type) {
-    case 'webhook': return webhookNotifier(c, log);
-    case 'slack': return slackNotifier(c, log);
-    case 'email': return emailNotifier(c, log);
-    default: throw new NotifyError(`notifier type ${JSON.stringify(oneLine((c as { type?: unknown })?.type, 40))} is not webhook, slack or email`);
+    case 'webhook':
+      return webhookNotifier(c, log);
+    case 'slack':
+      return slackNotifier(c, log);
+    case 'email':
+      return emailNotifier(c, log);
+    default:
+      throw new NotifyError(`notifier type ${JSON.stringify(oneLine((c as { type?: unknown })?.type, 40))} is not webhook, slack or email`);
   }
 }
 
@@ -32,12 +36,22 @@ export function createNotifiers(configs: readonly NotifierConfig[], log?: Notify
   return list;
 }
 
-export interface NotifyOutcome { name: string; ok: boolean; error?: string }
+export interface NotifyOutcome {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
 
 /** Sends one alert to every notifier at once; one failing sink does not stop the others. */
 export async function notifyAll(notifiers: readonly Notifier[], alert: NotifyAlert): Promise<NotifyOutcome[]> {
   const results = await Promise.allSettled(notifiers.map((n) => n.send(alert)));
-  return results.map((r, i) => (r.status === 'fulfilled'
-    ? { name: notifiers[i].name, ok: true }
-    : { name: notifiers[i].name, ok: false, error: r.reason instanceof NotifyError ? r.reason.message : oneLine(`${notifiers[i].name}: ${(r.reason as Error)?.message}`) }));
+  return results.map((r, i) =>
+    r.status === 'fulfilled'
+      ? { name: notifiers[i].name, ok: true }
+      : {
+          name: notifiers[i].name,
+          ok: false,
+          error: r.reason instanceof NotifyError ? r.reason.message : oneLine(`${notifiers[i].name}: ${(r.reason as Error)?.message}`),
+        },
+  );
 }

@@ -9,7 +9,12 @@ export interface Delivery {
 }
 
 export function delivery(o: DeliveryOptions, what: string): Delivery {
-  const d = { timeoutMs: o.timeoutMs ?? 10_000, retries: o.retries ?? 3, backoffMs: o.backoffMs ?? 1_000, maxBackoffMs: o.maxBackoffMs ?? 30_000 };
+  const d = {
+    timeoutMs: o.timeoutMs ?? 10_000,
+    retries: o.retries ?? 3,
+    backoffMs: o.backoffMs ?? 1_000,
+    maxBackoffMs: o.maxBackoffMs ?? 30_000,
+  };
   const check = (k: keyof Delivery, min: number, max: number): void => {
     if (!Number.isFinite(d[k]) || d[k] < min || d[k] > max) throw new NotifyError(`${what}: ${k} must be from ${min} to ${max}`);
   };

@@ -20,7 +20,10 @@ export function slackPayload(a: NotifyAlert): object {
   let body = '';
   for (const line of evidenceLines(a)) {
     const next = `${body}${body ? '\n' : ''}${slackEscape(line)}`;
-    if (next.length > SECTION_MAX - 10) { body += '\n…'; break; }
+    if (next.length > SECTION_MAX - 10) {
+      body += '\n…';
+      break;
+    }
     body = next;
   }
   const blocks: object[] = [

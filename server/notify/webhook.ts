@@ -36,14 +36,24 @@ export function webhookNotifier(c: WebhookConfig, log?: NotifyLog, clock: () => 
     name,
     async send(alert) {
       const body = webhookBody(alert);
-      await withRetries(name, d, () => {
-        const ts = Math.floor(clock() / 1000); // signed afresh per attempt so a late retry is not stale
-        return postJson(url, body, {
-          [TIMESTAMP_HEADER]: String(ts),
-          [SIGNATURE_HEADER]: signWebhook(c.secret, ts, body),
-          'x-ratwatch-alert-id': encodeURIComponent(alert.id),
-        }, d.timeoutMs);
-      }, log);
+      await withRetries(
+        name,
+        d,
+        () => {
+          const ts = Math.floor(clock() / 1000); // signed afresh per attempt so a late retry is not stale
+          return postJson(
+            url,
+            body,
+            {
+              [TIMESTAMP_HEADER]: String(ts),
+              [SIGNATURE_HEADER]: signWebhook(c.secret, ts, body),
+              'x-ratwatch-alert-id': encodeURIComponent(alert.id),
+            },
+            d.timeoutMs,
+          );
+        },
+        log,
+      );
     },
   };
 }

@@ -9,7 +9,10 @@ import type { AlertRow } from '../store/types.ts';
 // reports as stored, so a finding looks the same whether the agent sent it to the SIEM or the server
 // forwarded it. Alerts exist only on the server and get their own small mapping here.
 
-export interface SiemEvent { key: string; body: string }
+export interface SiemEvent {
+  key: string;
+  body: string;
+}
 
 /** A stored report body as the agent's encoders take it; undefined when it cannot be one. */
 export function storedReport(body: string): NativeReport | undefined {
@@ -53,17 +56,33 @@ export const alertKey = (a: AlertRow & { notifiedAt: string }) => `alert:${a.id}
 export function ocsfAlertEvent(a: AlertRow & { notifiedAt: string }, serverVersion: string): SiemEvent {
   const key = alertKey(a);
   const event = {
-    class_uid: 2004, class_name: 'Detection Finding', category_uid: 2, category_name: 'Findings',
-    activity_id: 1, activity_name: 'Create', type_uid: 200401, type_name: 'Detection Finding: Create',
+    class_uid: 2004,
+    class_name: 'Detection Finding',
+    category_uid: 2,
+    category_name: 'Findings',
+    activity_id: 1,
+    activity_name: 'Create',
+    type_uid: 200401,
+    type_name: 'Detection Finding: Create',
     time: Date.parse(a.notifiedAt),
-    severity_id: SEVERITY_ID[a.severity] ?? 0, severity: SEVERITY_NAME[a.severity] ?? 'Unknown',
+    severity_id: SEVERITY_ID[a.severity] ?? 0,
+    severity: SEVERITY_NAME[a.severity] ?? 'Unknown',
     message: a.title,
-    is_alert: true, status_id: 1, status: 'New',
-    metadata: { version: OCSF_VERSION, product: { name: 'ratwatch-server', vendor_name: 'ratwatch', uid: 'ratwatch-server', version: serverVersion }, uid: key },
+    is_alert: true,
+    status_id: 1,
+    status: 'New',
+    metadata: {
+      version: OCSF_VERSION,
+      product: { name: 'ratwatch-server', vendor_name: 'ratwatch', uid: 'ratwatch-server', version: serverVersion },
+      uid: key,
+    },
     finding_info: {
-      uid: `ratwatch-alert:${a.id}`, title: a.title, types: [a.rule],
+      uid: `ratwatch-alert:${a.id}`,
+      title: a.title,
+      types: [a.rule],
       analytic: { uid: a.rule, name: a.rule, type_id: 1, type: 'Rule' },
-      first_seen_time: Date.parse(a.firstSeen), last_seen_time: Date.parse(a.lastSeen),
+      first_seen_time: Date.parse(a.firstSeen),
+      last_seen_time: Date.parse(a.lastSeen),
     },
     unmapped: { rule: a.rule, subject: a.subject, agent_ids: a.agentIds, occurrences: a.occurrences, explanation: a.explanation },
   };
@@ -74,12 +93,28 @@ export function hecAlertEvent(a: AlertRow & { notifiedAt: string }, opts: HecOpt
   const key = alertKey(a);
   return {
     key,
-    body: hecEnvelope({
-      time: Date.parse(a.notifiedAt) / 1000, host: 'ratwatch-server', source: 'ratwatch-server', sourcetype: 'ratwatch:alert', eventId: key,
-      event: {
-        schema: 'ratwatch.alert/1', id: String(a.id), rule: a.rule, subject: a.subject, severity: a.severity, title: a.title,
-        agentIds: a.agentIds, firstSeen: a.firstSeen, lastSeen: a.lastSeen, occurrences: a.occurrences, explanation: a.explanation,
+    body: hecEnvelope(
+      {
+        time: Date.parse(a.notifiedAt) / 1000,
+        host: 'ratwatch-server',
+        source: 'ratwatch-server',
+        sourcetype: 'ratwatch:alert',
+        eventId: key,
+        event: {
+          schema: 'ratwatch.alert/1',
+          id: String(a.id),
+          rule: a.rule,
+          subject: a.subject,
+          severity: a.severity,
+          title: a.title,
+          agentIds: a.agentIds,
+          firstSeen: a.firstSeen,
+          lastSeen: a.lastSeen,
+          occurrences: a.occurrences,
+          explanation: a.explanation,
+        },
       },
-    }, opts),
+      opts,
+    ),
   };
 }

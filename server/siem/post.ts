@@ -40,32 +40,51 @@ export function post(url: URL, body: string, headers: Record<string, string>, o:
       clearTimeout(timer);
       resolve(r);
     };
-    const req = lib.request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'ratwatch-server', 'content-length': String(Buffer.byteLength(body)), ...headers },
-      ...(o.ca ? { ca: o.ca } : {}),
-      minVersion: 'TLSv1.2',
-    } as https.RequestOptions, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= MAX_ANSWER) chunks.push(c);
-        else res.destroy();
-      });
-      res.on('close', () => {
-        const status = res.statusCode ?? 0;
-        const answer = Buffer.concat(chunks).toString('utf8');
-        if (status >= 200 && status < 300) return finish({ ok: true, status, answer });
-        const retry = status >= 500 || status === 429 || status === 408 || status === 401 || status === 403 || (status >= 300 && status < 400);
-        finish({ ok: false, status, answer, retry, reason: `POST ${url.origin} answered HTTP ${status}`, retryAfterMs: retryAfterMs(res.headers['retry-after'] as string | undefined) });
-      });
-    });
+    const req = lib.request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'ratwatch-server',
+          'content-length': String(Buffer.byteLength(body)),
+          ...headers,
+        },
+        ...(o.ca ? { ca: o.ca } : {}),
+        minVersion: 'TLSv1.2',
+      } as https.RequestOptions,
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= MAX_ANSWER) chunks.push(c);
+          else res.destroy();
+        });
+        res.on('close', () => {
+          const status = res.statusCode ?? 0;
+          const answer = Buffer.concat(chunks).toString('utf8');
+          if (status >= 200 && status < 300) return finish({ ok: true, status, answer });
+          const retry =
+            status >= 500 || status === 429 || status === 408 || status === 401 || status === 403 || (status >= 300 && status < 400);
+          finish({
+            ok: false,
+            status,
+            answer,
+            retry,
+            reason: `POST ${url.origin} answered HTTP ${status}`,
+            retryAfterMs: retryAfterMs(res.headers['retry-after'] as string | undefined),
+          });
+        });
+      },
+    );
     const timer = setTimeout(() => {
       req.destroy();
       finish({ ok: false, retry: true, reason: `POST ${url.origin} failed: no answer within ${o.timeoutMs} ms` });
     }, o.timeoutMs);
-    req.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, retry: true, reason: `POST ${url.origin} failed: ${e.code ?? e.message.split('\n')[0]}` }));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ ok: false, retry: true, reason: `POST ${url.origin} failed: ${e.code ?? e.message.split('\n')[0]}` }),
+    );
     req.end(body);
   });
 }

@@ -8,9 +8,7 @@ import { post, readCaFile } from './post.ts';
 import { SiemConfigError, type SiemConfig } from './types.ts';
 
 /** What a sink did with one batch: all taken, or failed from `taken` on (HEC indexes up to a bad event). */
-export type SendOutcome =
-  | { ok: true }
-  | { ok: false; taken: number; dead: number; retry: boolean; reason: string; retryAfterMs?: number };
+export type SendOutcome = { ok: true } | { ok: false; taken: number; dead: number; retry: boolean; reason: string; retryAfterMs?: number };
 
 export interface SiemSink {
   readonly name: string;
@@ -28,7 +26,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function int(v: unknown, def: number, min: number, max: number, what: string): number {
   if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new SiemConfigError(`${what} must be an integer from ${min} to ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new SiemConfigError(`${what} must be an integer from ${min} to ${max}`);
   return v;
 }
 
@@ -37,9 +36,13 @@ const refusedForGood = (status: number | undefined) => status === 400 || status 
 
 export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
   if (typeof c !== 'object' || c === null) throw new SiemConfigError('siem: each entry must be an object');
-  if (c.type !== 'ocsf' && c.type !== 'splunk-hec') throw new SiemConfigError(`siem: type ${JSON.stringify(String((c as { type?: unknown }).type).slice(0, 40))} is not ocsf or splunk-hec`);
+  if (c.type !== 'ocsf' && c.type !== 'splunk-hec')
+    throw new SiemConfigError(
+      `siem: type ${JSON.stringify(String((c as { type?: unknown }).type).slice(0, 40))} is not ocsf or splunk-hec`,
+    );
   const name = c.name ?? c.type;
-  if (!NAME.test(name)) throw new SiemConfigError(`siem: name ${JSON.stringify(String(name).slice(0, 40))} must be 1-64 letters, digits, . _ -`);
+  if (!NAME.test(name))
+    throw new SiemConfigError(`siem: name ${JSON.stringify(String(name).slice(0, 40))} must be 1-64 letters, digits, . _ -`);
   const what = `siem ${name}`;
   let url: URL;
   try {
@@ -54,7 +57,8 @@ export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
     throw new SiemConfigError((e as Error).message);
   }
   const forward = c.forward ?? ['findings', 'alerts'];
-  if (!Array.isArray(forward) || !forward.every((f) => f === 'findings' || f === 'alerts')) throw new SiemConfigError(`${what}: forward lists findings and/or alerts`);
+  if (!Array.isArray(forward) || !forward.every((f) => f === 'findings' || f === 'alerts'))
+    throw new SiemConfigError(`${what}: forward lists findings and/or alerts`);
   const timeoutMs = int(c.timeoutMs, 15_000, 100, 300_000, `${what}: timeoutMs`);
   const common = {
     name,
@@ -65,7 +69,8 @@ export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
   };
   const secret = (t: unknown, required: boolean) => {
     if (t === undefined && !required) return undefined;
-    if (typeof t !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(t)) throw new SiemConfigError(`${what}: token must be 1-512 printable characters`);
+    if (typeof t !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(t))
+      throw new SiemConfigError(`${what}: token must be 1-512 printable characters`);
     return t;
   };
   if (c.type === 'ocsf') {
@@ -78,12 +83,20 @@ export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
         const r = await post(url, `[${bodies.join(',')}]`, token ? { authorization: `Bearer ${token}` } : {}, { ca, timeoutMs });
         if (r.ok) return { ok: true };
         const dead = refusedForGood(r.status);
-        return { ok: false, taken: 0, dead: dead ? bodies.length : 0, retry: r.retry && !dead, reason: r.reason, retryAfterMs: r.retryAfterMs };
+        return {
+          ok: false,
+          taken: 0,
+          dead: dead ? bodies.length : 0,
+          retry: r.retry && !dead,
+          reason: r.reason,
+          retryAfterMs: r.retryAfterMs,
+        };
       },
     };
   }
   const token = secret(c.token, true) as string;
-  if (c.index !== undefined && (typeof c.index !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,79}$/.test(c.index))) throw new SiemConfigError(`${what}: index is not a Splunk index name`);
+  if (c.index !== undefined && (typeof c.index !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,79}$/.test(c.index)))
+    throw new SiemConfigError(`${what}: index is not a Splunk index name`);
   if (c.channel !== undefined && !GUID.test(c.channel)) throw new SiemConfigError(`${what}: channel must be a GUID`);
   const channel = c.channel ?? guidOf(`ratwatch-server:${name}`);
   const opts = { index: c.index, fields: c.fields };
@@ -93,7 +106,12 @@ export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
     reportEvents: (r) => hecReportEvents(r, opts),
     alertEvent: (a) => hecAlertEvent(a, opts),
     async send(bodies) {
-      const r = await post(hecUrl, bodies.join('\n'), { authorization: `Splunk ${token}`, 'x-splunk-request-channel': channel }, { ca, timeoutMs });
+      const r = await post(
+        hecUrl,
+        bodies.join('\n'),
+        { authorization: `Splunk ${token}`, 'x-splunk-request-channel': channel },
+        { ca, timeoutMs },
+      );
       if (r.ok) return { ok: true };
       // HEC indexes a batch event by event up to the first bad one and names it (invalid-event-number).
       // Then the events before it are in, that one is refused for good, and those after it go again.

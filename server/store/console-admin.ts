@@ -27,39 +27,77 @@ export async function deleteUser(db: Kysely<DB>, name: string): Promise<boolean>
 }
 
 export async function countAdmins(db: Kysely<DB>): Promise<number> {
-  return Number((await db.selectFrom('users').select(sql<number>`count(*)`.as('n')).where('role', '=', 'admin').executeTakeFirstOrThrow()).n);
+  return Number(
+    (await db.selectFrom('users').select(sql<number>`count(*)`.as('n')).where('role', '=', 'admin').executeTakeFirstOrThrow()).n,
+  );
 }
 
 export async function listApiTokens(db: Kysely<DB>, limit: number): Promise<ApiTokenRow[]> {
-  const rows = await db.selectFrom('api_tokens').innerJoin('users', 'users.id', 'api_tokens.user_id')
+  const rows = await db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .select(['api_tokens.id', 'api_tokens.name', 'users.name as user_name', 'users.role', 'api_tokens.created_at', 'api_tokens.revoked_at'])
-    .orderBy('api_tokens.id', 'desc').limit(limit).execute();
-  return rows.map((t) => ({ id: Number(t.id), name: t.name, user: t.user_name, role: t.role as Role, createdAt: t.created_at, revokedAt: t.revoked_at }));
+    .orderBy('api_tokens.id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((t) => ({
+    id: Number(t.id),
+    name: t.name,
+    user: t.user_name,
+    role: t.role as Role,
+    createdAt: t.created_at,
+    revokedAt: t.revoked_at,
+  }));
 }
 
 export async function revokeApiToken(db: Kysely<DB>, id: number, at: string): Promise<ApiTokenRow | undefined> {
-  const r = await db.updateTable('api_tokens').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) return undefined;
-  return (await listApiTokensById(db, id));
+  return await listApiTokensById(db, id);
 }
 
 async function listApiTokensById(db: Kysely<DB>, id: number): Promise<ApiTokenRow | undefined> {
-  const t = await db.selectFrom('api_tokens').innerJoin('users', 'users.id', 'api_tokens.user_id')
+  const t = await db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .select(['api_tokens.id', 'api_tokens.name', 'users.name as user_name', 'users.role', 'api_tokens.created_at', 'api_tokens.revoked_at'])
-    .where('api_tokens.id', '=', id).executeTakeFirst();
-  return t ? { id: Number(t.id), name: t.name, user: t.user_name, role: t.role as Role, createdAt: t.created_at, revokedAt: t.revoked_at } : undefined;
+    .where('api_tokens.id', '=', id)
+    .executeTakeFirst();
+  return t
+    ? { id: Number(t.id), name: t.name, user: t.user_name, role: t.role as Role, createdAt: t.created_at, revokedAt: t.revoked_at }
+    : undefined;
 }
 
 /** The most recently enrolled agents first, with when each last reported. */
 export async function agentKeys(db: Kysely<DB>, limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }> {
   const total = Number((await db.selectFrom('agents').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
-  let q = db.selectFrom('agents').leftJoin('hosts', 'hosts.agent_id', 'agents.agent_id')
-    .select(['agents.agent_id', 'agents.hostname', 'hosts.hostname as host_hostname', 'agents.enrolled_at', 'agents.revoked_at', 'hosts.last_seen']);
+  let q = db
+    .selectFrom('agents')
+    .leftJoin('hosts', 'hosts.agent_id', 'agents.agent_id')
+    .select([
+      'agents.agent_id',
+      'agents.hostname',
+      'hosts.hostname as host_hostname',
+      'agents.enrolled_at',
+      'agents.revoked_at',
+      'hosts.last_seen',
+    ]);
   if (agentId !== undefined) q = q.where('agents.agent_id', '=', agentId);
   const rows = await q.orderBy('agents.enrolled_at', 'desc').orderBy('agents.agent_id').limit(limit).execute();
   return {
     total,
-    rows: rows.map((a) => ({ agentId: a.agent_id, hostname: a.host_hostname ?? a.hostname, enrolledAt: a.enrolled_at, lastUsed: a.last_seen ?? null, revokedAt: a.revoked_at })),
+    rows: rows.map((a) => ({
+      agentId: a.agent_id,
+      hostname: a.host_hostname ?? a.hostname,
+      enrolledAt: a.enrolled_at,
+      lastUsed: a.last_seen ?? null,
+      revokedAt: a.revoked_at,
+    })),
   };
 }
 
@@ -68,5 +106,9 @@ export async function alertStatus(db: Kysely<DB>, id: number): Promise<string | 
 }
 
 export async function putSetting(db: Kysely<DB>, key: string, value: string): Promise<void> {
-  await db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  await db
+    .insertInto('settings')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
 }

@@ -8,14 +8,20 @@ import type { ConsoleHostFilter, ConsoleHostRow, ConsoleHostSort, ToolSummaryRow
 // severity summaries and the tools view. Each is a bounded number of indexed queries, never one per host.
 
 /** `col` contains `q` literally and in any case, alike on both databases (% and _ escaped). */
-const contains = (col: string, q: string) => sql<SqlBool>`lower(${sql.ref(col)}) like ${`%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
+const contains = (col: string, q: string) =>
+  sql<SqlBool>`lower(${sql.ref(col)}) like ${`%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 
 /** A finding's severity as a number (info 0 ... critical 4), so SQL can take a maximum and compare. */
 export const severityRank = (col: string) =>
-  sql<number>`(case ${sql.ref(col)} ${sql.join(SEVERITIES.map((s, i) => sql`when ${s} then ${sql.lit(i)}`), sql` `)} else -1 end)`;
+  sql<number>`(case ${sql.ref(col)} ${sql.join(
+    SEVERITIES.map((s, i) => sql`when ${s} then ${sql.lit(i)}`),
+    sql` `,
+  )} else -1 end)`;
 
 /** The most severe open finding of the host row in scope, or null. */
-const maxSeverityOf = sql<number | null>`(select max(${severityRank('f.severity')}) from findings f where f.agent_id = hosts.agent_id and f.resolved_at is null)`;
+const maxSeverityOf = sql<
+  number | null
+>`(select max(${severityRank('f.severity')}) from findings f where f.agent_id = hosts.agent_id and f.resolved_at is null)`;
 
 function hostWhere(f: ConsoleHostFilter) {
   return (eb: ExpressionBuilder<DB, 'hosts'>) => {
@@ -28,30 +34,73 @@ function hostWhere(f: ConsoleHostFilter) {
     if (f.lastSeenBefore) and.push(eb('last_seen', '<', f.lastSeenBefore));
     // Driven from the findings' indexes (tool; open by severity): one small set, not a lookup per host.
     if (f.toolId) {
-      and.push(eb('agent_id', 'in', eb.selectFrom('findings').select('findings.agent_id').where('findings.tool_id', '=', f.toolId).where('findings.resolved_at', 'is', null)));
+      and.push(
+        eb(
+          'agent_id',
+          'in',
+          eb
+            .selectFrom('findings')
+            .select('findings.agent_id')
+            .where('findings.tool_id', '=', f.toolId)
+            .where('findings.resolved_at', 'is', null),
+        ),
+      );
     }
     if (f.minSeverity) {
       const sevs = SEVERITIES.slice(Math.max(0, SEVERITIES.indexOf(f.minSeverity as never)));
-      and.push(eb('agent_id', 'in', eb.selectFrom('findings').select('findings.agent_id').where('findings.resolved_at', 'is', null).where('findings.severity', 'in', sevs)));
+      and.push(
+        eb(
+          'agent_id',
+          'in',
+          eb
+            .selectFrom('findings')
+            .select('findings.agent_id')
+            .where('findings.resolved_at', 'is', null)
+            .where('findings.severity', 'in', sevs),
+        ),
+      );
     }
     return eb.and(and);
   };
 }
 
-const SORT_COLUMN = { hostname: 'hostname', user: 'user_name', os: 'os', status: 'status', findings: 'open_findings', lastSeen: 'last_seen' } as const;
+const SORT_COLUMN = {
+  hostname: 'hostname',
+  user: 'user_name',
+  os: 'os',
+  status: 'status',
+  findings: 'open_findings',
+  lastSeen: 'last_seen',
+} as const;
 
-export async function consoleHosts(db: Kysely<DB>, f: ConsoleHostFilter, sort: ConsoleHostSort, page: { offset: number; limit: number }): Promise<{ total: number; rows: ConsoleHostRow[] }> {
+export async function consoleHosts(
+  db: Kysely<DB>,
+  f: ConsoleHostFilter,
+  sort: ConsoleHostSort,
+  page: { offset: number; limit: number },
+): Promise<{ total: number; rows: ConsoleHostRow[] }> {
   const where = hostWhere(f);
   const total = Number((await db.selectFrom('hosts').select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirstOrThrow()).n);
   let q = db.selectFrom('hosts').selectAll().where(where);
   const dir = sort.dir === 'desc' ? 'desc' : 'asc';
   // Severity first needs each host's maximum: computed only when sorting by it (one indexed lookup per host).
-  if (sort.key === 'severity') q = q.orderBy(sql`case when open_findings = 0 then -1 else coalesce(${maxSeverityOf}, -1) end`, dir).orderBy('open_findings', dir);
+  if (sort.key === 'severity')
+    q = q.orderBy(sql`case when open_findings = 0 then -1 else coalesce(${maxSeverityOf}, -1) end`, dir).orderBy('open_findings', dir);
   else q = q.orderBy(SORT_COLUMN[sort.key], dir);
   const rows = await q.orderBy('hostname', dir).orderBy('agent_id', dir).limit(page.limit).offset(page.offset).execute();
   const open = rows.length
-    ? await db.selectFrom('findings').select(['agent_id', 'tool_name', 'severity']).where('agent_id', 'in', rows.map((r) => r.agent_id))
-      .where('resolved_at', 'is', null).orderBy('agent_id').orderBy('tool_name').execute()
+    ? await db
+        .selectFrom('findings')
+        .select(['agent_id', 'tool_name', 'severity'])
+        .where(
+          'agent_id',
+          'in',
+          rows.map((r) => r.agent_id),
+        )
+        .where('resolved_at', 'is', null)
+        .orderBy('agent_id')
+        .orderBy('tool_name')
+        .execute()
     : [];
   const byAgent = new Map<string, { tools: string[]; max: number }>();
   for (const o of open) {
@@ -80,7 +129,12 @@ export async function hostsByMaxSeverity(db: Kysely<DB>): Promise<Record<string,
 }
 
 /** The overview's counters: hosts by status, alerts by status and open alerts and farm groups by severity. */
-export async function overviewCounts(db: Kysely<DB>): Promise<{ hosts: Record<string, number>; alerts: Record<string, number>; openAlertsBySeverity: Record<string, number>; groupsBySeverity: Record<string, number> }> {
+export async function overviewCounts(db: Kysely<DB>): Promise<{
+  hosts: Record<string, number>;
+  alerts: Record<string, number>;
+  openAlertsBySeverity: Record<string, number>;
+  groupsBySeverity: Record<string, number>;
+}> {
   const count = sql<number>`count(*)`.as('n');
   const [hosts, alerts, open, groups] = await Promise.all([
     db.selectFrom('hosts').select(['status', count]).groupBy('status').execute(),
@@ -88,37 +142,90 @@ export async function overviewCounts(db: Kysely<DB>): Promise<{ hosts: Record<st
     db.selectFrom('alerts').select(['severity', count]).where('status', '=', 'open').groupBy('severity').execute(),
     db.selectFrom('farm_groups').select(['severity', count]).groupBy('severity').execute(),
   ]);
-  const map = <K extends string>(rows: Array<Record<K, string> & { n: number | string }>, k: K) => Object.fromEntries(rows.map((r) => [r[k], Number(r.n)]));
-  return { hosts: map(hosts, 'status'), alerts: map(alerts, 'status'), openAlertsBySeverity: map(open, 'severity'), groupsBySeverity: map(groups, 'severity') };
+  const map = <K extends string>(rows: Array<Record<K, string> & { n: number | string }>, k: K) =>
+    Object.fromEntries(rows.map((r) => [r[k], Number(r.n)]));
+  return {
+    hosts: map(hosts, 'status'),
+    alerts: map(alerts, 'status'),
+    openAlertsBySeverity: map(open, 'severity'),
+    groupsBySeverity: map(groups, 'severity'),
+  };
 }
 
 /** Each tool with open findings: how many hosts, the worst severity, since when, and up to `hostsPerTool` hosts. */
 export async function toolSummaries(db: Kysely<DB>, hostsPerTool: number, maxTools = 500): Promise<ToolSummaryRow[]> {
-  const tools = await db.selectFrom('findings').where('resolved_at', 'is', null)
-    .select(['tool_id', sql<string>`max(tool_name)`.as('tool_name'), sql<string>`max(category)`.as('category'),
-      sql<number>`max(${severityRank('severity')})`.as('sev'), sql<number>`count(distinct agent_id)`.as('hosts'), sql<string>`min(first_seen)`.as('first_seen')])
-    .groupBy('tool_id').orderBy(sql`count(distinct agent_id)`, 'desc').orderBy('tool_id').limit(maxTools).execute();
+  const tools = await db
+    .selectFrom('findings')
+    .where('resolved_at', 'is', null)
+    .select([
+      'tool_id',
+      sql<string>`max(tool_name)`.as('tool_name'),
+      sql<string>`max(category)`.as('category'),
+      sql<number>`max(${severityRank('severity')})`.as('sev'),
+      sql<number>`count(distinct agent_id)`.as('hosts'),
+      sql<string>`min(first_seen)`.as('first_seen'),
+    ])
+    .groupBy('tool_id')
+    .orderBy(sql`count(distinct agent_id)`, 'desc')
+    .orderBy('tool_id')
+    .limit(maxTools)
+    .execute();
   const out: ToolSummaryRow[] = [];
   for (const t of tools) {
-    const hosts = hostsPerTool <= 0 ? [] : await db.selectFrom('findings').innerJoin('hosts', 'hosts.agent_id', 'findings.agent_id')
-      .select(['hosts.agent_id', 'hosts.hostname']).distinct()
-      .where('findings.tool_id', '=', t.tool_id).where('findings.resolved_at', 'is', null)
-      .orderBy('hosts.hostname').orderBy('hosts.agent_id').limit(hostsPerTool).execute();
+    const hosts =
+      hostsPerTool <= 0
+        ? []
+        : await db
+            .selectFrom('findings')
+            .innerJoin('hosts', 'hosts.agent_id', 'findings.agent_id')
+            .select(['hosts.agent_id', 'hosts.hostname'])
+            .distinct()
+            .where('findings.tool_id', '=', t.tool_id)
+            .where('findings.resolved_at', 'is', null)
+            .orderBy('hosts.hostname')
+            .orderBy('hosts.agent_id')
+            .limit(hostsPerTool)
+            .execute();
     out.push({
-      toolId: t.tool_id, toolName: t.tool_name, category: t.category, maxSeverity: SEVERITIES[Math.max(0, Number(t.sev))],
-      hostCount: Number(t.hosts), firstSeen: t.first_seen, hosts: hosts.map((h) => ({ agentId: h.agent_id, hostname: h.hostname })),
+      toolId: t.tool_id,
+      toolName: t.tool_name,
+      category: t.category,
+      maxSeverity: SEVERITIES[Math.max(0, Number(t.sev))],
+      hostCount: Number(t.hosts),
+      firstSeen: t.first_seen,
+      hosts: hosts.map((h) => ({ agentId: h.agent_id, hostname: h.hostname })),
     });
   }
   return out;
 }
 
 /** Distinct values for the host filters' drop-downs, each list capped. */
-export async function hostFacets(db: Kysely<DB>, cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }> {
+export async function hostFacets(
+  db: Kysely<DB>,
+  cap: number,
+): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }> {
   const os = await db.selectFrom('hosts').select('os').distinct().orderBy('os').limit(cap).execute();
-  const users = await db.selectFrom('hosts').select('user_name').distinct().where('user_name', 'is not', null).orderBy('user_name').limit(cap).execute();
-  const tools = await db.selectFrom('findings').select(['tool_id', sql<string>`max(tool_name)`.as('tool_name')]).where('resolved_at', 'is', null)
-    .groupBy('tool_id').orderBy('tool_id').limit(cap).execute();
-  return { os: os.map((r) => r.os), users: users.map((r) => r.user_name!), tools: tools.map((t) => ({ toolId: t.tool_id, toolName: t.tool_name })) };
+  const users = await db
+    .selectFrom('hosts')
+    .select('user_name')
+    .distinct()
+    .where('user_name', 'is not', null)
+    .orderBy('user_name')
+    .limit(cap)
+    .execute();
+  const tools = await db
+    .selectFrom('findings')
+    .select(['tool_id', sql<string>`max(tool_name)`.as('tool_name')])
+    .where('resolved_at', 'is', null)
+    .groupBy('tool_id')
+    .orderBy('tool_id')
+    .limit(cap)
+    .execute();
+  return {
+    os: os.map((r) => r.os),
+    users: users.map((r) => r.user_name!),
+    tools: tools.map((t) => ({ toolId: t.tool_id, toolName: t.tool_name })),
+  };
 }
 
 /**
@@ -126,16 +233,33 @@ export async function hostFacets(db: Kysely<DB>, cap: number): Promise<{ os: str
  * counted back from today's open count with the findings that appeared or resolved since; silent hosts
  * from the silent / back-online events in the window and the hosts silent now.
  */
-export async function dailyTrend(db: Kysely<DB>, now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>> {
+export async function dailyTrend(
+  db: Kysely<DB>,
+  now: Date,
+  days: number,
+): Promise<Array<{ day: string; findings: number; silent: number }>> {
   const dayEnd = (i: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - i + 1)).toISOString();
   const from = dayEnd(days);
-  const openNow = Number((await db.selectFrom('findings').select(sql<number>`count(*)`.as('n')).where('resolved_at', 'is', null).executeTakeFirstOrThrow()).n);
+  const openNow = Number(
+    (await db.selectFrom('findings').select(sql<number>`count(*)`.as('n')).where('resolved_at', 'is', null).executeTakeFirstOrThrow()).n,
+  );
   const appeared = await db.selectFrom('findings').select(['first_seen', 'resolved_at']).where('first_seen', '>=', from).execute();
-  const resolved = await db.selectFrom('findings').select(['first_seen', 'resolved_at']).where('resolved_at', '>=', from).where('first_seen', '<', from).execute();
+  const resolved = await db
+    .selectFrom('findings')
+    .select(['first_seen', 'resolved_at'])
+    .where('resolved_at', '>=', from)
+    .where('first_seen', '<', from)
+    .execute();
   const silentNow = await db.selectFrom('hosts').select(['agent_id', 'last_seen']).where('status', '=', 'silent').execute();
   // Sorted here: ordering in SQL would make SQLite walk the per-agent index instead of the time range.
-  const ev = (await db.selectFrom('events').select(['agent_id', 'at', 'type']).where('at', '>=', from).where('type', 'in', ['silent', 'back-online']).execute())
-    .sort((a, b) => (a.agent_id < b.agent_id ? -1 : a.agent_id > b.agent_id ? 1 : a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const ev = (
+    await db
+      .selectFrom('events')
+      .select(['agent_id', 'at', 'type'])
+      .where('at', '>=', from)
+      .where('type', 'in', ['silent', 'back-online'])
+      .execute()
+  ).sort((a, b) => (a.agent_id < b.agent_id ? -1 : a.agent_id > b.agent_id ? 1 : a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   // Silent periods: [start, end) per agent; an agent silent now is silent until after today.
   const periods: Array<[string, string]> = [];
   const open = new Map<string, string>();
@@ -158,7 +282,11 @@ export async function dailyTrend(db: Kysely<DB>, now: Date, days: number): Promi
       const openToday = f.resolved_at === null;
       findings += Number(openAtEnd) - Number(openToday);
     }
-    out.push({ day: new Date(Date.parse(end) - 1).toISOString().slice(0, 10), findings: Math.max(0, findings), silent: periods.filter(([s, e]) => s < end && e >= end).length });
+    out.push({
+      day: new Date(Date.parse(end) - 1).toISOString().slice(0, 10),
+      findings: Math.max(0, findings),
+      silent: periods.filter(([s, e]) => s < end && e >= end).length,
+    });
   }
   return out;
 }

@@ -10,14 +10,25 @@ const CURSOR_KEY = 'siem.reportCursor';
 
 /** Open alerts no notifier has seen yet (new or reopened), oldest first. */
 export async function alertsToNotify(db: Kysely<DB>, limit: number): Promise<AlertRow[]> {
-  const rows = await db.selectFrom('alerts').selectAll().where('status', '=', 'open').where('notified_at', 'is', null).orderBy('id').limit(limit).execute();
+  const rows = await db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('status', '=', 'open')
+    .where('notified_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map(alertRow);
 }
 
 /** Starts the report cursor at the newest stored report, unless it has started before (the first instance wins). */
 export async function siemStart(db: Kysely<DB>): Promise<void> {
   const max = await db.selectFrom('reports').select(sql<string | number | null>`max(id)`.as('m')).executeTakeFirstOrThrow();
-  await db.insertInto('settings').values({ key: CURSOR_KEY, value: String(Number(max.m ?? 0)) }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await db
+    .insertInto('settings')
+    .values({ key: CURSOR_KEY, value: String(Number(max.m ?? 0)) })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
 }
 
 /**
@@ -27,13 +38,26 @@ export async function siemStart(db: Kysely<DB>): Promise<void> {
  */
 export async function siemBacklog(db: Kysely<DB>, settledBefore: string, limit: number): Promise<SiemBacklog> {
   await siemStart(db);
-  const cursor = Number((await db.selectFrom('settings').select('value').where('key', '=', CURSOR_KEY).executeTakeFirstOrThrow()).value) || 0;
+  const cursor =
+    Number((await db.selectFrom('settings').select('value').where('key', '=', CURSOR_KEY).executeTakeFirstOrThrow()).value) || 0;
   // A report's row id is taken inside the ingest transaction; rows younger than the settle time may still
   // have a lower id uncommitted beside them (PostgreSQL), so the cursor only passes settled rows.
-  const rows = await db.selectFrom('reports').select(['id', 'kind', 'body']).where('id', '>', cursor).where('received_at', '<', settledBefore)
-    .orderBy('id').limit(limit).execute();
-  const alerts = await db.selectFrom('alerts').selectAll().where('notified_at', 'is not', null)
-    .where((eb) => eb.or([eb('forwarded_at', 'is', null), eb('forwarded_at', '!=', eb.ref('notified_at'))])).orderBy('id').limit(limit).execute();
+  const rows = await db
+    .selectFrom('reports')
+    .select(['id', 'kind', 'body'])
+    .where('id', '>', cursor)
+    .where('received_at', '<', settledBefore)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  const alerts = await db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('notified_at', 'is not', null)
+    .where((eb) => eb.or([eb('forwarded_at', 'is', null), eb('forwarded_at', '!=', eb.ref('notified_at'))]))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return {
     cursor,
     nextCursor: rows.length ? Number(rows.at(-1)!.id) : cursor,
@@ -43,16 +67,37 @@ export async function siemBacklog(db: Kysely<DB>, settledBefore: string, limit: 
 }
 
 /** Stores the encoded events, moves the cursor and marks the alerts forwarded, in one transaction. */
-export async function siemEnqueue(db: Kysely<DB>, o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number> {
+export async function siemEnqueue(
+  db: Kysely<DB>,
+  o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string },
+): Promise<number> {
   return db.transaction().execute(async (tx) => {
     let n = 0;
     for (let i = 0; i < o.items.length; i += 200) {
-      const chunk = o.items.slice(i, i + 200).map((x) => ({ sink: x.sink, event_key: x.key, body: x.body, created_at: o.at, attempts: 0, next_attempt_at: o.at, last_error: null, dead_at: null }));
-      const r = await tx.insertInto('siem_outbox').values(chunk).onConflict((oc) => oc.columns(['sink', 'event_key']).doNothing()).executeTakeFirst();
+      const chunk = o.items.slice(i, i + 200).map((x) => ({
+        sink: x.sink,
+        event_key: x.key,
+        body: x.body,
+        created_at: o.at,
+        attempts: 0,
+        next_attempt_at: o.at,
+        last_error: null,
+        dead_at: null,
+      }));
+      const r = await tx
+        .insertInto('siem_outbox')
+        .values(chunk)
+        .onConflict((oc) => oc.columns(['sink', 'event_key']).doNothing())
+        .executeTakeFirst();
       n += Number(r.numInsertedOrUpdatedRows ?? 0);
     }
     if (o.nextCursor !== o.cursor) {
-      await tx.updateTable('settings').set({ value: String(o.nextCursor) }).where('key', '=', CURSOR_KEY).where('value', '=', String(o.cursor)).execute();
+      await tx
+        .updateTable('settings')
+        .set({ value: String(o.nextCursor) })
+        .where('key', '=', CURSOR_KEY)
+        .where('value', '=', String(o.cursor))
+        .execute();
     }
     for (const a of o.alerts) await tx.updateTable('alerts').set({ forwarded_at: a.notifiedAt }).where('id', '=', a.id).execute();
     return n;
@@ -61,26 +106,60 @@ export async function siemEnqueue(db: Kysely<DB>, o: { items: OutboxInsert[]; cu
 
 /** One sink's events whose time has come, oldest first. */
 export async function siemDue(db: Kysely<DB>, sink: string, now: string, limit: number): Promise<OutboxRow[]> {
-  const rows = await db.selectFrom('siem_outbox').selectAll().where('dead_at', 'is', null).where('sink', '=', sink).where('next_attempt_at', '<=', now)
-    .orderBy('id').limit(limit).execute();
-  return rows.map((r) => ({ id: Number(r.id), sink: r.sink, key: r.event_key, body: r.body, attempts: r.attempts, createdAt: r.created_at, lastError: r.last_error }));
+  const rows = await db
+    .selectFrom('siem_outbox')
+    .selectAll()
+    .where('dead_at', 'is', null)
+    .where('sink', '=', sink)
+    .where('next_attempt_at', '<=', now)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    sink: r.sink,
+    key: r.event_key,
+    body: r.body,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    lastError: r.last_error,
+  }));
 }
 
 /** Taken by the sink: gone from the outbox. */
 export async function siemDelivered(db: Kysely<DB>, ids: number[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) await db.deleteFrom('siem_outbox').where('id', 'in', ids.slice(i, i + 500)).execute();
+  for (let i = 0; i < ids.length; i += 500)
+    await db
+      .deleteFrom('siem_outbox')
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
 }
 
 /** Not taken: tried again at `nextAttemptAt`, or never again when `dead` (kept with its error for people). */
-export async function siemFailed(db: Kysely<DB>, ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void> {
+export async function siemFailed(
+  db: Kysely<DB>,
+  ids: number[],
+  o: { nextAttemptAt: string; error: string; dead: boolean; at: string },
+): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
-    await db.updateTable('siem_outbox').set({
-      attempts: sql<number>`attempts + 1`, next_attempt_at: o.nextAttemptAt, last_error: o.error.slice(0, 500), dead_at: o.dead ? o.at : null,
-    }).where('id', 'in', ids.slice(i, i + 500)).execute();
+    await db
+      .updateTable('siem_outbox')
+      .set({
+        attempts: sql<number>`attempts + 1`,
+        next_attempt_at: o.nextAttemptAt,
+        last_error: o.error.slice(0, 500),
+        dead_at: o.dead ? o.at : null,
+      })
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
   }
 }
 
 export async function siemCounts(db: Kysely<DB>): Promise<Record<string, { waiting: number; dead: number }>> {
-  const rows = await db.selectFrom('siem_outbox').select(['sink', sql<number>`count(*)`.as('n'), sql<number>`count(dead_at)`.as('dead')]).groupBy('sink').execute();
+  const rows = await db
+    .selectFrom('siem_outbox')
+    .select(['sink', sql<number>`count(*)`.as('n'), sql<number>`count(dead_at)`.as('dead')])
+    .groupBy('sink')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.sink, { waiting: Number(r.n) - Number(r.dead), dead: Number(r.dead) }]));
 }

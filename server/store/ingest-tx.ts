@@ -43,8 +43,14 @@ function contextOf(r: IncomingReport, publicIp: string | null): Ctx {
 
 /** -1, 0, 1 comparing dotted versions numerically ("0.10.0" > "0.9.3"); pre-release tags ignored. */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(/[.+-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  const pa = a
+    .split(/[.+-]/)
+    .slice(0, 3)
+    .map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b
+    .split(/[.+-]/)
+    .slice(0, 3)
+    .map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : 1;
   return 0;
 }
@@ -52,7 +58,11 @@ export function compareVersions(a: string, b: string): number {
 const MIN_INTERVAL_S = 60;
 const MAX_INTERVAL_S = 24 * 3600;
 
-interface Known { resolved_at: string | null; severity: string; category: string }
+interface Known {
+  resolved_at: string | null;
+  severity: string;
+  category: string;
+}
 type FindingInsert = Omit<FindingsTable, 'id'>;
 
 /** What one round writes, gathered while the reports are applied in memory. */
@@ -60,7 +70,15 @@ interface Writes {
   hosts: Map<string, HostRow>;
   context: Array<Ctx & { agent_id: string; at: string }>;
   events: Array<{ agent_id: string; at: string; type: EventType; detail: string }>;
-  alerts: Array<{ at: string; rule: string; agentId: string; hostname: string; severity: string; title: string; detail: Record<string, unknown> }>;
+  alerts: Array<{
+    at: string;
+    rule: string;
+    agentId: string;
+    hostname: string;
+    severity: string;
+    title: string;
+    detail: Record<string, unknown>;
+  }>;
   findings: FindingInsert[];
   resolve: Array<{ agentId: string; findingId: string; at: string; reason: string }>;
   stillOpen: Array<{ agentId: string; at: string }>;
@@ -73,10 +91,24 @@ interface Writes {
 export async function ingestBatch(tx: Tx, items: IngestItem[], defaultIntervalS: number, dialect: Dialect): Promise<IngestOutcome[]> {
   const stored = new Set<string>();
   for (const part of chunks(items, 200)) {
-    const rows = await tx.insertInto('reports').values(part.map(({ report: r, body, publicIp, receivedAt }) => ({
-      report_id: r.reportId, agent_id: r.agentId, sequence: r.sequence, kind: r.kind,
-      schema_version: r.schema === 'ratwatch.report/2' ? 2 : 1, sent_at: r.sentAt, received_at: receivedAt, public_ip: publicIp, body,
-    }))).onConflict((oc) => oc.column('report_id').doNothing()).returning('report_id').execute();
+    const rows = await tx
+      .insertInto('reports')
+      .values(
+        part.map(({ report: r, body, publicIp, receivedAt }) => ({
+          report_id: r.reportId,
+          agent_id: r.agentId,
+          sequence: r.sequence,
+          kind: r.kind,
+          schema_version: r.schema === 'ratwatch.report/2' ? 2 : 1,
+          sent_at: r.sentAt,
+          received_at: receivedAt,
+          public_ip: publicIp,
+          body,
+        })),
+      )
+      .onConflict((oc) => oc.column('report_id').doNothing())
+      .returning('report_id')
+      .execute();
     for (const row of rows) stored.add(row.report_id);
   }
   const rounds: IngestItem[][] = [];
@@ -103,7 +135,11 @@ async function applyRound(tx: Tx, round: IngestItem[], defaultIntervalS: number,
   }
   const known = new Map<string, Map<string, Known>>();
   for (const ids of chunks([...hosts.keys()])) {
-    const rows = await tx.selectFrom('findings').select(['agent_id', 'finding_id', 'resolved_at', 'severity', 'category']).where('agent_id', 'in', ids).execute();
+    const rows = await tx
+      .selectFrom('findings')
+      .select(['agent_id', 'finding_id', 'resolved_at', 'severity', 'category'])
+      .where('agent_id', 'in', ids)
+      .execute();
     for (const f of rows) {
       let m = known.get(f.agent_id);
       if (!m) known.set(f.agent_id, (m = new Map()));
@@ -128,28 +164,46 @@ function applyReport(item: IngestItem, host: HostRow | undefined, known: Map<str
   const ctx = contextOf(r, item.publicIp);
   const privileged = typeof r.privileged === 'boolean' ? (r.privileged ? 1 : 0) : null;
   const hostFields = {
-    hostname: r.host.hostname, os: r.host.os, os_version: str(r.host.osVersion), arch: str(r.host.arch),
-    agent_version: r.agentVersion, user_name: str(r.host.user), privileged, ...ctx,
+    hostname: r.host.hostname,
+    os: r.host.os,
+    os_version: str(r.host.osVersion),
+    arch: str(r.host.arch),
+    agent_version: r.agentVersion,
+    user_name: str(r.host.user),
+    privileged,
+    ...ctx,
   };
 
   let current = true; // this report is the newest the server has from the agent
   let row: HostRow | undefined;
   if (!host) {
     row = {
-      agent_id: r.agentId, ...hostFields, first_seen: now, last_seen: now, last_sequence: r.sequence,
-      expected_interval_s: defaultIntervalS, status: 'online', open_findings: 0, open_counts: '{}',
+      agent_id: r.agentId,
+      ...hostFields,
+      first_seen: now,
+      last_seen: now,
+      last_sequence: r.sequence,
+      expected_interval_s: defaultIntervalS,
+      status: 'online',
+      open_findings: 0,
+      open_counts: '{}',
     };
     events.push({ type: 'first-report', detail: { sequence: r.sequence, kind: r.kind } });
     if (r.sequence > 1) {
       events.push({ type: 'sequence-gap', detail: { missingFrom: 1, missingTo: r.sequence - 1 } });
-      alert('sequence-gap', 'medium', `reports ${1}-${r.sequence - 1} of ${r.host.hostname} never arrived`, { missingFrom: 1, missingTo: r.sequence - 1 });
+      alert('sequence-gap', 'medium', `reports ${1}-${r.sequence - 1} of ${r.host.hostname} never arrived`, {
+        missingFrom: 1,
+        missingTo: r.sequence - 1,
+      });
     }
     w.context.push({ agent_id: r.agentId, at: now, ...ctx });
   } else {
     const last = Number(host.last_sequence);
     if (r.sequence === 1 && last > 1) {
       events.push({ type: 'sequence-reset', detail: { previous: last } });
-      alert('sequence-gap', 'medium', `${r.host.hostname} restarted its report numbering (agent reinstalled or its spool wiped)`, { previous: last });
+      alert('sequence-gap', 'medium', `${r.host.hostname} restarted its report numbering (agent reinstalled or its spool wiped)`, {
+        previous: last,
+      });
     } else if (r.sequence <= last) {
       current = false;
       events.push({ type: 'late-report', detail: { sequence: r.sequence, newest: last } });
@@ -163,7 +217,12 @@ function applyReport(item: IngestItem, host: HostRow | undefined, known: Map<str
       if (cmp < 0) {
         const detail = { from: host.agent_version, to: r.agentVersion };
         events.push({ type: 'agent-downgrade', detail });
-        alert('agent-downgrade', 'high', `ratwatch on ${r.host.hostname} was downgraded from ${host.agent_version} to ${r.agentVersion}`, detail);
+        alert(
+          'agent-downgrade',
+          'high',
+          `ratwatch on ${r.host.hostname} was downgraded from ${host.agent_version} to ${r.agentVersion}`,
+          detail,
+        );
       } else if (cmp > 0) events.push({ type: 'agent-upgrade', detail: { from: host.agent_version, to: r.agentVersion } });
       const changed = CTX_KEYS.filter((k) => (host[k] ?? null) !== ctx[k]);
       if (changed.length) {
@@ -172,10 +231,18 @@ function applyReport(item: IngestItem, host: HostRow | undefined, known: Map<str
       }
       if (host.status !== 'online') events.push({ type: 'back-online', detail: { was: host.status, lastSeen: host.last_seen } });
       const observed = (Date.parse(now) - Date.parse(host.last_seen)) / 1000;
-      const interval = observed >= MIN_INTERVAL_S && observed <= MAX_INTERVAL_S && r.sequence === last + 1
-        ? Math.round(host.expected_interval_s * 0.7 + observed * 0.3)
-        : host.expected_interval_s;
-      row = { ...host, ...hostFields, last_seen: now, last_sequence: r.sequence === 1 ? 1 : Math.max(last, r.sequence), expected_interval_s: interval, status: 'online' };
+      const interval =
+        observed >= MIN_INTERVAL_S && observed <= MAX_INTERVAL_S && r.sequence === last + 1
+          ? Math.round(host.expected_interval_s * 0.7 + observed * 0.3)
+          : host.expected_interval_s;
+      row = {
+        ...host,
+        ...hostFields,
+        last_seen: now,
+        last_sequence: r.sequence === 1 ? 1 : Math.max(last, r.sequence),
+        expected_interval_s: interval,
+        status: 'online',
+      };
     }
   }
   if (current && privileged === 0) {
@@ -191,18 +258,35 @@ function applyReport(item: IngestItem, host: HostRow | undefined, known: Map<str
 }
 
 /** Findings of one current report; returns the host's new open counts, or undefined when it never had a finding. */
-function applyFindings(r: IncomingReport, now: string, known: Map<string, Known>, events: Array<{ type: EventType; detail: Record<string, unknown> }>, w: Writes): Pick<HostRow, 'open_findings' | 'open_counts'> | undefined {
+function applyFindings(
+  r: IncomingReport,
+  now: string,
+  known: Map<string, Known>,
+  events: Array<{ type: EventType; detail: Record<string, unknown> }>,
+  w: Writes,
+): Pick<HostRow, 'open_findings' | 'open_counts'> | undefined {
   const active = r.findings.filter((f) => f.status === 'finding');
   const upserts = new Map<string, FindingInsert>(); // a finding listed twice is written once, as last listed
   for (const f of active) {
     const before = known.get(f.id);
     upserts.set(f.id, {
-      agent_id: r.agentId, finding_id: f.id, tool_id: f.tool.id, tool_name: f.tool.name, category: f.tool.category, severity: f.severity, status: f.status,
-      state: str(f.state), evidence: JSON.stringify(f.evidence ?? []), first_seen: upserts.get(f.id)?.first_seen ?? str(f.firstSeen) ?? now, last_seen: now,
-      resolved_at: null, resolved_reason: null,
+      agent_id: r.agentId,
+      finding_id: f.id,
+      tool_id: f.tool.id,
+      tool_name: f.tool.name,
+      category: f.tool.category,
+      severity: f.severity,
+      status: f.status,
+      state: str(f.state),
+      evidence: JSON.stringify(f.evidence ?? []),
+      first_seen: upserts.get(f.id)?.first_seen ?? str(f.firstSeen) ?? now,
+      last_seen: now,
+      resolved_at: null,
+      resolved_reason: null,
     });
     if (!before) events.push({ type: 'finding-new', detail: { findingId: f.id, tool: f.tool, severity: f.severity } });
-    else if (before.resolved_at !== null) events.push({ type: 'finding-reopened', detail: { findingId: f.id, tool: f.tool, severity: f.severity } });
+    else if (before.resolved_at !== null)
+      events.push({ type: 'finding-reopened', detail: { findingId: f.id, tool: f.tool, severity: f.severity } });
     known.set(f.id, { resolved_at: null, severity: f.severity, category: f.tool.category });
   }
   w.findings.push(...upserts.values());
@@ -211,7 +295,8 @@ function applyFindings(r: IncomingReport, now: string, known: Map<string, Known>
   const resolve = new Map<string, string>();
   for (const x of r.resolved) if (!activeIds.has(x.id)) resolve.set(x.id, x.reason);
   // A full report is the whole active state: whatever open finding it does not restate is gone.
-  if (r.kind === 'full') for (const [id, k] of known) if (k.resolved_at === null && !activeIds.has(id) && !resolve.has(id)) resolve.set(id, 'absent-from-full');
+  if (r.kind === 'full')
+    for (const [id, k] of known) if (k.resolved_at === null && !activeIds.has(id) && !resolve.has(id)) resolve.set(id, 'absent-from-full');
   for (const [id, reason] of resolve) {
     const k = known.get(id);
     if (!k || k.resolved_at !== null) continue; // unknown or already resolved
@@ -237,33 +322,81 @@ function applyFindings(r: IncomingReport, now: string, known: Map<string, Known>
 
 async function writeRound(tx: Tx, w: Writes): Promise<void> {
   for (const part of chunks([...w.hosts.values()])) {
-    await tx.insertInto('hosts').values(part).onConflict((oc) => oc.column('agent_id').doUpdateSet((eb) => ({
-      hostname: eb.ref('excluded.hostname'), os: eb.ref('excluded.os'), os_version: eb.ref('excluded.os_version'), arch: eb.ref('excluded.arch'),
-      agent_version: eb.ref('excluded.agent_version'), user_name: eb.ref('excluded.user_name'), privileged: eb.ref('excluded.privileged'),
-      public_ip: eb.ref('excluded.public_ip'), gateway_mac: eb.ref('excluded.gateway_mac'), wifi_ssid: eb.ref('excluded.wifi_ssid'),
-      wifi_bssid: eb.ref('excluded.wifi_bssid'), timezone: eb.ref('excluded.timezone'), locale: eb.ref('excluded.locale'),
-      input_methods: eb.ref('excluded.input_methods'), last_seen: eb.ref('excluded.last_seen'), last_sequence: eb.ref('excluded.last_sequence'),
-      expected_interval_s: eb.ref('excluded.expected_interval_s'), status: eb.ref('excluded.status'),
-      open_findings: eb.ref('excluded.open_findings'), open_counts: eb.ref('excluded.open_counts'),
-    }))).execute();
+    await tx
+      .insertInto('hosts')
+      .values(part)
+      .onConflict((oc) =>
+        oc.column('agent_id').doUpdateSet((eb) => ({
+          hostname: eb.ref('excluded.hostname'),
+          os: eb.ref('excluded.os'),
+          os_version: eb.ref('excluded.os_version'),
+          arch: eb.ref('excluded.arch'),
+          agent_version: eb.ref('excluded.agent_version'),
+          user_name: eb.ref('excluded.user_name'),
+          privileged: eb.ref('excluded.privileged'),
+          public_ip: eb.ref('excluded.public_ip'),
+          gateway_mac: eb.ref('excluded.gateway_mac'),
+          wifi_ssid: eb.ref('excluded.wifi_ssid'),
+          wifi_bssid: eb.ref('excluded.wifi_bssid'),
+          timezone: eb.ref('excluded.timezone'),
+          locale: eb.ref('excluded.locale'),
+          input_methods: eb.ref('excluded.input_methods'),
+          last_seen: eb.ref('excluded.last_seen'),
+          last_sequence: eb.ref('excluded.last_sequence'),
+          expected_interval_s: eb.ref('excluded.expected_interval_s'),
+          status: eb.ref('excluded.status'),
+          open_findings: eb.ref('excluded.open_findings'),
+          open_counts: eb.ref('excluded.open_counts'),
+        })),
+      )
+      .execute();
   }
   for (const part of chunks(w.context)) await tx.insertInto('context_history').values(part).execute();
   for (const part of chunks(w.findings)) {
-    await tx.insertInto('findings').values(part).onConflict((oc) => oc.columns(['agent_id', 'finding_id']).doUpdateSet((eb) => ({
-      tool_id: eb.ref('excluded.tool_id'), tool_name: eb.ref('excluded.tool_name'), category: eb.ref('excluded.category'), severity: eb.ref('excluded.severity'),
-      status: eb.ref('excluded.status'), state: eb.ref('excluded.state'), evidence: eb.ref('excluded.evidence'), last_seen: eb.ref('excluded.last_seen'),
-      resolved_at: null, resolved_reason: null,
-    }))).execute();
+    await tx
+      .insertInto('findings')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['agent_id', 'finding_id']).doUpdateSet((eb) => ({
+          tool_id: eb.ref('excluded.tool_id'),
+          tool_name: eb.ref('excluded.tool_name'),
+          category: eb.ref('excluded.category'),
+          severity: eb.ref('excluded.severity'),
+          status: eb.ref('excluded.status'),
+          state: eb.ref('excluded.state'),
+          evidence: eb.ref('excluded.evidence'),
+          last_seen: eb.ref('excluded.last_seen'),
+          resolved_at: null,
+          resolved_reason: null,
+        })),
+      )
+      .execute();
   }
   for (const x of w.resolve) {
-    await tx.updateTable('findings').set({ resolved_at: x.at, resolved_reason: x.reason })
-      .where('agent_id', '=', x.agentId).where('finding_id', '=', x.findingId).where('resolved_at', 'is', null).execute();
+    await tx
+      .updateTable('findings')
+      .set({ resolved_at: x.at, resolved_reason: x.reason })
+      .where('agent_id', '=', x.agentId)
+      .where('finding_id', '=', x.findingId)
+      .where('resolved_at', 'is', null)
+      .execute();
   }
   for (const x of w.stillOpen) {
     await tx.updateTable('findings').set({ last_seen: x.at }).where('agent_id', '=', x.agentId).where('resolved_at', 'is', null).execute();
   }
   for (const part of chunks(w.events)) await tx.insertInto('events').values(part).execute();
   for (const a of w.alerts) {
-    await upsertAlertTx(tx, { rule: a.rule, subject: a.agentId, severity: a.severity, title: a.title, explanation: { kind: a.rule, hostname: a.hostname, ...a.detail }, agentIds: [a.agentId] }, a.at);
+    await upsertAlertTx(
+      tx,
+      {
+        rule: a.rule,
+        subject: a.agentId,
+        severity: a.severity,
+        title: a.title,
+        explanation: { kind: a.rule, hostname: a.hostname, ...a.detail },
+        agentIds: [a.agentId],
+      },
+      a.at,
+    );
   }
 }

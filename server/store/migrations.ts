@@ -9,19 +9,26 @@ import { recountOpenFindings } from './open-counts.ts';
 type AnyDb = Kysely<any>;
 
 function migrations(dialect: Dialect): Record<string, Migration> {
-  const id = (t: string) => (dialect === 'postgres' ? sql.raw(`${t === 'big' ? 'bigserial' : 'serial'} primary key`) : sql.raw('integer primary key autoincrement'));
+  const id = (t: string) =>
+    dialect === 'postgres' ? sql.raw(`${t === 'big' ? 'bigserial' : 'serial'} primary key`) : sql.raw('integer primary key autoincrement');
   return {
     '0001-initial': {
       async up(db: AnyDb) {
-        await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
-        await db.schema.createTable('agents')
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('agents')
           .addColumn('agent_id', 'text', (c) => c.primaryKey())
           .addColumn('key_hash', 'text', (c) => c.notNull().unique())
           .addColumn('hostname', 'text', (c) => c.notNull())
           .addColumn('enrolled_at', 'text', (c) => c.notNull())
           .addColumn('revoked_at', 'text')
           .execute();
-        await db.schema.createTable('hosts')
+        await db.schema
+          .createTable('hosts')
           .addColumn('agent_id', 'text', (c) => c.primaryKey())
           .addColumn('hostname', 'text', (c) => c.notNull())
           .addColumn('os', 'text', (c) => c.notNull())
@@ -46,16 +53,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('hosts_status').on('hosts').columns(['status', 'last_seen']).execute();
         await db.schema.createIndex('hosts_hostname').on('hosts').column('hostname').execute();
-        await db.schema.createTable('context_history')
+        await db.schema
+          .createTable('context_history')
           .addColumn('id', sql`${id('small')}`)
           .addColumn('agent_id', 'text', (c) => c.notNull())
           .addColumn('at', 'text', (c) => c.notNull())
-          .addColumn('public_ip', 'text').addColumn('gateway_mac', 'text').addColumn('wifi_ssid', 'text').addColumn('wifi_bssid', 'text')
-          .addColumn('timezone', 'text').addColumn('locale', 'text').addColumn('input_methods', 'text')
+          .addColumn('public_ip', 'text')
+          .addColumn('gateway_mac', 'text')
+          .addColumn('wifi_ssid', 'text')
+          .addColumn('wifi_bssid', 'text')
+          .addColumn('timezone', 'text')
+          .addColumn('locale', 'text')
+          .addColumn('input_methods', 'text')
           .execute();
         await db.schema.createIndex('context_history_agent').on('context_history').columns(['agent_id', 'at']).execute();
         await db.schema.createIndex('context_history_at').on('context_history').column('at').execute();
-        await db.schema.createTable('reports')
+        await db.schema
+          .createTable('reports')
           .addColumn('id', sql`${id('big')}`)
           .addColumn('report_id', 'text', (c) => c.notNull().unique()) // duplicates dropped even across instances
           .addColumn('agent_id', 'text', (c) => c.notNull())
@@ -69,7 +83,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('reports_received').on('reports').column('received_at').execute();
         await db.schema.createIndex('reports_agent').on('reports').columns(['agent_id', 'sequence']).execute();
-        await db.schema.createTable('findings')
+        await db.schema
+          .createTable('findings')
           .addColumn('id', sql`${id('big')}`)
           .addColumn('agent_id', 'text', (c) => c.notNull())
           .addColumn('finding_id', 'text', (c) => c.notNull())
@@ -88,7 +103,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('findings_open').on('findings').columns(['resolved_at', 'severity']).execute();
         await db.schema.createIndex('findings_tool').on('findings').columns(['tool_id', 'resolved_at']).execute();
-        await db.schema.createTable('events')
+        await db.schema
+          .createTable('events')
           .addColumn('id', sql`${id('big')}`)
           .addColumn('agent_id', 'text', (c) => c.notNull())
           .addColumn('at', 'text', (c) => c.notNull())
@@ -97,7 +113,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('events_agent').on('events').columns(['agent_id', 'at']).execute();
         await db.schema.createIndex('events_at').on('events').column('at').execute();
-        await db.schema.createTable('alerts')
+        await db.schema
+          .createTable('alerts')
           .addColumn('id', sql`${id('small')}`)
           .addColumn('rule', 'text', (c) => c.notNull())
           .addColumn('subject', 'text', (c) => c.notNull())
@@ -109,17 +126,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('first_seen', 'text', (c) => c.notNull())
           .addColumn('last_seen', 'text', (c) => c.notNull())
           .addColumn('occurrences', 'integer', (c) => c.notNull())
-          .addColumn('ack_by', 'text').addColumn('ack_at', 'text').addColumn('closed_by', 'text').addColumn('closed_at', 'text')
+          .addColumn('ack_by', 'text')
+          .addColumn('ack_at', 'text')
+          .addColumn('closed_by', 'text')
+          .addColumn('closed_at', 'text')
           .addUniqueConstraint('alerts_rule_subject', ['rule', 'subject'])
           .execute();
-        await db.schema.createTable('users')
+        await db.schema
+          .createTable('users')
           .addColumn('id', sql`${id('small')}`)
           .addColumn('name', 'text', (c) => c.notNull().unique())
           .addColumn('role', 'text', (c) => c.notNull())
           .addColumn('password_hash', 'text', (c) => c.notNull())
           .addColumn('created_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createTable('api_tokens')
+        await db.schema
+          .createTable('api_tokens')
           .addColumn('id', sql`${id('small')}`)
           .addColumn('user_id', 'integer', (c) => c.notNull())
           .addColumn('name', 'text', (c) => c.notNull())
@@ -127,7 +149,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addColumn('revoked_at', 'text')
           .execute();
-        await db.schema.createTable('audit_log')
+        await db.schema
+          .createTable('audit_log')
           .addColumn('id', sql`${id('big')}`)
           .addColumn('at', 'text', (c) => c.notNull())
           .addColumn('actor', 'text', (c) => c.notNull())
@@ -135,7 +158,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('target', 'text', (c) => c.notNull())
           .addColumn('detail', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createTable('job_leases')
+        await db.schema
+          .createTable('job_leases')
           .addColumn('name', 'text', (c) => c.primaryKey())
           .addColumn('holder', 'text', (c) => c.notNull())
           .addColumn('lease_until', 'text', (c) => c.notNull())
@@ -146,19 +170,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       // Farm settings (one JSON row, seeded from the server config), the groups the last farm round found
       // (for the Groups page), notifiers managed in the console, and when each alert was handed to them.
       async up(db: AnyDb) {
-        await db.schema.createTable('farm_config')
+        await db.schema
+          .createTable('farm_config')
           .addColumn('id', 'integer', (c) => c.primaryKey())
           .addColumn('settings', 'text', (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createTable('farm_groups')
+        await db.schema
+          .createTable('farm_groups')
           .addColumn('subject', 'text', (c) => c.primaryKey())
           .addColumn('severity', 'text', (c) => c.notNull())
           .addColumn('host_count', 'integer', (c) => c.notNull())
           .addColumn('body', 'text', (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createTable('notifiers')
+        await db.schema
+          .createTable('notifiers')
           .addColumn('id', sql`${id('small')}`)
           .addColumn('name', 'text', (c) => c.notNull().unique())
           .addColumn('config', 'text', (c) => c.notNull())
@@ -172,13 +199,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: AnyDb) {
         // Open findings per host by severity and category, kept by the ingest transaction, so the fleet
         // overview sums 10,000 host rows instead of counting a million findings on every call.
-        await db.schema.alterTable('hosts').addColumn('open_counts', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+        await db.schema
+          .alterTable('hosts')
+          .addColumn('open_counts', 'text', (c) => c.notNull().defaultTo('{}'))
+          .execute();
         await recountOpenFindings(db);
         // The hosts list pages by name; the tie-breaker column in the index spares a sort.
         await db.schema.createIndex('hosts_hostname_agent').on('hosts').columns(['hostname', 'agent_id']).execute();
         await db.schema.dropIndex('hosts_hostname').execute();
         // Open findings newest first, by severity (the findings list), without sorting all open rows.
-        await db.schema.createIndex('findings_open_severity_id').on('findings').columns(['severity', 'id']).where(sql<boolean>`resolved_at is null`).execute();
+        await db.schema
+          .createIndex('findings_open_severity_id')
+          .on('findings')
+          .columns(['severity', 'id'])
+          .where(sql<boolean>`resolved_at is null`)
+          .execute();
       },
     },
     '0100-alert-delivery-siem-outbox': {
@@ -188,7 +223,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: AnyDb) {
         await db.updateTable('alerts').set({ notified_at: sql`last_seen` }).where('notified_at', 'is', null).execute();
         await db.schema.alterTable('alerts').addColumn('forwarded_at', 'text').execute();
-        await db.schema.createTable('siem_outbox')
+        await db.schema
+          .createTable('siem_outbox')
           .addColumn('id', sql`${id('big')}`)
           .addColumn('sink', 'text', (c) => c.notNull())
           .addColumn('event_key', 'text', (c) => c.notNull())
@@ -200,7 +236,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('dead_at', 'text')
           .addUniqueConstraint('siem_outbox_sink_key', ['sink', 'event_key'])
           .execute();
-        await db.schema.createIndex('siem_outbox_due').on('siem_outbox').columns(['sink', 'id']).where(sql<boolean>`dead_at is null`).execute();
+        await db.schema
+          .createIndex('siem_outbox_due')
+          .on('siem_outbox')
+          .columns(['sink', 'id'])
+          .where(sql<boolean>`dead_at is null`)
+          .execute();
       },
     },
   };

@@ -10,9 +10,12 @@ type AnyDb = Kysely<any>;
 /** Rebuilds hosts.open_findings and hosts.open_counts from the findings table (after a bulk load or a migration);
  * run it inside a transaction (one commit, and no ingest in between). */
 export async function recountOpenFindings(db: AnyDb): Promise<void> {
-  const rows: Array<{ agent_id: string; severity: string; category: string; n: number | string }> = await db.selectFrom('findings')
-    .select(['agent_id', 'severity', 'category', sql<number>`count(*)`.as('n')]).where('resolved_at', 'is', null)
-    .groupBy(['agent_id', 'severity', 'category']).execute();
+  const rows: Array<{ agent_id: string; severity: string; category: string; n: number | string }> = await db
+    .selectFrom('findings')
+    .select(['agent_id', 'severity', 'category', sql<number>`count(*)`.as('n')])
+    .where('resolved_at', 'is', null)
+    .groupBy(['agent_id', 'severity', 'category'])
+    .execute();
   const per = new Map<string, Array<{ severity: string; category: string; n: number }>>();
   for (const r of rows) {
     const list = per.get(r.agent_id) ?? [];
@@ -22,11 +25,18 @@ export async function recountOpenFindings(db: AnyDb): Promise<void> {
   await db.updateTable('hosts').set({ open_findings: 0, open_counts: '{}' }).execute();
   for (const [agentId, groups] of per) {
     const c = openCounts(groups);
-    await db.updateTable('hosts').set({ open_findings: c.total, open_counts: JSON.stringify(c.counts) }).where('agent_id', '=', agentId).execute();
+    await db
+      .updateTable('hosts')
+      .set({ open_findings: c.total, open_counts: JSON.stringify(c.counts) })
+      .where('agent_id', '=', agentId)
+      .execute();
   }
 }
 
-export interface OpenCounts { severity: Record<string, number>; category: Record<string, number> }
+export interface OpenCounts {
+  severity: Record<string, number>;
+  category: Record<string, number>;
+}
 
 export function openCounts(groups: Array<{ severity: string; category: string; n: number }>): { total: number; counts: OpenCounts } {
   const counts: OpenCounts = { severity: {}, category: {} };

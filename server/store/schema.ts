@@ -3,7 +3,10 @@ import type { Generated } from 'kysely';
 // The tables as Kysely sees them. Times are ISO 8601 UTC strings (toISOString), which sort as text the
 // same on SQLite and PostgreSQL; JSON columns are text, opaque to the SQL layer.
 
-export interface SettingsTable { key: string; value: string }
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
 
 export interface AgentsTable {
   agent_id: string;

@@ -13,10 +13,34 @@ import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts
 import { alertRow, findingRow, hostRow, parseJson } from './rows.ts';
 import type { DB } from './schema.ts';
 import type {
-  AlertFilter, AlertInput, AlertRow, AuditEntry, ContextRow, EventRow, FindingFilter, FindingRow, HostFilter, HostRow,
-  HostSnapshotRow, LivenessChange, NetworkGroup, Overview, Store, UserRow, FarmGroupRow, NotifierRow,
-  ConsoleHostFilter, ConsoleHostSort, ConsoleHostRow, ToolSummaryRow, AgentKeyRow, ApiTokenRow, UserSummaryRow,
-  OutboxInsert, OutboxRow, SiemBacklog,
+  AlertFilter,
+  AlertInput,
+  AlertRow,
+  AuditEntry,
+  ContextRow,
+  EventRow,
+  FindingFilter,
+  FindingRow,
+  HostFilter,
+  HostRow,
+  HostSnapshotRow,
+  LivenessChange,
+  NetworkGroup,
+  Overview,
+  Store,
+  UserRow,
+  FarmGroupRow,
+  NotifierRow,
+  ConsoleHostFilter,
+  ConsoleHostSort,
+  ConsoleHostRow,
+  ToolSummaryRow,
+  AgentKeyRow,
+  ApiTokenRow,
+  UserSummaryRow,
+  OutboxInsert,
+  OutboxRow,
+  SiemBacklog,
 } from './types.ts';
 
 export interface StoreOptions {
@@ -53,13 +77,21 @@ export class SqlStore implements Store {
   }
 
   async settingOrInit(key: string, value: string): Promise<string> {
-    await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
     return (await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()).value;
   }
 
   async enrollAgent(a: { agentId: string; keyHash: string; hostname: string; at: string }): Promise<void> {
-    await this.db.insertInto('agents').values({ agent_id: a.agentId, key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null })
-      .onConflict((oc) => oc.column('agent_id').doUpdateSet({ key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null }))
+    await this.db
+      .insertInto('agents')
+      .values({ agent_id: a.agentId, key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null })
+      .onConflict((oc) =>
+        oc.column('agent_id').doUpdateSet({ key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null }),
+      )
       .execute();
   }
 
@@ -69,30 +101,53 @@ export class SqlStore implements Store {
   }
 
   async revokeAgent(agentId: string, at: string): Promise<boolean> {
-    const r = await this.db.updateTable('agents').set({ revoked_at: at }).where('agent_id', '=', agentId).where('revoked_at', 'is', null).executeTakeFirst();
+    const r = await this.db
+      .updateTable('agents')
+      .set({ revoked_at: at })
+      .where('agent_id', '=', agentId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
   async ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]> {
     // Sorted so that concurrent batches on PostgreSQL take row locks in one order (no deadlock between instances).
-    const order = items.map((it, i) => ({ it, i })).sort((a, b) => (a.it.report.agentId < b.it.report.agentId ? -1 : a.it.report.agentId > b.it.report.agentId ? 1 : a.it.report.sequence - b.it.report.sequence));
+    const order = items
+      .map((it, i) => ({ it, i }))
+      .sort((a, b) =>
+        a.it.report.agentId < b.it.report.agentId
+          ? -1
+          : a.it.report.agentId > b.it.report.agentId
+            ? 1
+            : a.it.report.sequence - b.it.report.sequence,
+      );
     const out: IngestOutcome[] = new Array(items.length);
     await this.db.transaction().execute(async (tx) => {
-      const outcomes = await ingestBatch(tx, order.map((o) => o.it), defaultIntervalS, this.dialect);
+      const outcomes = await ingestBatch(
+        tx,
+        order.map((o) => o.it),
+        defaultIntervalS,
+        this.dialect,
+      );
       for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
     });
     return out;
   }
 
   async recordEvent(e: EventRow): Promise<void> {
-    await this.db.insertInto('events').values({ agent_id: e.agentId, at: e.at, type: e.type, detail: JSON.stringify(e.detail) }).execute();
+    await this.db
+      .insertInto('events')
+      .values({ agent_id: e.agentId, at: e.at, type: e.type, detail: JSON.stringify(e.detail) })
+      .execute();
   }
 
   async updateLiveness(now: Date): Promise<LivenessChange[]> {
     const at = now.toISOString();
     const silentBefore = new Date(now.getTime() - SILENT_AFTER_MS).toISOString();
     return this.db.transaction().execute(async (tx) => {
-      const candidates = await tx.selectFrom('hosts').select(['agent_id', 'hostname', 'status', 'last_seen', 'expected_interval_s'])
+      const candidates = await tx
+        .selectFrom('hosts')
+        .select(['agent_id', 'hostname', 'status', 'last_seen', 'expected_interval_s'])
         .where('status', '!=', 'silent')
         .where('last_seen', '<', new Date(now.getTime() - 60_000 * OFFLINE_MISSED_INTERVALS).toISOString())
         .execute();
@@ -102,12 +157,30 @@ export class SqlStore implements Store {
         const to = h.last_seen < silentBefore ? 'silent' : missedSince < at ? 'offline' : undefined;
         if (!to || to === h.status) continue;
         await tx.updateTable('hosts').set({ status: to }).where('agent_id', '=', h.agent_id).where('last_seen', '=', h.last_seen).execute();
-        await tx.insertInto('events').values({ agent_id: h.agent_id, at, type: to satisfies EventType, detail: JSON.stringify({ lastSeen: h.last_seen, expectedIntervalS: h.expected_interval_s }) }).execute();
-        await upsertAlertTx(tx, {
-          rule: to === 'silent' ? 'agent-silent' : 'agent-offline', subject: h.agent_id, severity: to === 'silent' ? 'high' : 'medium',
-          title: to === 'silent' ? `${h.hostname} has not reported for more than 24 hours` : `${h.hostname} missed ${OFFLINE_MISSED_INTERVALS} reporting intervals`,
-          explanation: { kind: to, hostname: h.hostname, lastSeen: h.last_seen, expectedIntervalS: h.expected_interval_s }, agentIds: [h.agent_id],
-        }, at);
+        await tx
+          .insertInto('events')
+          .values({
+            agent_id: h.agent_id,
+            at,
+            type: to satisfies EventType,
+            detail: JSON.stringify({ lastSeen: h.last_seen, expectedIntervalS: h.expected_interval_s }),
+          })
+          .execute();
+        await upsertAlertTx(
+          tx,
+          {
+            rule: to === 'silent' ? 'agent-silent' : 'agent-offline',
+            subject: h.agent_id,
+            severity: to === 'silent' ? 'high' : 'medium',
+            title:
+              to === 'silent'
+                ? `${h.hostname} has not reported for more than 24 hours`
+                : `${h.hostname} missed ${OFFLINE_MISSED_INTERVALS} reporting intervals`,
+            explanation: { kind: to, hostname: h.hostname, lastSeen: h.last_seen, expectedIntervalS: h.expected_interval_s },
+            agentIds: [h.agent_id],
+          },
+          at,
+        );
         changes.push({ agentId: h.agent_id, hostname: h.hostname, to, lastSeen: h.last_seen });
       }
       return changes;
@@ -119,9 +192,12 @@ export class SqlStore implements Store {
   }
 
   async setAlertStatus(id: number, status: AlertStatus, actor: string, at: string): Promise<boolean> {
-    const set = status === 'acknowledged' ? { status, ack_by: actor, ack_at: at }
-      : status === 'closed' ? { status, closed_by: actor, closed_at: at }
-      : { status, ack_by: null, ack_at: null, closed_by: null, closed_at: null };
+    const set =
+      status === 'acknowledged'
+        ? { status, ack_by: actor, ack_at: at }
+        : status === 'closed'
+          ? { status, closed_by: actor, closed_at: at }
+          : { status, ack_by: null, ack_at: null, closed_by: null, closed_at: null };
     const r = await this.db.updateTable('alerts').set(set).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
@@ -129,8 +205,12 @@ export class SqlStore implements Store {
   async hostSnapshots(since: string): Promise<HostSnapshotRow[]> {
     const hosts = await this.db.selectFrom('hosts').selectAll().where('last_seen', '>=', since).execute();
     const history = await this.db.selectFrom('context_history').selectAll().where('at', '>=', since).orderBy('at').execute();
-    const findings = await this.db.selectFrom('findings').select(['agent_id', 'tool_id', 'tool_name', 'category', 'severity', 'state'])
-      .where('resolved_at', 'is', null).where('status', '=', 'finding').execute();
+    const findings = await this.db
+      .selectFrom('findings')
+      .select(['agent_id', 'tool_id', 'tool_name', 'category', 'severity', 'state'])
+      .where('resolved_at', 'is', null)
+      .where('status', '=', 'finding')
+      .execute();
     const byAgent = <T extends { agent_id: string }>(rows: T[]) => {
       const m = new Map<string, T[]>();
       for (const r of rows) m.set(r.agent_id, [...(m.get(r.agent_id) ?? []), r]);
@@ -141,15 +221,30 @@ export class SqlStore implements Store {
     return hosts.map((h) => {
       const row = hostRow(h);
       return {
-        agentId: row.agentId, hostname: row.hostname, ...(row.user ? { user: row.user } : {}), os: row.os, seenAt: row.lastSeen,
-        ...(row.publicIp ? { publicIp: row.publicIp } : {}), context: row.context,
+        agentId: row.agentId,
+        hostname: row.hostname,
+        ...(row.user ? { user: row.user } : {}),
+        os: row.os,
+        seenAt: row.lastSeen,
+        ...(row.publicIp ? { publicIp: row.publicIp } : {}),
+        context: row.context,
         contextHistory: (hist.get(h.agent_id) ?? []).map((c) => ({
-          at: c.at, ...(c.public_ip ? { publicIp: c.public_ip } : {}), ...(c.gateway_mac ? { defaultGatewayMac: c.gateway_mac } : {}),
-          ...(c.wifi_ssid ? { wifiSsid: c.wifi_ssid } : {}), ...(c.wifi_bssid ? { wifiBssid: c.wifi_bssid } : {}),
-          ...(c.timezone ? { timezone: c.timezone } : {}), ...(c.locale ? { locale: c.locale } : {}),
+          at: c.at,
+          ...(c.public_ip ? { publicIp: c.public_ip } : {}),
+          ...(c.gateway_mac ? { defaultGatewayMac: c.gateway_mac } : {}),
+          ...(c.wifi_ssid ? { wifiSsid: c.wifi_ssid } : {}),
+          ...(c.wifi_bssid ? { wifiBssid: c.wifi_bssid } : {}),
+          ...(c.timezone ? { timezone: c.timezone } : {}),
+          ...(c.locale ? { locale: c.locale } : {}),
           ...(c.input_methods ? { inputMethods: parseJson<string[]>(c.input_methods, []) } : {}),
         })),
-        findings: (fnd.get(h.agent_id) ?? []).map((f) => ({ toolId: f.tool_id, toolName: f.tool_name, category: f.category, severity: f.severity, ...(f.state ? { state: f.state } : {}) })),
+        findings: (fnd.get(h.agent_id) ?? []).map((f) => ({
+          toolId: f.tool_id,
+          toolName: f.tool_name,
+          category: f.category,
+          severity: f.severity,
+          ...(f.state ? { state: f.state } : {}),
+        })),
       };
     });
   }
@@ -165,10 +260,18 @@ export class SqlStore implements Store {
   }
 
   async tryLease(name: string, holder: string, now: string, until: string): Promise<boolean> {
-    await this.db.insertInto('job_leases').values({ name, holder: '', lease_until: '' }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await this.db
+      .insertInto('job_leases')
+      .values({ name, holder: '', lease_until: '' })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
     // One conditional UPDATE: whichever instance's statement runs first takes the lease; the others match no row.
-    const r = await this.db.updateTable('job_leases').set({ holder, lease_until: until })
-      .where('name', '=', name).where('lease_until', '<=', now).executeTakeFirst();
+    const r = await this.db
+      .updateTable('job_leases')
+      .set({ holder, lease_until: until })
+      .where('name', '=', name)
+      .where('lease_until', '<=', now)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
@@ -176,7 +279,8 @@ export class SqlStore implements Store {
     let q = this.db.selectFrom('hosts').selectAll();
     if (f.status) q = q.where('status', '=', f.status);
     if (f.os) q = q.where('os', '=', f.os);
-    if (f.q) q = q.where((eb) => eb.or([eb('hostname', 'like', like(f.q!)), eb('agent_id', '=', f.q!), eb('user_name', 'like', like(f.q!))]));
+    if (f.q)
+      q = q.where((eb) => eb.or([eb('hostname', 'like', like(f.q!)), eb('agent_id', '=', f.q!), eb('user_name', 'like', like(f.q!))]));
     const rows = await q.orderBy('hostname').orderBy('agent_id').limit(f.limit).offset(f.offset).execute();
     return rows.map(hostRow);
   }
@@ -187,7 +291,11 @@ export class SqlStore implements Store {
   }
 
   async listFindings(f: FindingFilter): Promise<FindingRow[]> {
-    let q = this.db.selectFrom('findings').innerJoin('hosts', 'hosts.agent_id', 'findings.agent_id').selectAll('findings').select('hosts.hostname');
+    let q = this.db
+      .selectFrom('findings')
+      .innerJoin('hosts', 'hosts.agent_id', 'findings.agent_id')
+      .selectAll('findings')
+      .select('hosts.hostname');
     if (f.agentId) q = q.where('findings.agent_id', '=', f.agentId);
     if (f.severity) q = q.where('findings.severity', '=', f.severity);
     if (f.category) q = q.where('findings.category', '=', f.category);
@@ -199,15 +307,37 @@ export class SqlStore implements Store {
   }
 
   async timeline(agentId: string, limit: number): Promise<EventRow[]> {
-    const rows = await this.db.selectFrom('events').selectAll().where('agent_id', '=', agentId).orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((e) => ({ agentId: e.agent_id, at: e.at, type: e.type as EventType, detail: parseJson<Record<string, unknown>>(e.detail, {}) }));
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('agent_id', '=', agentId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((e) => ({
+      agentId: e.agent_id,
+      at: e.at,
+      type: e.type as EventType,
+      detail: parseJson<Record<string, unknown>>(e.detail, {}),
+    }));
   }
 
   async contextHistory(agentId: string, limit: number): Promise<ContextRow[]> {
-    const rows = await this.db.selectFrom('context_history').selectAll().where('agent_id', '=', agentId).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('context_history')
+      .selectAll()
+      .where('agent_id', '=', agentId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((c) => ({
-      at: c.at, publicIp: c.public_ip, ...(c.gateway_mac ? { defaultGatewayMac: c.gateway_mac } : {}), ...(c.wifi_ssid ? { wifiSsid: c.wifi_ssid } : {}),
-      ...(c.wifi_bssid ? { wifiBssid: c.wifi_bssid } : {}), ...(c.timezone ? { timezone: c.timezone } : {}), ...(c.locale ? { locale: c.locale } : {}),
+      at: c.at,
+      publicIp: c.public_ip,
+      ...(c.gateway_mac ? { defaultGatewayMac: c.gateway_mac } : {}),
+      ...(c.wifi_ssid ? { wifiSsid: c.wifi_ssid } : {}),
+      ...(c.wifi_bssid ? { wifiBssid: c.wifi_bssid } : {}),
+      ...(c.timezone ? { timezone: c.timezone } : {}),
+      ...(c.locale ? { locale: c.locale } : {}),
       ...(c.input_methods ? { inputMethods: parseJson<string[]>(c.input_methods, []) } : {}),
     }));
   }
@@ -221,9 +351,18 @@ export class SqlStore implements Store {
 
   async networkGroups(since: string, minHosts: number): Promise<NetworkGroup[]> {
     const out: NetworkGroup[] = [];
-    for (const [kind, col] of [['public-ip', 'public_ip'], ['gateway-mac', 'gateway_mac'], ['wifi-bssid', 'wifi_bssid']] as const) {
-      const rows = await this.db.selectFrom('context_history').select([sql<string>`${sql.ref(col)}`.as('value'), 'agent_id'])
-        .where(col, 'is not', null).where('at', '>=', since).groupBy([col, 'agent_id']).execute();
+    for (const [kind, col] of [
+      ['public-ip', 'public_ip'],
+      ['gateway-mac', 'gateway_mac'],
+      ['wifi-bssid', 'wifi_bssid'],
+    ] as const) {
+      const rows = await this.db
+        .selectFrom('context_history')
+        .select([sql<string>`${sql.ref(col)}`.as('value'), 'agent_id'])
+        .where(col, 'is not', null)
+        .where('at', '>=', since)
+        .groupBy([col, 'agent_id'])
+        .execute();
       const m = new Map<string, string[]>();
       for (const r of rows) m.set(r.value, [...(m.get(r.value) ?? []), r.agent_id]);
       for (const [value, ids] of m) if (ids.length >= minHosts) out.push({ kind, value, hostCount: ids.length, agentIds: ids.sort() });
@@ -232,7 +371,11 @@ export class SqlStore implements Store {
   }
 
   async overview(): Promise<Overview> {
-    const hosts = await this.db.selectFrom('hosts').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    const hosts = await this.db
+      .selectFrom('hosts')
+      .select(['status', sql<number>`count(*)`.as('n')])
+      .groupBy('status')
+      .execute();
     // Summed from the per-host counts the ingest transaction keeps (open-counts.ts), not counted from findings.
     const sev: Record<string, number> = {};
     const cat: Record<string, number> = {};
@@ -241,7 +384,11 @@ export class SqlStore implements Store {
       for (const [k, n] of Object.entries(c.severity ?? {})) sev[k] = (sev[k] ?? 0) + n;
       for (const [k, n] of Object.entries(c.category ?? {})) cat[k] = (cat[k] ?? 0) + n;
     }
-    const alerts = await this.db.selectFrom('alerts').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    const alerts = await this.db
+      .selectFrom('alerts')
+      .select(['status', sql<number>`count(*)`.as('n')])
+      .groupBy('status')
+      .execute();
     const h = { online: 0, offline: 0, silent: 0, total: 0 } as Overview['hosts'];
     for (const r of hosts) {
       h[r.status as 'online'] = Number(r.n);
@@ -261,10 +408,24 @@ export class SqlStore implements Store {
     return Number((await this.db.selectFrom('reports').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   }
 
-  async listReports(agentId: string, limit: number): Promise<Array<{ reportId: string; sequence: number; kind: string; receivedAt: string; publicIp: string | null }>> {
-    const rows = await this.db.selectFrom('reports').select(['report_id', 'sequence', 'kind', 'received_at', 'public_ip'])
-      .where('agent_id', '=', agentId).orderBy('sequence', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ reportId: r.report_id, sequence: Number(r.sequence), kind: r.kind, receivedAt: r.received_at, publicIp: r.public_ip }));
+  async listReports(
+    agentId: string,
+    limit: number,
+  ): Promise<Array<{ reportId: string; sequence: number; kind: string; receivedAt: string; publicIp: string | null }>> {
+    const rows = await this.db
+      .selectFrom('reports')
+      .select(['report_id', 'sequence', 'kind', 'received_at', 'public_ip'])
+      .where('agent_id', '=', agentId)
+      .orderBy('sequence', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      reportId: r.report_id,
+      sequence: Number(r.sequence),
+      kind: r.kind,
+      receivedAt: r.received_at,
+      publicIp: r.public_ip,
+    }));
   }
 
   async countUsers(): Promise<number> {
@@ -272,7 +433,11 @@ export class SqlStore implements Store {
   }
 
   async createUser(u: { name: string; role: Role; passwordHash: string; at: string }): Promise<number> {
-    const r = await this.db.insertInto('users').values({ name: u.name, role: u.role, password_hash: u.passwordHash, created_at: u.at }).returning('id').executeTakeFirstOrThrow();
+    const r = await this.db
+      .insertInto('users')
+      .values({ name: u.name, role: u.role, password_hash: u.passwordHash, created_at: u.at })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     return Number(r.id);
   }
 
@@ -282,55 +447,143 @@ export class SqlStore implements Store {
   }
 
   async createApiToken(t: { userId: number; name: string; tokenHash: string; at: string }): Promise<void> {
-    await this.db.insertInto('api_tokens').values({ user_id: t.userId, name: t.name, token_hash: t.tokenHash, created_at: t.at, revoked_at: null }).execute();
+    await this.db
+      .insertInto('api_tokens')
+      .values({ user_id: t.userId, name: t.name, token_hash: t.tokenHash, created_at: t.at, revoked_at: null })
+      .execute();
   }
 
   async userByTokenHash(tokenHash: string): Promise<UserRow | undefined> {
-    const u = await this.db.selectFrom('api_tokens').innerJoin('users', 'users.id', 'api_tokens.user_id')
+    const u = await this.db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
       .select(['users.id', 'users.name', 'users.role', 'users.password_hash'])
-      .where('api_tokens.token_hash', '=', tokenHash).where('api_tokens.revoked_at', 'is', null).executeTakeFirst();
+      .where('api_tokens.token_hash', '=', tokenHash)
+      .where('api_tokens.revoked_at', 'is', null)
+      .executeTakeFirst();
     return u ? { id: Number(u.id), name: u.name, role: u.role as Role, passwordHash: u.password_hash } : undefined;
   }
 
   async audit(e: AuditEntry): Promise<void> {
-    await this.db.insertInto('audit_log').values({ at: e.at, actor: e.actor, action: e.action, target: e.target, detail: JSON.stringify(e.detail) }).execute();
+    await this.db
+      .insertInto('audit_log')
+      .values({ at: e.at, actor: e.actor, action: e.action, target: e.target, detail: JSON.stringify(e.detail) })
+      .execute();
   }
 
   async listAudit(limit: number): Promise<AuditEntry[]> {
     const rows = await this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, target: r.target, detail: parseJson<Record<string, unknown>>(r.detail, {}) }));
+    return rows.map((r) => ({
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      detail: parseJson<Record<string, unknown>>(r.detail, {}),
+    }));
   }
 
-  farmSettingsOrInit(json: string, at: string): Promise<string> { return farmTx.farmSettingsOrInit(this.db, json, at); }
-  setFarmSettings(json: string, at: string): Promise<void> { return farmTx.setFarmSettings(this.db, json, at); }
-  replaceFarmGroups(groups: Array<{ subject: string; severity: string; hostCount: number; body: unknown }>, at: string): Promise<void> { return farmTx.replaceFarmGroups(this.db, groups, at); }
-  listFarmGroups(limit: number): Promise<FarmGroupRow[]> { return farmTx.listFarmGroups(this.db, limit); }
-  listNotifiers(): Promise<NotifierRow[]> { return farmTx.listNotifiers(this.db); }
-  putNotifier(name: string, config: unknown, at: string): Promise<void> { return farmTx.putNotifier(this.db, name, config, at); }
-  deleteNotifier(name: string): Promise<boolean> { return farmTx.deleteNotifier(this.db, name); }
-  claimAlertNotification(id: number, at: string): Promise<boolean> { return farmTx.claimAlertNotification(this.db, id, at); }
+  farmSettingsOrInit(json: string, at: string): Promise<string> {
+    return farmTx.farmSettingsOrInit(this.db, json, at);
+  }
+  setFarmSettings(json: string, at: string): Promise<void> {
+    return farmTx.setFarmSettings(this.db, json, at);
+  }
+  replaceFarmGroups(groups: Array<{ subject: string; severity: string; hostCount: number; body: unknown }>, at: string): Promise<void> {
+    return farmTx.replaceFarmGroups(this.db, groups, at);
+  }
+  listFarmGroups(limit: number): Promise<FarmGroupRow[]> {
+    return farmTx.listFarmGroups(this.db, limit);
+  }
+  listNotifiers(): Promise<NotifierRow[]> {
+    return farmTx.listNotifiers(this.db);
+  }
+  putNotifier(name: string, config: unknown, at: string): Promise<void> {
+    return farmTx.putNotifier(this.db, name, config, at);
+  }
+  deleteNotifier(name: string): Promise<boolean> {
+    return farmTx.deleteNotifier(this.db, name);
+  }
+  claimAlertNotification(id: number, at: string): Promise<boolean> {
+    return farmTx.claimAlertNotification(this.db, id, at);
+  }
 
-  consoleHosts(f: ConsoleHostFilter, sort: ConsoleHostSort, page: { offset: number; limit: number }): Promise<{ total: number; rows: ConsoleHostRow[] }> { return consoleQ.consoleHosts(this.db, f, sort, page); }
-  hostsByMaxSeverity(): Promise<Record<string, number>> { return consoleQ.hostsByMaxSeverity(this.db); }
-  overviewCounts(): ReturnType<Store['overviewCounts']> { return consoleQ.overviewCounts(this.db); }
-  toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]> { return consoleQ.toolSummaries(this.db, hostsPerTool); }
-  hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }> { return consoleQ.hostFacets(this.db, cap); }
-  dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>> { return consoleQ.dailyTrend(this.db, now, days); }
-  alertStatus(id: number): Promise<string | undefined> { return admin.alertStatus(this.db, id); }
-  agentKeys(limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }> { return admin.agentKeys(this.db, limit, agentId); }
-  listUsers(): Promise<UserSummaryRow[]> { return admin.listUsers(this.db); }
-  setUserRole(name: string, role: Role): Promise<boolean> { return admin.setUserRole(this.db, name, role); }
-  deleteUser(name: string): Promise<boolean> { return admin.deleteUser(this.db, name); }
-  countAdmins(): Promise<number> { return admin.countAdmins(this.db); }
-  listApiTokens(limit: number): Promise<ApiTokenRow[]> { return admin.listApiTokens(this.db, limit); }
-  revokeApiToken(id: number, at: string): Promise<ApiTokenRow | undefined> { return admin.revokeApiToken(this.db, id, at); }
-  putSetting(key: string, value: string): Promise<void> { return admin.putSetting(this.db, key, value); }
-  alertsToNotify(limit: number): Promise<AlertRow[]> { return deliveryTx.alertsToNotify(this.db, limit); }
-  siemStart(): Promise<void> { return deliveryTx.siemStart(this.db); }
-  siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog> { return deliveryTx.siemBacklog(this.db, settledBefore, limit); }
-  siemEnqueue(o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number> { return deliveryTx.siemEnqueue(this.db, o); }
-  siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]> { return deliveryTx.siemDue(this.db, sink, now, limit); }
-  siemDelivered(ids: number[]): Promise<void> { return deliveryTx.siemDelivered(this.db, ids); }
-  siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void> { return deliveryTx.siemFailed(this.db, ids, o); }
-  siemCounts(): Promise<Record<string, { waiting: number; dead: number }>> { return deliveryTx.siemCounts(this.db); }
+  consoleHosts(
+    f: ConsoleHostFilter,
+    sort: ConsoleHostSort,
+    page: { offset: number; limit: number },
+  ): Promise<{ total: number; rows: ConsoleHostRow[] }> {
+    return consoleQ.consoleHosts(this.db, f, sort, page);
+  }
+  hostsByMaxSeverity(): Promise<Record<string, number>> {
+    return consoleQ.hostsByMaxSeverity(this.db);
+  }
+  overviewCounts(): ReturnType<Store['overviewCounts']> {
+    return consoleQ.overviewCounts(this.db);
+  }
+  toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]> {
+    return consoleQ.toolSummaries(this.db, hostsPerTool);
+  }
+  hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }> {
+    return consoleQ.hostFacets(this.db, cap);
+  }
+  dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>> {
+    return consoleQ.dailyTrend(this.db, now, days);
+  }
+  alertStatus(id: number): Promise<string | undefined> {
+    return admin.alertStatus(this.db, id);
+  }
+  agentKeys(limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }> {
+    return admin.agentKeys(this.db, limit, agentId);
+  }
+  listUsers(): Promise<UserSummaryRow[]> {
+    return admin.listUsers(this.db);
+  }
+  setUserRole(name: string, role: Role): Promise<boolean> {
+    return admin.setUserRole(this.db, name, role);
+  }
+  deleteUser(name: string): Promise<boolean> {
+    return admin.deleteUser(this.db, name);
+  }
+  countAdmins(): Promise<number> {
+    return admin.countAdmins(this.db);
+  }
+  listApiTokens(limit: number): Promise<ApiTokenRow[]> {
+    return admin.listApiTokens(this.db, limit);
+  }
+  revokeApiToken(id: number, at: string): Promise<ApiTokenRow | undefined> {
+    return admin.revokeApiToken(this.db, id, at);
+  }
+  putSetting(key: string, value: string): Promise<void> {
+    return admin.putSetting(this.db, key, value);
+  }
+  alertsToNotify(limit: number): Promise<AlertRow[]> {
+    return deliveryTx.alertsToNotify(this.db, limit);
+  }
+  siemStart(): Promise<void> {
+    return deliveryTx.siemStart(this.db);
+  }
+  siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog> {
+    return deliveryTx.siemBacklog(this.db, settledBefore, limit);
+  }
+  siemEnqueue(o: {
+    items: OutboxInsert[];
+    cursor: number;
+    nextCursor: number;
+    alerts: Array<{ id: number; notifiedAt: string }>;
+    at: string;
+  }): Promise<number> {
+    return deliveryTx.siemEnqueue(this.db, o);
+  }
+  siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]> {
+    return deliveryTx.siemDue(this.db, sink, now, limit);
+  }
+  siemDelivered(ids: number[]): Promise<void> {
+    return deliveryTx.siemDelivered(this.db, ids);
+  }
+  siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void> {
+    return deliveryTx.siemFailed(this.db, ids, o);
+  }
+  siemCounts(): Promise<Record<string, { waiting: number; dead: number }>> {
+    return deliveryTx.siemCounts(this.db);
+  }
 }

@@ -40,9 +40,17 @@ export interface FindingRow {
   resolvedReason: string | null;
 }
 
-export interface EventRow { agentId: string; at: string; type: EventType; detail: Record<string, unknown> }
+export interface EventRow {
+  agentId: string;
+  at: string;
+  type: EventType;
+  detail: Record<string, unknown>;
+}
 
-export interface ContextRow extends HostContext { at: string; publicIp: string | null }
+export interface ContextRow extends HostContext {
+  at: string;
+  publicIp: string | null;
+}
 
 /** What a rule (core or farm) wants raised; deduplicated on (rule, subject). */
 export interface AlertInput {
@@ -86,9 +94,28 @@ export interface NetworkGroup {
   agentIds: string[];
 }
 
-export interface HostFilter { status?: string; os?: string; q?: string; limit: number; offset: number }
-export interface FindingFilter { agentId?: string; severity?: string; category?: string; toolId?: string; open?: boolean; limit: number; offset: number }
-export interface AlertFilter { status?: string; rule?: string; limit: number; offset: number }
+export interface HostFilter {
+  status?: string;
+  os?: string;
+  q?: string;
+  limit: number;
+  offset: number;
+}
+export interface FindingFilter {
+  agentId?: string;
+  severity?: string;
+  category?: string;
+  toolId?: string;
+  open?: boolean;
+  limit: number;
+  offset: number;
+}
+export interface AlertFilter {
+  status?: string;
+  rule?: string;
+  limit: number;
+  offset: number;
+}
 
 export interface Overview {
   hosts: Record<HostStatus, number> & { total: number };
@@ -97,15 +124,42 @@ export interface Overview {
   alerts: Record<AlertStatus, number>;
 }
 
-export interface UserRow { id: number; name: string; role: Role; passwordHash: string }
-export interface AuditEntry { at: string; actor: string; action: string; target: string; detail: Record<string, unknown> }
+export interface UserRow {
+  id: number;
+  name: string;
+  role: Role;
+  passwordHash: string;
+}
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail: Record<string, unknown>;
+}
 
-export interface LivenessChange { agentId: string; hostname: string; to: HostStatus; lastSeen: string }
+export interface LivenessChange {
+  agentId: string;
+  hostname: string;
+  to: HostStatus;
+  lastSeen: string;
+}
 
 /** A group the last farm round found (server/farm's FarmGroup as stored). */
-export interface FarmGroupRow { subject: string; severity: string; hostCount: number; group: unknown; updatedAt: string }
+export interface FarmGroupRow {
+  subject: string;
+  severity: string;
+  hostCount: number;
+  group: unknown;
+  updatedAt: string;
+}
 /** A notifier managed in the console (server/notify's NotifierConfig as stored). */
-export interface NotifierRow { id: number; name: string; config: unknown; createdAt: string }
+export interface NotifierRow {
+  id: number;
+  name: string;
+  config: unknown;
+  createdAt: string;
+}
 
 /** The console's host list: every filter of its form (all optional, combined with AND). */
 export interface ConsoleHostFilter {
@@ -118,8 +172,14 @@ export interface ConsoleHostFilter {
   lastSeenAfter?: string;
   lastSeenBefore?: string;
 }
-export interface ConsoleHostSort { key: 'hostname' | 'user' | 'os' | 'status' | 'severity' | 'findings' | 'lastSeen'; dir: 'asc' | 'desc' }
-export interface ConsoleHostRow extends HostRow { maxSeverity: string | null; tools: string[] }
+export interface ConsoleHostSort {
+  key: 'hostname' | 'user' | 'os' | 'status' | 'severity' | 'findings' | 'lastSeen';
+  dir: 'asc' | 'desc';
+}
+export interface ConsoleHostRow extends HostRow {
+  maxSeverity: string | null;
+  tools: string[];
+}
 export interface ToolSummaryRow {
   toolId: string;
   toolName: string;
@@ -129,12 +189,42 @@ export interface ToolSummaryRow {
   firstSeen: string;
   hosts: { agentId: string; hostname: string }[];
 }
-export interface AgentKeyRow { agentId: string; hostname: string; enrolledAt: string; lastUsed: string | null; revokedAt: string | null }
-export interface ApiTokenRow { id: number; name: string; user: string; role: Role; createdAt: string; revokedAt: string | null }
-export interface UserSummaryRow { id: number; name: string; role: Role; createdAt: string }
+export interface AgentKeyRow {
+  agentId: string;
+  hostname: string;
+  enrolledAt: string;
+  lastUsed: string | null;
+  revokedAt: string | null;
+}
+export interface ApiTokenRow {
+  id: number;
+  name: string;
+  user: string;
+  role: Role;
+  createdAt: string;
+  revokedAt: string | null;
+}
+export interface UserSummaryRow {
+  id: number;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
 /** An event encoded for one SIEM sink, on its way into the outbox. */
-export interface OutboxInsert { sink: string; key: string; body: string }
-export interface OutboxRow { id: number; sink: string; key: string; body: string; attempts: number; createdAt: string; lastError: string | null }
+export interface OutboxInsert {
+  sink: string;
+  key: string;
+  body: string;
+}
+export interface OutboxRow {
+  id: number;
+  sink: string;
+  key: string;
+  body: string;
+  attempts: number;
+  createdAt: string;
+  lastError: string | null;
+}
 /** What the SIEM forwarder has not yet put in its outbox (store/delivery-tx.ts). */
 export interface SiemBacklog {
   cursor: number;
@@ -178,7 +268,10 @@ export interface Store {
   overview(): Promise<Overview>;
   countReports(): Promise<number>;
   /** The stored reports of one agent, newest first (metadata, not bodies). */
-  listReports(agentId: string, limit: number): Promise<Array<{ reportId: string; sequence: number; kind: string; receivedAt: string; publicIp: string | null }>>;
+  listReports(
+    agentId: string,
+    limit: number,
+  ): Promise<Array<{ reportId: string; sequence: number; kind: string; receivedAt: string; publicIp: string | null }>>;
 
   countUsers(): Promise<number>;
   createUser(u: { name: string; role: Role; passwordHash: string; at: string }): Promise<number>;
@@ -200,9 +293,18 @@ export interface Store {
   listAudit(limit: number): Promise<AuditEntry[]>;
 
   // The console's reads and administration (console-queries.ts, console-admin.ts).
-  consoleHosts(f: ConsoleHostFilter, sort: ConsoleHostSort, page: { offset: number; limit: number }): Promise<{ total: number; rows: ConsoleHostRow[] }>;
+  consoleHosts(
+    f: ConsoleHostFilter,
+    sort: ConsoleHostSort,
+    page: { offset: number; limit: number },
+  ): Promise<{ total: number; rows: ConsoleHostRow[] }>;
   hostsByMaxSeverity(): Promise<Record<string, number>>;
-  overviewCounts(): Promise<{ hosts: Record<string, number>; alerts: Record<string, number>; openAlertsBySeverity: Record<string, number>; groupsBySeverity: Record<string, number> }>;
+  overviewCounts(): Promise<{
+    hosts: Record<string, number>;
+    alerts: Record<string, number>;
+    openAlertsBySeverity: Record<string, number>;
+    groupsBySeverity: Record<string, number>;
+  }>;
   toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]>;
   hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
   dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>>;
@@ -221,7 +323,13 @@ export interface Store {
   /** Forwarding starts with the reports stored from now on (called at start when SIEM sinks are configured). */
   siemStart(): Promise<void>;
   siemBacklog(settledBefore: string, limit: number): Promise<SiemBacklog>;
-  siemEnqueue(o: { items: OutboxInsert[]; cursor: number; nextCursor: number; alerts: Array<{ id: number; notifiedAt: string }>; at: string }): Promise<number>;
+  siemEnqueue(o: {
+    items: OutboxInsert[];
+    cursor: number;
+    nextCursor: number;
+    alerts: Array<{ id: number; notifiedAt: string }>;
+    at: string;
+  }): Promise<number>;
   siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]>;
   siemDelivered(ids: number[]): Promise<void>;
   siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void>;

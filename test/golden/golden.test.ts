@@ -18,7 +18,18 @@ describe('golden inventories', () => {
       const got = goldenFindings(c.inventory);
       expect(got).toEqual(JSON.parse(readFileSync(c.expected, 'utf8')));
       // and what the engine makes matches the published schema
-      expect(() => checkScanResult({ schema: 'ratwatch.scan/2', scanId: 'golden', host: { hostname: 'h', os: 'linux', collectedAt: '2026-12-01T00:00:00Z', agentVersion: '0' }, context: {}, sources: [], counts: { processes: 0, packages: 0, services: 0, sockets: 0, devices: 0, settings: 0 }, catalog: { tools: 1, generatedAt: '2026-12-01T00:00:00Z' }, findings: got })).not.toThrow();
+      expect(() =>
+        checkScanResult({
+          schema: 'ratwatch.scan/2',
+          scanId: 'golden',
+          host: { hostname: 'h', os: 'linux', collectedAt: '2026-12-01T00:00:00Z', agentVersion: '0' },
+          context: {},
+          sources: [],
+          counts: { processes: 0, packages: 0, services: 0, sockets: 0, devices: 0, settings: 0 },
+          catalog: { tools: 1, generatedAt: '2026-12-01T00:00:00Z' },
+          findings: got,
+        }),
+      ).not.toThrow();
     });
   }
 });

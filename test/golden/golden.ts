@@ -16,7 +16,11 @@ export function goldenCases(): { name: string; inventory: string; expected: stri
   return readdirSync(INVENTORIES)
     .filter((f) => f.endsWith('.json') && !f.endsWith('.findings.json'))
     .sort()
-    .map((f) => ({ name: f.replace(/\.json$/, ''), inventory: path.join(INVENTORIES, f), expected: path.join(here, f.replace(/\.json$/, '.findings.json')) }));
+    .map((f) => ({
+      name: f.replace(/\.json$/, ''),
+      inventory: path.join(INVENTORIES, f),
+      expected: path.join(here, f.replace(/\.json$/, '.findings.json')),
+    }));
 }
 
 export function goldenFindings(file: string): Finding[] {

@@ -18,8 +18,16 @@ export async function launchChromium(o: { trustSelfSigned?: boolean } = {}): Pro
     viewport: { width: 1280, height: 800 }, // laptop width
     acceptDownloads: true,
     ignoreHTTPSErrors: o.trustSelfSigned ?? false,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     context,

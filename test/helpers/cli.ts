@@ -27,7 +27,13 @@ function spawnArgs(args: string[], opts: CliOptions) {
 /** Runs the real CLI the way a user does (a child process), so exit codes and output are the user's. */
 export function ratwatch(args: string[], opts: CliOptions = {}): CliRun {
   const { file, argv, options } = spawnArgs(args, opts);
-  const r = spawnSync(file, argv, { ...options, input: opts.input, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(file, argv, {
+    ...options,
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 120_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 

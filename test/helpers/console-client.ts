@@ -3,9 +3,15 @@ import { request, type Answer } from './server/http.ts';
 
 export class ConsoleClient {
   cookie = '';
-  constructor(readonly base: string, readonly caFile?: string) {}
+  constructor(
+    readonly base: string,
+    readonly caFile?: string,
+  ) {}
 
-  async request(path: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async request(
+    path: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     if (this.cookie) headers.cookie = this.cookie;
     let body: string | undefined;
@@ -13,7 +19,12 @@ export class ConsoleClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const res = await request(this.base + path, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, caFile: this.caFile });
+    const res = await request(this.base + path, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      headers,
+      body,
+      caFile: this.caFile,
+    });
     const set = res.headers['set-cookie']?.[0];
     if (set) this.cookie = set.split(';')[0].endsWith('=') ? '' : set.split(';')[0];
     return res;

@@ -30,10 +30,27 @@ const TOOL = {
 
 function toolFinding(t: keyof typeof TOOL, proc: string = TOOL[t].name, severity: Finding['severity'] = 'high'): Finding {
   return finding(`${t}:bin`, {
-    tool: { ...TOOL[t] }, severity,
+    tool: { ...TOOL[t] },
+    severity,
     evidence: [
-      { type: 'process', strength: 'strong', pid: 4242, name: proc, exe: `C:\\Program Files\\${TOOL[t].name}\\${TOOL[t].name}.exe`, matchedBy: 'name' },
-      { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 7070, state: 'LISTEN', pid: 4242, process: proc },
+      {
+        type: 'process',
+        strength: 'strong',
+        pid: 4242,
+        name: proc,
+        exe: `C:\\Program Files\\${TOOL[t].name}\\${TOOL[t].name}.exe`,
+        matchedBy: 'name',
+      },
+      {
+        type: 'socket',
+        strength: 'corroborating',
+        proto: 'tcp',
+        localAddress: '0.0.0.0',
+        localPort: 7070,
+        state: 'LISTEN',
+        pid: 4242,
+        process: proc,
+      },
     ],
   } as Partial<Finding>);
 }
@@ -56,14 +73,31 @@ export function consoleFleet(ordinary: number): SeedHost[] {
     const findings = h.findings.map((f) => toolFinding(f.toolId as keyof typeof TOOL));
     if (h.agentId.startsWith('home') && i % 25 === 3) findings.push(toolFinding('teamviewer'));
     const ctx = { ...h.context, defaultGatewayMac: h.context.defaultGatewayMac?.toLowerCase().replace(/-/g, ':') };
-    const seed: SeedHost = { agentId: h.agentId, hostname: h.hostname, user: h.user, os: h.agentId.startsWith('office') ? 'darwin' : oses[i % 3], ip: h.publicIp ?? '81.0.0.1', reports: [{ context: ctx, findings }] };
+    const seed: SeedHost = {
+      agentId: h.agentId,
+      hostname: h.hostname,
+      user: h.user,
+      os: h.agentId.startsWith('office') ? 'darwin' : oses[i % 3],
+      ip: h.publicIp ?? '81.0.0.1',
+      reports: [{ context: ctx, findings }],
+    };
     // farm0 moved into the farm from home (a context change), and two of its reports never arrived
-    if (h.agentId === 'farm0') seed.reports = [{ context: { ...ctx, defaultGatewayMac: 'a4:83:e7:00:00:09', timezone: 'Europe/Berlin' }, findings: [] }, null, null, { context: ctx, findings }];
+    if (h.agentId === 'farm0')
+      seed.reports = [
+        { context: { ...ctx, defaultGatewayMac: 'a4:83:e7:00:00:09', timezone: 'Europe/Berlin' }, findings: [] },
+        null,
+        null,
+        { context: ctx, findings },
+      ];
     return seed;
   });
   const hostileCtx: HostContext = { timezone: 'Asia/Shanghai', locale: 'zh-CN', defaultGatewayMac: 'a4:83:e7:ff:00:01' };
   out.push({
-    agentId: HOSTILE_ID, hostname: HOSTILE_NAME, user: `${HOSTILE_NAME}user`, os: 'linux', ip: '81.250.0.1',
+    agentId: HOSTILE_ID,
+    hostname: HOSTILE_NAME,
+    user: `${HOSTILE_NAME}user`,
+    os: 'linux',
+    ip: '81.250.0.1',
     reports: [
       { context: hostileCtx, findings: [toolFinding('ngrok', HOSTILE_NAME, 'critical'), toolFinding('tailscale', 'tailscaled', 'medium')] },
       { context: hostileCtx, findings: [toolFinding('ngrok', HOSTILE_NAME, 'critical')] }, // Tailscale resolved
@@ -84,8 +118,17 @@ export function plannedReports(h: SeedHost, now = new Date()): NativeReport[] {
   const out: NativeReport[] = [];
   for (const r of h.reports) {
     const result = scanResult(r?.findings ?? [], {
-      host: { hostname: h.hostname, os: h.os, osVersion: '10.0.19045', arch: 'x64', collectedAt: now.toISOString(), agentVersion: '0.1.0', ...(h.user ? { user: h.user } : {}) } as never,
-      context: r?.context ?? {}, privileged: true,
+      host: {
+        hostname: h.hostname,
+        os: h.os,
+        osVersion: '10.0.19045',
+        arch: 'x64',
+        collectedAt: now.toISOString(),
+        agentVersion: '0.1.0',
+        ...(h.user ? { user: h.user } : {}),
+      } as never,
+      context: r?.context ?? {},
+      privileged: true,
     });
     const planned = planReport({ state, result, agentId: h.agentId, reportId: randomUUID(), fullStateEvery: 24, now });
     state = planned.state;
@@ -95,12 +138,16 @@ export function plannedReports(h: SeedHost, now = new Date()): NativeReport[] {
 }
 
 async function seedOne(t: SeedTarget, h: SeedHost): Promise<void> {
-  const e = await request(`${t.url}/v1/enroll`, { body: JSON.stringify({ enrollSecret: t.enrollSecret, agentId: h.agentId, hostname: h.hostname.slice(0, 200) }), caFile: t.caFile });
+  const e = await request(`${t.url}/v1/enroll`, {
+    body: JSON.stringify({ enrollSecret: t.enrollSecret, agentId: h.agentId, hostname: h.hostname.slice(0, 200) }),
+    caFile: t.caFile,
+  });
   if (e.status !== 200) throw new Error(`enroll ${h.agentId}: ${e.status} ${e.text.slice(0, 200)}`);
   const key = e.json().key as string;
   for (const report of plannedReports(h)) {
     const a = await request(`${t.url}/v1/reports`, {
-      body: gzipSync(encodeReport(report, 'native')), caFile: t.caFile,
+      body: gzipSync(encodeReport(report, 'native')),
+      caFile: t.caFile,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-forwarded-for': h.ip },
     });
     if (a.status !== 200) throw new Error(`report ${h.agentId}: ${a.status} ${a.text.slice(0, 200)}`);
@@ -110,7 +157,9 @@ async function seedOne(t: SeedTarget, h: SeedHost): Promise<void> {
 /** Enrolls and reports every host, a few at a time. */
 export async function seedFleet(t: SeedTarget, hosts: SeedHost[], parallel = 8): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < hosts.length) await seedOne(t, hosts[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < hosts.length) await seedOne(t, hosts[next++]);
+    }),
+  );
 }

@@ -32,7 +32,11 @@ export async function startConsoleServer(o: { databaseUrl?: string } = {}): Prom
   if (!proc.admin) throw new Error('the server printed no first admin');
   const admin = { username: proc.admin.name, password: proc.admin.password };
   const s: ConsoleServer = {
-    url: proc.url, caFile: proc.caFile, enrollSecret: proc.enrollSecret, admin, proc,
+    url: proc.url,
+    caFile: proc.caFile,
+    enrollSecret: proc.enrollSecret,
+    admin,
+    proc,
     async adminClient() {
       const c = new ConsoleClient(proc.url, proc.caFile);
       const res = await c.login(admin.username, admin.password);

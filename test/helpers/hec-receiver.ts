@@ -66,15 +66,22 @@ export async function startHec(certs: Certs, opts: HecOptions): Promise<HecRecei
       }),
   };
 
-  const handle = (path: string, headers: Record<string, string | string[] | undefined>, body: string): { status: number; answer: any; channel?: string } => {
+  const handle = (
+    path: string,
+    headers: Record<string, string | string[] | undefined>,
+    body: string,
+  ): { status: number; answer: any; channel?: string } => {
     const auth = String(headers.authorization ?? '');
     if (!auth) return { status: 401, answer: { text: 'Token is required', code: 2 } };
     if (!auth.startsWith('Splunk ')) return { status: 401, answer: { text: 'Invalid authorization', code: 3 } };
     if (auth.slice(7) !== opts.token) return { status: 403, answer: { text: 'Invalid token', code: 4 } };
     const url = new URL(path, 'https://hec');
-    const raw = opts.stripChannel ? undefined : ((headers['x-splunk-request-channel'] as string | undefined) ?? url.searchParams.get('channel') ?? undefined);
+    const raw = opts.stripChannel
+      ? undefined
+      : ((headers['x-splunk-request-channel'] as string | undefined) ?? url.searchParams.get('channel') ?? undefined);
     const channel = raw || undefined;
-    if (channel !== undefined && (!GUID.test(channel) || opts.badChannels?.has(channel))) return { status: 400, answer: { text: 'Invalid data channel', code: 11 }, channel };
+    if (channel !== undefined && (!GUID.test(channel) || opts.badChannels?.has(channel)))
+      return { status: 400, answer: { text: 'Invalid data channel', code: 11 }, channel };
 
     if (url.pathname === '/services/collector/ack') {
       if (!opts.ack) return { status: 400, answer: { text: 'ACK is disabled', code: 14 }, channel };
@@ -103,7 +110,8 @@ export async function startHec(certs: Certs, opts: HecOptions): Promise<HecRecei
       return { status: 200, answer: { acks }, channel };
     }
 
-    if (url.pathname !== '/services/collector/event') return { status: 404, answer: { text: 'The requested URL was not found on this server.', code: 404 } };
+    if (url.pathname !== '/services/collector/event')
+      return { status: 404, answer: { text: 'The requested URL was not found on this server.', code: 404 } };
     if (opts.busy) {
       opts.busy--;
       return { status: 503, answer: { text: 'Server is busy', code: 9 }, channel };
@@ -118,7 +126,11 @@ export async function startHec(certs: Certs, opts: HecOptions): Promise<HecRecei
       if (!('event' in e)) return refuse('Event field is required', 12);
       if (e.event === '' || e.event === null) return refuse('Event field cannot be blank', 13);
       if (e.index !== undefined && !(opts.indexes ?? ['main']).includes(e.index)) return refuse('Incorrect index', 7);
-      if (e.fields !== undefined && (typeof e.fields !== 'object' || Object.values(e.fields).some((v) => typeof v === 'object' && !Array.isArray(v)))) return refuse('Error in handling indexed fields', 15);
+      if (
+        e.fields !== undefined &&
+        (typeof e.fields !== 'object' || Object.values(e.fields).some((v) => typeof v === 'object' && !Array.isArray(v)))
+      )
+        return refuse('Error in handling indexed fields', 15);
       if (opts.badEvent?.(e)) return refuse('Invalid data format', 6);
       rx.indexed.push({ ...e, index: e.index ?? (opts.indexes ?? ['main'])[0] });
     }
@@ -143,7 +155,12 @@ export async function startHec(certs: Certs, opts: HecOptions): Promise<HecRecei
         text = '\0';
       }
       const out = handle(req.url ?? '/', req.headers, text);
-      rx.requests.push({ path: new URL(req.url ?? '/', 'https://hec').pathname, channel: out.channel, status: out.status, answer: out.answer });
+      rx.requests.push({
+        path: new URL(req.url ?? '/', 'https://hec').pathname,
+        channel: out.channel,
+        status: out.status,
+        answer: out.answer,
+      });
       res.writeHead(out.status, { 'content-type': 'application/json; charset=UTF-8' });
       res.end(JSON.stringify(out.answer));
     });

@@ -8,8 +8,22 @@ import { emptyState, planReport } from '../../agent/report/plan.ts';
  * format exactly as delivery does, then a second report in which every finding is gone (the Close events).
  */
 export function ocsfEventsOf(result: ScanResult, now = new Date('2026-12-01T12:00:00Z')): Array<Record<string, any>> {
-  const first = planReport({ state: emptyState(), result, agentId: 'agent-ocsf', reportId: '33333333-3333-4333-8333-333333333333', fullStateEvery: 24, now });
-  const gone = planReport({ state: first.state, result: { ...result, findings: [] }, agentId: 'agent-ocsf', reportId: '44444444-4444-4444-8444-444444444444', fullStateEvery: 24, now: new Date(now.getTime() + 3_600_000) });
+  const first = planReport({
+    state: emptyState(),
+    result,
+    agentId: 'agent-ocsf',
+    reportId: '33333333-3333-4333-8333-333333333333',
+    fullStateEvery: 24,
+    now,
+  });
+  const gone = planReport({
+    state: first.state,
+    result: { ...result, findings: [] },
+    agentId: 'agent-ocsf',
+    reportId: '44444444-4444-4444-8444-444444444444',
+    fullStateEvery: 24,
+    now: new Date(now.getTime() + 3_600_000),
+  });
   return [first.report, gone.report].flatMap((r) => JSON.parse(encodeReport(r, 'ocsf').toString()) as Array<Record<string, any>>);
 }
 
@@ -39,9 +53,11 @@ export function ocsfRuleBreaks(e: Record<string, any>): string[] {
     if (key === 'file' && (typeof o.name !== 'string' || !Number.isInteger(o.type_id))) out.push(`${at}: file without name or type_id`);
     if (key === 'device' && !Number.isInteger(o.type_id)) out.push(`${at}: device without type_id`);
     if (key === 'connection_info' && !Number.isInteger(o.direction_id)) out.push(`${at}: connection_info without direction_id`);
-    if (key === 'hashes' && (!Number.isInteger(o.algorithm_id) || typeof o.value !== 'string')) out.push(`${at}: fingerprint without algorithm_id or value`);
+    if (key === 'hashes' && (!Number.isInteger(o.algorithm_id) || typeof o.value !== 'string'))
+      out.push(`${at}: fingerprint without algorithm_id or value`);
     if (key === 'signature') out.push(`${at}: signature sent without the certificate digital_signature needs`);
-    if (key === 'attacks' && (o.technique?.uid?.length === 5 && !o.technique.name)) out.push(`${at}: technique ${o.technique.uid} without name`);
+    if (key === 'attacks' && o.technique?.uid?.length === 5 && !o.technique.name)
+      out.push(`${at}: technique ${o.technique.uid} without name`);
     for (const [k, x] of Object.entries(o)) if (k !== 'data' && k !== 'unmapped') visit(x, `${at}.${k}`, k);
   };
   visit(e, '', '');

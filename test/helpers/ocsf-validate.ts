@@ -86,7 +86,14 @@ export function loadSchema(root: string): Schema {
     const c = readJson(p);
     rawClasses[c.name] = c;
   }
-  const schema: Schema = { version, dictionary: dict.attributes, types: dict.types?.attributes ?? {}, categories, objects: {}, classes: {} };
+  const schema: Schema = {
+    version,
+    dictionary: dict.attributes,
+    types: dict.types?.attributes ?? {},
+    categories,
+    objects: {},
+    classes: {},
+  };
 
   const resolve = (raw: Record<string, Json>, done: Record<string, Entity>, name: string, chain: string[] = []): Entity => {
     if (done[name]) return done[name];
@@ -145,16 +152,33 @@ function baseType(schema: Schema, type: string): string {
 
 function checkScalar(schema: Schema, type: string, v: unknown, at: string, errors: string[]): undefined {
   const base = baseType(schema, type);
-  const bad = (why: string): undefined => { errors.push(`${at}: ${why} (${type})`); };
+  const bad = (why: string): undefined => {
+    errors.push(`${at}: ${why} (${type})`);
+  };
   switch (base) {
-    case 'string_t': if (typeof v !== 'string') return bad(`expected a string, got ${JSON.stringify(v)}`); break;
-    case 'integer_t': if (!Number.isInteger(v) || (v as number) < INT32[0] || (v as number) > INT32[1]) return bad(`expected a 32-bit integer, got ${JSON.stringify(v)}`); break;
-    case 'long_t': if (!Number.isSafeInteger(v)) return bad(`expected an integer, got ${JSON.stringify(v)}`); break;
-    case 'float_t': if (typeof v !== 'number' || !Number.isFinite(v)) return bad(`expected a number, got ${JSON.stringify(v)}`); break;
-    case 'boolean_t': if (typeof v !== 'boolean') return bad(`expected a boolean, got ${JSON.stringify(v)}`); break;
-    case 'json_t': return;
-    case 'object_t': if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('expected an object'); return;
-    default: return bad(`unknown base type ${base}`);
+    case 'string_t':
+      if (typeof v !== 'string') return bad(`expected a string, got ${JSON.stringify(v)}`);
+      break;
+    case 'integer_t':
+      if (!Number.isInteger(v) || (v as number) < INT32[0] || (v as number) > INT32[1])
+        return bad(`expected a 32-bit integer, got ${JSON.stringify(v)}`);
+      break;
+    case 'long_t':
+      if (!Number.isSafeInteger(v)) return bad(`expected an integer, got ${JSON.stringify(v)}`);
+      break;
+    case 'float_t':
+      if (typeof v !== 'number' || !Number.isFinite(v)) return bad(`expected a number, got ${JSON.stringify(v)}`);
+      break;
+    case 'boolean_t':
+      if (typeof v !== 'boolean') return bad(`expected a boolean, got ${JSON.stringify(v)}`);
+      break;
+    case 'json_t':
+      return;
+    case 'object_t':
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('expected an object');
+      return;
+    default:
+      return bad(`unknown base type ${base}`);
   }
   // Constraints of the type and of every type it is built on (ip_t is a string_t with a form, and so on).
   for (let t: string | undefined = type, i = 0; t && i < 10; t = schema.types[t]?.type, i++) {
@@ -163,7 +187,11 @@ function checkScalar(schema: Schema, type: string, v: unknown, at: string, error
     if (t === 'ip_t' && typeof v === 'string' && !net.isIP(v)) bad('not an IP address');
     if (def.regex && typeof v === 'string') {
       let re: RegExp | undefined;
-      try { re = new RegExp(`^(?:${def.regex})$`); } catch { re = undefined; }
+      try {
+        re = new RegExp(`^(?:${def.regex})$`);
+      } catch {
+        re = undefined;
+      }
       if (re && !re.test(v)) bad(`does not match ${def.regex}`);
     }
     if (def.max_len && typeof v === 'string' && v.length > def.max_len) bad(`longer than ${def.max_len}`);
@@ -172,7 +200,12 @@ function checkScalar(schema: Schema, type: string, v: unknown, at: string, error
   }
 }
 
-interface Ctx { schema: Schema; profiles: Set<string>; errors: string[]; warnings: string[] }
+interface Ctx {
+  schema: Schema;
+  profiles: Set<string>;
+  errors: string[];
+  warnings: string[];
+}
 
 function checkObject(ctx: Ctx, ent: Entity, value: unknown, at: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -184,11 +217,17 @@ function checkObject(ctx: Ctx, ent: Entity, value: unknown, at: string): void {
     if (v === undefined) continue; // not serialized: JSON has no undefined
     const a = ent.attributes[k];
     const here = at ? `${at}.${k}` : k;
-    if (!a) { ctx.errors.push(`${here}: not an attribute of ${ent.name}`); continue; }
+    if (!a) {
+      ctx.errors.push(`${here}: not an attribute of ${ent.name}`);
+      continue;
+    }
     if (a.profile && !ctx.profiles.has(a.profile)) ctx.errors.push(`${here}: belongs to profile ${a.profile}, not in metadata.profiles`);
     if (a.deprecated) ctx.warnings.push(`${here}: deprecated`);
     if (a.is_array) {
-      if (!Array.isArray(v)) { ctx.errors.push(`${here}: expected an array`); continue; }
+      if (!Array.isArray(v)) {
+        ctx.errors.push(`${here}: expected an array`);
+        continue;
+      }
       for (const [i, item] of v.entries()) checkValue(ctx, a, item, `${here}[${i}]`, obj);
     } else if (Array.isArray(v)) ctx.errors.push(`${here}: not an array attribute`);
     else checkValue(ctx, a, v, here, obj);
@@ -217,16 +256,24 @@ function checkValue(ctx: Ctx, a: Attr, v: unknown, at: string, parent: Json): vo
   checkScalar(ctx.schema, a.type, v, at, ctx.errors);
   if (a.enum) {
     const item = a.enum[String(v)];
-    if (!item) { ctx.errors.push(`${at}: ${JSON.stringify(v)} is not in the ${a.name} enum`); return; }
+    if (!item) {
+      ctx.errors.push(`${at}: ${JSON.stringify(v)} is not in the ${a.name} enum`);
+      return;
+    }
     // An _id's sibling carries the caption of its value, except for Other (99), where it is the source's own label.
     const sibling = a.sibling ?? (a.name.endsWith('_id') ? a.name.slice(0, -3) : undefined);
     if (sibling && parent[sibling] !== undefined && String(v) !== '99' && item.caption !== undefined && parent[sibling] !== item.caption) {
-      ctx.errors.push(`${at.replace(/[^.]+$/, sibling)}: ${JSON.stringify(parent[sibling])} is not the caption of ${a.name} ${v} (${JSON.stringify(item.caption)})`);
+      ctx.errors.push(
+        `${at.replace(/[^.]+$/, sibling)}: ${JSON.stringify(parent[sibling])} is not the caption of ${a.name} ${v} (${JSON.stringify(item.caption)})`,
+      );
     }
   }
 }
 
-export interface Verdict { errors: string[]; warnings: string[] }
+export interface Verdict {
+  errors: string[];
+  warnings: string[];
+}
 
 /** Validates one event against its class (found by class_uid); errors break the schema, warnings are advice. */
 export function validateEvent(schema: Schema, event: Json): Verdict {
@@ -246,7 +293,8 @@ export function validateEvent(schema: Schema, event: Json): Verdict {
   expect('type_uid', event.class_uid * 100 + event.activity_id);
   const act = cls.attributes.activity_id?.enum?.[String(event.activity_id)]?.caption;
   if (act) expect('type_name', `${cls.caption}: ${act}`);
-  if (event.metadata?.version !== schema.version) ctx.errors.push(`metadata.version: ${JSON.stringify(event.metadata?.version)}, this schema is ${schema.version}`);
+  if (event.metadata?.version !== schema.version)
+    ctx.errors.push(`metadata.version: ${JSON.stringify(event.metadata?.version)}, this schema is ${schema.version}`);
   checkObject(ctx, cls, event, '');
   return { errors: ctx.errors, warnings: ctx.warnings };
 }

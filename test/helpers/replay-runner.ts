@@ -43,9 +43,7 @@ export class ReplayRunner implements Runner {
     this.processes = spec.processes;
     this.banners = spec.banners ?? {};
     this.replies = spec.replies ?? {};
-    this.files = new Map(
-      Object.entries(spec.files ?? {}).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v) : v]),
-    );
+    this.files = new Map(Object.entries(spec.files ?? {}).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v) : v]));
   }
 
   async exec(cmd: string, args: string[], _opts?: ExecOptions): Promise<ExecResult> {
@@ -110,7 +108,9 @@ export class ReplayRunner implements Runner {
   }
 
   async sha256(path: string): Promise<string> {
-    return createHash('sha256').update(await this.readFile(path, Number.MAX_SAFE_INTEGER)).digest('hex');
+    return createHash('sha256')
+      .update(await this.readFile(path, Number.MAX_SAFE_INTEGER))
+      .digest('hex');
   }
 
   async connectProbe(host: string, port: number, opts: ProbeOptions = {}): Promise<Buffer> {

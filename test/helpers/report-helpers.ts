@@ -22,11 +22,44 @@ export interface Certs {
 export function makeCerts(dir: string): Certs {
   const f = (n: string) => join(dir, n);
   const ossl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe', timeout: 30_000 });
-  ossl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=ratwatch test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  ossl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=ratwatch test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   ossl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
   writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  ossl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('server.ext')]);
+  ossl([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('server.ext'),
+  ]);
   return { caFile: f('ca.pem'), keyFile: f('server.key'), certFile: f('server.pem') };
 }
 
@@ -66,8 +99,15 @@ function verify(key: Buffer, r: Received): boolean {
   // Written from PROTOCOL.md, not from agent code: what a receiver in another language would do
   const h = (n: string) => String(r.headers[n] ?? '');
   const canonical = [
-    'ratwatch-signature-v2', 'POST', r.path, ts, h('x-ratwatch-agent-id'), h('x-ratwatch-report-id'),
-    h('x-ratwatch-sequence'), h('x-ratwatch-report-kind'), createHash('sha256').update(r.wire).digest('hex'),
+    'ratwatch-signature-v2',
+    'POST',
+    r.path,
+    ts,
+    h('x-ratwatch-agent-id'),
+    h('x-ratwatch-report-id'),
+    h('x-ratwatch-sequence'),
+    h('x-ratwatch-report-kind'),
+    createHash('sha256').update(r.wire).digest('hex'),
   ].join('\n');
   const want = `v2=${createHmac('sha256', key).update(canonical).digest('hex')}`;
   const fresh = Math.abs(Date.now() / 1000 - Number(ts)) < 300;
@@ -161,7 +201,14 @@ export function finding(id: string, over: Partial<Finding> = {}): Finding {
     state: 'running',
     attack: ['T1219'],
     evidence: [
-      { type: 'process', strength: 'strong', pid: 4100, name: id.split(':')[0], exe: `/opt/${id.split(':')[0]}/bin/${id.split(':')[0]}`, matchedBy: 'name' },
+      {
+        type: 'process',
+        strength: 'strong',
+        pid: 4100,
+        name: id.split(':')[0],
+        exe: `/opt/${id.split(':')[0]}/bin/${id.split(':')[0]}`,
+        matchedBy: 'name',
+      },
       { type: 'file', strength: 'corroborating', path: `C:\\Program Files\\${id.split(':')[0]}\\${id.split(':')[0]}.exe` },
     ],
     ...over,
@@ -173,7 +220,14 @@ export function scanResult(findings: Finding[], over: Partial<ScanResult> = {}):
   return {
     schema: 'ratwatch.scan/2',
     scanId: '3b241101-e2bb-4255-8caf-4136c566a962',
-    host: { hostname: 'laptop-7', os: 'linux', osVersion: 'Debian 12', arch: 'x64', collectedAt: '2026-11-23T10:00:00.000Z', agentVersion: '0.1.0' },
+    host: {
+      hostname: 'laptop-7',
+      os: 'linux',
+      osVersion: 'Debian 12',
+      arch: 'x64',
+      collectedAt: '2026-11-23T10:00:00.000Z',
+      agentVersion: '0.1.0',
+    },
     context: { timezone: 'Europe/Berlin' },
     sources: [
       { name: 'linux.processes', ok: true, count: 120, durationMs: 40 },
@@ -190,6 +244,14 @@ export function scanResult(findings: Finding[], over: Partial<ScanResult> = {}):
 export function reportConfig(spoolDir: string, flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({
     env,
-    flags: { spoolDir, jitterSeconds: '0', retryBaseSeconds: '0.05', retryMaxSeconds: '2', timeoutMs: '3000', connectTimeoutMs: '2000', ...flags },
+    flags: {
+      spoolDir,
+      jitterSeconds: '0',
+      retryBaseSeconds: '0.05',
+      retryMaxSeconds: '2',
+      timeoutMs: '3000',
+      connectTimeoutMs: '2000',
+      ...flags,
+    },
   });
 }

@@ -12,7 +12,10 @@ const pad = 'x'.repeat(400);
 for (let i = 0; i < rounds; i++) {
   // A different set of findings every cycle, so every report is a big delta or full.
   const findings = Array.from({ length: 400 }, (_, k) =>
-    finding(`tool${k}:${i}`, { evidence: [{ type: 'process', strength: 'strong', pid: k + 1, name: `t${k}`, exe: `/opt/t${k}/${pad}`, matchedBy: 'name' }] }));
+    finding(`tool${k}:${i}`, {
+      evidence: [{ type: 'process', strength: 'strong', pid: k + 1, name: `t${k}`, exe: `/opt/t${k}/${pad}`, matchedBy: 'name' }],
+    }),
+  );
   const q = await reporter.enqueue(scanResult(findings));
   process.stdout.write(`wrote ${q.sequence}\n`);
 }

@@ -3,18 +3,33 @@ import { SMTPServer } from 'smtp-server';
 
 // A real SMTP server (smtp-server, no TLS) on 127.0.0.1 that keeps every message it accepts.
 
-export interface Mail { from: string; to: string[]; raw: string }
-export interface SmtpSink { port: number; mails: Mail[]; close(): Promise<void> }
+export interface Mail {
+  from: string;
+  to: string[];
+  raw: string;
+}
+export interface SmtpSink {
+  port: number;
+  mails: Mail[];
+  close(): Promise<void>;
+}
 
 export async function smtpSink(): Promise<SmtpSink> {
   const mails: Mail[] = [];
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'], authOptional: true, allowInsecureAuth: true, logger: false,
+    disabledCommands: ['STARTTLS'],
+    authOptional: true,
+    allowInsecureAuth: true,
+    logger: false,
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
         cb();
       });
     },

@@ -12,7 +12,10 @@ export function spoolReport(sequence: number, kind: ReportKind, findings = 1, no
   const { report: r } = planReport({
     state: emptyState(),
     result: scanResult(Array.from({ length: findings }, (_, i) => finding(`tool${i}:1`))),
-    agentId: 'a', reportId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`, fullStateEvery: 1, now,
+    agentId: 'a',
+    reportId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
+    fullStateEvery: 1,
+    now,
   });
   return { ...r, sequence, kind, ...(kind === 'heartbeat' ? { findings: [], added: [] } : {}) };
 }
@@ -27,7 +30,11 @@ export interface TestSpool {
  * Fresh opened spools (newSpool) or unused folder names (fresh), each in its own folder under one temporary root that is removed after the file's
  * tests. Call at module level (it registers the afterAll).
  */
-export function spoolFactory(prefix: string): { root: string; fresh: () => string; newSpool: (over?: { maxFiles?: number; maxBytes?: number }) => Promise<TestSpool> } {
+export function spoolFactory(prefix: string): {
+  root: string;
+  fresh: () => string;
+  newSpool: (over?: { maxFiles?: number; maxBytes?: number }) => Promise<TestSpool>;
+} {
   const root = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   let dirs = 0;

@@ -42,7 +42,11 @@ export const DEFAULT_BANNER_LIMITS: BannerLimits = {
 const WILDCARD = new Set(['0.0.0.0', '::', '*', '', '[::]', '::0', '0:0:0:0:0:0:0:0']);
 
 function stripAddr(a: string): string {
-  return a.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '').toLowerCase();
+  return a
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/%.*$/, '')
+    .toLowerCase();
 }
 
 /** The loopback address to reach a listener on, or undefined when it listens only on another interface. */
@@ -86,7 +90,13 @@ const QUESTIONS: { request: ProbeRequest; parse: (b: Buffer) => string | undefin
 ];
 
 /** The banner of one port: what it says first, else its answer to the first question it recognisably answers. */
-export async function probePort(runner: Runner, host: string, port: number, limits: BannerLimits, deadline = Infinity): Promise<Pick<SocketInfo, 'banner' | 'reply'> | undefined> {
+export async function probePort(
+  runner: Runner,
+  host: string,
+  port: number,
+  limits: BannerLimits,
+  deadline = Infinity,
+): Promise<Pick<SocketInfo, 'banner' | 'reply'> | undefined> {
   assertLoopback(host);
   const first = await ask(runner, host, port, limits);
   if (first === undefined) return undefined;

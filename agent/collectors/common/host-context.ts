@@ -34,7 +34,10 @@ export function wifiFields(ssid: string | undefined, bssid: string | undefined):
 }
 
 /** The first wireless interface, in order, that reports a network; an idle one reads as empty. */
-export async function firstWifi(devices: readonly string[], read: (dev: string) => Promise<Partial<HostContext>>): Promise<Partial<HostContext>> {
+export async function firstWifi(
+  devices: readonly string[],
+  read: (dev: string) => Promise<Partial<HostContext>>,
+): Promise<Partial<HostContext>> {
   for (const dev of devices) {
     const ctx = await read(dev);
     if (ctx.wifiSsid || ctx.wifiBssid) return ctx;
@@ -59,10 +62,7 @@ export function finishContext(ctx: HostContext): HostContext {
  * Runs the independent parts of a context collector; one that fails costs only its own fields. When
  * nothing at all could be read, the collector fails with every reason on one line.
  */
-export async function gatherContext(
-  osName: string,
-  parts: Record<string, () => Promise<Partial<HostContext>>>,
-): Promise<HostContext> {
+export async function gatherContext(osName: string, parts: Record<string, () => Promise<Partial<HostContext>>>): Promise<HostContext> {
   const merged: HostContext = {};
   const settled = await Promise.allSettled(Object.values(parts).map((fn) => fn()));
   const names = Object.keys(parts);
@@ -84,7 +84,10 @@ export async function gatherContext(
 }
 
 /** The "<os>.context" collector: the named parts gathered as `gatherContext` does. */
-export function contextCollector(os: OsName, parts: (ctx: CollectorContext) => Record<string, () => Promise<Partial<HostContext>>>): Collector {
+export function contextCollector(
+  os: OsName,
+  parts: (ctx: CollectorContext) => Record<string, () => Promise<Partial<HostContext>>>,
+): Collector {
   return {
     name: `${os}.context`,
     async collect(ctx) {

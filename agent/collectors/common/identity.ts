@@ -69,7 +69,12 @@ function versionKey(st: FileStat): string | undefined {
 }
 
 /** Size, sha256 and build-id of one file; undefined when it is not a readable regular file. */
-export async function fileIdentity(runner: Runner, path: string, limits: IdentityLimits, hashWanted: HashWanted = () => true): Promise<BinaryIdentity | undefined> {
+export async function fileIdentity(
+  runner: Runner,
+  path: string,
+  limits: IdentityLimits,
+  hashWanted: HashWanted = () => true,
+): Promise<BinaryIdentity | undefined> {
   let st: FileStat;
   try {
     st = await runner.stat(path);
@@ -96,7 +101,13 @@ export async function fileIdentity(runner: Runner, path: string, limits: Identit
   return id;
 }
 
-async function freshIdentity(runner: Runner, path: string, size: number, wantHash: boolean, limits: IdentityLimits): Promise<BinaryIdentity> {
+async function freshIdentity(
+  runner: Runner,
+  path: string,
+  size: number,
+  wantHash: boolean,
+  limits: IdentityLimits,
+): Promise<BinaryIdentity> {
   const id: BinaryIdentity = { size };
   if (wantHash) {
     try {
@@ -139,7 +150,10 @@ export class IdentityCache {
   private readonly cache = new Map<string, Promise<BinaryIdentity | undefined>>();
   private readonly deadline: number;
 
-  constructor(private readonly runner: Runner, private readonly limits: IdentityLimits = DEFAULT_IDENTITY_LIMITS) {
+  constructor(
+    private readonly runner: Runner,
+    private readonly limits: IdentityLimits = DEFAULT_IDENTITY_LIMITS,
+  ) {
     this.deadline = Date.now() + limits.timeBudgetMs;
   }
 

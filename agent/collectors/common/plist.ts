@@ -7,16 +7,7 @@ export class PlistUid {
   constructor(readonly value: number) {}
 }
 
-export type PlistValue =
-  | null
-  | boolean
-  | number
-  | string
-  | Date
-  | Buffer
-  | PlistUid
-  | PlistValue[]
-  | PlistDict;
+export type PlistValue = null | boolean | number | string | Date | Buffer | PlistUid | PlistValue[] | PlistDict;
 
 export interface PlistDict {
   [key: string]: PlistValue;
@@ -51,8 +42,9 @@ export function plistDict(v: PlistValue): PlistDict | undefined {
 }
 
 export function isDict(v: PlistValue | undefined): v is PlistDict {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) &&
-    !Buffer.isBuffer(v) && !(v instanceof PlistUid);
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v) && !(v instanceof PlistUid)
+  );
 }
 
 /** A string value of a dictionary, or undefined when absent or of another type. */
@@ -183,8 +175,14 @@ class BinaryReader {
         return this.uint(pos + 1, size);
       }
       case 0x2: {
-        if (low === 2) { this.need(pos + 1, 4); return b.readFloatBE(pos + 1); }
-        if (low === 3) { this.need(pos + 1, 8); return b.readDoubleBE(pos + 1); }
+        if (low === 2) {
+          this.need(pos + 1, 4);
+          return b.readFloatBE(pos + 1);
+        }
+        if (low === 3) {
+          this.need(pos + 1, 8);
+          return b.readDoubleBE(pos + 1);
+        }
         throw new PlistError('binary plist real of unsupported width');
       }
       case 0x3: {
@@ -367,7 +365,8 @@ class XmlReader {
       }
       case 'real': {
         const t = selfClosing ? '' : this.text(name).trim();
-        const v = t === 'nan' ? NaN : t === '+infinity' || t === 'inf' ? Infinity : t === '-infinity' || t === '-inf' ? -Infinity : Number(t);
+        const v =
+          t === 'nan' ? NaN : t === '+infinity' || t === 'inf' ? Infinity : t === '-infinity' || t === '-inf' ? -Infinity : Number(t);
         if (t === '' || (Number.isNaN(v) && t !== 'nan')) this.fail(`bad real "${t.slice(0, 30)}"`);
         return v;
       }

@@ -21,16 +21,32 @@ export function parseLoginctlProps(out: string): Record<string, string> {
 
 /** Session ids from `loginctl list-sessions --no-legend`, whatever the columns after the first. */
 export function parseSessionIds(out: string): string[] {
-  return out.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((id) => /^[A-Za-z0-9_-]{1,32}$/.test(id ?? '')).slice(0, MAX_SESSIONS);
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((id) => /^[A-Za-z0-9_-]{1,32}$/.test(id ?? ''))
+    .slice(0, MAX_SESSIONS);
 }
 
 const session = async (runner: Runner, id: string) =>
-  parseLoginctlProps(await runListing(runner, 'loginctl', ['show-session', id, '--property=Name', '--property=Class', '--property=Active', '--property=Remote', '--no-pager']));
+  parseLoginctlProps(
+    await runListing(runner, 'loginctl', [
+      'show-session',
+      id,
+      '--property=Name',
+      '--property=Class',
+      '--property=Active',
+      '--property=Remote',
+      '--no-pager',
+    ]),
+  );
 
 export async function linuxConsoleUser(runner: Runner): Promise<string | undefined> {
   let seatSession: string | undefined;
   try {
-    seatSession = parseLoginctlProps(await runListing(runner, 'loginctl', ['show-seat', 'seat0', '--property=ActiveSession', '--no-pager'])).ActiveSession;
+    seatSession = parseLoginctlProps(
+      await runListing(runner, 'loginctl', ['show-seat', 'seat0', '--property=ActiveSession', '--no-pager']),
+    ).ActiveSession;
   } catch (e) {
     if ((e as Error).name === 'SourceAbsent') throw e; // no loginctl at all
     // no seat0 on this machine: look at the sessions below

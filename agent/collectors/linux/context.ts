@@ -78,7 +78,10 @@ export function parseFcitx5Profile(ini: string): string[] {
 export function parseFcitx4Profile(ini: string): string[] {
   const m = /^\s*EnabledIMList\s*=\s*(.*)$/m.exec(ini);
   if (!m) return [];
-  return m[1].split(',').map((e) => /^(.+):True$/i.exec(e.trim())?.[1]).filter((n): n is string => Boolean(n))
+  return m[1]
+    .split(',')
+    .map((e) => /^(.+):True$/i.exec(e.trim())?.[1])
+    .filter((n): n is string => Boolean(n))
     .map((n) => clean(`fcitx:${n}`.trim(), 64));
 }
 

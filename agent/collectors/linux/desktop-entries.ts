@@ -81,7 +81,10 @@ export function parseDesktopEntry(text: string): DesktopEntry {
 async function homeDirs(runner: Runner): Promise<string[]> {
   try {
     const ents = await runner.readDir('/home');
-    return ents.filter((e) => e.isDir).slice(0, MAX_HOMES).map((e) => `/home/${e.name}/.local/share/applications`);
+    return ents
+      .filter((e) => e.isDir)
+      .slice(0, MAX_HOMES)
+      .map((e) => `/home/${e.name}/.local/share/applications`);
   } catch {
     return [];
   }

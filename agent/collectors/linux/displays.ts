@@ -24,7 +24,10 @@ export const linuxDisplays: Collector = {
       throw e instanceof RunnerError && e.code === 'ENOENT' ? new SourceAbsent(line) : new Error(line);
     }
     // Connector entries are symbolic links named card<N>-<connector>; card<N> itself and renderD* have no EDID
-    const connectors = entries.map((e) => e.name).filter((n) => /^card\d+-./.test(n)).slice(0, MAX_CONNECTORS);
+    const connectors = entries
+      .map((e) => e.name)
+      .filter((n) => /^card\d+-./.test(n))
+      .slice(0, MAX_CONNECTORS);
     const devices: DeviceInfo[] = [];
     for (const c of connectors) {
       const path = `${DRM}/${c}/edid`;

@@ -69,7 +69,14 @@ export async function findReferenceFiles(runner: Runner, names: readonly string[
       if (e.isDir || !wanted.has(e.name.toLowerCase())) continue;
       const path = `${dir}/${e.name}`;
       // every /snap/bin command is a link to /usr/bin/snap: its hash would tie all snaps to one another
-      if (e.isLink && (await runner.readLink(path).then((t) => basename(t) === 'snap', () => false))) continue;
+      if (
+        e.isLink &&
+        (await runner.readLink(path).then(
+          (t) => basename(t) === 'snap',
+          () => false,
+        ))
+      )
+        continue;
       found.push(path);
     }
   }
@@ -86,7 +93,10 @@ const COMM_LEN = 15; // Linux keeps 15 characters of a process name; the engine 
 export function hashPolicy(names: readonly string[], refSizes: ReadonlySet<number>) {
   const wanted = new Set(names.map((n) => n.toLowerCase().replace(/\.(exe|app)$/, '')));
   const namesTool = (raw: string | undefined): boolean => {
-    const n = raw?.trim().toLowerCase().replace(/\.(exe|app)$/, '');
+    const n = raw
+      ?.trim()
+      .toLowerCase()
+      .replace(/\.(exe|app)$/, '');
     if (!n) return false;
     if (wanted.has(n)) return true;
     return raw!.length === COMM_LEN && [...wanted].some((w) => w.startsWith(n));

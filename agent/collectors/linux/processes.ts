@@ -29,25 +29,31 @@ interface ProcDetails {
 async function readDetails(runner: Runner, pid: number, withComm: boolean): Promise<ProcDetails> {
   const base = `/proc/${pid}`;
   const [exe, argv, status, comm] = await Promise.all([
-    runner.readLink(`${base}/exe`).then((t) => t.replace(/ \(deleted\)$/, ''), () => undefined),
+    runner.readLink(`${base}/exe`).then(
+      (t) => t.replace(/ \(deleted\)$/, ''),
+      () => undefined,
+    ),
     runner.readFile(`${base}/cmdline`, CMDLINE_READ).then(splitArgv, () => undefined),
-    runner.readFile(`${base}/status`, 16 * 1024).then((b) => b.toString('utf8'), () => undefined),
+    runner.readFile(`${base}/status`, 16 * 1024).then(
+      (b) => b.toString('utf8'),
+      () => undefined,
+    ),
     withComm ? readComm(runner, base) : undefined,
   ]);
   return { exe, argv, cmdline: argv?.join(' '), comm, ...parseStatus(status) };
 }
 
 const readComm = (runner: Runner, base: string): Promise<string | undefined> =>
-  runner.readFile(`${base}/comm`, 256).then((b) => b.toString('utf8').replace(/\n$/, ''), () => undefined);
+  runner.readFile(`${base}/comm`, 256).then(
+    (b) => b.toString('utf8').replace(/\n$/, ''),
+    () => undefined,
+  );
 
 /** For an interpreter (python3.x, node, sh...): the script it runs, its link resolved against the process's cwd. */
 async function readScript(runner: Runner, pid: number, d: ProcDetails): Promise<ScriptInfo | undefined> {
   if (!d.exe || !d.argv || !interpreterOf(basename(d.exe))) return undefined;
   const base = `/proc/${pid}`;
-  const [cwd, comm] = await Promise.all([
-    runner.readLink(`${base}/cwd`).catch(() => undefined),
-    d.comm ?? readComm(runner, base),
-  ]);
+  const [cwd, comm] = await Promise.all([runner.readLink(`${base}/cwd`).catch(() => undefined), d.comm ?? readComm(runner, base)]);
   const script = scriptOf(d.exe, d.argv, comm, cwd);
   if (!script?.path) return script;
   // /usr/local/bin/lt -> ../lib/node_modules/localtunnel/bin/lt.js: the package lives where the link points

@@ -76,7 +76,10 @@ export function parseExecStart(text: string): { path: string; args?: string } | 
 }
 
 /** The unit file that defines a unit; an instance (getty@tty1) is defined by its template (getty@). */
-async function findUnitFile(read: (file: string) => Promise<string | undefined>, unit: string): Promise<{ file: string; text: string } | undefined> {
+async function findUnitFile(
+  read: (file: string) => Promise<string | undefined>,
+  unit: string,
+): Promise<{ file: string; text: string } | undefined> {
   const names = [unit];
   const inst = /^([^@]+@)[^@]+(\.\w+)$/.exec(unit);
   if (inst) names.push(inst[1] + inst[2]);
@@ -117,7 +120,14 @@ export const linuxSystemd: Collector = {
     const texts = new Map<string, Promise<string | undefined>>();
     const read = (file: string) => {
       let t = texts.get(file);
-      if (!t) texts.set(file, (t = runner.readFile(file, 64 * 1024).then((b) => b.toString('utf8'), () => undefined)));
+      if (!t)
+        texts.set(
+          file,
+          (t = runner.readFile(file, 64 * 1024).then(
+            (b) => b.toString('utf8'),
+            () => undefined,
+          )),
+        );
       return t;
     };
     const files = (await unitFoldersComplete(runner))
@@ -140,7 +150,11 @@ export const linuxSystemd: Collector = {
 
     const defs = await mapLimit(list, 8, ([unit]) => findUnitFile(read, unit));
     const services: ServiceInfo[] = list.map(([unit, { state, live }], i) => {
-      const s: ServiceInfo = { name: clean(unit.replace(/\.service$/, ''), 256), source: 'systemd', file: clean(defs[i]?.file ?? unit, 4096) };
+      const s: ServiceInfo = {
+        name: clean(unit.replace(/\.service$/, ''), 256),
+        source: 'systemd',
+        file: clean(defs[i]?.file ?? unit, 4096),
+      };
       if (state) s.startType = clean(state, 64);
       if (live) s.state = clean(live.sub, 64);
       const desc = cleanOpt(live?.description, 512);

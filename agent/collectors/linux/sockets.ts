@@ -14,14 +14,32 @@ export const SS_ARGS = ['-H', '-t', '-u', '-a', '-n', '-p'];
 
 // ss spells states like the kernel (ESTAB, TIME-WAIT); the inventory uses the netstat spelling on every OS
 const SS_STATES: Record<string, string> = {
-  ESTAB: 'ESTABLISHED', 'SYN-SENT': 'SYN_SENT', 'SYN-RECV': 'SYN_RECV', 'FIN-WAIT-1': 'FIN_WAIT1',
-  'FIN-WAIT-2': 'FIN_WAIT2', 'TIME-WAIT': 'TIME_WAIT', UNCONN: 'UNCONN', 'CLOSE-WAIT': 'CLOSE_WAIT',
-  'LAST-ACK': 'LAST_ACK', LISTEN: 'LISTEN', CLOSING: 'CLOSING', CLOSED: 'CLOSE',
+  ESTAB: 'ESTABLISHED',
+  'SYN-SENT': 'SYN_SENT',
+  'SYN-RECV': 'SYN_RECV',
+  'FIN-WAIT-1': 'FIN_WAIT1',
+  'FIN-WAIT-2': 'FIN_WAIT2',
+  'TIME-WAIT': 'TIME_WAIT',
+  UNCONN: 'UNCONN',
+  'CLOSE-WAIT': 'CLOSE_WAIT',
+  'LAST-ACK': 'LAST_ACK',
+  LISTEN: 'LISTEN',
+  CLOSING: 'CLOSING',
+  CLOSED: 'CLOSE',
 };
 // include/net/tcp_states.h
 const PROC_STATES: Record<string, string> = {
-  '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2',
-  '06': 'TIME_WAIT', '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING',
+  '01': 'ESTABLISHED',
+  '02': 'SYN_SENT',
+  '03': 'SYN_RECV',
+  '04': 'FIN_WAIT1',
+  '05': 'FIN_WAIT2',
+  '06': 'TIME_WAIT',
+  '07': 'CLOSE',
+  '08': 'CLOSE_WAIT',
+  '09': 'LAST_ACK',
+  '0A': 'LISTEN',
+  '0B': 'CLOSING',
   '0C': 'SYN_RECV',
 };
 const MAX_SOCKETS = 50_000;
@@ -142,7 +160,10 @@ export function parseProcNet(text: string, proto: SocketInfo['proto']): ProcSock
   const out: ProcSocket[] = [];
   const udp = proto.startsWith('udp');
   for (const line of lines(text)) {
-    const m = /^\s*\d+:\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]{2})\s+\S+\s+\S+\s+\S+\s+\d+\s+\d+\s+(\d+)/.exec(line);
+    const m =
+      /^\s*\d+:\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]{2})\s+\S+\s+\S+\s+\S+\s+\d+\s+\d+\s+(\d+)/.exec(
+        line,
+      );
     if (!m) continue;
     const local = decodeProcAddress(m[1]);
     const remote = decodeProcAddress(m[3]);
@@ -168,7 +189,10 @@ async function ownersOf(runner: Runner, inodes: Set<number>): Promise<Map<number
   if (inodes.size === 0) return owners;
   let pids: number[];
   try {
-    pids = (await runner.readDir('/proc')).filter((e) => /^\d+$/.test(e.name)).map((e) => Number(e.name)).slice(0, MAX_PIDS);
+    pids = (await runner.readDir('/proc'))
+      .filter((e) => /^\d+$/.test(e.name))
+      .map((e) => Number(e.name))
+      .slice(0, MAX_PIDS);
   } catch {
     return owners;
   }
@@ -186,13 +210,23 @@ async function ownersOf(runner: Runner, inodes: Set<number>): Promise<Map<number
 
 async function fromProcNet(runner: Runner, ssError: string): Promise<SocketInfo[]> {
   const tables = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
-  const texts = await Promise.all(tables.map((t) => runner.readFile(`/proc/net/${t}`, 32 * 1024 * 1024).then((b) => b.toString('latin1'), () => undefined)));
+  const texts = await Promise.all(
+    tables.map((t) =>
+      runner.readFile(`/proc/net/${t}`, 32 * 1024 * 1024).then(
+        (b) => b.toString('latin1'),
+        () => undefined,
+      ),
+    ),
+  );
   if (texts.every((t) => t === undefined)) throw new Error(`cannot list sockets: ${ssError}; /proc/net unreadable`);
   const found = tables.flatMap((t, i) => (texts[i] === undefined ? [] : parseProcNet(texts[i]!, t)));
   const owners = await ownersOf(runner, new Set(found.filter((f) => f.inode > 0).map((f) => f.inode)));
   const names = new Map<number, string>();
   for (const pid of new Set(owners.values())) {
-    const comm = await runner.readFile(`/proc/${pid}/comm`, 256).then((b) => b.toString('utf8').replace(/\n$/, ''), () => undefined);
+    const comm = await runner.readFile(`/proc/${pid}/comm`, 256).then(
+      (b) => b.toString('utf8').replace(/\n$/, ''),
+      () => undefined,
+    );
     if (comm !== undefined) names.set(pid, clean(comm, 256));
   }
   return found.map(({ socket, inode }) => {

@@ -24,7 +24,11 @@ const MAX_DEPTH = 2;
 const MAX_DIRS = 400;
 const MAX_APPS = 3000;
 
-async function findBundles(runner: Runner, roots: { dir: string; depth: number }[], onError: (d: string, e: unknown) => void): Promise<string[]> {
+async function findBundles(
+  runner: Runner,
+  roots: { dir: string; depth: number }[],
+  onError: (d: string, e: unknown) => void,
+): Promise<string[]> {
   const found = new Set<string>();
   const queue = [...roots];
   const seenDirs = new Set<string>();

@@ -53,7 +53,9 @@ export function inputSources(v: PlistValue | undefined): string[] {
 async function users(runner: Runner): Promise<Partial<HostContext>> {
   const names = (await runner.readDir('/Users'))
     .filter((e) => !e.isFile && !e.name.startsWith('.') && !SKIP_USERS.has(e.name))
-    .map((e) => e.name).sort().slice(0, MAX_USERS);
+    .map((e) => e.name)
+    .sort()
+    .slice(0, MAX_USERS);
   const ctx: Partial<HostContext> = { inputMethods: [] };
   for (const u of names) {
     const hi = await prefs(runner, `/Users/${u}/Library/Preferences/com.apple.HIToolbox.plist`);
@@ -108,8 +110,12 @@ export function parseIpconfigSummary(out: string): Partial<HostContext> {
 
 async function wifi(runner: Runner): Promise<Partial<HostContext>> {
   const ports = await runner.exec('networksetup', ['-listallhardwareports'], { timeoutMs: 10_000 });
-  const devs = wifiDevices(ports.stdout).slice(0, 4).filter((dev) => /^[a-z]+\d+$/.test(dev));
-  return firstWifi(devs, async (dev) => parseIpconfigSummary((await runner.exec('ipconfig', ['getsummary', dev], { timeoutMs: 5_000 })).stdout));
+  const devs = wifiDevices(ports.stdout)
+    .slice(0, 4)
+    .filter((dev) => /^[a-z]+\d+$/.test(dev));
+  return firstWifi(devs, async (dev) =>
+    parseIpconfigSummary((await runner.exec('ipconfig', ['getsummary', dev], { timeoutMs: 5_000 })).stdout),
+  );
 }
 
 export const darwinContext: Collector = contextCollector('darwin', ({ runner: r }) => ({

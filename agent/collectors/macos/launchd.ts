@@ -37,7 +37,11 @@ type JobState = { pid?: number; status?: string };
  * (com.apple.mDNSResponder.reloaded for the plist labelled com.apple.mDNSResponder); such a name counts
  * when it is the only one extending the label by one word and no other plist has it as its label.
  */
-export function loadedState(loaded: Map<string, JobState>, label: string | undefined, otherLabels: ReadonlySet<string> = new Set()): JobState | undefined {
+export function loadedState(
+  loaded: Map<string, JobState>,
+  label: string | undefined,
+  otherLabels: ReadonlySet<string> = new Set(),
+): JobState | undefined {
   if (!label) return undefined;
   const exact = loaded.get(label);
   if (exact) return exact;
@@ -128,7 +132,14 @@ export const launchdCollector: Collector = {
         job = await readPlistDict(ctx.runner, file);
       } catch {
         // launchd ignores a plist it cannot parse, but its name still says what was installed
-        return { svc: { name: clean(file.slice(file.lastIndexOf('/') + 1).replace(/\.plist$/, ''), 256), source: 'launchd', file: clean(file), state: 'invalid plist' } };
+        return {
+          svc: {
+            name: clean(file.slice(file.lastIndexOf('/') + 1).replace(/\.plist$/, ''), 256),
+            source: 'launchd',
+            file: clean(file),
+            state: 'invalid plist',
+          },
+        };
       }
       return { svc: jobToService(job, file), label: dictString(job, 'Label') };
     });

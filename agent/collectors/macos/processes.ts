@@ -48,7 +48,7 @@ export function parsePsArgs(out: string): Map<number, string> {
 function toProcess(pid: number, row: PsRow | undefined, ps: PsEntry | undefined, args: string | undefined): ProcessInfo {
   // macOS ps prints a bare name (or "(name)") for processes whose exec path it cannot read
   const exe = row?.comm.startsWith('/') ? row.comm : undefined;
-  const rawName = exe ? basename(exe) : ps?.name ? basename(ps.name) : row?.comm.replace(/^\((.*)\)$/, '$1') ?? '';
+  const rawName = exe ? basename(exe) : ps?.name ? basename(ps.name) : (row?.comm.replace(/^\((.*)\)$/, '$1') ?? '');
   const p: ProcessInfo = { pid, name: clean(rawName, 256) };
   const ppid = row?.ppid ?? ps?.ppid;
   if (ppid !== undefined) p.ppid = ppid;

@@ -73,7 +73,11 @@ async function remoteManagement(runner: Runner): Promise<SettingInfo | undefined
     if (procs.some((p) => /(^|\/)ARDAgent$/.test(p.name) || /\/ARDAgent\.app\/Contents\/MacOS\/ARDAgent/.test(p.cmd ?? ''))) {
       return { key, value: true, source: 'ARDAgent process' };
     }
-    return { key, value: false, source: triggerRead ? `${ARD_TRIGGER} (absent or not enabled); no ARDAgent process` : 'no ARDAgent process' };
+    return {
+      key,
+      value: false,
+      source: triggerRead ? `${ARD_TRIGGER} (absent or not enabled); no ARDAgent process` : 'no ARDAgent process',
+    };
   } catch {
     return triggerRead ? { key, value: false, source: `${ARD_TRIGGER} (absent or not enabled)` } : undefined;
   }

@@ -51,7 +51,7 @@ export function parseLsof(out: string): SocketInfo[] {
     if (!local) continue;
     const remote = m[2] ? splitEndpoint(m[2], v6) : undefined;
     const tcp = f[nodeAt] === 'TCP';
-    const proto = (tcp ? 'tcp' : 'udp') + (v6 ? '6' : '') as SocketInfo['proto'];
+    const proto = ((tcp ? 'tcp' : 'udp') + (v6 ? '6' : '')) as SocketInfo['proto'];
     // UDP has no state; named like ss(8) so all OSes read alike
     const state = tcp ? (m[3] ?? 'UNKNOWN') : remote ? 'ESTABLISHED' : 'UNCONN';
     const s: SocketInfo = {

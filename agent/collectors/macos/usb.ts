@@ -33,7 +33,13 @@ type DataType = typeof LEGACY | typeof HOST;
 
 const KEYS = {
   [LEGACY]: { vendor: 'vendor_id', product: 'product_id', manufacturer: 'manufacturer', serial: 'serial_num', location: 'location_id' },
-  [HOST]: { vendor: 'USBDeviceKeyVendorID', product: 'USBDeviceKeyProductID', manufacturer: 'USBDeviceKeyVendorName', serial: 'USBDeviceKeySerialNumber', location: 'USBKeyLocationID' },
+  [HOST]: {
+    vendor: 'USBDeviceKeyVendorID',
+    product: 'USBDeviceKeyProductID',
+    manufacturer: 'USBDeviceKeyVendorName',
+    serial: 'USBDeviceKeySerialNumber',
+    location: 'USBKeyLocationID',
+  },
 } as const;
 
 function text(o: Json, key: string): string | undefined {

@@ -67,7 +67,7 @@ function fromEnv(argv: string[]): string[] | undefined {
   for (let i = 1; i < argv.length && i < 32; i++) {
     const a = argv[i];
     if (a === '-u' || a === '-P' || a === '-C') i++;
-    else if (a === '-S' || a.startsWith('-S')) return shellWords(a === '-S' ? argv[i + 1] ?? '' : a.slice(2));
+    else if (a === '-S' || a.startsWith('-S')) return shellWords(a === '-S' ? (argv[i + 1] ?? '') : a.slice(2));
     else if (a.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) continue;
     else return argv.slice(i);
   }

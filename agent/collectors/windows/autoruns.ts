@@ -21,16 +21,22 @@ const NOT_A_COMMAND = new Set(['com handler', 'multiple actions', 'n/a', '']);
 
 export async function runKeys(ctx: CollectorContext): Promise<string[]> {
   const keys: string[] = [];
-  for (const base of ['HKLM\\SOFTWARE', 'HKLM\\SOFTWARE\\WOW6432Node']) keys.push(`${base}\\${CURRENT_VERSION}\\Run`, `${base}\\${CURRENT_VERSION}\\RunOnce`);
+  for (const base of ['HKLM\\SOFTWARE', 'HKLM\\SOFTWARE\\WOW6432Node'])
+    keys.push(`${base}\\${CURRENT_VERSION}\\Run`, `${base}\\${CURRENT_VERSION}\\RunOnce`);
   // HKCU's Software key is shared by 32- and 64-bit programs, so a user hive has no separate WOW6432Node Run
-  for (const sid of await userHives(ctx)) keys.push(`HKU\\${sid}\\Software\\${CURRENT_VERSION}\\Run`, `HKU\\${sid}\\Software\\${CURRENT_VERSION}\\RunOnce`);
+  for (const sid of await userHives(ctx))
+    keys.push(`HKU\\${sid}\\Software\\${CURRENT_VERSION}\\Run`, `HKU\\${sid}\\Software\\${CURRENT_VERSION}\\RunOnce`);
   return keys;
 }
 
 async function runKeyEntries(ctx: CollectorContext, env?: WindowsEnv): Promise<ServiceInfo[]> {
   const out: ServiceInfo[] = [];
   const keys = await runKeys(ctx);
-  const answers = await regRead(ctx, keys.map((key) => ({ key })), 'registry read of the Run keys');
+  const answers = await regRead(
+    ctx,
+    keys.map((key) => ({ key })),
+    'registry read of the Run keys',
+  );
   for (const [i, key] of keys.entries()) {
     const self = selfKey(answers[i].keys, key);
     // a user's Run value runs in that user's environment

@@ -7,4 +7,7 @@ import { PS_PRELUDE, runPowerShell } from './powershell.ts';
 
 export const USER_SCRIPT = `${PS_PRELUDE}$u=(Get-CimInstance -ClassName Win32_ComputerSystem).UserName;if($u){[Console]::Out.Write($u)}`;
 
-export const windowsUser = consoleUserCollector('windows', async (ctx) => (await runPowerShell(ctx, USER_SCRIPT, 'console user', { timeoutMs: 20_000 })).trim() || undefined);
+export const windowsUser = consoleUserCollector(
+  'windows',
+  async (ctx) => (await runPowerShell(ctx, USER_SCRIPT, 'console user', { timeoutMs: 20_000 })).trim() || undefined,
+);

@@ -15,14 +15,16 @@ import { PS_PRELUDE, isRecord, parsePsJson, psList, runPowerShell, str } from '.
 
 // Each part may fail on its own (no default route, no neighbour entry yet, a hive without an
 // International key), so errors are silenced after the shared prelude and missing parts come out as null.
-export const CONTEXT_SCRIPT = PS_PRELUDE + [
-  "$ErrorActionPreference='SilentlyContinue'",
-  '$langs=@(Get-WinUserLanguageList | ForEach-Object { [pscustomobject]@{LanguageTag=$_.LanguageTag; InputMethodTips=@($_.InputMethodTips)} })',
-  "$users=@(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object { $k='Registry::HKEY_USERS\\' + $_.PSChildName + '\\Control Panel\\International'; [pscustomobject]@{Sid=$_.PSChildName; LocaleName=(Get-ItemProperty $k).LocaleName; Languages=@(Get-ChildItem ($k + '\\User Profile') | ForEach-Object { [pscustomobject]@{Tag=$_.PSChildName; Tips=@($_.Property | Where-Object { $_ -match '^[0-9A-Fa-f]{4}:' })} })} })",
-  "$route=Get-NetRoute -DestinationPrefix '0.0.0.0/0' | Sort-Object { $_.RouteMetric + $_.InterfaceMetric } | Select-Object -First 1",
-  '$mac=$null; if ($route) { $mac=(Get-NetNeighbor -IPAddress $route.NextHop -InterfaceIndex $route.ifIndex | Select-Object -First 1).LinkLayerAddress }',
-  '[pscustomobject]@{TimeZone=(Get-TimeZone).Id; Culture=(Get-Culture).Name; Languages=$langs; Users=$users; GatewayIp=$route.NextHop; GatewayMac=$mac} | ConvertTo-Json -Compress -Depth 6',
-].join('; ');
+export const CONTEXT_SCRIPT =
+  PS_PRELUDE +
+  [
+    "$ErrorActionPreference='SilentlyContinue'",
+    '$langs=@(Get-WinUserLanguageList | ForEach-Object { [pscustomobject]@{LanguageTag=$_.LanguageTag; InputMethodTips=@($_.InputMethodTips)} })',
+    "$users=@(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object { $k='Registry::HKEY_USERS\\' + $_.PSChildName + '\\Control Panel\\International'; [pscustomobject]@{Sid=$_.PSChildName; LocaleName=(Get-ItemProperty $k).LocaleName; Languages=@(Get-ChildItem ($k + '\\User Profile') | ForEach-Object { [pscustomobject]@{Tag=$_.PSChildName; Tips=@($_.Property | Where-Object { $_ -match '^[0-9A-Fa-f]{4}:' })} })} })",
+    "$route=Get-NetRoute -DestinationPrefix '0.0.0.0/0' | Sort-Object { $_.RouteMetric + $_.InterfaceMetric } | Select-Object -First 1",
+    '$mac=$null; if ($route) { $mac=(Get-NetNeighbor -IPAddress $route.NextHop -InterfaceIndex $route.ifIndex | Select-Object -First 1).LinkLayerAddress }',
+    '[pscustomobject]@{TimeZone=(Get-TimeZone).Id; Culture=(Get-Culture).Name; Languages=$langs; Users=$users; GatewayIp=$route.NextHop; GatewayMac=$mac} | ConvertTo-Json -Compress -Depth 6',
+  ].join('; ');
 
 type Json = Record<string, unknown>;
 
@@ -46,7 +48,10 @@ export function parseContextJson(out: string): Partial<HostContext> {
     for (const l of arr(u.Languages)) for (const t of arr((l as Json | null)?.Tips)) if (typeof t === 'string') tips.push(t);
   }
   for (const l of arr(doc.Languages)) for (const t of arr((l as Json | null)?.InputMethodTips)) if (typeof t === 'string') tips.push(t);
-  ctx.inputMethods = tips.map((t) => t.trim()).filter((t) => TIP.test(t)).map((t) => t.toUpperCase());
+  ctx.inputMethods = tips
+    .map((t) => t.trim())
+    .filter((t) => TIP.test(t))
+    .map((t) => t.toUpperCase());
   const mac = normalizeMac(str(doc.GatewayMac)?.trim());
   if (mac) ctx.defaultGatewayMac = mac;
   return ctx;

@@ -11,15 +11,17 @@ import { PS_PRELUDE, isRecord, parsePsJson, psList, runPowerShell, str } from '.
 // The variables Windows gives every process (they are not in the Machine Environment key), then the
 // Machine ones; per user: the profile folder, Volatile Environment (set at logon: APPDATA, LOCALAPPDATA,
 // USERNAME...) and Environment (set by the user, read unexpanded and expanded here, with the user's values).
-export const ENV_SCRIPT = PS_PRELUDE + [
-  "$ErrorActionPreference='SilentlyContinue'",
-  '$m=@{}',
-  "foreach($k in [Environment]::GetEnvironmentVariables('Machine').Keys){$m[$k]=[Environment]::GetEnvironmentVariable($k,'Machine')}",
-  "foreach($k in 'SystemRoot','windir','SystemDrive','ProgramFiles','ProgramFiles(x86)','ProgramW6432','CommonProgramFiles','CommonProgramFiles(x86)','CommonProgramW6432','ProgramData','ALLUSERSPROFILE','PUBLIC'){$v=[Environment]::GetEnvironmentVariable($k,'Process'); if($v){$m[$k]=$v}}",
-  "$pl='Registry::HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\'",
-  "$u=@(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object { $s=$_.PSChildName; $v=@{}; foreach($sub in 'Volatile Environment','Environment'){ $k=Get-Item ('Registry::HKEY_USERS\\'+$s+'\\'+$sub); if($k){ foreach($n in $k.GetValueNames()){ if($n){ $v[$n]=[string]$k.GetValue($n,$null,'DoNotExpandEnvironmentNames') } } } }; [pscustomobject]@{Sid=$s; Profile=(Get-ItemProperty ($pl+$s)).ProfileImagePath; Vars=$v} })",
-  '[pscustomobject]@{Machine=$m; Users=$u} | ConvertTo-Json -Compress -Depth 4',
-].join('; ');
+export const ENV_SCRIPT =
+  PS_PRELUDE +
+  [
+    "$ErrorActionPreference='SilentlyContinue'",
+    '$m=@{}',
+    "foreach($k in [Environment]::GetEnvironmentVariables('Machine').Keys){$m[$k]=[Environment]::GetEnvironmentVariable($k,'Machine')}",
+    "foreach($k in 'SystemRoot','windir','SystemDrive','ProgramFiles','ProgramFiles(x86)','ProgramW6432','CommonProgramFiles','CommonProgramFiles(x86)','CommonProgramW6432','ProgramData','ALLUSERSPROFILE','PUBLIC'){$v=[Environment]::GetEnvironmentVariable($k,'Process'); if($v){$m[$k]=$v}}",
+    "$pl='Registry::HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\'",
+    "$u=@(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object { $s=$_.PSChildName; $v=@{}; foreach($sub in 'Volatile Environment','Environment'){ $k=Get-Item ('Registry::HKEY_USERS\\'+$s+'\\'+$sub); if($k){ foreach($n in $k.GetValueNames()){ if($n){ $v[$n]=[string]$k.GetValue($n,$null,'DoNotExpandEnvironmentNames') } } } }; [pscustomobject]@{Sid=$s; Profile=(Get-ItemProperty ($pl+$s)).ProfileImagePath; Vars=$v} })",
+    '[pscustomobject]@{Machine=$m; Users=$u} | ConvertTo-Json -Compress -Depth 4',
+  ].join('; ');
 
 /** Variable name (lowercase) to value. */
 export type EnvVars = Map<string, string>;

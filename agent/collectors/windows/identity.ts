@@ -105,9 +105,9 @@ export function identityFromRecord(r: Record<string, unknown>): BinaryIdentity |
   }
   if (Object.keys(pe).length) id.pe = pe;
   const subject = str(r.Signer);
-  const cn = subject ? subjectCommonName(subject) ?? subject : undefined;
+  const cn = subject ? (subjectCommonName(subject) ?? subject) : undefined;
   if (cn) {
-    const status = typeof r.Status === 'number' ? STATUS[r.Status] ?? String(r.Status) : str(r.Status) ?? 'UnknownError';
+    const status = typeof r.Status === 'number' ? (STATUS[r.Status] ?? String(r.Status)) : (str(r.Status) ?? 'UnknownError');
     id.signer = cleanOpt(status === 'Valid' ? cn : `${cn} (${status})`, 256);
   }
   return Object.keys(id).length ? id : undefined;

@@ -69,7 +69,12 @@ export async function runPowerShell(ctx: CollectorContext, script: string, what:
 
 /** The first line of PowerShell's stderr that says something (skips the CLIXML progress noise). */
 function psError(stderr: string): string {
-  return firstLine(stderr.split(/\r?\n/).filter((l) => !l.startsWith('#< CLIXML') && !l.startsWith('<Objs ')).join('\n'));
+  return firstLine(
+    stderr
+      .split(/\r?\n/)
+      .filter((l) => !l.startsWith('#< CLIXML') && !l.startsWith('<Objs '))
+      .join('\n'),
+  );
 }
 
 const MAX_JSON_DEPTH = 32;
@@ -94,7 +99,8 @@ export function psValue(v: unknown, depth = 0): unknown {
   const keys = Object.keys(v);
   if (keys.length === 2 && Array.isArray(v.value) && 'Count' in v) return psValue(v.value, depth);
   const out: Record<string, unknown> = {};
-  for (const k of keys) Object.defineProperty(out, k, { value: psValue(v[k], depth + 1), enumerable: true, writable: true, configurable: true });
+  for (const k of keys)
+    Object.defineProperty(out, k, { value: psValue(v[k], depth + 1), enumerable: true, writable: true, configurable: true });
   return out;
 }
 

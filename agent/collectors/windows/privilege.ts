@@ -8,18 +8,21 @@ import { PS_PRELUDE, isRecord, parsePsJson, runPowerShell, str } from './powersh
 // other users' executable paths, hashes and socket owners go missing. LocalSystem (the scheduled task the
 // MDM installs) holds BUILTIN\Administrators enabled, so it counts as privileged.
 // (Microsoft Learn: WindowsPrincipal.IsInRole(WindowsBuiltInRole), WindowsIdentity.GetCurrent, .IsSystem.)
-export const PRIVILEGE_SCRIPT = PS_PRELUDE + [
-  '$id=[Security.Principal.WindowsIdentity]::GetCurrent()',
-  '$p=New-Object Security.Principal.WindowsPrincipal $id',
-  '[pscustomobject]@{User=$id.Name; System=$id.IsSystem; Administrator=$p.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)} | ConvertTo-Json -Compress',
-].join('; ');
+export const PRIVILEGE_SCRIPT =
+  PS_PRELUDE +
+  [
+    '$id=[Security.Principal.WindowsIdentity]::GetCurrent()',
+    '$p=New-Object Security.Principal.WindowsPrincipal $id',
+    '[pscustomobject]@{User=$id.Name; System=$id.IsSystem; Administrator=$p.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)} | ConvertTo-Json -Compress',
+  ].join('; ');
 
 const SOURCE = 'WindowsPrincipal.IsInRole(Administrator)';
 
 /** The privilege setting from the script's answer; a missing or non-boolean answer throws one line. */
 export function parsePrivilege(stdout: string): SettingInfo {
   const v = parsePsJson(stdout, 'administrator check');
-  if (!isRecord(v) || typeof v.Administrator !== 'boolean') throw new Error('administrator check: no Administrator true/false in the answer');
+  if (!isRecord(v) || typeof v.Administrator !== 'boolean')
+    throw new Error('administrator check: no Administrator true/false in the answer');
   const user = str(v.User);
   return { key: SETTING_KEYS.agentPrivileged, value: v.Administrator, source: user ? `${SOURCE} as ${user}` : SOURCE };
 }

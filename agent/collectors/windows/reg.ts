@@ -95,7 +95,10 @@ function regKey(k: unknown): RegKey | undefined {
     values.push({ name: v.Name === '' ? '(Default)' : v.Name, type: KINDS[kind] ?? 'REG_UNKNOWN', data: valueData(v.Data) });
   }
   const key: RegKey = { path, values };
-  if ('Subkeys' in k) key.subkeys = psList(k.Subkeys).slice(0, MAX_SUBKEYS).filter((s): s is string => typeof s === 'string');
+  if ('Subkeys' in k)
+    key.subkeys = psList(k.Subkeys)
+      .slice(0, MAX_SUBKEYS)
+      .filter((s): s is string => typeof s === 'string');
   return key;
 }
 
@@ -108,7 +111,12 @@ export function parseRegJson(out: string, queries: RegQuery[]): RegAnswer[] {
     if (!isRecord(a)) throw new Error(`registry read ${describe(q)}: no answer`);
     const err = str(a.Error);
     if (err) throw new Error(`registry read ${describe(q)} failed: ${err.split(/\r?\n/)[0].trim()}`);
-    const keys = a.Found === true ? psList(a.Keys).map(regKey).filter((k): k is RegKey => !!k) : null;
+    const keys =
+      a.Found === true
+        ? psList(a.Keys)
+            .map(regKey)
+            .filter((k): k is RegKey => !!k)
+        : null;
     return { keys, denied: typeof a.Denied === 'number' ? a.Denied : 0, truncated: a.Truncated === true };
   });
 }

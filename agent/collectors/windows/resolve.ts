@@ -28,7 +28,7 @@ export interface ResolveOptions {
 export function setCommand(s: ServiceInfo, text: string | undefined, opts: ResolveOptions = {}): boolean {
   const raw = splitCommandLine(text);
   if (!raw) return false;
-  const expanded = opts.vars ? splitCommandLine(expandEnv(text!, opts.vars)) ?? raw : raw;
+  const expanded = opts.vars ? (splitCommandLine(expandEnv(text!, opts.vars)) ?? raw) : raw;
   if (opts.imagePath) {
     const abs = absoluteImagePath(expanded.path);
     if (abs !== expanded.path) expanded.path = opts.vars ? expandEnv(abs, opts.vars) : abs;

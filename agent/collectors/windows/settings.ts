@@ -37,7 +37,11 @@ function readSwitch(sw: Switch, answer: RegAnswer): SettingInfo | undefined {
 export const settingsCollector: Collector = {
   name: 'windows.settings',
   async collect(ctx) {
-    const answers = await regRead(ctx, SWITCHES.map((sw) => ({ key: sw.regKey, value: sw.value })), 'registry read of the remote access switches');
+    const answers = await regRead(
+      ctx,
+      SWITCHES.map((sw) => ({ key: sw.regKey, value: sw.value })),
+      'registry read of the remote access switches',
+    );
     const settings = SWITCHES.map((sw, i) => readSwitch(sw, answers[i])).filter((s): s is SettingInfo => !!s);
     return { settings };
   },

@@ -20,12 +20,32 @@ const MAX_SOCKETS = 50_000;
 
 // MSFT_NetTCPConnection.State: the MIB_TCP_STATE numbers, plus Bound (100) for a socket bound but not listening
 const TCP_STATES: Record<string, string> = {
-  '1': 'CLOSED', '2': 'LISTEN', '3': 'SYN_SENT', '4': 'SYN_RECEIVED', '5': 'ESTABLISHED', '6': 'FIN_WAIT1',
-  '7': 'FIN_WAIT2', '8': 'CLOSE_WAIT', '9': 'CLOSING', '10': 'LAST_ACK', '11': 'TIME_WAIT', '12': 'DELETE_TCB',
+  '1': 'CLOSED',
+  '2': 'LISTEN',
+  '3': 'SYN_SENT',
+  '4': 'SYN_RECEIVED',
+  '5': 'ESTABLISHED',
+  '6': 'FIN_WAIT1',
+  '7': 'FIN_WAIT2',
+  '8': 'CLOSE_WAIT',
+  '9': 'CLOSING',
+  '10': 'LAST_ACK',
+  '11': 'TIME_WAIT',
+  '12': 'DELETE_TCB',
   '100': 'BOUND',
-  closed: 'CLOSED', listen: 'LISTEN', synsent: 'SYN_SENT', synreceived: 'SYN_RECEIVED', established: 'ESTABLISHED',
-  finwait1: 'FIN_WAIT1', finwait2: 'FIN_WAIT2', closewait: 'CLOSE_WAIT', closing: 'CLOSING', lastack: 'LAST_ACK',
-  timewait: 'TIME_WAIT', deletetcb: 'DELETE_TCB', bound: 'BOUND',
+  closed: 'CLOSED',
+  listen: 'LISTEN',
+  synsent: 'SYN_SENT',
+  synreceived: 'SYN_RECEIVED',
+  established: 'ESTABLISHED',
+  finwait1: 'FIN_WAIT1',
+  finwait2: 'FIN_WAIT2',
+  closewait: 'CLOSE_WAIT',
+  closing: 'CLOSING',
+  lastack: 'LAST_ACK',
+  timewait: 'TIME_WAIT',
+  deletetcb: 'DELETE_TCB',
+  bound: 'BOUND',
 };
 
 export function tcpState(v: unknown): string {

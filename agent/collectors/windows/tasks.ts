@@ -45,7 +45,9 @@ export function parseScheduledTasks(json: string, vars?: EnvVars): ServiceInfo[]
     seen.add(full.toLowerCase());
     const s: ServiceInfo = { name: clean(full, 512), source: 'scheduled-task' };
     if (full !== leaf) s.displayName = clean(leaf, 256);
-    const action = psList(r.Actions).filter(isRecord).find((a) => str(a.Execute));
+    const action = psList(r.Actions)
+      .filter(isRecord)
+      .find((a) => str(a.Execute));
     if (action) setCommand(s, commandLine(str(action.Execute)!, str(action.Arguments)), { vars });
     const state = stateOf(r.State);
     if (state) {

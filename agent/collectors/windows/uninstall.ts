@@ -24,7 +24,10 @@ export function iconProgram(icon: string | undefined): string | undefined {
 }
 
 function unquote(s: string | undefined): string | undefined {
-  const t = s?.trim().replace(/^"(.*)"$/, '$1').trim();
+  const t = s
+    ?.trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim();
   return t || undefined;
 }
 
@@ -57,7 +60,11 @@ export const uninstallCollector: Collector = {
     const packages: PackageInfo[] = [];
     const warnings: string[] = [];
     const roots = await uninstallRoots(ctx);
-    const answers = await regRead(ctx, roots.map((key) => ({ key, recurse: true })), 'registry read of the Uninstall keys');
+    const answers = await regRead(
+      ctx,
+      roots.map((key) => ({ key, recurse: true })),
+      'registry read of the Uninstall keys',
+    );
     roots.forEach((root, i) => {
       const a = answers[i];
       if (a.keys) packages.push(...packagesFromKeys(root, a.keys));

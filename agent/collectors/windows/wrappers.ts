@@ -55,7 +55,8 @@ function fromCmd(args: string): CommandLine | undefined {
 }
 
 // powershell.exe / pwsh.exe parameters that take a value (skipped with it) before -File or -Command
-const PS_VALUED = /^-(executionpolicy|ex|ep|windowstyle|w|version|v|configurationname|config|outputformat|of|o|inputformat|if|psconsolefile|workingdirectory|wd|settingsfile)$/i;
+const PS_VALUED =
+  /^-(executionpolicy|ex|ep|windowstyle|w|version|v|configurationname|config|outputformat|of|o|inputformat|if|psconsolefile|workingdirectory|wd|settingsfile)$/i;
 
 function fromPowerShell(args: string): CommandLine | undefined {
   let rest = args;
@@ -88,10 +89,12 @@ function scriptProgram(script: string): CommandLine | undefined {
   const whole = /^"\s*(&[^"]*)"$/.exec(script.trim())?.[1] ?? script;
   const s = whole.trim().replace(/^&\s*/, '');
   const q = /^(['"])(.+?)\1(?=\s|$)\s*(.*)$/s.exec(s);
-  const cmd = q ? { path: q[2], args: q[3] } : (() => {
-    const m = /^([^\s;|&'"`$(){}]+\.(?:exe|ps1|bat|cmd|com))(?=\s|$)\s*(.*)$/is.exec(s);
-    return m ? { path: m[1], args: m[2] } : undefined;
-  })();
+  const cmd = q
+    ? { path: q[2], args: q[3] }
+    : (() => {
+        const m = /^([^\s;|&'"`$(){}]+\.(?:exe|ps1|bat|cmd|com))(?=\s|$)\s*(.*)$/is.exec(s);
+        return m ? { path: m[1], args: m[2] } : undefined;
+      })();
   if (!cmd || !/[\\/]|\.(exe|ps1|bat|cmd|com)$/i.test(cmd.path)) return undefined;
   return cmd.args.trim() ? { path: cmd.path, args: cmd.args.trim() } : { path: cmd.path };
 }

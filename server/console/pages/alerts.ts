@@ -6,7 +6,9 @@ import { csrfField, page, sevBadge, stateBadge, when, type PageContext } from '.
 function explanation(a: Alert): Html {
   const e = a.explanation;
   if (!e || typeof e !== 'object') return html``;
-  const fields = Object.entries(e).filter(([k]) => k !== 'kind' && k !== 'hosts').slice(0, 40);
+  const fields = Object.entries(e)
+    .filter(([k]) => k !== 'kind' && k !== 'hosts')
+    .slice(0, 40);
   return html`<details><summary>Evidence</summary><dl>${fields.map(([k, v]) => html`<dt>${k}</dt><dd><code>${v}</code></dd>`)}</dl></details>`;
 }
 
@@ -20,7 +22,8 @@ function actions(ctx: PageContext, a: Alert): Html {
 export function alertsPage(ctx: PageContext, alerts: Alert[], status: AlertStatus | undefined): Html {
   const u = (p: string) => ctx.base + p;
   const tabs = [undefined, ...ALERT_STATUSES].map(
-    (s) => html`<li><a href="${u('/alerts' + query({ status: s }))}"${s === status ? html` aria-current="page"` : ''}>${s ?? 'all'}</a></li>`,
+    (s) =>
+      html`<li><a href="${u('/alerts' + query({ status: s }))}"${s === status ? html` aria-current="page"` : ''}>${s ?? 'all'}</a></li>`,
   );
   const rows = alerts.map(
     (a) => html`<tr>
@@ -32,11 +35,18 @@ export function alertsPage(ctx: PageContext, alerts: Alert[], status: AlertStatu
 <td>${actions(ctx, a)}</td>
 </tr>`,
   );
-  return page(ctx, 'Alerts', '/alerts', html`
+  return page(
+    ctx,
+    'Alerts',
+    '/alerts',
+    html`
 <nav aria-label="Alert state"><ul class="tabs">${tabs}</ul></nav>
-${alerts.length
+${
+  alerts.length
     ? html`<table class="list"><caption>${alerts.length} alert${alerts.length === 1 ? '' : 's'}</caption>
 <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Hosts</th><th scope="col">State</th><th scope="col">History</th><th scope="col">Actions</th></tr></thead>
 <tbody>${rows}</tbody></table>`
-    : html`<p class="empty">No ${status ?? ''} alerts. Alerts appear when hosts share a network or a host's region does not match its user; check the notifiers in <a href="${u('/settings#notifiers')}">Settings</a> so they reach you.</p>`}`);
+    : html`<p class="empty">No ${status ?? ''} alerts. Alerts appear when hosts share a network or a host's region does not match its user; check the notifiers in <a href="${u('/settings#notifiers')}">Settings</a> so they reach you.</p>`
+}`,
+  );
 }

@@ -30,8 +30,10 @@ function group(ctx: PageContext, g: FarmGroup): Html {
 <ul>${g.networks.map(network)}</ul>
 <table class="list"><caption>Hosts of the group</caption>
 <thead><tr><th scope="col">Host</th><th scope="col">User</th><th scope="col">Remote access</th></tr></thead>
-<tbody>${g.hosts.map((h) => html`<tr><td><a href="${ctx.base}/hosts/${encodeURIComponent(h.agentId)}">${h.hostname}</a></td><td>${h.user ?? ''}</td>
-<td>${h.remoteAccess.length ? h.remoteAccess.map((t, i) => html`${i ? ', ' : ''}${sevBadge(t.severity)} ${t.toolName}`) : html`<span class="muted">none</span>`}</td></tr>`)}</tbody>
+<tbody>${g.hosts.map(
+    (h) => html`<tr><td><a href="${ctx.base}/hosts/${encodeURIComponent(h.agentId)}">${h.hostname}</a></td><td>${h.user ?? ''}</td>
+<td>${h.remoteAccess.length ? h.remoteAccess.map((t, i) => html`${i ? ', ' : ''}${sevBadge(t.severity)} ${t.toolName}`) : html`<span class="muted">none</span>`}</td></tr>`,
+  )}</tbody>
 </table>
 </article>`;
 }
@@ -43,9 +45,16 @@ function evaluateNow(ctx: PageContext): Html {
 }
 
 export function groupsPage(ctx: PageContext, groups: FarmGroup[]): Html {
-  return page(ctx, 'Laptop-farm groups', '/groups', html`${evaluateNow(ctx)}${groups.length
-    ? html`<p>Hosts are grouped when they share a gateway MAC, a Wi-Fi BSSID or a public IP; office networks in
+  return page(
+    ctx,
+    'Laptop-farm groups',
+    '/groups',
+    html`${evaluateNow(ctx)}${
+      groups.length
+        ? html`<p>Hosts are grouped when they share a gateway MAC, a Wi-Fi BSSID or a public IP; office networks in
 <a href="${ctx.base}/settings#office">Settings</a> never form a group.</p>${groups.map((g) => group(ctx, g))}`
-    : html`<p class="empty">No hosts share a network. If an office shows up here later, add its networks to the
-allow-list in <a href="${ctx.base}/settings#office">Settings</a>.</p>`}`);
+        : html`<p class="empty">No hosts share a network. If an office shows up here later, add its networks to the
+allow-list in <a href="${ctx.base}/settings#office">Settings</a>.</p>`
+    }`,
+  );
 }

@@ -5,7 +5,10 @@ import { csrfField, page, sevBadge, stateBadge, when, type PageContext } from '.
 
 /** "defaultGatewayMac" -> "default gateway mac": field names are data too, shown as words. */
 function words(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[-_]/g, ' ').toLowerCase();
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[-_]/g, ' ')
+    .toLowerCase();
 }
 
 function fieldValue(v: unknown): Html {
@@ -18,13 +21,16 @@ const MAX_FIELDS = 40;
 
 /** One evidence item: its type as a heading, every other field as a term and its value, in the order sent. */
 export function evidenceItem(e: EvidenceData): Html {
-  const fields = Object.entries(e).filter(([k, v]) => k !== 'type' && k !== 'strength' && v !== undefined && v !== null && v !== '').slice(0, MAX_FIELDS);
+  const fields = Object.entries(e)
+    .filter(([k, v]) => k !== 'type' && k !== 'strength' && v !== undefined && v !== null && v !== '')
+    .slice(0, MAX_FIELDS);
   return html`<li class="evidence"><span class="ev-type">${e.type}</span>${typeof e.strength === 'string' ? html` <span class="muted">(${e.strength})</span>` : ''}
 <dl>${fields.map(([k, v]) => html`<dt>${words(k)}</dt><dd>${fieldValue(v)}</dd>`)}</dl></li>`;
 }
 
 function evidence(e: unknown): Html {
-  if (e && typeof e === 'object' && !Array.isArray(e) && typeof (e as EvidenceData).type === 'string') return evidenceItem(e as EvidenceData);
+  if (e && typeof e === 'object' && !Array.isArray(e) && typeof (e as EvidenceData).type === 'string')
+    return evidenceItem(e as EvidenceData);
   return html`<li class="evidence"><code>${e}</code></li>`;
 }
 
@@ -66,7 +72,9 @@ function str(v: unknown): string | undefined {
 
 function detailList(d: Record<string, unknown>): Html {
   const entries = Object.entries(d).slice(0, MAX_FIELDS);
-  return entries.length ? html` <span class="muted">(${entries.map(([k, v], i) => html`${i ? ', ' : ''}${words(k)} <code>${v}</code>`)})</span>` : html``;
+  return entries.length
+    ? html` <span class="muted">(${entries.map(([k, v], i) => html`${i ? ', ' : ''}${words(k)} <code>${v}</code>`)})</span>`
+    : html``;
 }
 
 /** The tool a finding event names: its own detail, or the host's finding with that id. */
@@ -85,10 +93,12 @@ function event(e: TimelineEvent, h: HostDetail, ctx: PageContext): Html {
     case 'finding-resolved':
       return html`<li class="ev-resolved">${at}: <strong>${toolName(d, h.findings)}</strong> resolved${d.reason ? html` (${str(d.reason)})` : ''}</li>`;
     case 'context-changed':
-      return html`<li class="ev-context">${at}: ${Object.entries(d).slice(0, MAX_FIELDS).map(([field, change], i) => {
-        const c = (change ?? {}) as { from?: unknown; to?: unknown };
-        return html`${i ? '; ' : ''}${words(field)} changed from <code>${c.from ?? 'none'}</code> to <code>${c.to ?? 'none'}</code>`;
-      })}</li>`;
+      return html`<li class="ev-context">${at}: ${Object.entries(d)
+        .slice(0, MAX_FIELDS)
+        .map(([field, change], i) => {
+          const c = (change ?? {}) as { from?: unknown; to?: unknown };
+          return html`${i ? '; ' : ''}${words(field)} changed from <code>${c.from ?? 'none'}</code> to <code>${c.to ?? 'none'}</code>`;
+        })}</li>`;
     case 'sequence-gap': {
       const from = Number(d.missingFrom);
       const to = Number(d.missingTo);
@@ -105,7 +115,11 @@ export function hostPage(ctx: PageContext, h: HostDetail): Html {
   const current = h.findings.filter((f) => !f.resolvedAt);
   const resolved = h.findings.filter((f) => f.resolvedAt);
   const context = Object.entries(h.context ?? {}).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length));
-  return page(ctx, `Host ${h.hostname}`, '/hosts', html`
+  return page(
+    ctx,
+    `Host ${h.hostname}`,
+    '/hosts',
+    html`
 <dl class="facts">
 <dt>Status</dt><dd>${stateBadge(h.status)}${h.privileged === false ? html` <span class="ev-tamper">last scan not privileged</span>` : ''}</dd>
 <dt>User</dt><dd>${h.user ?? html`<span class="muted">unknown</span>`}</dd>
@@ -115,9 +129,13 @@ export function hostPage(ctx: PageContext, h: HostDetail): Html {
 <dt>Last seen</dt><dd>${when(h.lastSeen, ctx.now)}${h.expectedIntervalS ? html`, expected every ${Math.round(h.expectedIntervalS / 60)} min` : ''}</dd>
 <dt>Public IP</dt><dd>${h.publicIp ? html`<code>${h.publicIp}</code>` : html`<span class="muted">unknown</span>`}</dd>
 ${context.map(([k, v]) => html`<dt>${words(k)}</dt><dd>${fieldValue(v)}</dd>`)}
-<dt>Agent key</dt><dd>${h.keyRevokedAt ? html`revoked ${when(h.keyRevokedAt, ctx.now)}` : ctx.user.role === 'admin'
-    ? html`active <form method="post" action="${ctx.base}/hosts/${encodeURIComponent(h.agentId)}/revoke-key" class="inline">${csrfField(ctx)}<button type="submit">Revoke this agent's key</button></form>`
-    : 'active'}</dd>
+<dt>Agent key</dt><dd>${
+      h.keyRevokedAt
+        ? html`revoked ${when(h.keyRevokedAt, ctx.now)}`
+        : ctx.user.role === 'admin'
+          ? html`active <form method="post" action="${ctx.base}/hosts/${encodeURIComponent(h.agentId)}/revoke-key" class="inline">${csrfField(ctx)}<button type="submit">Revoke this agent's key</button></form>`
+          : 'active'
+    }</dd>
 ${h.groups.length ? html`<dt>Farm groups</dt><dd>${h.groups.map((g, i) => html`${i ? ', ' : ''}<a href="${ctx.base}/groups#${encodeURIComponent(g)}">${g}</a>`)}</dd>` : ''}
 </dl>
 <section aria-labelledby="cur-h"><h2 id="cur-h">Current findings (${current.length})</h2>
@@ -126,5 +144,6 @@ ${current.length ? current.map((f) => findingBlock(f, ctx)) : html`<p class="emp
 ${resolved.length ? html`<section aria-labelledby="res-h"><h2 id="res-h">Resolved findings (${resolved.length})</h2>${resolved.map((f) => findingBlock(f, ctx))}</section>` : ''}
 <section aria-labelledby="tl-h"><h2 id="tl-h">Timeline</h2>
 ${h.timeline.length ? html`<ol class="timeline">${h.timeline.slice(0, 500).map((e) => event(e, h, ctx))}</ol>` : html`<p class="muted">Nothing happened yet beyond the first report.</p>`}
-</section>`);
+</section>`,
+  );
 }

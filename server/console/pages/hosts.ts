@@ -12,8 +12,8 @@ const SEEN: Record<string, { label: string; after?: number; before?: number }> =
   '1h': { label: 'in the last hour', after: 3600 },
   '24h': { label: 'in the last 24 hours', after: 86_400 },
   '7d': { label: 'in the last 7 days', after: 7 * 86_400 },
-  'not24h': { label: 'not for 24 hours', before: 86_400 },
-  'not7d': { label: 'not for 7 days', before: 7 * 86_400 },
+  not24h: { label: 'not for 24 hours', before: 86_400 },
+  not7d: { label: 'not for 7 days', before: 7 * 86_400 },
 };
 
 /** The list's parameters as the URL carries them, validated: unknown values are dropped, not passed on. */
@@ -113,7 +113,11 @@ ${hq.pageNo < pages ? html`<a href="${link({ page: hq.pageNo + 1 })}" rel="next"
     : filtered
       ? html`<p class="empty">No host matches these filters. <a href="${u('/hosts')}">Clear the filters</a> or widen "last seen".</p>`
       : html`<p class="empty">No host has reported yet. The <a href="${u('/')}">overview</a> shows the agent configuration to deploy.</p>`;
-  return page(ctx, 'Hosts', '/hosts', html`
+  return page(
+    ctx,
+    'Hosts',
+    '/hosts',
+    html`
 <form method="get" action="${u('/hosts')}" class="filters" role="search" aria-label="Filter hosts">
   <label>Search <input type="search" name="q" value="${raw.q ?? ''}" placeholder="host, user or agent id"></label>
   <label>Tool <select name="tool"><option value="">any</option>${facets.tools.map((t) => html`<option value="${t.toolId}"${t.toolId === raw.tool ? html` selected` : ''}>${t.toolName}</option>`)}</select></label>
@@ -128,5 +132,6 @@ ${hq.pageNo < pages ? html`<a href="${link({ page: hq.pageNo + 1 })}" rel="next"
   <a href="${u('/hosts')}">Clear</a>
   <a href="${u('/hosts.csv' + query({ ...raw }))}" download>Export CSV</a>
 </form>
-${table}`);
+${table}`,
+  );
 }

@@ -2,7 +2,10 @@ import { html, type Html } from '../html.ts';
 import { csrfField, shell } from '../layout.ts';
 
 export function loginPage(base: string, csrf: string, message?: string, username = ''): Html {
-  return shell('Sign in', base, html`
+  return shell(
+    'Sign in',
+    base,
+    html`
 <main id="main" class="login">
 <h1>ratwatch</h1>
 <form method="post" action="${base}/login" aria-labelledby="login-h">
@@ -13,9 +16,14 @@ ${csrfField({ csrf })}
 <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="200"></label>
 <button type="submit">Sign in</button>
 </form>
-</main>`);
+</main>`,
+  );
 }
 
 export function errorPage(base: string, status: number, message: string): Html {
-  return shell(`Error ${status}`, base, html`<main id="main"><h1>${status}</h1><p>${message}</p><p><a href="${base}/">Back to the overview</a></p></main>`);
+  return shell(
+    `Error ${status}`,
+    base,
+    html`<main id="main"><h1>${status}</h1><p>${message}</p><p><a href="${base}/">Back to the overview</a></p></main>`,
+  );
 }

@@ -21,11 +21,13 @@ export function overviewPage(ctx: PageContext, o: Overview, setup: AgentSetup | 
   const u = (p: string) => ctx.base + p;
   if (o.hosts.total === 0 && setup) return page(ctx, 'Overview', '/', agentSetupBlock(setup));
   const sevCells = DESC.map(
-    (s) => html`<li><a href="${u('/hosts' + query({ severity: s }))}">${sevBadge(s)} <strong>${o.hostsBySeverity[s] ?? 0}</strong></a></li>`,
+    (s) =>
+      html`<li><a href="${u('/hosts' + query({ severity: s }))}">${sevBadge(s)} <strong>${o.hostsBySeverity[s] ?? 0}</strong></a></li>`,
   );
   const tools = o.topTools.length
     ? html`<ol class="top-tools">${o.topTools.map(
-        (t) => html`<li><a href="${u('/hosts' + query({ tool: t.toolId }))}">${t.toolName}</a> <span class="muted">${t.category}</span> on <strong>${t.hosts}</strong> host${t.hosts === 1 ? '' : 's'}</li>`,
+        (t) =>
+          html`<li><a href="${u('/hosts' + query({ tool: t.toolId }))}">${t.toolName}</a> <span class="muted">${t.category}</span> on <strong>${t.hosts}</strong> host${t.hosts === 1 ? '' : 's'}</li>`,
       )}</ol>`
     : html`<p class="muted">No remote-access tool found on any host.</p>`;
   const alertSev = DESC.filter((s) => (o.alerts.openBySeverity[s] ?? 0) > 0).map(
@@ -34,7 +36,11 @@ export function overviewPage(ctx: PageContext, o: Overview, setup: AgentSetup | 
   const groupSev = DESC.filter((s) => (o.groups.bySeverity[s] ?? 0) > 0).map(
     (s) => html`<li>${sevBadge(s)} ${o.groups.bySeverity[s]}</li>`,
   );
-  return page(ctx, 'Overview', '/', html`
+  return page(
+    ctx,
+    'Overview',
+    '/',
+    html`
 <section class="cards" aria-label="Fleet at a glance">
   <div class="card"><h2>Hosts</h2>
     <ul class="stats">
@@ -53,5 +59,6 @@ export function overviewPage(ctx: PageContext, o: Overview, setup: AgentSetup | 
     ${groupSev.length ? html`<ul class="stats">${groupSev}</ul>` : html`<p class="muted">No hosts share a network.</p>`}</div>
 </section>
 <section aria-labelledby="tools-h"><h2 id="tools-h">Top tools</h2>${tools}</section>
-<section aria-labelledby="trend-h"><h2 id="trend-h">Last 30 days</h2>${trendChart(o.trend)}</section>`);
+<section aria-labelledby="trend-h"><h2 id="trend-h">Last 30 days</h2>${trendChart(o.trend)}</section>`,
+  );
 }

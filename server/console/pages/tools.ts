@@ -16,9 +16,14 @@ ${t.hosts.slice(0, SHOWN_HOSTS).map((h, i) => html`${i ? ', ' : ''}<a href="${u(
 <td>${when(t.firstSeen, ctx.now)}</td>
 </tr>`,
   );
-  return page(ctx, 'Tools', '/tools', tools.length
-    ? html`<table class="list"><caption>Remote-access tools found in the fleet</caption>
+  return page(
+    ctx,
+    'Tools',
+    '/tools',
+    tools.length
+      ? html`<table class="list"><caption>Remote-access tools found in the fleet</caption>
 <thead><tr><th scope="col">Tool</th><th scope="col">Category</th><th scope="col">Severity</th><th scope="col">Hosts</th><th scope="col">Since</th></tr></thead>
 <tbody>${rows}</tbody></table>`
-    : html`<p class="empty">No remote-access tool was found on any host. If no agent reports yet, the <a href="${u('/')}">overview</a> shows the configuration to deploy.</p>`);
+      : html`<p class="empty">No remote-access tool was found on any host. If no agent reports yet, the <a href="${u('/')}">overview</a> shows the configuration to deploy.</p>`,
+  );
 }

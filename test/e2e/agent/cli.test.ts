@@ -30,7 +30,11 @@ function scanJson(file: string): ScanResult {
   return checkScanResult(JSON.parse(r.stdout));
 }
 
-const active = (r: ScanResult) => r.findings.filter((f) => f.status === 'finding' && f.severity !== 'info').map((f) => f.tool.id).sort();
+const active = (r: ScanResult) =>
+  r.findings
+    .filter((f) => f.status === 'finding' && f.severity !== 'info')
+    .map((f) => f.tool.id)
+    .sort();
 
 describe('exit codes and errors', () => {
   it('prints its version', () => {
@@ -45,17 +49,62 @@ describe('exit codes and errors', () => {
   });
 
   const bad: [string, string[], RegExp][] = [
-    ['a missing inventory', ['scan', '--inventory', '/nonexistent/inv.json'], /^ratwatch: inventory \/nonexistent\/inv\.json: cannot read \(ENOENT\)$/],
-    ['an inventory that is not JSON', ['scan', '--inventory', write('garbage.json', '\x00\x01{{{')], /^ratwatch: inventory .*garbage\.json: not JSON \(/],
-    ['an inventory of the wrong shape', ['scan', '--inventory', write('shape.json', JSON.stringify({ ...inventory('linux'), processes: [{ pid: 'one', name: 'x' }] }))], /^ratwatch: inventory .*shape\.json: \/processes\/0\/pid must be integer$/],
+    [
+      'a missing inventory',
+      ['scan', '--inventory', '/nonexistent/inv.json'],
+      /^ratwatch: inventory \/nonexistent\/inv\.json: cannot read \(ENOENT\)$/,
+    ],
+    [
+      'an inventory that is not JSON',
+      ['scan', '--inventory', write('garbage.json', '\x00\x01{{{')],
+      /^ratwatch: inventory .*garbage\.json: not JSON \(/,
+    ],
+    [
+      'an inventory of the wrong shape',
+      ['scan', '--inventory', write('shape.json', JSON.stringify({ ...inventory('linux'), processes: [{ pid: 'one', name: 'x' }] }))],
+      /^ratwatch: inventory .*shape\.json: \/processes\/0\/pid must be integer$/,
+    ],
     ['an unknown option', ['scan', '--frobnicate'], /^error: unknown option '--frobnicate'$/],
     ['an unknown output format', ['scan', '--format', 'xml'], /^error: option '--format <format>' argument 'xml' is invalid/],
-    ['a policy that does not parse', ['scan', '--inventory', join(INV, 'windows-clean.json'), '--policy', write('policy.yaml', 'allow: [ {tool: ')], /^ratwatch: policy .*policy\.yaml: /],
-    ['a catalog that is not a catalog', ['scan', '--inventory', join(INV, 'windows-clean.json'), '--catalog', write('catalog.json', '{"tools": 3}')], /^ratwatch: catalog .*catalog\.json: /],
-    ['a config with a plain-http endpoint elsewhere', ['scan', '--report', '--inventory', join(INV, 'windows-clean.json'), '--endpoint-url', 'http://192.0.2.1/x'], /^ratwatch: flag --endpoint-url: .*https/],
-    ['flush with a plain-http endpoint elsewhere', ['flush', '--endpoint-url', 'http://192.0.2.1/x', '--spool-dir', join(dir, 'spool-unused')], /^ratwatch: flag --endpoint-url: endpoint\.url must be an https URL/],
-    ['daemon with a plain-http endpoint elsewhere', ['daemon', '--endpoint-url', 'http://192.0.2.1/x', '--spool-dir', join(dir, 'spool-unused')], /^ratwatch: flag --endpoint-url: endpoint\.url must be an https URL/],
-    ['a report signing key too short to be safe', ['scan', '--report', '--inventory', join(INV, 'windows-clean.json'), '--endpoint-url', 'https://127.0.0.1:9/x', '--hmac-key-file', write('short.key', 'abc\n')], /^ratwatch: endpoint\.hmacKeyFile .*short\.key: key shorter than 16 bytes$/],
+    [
+      'a policy that does not parse',
+      ['scan', '--inventory', join(INV, 'windows-clean.json'), '--policy', write('policy.yaml', 'allow: [ {tool: ')],
+      /^ratwatch: policy .*policy\.yaml: /,
+    ],
+    [
+      'a catalog that is not a catalog',
+      ['scan', '--inventory', join(INV, 'windows-clean.json'), '--catalog', write('catalog.json', '{"tools": 3}')],
+      /^ratwatch: catalog .*catalog\.json: /,
+    ],
+    [
+      'a config with a plain-http endpoint elsewhere',
+      ['scan', '--report', '--inventory', join(INV, 'windows-clean.json'), '--endpoint-url', 'http://192.0.2.1/x'],
+      /^ratwatch: flag --endpoint-url: .*https/,
+    ],
+    [
+      'flush with a plain-http endpoint elsewhere',
+      ['flush', '--endpoint-url', 'http://192.0.2.1/x', '--spool-dir', join(dir, 'spool-unused')],
+      /^ratwatch: flag --endpoint-url: endpoint\.url must be an https URL/,
+    ],
+    [
+      'daemon with a plain-http endpoint elsewhere',
+      ['daemon', '--endpoint-url', 'http://192.0.2.1/x', '--spool-dir', join(dir, 'spool-unused')],
+      /^ratwatch: flag --endpoint-url: endpoint\.url must be an https URL/,
+    ],
+    [
+      'a report signing key too short to be safe',
+      [
+        'scan',
+        '--report',
+        '--inventory',
+        join(INV, 'windows-clean.json'),
+        '--endpoint-url',
+        'https://127.0.0.1:9/x',
+        '--hmac-key-file',
+        write('short.key', 'abc\n'),
+      ],
+      /^ratwatch: endpoint\.hmacKeyFile .*short\.key: key shorter than 16 bytes$/,
+    ],
   ];
   for (const [what, args, message] of bad) {
     it(`exits 2 with one line and no stack trace on ${what}`, () => {
@@ -74,19 +123,45 @@ describe('replaying saved inventories of other operating systems', () => {
   it('finds every remote tool on the Windows laptop, including the renamed AnyDesk', () => {
     const r = scanJson(join(INV, 'windows-anydesk.json'));
     expect(active(r)).toEqual([
-      'anydesk', 'chrome-remote-desktop', 'multiple-pointing-devices', 'multiple-remote-tools', 'rustdesk', 'screenconnect', 'splashtop', 'teamviewer', 'windows-rdp', 'windows-remote-assistance',
+      'anydesk',
+      'chrome-remote-desktop',
+      'multiple-pointing-devices',
+      'multiple-remote-tools',
+      'rustdesk',
+      'screenconnect',
+      'splashtop',
+      'teamviewer',
+      'windows-rdp',
+      'windows-remote-assistance',
     ]);
     // a touchpad and a USB receiver count only because remote access is present too
     expect(r.findings.find((f) => f.tool.id === 'multiple-pointing-devices')?.severity).toBe('low');
     const anydesk = r.findings.find((f) => f.tool.id === 'anydesk')!;
-    expect(anydesk.evidence).toContainEqual(expect.objectContaining({ type: 'process', pid: 6240, name: 'notepad2.exe', originalFilename: 'AnyDesk.exe', matchedBy: 'pe-metadata', renamed: true }));
+    expect(anydesk.evidence).toContainEqual(
+      expect.objectContaining({
+        type: 'process',
+        pid: 6240,
+        name: 'notepad2.exe',
+        originalFilename: 'AnyDesk.exe',
+        matchedBy: 'pe-metadata',
+        renamed: true,
+      }),
+    );
     expect(anydesk.evidence.some((e) => e.type === 'process' && e.signer?.includes('philandro Software GmbH'))).toBe(true);
   });
 
   it('finds every remote tool on the Mac, including the renamed AnyDesk and Screen Sharing', () => {
     const r = scanJson(join(INV, 'macos-anydesk.json'));
     expect(active(r)).toEqual([
-      'anydesk', 'chrome-remote-desktop', 'macos-screen-sharing', 'multiple-remote-tools', 'rustdesk', 'screenconnect', 'splashtop', 'ssh-server', 'teamviewer',
+      'anydesk',
+      'chrome-remote-desktop',
+      'macos-screen-sharing',
+      'multiple-remote-tools',
+      'rustdesk',
+      'screenconnect',
+      'splashtop',
+      'ssh-server',
+      'teamviewer',
     ]);
     const anydesk = r.findings.find((f) => f.tool.id === 'anydesk')!;
     expect(anydesk.evidence.some((e) => e.type === 'process' && e.renamed && e.pid === 2250 && e.name === 'syncd')).toBe(true);
@@ -103,7 +178,9 @@ describe('replaying saved inventories of other operating systems', () => {
     const live: [string, Inventory][] = [
       ['windows-anydesk.json', await buildWindowsInventory('windows-anydesk')],
       ['windows-clean.json', await buildWindowsInventory('windows-clean')],
-      ...(await Promise.all(MAC_INVENTORIES.map(async (m) => [m.file, await buildMacInventory(m.fixture, m.hostname)] as [string, Inventory]))),
+      ...(await Promise.all(
+        MAC_INVENTORIES.map(async (m) => [m.file, await buildMacInventory(m.fixture, m.hostname)] as [string, Inventory]),
+      )),
     ];
     for (const [file, inv] of live) {
       const direct = evaluate(inv, catalog, undefined, now).findings;

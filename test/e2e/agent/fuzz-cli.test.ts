@@ -18,7 +18,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CLEAN = join(ROOT, 'test/fixtures/inventories/windows-clean.json');
 const base = JSON.parse(readFileSync(CLEAN, 'utf8')) as Record<string, unknown>;
 
-const hostile = fc.string({ unit: fc.oneof(fc.constantFrom('\u0000', '\u001b', '\u0007', '\n', '\r', '\u202e', '\u009b', '*', '/', '\\', '&', '!', ':'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 40 });
+const hostile = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('\u0000', '\u001b', '\u0007', '\n', '\r', '\u202e', '\u009b', '*', '/', '\\', '&', '!', ':'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 40,
+});
 
 /** Replaces a random leaf of a JSON value with hostile text or a random JSON value. */
 function mutate(value: unknown, path: number[], leaf: unknown): unknown {
@@ -36,23 +42,42 @@ function mutate(value: unknown, path: number[], leaf: unknown): unknown {
 }
 
 const inventoryText = fc.oneof(
-  fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), fc.oneof(hostile, fc.jsonValue())).map(([p, leaf]) => JSON.stringify(mutate(base, p, leaf))),
+  fc
+    .tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), fc.oneof(hostile, fc.jsonValue()))
+    .map(([p, leaf]) => JSON.stringify(mutate(base, p, leaf))),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   hostile.map((s) => `\ufeff${s}`),
 );
 
 const policyText = fc.oneof(
-  fc.record({
-    version: fc.constantFrom(1, 2, 'x'),
-    allow: fc.array(fc.record({ tool: fc.oneof(fc.constantFrom('anydesk', 'teamviewer'), hostile), path: fc.array(fc.oneof(fc.constant('/**/**/**/**/x'), hostile), { maxLength: 3 }) }, { requiredKeys: ['tool'] }), { maxLength: 3 }),
-  }).map((o) => YAML.stringify(o)),
+  fc
+    .record({
+      version: fc.constantFrom(1, 2, 'x'),
+      allow: fc.array(
+        fc.record(
+          {
+            tool: fc.oneof(fc.constantFrom('anydesk', 'teamviewer'), hostile),
+            path: fc.array(fc.oneof(fc.constant('/**/**/**/**/x'), hostile), { maxLength: 3 }),
+          },
+          { requiredKeys: ['tool'] },
+        ),
+        { maxLength: 3 },
+      ),
+    })
+    .map((o) => YAML.stringify(o)),
   hostile,
   fc.constant('a: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c]\n'),
   hostile.map((s) => `allow: !${s.replace(/\s/g, '')} x\n`),
 );
 
 const configText = fc.oneof(
-  fc.dictionary(fc.constantFrom(...FIELDS.filter((f) => !f.key.includes('.')).map((f) => f.key)), fc.oneof(hostile, fc.integer(), fc.boolean()), { maxKeys: 3 }).map((o) => YAML.stringify(o)),
+  fc
+    .dictionary(
+      fc.constantFrom(...FIELDS.filter((f) => !f.key.includes('.')).map((f) => f.key)),
+      fc.oneof(hostile, fc.integer(), fc.boolean()),
+      { maxKeys: 3 },
+    )
+    .map((o) => YAML.stringify(o)),
   hostile,
   hostile.map((s) => `schedule: !tag${s.replace(/\s/g, '')} "0 * * * *"\n`),
 );
@@ -72,15 +97,24 @@ describe('fuzzing the CLI with random inputs', () => {
     const cases: { what: string; args: string[] }[] = [];
     fc.sample(inventoryText, opts).forEach((t, i) => {
       writeFileSync(join(dir, `inv${i}.json`), t);
-      cases.push({ what: `inventory ${JSON.stringify(t.slice(0, 200))}`, args: ['scan', '--inventory', join(dir, `inv${i}.json`), '--json'] });
+      cases.push({
+        what: `inventory ${JSON.stringify(t.slice(0, 200))}`,
+        args: ['scan', '--inventory', join(dir, `inv${i}.json`), '--json'],
+      });
     });
     fc.sample(policyText, opts).forEach((t, i) => {
       writeFileSync(join(dir, `policy${i}.yaml`), t);
-      cases.push({ what: `policy ${JSON.stringify(t.slice(0, 200))}`, args: ['scan', '--inventory', CLEAN, '--policy', join(dir, `policy${i}.yaml`)] });
+      cases.push({
+        what: `policy ${JSON.stringify(t.slice(0, 200))}`,
+        args: ['scan', '--inventory', CLEAN, '--policy', join(dir, `policy${i}.yaml`)],
+      });
     });
     fc.sample(configText, opts).forEach((t, i) => {
       writeFileSync(join(dir, `config${i}.yaml`), t);
-      cases.push({ what: `config ${JSON.stringify(t.slice(0, 200))}`, args: ['scan', '--inventory', CLEAN, '--config', join(dir, `config${i}.yaml`), '--format', 'summary'] });
+      cases.push({
+        what: `config ${JSON.stringify(t.slice(0, 200))}`,
+        args: ['scan', '--inventory', CLEAN, '--config', join(dir, `config${i}.yaml`), '--format', 'summary'],
+      });
     });
     const env = { NODE_OPTIONS: '--max-old-space-size=256', RATWATCH_CONFIG: '' };
     // Three at a time: a CI runner has two cores

@@ -1,5 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -41,12 +52,16 @@ describe('a user cannot blind a root scan through PATH', () => {
     mkdirSync(p('evil'));
     chmodSync(p('evil'), 0o755);
     writeFileSync(p('evil/ps'), `#!/bin/sh\ntouch ${p('ps-ran')}\necho "  PID COMMAND"\n`, { mode: 0o755 });
-    for (const n of ['ss', 'systemctl', 'dpkg-query']) writeFileSync(p(`evil/${n}`), `#!/bin/sh\ntouch ${p(`${n}-ran`)}\n`, { mode: 0o755 });
+    for (const n of ['ss', 'systemctl', 'dpkg-query'])
+      writeFileSync(p(`evil/${n}`), `#!/bin/sh\ntouch ${p(`${n}-ran`)}\n`, { mode: 0o755 });
     chownSync(p('evil'), NOBODY, NOBODY);
     for (const n of ['ps', 'ss', 'systemctl', 'dpkg-query']) chownSync(p(`evil/${n}`), NOBODY, NOBODY);
     await new Promise((r) => setTimeout(r, 300));
 
-    const r = await ratwatchAsync(['scan', '--format', 'json', '--no-probe'], { env: { PATH: `${p('evil')}:${process.env.PATH}`, RATWATCH_TOKEN: 'tok-must-not-reach-children' }, timeoutMs: 240_000 });
+    const r = await ratwatchAsync(['scan', '--format', 'json', '--no-probe'], {
+      env: { PATH: `${p('evil')}:${process.env.PATH}`, RATWATCH_TOKEN: 'tok-must-not-reach-children' },
+      timeoutMs: 240_000,
+    });
     for (const n of ['ps', 'ss', 'systemctl', 'dpkg-query']) expect(existsSync(p(`${n}-ran`)), `planted ${n} ran`).toBe(false);
     expect(r.code).toBe(EXIT.findings);
     const res = JSON.parse(r.stdout) as ScanResult;
@@ -85,9 +100,18 @@ describe('files that steer a root scan', () => {
       [['scan', '--inventory', inv, '--policy', '/dev/zero'], /^ratwatch: policy \/dev\/zero: a device, not a regular file$/],
       [['scan', '--inventory', inv, '--policy', p('zero-link')], /: is a symbolic link \(not followed\)$/],
       [['scan', '--inventory', inv, '--catalog', p('fifo')], /^ratwatch: catalog .*: a FIFO, not a regular file$/],
-      [['scan', '--report', '--inventory', inv, '--config', cfg('t.yaml', 'tokenFile', '/dev/zero')], /^ratwatch: endpoint.tokenFile \/dev\/zero: a device, not a regular file$/],
-      [['scan', '--report', '--inventory', inv, '--config', cfg('h.yaml', 'hmacKeyFile', p('fifo'))], /^ratwatch: endpoint.hmacKeyFile .*: a FIFO, not a regular file$/],
-      [['scan', '--report', '--inventory', inv, '--config', cfg('c.yaml', 'caFile', p('zero-link'))], /^ratwatch: endpoint.caFile .*: is a symbolic link \(not followed\)$/],
+      [
+        ['scan', '--report', '--inventory', inv, '--config', cfg('t.yaml', 'tokenFile', '/dev/zero')],
+        /^ratwatch: endpoint.tokenFile \/dev\/zero: a device, not a regular file$/,
+      ],
+      [
+        ['scan', '--report', '--inventory', inv, '--config', cfg('h.yaml', 'hmacKeyFile', p('fifo'))],
+        /^ratwatch: endpoint.hmacKeyFile .*: a FIFO, not a regular file$/,
+      ],
+      [
+        ['scan', '--report', '--inventory', inv, '--config', cfg('c.yaml', 'caFile', p('zero-link'))],
+        /^ratwatch: endpoint.caFile .*: is a symbolic link \(not followed\)$/,
+      ],
     ];
     const results = await Promise.all(runs.map(([args]) => ratwatchAsync(args, { timeoutMs: 120_000 })));
     results.forEach((r, i) => {
@@ -104,7 +128,16 @@ describe('files that steer a root scan', () => {
     writeFileSync(forged, '{"forged":true}');
     chownSync(spool, NOBODY, NOBODY);
     chownSync(forged, NOBODY, NOBODY);
-    const r = await ratwatchAsync(['scan', '--report', '--inventory', join(INV, 'windows-clean.json'), '--endpoint-url', 'http://127.0.0.1:9/ingest', '--spool-dir', spool]);
+    const r = await ratwatchAsync([
+      'scan',
+      '--report',
+      '--inventory',
+      join(INV, 'windows-clean.json'),
+      '--endpoint-url',
+      'http://127.0.0.1:9/ingest',
+      '--spool-dir',
+      spool,
+    ]);
     expect(r.code).toBe(EXIT.badInput);
     expect(oneCleanLine(r)).toBe(`ratwatch: spoolDir ${spool}: refused, is owned by uid ${NOBODY}, not by this user (uid 0)`);
     expect(readFileSync(forged, 'utf8')).toBe('{"forged":true}');
@@ -117,8 +150,20 @@ describe('files that steer a root scan', () => {
     writeFileSync(p('token'), 'tok-secret\n', { mode: 0o644 });
     chmodSync(p('token'), 0o644);
     writeFileSync(p('ca.txt'), 'this is not a certificate\n');
-    const base = ['scan', '--report', '--inventory', join(INV, 'windows-clean.json'), '--endpoint-url', 'http://127.0.0.1:9/ingest', '--spool-dir', p('spool-ca')];
-    const [tok, ca] = await Promise.all([ratwatchAsync([...base, '--token-file', p('token')]), ratwatchAsync([...base, '--ca-file', p('ca.txt')])]);
+    const base = [
+      'scan',
+      '--report',
+      '--inventory',
+      join(INV, 'windows-clean.json'),
+      '--endpoint-url',
+      'http://127.0.0.1:9/ingest',
+      '--spool-dir',
+      p('spool-ca'),
+    ];
+    const [tok, ca] = await Promise.all([
+      ratwatchAsync([...base, '--token-file', p('token')]),
+      ratwatchAsync([...base, '--ca-file', p('ca.txt')]),
+    ]);
     expect(tok.code).toBe(EXIT.badInput);
     expect(oneCleanLine(tok)).toBe(`ratwatch: endpoint.tokenFile ${p('token')}: refused, readable by everyone (mode 644); chmod 600 it`);
     expect(ca.code).toBe(EXIT.badInput);
@@ -128,7 +173,10 @@ describe('files that steer a root scan', () => {
 
 describe('inputs that hang or mislead', () => {
   it('a YAML alias bomb is bad input (exit 2), an unknown tag prints no Node warning, parse errors quote no raw bytes', async () => {
-    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x,x,x,x,x,x,x,x,x]',
+      ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`),
+    ].join('\n');
     writeFileSync(p('bomb.yaml'), `${bomb}\n`);
     writeFileSync(p('tag.yaml'), 'schedule: !evil\u001b[31m "0 * * * *"\nspoolDir: !!binary \u001b]0;x\u0007\n');
     writeFileSync(p('esc.json'), '{"schema": "ratwatch.inventory/1", \u001b[2J\u0000 }');
@@ -159,11 +207,22 @@ describe('inputs that hang or mislead', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      const r = await ratwatchAsync(['scan', '--report', '--inventory', join(INV, 'windows-clean.json'), '--endpoint-url', `http://127.0.0.1:${port}/ingest`, '--spool-dir', p('spool-401')]);
+      const r = await ratwatchAsync([
+        'scan',
+        '--report',
+        '--inventory',
+        join(INV, 'windows-clean.json'),
+        '--endpoint-url',
+        `http://127.0.0.1:${port}/ingest`,
+        '--spool-dir',
+        p('spool-401'),
+      ]);
       expect(r.code).toBe(EXIT.clean);
       const lines = r.stderr.trim().split('\n');
       expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
-      expect(lines.at(-1)).toMatch(/^ratwatch: report [0-9a-f-]{36} \(full\) rejected by the endpoint \(1 report\(s\) moved to rejected\/\)$/);
+      expect(lines.at(-1)).toMatch(
+        /^ratwatch: report [0-9a-f-]{36} \(full\) rejected by the endpoint \(1 report\(s\) moved to rejected\/\)$/,
+      );
       expect(r.stderr).not.toMatch(/delivered/);
     } finally {
       server.close();

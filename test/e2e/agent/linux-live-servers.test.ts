@@ -21,7 +21,17 @@ import { ROOT } from '../../helpers/paths.ts';
 // scripts/setup-test-host.sh installs the peers; a machine without them fails here, it does not skip.
 // Set RATWATCH_SAVE_LIVE_FIXTURE=1 to rewrite test/fixtures/inventories/linux-live-servers.json.
 
-const PEERS = ['/usr/bin/xpra', '/usr/bin/Xvfb', '/usr/bin/websockify', '/usr/sbin/dropbear', '/usr/bin/dropbearkey', '/usr/sbin/sshd', '/usr/bin/ssh-keygen', '/usr/sbin/xrdp', '/etc/xrdp/xrdp.ini'];
+const PEERS = [
+  '/usr/bin/xpra',
+  '/usr/bin/Xvfb',
+  '/usr/bin/websockify',
+  '/usr/sbin/dropbear',
+  '/usr/bin/dropbearkey',
+  '/usr/sbin/sshd',
+  '/usr/bin/ssh-keygen',
+  '/usr/sbin/xrdp',
+  '/etc/xrdp/xrdp.ini',
+];
 const LT = join(ROOT, 'node_modules/.bin/lt');
 const NODE_WEBSOCKIFY = join(ROOT, 'node_modules/websockify/websockify.js');
 const LOOPBACK_PRELOAD = join(ROOT, 'test/helpers/listen-loopback.cjs');
@@ -61,7 +71,10 @@ async function fakeLocaltunnelService(): Promise<{ connected: () => boolean }> {
 
 beforeAll(async () => {
   const missing = PEERS.filter((p) => !existsSync(p));
-  if (missing.length) throw new Error(`${missing.join(', ')} missing: run scripts/setup-test-host.sh (apt-get install xpra xvfb websockify dropbear-bin openssh-server)`);
+  if (missing.length)
+    throw new Error(
+      `${missing.join(', ')} missing: run scripts/setup-test-host.sh (apt-get install xpra xvfb websockify dropbear-bin openssh-server)`,
+    );
   if (!existsSync(LT)) throw new Error(`${LT} missing: run npm ci (localtunnel is a devDependency)`);
   if (!existsSync(NODE_WEBSOCKIFY)) throw new Error(`${NODE_WEBSOCKIFY} missing: run npm ci (websockify is a devDependency)`);
 
@@ -69,22 +82,61 @@ beforeAll(async () => {
 
   // Dropbear with its own host key, in the foreground
   execFileSync('/usr/bin/dropbearkey', ['-t', 'ed25519', '-f', join(dir, 'dropbear_key')], { stdio: 'ignore' });
-  const dropbear = start('/usr/sbin/dropbear', ['-F', '-E', '-s', '-p', `127.0.0.1:${port.dropbear}`, '-r', join(dir, 'dropbear_key'), '-P', join(dir, 'dropbear.pid')]);
+  const dropbear = start('/usr/sbin/dropbear', [
+    '-F',
+    '-E',
+    '-s',
+    '-p',
+    `127.0.0.1:${port.dropbear}`,
+    '-r',
+    join(dir, 'dropbear_key'),
+    '-P',
+    join(dir, 'dropbear.pid'),
+  ]);
   started.push(dropbear);
 
   // OpenSSH's sshd with no config file and a throwaway key; it insists on its privilege separation folder
   execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ssh_host_key')], { stdio: 'ignore' });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const sshd = start('/usr/sbin/sshd', ['-D', '-e', '-f', '/dev/null', '-h', join(dir, 'ssh_host_key'), '-o', `ListenAddress=127.0.0.1:${port.sshd}`, '-o', 'PidFile=none']);
+  const sshd = start('/usr/sbin/sshd', [
+    '-D',
+    '-e',
+    '-f',
+    '/dev/null',
+    '-h',
+    join(dir, 'ssh_host_key'),
+    '-o',
+    `ListenAddress=127.0.0.1:${port.sshd}`,
+    '-o',
+    'PidFile=none',
+  ]);
   started.push(sshd);
 
   // Xpra (Python) with its own Xvfb, serving on a loopback TCP port
   const display = freeDisplay();
-  const xpra = start('/usr/bin/xpra', [
-    'start', `:${display}`, '--daemon=no', `--bind-tcp=127.0.0.1:${port.xpra}`, '--opengl=no', '--mdns=no', '--pulseaudio=no',
-    '--notifications=no', '--printing=no', '--webcam=no', '--speaker=no', '--microphone=no', '--html=off', '--systemd-run=no',
-    `--socket-dirs=${dir}`, `--log-dir=${dir}`, '--start-via-proxy=no',
-  ], { XPRA_NOPROMPT: '1' });
+  const xpra = start(
+    '/usr/bin/xpra',
+    [
+      'start',
+      `:${display}`,
+      '--daemon=no',
+      `--bind-tcp=127.0.0.1:${port.xpra}`,
+      '--opengl=no',
+      '--mdns=no',
+      '--pulseaudio=no',
+      '--notifications=no',
+      '--printing=no',
+      '--webcam=no',
+      '--speaker=no',
+      '--microphone=no',
+      '--html=off',
+      '--systemd-run=no',
+      `--socket-dirs=${dir}`,
+      `--log-dir=${dir}`,
+      '--start-via-proxy=no',
+    ],
+    { XPRA_NOPROMPT: '1' },
+  );
   started.push(xpra);
 
   // websockify (Python), as noVNC runs it, in front of Xpra's port
@@ -100,7 +152,9 @@ beforeAll(async () => {
 
   // The npm websockify (kanaka's Node port) as a Node remote-access server; it listens on every interface
   // when given a port, so a preload (by environment, not argv) keeps it on 127.0.0.1
-  const nodeWs = start(process.execPath, [NODE_WEBSOCKIFY, String(port.nodeWebsockify), `127.0.0.1:${port.xpra}`], { NODE_OPTIONS: `--require=${LOOPBACK_PRELOAD}` });
+  const nodeWs = start(process.execPath, [NODE_WEBSOCKIFY, String(port.nodeWebsockify), `127.0.0.1:${port.xpra}`], {
+    NODE_OPTIONS: `--require=${LOOPBACK_PRELOAD}`,
+  });
   started.push(nodeWs);
 
   // localtunnel's real client (Node) against a loopback stand-in of its service
@@ -108,17 +162,37 @@ beforeAll(async () => {
   const local = createHttpServer((_, res) => res.end('ok'));
   await new Promise<void>((r) => local.listen(0, '127.0.0.1', r));
   servers.push(local);
-  const ltProc = start(process.execPath, [LT, '--host', `http://127.0.0.1:${port.ltApi}`, '--port', String((local.address() as { port: number }).port), '--local-host', '127.0.0.1']);
+  const ltProc = start(process.execPath, [
+    LT,
+    '--host',
+    `http://127.0.0.1:${port.ltApi}`,
+    '--port',
+    String((local.address() as { port: number }).port),
+    '--local-host',
+    '127.0.0.1',
+  ]);
   started.push(ltProc);
 
-  const waits = [['dropbear', port.dropbear, dropbear], ['sshd', port.sshd, sshd], ['websockify', port.websockify, websockify], ['xpra', port.xpra, xpra], ['xrdp', port.xrdp, xrdp], ['node websockify', port.nodeWebsockify, nodeWs]] as const;
+  const waits = [
+    ['dropbear', port.dropbear, dropbear],
+    ['sshd', port.sshd, sshd],
+    ['websockify', port.websockify, websockify],
+    ['xpra', port.xpra, xpra],
+    ['xrdp', port.xrdp, xrdp],
+    ['node websockify', port.nodeWebsockify, nodeWs],
+  ] as const;
   for (const [name, p, s] of waits) {
     await waitFor(() => canConnect(p), 60_000, `${name} on 127.0.0.1:${p} (${s.output().split('\n').slice(-3).join(' | ')})`);
   }
   await waitFor(lt.connected, 20_000, `localtunnel client connecting to 127.0.0.1:${port.ltRemote} (${ltProc.output()})`);
   Object.assign(pid, {
-    dropbear: dropbear.child.pid, sshd: sshd.child.pid, websockify: websockify.child.pid, xpra: xpra.child.pid, xrdp: xrdp.child.pid,
-    nodeWebsockify: nodeWs.child.pid, lt: ltProc.child.pid,
+    dropbear: dropbear.child.pid,
+    sshd: sshd.child.pid,
+    websockify: websockify.child.pid,
+    xpra: xpra.child.pid,
+    xrdp: xrdp.child.pid,
+    nodeWebsockify: nodeWs.child.pid,
+    lt: ltProc.child.pid,
   });
 
   inv = await collectHost({ catalog: loadCatalog(), allowProbes: true });
@@ -234,7 +308,10 @@ describe('the engine on that real inventory (issue 11, engine side)', () => {
     // the answers the probe asked for: corroboration on the tools whose processes own the sockets
     const banner = (id: string, p: number) => fs.find((x) => x.tool.id === id)?.evidence.find((e) => e.type === 'banner' && e.port === p);
     expect(banner('xrdp', port.xrdp)).toMatchObject({ strength: 'corroborating', text: 'rdp: negotiation response, PROTOCOL_SSL' });
-    expect(banner('novnc', port.websockify)).toMatchObject({ strength: 'corroborating', text: expect.stringMatching(/^http: server=WebSockify/) });
+    expect(banner('novnc', port.websockify)).toMatchObject({
+      strength: 'corroborating',
+      text: expect.stringMatching(/^http: server=WebSockify/),
+    });
     // xrdp is xrdp: the generic RDP server is named only for an answer nobody owns
     expect(fs.find((x) => x.tool.id === 'rdp-server')).toBeUndefined();
   });

@@ -14,16 +14,30 @@ describe('system programs', () => {
   it('runs programs by absolute path from the fixed list, whatever PATH says', async () => {
     const ss = resolveProgram('ss');
     expect('path' in ss && ss.path).toMatch(/^\/(usr\/)?s?bin\/ss$/);
-    expect(Object.values(programTable('linux')).flat().every((p) => p.startsWith('/'))).toBe(true);
-    expect(Object.values(programTable('win32')).flat().every((p) => /^[A-Z]:\\/i.test(p))).toBe(true);
-    await expect(new RealRunner().exec('sh', ['-c', 'true'])).rejects.toMatchObject({ code: 'EPERM', message: "sh is not in ratwatch's list of system programs" });
+    expect(
+      Object.values(programTable('linux'))
+        .flat()
+        .every((p) => p.startsWith('/')),
+    ).toBe(true);
+    expect(
+      Object.values(programTable('win32'))
+        .flat()
+        .every((p) => /^[A-Z]:\\/i.test(p)),
+    ).toBe(true);
+    await expect(new RealRunner().exec('sh', ['-c', 'true'])).rejects.toMatchObject({
+      code: 'EPERM',
+      message: "sh is not in ratwatch's list of system programs",
+    });
   });
 
   it('refuses a program another user owns or may write', async () => {
     const p = join(dir, 'fake-ss');
     writeFileSync(p, '#!/bin/sh\necho planted\n', { mode: 0o755 });
     chownSync(p, NOBODY, NOBODY);
-    await expect(new RealRunner().exec(p, [])).rejects.toMatchObject({ code: 'EPERM', message: `${p} refused: ${p} is owned by uid ${NOBODY}, not root` });
+    await expect(new RealRunner().exec(p, [])).rejects.toMatchObject({
+      code: 'EPERM',
+      message: `${p} refused: ${p} is owned by uid ${NOBODY}, not root`,
+    });
     const q = join(dir, 'writable-ss');
     writeFileSync(q, '#!/bin/sh\necho planted\n');
     chmodSync(q, 0o777);
@@ -31,7 +45,13 @@ describe('system programs', () => {
   });
 
   it('gives children no secrets: a minimal environment with a fixed PATH', () => {
-    const env = childEnv('linux', { RATWATCH_TOKEN: 'tok', HTTPS_PROXY: 'http://x', LD_PRELOAD: '/tmp/x.so', HOME: '/root', PATH: '/tmp/evil:/usr/bin' });
+    const env = childEnv('linux', {
+      RATWATCH_TOKEN: 'tok',
+      HTTPS_PROXY: 'http://x',
+      LD_PRELOAD: '/tmp/x.so',
+      HOME: '/root',
+      PATH: '/tmp/evil:/usr/bin',
+    });
     expect(env).toEqual({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', LANG: 'C', HOME: '/root' });
   });
 });
@@ -57,7 +77,11 @@ describe('spool entries', () => {
     const theirs = join(dir, 'theirs');
     mkdirSync(theirs);
     chownSync(theirs, NOBODY, NOBODY);
-    await expect(new Spool(theirs, { maxFiles: 100, maxBytes: 1e9, log: () => undefined }).open()).rejects.toThrow(`spoolDir ${theirs}: refused, is owned by uid ${NOBODY}, not by this user (uid 0)`);
-    await expect(new Spool('/proc/self/x', { maxFiles: 100, maxBytes: 1e9, log: () => undefined }).open()).rejects.toThrow('is under /proc');
+    await expect(new Spool(theirs, { maxFiles: 100, maxBytes: 1e9, log: () => undefined }).open()).rejects.toThrow(
+      `spoolDir ${theirs}: refused, is owned by uid ${NOBODY}, not by this user (uid 0)`,
+    );
+    await expect(new Spool('/proc/self/x', { maxFiles: 100, maxBytes: 1e9, log: () => undefined }).open()).rejects.toThrow(
+      'is under /proc',
+    );
   });
 });

@@ -42,20 +42,49 @@ beforeAll(async () => {
   await waitFor(() => existsSync(`/tmp/.X11-unix/X${display}`), 15_000, 'Xvfb');
 
   x11vncPort = await freePort();
-  started.push(start('x11vnc', ['-display', `:${display}`, '-localhost', '-rfbport', String(x11vncPort), '-forever', '-shared', '-nopw', '-quiet']));
+  started.push(
+    start('x11vnc', ['-display', `:${display}`, '-localhost', '-rfbport', String(x11vncPort), '-forever', '-shared', '-nopw', '-quiet']),
+  );
   // A renamed copy, the way someone hides a tool from a name-based check
   const renamed = join(dir, 'sysmond');
   copyFileSync('/usr/bin/x11vnc', renamed);
   renamedPort = await freePort();
-  const r = start(renamed, ['-display', `:${display}`, '-localhost', '-rfbport', String(renamedPort), '-forever', '-shared', '-nopw', '-quiet']);
+  const r = start(renamed, [
+    '-display',
+    `:${display}`,
+    '-localhost',
+    '-rfbport',
+    String(renamedPort),
+    '-forever',
+    '-shared',
+    '-nopw',
+    '-quiet',
+  ]);
   started.push(r);
   renamedPid = r.child.pid!;
 
   const tigerDisplay = freeDisplay() + 1;
   tigerPort = await freePort();
-  started.push(start('Xtigervnc', [`:${tigerDisplay}`, '-localhost', '-rfbport', String(tigerPort), '-SecurityTypes', 'None', '-geometry', '640x480', '-nolisten', 'tcp']));
+  started.push(
+    start('Xtigervnc', [
+      `:${tigerDisplay}`,
+      '-localhost',
+      '-rfbport',
+      String(tigerPort),
+      '-SecurityTypes',
+      'None',
+      '-geometry',
+      '640x480',
+      '-nolisten',
+      'tcp',
+    ]),
+  );
 
-  for (const [port, name] of [[x11vncPort, 'x11vnc'], [renamedPort, 'renamed x11vnc'], [tigerPort, 'Xtigervnc']] as const) {
+  for (const [port, name] of [
+    [x11vncPort, 'x11vnc'],
+    [renamedPort, 'renamed x11vnc'],
+    [tigerPort, 'Xtigervnc'],
+  ] as const) {
     await waitFor(() => canConnect(port), 20_000, `${name} on 127.0.0.1:${port}`);
   }
   const run = ratwatch(['scan', '--json']);
@@ -76,9 +105,13 @@ describe('a real scan of this machine with VNC servers running', () => {
     const x = events.find((e) => e.activity_id === 1 && e.finding_info.analytic.uid === 'x11vnc')!;
     const procs = x.evidences.filter((e: any) => e.process).map((e: any) => e.process);
     expect(procs).toContainEqual(expect.objectContaining({ name: 'x11vnc', pid: expect.any(Number) }));
-    expect(x.evidences).toContainEqual(expect.objectContaining({
-      name: 'socket', src_endpoint: { ip: '127.0.0.1', port: x11vncPort }, connection_info: expect.objectContaining({ direction_id: 4, direction: 'Local', protocol_num: 6 }),
-    }));
+    expect(x.evidences).toContainEqual(
+      expect.objectContaining({
+        name: 'socket',
+        src_endpoint: { ip: '127.0.0.1', port: x11vncPort },
+        connection_info: expect.objectContaining({ direction_id: 4, direction: 'Local', protocol_num: 6 }),
+      }),
+    );
     expect(x.observables).toContainEqual({ name: 'evidences.process.name', type_id: 9, type: 'Process Name', value: 'x11vnc' });
   });
 
@@ -89,16 +122,29 @@ describe('a real scan of this machine with VNC servers running', () => {
     expect(f.state).toBe('running');
     expect(f.attack).toContain('T1219');
     expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'process', strength: 'strong', name: 'x11vnc', matchedBy: 'name' }));
-    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'package', name: 'x11vnc', manager: 'dpkg', version: expect.any(String) }));
-    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'socket', localAddress: '127.0.0.1', localPort: x11vncPort, state: 'LISTEN' }));
-    expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'banner', port: x11vncPort, text: expect.stringMatching(/^RFB 00\d\.00\d/) }));
+    expect(f.evidence).toContainEqual(
+      expect.objectContaining({ type: 'package', name: 'x11vnc', manager: 'dpkg', version: expect.any(String) }),
+    );
+    expect(f.evidence).toContainEqual(
+      expect.objectContaining({ type: 'socket', localAddress: '127.0.0.1', localPort: x11vncPort, state: 'LISTEN' }),
+    );
+    expect(f.evidence).toContainEqual(
+      expect.objectContaining({ type: 'banner', port: x11vncPort, text: expect.stringMatching(/^RFB 00\d\.00\d/) }),
+    );
   });
 
   it('finds the renamed copy of x11vnc by its identity, not its name, with its own listener', () => {
     const f = tool(result, 'x11vnc');
-    expect(f.evidence).toContainEqual(expect.objectContaining({
-      type: 'process', pid: renamedPid, name: 'sysmond', renamed: true, copyOf: '/usr/bin/x11vnc', matchedBy: expect.stringMatching(/^(hash|build-id)$/),
-    }));
+    expect(f.evidence).toContainEqual(
+      expect.objectContaining({
+        type: 'process',
+        pid: renamedPid,
+        name: 'sysmond',
+        renamed: true,
+        copyOf: '/usr/bin/x11vnc',
+        matchedBy: expect.stringMatching(/^(hash|build-id)$/),
+      }),
+    );
     expect(f.evidence).toContainEqual(expect.objectContaining({ type: 'banner', port: renamedPort, pid: renamedPid }));
   });
 

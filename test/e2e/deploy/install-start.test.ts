@@ -32,10 +32,16 @@ beforeAll(() => {
   const cli = path.join(tmp, 'ratwatch-cli');
   writeFileSync(cli, `#!/bin/sh\nexec "${ROOT}/node_modules/.bin/tsx" "${ROOT}/agent/main.ts" "$@"\n`);
   chmodSync(cli, 0o755);
-  const r = spawnSync('bash', [path.join(DEPLOY, 'install.sh'), '--binary', cli], { encoding: 'utf8', env: { ...process.env, DESTDIR: dest, RATWATCH_INSTALL_OS: 'Linux' }, timeout: 120_000 });
+  const r = spawnSync('bash', [path.join(DEPLOY, 'install.sh'), '--binary', cli], {
+    encoding: 'utf8',
+    env: { ...process.env, DESTDIR: dest, RATWATCH_INSTALL_OS: 'Linux' },
+    timeout: 120_000,
+  });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  expect(r.stdout).toContain('note: no endpoint.url in /etc/ratwatch.yaml: reports stay in the spool until one is set and the agent restarted\n');
+  expect(r.stdout).toContain(
+    'note: no endpoint.url in /etc/ratwatch.yaml: reports stay in the spool until one is set and the agent restarted\n',
+  );
 }, 120_000);
 
 const started: ChildProcess[] = [];
@@ -61,7 +67,10 @@ afterAll(async () => {
 function unitService(): Array<[string, string]> {
   const text = readFileSync(path.join(dest, 'etc/systemd/system/ratwatch.service'), 'utf8');
   const body = text.split(/^\[Service\]$/m)[1].split(/^\[/m)[0];
-  return body.split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]);
+  return body
+    .split('\n')
+    .filter((l) => /^[A-Za-z]+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]);
 }
 
 /** ExecStart with its absolute paths inside the scratch root. */
@@ -110,7 +119,12 @@ function allowedSyscalls(lines: string[]): Set<string> {
     if (seen.has(name)) return [];
     seen.add(name);
     const out = execFileSync('systemd-analyze', ['syscall-filter', name], { encoding: 'utf8' });
-    return out.split('\n').slice(1).map((l) => l.replace(/#.*/, '').trim()).filter(Boolean).flatMap((x) => expand(x, seen));
+    return out
+      .split('\n')
+      .slice(1)
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean)
+      .flatMap((x) => expand(x, seen));
   };
   const allowed = new Set<string>();
   const denied = new Set<string>();
@@ -129,7 +143,11 @@ describe('install.sh without --config, then the unit ExecStart', () => {
     expect(unitService()).toContainEqual(['RestartPreventExitStatus', '2']);
 
     const first = start(argv);
-    await waitFor(() => /cycle 1: full report #1 .*no endpoint\.url configured: kept in the spool \(1 waiting\)/.test(first.err()), 240_000, 'the first cycle');
+    await waitFor(
+      () => /cycle 1: full report #1 .*no endpoint\.url configured: kept in the spool \(1 waiting\)/.test(first.err()),
+      240_000,
+      'the first cycle',
+    );
     expect(first.err()).toContain('ratwatch: no endpoint.url: reports are kept in the spool; add endpoint.url to ');
     expect(first.child.exitCode).toBeNull(); // still running: no exit 2, nothing for systemd to restart
     expect(spooled()).toHaveLength(1);
@@ -156,7 +174,9 @@ describe('install.sh without --config, then the unit ExecStart', () => {
     expect(used.size).toBeGreaterThan(30);
     expect(used).toContain('connect');
     expect(used).toContain('execve');
-    const filter = unitService().filter(([k]) => k === 'SystemCallFilter').map(([, v]) => v);
+    const filter = unitService()
+      .filter(([k]) => k === 'SystemCallFilter')
+      .map(([, v]) => v);
     expect(filter.length).toBeGreaterThan(0);
     const allowed = allowedSyscalls(filter);
     expect([...used].filter((s) => !allowed.has(s)).sort()).toEqual([]);

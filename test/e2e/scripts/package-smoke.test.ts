@@ -91,7 +91,7 @@ describe('packaged executable (linux-x64)', () => {
     }
   });
 
-  it('runs its daemon\'s scan in a child of itself when started by a relative path, with its own V8 flags', async () => {
+  it("runs its daemon's scan in a child of itself when started by a relative path, with its own V8 flags", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ratwatch-sea-daemon-'));
     try {
       copyFileSync(exe, path.join(dir, 'ratwatch'));

@@ -28,13 +28,36 @@ for (const kind of STORE_KINDS) {
       const db = await freshDatabase(kind);
       dir = db.dataDir;
       writeFileSync(join(dir, 'hmac.key'), `${HMAC}\n`, { mode: 0o600 });
-      srv = await startServer(defaultConfig({ dataDir: join(dir, 'server'), databaseUrl: db.postgresUrl, host: '127.0.0.1', port: 0, hmacKeyFile: join(dir, 'hmac.key'), log: () => undefined }));
+      srv = await startServer(
+        defaultConfig({
+          dataDir: join(dir, 'server'),
+          databaseUrl: db.postgresUrl,
+          host: '127.0.0.1',
+          port: 0,
+          hmacKeyFile: join(dir, 'hmac.key'),
+          log: () => undefined,
+        }),
+      );
       admin = basic(srv.firstAdmin!.name, srv.firstAdmin!.password);
     }, 300_000);
     afterAll(async () => srv?.close());
 
-    const agentFlags = (spool: string) => ['--endpoint-url', srv.ingestUrl, '--ca-file', srv.caFile!, '--token-file', join(spool, 'agent-key'),
-      '--hmac-key-file', join(dir, 'hmac.key'), '--spool-dir', spool, '--retry-base-seconds', '0.05', '--timeout-ms', '20000'];
+    const agentFlags = (spool: string) => [
+      '--endpoint-url',
+      srv.ingestUrl,
+      '--ca-file',
+      srv.caFile!,
+      '--token-file',
+      join(spool, 'agent-key'),
+      '--hmac-key-file',
+      join(dir, 'hmac.key'),
+      '--spool-dir',
+      spool,
+      '--retry-base-seconds',
+      '0.05',
+      '--timeout-ms',
+      '20000',
+    ];
     const api = async (path: string) => {
       const r = await request(`${srv.url}/api${path}`, { headers: { authorization: admin }, caFile: srv.caFile });
       expect(r.status, r.text).toBe(200);
@@ -57,16 +80,31 @@ for (const kind of STORE_KINDS) {
       const r = await ratwatch(['scan', '--report', '--json', '--inventory', INV, ...agentFlags(spool)]);
       expect(r.stderr).toMatch(/^ratwatch: report [0-9a-f-]{36} \(full\) delivered\n$/);
       const printed = JSON.parse(r.stdout) as ScanResult;
-      const active = printed.findings.filter((f) => f.status === 'finding').map((f) => f.id).sort();
+      const active = printed.findings
+        .filter((f) => f.status === 'finding')
+        .map((f) => f.id)
+        .sort();
       expect(active.length).toBeGreaterThan(0);
 
       const host = (await api(`/hosts/${agentId}`)).json().host;
-      expect(host).toMatchObject({ agentId, hostname: printed.host.hostname, os: 'windows', status: 'online', openFindings: active.length, publicIp: '127.0.0.1' });
-      const findings = (await api(`/findings?agent=${agentId}&open=true&limit=1000`)).json().findings as Array<{ findingId: string; evidence: unknown[] }>;
+      expect(host).toMatchObject({
+        agentId,
+        hostname: printed.host.hostname,
+        os: 'windows',
+        status: 'online',
+        openFindings: active.length,
+        publicIp: '127.0.0.1',
+      });
+      const findings = (await api(`/findings?agent=${agentId}&open=true&limit=1000`)).json().findings as Array<{
+        findingId: string;
+        evidence: unknown[];
+      }>;
       expect(findings.map((f) => f.findingId).sort()).toEqual(active);
       expect(findings[0].evidence.length).toBeGreaterThan(0);
       const csv = (await api('/hosts?format=csv')).text.split('\r\n');
-      expect(csv[0]).toBe('agentId,hostname,os,osVersion,user,agentVersion,status,firstSeen,lastSeen,openFindings,publicIp,timezone,locale');
+      expect(csv[0]).toBe(
+        'agentId,hostname,os,osVersion,user,agentVersion,status,firstSeen,lastSeen,openFindings,publicIp,timezone,locale',
+      );
       expect(csv[1].startsWith(`${agentId},`)).toBe(true);
 
       // The second scan restates nothing new: a heartbeat, and still one host.
@@ -76,7 +114,11 @@ for (const kind of STORE_KINDS) {
       expect((await api(`/hosts/${agentId}/timeline`)).json().events.map((x: { type: string }) => x.type)).toContain('first-report');
 
       // A revoked key is refused; the report waits in rejected/ until the agent enrolls again.
-      const rv = await request(`${srv.url}/api/agents/${agentId}/revoke`, { method: 'POST', headers: { authorization: admin }, caFile: srv.caFile });
+      const rv = await request(`${srv.url}/api/agents/${agentId}/revoke`, {
+        method: 'POST',
+        headers: { authorization: admin },
+        caFile: srv.caFile,
+      });
       expect(rv.status).toBe(200);
       const refused = await ratwatch(['scan', '--report', '--inventory', INV, ...agentFlags(spool)]);
       expect(refused.stderr).toContain('HTTP 401 {"error":"agent key revoked"}');
@@ -91,20 +133,40 @@ for (const kind of STORE_KINDS) {
       const before = await srv.store.countReports();
       const report = new SimAgent(agentId, 'laptop-b').next([]);
       const reportHeaders = {
-        'x-ratwatch-agent-id': report.agentId, 'x-ratwatch-report-id': report.reportId,
-        'x-ratwatch-sequence': String(report.sequence), 'x-ratwatch-report-kind': report.kind,
+        'x-ratwatch-agent-id': report.agentId,
+        'x-ratwatch-report-id': report.reportId,
+        'x-ratwatch-sequence': String(report.sequence),
+        'x-ratwatch-report-kind': report.kind,
       };
       // protocol v2, written here from PROTOCOL.md rather than imported from the agent
       const sign = (ts: string, body: Buffer) => {
-        const canonical = ['ratwatch-signature-v2', 'POST', new URL(srv.ingestUrl).pathname, ts, report.agentId, report.reportId, String(report.sequence), report.kind,
-          createHash('sha256').update(body).digest('hex')].join('\n');
+        const canonical = [
+          'ratwatch-signature-v2',
+          'POST',
+          new URL(srv.ingestUrl).pathname,
+          ts,
+          report.agentId,
+          report.reportId,
+          String(report.sequence),
+          report.kind,
+          createHash('sha256').update(body).digest('hex'),
+        ].join('\n');
         return `v2=${createHmac('sha256', HMAC).update(canonical).digest('hex')}`;
       };
       const now = () => String(Math.floor(Date.now() / 1000));
-      const post = (body: Buffer, h: Record<string, string> = {}, ts = now()) => request(srv.ingestUrl, {
-        body, caFile: srv.caFile,
-        headers: { authorization: `Bearer ${key}`, 'content-encoding': 'gzip', ...reportHeaders, 'x-ratwatch-timestamp': ts, 'x-ratwatch-signature': sign(ts, body), ...h },
-      });
+      const post = (body: Buffer, h: Record<string, string> = {}, ts = now()) =>
+        request(srv.ingestUrl, {
+          body,
+          caFile: srv.caFile,
+          headers: {
+            authorization: `Bearer ${key}`,
+            'content-encoding': 'gzip',
+            ...reportHeaders,
+            'x-ratwatch-timestamp': ts,
+            'x-ratwatch-signature': sign(ts, body),
+            ...h,
+          },
+        });
       const good = gzipSync(item(report).body);
 
       const cases: Array<[string, Promise<{ status: number; text: string }>, number, RegExp]> = [
@@ -141,15 +203,30 @@ for (const kind of STORE_KINDS) {
     });
 
     it('lets viewers read but not act, and people use API tokens', async () => {
-      const mk = await request(`${srv.url}/api/users`, { body: JSON.stringify({ name: 'vera', role: 'viewer', password: 'correct horse battery' }), headers: { authorization: admin, 'content-type': 'application/json' }, caFile: srv.caFile });
+      const mk = await request(`${srv.url}/api/users`, {
+        body: JSON.stringify({ name: 'vera', role: 'viewer', password: 'correct horse battery' }),
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        caFile: srv.caFile,
+      });
       expect(mk.status, mk.text).toBe(201);
       const vera = basic('vera', 'correct horse battery');
-      const tok = await request(`${srv.url}/api/tokens`, { body: '{"name":"script"}', headers: { authorization: vera }, caFile: srv.caFile });
+      const tok = await request(`${srv.url}/api/tokens`, {
+        body: '{"name":"script"}',
+        headers: { authorization: vera },
+        caFile: srv.caFile,
+      });
       const token = tok.json().token as string;
       expect(token).toMatch(/^rwt_/);
-      expect((await request(`${srv.url}/api/hosts`, { headers: { authorization: `Bearer ${token}` }, caFile: srv.caFile })).status).toBe(200);
-      expect((await request(`${srv.url}/api/audit`, { headers: { authorization: `Bearer ${token}` }, caFile: srv.caFile })).status).toBe(403);
-      expect((await request(`${srv.url}/api/hosts`, { headers: { authorization: basic('vera', 'wrong password!') }, caFile: srv.caFile })).status).toBe(401);
+      expect((await request(`${srv.url}/api/hosts`, { headers: { authorization: `Bearer ${token}` }, caFile: srv.caFile })).status).toBe(
+        200,
+      );
+      expect((await request(`${srv.url}/api/audit`, { headers: { authorization: `Bearer ${token}` }, caFile: srv.caFile })).status).toBe(
+        403,
+      );
+      expect(
+        (await request(`${srv.url}/api/hosts`, { headers: { authorization: basic('vera', 'wrong password!') }, caFile: srv.caFile }))
+          .status,
+      ).toBe(401);
     });
   });
 }

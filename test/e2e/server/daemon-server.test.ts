@@ -22,7 +22,9 @@ for (const kind of STORE_KINDS) {
     beforeAll(async () => {
       const db = await freshDatabase(kind);
       dir = db.dataDir;
-      srv = await startServer(defaultConfig({ dataDir: join(dir, 'server'), databaseUrl: db.postgresUrl, host: '127.0.0.1', port: 0, log: () => undefined }));
+      srv = await startServer(
+        defaultConfig({ dataDir: join(dir, 'server'), databaseUrl: db.postgresUrl, host: '127.0.0.1', port: 0, log: () => undefined }),
+      );
     }, 200_000);
     afterAll(async () => srv?.close());
 
@@ -31,16 +33,39 @@ for (const kind of STORE_KINDS) {
       const secretFile = join(dir, 'enroll-secret');
       writeFileSync(secretFile, `${srv.enrollSecret}\n`, { mode: 0o600 });
       const cfg = join(dir, 'ratwatch.yaml');
-      writeFileSync(cfg, [
-        'endpoint:', `  url: ${srv.ingestUrl}`, `  caFile: ${srv.caFile}`, `  enrollSecretFile: ${secretFile}`, '  timeoutMs: 60000',
-        `spoolDir: ${spool}`, 'schedule: "*/20 * * * * *"', 'jitterSeconds: 0', 'retryBaseSeconds: 1', 'retryMaxSeconds: 5', '',
-      ].join('\n'), { mode: 0o600 });
-      const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'agent/main.ts'), 'daemon', '--config', cfg], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      writeFileSync(
+        cfg,
+        [
+          'endpoint:',
+          `  url: ${srv.ingestUrl}`,
+          `  caFile: ${srv.caFile}`,
+          `  enrollSecretFile: ${secretFile}`,
+          '  timeoutMs: 60000',
+          `spoolDir: ${spool}`,
+          'schedule: "*/20 * * * * *"',
+          'jitterSeconds: 0',
+          'retryBaseSeconds: 1',
+          'retryMaxSeconds: 5',
+          '',
+        ].join('\n'),
+        { mode: 0o600 },
+      );
+      const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'agent/main.ts'), 'daemon', '--config', cfg], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let err = '';
-      child.stderr.on('data', (c: Buffer) => { err += c.toString('utf8'); });
+      child.stderr.on('data', (c: Buffer) => {
+        err += c.toString('utf8');
+      });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       try {
-        await waitFor(() => /ratwatch: cycle 2: /.test(err) || child.exitCode !== null, 300_000, `two daemon cycles (stderr so far: ${err.slice(-500)})`);
+        await waitFor(
+          () => /ratwatch: cycle 2: /.test(err) || child.exitCode !== null,
+          300_000,
+          `two daemon cycles (stderr so far: ${err.slice(-500)})`,
+        );
       } finally {
         child.kill('SIGTERM');
       }

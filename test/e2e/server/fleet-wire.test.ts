@@ -26,26 +26,59 @@ const FARM_MAC = '60:38:e0:11:22:33';
 const FARM_IP = '81.200.1.1';
 
 // The agent reports no user (ScanResult.host has none): the farm rules count each such host as its own user.
-interface SimHost { agentId: string; hostname: string; ip: string; context: HostContext; findings: Finding[] }
+interface SimHost {
+  agentId: string;
+  hostname: string;
+  ip: string;
+  context: HostContext;
+  findings: Finding[];
+}
 
 function fleet(): { hosts: SimHost[]; farm: string[] } {
   const hosts: SimHost[] = [];
-  const mac = (n: number, oui: string) => `${oui}:${[(n >> 16) & 255, (n >> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+  const mac = (n: number, oui: string) =>
+    `${oui}:${[(n >> 16) & 255, (n >> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
   for (let i = 0; i < 500; i++) {
-    hosts.push({ agentId: `home-${i}`, hostname: `home-${i}`, ip: `81.${(i >> 8) & 255}.${i & 255}.7`,
-      context: { timezone: 'America/Chicago', locale: 'en-US', defaultGatewayMac: mac(1000 + i, 'a4:83:e7'), wifiBssid: mac(1000 + i, '3c:37:86'), wifiSsid: 'home' }, findings: [] });
+    hosts.push({
+      agentId: `home-${i}`,
+      hostname: `home-${i}`,
+      ip: `81.${(i >> 8) & 255}.${i & 255}.7`,
+      context: {
+        timezone: 'America/Chicago',
+        locale: 'en-US',
+        defaultGatewayMac: mac(1000 + i, 'a4:83:e7'),
+        wifiBssid: mac(1000 + i, '3c:37:86'),
+        wifiSsid: 'home',
+      },
+      findings: [],
+    });
   }
   for (let i = 0; i < 50; i++) {
     // the office's router and access point are not listed: its allow-listed address covers them
-    hosts.push({ agentId: `office-${i}`, hostname: `office-${i}`, ip: OFFICE_IP,
-      context: { timezone: 'America/New_York', locale: 'en_US.UTF-8', defaultGatewayMac: '00:1a:2b:3c:4d:5e', wifiBssid: 'f0:9f:c2:00:00:07', wifiSsid: 'corp' }, findings: [] });
+    hosts.push({
+      agentId: `office-${i}`,
+      hostname: `office-${i}`,
+      ip: OFFICE_IP,
+      context: {
+        timezone: 'America/New_York',
+        locale: 'en_US.UTF-8',
+        defaultGatewayMac: '00:1a:2b:3c:4d:5e',
+        wifiBssid: 'f0:9f:c2:00:00:07',
+        wifiSsid: 'corp',
+      },
+      findings: [],
+    });
   }
   const farm: string[] = [];
   for (let i = 0; i < 6; i++) {
     farm.push(`farm-${i}`);
-    hosts.push({ agentId: `farm-${i}`, hostname: `farm-${i}`, ip: FARM_IP,
+    hosts.push({
+      agentId: `farm-${i}`,
+      hostname: `farm-${i}`,
+      ip: FARM_IP,
       context: { timezone: 'America/Los_Angeles', locale: 'en-US', defaultGatewayMac: FARM_MAC, wifiSsid: 'NETGEAR-5G' },
-      findings: i < 2 ? [finding('anydesk:bin', { tool: { id: 'anydesk', name: 'AnyDesk', category: 'remote-desktop' } })] : [] });
+      findings: i < 2 ? [finding('anydesk:bin', { tool: { id: 'anydesk', name: 'AnyDesk', category: 'remote-desktop' } })] : [],
+    });
   }
   return { hosts, farm };
 }
@@ -53,7 +86,9 @@ function fleet(): { hosts: SimHost[]; farm: string[] } {
 async function smtpSink(): Promise<{ port: number; mails: string[]; close(): Promise<void> }> {
   const mails: string[] = [];
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'], authOptional: true, logger: false,
+    disabledCommands: ['STARTTLS'],
+    authOptional: true,
+    logger: false,
     onData(stream, _session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -64,20 +99,42 @@ async function smtpSink(): Promise<{ port: number; mails: string[]; close(): Pro
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    mails,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function report(srv: RunningServer, h: SimHost): Promise<void> {
-  const e = await request(`${srv.url}/v1/enroll`, { body: JSON.stringify({ enrollSecret: srv.enrollSecret, agentId: h.agentId, hostname: h.hostname }) });
+  const e = await request(`${srv.url}/v1/enroll`, {
+    body: JSON.stringify({ enrollSecret: srv.enrollSecret, agentId: h.agentId, hostname: h.hostname }),
+  });
   if (e.status !== 200) throw new Error(`enroll ${h.agentId}: ${e.status} ${e.text}`);
   const now = new Date();
   const result = scanResult(h.findings, {
-    host: { hostname: h.hostname, os: 'windows', osVersion: '10.0.19045', arch: 'x64', collectedAt: now.toISOString(), agentVersion: '0.1.0' },
-    context: h.context, privileged: true,
+    host: {
+      hostname: h.hostname,
+      os: 'windows',
+      osVersion: '10.0.19045',
+      arch: 'x64',
+      collectedAt: now.toISOString(),
+      agentVersion: '0.1.0',
+    },
+    context: h.context,
+    privileged: true,
   });
   const { report: r } = planReport({ state: emptyState(), result, agentId: h.agentId, reportId: randomUUID(), fullStateEvery: 24, now });
   const body = gzipSync(encodeReport(r, 'native'));
-  const a = await request(srv.ingestUrl, { body, headers: { authorization: `Bearer ${e.json().key}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-forwarded-for': h.ip } });
+  const a = await request(srv.ingestUrl, {
+    body,
+    headers: {
+      authorization: `Bearer ${e.json().key}`,
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'x-forwarded-for': h.ip,
+    },
+  });
   if (a.status !== 200) throw new Error(`report ${h.agentId}: ${a.status} ${a.text}`);
 }
 
@@ -95,15 +152,35 @@ function fleetSuite(kind: StoreKind): void {
     const smtp = await smtpSink();
     const db = await freshDatabase(kind);
     let hoursLater = 0; // each round takes the job lease for its interval: the next one runs an hour later
-    const srv = await startServer(defaultConfig({
-      dataDir: db.dataDir, databaseUrl: db.postgresUrl, host: '127.0.0.1', port: 0, tls: 'none', trustedProxies: ['127.0.0.1'],
-      periodicIntervalMs: 3_600_000, log: () => undefined, now: () => new Date(Date.now() + hoursLater * 3_600_000),
-      farm: { office: { cidrs: [OFFICE_IP], gatewayMacs: [], bssids: [] } },
-      notifiers: [
-        { type: 'webhook', name: 'hook', url: `${hook.url}/ratwatch`, secret: SECRET, retries: 1, backoffMs: 5, timeoutMs: 10_000 },
-        { type: 'email', name: 'mail', host: '127.0.0.1', port: smtp.port, tls: 'none', from: 'ratwatch@corp.example', to: ['it@corp.example'], retries: 1, backoffMs: 5, timeoutMs: 10_000 },
-      ],
-    }));
+    const srv = await startServer(
+      defaultConfig({
+        dataDir: db.dataDir,
+        databaseUrl: db.postgresUrl,
+        host: '127.0.0.1',
+        port: 0,
+        tls: 'none',
+        trustedProxies: ['127.0.0.1'],
+        periodicIntervalMs: 3_600_000,
+        log: () => undefined,
+        now: () => new Date(Date.now() + hoursLater * 3_600_000),
+        farm: { office: { cidrs: [OFFICE_IP], gatewayMacs: [], bssids: [] } },
+        notifiers: [
+          { type: 'webhook', name: 'hook', url: `${hook.url}/ratwatch`, secret: SECRET, retries: 1, backoffMs: 5, timeoutMs: 10_000 },
+          {
+            type: 'email',
+            name: 'mail',
+            host: '127.0.0.1',
+            port: smtp.port,
+            tls: 'none',
+            from: 'ratwatch@corp.example',
+            to: ['it@corp.example'],
+            retries: 1,
+            backoffMs: 5,
+            timeoutMs: 10_000,
+          },
+        ],
+      }),
+    );
     try {
       const { hosts, farm } = fleet();
       for (let i = 0; i < hosts.length; i += 16) await Promise.all(hosts.slice(i, i + 16).map((h) => report(srv, h)));

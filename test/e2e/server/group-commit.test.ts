@@ -52,7 +52,9 @@ async function state(s: Store) {
       reports: (await s.listReports(id, 100)).length,
     };
   }
-  out.alerts = (await s.listAlerts({ limit: 100, offset: 0 })).map(({ id: _rowId, ...a }) => a).sort((x, y) => `${x.rule}${x.subject}`.localeCompare(`${y.rule}${y.subject}`));
+  out.alerts = (await s.listAlerts({ limit: 100, offset: 0 }))
+    .map(({ id: _rowId, ...a }) => a)
+    .sort((x, y) => `${x.rule}${x.subject}`.localeCompare(`${y.rule}${y.subject}`));
   out.overview = await s.overview();
   return out;
 }
@@ -66,9 +68,13 @@ async function twoStores(kind: StoreKind): Promise<[Store, Store, { sqliteFile?:
 async function poisonHosts(d: { sqliteFile?: string; postgresUrl?: string }): Promise<void> {
   const o = d.postgresUrl ? openPostgres(d.postgresUrl, 1) : openSqlite(d.sqliteFile!);
   if (o.dialect === 'sqlite') {
-    await sql`create trigger poison before insert on hosts when new.hostname = 'poison' begin select raise(abort, 'poisoned host'); end`.execute(o.db);
+    await sql`create trigger poison before insert on hosts when new.hostname = 'poison' begin select raise(abort, 'poisoned host'); end`.execute(
+      o.db,
+    );
   } else {
-    await sql`create function poison() returns trigger language plpgsql as $$ begin if new.hostname = 'poison' then raise exception 'poisoned host'; end if; return new; end $$`.execute(o.db);
+    await sql`create function poison() returns trigger language plpgsql as $$ begin if new.hostname = 'poison' then raise exception 'poisoned host'; end if; return new; end $$`.execute(
+      o.db,
+    );
     await sql`create trigger poison before insert on hosts for each row execute function poison()`.execute(o.db);
   }
   await o.db.destroy();
@@ -91,10 +97,20 @@ for (const kind of STORE_KINDS) {
       expect(got).toEqual(want);
       // and the state is the one the logic means, not just the same twice
       expect(want['agent-a']).toMatchObject({ host: { openFindings: 2, lastSequence: 4, publicIp: '203.0.113.9' }, reports: 4 });
-      expect((want['agent-a'] as { timeline: Array<{ type: string }> }).timeline.map((e) => e.type).reverse())
-        .toEqual(['first-report', 'finding-new', 'finding-new', 'context-changed', 'finding-resolved', 'finding-reopened']);
-      expect((want['agent-b'] as { timeline: Array<{ type: string }> }).timeline.map((e) => e.type).reverse())
-        .toEqual(['first-report', 'sequence-gap', 'agent-downgrade', 'unprivileged-scan']);
+      expect((want['agent-a'] as { timeline: Array<{ type: string }> }).timeline.map((e) => e.type).reverse()).toEqual([
+        'first-report',
+        'finding-new',
+        'finding-new',
+        'context-changed',
+        'finding-resolved',
+        'finding-reopened',
+      ]);
+      expect((want['agent-b'] as { timeline: Array<{ type: string }> }).timeline.map((e) => e.type).reverse()).toEqual([
+        'first-report',
+        'sequence-gap',
+        'agent-downgrade',
+        'unprivileged-scan',
+      ]);
       expect(want['agent-c']).toMatchObject({ host: { openFindings: 1, lastSequence: 3 } });
       expect(want.overview).toMatchObject({ hosts: { total: 3 } });
       await single.close();
@@ -108,7 +124,9 @@ for (const kind of STORE_KINDS) {
       const agents = Array.from({ length: 5 }, (_, i) => new SimAgent(`dup-${i}`, `dup-${i}`));
       const first = batcher.submit(item(agents[0].next([]))); // all six queue before the batch starts
       const twice = item(agents[1].next([finding('anydesk:1')]));
-      const rest = [twice, item(agents[2].next([])), { ...twice }, item(agents[3].next([])), item(agents[4].next([]))].map((it) => batcher.submit(it));
+      const rest = [twice, item(agents[2].next([])), { ...twice }, item(agents[3].next([])), item(agents[4].next([]))].map((it) =>
+        batcher.submit(it),
+      );
       expect(batcher.depth).toBe(6);
       expect(await first).toBe('stored');
       expect(await Promise.all(rest)).toEqual(['stored', 'stored', 'duplicate', 'stored', 'stored']);
@@ -119,22 +137,26 @@ for (const kind of STORE_KINDS) {
     });
 
     // Several instances share a database on PostgreSQL only (SQLite is one server's embedded file).
-    if (kind === 'postgres') it('stores the same batch received by two instances at once exactly once', async () => {
-      const [s1, s2] = await twoStores(kind);
-      const agents = Array.from({ length: 20 }, (_, i) => new SimAgent(`both-${i}`, `both-${i}`));
-      const reports: NativeReport[] = agents.flatMap((a, i) => [a.next(i % 4 ? [] : [finding(`anydesk:${i}`)], at(0)), a.next([], at(60))]);
-      const items = reports.map((r) => item(r, '198.51.100.7', at(1)));
-      const [o1, o2] = await Promise.all([s1.ingest(items, 3600), s2.ingest([...items].reverse(), 3600)]);
-      o2.reverse();
-      for (let i = 0; i < items.length; i++) expect([o1[i], o2[i]].sort()).toEqual(['duplicate', 'stored']);
-      expect(await s1.countReports()).toBe(40);
-      const hosts = await s1.listHosts({ limit: 100, offset: 0 });
-      expect(hosts).toHaveLength(20);
-      expect(hosts.every((h) => h.lastSequence === 2)).toBe(true);
-      expect((await s1.timeline('both-0', 100)).filter((e) => e.type === 'first-report')).toHaveLength(1);
-      await s1.close();
-      await s2.close();
-    });
+    if (kind === 'postgres')
+      it('stores the same batch received by two instances at once exactly once', async () => {
+        const [s1, s2] = await twoStores(kind);
+        const agents = Array.from({ length: 20 }, (_, i) => new SimAgent(`both-${i}`, `both-${i}`));
+        const reports: NativeReport[] = agents.flatMap((a, i) => [
+          a.next(i % 4 ? [] : [finding(`anydesk:${i}`)], at(0)),
+          a.next([], at(60)),
+        ]);
+        const items = reports.map((r) => item(r, '198.51.100.7', at(1)));
+        const [o1, o2] = await Promise.all([s1.ingest(items, 3600), s2.ingest([...items].reverse(), 3600)]);
+        o2.reverse();
+        for (let i = 0; i < items.length; i++) expect([o1[i], o2[i]].sort()).toEqual(['duplicate', 'stored']);
+        expect(await s1.countReports()).toBe(40);
+        const hosts = await s1.listHosts({ limit: 100, offset: 0 });
+        expect(hosts).toHaveLength(20);
+        expect(hosts.every((h) => h.lastSequence === 2)).toBe(true);
+        expect((await s1.timeline('both-0', 100)).filter((e) => e.type === 'first-report')).toHaveLength(1);
+        await s1.close();
+        await s2.close();
+      });
 
     it('does not fail a batch for the one report the database refuses', async () => {
       const d = await freshDatabase(kind);
@@ -144,14 +166,25 @@ for (const kind of STORE_KINDS) {
       const lead = batcher.submit(item(new SimAgent('lead', 'lead').next([])));
       const good = Array.from({ length: 4 }, (_, i) => item(new SimAgent(`good-${i}`, `good-${i}`).next([finding(`anydesk:${i}`)])));
       const bad = item(new SimAgent('bad', 'poison').next([]));
-      const answers = [good[0], good[1], bad, good[2], good[3]].map((it) => batcher.submit(it).then((o) => o, (e: Error) => `refused: ${e.message}`));
+      const answers = [good[0], good[1], bad, good[2], good[3]].map((it) =>
+        batcher.submit(it).then(
+          (o) => o,
+          (e: Error) => `refused: ${e.message}`,
+        ),
+      );
       expect(await lead).toBe('stored');
       const out = await Promise.all(answers);
       expect(out.filter((o) => o === 'stored')).toHaveLength(4);
       expect(out[2]).toMatch(/refused: .*poisoned host/);
       expect(await s.countReports()).toBe(5); // the refused report's row went with its transaction
       expect(await s.listReports('bad', 10)).toEqual([]);
-      expect((await s.listHosts({ limit: 100, offset: 0 })).map((h) => h.agentId).sort()).toEqual(['good-0', 'good-1', 'good-2', 'good-3', 'lead']);
+      expect((await s.listHosts({ limit: 100, offset: 0 })).map((h) => h.agentId).sort()).toEqual([
+        'good-0',
+        'good-1',
+        'good-2',
+        'good-3',
+        'lead',
+      ]);
       // the batcher keeps going
       expect(await batcher.submit(item(new SimAgent('after', 'after').next([])))).toBe('stored');
       await s.close();

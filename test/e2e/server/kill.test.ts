@@ -13,13 +13,26 @@ import { cleanupDatabases, freshDatabase, STORE_KINDS } from '../../helpers/serv
 afterAll(() => cleanupDatabases());
 
 async function enroll(s: ServerProcess, agentId: string): Promise<string> {
-  const r = await request(`${s.url}/v1/enroll`, { body: JSON.stringify({ enrollSecret: s.enrollSecret, agentId, hostname: agentId }), caFile: s.caFile, headers: { 'content-type': 'application/json' } });
+  const r = await request(`${s.url}/v1/enroll`, {
+    body: JSON.stringify({ enrollSecret: s.enrollSecret, agentId, hostname: agentId }),
+    caFile: s.caFile,
+    headers: { 'content-type': 'application/json' },
+  });
   expect(r.status, r.text).toBe(200);
   return r.json().key;
 }
 
 function client(s: ServerProcess, key: string): ReportClient {
-  const config = loadConfig({ env: {}, flags: { endpointUrl: `${s.url}/v1/reports`, caFile: s.caFile, timeoutMs: '20000', connectTimeoutMs: '10000', spoolDir: '/nonexistent' } });
+  const config = loadConfig({
+    env: {},
+    flags: {
+      endpointUrl: `${s.url}/v1/reports`,
+      caFile: s.caFile,
+      timeoutMs: '20000',
+      connectTimeoutMs: '10000',
+      spoolDir: '/nonexistent',
+    },
+  });
   return new ReportClient(config.endpoint as typeof config.endpoint & { url: string }, { env: { RATWATCH_TOKEN: key } });
 }
 
@@ -31,7 +44,12 @@ for (const kind of STORE_KINDS) {
       let s = await spawnServer(args);
       const AGENTS = 20;
       const PER_AGENT = 15;
-      const agents = await Promise.all(Array.from({ length: AGENTS }, async (_, i) => ({ sim: new SimAgent(`kill-${i}`, `kill-${i}`), key: await enroll(s, `kill-${i}`) })));
+      const agents = await Promise.all(
+        Array.from({ length: AGENTS }, async (_, i) => ({
+          sim: new SimAgent(`kill-${i}`, `kill-${i}`),
+          key: await enroll(s, `kill-${i}`),
+        })),
+      );
       const queues = agents.map((a) => Array.from({ length: PER_AGENT }, (_, n) => a.sim.next(n % 3 ? [] : [finding(`anydesk:${n}`)])));
       const acked = new Set<string>();
       let killed = false;
@@ -61,7 +79,14 @@ for (const kind of STORE_KINDS) {
 
       s = await spawnServer(args);
       // The agents resend everything they have no acknowledgement for, in order.
-      await Promise.all(agents.map((_, i) => deliver(i, queues[i].filter((r) => !acked.has(r.reportId)))));
+      await Promise.all(
+        agents.map((_, i) =>
+          deliver(
+            i,
+            queues[i].filter((r) => !acked.has(r.reportId)),
+          ),
+        ),
+      );
       const stored = new Set<string>();
       for (const a of agents) {
         const key = await enroll(s, `probe-${a.sim.agentId}`); // any request proves the server is serving
@@ -69,7 +94,9 @@ for (const kind of STORE_KINDS) {
       }
       await stop(s);
       const { openStore } = await import('../../../server/store/sql-store.ts');
-      const store = await openStore(db.postgresUrl ? { postgresUrl: db.postgresUrl } : { sqliteFile: `${db.dataDir}/server/ratwatch.sqlite` });
+      const store = await openStore(
+        db.postgresUrl ? { postgresUrl: db.postgresUrl } : { sqliteFile: `${db.dataDir}/server/ratwatch.sqlite` },
+      );
       for (const a of agents) for (const r of await store.listReports(a.sim.agentId, 1000)) stored.add(r.reportId);
       const total = await store.countReports();
       const hosts = await store.listHosts({ limit: 100, offset: 0 });

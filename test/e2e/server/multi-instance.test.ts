@@ -21,19 +21,30 @@ describe('two server instances on one PostgreSQL', () => {
     ]);
     try {
       expect(a.enrollSecret).toBe(b.enrollSecret); // one fleet secret, kept in the database
-      const enroll = async (agentId: string) => (await request(`${a.url}/v1/enroll`, { body: JSON.stringify({ enrollSecret: a.enrollSecret, agentId, hostname: agentId }), caFile: a.caFile })).json().key as string;
-      const sims = Array.from({ length: 10 }, (_, i) => new SimAgent(`multi-${i}`, `multi-${i}`, { defaultGatewayMac: '02:00:00:00:00:99' }));
+      const enroll = async (agentId: string) =>
+        (
+          await request(`${a.url}/v1/enroll`, {
+            body: JSON.stringify({ enrollSecret: a.enrollSecret, agentId, hostname: agentId }),
+            caFile: a.caFile,
+          })
+        ).json().key as string;
+      const sims = Array.from(
+        { length: 10 },
+        (_, i) => new SimAgent(`multi-${i}`, `multi-${i}`, { defaultGatewayMac: '02:00:00:00:00:99' }),
+      );
       const keys = await Promise.all(sims.map((s) => enroll(s.agentId)));
       const send = (url: string, ca: string, key: string, body: Buffer) =>
         request(`${url}/v1/reports`, { body, caFile: ca, headers: { authorization: `Bearer ${key}`, 'content-encoding': 'gzip' } });
       const answers: string[] = [];
       for (let round = 0; round < 3; round++) {
-        await Promise.all(sims.map(async (s, i) => {
-          const body = gzipSync(item(s.next([])).body);
-          const [ra, rb] = await Promise.all([send(a.url, a.caFile, keys[i], body), send(b.url, b.caFile, keys[i], body)]);
-          expect([ra.status, rb.status]).toEqual([200, 200]);
-          answers.push([ra.json().status, rb.json().status].sort().join('+'));
-        }));
+        await Promise.all(
+          sims.map(async (s, i) => {
+            const body = gzipSync(item(s.next([])).body);
+            const [ra, rb] = await Promise.all([send(a.url, a.caFile, keys[i], body), send(b.url, b.caFile, keys[i], body)]);
+            expect([ra.status, rb.status]).toEqual([200, 200]);
+            answers.push([ra.json().status, rb.json().status].sort().join('+'));
+          }),
+        );
       }
       expect(new Set(answers)).toEqual(new Set(['duplicate+stored']));
     } finally {
@@ -47,13 +58,30 @@ describe('two server instances on one PostgreSQL', () => {
       expect(hosts.map((h) => h.lastSequence)).toEqual(Array(10).fill(3));
 
       // One round on each instance at the same moment: each job runs on exactly one of them.
-      const farm: FarmEvaluator = (snaps) => [{
-        rule: 'laptop-farm', subject: 'farm:gateway-mac:02:00:00:00:00:99', severity: 'critical', title: `${snaps.length} hosts behind one gateway`,
-        explanation: { kind: 'farm' }, agentIds: snaps.map((x) => x.agentId).sort(),
-      }];
-      const opts = { now: () => new Date(), intervalMs: 60_000, retentionDays: 90, farmWindowHours: 24, evaluateFarms: farm, log: () => undefined };
-      const [r1, r2] = await Promise.all([new PeriodicJobs({ ...opts, store: s1 }).round(), new PeriodicJobs({ ...opts, store: s2 }).round()]);
-      for (const job of ['liveness', 'farm-correlation', 'retention']) expect([r1.ran.includes(job), r2.ran.includes(job)].filter(Boolean), job).toHaveLength(1);
+      const farm: FarmEvaluator = (snaps) => [
+        {
+          rule: 'laptop-farm',
+          subject: 'farm:gateway-mac:02:00:00:00:00:99',
+          severity: 'critical',
+          title: `${snaps.length} hosts behind one gateway`,
+          explanation: { kind: 'farm' },
+          agentIds: snaps.map((x) => x.agentId).sort(),
+        },
+      ];
+      const opts = {
+        now: () => new Date(),
+        intervalMs: 60_000,
+        retentionDays: 90,
+        farmWindowHours: 24,
+        evaluateFarms: farm,
+        log: () => undefined,
+      };
+      const [r1, r2] = await Promise.all([
+        new PeriodicJobs({ ...opts, store: s1 }).round(),
+        new PeriodicJobs({ ...opts, store: s2 }).round(),
+      ]);
+      for (const job of ['liveness', 'farm-correlation', 'retention'])
+        expect([r1.ran.includes(job), r2.ran.includes(job)].filter(Boolean), job).toHaveLength(1);
       const alerts = await s1.listAlerts({ rule: 'laptop-farm', limit: 10, offset: 0 });
       expect(alerts).toMatchObject([{ severity: 'critical', occurrences: 1, title: '10 hosts behind one gateway' }]);
     } finally {

@@ -20,13 +20,20 @@ describe('privileged flag from scan to server', { timeout: 300_000 }, () => {
 
   it('an unprivileged scan shows on the host, in its timeline and as one alert', async () => {
     const db = await freshDatabase('sqlite');
-    const srv = await startServer(defaultConfig({ dataDir: db.dataDir, host: '127.0.0.1', port: 0, tls: 'none', periodicIntervalMs: 3_600_000, log: () => undefined }));
+    const srv = await startServer(
+      defaultConfig({ dataDir: db.dataDir, host: '127.0.0.1', port: 0, tls: 'none', periodicIntervalMs: 3_600_000, log: () => undefined }),
+    );
     try {
-      const e = await request(`${srv.url}/v1/enroll`, { body: JSON.stringify({ enrollSecret: srv.enrollSecret, agentId: 'p-1', hostname: 'p1' }) });
+      const e = await request(`${srv.url}/v1/enroll`, {
+        body: JSON.stringify({ enrollSecret: srv.enrollSecret, agentId: 'p-1', hostname: 'p1' }),
+      });
       const key = e.json().key as string;
       const agent = new SimAgent('p-1', 'p1');
       for (const privileged of [true, false, false]) {
-        const r = await request(srv.ingestUrl, { body: gzipSync(item(agent.next([], new Date(), { privileged })).body), headers: { authorization: `Bearer ${key}`, 'content-encoding': 'gzip' } });
+        const r = await request(srv.ingestUrl, {
+          body: gzipSync(item(agent.next([], new Date(), { privileged })).body),
+          headers: { authorization: `Bearer ${key}`, 'content-encoding': 'gzip' },
+        });
         expect(r.status, r.text).toBe(200);
       }
       expect((await srv.store.getHost('p-1'))!.privileged).toBe(false);

@@ -20,7 +20,15 @@ const file = (name: string, text: string) => {
 
 describe('settings file', { timeout: 120_000 }, () => {
   it('reads farm settings and notifiers, and names what is wrong in one line', () => {
-    const ok = readSettingsFile(file('ok.json', JSON.stringify({ farm: { office: { cidrs: ['198.51.100.0/24'] } }, notifiers: [{ type: 'slack', url: 'https://hooks.example/x' }] })));
+    const ok = readSettingsFile(
+      file(
+        'ok.json',
+        JSON.stringify({
+          farm: { office: { cidrs: ['198.51.100.0/24'] } },
+          notifiers: [{ type: 'slack', url: 'https://hooks.example/x' }],
+        }),
+      ),
+    );
     expect(ok.farm?.office?.cidrs).toEqual(['198.51.100.0/24']);
     expect(ok.notifiers).toHaveLength(1);
     expect(() => readSettingsFile(file('bad.json', '{"farm":'))).toThrow(/^settings file .*bad\.json: not JSON \(/);
@@ -31,7 +39,11 @@ describe('settings file', { timeout: 120_000 }, () => {
   it('refuses to start with a bad office network or notifier', async () => {
     const db = await freshDatabase('sqlite');
     const base = defaultConfig({ dataDir: db.dataDir, host: '127.0.0.1', port: 0, tls: 'none', log: () => undefined });
-    await expect(startServer({ ...base, farm: { office: { cidrs: ['300.1.1.1/8'], gatewayMacs: [], bssids: [] } } })).rejects.toThrow(/^farm settings: farm\.office\.cidrs/);
-    await expect(startServer({ ...base, notifiers: [{ type: 'webhook', url: 'http://127.0.0.1:9/x', secret: 'short' }] })).rejects.toThrow(/secret/);
+    await expect(startServer({ ...base, farm: { office: { cidrs: ['300.1.1.1/8'], gatewayMacs: [], bssids: [] } } })).rejects.toThrow(
+      /^farm settings: farm\.office\.cidrs/,
+    );
+    await expect(startServer({ ...base, notifiers: [{ type: 'webhook', url: 'http://127.0.0.1:9/x', secret: 'short' }] })).rejects.toThrow(
+      /secret/,
+    );
   });
 });

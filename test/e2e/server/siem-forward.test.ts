@@ -23,7 +23,14 @@ const T0 = new Date('2026-12-01T08:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 const HEC_TOKEN = '11111111-2222-4333-8444-555555555555';
 
-interface Ocsf { class_uid: number; activity_id: number; is_alert: boolean; metadata: { uid: string; version: string }; finding_info: { uid: string; analytic: { uid: string } }; device?: { hostname: string } }
+interface Ocsf {
+  class_uid: number;
+  activity_id: number;
+  is_alert: boolean;
+  metadata: { uid: string; version: string };
+  finding_info: { uid: string; analytic: { uid: string } };
+  device?: { hostname: string };
+}
 
 for (const kind of STORE_KINDS) {
   describe(`SIEM forwarding on ${kind}`, { timeout: 300_000 }, () => {
@@ -40,11 +47,33 @@ for (const kind of STORE_KINDS) {
       ocsf = await startReceiver(certs);
       hec = await startHec(certs, { token: HEC_TOKEN, ack: false, indexes: ['main', 'security'] });
       config = defaultConfig({
-        dataDir: join(db.dataDir, 'server'), databaseUrl: db.postgresUrl, host: '127.0.0.1', port: 0, tls: 'none',
-        periodicIntervalMs: 60_000, now: () => clock, log: () => undefined,
+        dataDir: join(db.dataDir, 'server'),
+        databaseUrl: db.postgresUrl,
+        host: '127.0.0.1',
+        port: 0,
+        tls: 'none',
+        periodicIntervalMs: 60_000,
+        now: () => clock,
+        log: () => undefined,
         siem: [
-          { type: 'ocsf', name: 'ocsf-lake', url: ocsf.url, caFile: certs.caFile, token: 'ocsf-bearer-token', retryBaseMs: 60_000, retryMaxMs: 600_000 },
-          { type: 'splunk-hec', name: 'splunk', url: hec.url, caFile: certs.caFile, token: HEC_TOKEN, index: 'security', fields: { team: 'it' } },
+          {
+            type: 'ocsf',
+            name: 'ocsf-lake',
+            url: ocsf.url,
+            caFile: certs.caFile,
+            token: 'ocsf-bearer-token',
+            retryBaseMs: 60_000,
+            retryMaxMs: 600_000,
+          },
+          {
+            type: 'splunk-hec',
+            name: 'splunk',
+            url: hec.url,
+            caFile: certs.caFile,
+            token: HEC_TOKEN,
+            index: 'security',
+            fields: { team: 'it' },
+          },
         ],
       });
       srv = await startServer(config);
@@ -100,7 +129,13 @@ for (const kind of STORE_KINDS) {
       const events = ocsfEvents();
       expect(events.map((e) => e.finding_info.uid)).toEqual([expect.stringMatching(/^ratwatch-alert:\d+$/), 'anydesk:running']);
       const det = events.find((e) => e.finding_info.uid === 'anydesk:running')!;
-      expect(det).toMatchObject({ class_uid: 2004, activity_id: 1, is_alert: true, metadata: { version: '1.8.0' }, device: { hostname: 'siem-1' } });
+      expect(det).toMatchObject({
+        class_uid: 2004,
+        activity_id: 1,
+        is_alert: true,
+        metadata: { version: '1.8.0' },
+        device: { hostname: 'siem-1' },
+      });
       const alert = events.find((e) => e.finding_info.uid !== 'anydesk:running')!;
       expect(alert).toMatchObject({ class_uid: 2004, finding_info: { analytic: { uid: 'unprivileged-scan' } } });
       expect(await srv.store.siemCounts()).toEqual({});
@@ -113,8 +148,14 @@ for (const kind of STORE_KINDS) {
       await srv.store.ingest([item(a.next([], at(21)), '198.51.100.10', at(21))], 3600);
       const before = { ocsf: ocsfEvents().length, hec: hec.indexed.length };
       const other = new PeriodicJobs({
-        store: srv.store, now: () => clock, intervalMs: 60_000, retentionDays: 90, farmWindowHours: 24, log: () => undefined,
-        siemRound: (now, budget) => siemRound({ store: srv.store, sinks: createSiemSinks(config.siem!, VERSION), log: () => undefined }, now, budget),
+        store: srv.store,
+        now: () => clock,
+        intervalMs: 60_000,
+        retentionDays: 90,
+        farmWindowHours: 24,
+        log: () => undefined,
+        siemRound: (now, budget) =>
+          siemRound({ store: srv.store, sinks: createSiemSinks(config.siem!, VERSION), log: () => undefined }, now, budget),
       });
       clock = at(30);
       const [x, y] = await Promise.all([srv.jobs.round(), other.round()]);
@@ -124,12 +165,20 @@ for (const kind of STORE_KINDS) {
       expect(ocsfNew.map((e) => `${e.finding_info.uid}:${e.activity_id}`).sort()).toEqual(['rustdesk:running:1', 'rustdesk:running:3']);
       const ids = hecIds();
       expect(new Set(ids).size).toBe(ids.length);
-      expect(hec.indexed.slice(before.hec).map((e) => (e.event as { action?: string }).action).filter(Boolean)).toEqual(['new', 'resolved']);
+      expect(
+        hec.indexed
+          .slice(before.hec)
+          .map((e) => (e.event as { action?: string }).action)
+          .filter(Boolean),
+      ).toEqual(['new', 'resolved']);
     });
 
     it('keeps an event the HEC refuses for good, sends the rest of its batch, and names why', async () => {
       const logs: string[] = [];
-      const sinks = createSiemSinks([{ type: 'splunk-hec', name: 'splunk', url: hec.url, caFile: certs.caFile, token: HEC_TOKEN, index: 'security' }], VERSION);
+      const sinks = createSiemSinks(
+        [{ type: 'splunk-hec', name: 'splunk', url: hec.url, caFile: certs.caFile, token: HEC_TOKEN, index: 'security' }],
+        VERSION,
+      );
       hec.opts.badEvent = (e) => e.sourcetype === 'ratwatch:report';
       const a = new SimAgent('laptop-siem3', 'siem-3');
       await srv.store.ingest([item(a.next([finding('ngrok:running')], at(40)), '198.51.100.11', at(40))], 3600);
@@ -138,7 +187,9 @@ for (const kind of STORE_KINDS) {
       hec.opts.badEvent = undefined;
       expect(r.sent).toBe(1);
       expect(hec.indexed.slice(before).map((e) => e.sourcetype)).toEqual(['ratwatch:finding']);
-      expect(logs.join('\n')).toMatch(/siem splunk: 1 event\(s\) refused for good, kept in the outbox: POST https:\/\/127\.0\.0\.1:\d+ answered HTTP 400/);
+      expect(logs.join('\n')).toMatch(
+        /siem splunk: 1 event\(s\) refused for good, kept in the outbox: POST https:\/\/127\.0\.0\.1:\d+ answered HTTP 400/,
+      );
       expect((await srv.store.siemCounts()).splunk).toEqual({ waiting: 0, dead: 1 });
     });
   });

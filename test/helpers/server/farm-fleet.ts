@@ -5,7 +5,11 @@ export const NOW = new Date('2026-06-01T12:00:00.000Z');
 export const hoursAgo = (h: number): string => new Date(NOW.getTime() - h * 3_600_000).toISOString();
 
 const hex = (n: number, bytes: number): string =>
-  n.toString(16).padStart(bytes * 2, '0').match(/../g)!.join(':');
+  n
+    .toString(16)
+    .padStart(bytes * 2, '0')
+    .match(/../g)!
+    .join(':');
 
 /** A unique, valid, universally administered MAC from a number and a vendor prefix. */
 export const mac = (n: number, oui = 'a4:83:e7'): string => `${oui}:${hex(n, 3)}`;
@@ -40,30 +44,53 @@ export const OFFICE_IP = '198.51.100.10';
 export function simulatedFleet(ordinary = 500): Fleet {
   const hosts: HostSnapshot[] = [];
   for (let i = 0; i < ordinary; i++) {
-    hosts.push(host(`home${i}`, {
-      publicIp: ip(1000 + i),
-      context: { timezone: 'America/Chicago', locale: 'en-US', defaultGatewayMac: mac(1000 + i), wifiBssid: mac(1000 + i, '3c:37:86'), wifiSsid: 'home' },
-    }));
+    hosts.push(
+      host(`home${i}`, {
+        publicIp: ip(1000 + i),
+        context: {
+          timezone: 'America/Chicago',
+          locale: 'en-US',
+          defaultGatewayMac: mac(1000 + i),
+          wifiBssid: mac(1000 + i, '3c:37:86'),
+          wifiSsid: 'home',
+        },
+      }),
+    );
   }
   const office: string[] = [];
   for (let i = 0; i < 50; i++) {
     office.push(`office${i}`);
-    hosts.push(host(`office${i}`, {
-      os: 'darwin',
-      publicIp: OFFICE_IP,
-      // the office router and access point are not in the allow-list: the office IP alone must cover them
-      context: { timezone: 'America/New_York', locale: 'en_US.UTF-8', defaultGatewayMac: '00:1A:2B:3C:4D:5E', wifiBssid: mac(7, 'f0:9f:c2'), wifiSsid: 'corp' },
-    }));
+    hosts.push(
+      host(`office${i}`, {
+        os: 'darwin',
+        publicIp: OFFICE_IP,
+        // the office router and access point are not in the allow-list: the office IP alone must cover them
+        context: {
+          timezone: 'America/New_York',
+          locale: 'en_US.UTF-8',
+          defaultGatewayMac: '00:1A:2B:3C:4D:5E',
+          wifiBssid: mac(7, 'f0:9f:c2'),
+          wifiSsid: 'corp',
+        },
+      }),
+    );
   }
   const farm: string[] = [];
   for (let i = 0; i < 6; i++) {
     farm.push(`farm${i}`);
-    hosts.push(host(`farm${i}`, {
-      publicIp: '82.1.2.3',
-      seenAt: hoursAgo(2 + i),
-      context: { timezone: 'America/New_York', locale: 'en-US', defaultGatewayMac: i % 2 ? '60-38-E0-11-22-33' : '60:38:e0:11:22:33', wifiSsid: 'NETGEAR42' },
-      findings: i < 2 ? [ANYDESK] : [],
-    }));
+    hosts.push(
+      host(`farm${i}`, {
+        publicIp: '82.1.2.3',
+        seenAt: hoursAgo(2 + i),
+        context: {
+          timezone: 'America/New_York',
+          locale: 'en-US',
+          defaultGatewayMac: i % 2 ? '60-38-E0-11-22-33' : '60:38:e0:11:22:33',
+          wifiSsid: 'NETGEAR42',
+        },
+        findings: i < 2 ? [ANYDESK] : [],
+      }),
+    );
   }
   return { hosts, farm, office };
 }

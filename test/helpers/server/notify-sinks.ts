@@ -17,7 +17,12 @@ export function farmAlert(): NotifyAlert {
   return { ...alerts[0], title: `${alerts[0].title} on ${HOSTILE}`, id: 'alert-1', url: 'https://ratwatch.corp.example/alerts/alert-1' };
 }
 
-export interface Received { method: string; url: string; headers: IncomingMessage['headers']; body: string }
+export interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 
 export interface HttpSink {
   url: string;

@@ -17,8 +17,15 @@ export interface Postgres {
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a)) : [];
-  if (!versions.length) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: run scripts/setup-test-host.sh (Debian package postgresql)');
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (!versions.length)
+    throw new Error(
+      'PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: run scripts/setup-test-host.sh (Debian package postgresql)',
+    );
   return join(root, versions[0], 'bin');
 }
 
@@ -40,7 +47,10 @@ export async function startPostgres(): Promise<Postgres> {
   const dir = mkdtempSync(join(tmpdir(), 'ratwatch-pg-'));
   const data = join(dir, 'data');
   const asPostgres = (prog: string, args: string[]) => {
-    const argv = process.getuid?.() === 0 ? ['/usr/sbin/runuser', ['-u', 'postgres', '--', join(bin, prog), ...args]] as const : [join(bin, prog), args] as const;
+    const argv =
+      process.getuid?.() === 0
+        ? (['/usr/sbin/runuser', ['-u', 'postgres', '--', join(bin, prog), ...args]] as const)
+        : ([join(bin, prog), args] as const);
     try {
       return execFileSync(argv[0], [...argv[1]], { stdio: 'pipe', timeout: 120_000 }).toString();
     } catch (e) {
@@ -48,10 +58,26 @@ export async function startPostgres(): Promise<Postgres> {
       throw new Error(`PostgreSQL ${prog} failed: ${(err.stderr?.toString() || err.message).trim().split('\n').slice(-3).join(' | ')}`);
     }
   };
-  if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('/usr/bin/id', ['-u', 'postgres']).toString()), Number(execFileSync('/usr/bin/id', ['-g', 'postgres']).toString()));
+  if (process.getuid?.() === 0)
+    chownSync(
+      dir,
+      Number(execFileSync('/usr/bin/id', ['-u', 'postgres']).toString()),
+      Number(execFileSync('/usr/bin/id', ['-g', 'postgres']).toString()),
+    );
   asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`, 'start']);
+  asPostgres('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`,
+    'start',
+  ]);
   const url = (db: string) => `postgres://postgres@127.0.0.1:${port}/${db}`;
   return {
     url,

@@ -13,11 +13,33 @@ export { finding };
 
 export class SimAgent {
   state: ReportedState = emptyState();
-  constructor(readonly agentId: string, public hostname: string, public context: HostContext = { timezone: 'Europe/Berlin' }) {}
+  constructor(
+    readonly agentId: string,
+    public hostname: string,
+    public context: HostContext = { timezone: 'Europe/Berlin' },
+  ) {}
 
   next(findings: Finding[], now = new Date(), over: Partial<ScanResult> = {}): NativeReport {
-    const result = scanResult(findings, { host: { hostname: this.hostname, os: 'linux', osVersion: 'Debian 12', arch: 'x64', collectedAt: now.toISOString(), agentVersion: '0.1.0' }, context: this.context, ...over });
-    const { report, state } = planReport({ state: this.state, result, agentId: this.agentId, reportId: randomUUID(), fullStateEvery: 24, now });
+    const result = scanResult(findings, {
+      host: {
+        hostname: this.hostname,
+        os: 'linux',
+        osVersion: 'Debian 12',
+        arch: 'x64',
+        collectedAt: now.toISOString(),
+        agentVersion: '0.1.0',
+      },
+      context: this.context,
+      ...over,
+    });
+    const { report, state } = planReport({
+      state: this.state,
+      result,
+      agentId: this.agentId,
+      reportId: randomUUID(),
+      fullStateEvery: 24,
+      now,
+    });
     this.state = state;
     return report;
   }

@@ -15,7 +15,9 @@ export interface ServerProcess {
 export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   // node itself with tsx's loader, not the tsx wrapper: a kill -9 must hit the process that serves.
   const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}server/main.ts`, '--host', '127.0.0.1', '--port', '0', ...args], {
-    cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';

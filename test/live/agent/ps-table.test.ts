@@ -15,13 +15,16 @@ class RecordingRunner extends RealRunner {
 }
 
 describe('process table', () => {
-  it('runs ps through exec (which gives children the minimal environment), never the agent\'s secrets', async () => {
+  it("runs ps through exec (which gives children the minimal environment), never the agent's secrets", async () => {
     const before = process.env.RATWATCH_TOKEN;
     process.env.RATWATCH_TOKEN = 'secret-token-must-not-leak';
     try {
       const runner = new RecordingRunner();
       const list = await runner.listProcesses();
-      expect(runner.calls).toEqual([{ cmd: 'ps', args: PS_FIELDS_ARGS }, { cmd: 'ps', args: PS_ARGS_ARGS }]);
+      expect(runner.calls).toEqual([
+        { cmd: 'ps', args: PS_FIELDS_ARGS },
+        { cmd: 'ps', args: PS_ARGS_ARGS },
+      ]);
       expect(Object.values(childEnv())).not.toContain('secret-token-must-not-leak');
       expect(Object.keys(childEnv()).sort()).toEqual(['HOME', 'LANG', 'LC_ALL', 'PATH'].filter((k) => k !== 'HOME' || process.env.HOME));
       // our own process is there, named after its executable like ps-list names it

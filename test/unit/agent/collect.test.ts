@@ -25,11 +25,17 @@ function platform(collectors: Collector[]): Platform {
 describe('collectInventory', () => {
   it('records ok, incomplete, absent and failed sources, and keeps what the working ones found', async () => {
     const runner = loadReplayDir(join(ROOT, 'test/fixtures/linux/systemd-debian'));
-    const inv = await collectInventory(platform([linuxSystemd, linuxRpm, broken]), { runner, hints: { executableNames: [] }, allowProbes: false }, { hostname: 'h' });
+    const inv = await collectInventory(
+      platform([linuxSystemd, linuxRpm, broken]),
+      { runner, hints: { executableNames: [] }, allowProbes: false },
+      { hostname: 'h' },
+    );
     checkInventory(inv, 'collected');
     const byName = Object.fromEntries(inv.sources.map((s) => [s.name, s]));
     expect(byName['linux.systemd']).toMatchObject({ ok: true });
-    expect(byName['linux.systemd'].warnings).toEqual([expect.stringMatching(/^unit states unknown: systemctl list-units failed: System has not been booted with systemd/)]);
+    expect(byName['linux.systemd'].warnings).toEqual([
+      expect.stringMatching(/^unit states unknown: systemctl list-units failed: System has not been booted with systemd/),
+    ]);
     expect(byName['linux.rpm']).toMatchObject({ ok: false, absent: true, error: 'rpm not found', count: 0 });
     expect(byName['linux.broken']).toMatchObject({ ok: false, error: 'permission denied reading /proc/net/tcp', count: 0 });
     expect(byName['linux.broken'].absent).toBeUndefined();
@@ -38,7 +44,14 @@ describe('collectInventory', () => {
   });
 
   it('runs every source even when none can read anything', async () => {
-    const inv = await collectInventory(platform([linuxSystemd, linuxRpm]), { runner: new ReplayRunner({}), hints: { executableNames: [] }, allowProbes: false });
-    expect(inv.sources.map((s) => [s.name, s.ok, s.absent])).toEqual([['linux.systemd', false, true], ['linux.rpm', false, true]]);
+    const inv = await collectInventory(platform([linuxSystemd, linuxRpm]), {
+      runner: new ReplayRunner({}),
+      hints: { executableNames: [] },
+      allowProbes: false,
+    });
+    expect(inv.sources.map((s) => [s.name, s.ok, s.absent])).toEqual([
+      ['linux.systemd', false, true],
+      ['linux.rpm', false, true],
+    ]);
   });
 });

@@ -40,7 +40,11 @@ function within<T>(p: Promise<T>, ms = 2000): Promise<T> {
 
 describe('RealRunner file reads', () => {
   it('refuses a FIFO at once instead of blocking in open()', async () => {
-    await expect(within(runner.readFile(fifo))).rejects.toMatchObject({ name: 'RunnerError', code: 'EINVAL', message: `cannot read ${fifo}: not a regular file` });
+    await expect(within(runner.readFile(fifo))).rejects.toMatchObject({
+      name: 'RunnerError',
+      code: 'EINVAL',
+      message: `cannot read ${fifo}: not a regular file`,
+    });
     await expect(within(runner.sha256(fifo))).rejects.toMatchObject({ name: 'RunnerError', code: 'EINVAL' });
   });
 

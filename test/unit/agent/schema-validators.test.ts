@@ -27,7 +27,15 @@ describe('precompiled schema validators', () => {
     const cases: unknown[] = [];
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
       const inv = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-      cases.push(inv, { ...inv, schema: 'other' }, { ...inv, processes: [{ pid: 'x' }] }, { ...inv, extra: 1 }, { ...inv, host: {} }, null, []);
+      cases.push(
+        inv,
+        { ...inv, schema: 'other' },
+        { ...inv, processes: [{ pid: 'x' }] },
+        { ...inv, extra: 1 },
+        { ...inv, host: {} },
+        null,
+        [],
+      );
     }
     let refused = 0;
     for (const c of cases) {

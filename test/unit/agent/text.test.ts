@@ -3,7 +3,9 @@ import { clean, cleanOpt } from '../../../agent/text.ts';
 
 describe('clean', () => {
   it('escapes controls, line separators and the marks used to disguise names', () => {
-    expect(clean('a\nb\tc\rd\x1b[31m\x7f\u0085\u202eexe.txt\u2028\ufeff\u200b')).toBe('a\\nb\\tc\\rd\\x1b[31m\\x7f\\x85\\u202eexe.txt\\u2028\\ufeff\\u200b');
+    expect(clean('a\nb\tc\rd\x1b[31m\x7f\u0085\u202eexe.txt\u2028\ufeff\u200b')).toBe(
+      'a\\nb\\tc\\rd\\x1b[31m\\x7f\\x85\\u202eexe.txt\\u2028\\ufeff\\u200b',
+    );
   });
 
   it('leaves ordinary text, including non-Latin names, as it is', () => {

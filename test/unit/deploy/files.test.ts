@@ -104,7 +104,10 @@ describe('launchd plist', () => {
   });
 
   it('signs with only the JIT exceptions V8 needs', () => {
-    const ent = python('import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))', path.join(DEPLOY, 'macos/ratwatch.entitlements'));
+    const ent = python(
+      'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))',
+      path.join(DEPLOY, 'macos/ratwatch.entitlements'),
+    );
     expect(ent).toEqual({ 'com.apple.security.cs.allow-jit': true, 'com.apple.security.cs.allow-unsigned-executable-memory': true });
   });
 
@@ -172,7 +175,11 @@ describe('PowerShell scripts', () => {
     (n.type === type ? [n] : []).concat(...n.children.filter((c): c is TsNode => c !== null).map((c) => all(c, type)));
 
   it('lists every script in the deploy tree', () => {
-    const found = ['intune', 'windows'].flatMap((d) => readdirSync(path.join(DEPLOY, d)).filter((f) => f.endsWith('.ps1')).map((f) => `${d}/${f}`));
+    const found = ['intune', 'windows'].flatMap((d) =>
+      readdirSync(path.join(DEPLOY, d))
+        .filter((f) => f.endsWith('.ps1'))
+        .map((f) => `${d}/${f}`),
+    );
     expect(found.sort()).toEqual([...ps1].sort());
   });
 
@@ -238,7 +245,14 @@ describe('docs/deploy.md', () => {
   });
 
   it('names every deploy file it tells people to use', () => {
-    for (const rel of ['systemd/ratwatch.service', 'launchd/com.ratwatch.agent.plist', 'windows/ratwatch-task.xml', 'intune/detect.ps1', 'jamf/ratwatch-ea.sh', 'macos/ratwatch.entitlements']) {
+    for (const rel of [
+      'systemd/ratwatch.service',
+      'launchd/com.ratwatch.agent.plist',
+      'windows/ratwatch-task.xml',
+      'intune/detect.ps1',
+      'jamf/ratwatch-ea.sh',
+      'macos/ratwatch.entitlements',
+    ]) {
       expect(doc).toContain(`scripts/deploy/${rel}`);
       expect(readFileSync(path.join(DEPLOY, rel)).length).toBeGreaterThan(0);
     }

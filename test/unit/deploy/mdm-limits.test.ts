@@ -23,13 +23,22 @@ describe('Jamf extension attribute: the 2000-byte value', () => {
   });
 
   const runEa = (msg: string): Buffer => {
-    const r = spawnSync('bash', [path.join(DEPLOY, 'jamf/ratwatch-ea.sh')], { env: { ...process.env, RATWATCH_BIN: failing, FAIL_MSG: msg }, timeout: 30_000 });
+    const r = spawnSync('bash', [path.join(DEPLOY, 'jamf/ratwatch-ea.sh')], {
+      env: { ...process.env, RATWATCH_BIN: failing, FAIL_MSG: msg },
+      timeout: 30_000,
+    });
     expect(r.status).toBe(0);
     return r.stdout;
   };
   /** The text Jamf would store, through a real XML parser; throws on a broken entity or bad UTF-8. */
   const parsed = (out: Buffer): string =>
-    JSON.parse(execFileSync('python3', ['-c', 'import sys,json,xml.etree.ElementTree as E; print(json.dumps(E.fromstring(sys.stdin.buffer.read()).text))'], { input: out }).toString());
+    JSON.parse(
+      execFileSync(
+        'python3',
+        ['-c', 'import sys,json,xml.etree.ElementTree as E; print(json.dumps(E.fromstring(sys.stdin.buffer.read()).text))'],
+        { input: out },
+      ).toString(),
+    );
   const value = (out: Buffer) => out.subarray('<result>'.length, out.length - '</result>\n'.length);
 
   const prefix = 'ratwatch error (exit 2): ';
@@ -92,10 +101,16 @@ describe('Intune detection: the timeout ends the whole process tree', () => {
     expect(fn).toBeDefined();
     const text = squash(fn!.text);
     expect(text).toContain("$taskkill = Join-Path $env:SystemRoot 'System32\\taskkill.exe'");
-    const call = all(fn!, 'command').map((c) => squash(c.text).trim()).find((c) => c.startsWith('& $taskkill'));
+    const call = all(fn!, 'command')
+      .map((c) => squash(c.text).trim())
+      .find((c) => c.startsWith('& $taskkill'));
     expect(call).toBe('& $taskkill /PID $Proc.Id /T /F 2>&1');
     expect(text).toMatch(/if \(-not \$Proc\.WaitForExit\(10000\)\) \{ try \{ \$Proc\.Kill\(\) \} catch \{ \} \}/);
     // no bare "taskkill" that PATH would resolve
-    expect(all(root, 'command').map((c) => c.text).filter((t) => /^taskkill/i.test(t.trim()))).toEqual([]);
+    expect(
+      all(root, 'command')
+        .map((c) => c.text)
+        .filter((t) => /^taskkill/i.test(t.trim())),
+    ).toEqual([]);
   });
 });

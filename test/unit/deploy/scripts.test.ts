@@ -27,10 +27,7 @@ beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'ratwatch-deploy-'));
   cli = path.join(tmp, 'ratwatch-cli');
   const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
-  writeFileSync(
-    cli,
-    `#!/bin/sh\nexec "${tsx}" "${ROOT}/agent/main.ts" "$@" \${RW_INVENTORY:+--inventory "$RW_INVENTORY"}\n`,
-  );
+  writeFileSync(cli, `#!/bin/sh\nexec "${tsx}" "${ROOT}/agent/main.ts" "$@" \${RW_INVENTORY:+--inventory "$RW_INVENTORY"}\n`);
   chmodSync(cli, 0o755);
 });
 
@@ -40,8 +37,10 @@ afterAll(() => {
 
 describe('install.sh / uninstall.sh on Linux (staged with DESTDIR)', () => {
   let dest: string;
-  const install = (...args: string[]) => run('bash', [path.join(DEPLOY, 'install.sh'), '--binary', cli, ...args], { DESTDIR: dest, RATWATCH_INSTALL_OS: 'Linux' });
-  const uninstall = (...args: string[]) => run('bash', [path.join(DEPLOY, 'uninstall.sh'), ...args], { DESTDIR: dest, RATWATCH_INSTALL_OS: 'Linux' });
+  const install = (...args: string[]) =>
+    run('bash', [path.join(DEPLOY, 'install.sh'), '--binary', cli, ...args], { DESTDIR: dest, RATWATCH_INSTALL_OS: 'Linux' });
+  const uninstall = (...args: string[]) =>
+    run('bash', [path.join(DEPLOY, 'uninstall.sh'), ...args], { DESTDIR: dest, RATWATCH_INSTALL_OS: 'Linux' });
 
   beforeAll(() => {
     dest = path.join(tmp, 'linux-root');
@@ -55,7 +54,9 @@ describe('install.sh / uninstall.sh on Linux (staged with DESTDIR)', () => {
     expect(mode(`${dest}/etc/ratwatch.yaml`)).toBe('600');
     expect(mode(`${dest}/var/lib/ratwatch`)).toBe('700');
     expect(mode(`${dest}/etc/systemd/system`)).toBe('755');
-    expect(readFileSync(`${dest}/etc/systemd/system/ratwatch.service`, 'utf8')).toBe(readFileSync(`${DEPLOY}/systemd/ratwatch.service`, 'utf8'));
+    expect(readFileSync(`${dest}/etc/systemd/system/ratwatch.service`, 'utf8')).toBe(
+      readFileSync(`${DEPLOY}/systemd/ratwatch.service`, 'utf8'),
+    );
     expect(execFileSync(`${dest}/usr/local/bin/ratwatch`, ['--version'], { encoding: 'utf8' }).trim()).toBe(VERSION);
   });
 

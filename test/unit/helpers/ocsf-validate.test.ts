@@ -10,8 +10,14 @@ const schema = loadSchema(path.join(FIXTURES, 'ocsf-format'));
 
 function event(over: Record<string, unknown> = {}): Record<string, any> {
   return {
-    class_uid: 2004, class_name: 'Detection Finding', category_uid: 2, category_name: 'Findings',
-    activity_id: 1, activity_name: 'Create', type_uid: 200401, type_name: 'Detection Finding: Create',
+    class_uid: 2004,
+    class_name: 'Detection Finding',
+    category_uid: 2,
+    category_name: 'Findings',
+    activity_id: 1,
+    activity_name: 'Create',
+    type_uid: 200401,
+    type_name: 'Detection Finding: Create',
     time: 1764000000000,
     metadata: { version: '9.9.9', product: { name: 'ratwatch' }, profiles: ['host'] },
     finding_info: 'x',
@@ -37,14 +43,18 @@ describe('OCSF validator', () => {
     const e = event({ type_uid: 200402, extra: 1 });
     delete e.time;
     delete e.metadata.product;
-    expect(errorsOf(e)).toEqual(expect.arrayContaining([
-      'time: required by detection_finding',
-      'metadata.product: required by metadata',
-      'extra: not an attribute of detection_finding',
-      'type_uid: 200402, expected 200401',
-    ]));
+    expect(errorsOf(e)).toEqual(
+      expect.arrayContaining([
+        'time: required by detection_finding',
+        'metadata.product: required by metadata',
+        'extra: not an attribute of detection_finding',
+        'type_uid: 200402, expected 200401',
+      ]),
+    );
     expect(errorsOf(event({ class_uid: 2099 }))[0]).toMatch(/no such class/);
-    expect(errorsOf(event({ metadata: { version: '1.3.0', product: { name: 'r' }, profiles: ['host'] } }))).toEqual(['metadata.version: "1.3.0", this schema is 9.9.9']);
+    expect(errorsOf(event({ metadata: { version: '1.3.0', product: { name: 'r' }, profiles: ['host'] } }))).toEqual([
+      'metadata.version: "1.3.0", this schema is 9.9.9',
+    ]);
   });
 
   it('checks types and their constraints through the base type chain', () => {
@@ -52,24 +62,34 @@ describe('OCSF validator', () => {
     expect(errorsOf(event({ activity_id: 2 ** 31, type_uid: 2004 * 100 + 2 ** 31 }))[0]).toMatch(/32-bit integer/);
     expect(errorsOf(event({ device: { type_id: 3, ip: '10.0.0.300' } }))).toEqual(['device.ip: not an IP address (ip_t)']);
     expect(errorsOf(event({ device: { type_id: 3, hostname: 'bad host!' } }))[0]).toMatch(/^device\.hostname: does not match/);
-    expect(errorsOf(event({ metadata: { version: '9.9.9', product: { name: 'r' }, profiles: 'host' } }))).toContain('metadata.profiles: expected an array');
+    expect(errorsOf(event({ metadata: { version: '9.9.9', product: { name: 'r' }, profiles: 'host' } }))).toContain(
+      'metadata.profiles: expected an array',
+    );
     expect(errorsOf(event({ unmapped: [1] }))).toEqual(['unmapped: not an array attribute']);
   });
 
   it('checks enum values and the caption of their sibling', () => {
     expect(errorsOf(event({ device: { type_id: 7 } }))).toEqual(['device.type_id: 7 is not in the type_id enum']);
-    expect(errorsOf(event({ device: { type_id: 3, type: 'Desktop' } }))).toEqual(['device.type: "Desktop" is not the caption of type_id 3 ("Laptop")']);
+    expect(errorsOf(event({ device: { type_id: 3, type: 'Desktop' } }))).toEqual([
+      'device.type: "Desktop" is not the caption of type_id 3 ("Laptop")',
+    ]);
     expect(errorsOf(event({ device: { type_id: 99, type: 'Docking station' } }))).toEqual([]);
   });
 
   it('applies object constraints: at_least_one and just_one', () => {
     expect(errorsOf(event({ process: { name: 'x11vnc' } }))).toEqual(['process: process needs at least one of pid, uid']);
-    expect(errorsOf(event({ process: { pid: 1, file: { name: 'f', hash: 'a', link: 'b' } } }))).toEqual(['process.file: file needs exactly one of hash, link']);
-    expect(errorsOf(event({ metadata: { version: '9.9.9', product: {}, profiles: ['host'] } }))).toEqual(['metadata.product: product needs at least one of name, uid']);
+    expect(errorsOf(event({ process: { pid: 1, file: { name: 'f', hash: 'a', link: 'b' } } }))).toEqual([
+      'process.file: file needs exactly one of hash, link',
+    ]);
+    expect(errorsOf(event({ metadata: { version: '9.9.9', product: {}, profiles: ['host'] } }))).toEqual([
+      'metadata.product: product needs at least one of name, uid',
+    ]);
   });
 
   it('refuses profile attributes the event does not declare, and warns on deprecated and missing recommended ones', () => {
-    expect(errorsOf(event({ metadata: { version: '9.9.9', product: { name: 'r' } } }))).toEqual(['device: belongs to profile host, not in metadata.profiles']);
+    expect(errorsOf(event({ metadata: { version: '9.9.9', product: { name: 'r' } } }))).toEqual([
+      'device: belongs to profile host, not in metadata.profiles',
+    ]);
     const v = validateEvent(schema, event({ old_field: 'x', process: undefined }));
     expect(v.errors).toEqual([]);
     expect(v.warnings).toEqual(expect.arrayContaining(['old_field: deprecated', 'process: recommended by detection_finding']));

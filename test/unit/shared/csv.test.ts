@@ -32,7 +32,10 @@ describe('readCsv', () => {
 
   it('a quote left open spoils only its own line', () => {
     const { rows } = readCsv('"open,US\nnext,FR', { maxLines: 10 });
-    expect(rows.map((r) => [r.line, r.unclosed, r.cells[0]])).toEqual([[1, true, 'open,US'], [2, false, 'next']]);
+    expect(rows.map((r) => [r.line, r.unclosed, r.cells[0]])).toEqual([
+      [1, true, 'open,US'],
+      [2, false, 'next'],
+    ]);
   });
 
   it('over the line limit gives no rows and the count, without reading a row', () => {

@@ -31,7 +31,10 @@ describe('daemon scans in a child process', () => {
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const port = (server.address() as AddressInfo).port;
     const cfg = join(dir, 'config.yaml');
-    writeFileSync(cfg, `endpoint:\n  url: http://127.0.0.1:${port}/\n  tokenEnv: RW_CHILD_TOKEN\nschedule: "0 0 1 1 *"\njitterSeconds: 0\nspoolDir: ${join(dir, 'spool')}\n`);
+    writeFileSync(
+      cfg,
+      `endpoint:\n  url: http://127.0.0.1:${port}/\n  tokenEnv: RW_CHILD_TOKEN\nschedule: "0 0 1 1 *"\njitterSeconds: 0\nspoolDir: ${join(dir, 'spool')}\n`,
+    );
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/main.ts'), 'daemon', '--config', cfg], {
       cwd: ROOT,
       env: { ...process.env, RW_CHILD_TOKEN: 'child-scan-secret' },
@@ -63,7 +66,10 @@ describe('daemon scans in a child process', () => {
 
   it('is a hidden command that prints one scan result as JSON and exits 0 even with findings', async () => {
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/main.ts'), CHILD_SCAN_COMMAND], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+      const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/main.ts'), CHILD_SCAN_COMMAND], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       let stdout = '';
       c.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
       c.on('close', (code) => resolve({ code, stdout }));

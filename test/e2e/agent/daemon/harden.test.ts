@@ -60,7 +60,9 @@ describe('daemon', () => {
     writeFileSync(cfg, 'endpoint:\n  url: [not, a, url]\n');
     a.child.kill('SIGHUP');
     await waitFor(() => a.err().includes('config not reloaded'), 30_000, 'refused reload');
-    expect(a.err()).toMatch(/ratwatch: config not reloaded, keeping the previous one: config .*: endpoint.url must be a non-empty string\n/);
+    expect(a.err()).toMatch(
+      /ratwatch: config not reloaded, keeping the previous one: config .*: endpoint.url must be a non-empty string\n/,
+    );
 
     a.child.kill('SIGUSR1');
     await waitFor(() => a.err().includes('SIGUSR1 received, ignored'), 10_000, 'SIGUSR1 line');

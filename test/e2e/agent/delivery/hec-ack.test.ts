@@ -38,7 +38,14 @@ async function hec(opts: Partial<HecOptions> & { ack: boolean }): Promise<HecRec
 
 function setup(rx: HecReceiver, flags: Record<string, unknown> = {}, clock?: { t: number }) {
   const spoolDir = join(root, `spool-${++n}`);
-  const config = reportConfig(spoolDir, { endpointUrl: rx.url, endpointFormat: 'splunk-hec', caFile: certs.caFile, tokenFile, hecAckWaitMs: '2000', ...flags });
+  const config = reportConfig(spoolDir, {
+    endpointUrl: rx.url,
+    endpointFormat: 'splunk-hec',
+    caFile: certs.caFile,
+    tokenFile,
+    hecAckWaitMs: '2000',
+    ...flags,
+  });
   const deps = { log: (l: string) => logs.push(l), ...(clock ? { now: () => new Date(clock.t) } : {}) };
   return { spoolDir, config, reporter: new Reporter(config, deps), again: () => new Reporter(config, deps) };
 }
@@ -70,7 +77,9 @@ describe('Splunk HEC without indexer acknowledgment', () => {
     const { reporter, spoolDir } = setup(rx, { index: 'nope' });
     await reporter.enqueue(scans[0]);
     expect(await reporter.flush()).toMatchObject({ sent: 0, rejected: 1, pending: 0 });
-    expect(logs.join('\n')).toMatch(/rejected, kept in rejected\/: POST https:\/\/127\.0\.0\.1:\d+\/services\/collector\/event: HTTP 400 \{"text":"Incorrect index","code":7,"invalid-event-number":0\}/);
+    expect(logs.join('\n')).toMatch(
+      /rejected, kept in rejected\/: POST https:\/\/127\.0\.0\.1:\d+\/services\/collector\/event: HTTP 400 \{"text":"Incorrect index","code":7,"invalid-event-number":0\}/,
+    );
     expect(readdirSync(join(spoolDir, 'rejected'))).toHaveLength(1);
   });
 });
@@ -112,7 +121,11 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     expect(JSON.parse(readFileSync(join(spoolDir, 'hec-state.json'), 'utf8')).pending[q.reportId]).toMatchObject({ ackId: 0 });
     const results: FlushResult[] = [];
     for (let i = 0; i < 3; i++) results.push(await reporter.flush({ force: true }));
-    expect(results.map((r) => [r.sent, r.pending])).toEqual([[0, 1], [0, 1], [1, 0]]);
+    expect(results.map((r) => [r.sent, r.pending])).toEqual([
+      [0, 1],
+      [0, 1],
+      [1, 0],
+    ]);
     expect(rx.requests.filter((r) => r.path.endsWith('/event'))).toHaveLength(1);
     expect(rx.ackQueries).toBe(4);
     expect(ids(rx)).toEqual([0, 1, 2].map((i) => `${q.reportId}:${i}`));
@@ -147,13 +160,17 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     expect(await reporter.flush()).toMatchObject({ sent: 0, pending: 1 });
     rx.opts.ack = false;
     expect(await reporter.flush({ force: true })).toMatchObject({ sent: 1, pending: 0 });
-    expect(rx.requests.at(-1)).toMatchObject({ path: '/services/collector/ack', status: 400, answer: { text: 'ACK is disabled', code: 14 } });
+    expect(rx.requests.at(-1)).toMatchObject({
+      path: '/services/collector/ack',
+      status: 400,
+      answer: { text: 'ACK is disabled', code: 14 },
+    });
     expect(logs.join('\n')).toMatch(/acknowledgment is now disabled for this token; counted as delivered/);
     expect(rx.requests.filter((r) => r.path.endsWith('/event'))).toHaveLength(1);
     expect(spooled(spoolDir)).toEqual([]);
   });
 
-  it('data channel missing (code 10, a proxy dropping the header) is a refusal with HEC\'s reason', async () => {
+  it("data channel missing (code 10, a proxy dropping the header) is a refusal with HEC's reason", async () => {
     const rx = await hec({ ack: true, stripChannel: true });
     const { reporter, spoolDir } = setup(rx);
     await reporter.enqueue(scans[1]);
@@ -172,7 +189,9 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     rx.opts.badChannels = new Set([bad]);
     const first = await reporter.flush();
     expect(first).toMatchObject({ sent: 0, pending: 1 });
-    expect(first.error).toMatch(/"Invalid data channel","code":11.*HEC refused channel 0{8}-0000-4000-8000-0{12}, a new one is used from now on$/);
+    expect(first.error).toMatch(
+      /"Invalid data channel","code":11.*HEC refused channel 0{8}-0000-4000-8000-0{12}, a new one is used from now on$/,
+    );
     expect(await reporter.flush({ force: true })).toMatchObject({ sent: 1, pending: 0 });
     const fresh = readFileSync(join(spoolDir, 'hec-channel'), 'utf8').trim();
     expect(fresh).toMatch(UUID);

@@ -24,8 +24,24 @@ function flags(spool: string, url: string): string[] {
   const keyFile = join(dir, 'hmac.key');
   writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   writeFileSync(keyFile, HMAC, { mode: 0o600 });
-  return ['--endpoint-url', url, '--ca-file', certs.caFile, '--token-file', tokenFile, '--hmac-key-file', keyFile, '--spool-dir', spool,
-    '--retry-base-seconds', '0.05', '--timeout-ms', '20000', '--connect-timeout-ms', '10000'];
+  return [
+    '--endpoint-url',
+    url,
+    '--ca-file',
+    certs.caFile,
+    '--token-file',
+    tokenFile,
+    '--hmac-key-file',
+    keyFile,
+    '--spool-dir',
+    spool,
+    '--retry-base-seconds',
+    '0.05',
+    '--timeout-ms',
+    '20000',
+    '--connect-timeout-ms',
+    '10000',
+  ];
 }
 
 function reports(): NativeReport[] {
@@ -57,7 +73,10 @@ describe('ratwatch scan --report', () => {
     expect(got.signatureOk).toBe(true);
     const report = reports()[0];
     expect(report).toMatchObject({ schema: 'ratwatch.report/2', kind: 'full', sequence: 1, scanId: printed.scanId, host: printed.host });
-    const active = printed.findings.filter((f) => f.status === 'finding').map((f) => f.id).sort();
+    const active = printed.findings
+      .filter((f) => f.status === 'finding')
+      .map((f) => f.id)
+      .sort();
     expect(report.findings.map((f) => f.id).sort()).toEqual(active);
     expect(`${r.stdout}${r.stderr}`).not.toContain(TOKEN);
   });
@@ -106,10 +125,14 @@ describe('ratwatch daemon', () => {
   it('scans this machine at start, delivers a report, and stops cleanly on SIGTERM', async () => {
     rx.received.length = 0;
     const spool = join(dir, 'spool-3');
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'agent/main.ts'), 'daemon', ...flags(spool, rx.url), '--jitter-seconds', '0', '--schedule', '0 0 1 1 *'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      join(ROOT, 'node_modules/.bin/tsx'),
+      [join(ROOT, 'agent/main.ts'), 'daemon', ...flags(spool, rx.url), '--jitter-seconds', '0', '--schedule', '0 0 1 1 *'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

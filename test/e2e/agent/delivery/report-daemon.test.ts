@@ -68,10 +68,14 @@ describe('runDaemon', () => {
     const logs: string[] = [];
     let calls = 0;
     const stop = new AbortController();
-    const done = runDaemon(config, async () => {
-      if (++calls === 1) throw new Error('collector exploded\nwith a second line');
-      return scanResult([]);
-    }, { signal: stop.signal, log: (l) => logs.push(l) });
+    const done = runDaemon(
+      config,
+      async () => {
+        if (++calls === 1) throw new Error('collector exploded\nwith a second line');
+        return scanResult([]);
+      },
+      { signal: stop.signal, log: (l) => logs.push(l) },
+    );
     await waitFor(() => logs.some((l) => l.startsWith('ratwatch: cycle ')), 10_000, 'a good cycle');
     stop.abort();
     await done;
@@ -100,13 +104,22 @@ describe('runDaemon', () => {
 
   it('stops during the jitter without scanning, and after a scan in progress without sending', async () => {
     rx = await startReceiver(certs);
-    const config = reportConfig(join(root, `s${++n}`), { endpointUrl: rx.url, caFile: certs.caFile, jitterSeconds: '60', schedule: '0 0 1 1 *' });
+    const config = reportConfig(join(root, `s${++n}`), {
+      endpointUrl: rx.url,
+      caFile: certs.caFile,
+      jitterSeconds: '60',
+      schedule: '0 0 1 1 *',
+    });
     let scanned = 0;
     const stop = new AbortController();
-    const done = runDaemon(config, async () => {
-      scanned++;
-      return scanResult([]);
-    }, { signal: stop.signal, log: () => undefined, random: () => 0.5 });
+    const done = runDaemon(
+      config,
+      async () => {
+        scanned++;
+        return scanResult([]);
+      },
+      { signal: stop.signal, log: () => undefined, random: () => 0.5 },
+    );
     await new Promise((ok) => setTimeout(ok, 200));
     const t = Date.now();
     stop.abort();
@@ -118,11 +131,15 @@ describe('runDaemon', () => {
     const config2 = reportConfig(spoolDir, { endpointUrl: rx.url, caFile: certs.caFile, schedule: '0 0 1 1 *' });
     const stop2 = new AbortController();
     const logs: string[] = [];
-    const done2 = runDaemon(config2, async () => {
-      stop2.abort(); // SIGTERM arrives while the scan runs
-      await new Promise((ok) => setTimeout(ok, 300));
-      return scanResult([finding('vnc:1')]);
-    }, { signal: stop2.signal, log: (l) => logs.push(l) });
+    const done2 = runDaemon(
+      config2,
+      async () => {
+        stop2.abort(); // SIGTERM arrives while the scan runs
+        await new Promise((ok) => setTimeout(ok, 300));
+        return scanResult([finding('vnc:1')]);
+      },
+      { signal: stop2.signal, log: (l) => logs.push(l) },
+    );
     await done2;
     expect(logs.some((l) => /^ratwatch: cycle 1: full report #1 .*; stopping before delivery$/.test(l))).toBe(true);
     expect(pendingIn(spoolDir)).toHaveLength(1); // kept for the next start
@@ -152,7 +169,10 @@ describe('ratwatch daemon / flush commands', () => {
     rx = await startReceiver(certs);
     const spoolDir = join(root, `s${++n}`);
     const cfg = join(root, `c${n}.yaml`);
-    writeFileSync(cfg, `endpoint:\n  url: ${rx.url}\n  caFile: ${certs.caFile}\n  tokenEnv: RW_TOKEN\nschedule: "0 0 1 1 *"\njitterSeconds: 0\nspoolDir: ${spoolDir}\n`);
+    writeFileSync(
+      cfg,
+      `endpoint:\n  url: ${rx.url}\n  caFile: ${certs.caFile}\n  tokenEnv: RW_TOKEN\nschedule: "0 0 1 1 *"\njitterSeconds: 0\nspoolDir: ${spoolDir}\n`,
+    );
     const env = { RW_TOKEN: 'tok-daemon-cli-secret', FAKE_SCAN_MS: '1500' };
     const d = cli(['daemon', '--config', cfg], env);
     await waitFor(() => d.err().includes('daemon started'), 20_000, 'daemon start');
@@ -182,8 +202,15 @@ describe('ratwatch daemon / flush commands', () => {
     writeFileSync(cfg, 'endpoint:\n  url: http://192.0.2.1/ingest\n');
     const d = cli(['daemon', '--config', cfg, '--spool-dir', join(root, 'unused')], {});
     expect(await d.exited).toBe(2);
-    expect(d.err()).toMatch(new RegExp(`^ratwatch: config ${cfg}: endpoint.url must be an https URL \\(http only to a loopback address or with endpoint.allowInsecureHttp\\)\\n$`));
-    const e = cli(['flush', '--spool-dir', join(root, 'unused')], { RATWATCH_ENDPOINT_URL: 'https://r.example/', RATWATCH_JITTER_SECONDS: '-1' });
+    expect(d.err()).toMatch(
+      new RegExp(
+        `^ratwatch: config ${cfg}: endpoint.url must be an https URL \\(http only to a loopback address or with endpoint.allowInsecureHttp\\)\\n$`,
+      ),
+    );
+    const e = cli(['flush', '--spool-dir', join(root, 'unused')], {
+      RATWATCH_ENDPOINT_URL: 'https://r.example/',
+      RATWATCH_JITTER_SECONDS: '-1',
+    });
     expect(await e.exited).toBe(2);
     expect(e.err()).toBe('ratwatch: env RATWATCH_JITTER_SECONDS: jitterSeconds must be an integer from 0 to 86400\n');
   });

@@ -9,7 +9,16 @@ import type { Config } from '../../../../agent/config/types.ts';
 import { Reporter, type FlushResult } from '../../../../agent/delivery/reporter.ts';
 import type { NativeReport } from '../../../../agent/report/types.ts';
 import { freePort } from '../../../helpers/procs.ts';
-import { finding, makeCerts, reportConfig, scanResult, splitConcatenatedJson, startReceiver, type Certs, type Receiver } from '../../../helpers/report-helpers.ts';
+import {
+  finding,
+  makeCerts,
+  reportConfig,
+  scanResult,
+  splitConcatenatedJson,
+  startReceiver,
+  type Certs,
+  type Receiver,
+} from '../../../helpers/report-helpers.ts';
 
 // Reporting against a real HTTPS receiver on 127.0.0.1 (self-signed CA made by openssl for this run).
 // Policy decided here and relied on by the receiver: any 2xx is delivered, whatever the body says.
@@ -227,7 +236,9 @@ describe('delivery over HTTPS', () => {
     expect(rejected).toHaveLength(1);
     expect(rejected[0]).toMatch(/^000000000002-delta-/);
     const line = logs.find((l) => l.includes('rejected'))!;
-    expect(line).toMatch(/^ratwatch: report 2 \(delta, [0-9a-f-]{36}\) rejected, kept in rejected\/: POST https:\/\/127\.0\.0\.1:\d+\/ingest: HTTP 400 bad field; got Bearer \[redacted\]$/);
+    expect(line).toMatch(
+      /^ratwatch: report 2 \(delta, [0-9a-f-]{36}\) rejected, kept in rejected\/: POST https:\/\/127\.0\.0\.1:\d+\/ingest: HTTP 400 bad field; got Bearer \[redacted\]$/,
+    );
     await reporter.enqueue(scans[2]);
     await flush(reporter);
     // received: full, the refused delta, heartbeat, then full because the delta never counted
@@ -254,7 +265,9 @@ describe('delivery over HTTPS', () => {
     const rx = await receiver();
     const { reporter, spoolDir } = setup(rx.url);
     for (const s of scans.slice(0, 3)) await reporter.enqueue(s);
-    const files = readdirSync(spoolDir).filter((f) => /^\d{12}-/.test(f)).sort();
+    const files = readdirSync(spoolDir)
+      .filter((f) => /^\d{12}-/.test(f))
+      .sort();
     truncateSync(join(spoolDir, files[1]), 37);
     writeFileSync(join(spoolDir, 'zz-garbage.json'), '\u0000\u0001');
     const res = await flush(reporter);
@@ -263,7 +276,9 @@ describe('delivery over HTTPS', () => {
     expect(readdirSync(join(spoolDir, 'quarantine')).sort()).toEqual([files[1], 'zz-garbage.json'].sort());
     const warn = logs.filter((l) => l.includes('quarantined'));
     expect(warn).toHaveLength(2);
-    expect(warn.find((l) => l.includes(files[1]))).toMatch(/^ratwatch: spool: quarantined \d{12}-delta-[0-9a-f-]+\.json: invalid JSON \(.+\)$/);
+    expect(warn.find((l) => l.includes(files[1]))).toMatch(
+      /^ratwatch: spool: quarantined \d{12}-delta-[0-9a-f-]+\.json: invalid JSON \(.+\)$/,
+    );
     // the lost delta had findings, so the next report restates everything
     await reporter.enqueue(scans[2]);
     await flush(reporter);
@@ -388,7 +403,10 @@ describe('wire formats', () => {
       expect(typeof e.severity_id).toBe('number');
       expect(typeof e.time).toBe('number');
       expect(e.finding_info.uid).toMatch(/:1$/);
-      expect(e.finding_info.attacks[0]).toEqual({ technique: { uid: 'T1219', name: 'Remote Access Tools' }, tactic: { uid: 'TA0011', name: 'Command and Control' } });
+      expect(e.finding_info.attacks[0]).toEqual({
+        technique: { uid: 'T1219', name: 'Remote Access Tools' },
+        tactic: { uid: 'TA0011', name: 'Command and Control' },
+      });
       expect(e.device.hostname).toBe('laptop-7');
     }
     expect(first.map((e) => e.activity_id)).toEqual([1, 1]);
@@ -407,7 +425,8 @@ describe('wire formats', () => {
     expect(req.headers.authorization).toBe(`Splunk ${TOKEN}`);
     const events = splitConcatenatedJson(req.text) as Array<Record<string, any>>;
     expect(events.map((e) => e.sourcetype)).toEqual(['ratwatch:report', 'ratwatch:finding', 'ratwatch:finding']);
-    for (const e of events) expect(e).toMatchObject({ host: 'laptop-7', source: 'ratwatch', time: expect.any(Number), event: expect.any(Object) });
+    for (const e of events)
+      expect(e).toMatchObject({ host: 'laptop-7', source: 'ratwatch', time: expect.any(Number), event: expect.any(Object) });
     expect(events.slice(1).map((e) => e.event.finding.id)).toEqual(['anydesk:1', 'rustdesk:1']);
     expect(readFileSync(tokenFile, 'utf8').trim()).toBe(TOKEN);
   });

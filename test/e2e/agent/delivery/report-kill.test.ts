@@ -59,7 +59,9 @@ describe('SIGKILL while writing the spool', () => {
         await runAndKill(spoolDir, 2 + round, Math.floor(Math.random() * 120));
       }
       // one more left by hand: a complete-looking report under a temp name must still not be sent
-      const names = readdirSync(spoolDir).filter((n) => REPORT.test(n)).sort();
+      const names = readdirSync(spoolDir)
+        .filter((n) => REPORT.test(n))
+        .sort();
       const sample = JSON.parse(readFileSync(join(spoolDir, names[0]), 'utf8')) as NativeReport;
       const planted = { ...sample, reportId: 'ffffffff-ffff-4fff-8fff-ffffffffffff', sequence: 999_999 };
       writeFileSync(join(spoolDir, `.tmp-999999999999-delta-${planted.reportId}.json-123abc`), JSON.stringify(planted));
@@ -75,7 +77,12 @@ describe('SIGKILL while writing the spool', () => {
       expect(whole).toEqual(names); // atomic rename: a killed writer never leaves half a report under a real name
 
       const logs: string[] = [];
-      const config = reportConfig(spoolDir, { endpointUrl: rx.url, caFile: certs.caFile, spoolMaxFiles: '100000', spoolMaxBytes: String(16 * 1024 ** 3) });
+      const config = reportConfig(spoolDir, {
+        endpointUrl: rx.url,
+        caFile: certs.caFile,
+        spoolMaxFiles: '100000',
+        spoolMaxBytes: String(16 * 1024 ** 3),
+      });
       const reporter = new Reporter(config, { log: (l) => logs.push(l) });
       const res = await reporter.flush();
       expect(res).toMatchObject({ sent: names.length, quarantined: 0, rejected: 0, pending: 0 });

@@ -13,8 +13,13 @@ let s: ConsoleServer;
 let farmAlert: number;
 
 /** The server's own JSON API, as the first admin. */
-async function api(path: string): Promise<{ alerts: Array<{ id: number; rule: string; subject: string }>; audit: Array<Record<string, unknown>> }> {
-  const r = await request(`${s.url}/api${path}`, { caFile: s.caFile, headers: { authorization: basic(s.admin.username, s.admin.password) } });
+async function api(
+  path: string,
+): Promise<{ alerts: Array<{ id: number; rule: string; subject: string }>; audit: Array<Record<string, unknown>> }> {
+  const r = await request(`${s.url}/api${path}`, {
+    caFile: s.caFile,
+    headers: { authorization: basic(s.admin.username, s.admin.password) },
+  });
   if (r.status !== 200) throw new Error(`GET /api${path}: ${r.status} ${r.text}`);
   return r.json();
 }
@@ -22,7 +27,11 @@ async function api(path: string): Promise<{ alerts: Array<{ id: number; rule: st
 /** A concrete path for a route pattern: each parameter becomes an id that exists in the seeded fleet. */
 function samplePath(pattern: RegExp): string {
   const id = pattern.source.includes('alerts') ? String(farmAlert) : pattern.source.includes('users') ? VIEWER.username : 'farm0';
-  return pattern.source.replace(/^\^/, '').replace(/\$$/, '').replace(/\(\[\^\/\]\{1,200\}\)/g, id).replace(/\\/g, '');
+  return pattern.source
+    .replace(/^\^/, '')
+    .replace(/\$$/, '')
+    .replace(/\(\[\^\/\]\{1,200\}\)/g, id)
+    .replace(/\\/g, '');
 }
 
 beforeAll(async () => {
@@ -86,7 +95,7 @@ describe('console access', () => {
     expect((await client.request('/')).status).toBe(200);
   });
 
-  it('puts the strict CSP and framing headers on every console response; the agents\' and API paths stay the server\'s', async () => {
+  it("puts the strict CSP and framing headers on every console response; the agents' and API paths stay the server's", async () => {
     const admin = await s.adminClient();
     for (const p of ['/', '/hosts', '/settings', '/tokens', '/audit', '/login', '/nope', '/static/console.css']) {
       const res = await admin.request(p);
@@ -111,7 +120,12 @@ describe('console access', () => {
     expect(adminRoutes.length).toBeGreaterThan(20);
     const auditBefore = (await api('/audit')).audit.length;
     for (const r of adminRoutes) {
-      const res = await viewer.request(samplePath(r.pattern), r.method === 'POST' ? { form: { _csrf: csrf, label: 'x', kind: 'cidr', value: '10.0.0.0/8', reportDays: '1', name: 'x', user: VIEWER.username } } : {});
+      const res = await viewer.request(
+        samplePath(r.pattern),
+        r.method === 'POST'
+          ? { form: { _csrf: csrf, label: 'x', kind: 'cidr', value: '10.0.0.0/8', reportDays: '1', name: 'x', user: VIEWER.username } }
+          : {},
+      );
       expect(res.status, r.name).toBe(403);
     }
     for (const p of ['/', '/hosts', '/hosts/farm0', '/tools', '/groups', '/alerts', '/hosts.csv']) {
@@ -128,14 +142,16 @@ describe('console access', () => {
     expect(await (await s.adminClient()).text('/settings')).toContain('value="90"');
   });
 
-  it('refuses every form without its CSRF token, or with another session\'s, and changes nothing', async () => {
+  it("refuses every form without its CSRF token, or with another session's, and changes nothing", async () => {
     const admin = await s.adminClient();
     const other = await s.adminClient();
     const otherToken = await other.csrf('/settings');
     const auditBefore = (await api('/audit')).audit.length;
     for (const r of routes().filter((x) => x.method === 'POST')) {
       for (const form of [{}, { _csrf: '' }, { _csrf: otherToken }] as Record<string, string>[]) {
-        const res = await admin.request(samplePath(r.pattern), { form: { ...form, kind: 'cidr', value: '10.0.0.0/8', label: 'x', reportDays: '7', name: 'x' } });
+        const res = await admin.request(samplePath(r.pattern), {
+          form: { ...form, kind: 'cidr', value: '10.0.0.0/8', label: 'x', reportDays: '7', name: 'x' },
+        });
         expect(res.status, `${r.name} ${JSON.stringify(form)}`).toBe(403);
       }
     }

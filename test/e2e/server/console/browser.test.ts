@@ -104,7 +104,9 @@ describe('console of ratwatch-server in Chromium', () => {
     await shot('hosts-anydesk');
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Export CSV' }).click();
-    const csv = readFileSync((await (await download).path())!, 'utf8').trim().split('\r\n');
+    const csv = readFileSync((await (await download).path())!, 'utf8')
+      .trim()
+      .split('\r\n');
     expect(csv).toHaveLength(3);
     expect(csv[0]).toMatch(/^agent_id,hostname/);
     expect(csv[1]).toContain('"farm1-laptop"');
@@ -154,7 +156,12 @@ describe('console of ratwatch-server in Chromium', () => {
   it('lists the tools with their hosts', async () => {
     await page.getByRole('link', { name: 'Tools', exact: true }).click();
     await expect(page.getByRole('rowheader', { name: 'AnyDesk' }).count()).resolves.toBe(1);
-    await expect(page.getByRole('row', { name: /^AnyDesk/ }).getByRole('link', { name: '2 hosts' }).count()).resolves.toBe(1);
+    await expect(
+      page
+        .getByRole('row', { name: /^AnyDesk/ })
+        .getByRole('link', { name: '2 hosts' })
+        .count(),
+    ).resolves.toBe(1);
     await shot('tools');
   });
 
@@ -169,8 +176,13 @@ describe('console of ratwatch-server in Chromium', () => {
     await shot('alerts');
     await page.getByRole('button', { name: new RegExp(`^Close alert: .*${FARM_MAC}`) }).click();
     await expect(page.getByText(`closed by ${s.admin.username}`).count()).resolves.toBe(1);
-    const api = await request(`${s.url}/api/alerts?status=closed`, { caFile: s.caFile, headers: { authorization: `Basic ${Buffer.from(`${s.admin.username}:${s.admin.password}`).toString('base64')}` } });
-    expect(api.json().alerts).toEqual([expect.objectContaining({ rule: 'laptop-farm', ackBy: s.admin.username, closedBy: s.admin.username })]);
+    const api = await request(`${s.url}/api/alerts?status=closed`, {
+      caFile: s.caFile,
+      headers: { authorization: `Basic ${Buffer.from(`${s.admin.username}:${s.admin.password}`).toString('base64')}` },
+    });
+    expect(api.json().alerts).toEqual([
+      expect.objectContaining({ rule: 'laptop-farm', ackBy: s.admin.username, closedBy: s.admin.username }),
+    ]);
   });
 
   it('adds the office address to the allow-list (the office group disappears), uploads expected regions, tests a notifier', async () => {
@@ -188,11 +200,19 @@ describe('console of ratwatch-server in Chromium', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/is not a MAC address/);
 
     const regions = page.locator('#regions');
-    await regions.getByLabel('CSV file').setInputFiles({ name: 'regions.csv', mimeType: 'text/csv', buffer: Buffer.from('user,countries,timezones\nhome1@corp.example,US,America/Chicago\nhome2@corp.example,DE;AT,Europe/Berlin Europe/Vienna\n') });
+    await regions.getByLabel('CSV file').setInputFiles({
+      name: 'regions.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'user,countries,timezones\nhome1@corp.example,US,America/Chicago\nhome2@corp.example,DE;AT,Europe/Berlin Europe/Vienna\n',
+      ),
+    });
     await regions.getByRole('button', { name: 'Upload' }).click();
     await expect(page.getByRole('status').textContent()).resolves.toBe('Expected regions replaced: 2 users.');
     await expect(regions.getByText('Europe/Vienna').count()).resolves.toBeGreaterThan(0);
-    await regions.getByLabel('CSV file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('user,countries\nbob,Germany\n') });
+    await regions
+      .getByLabel('CSV file')
+      .setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('user,countries\nbob,Germany\n') });
     await regions.getByRole('button', { name: 'Upload' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toBe('Line 2: "GERMANY" is not a two-letter country code.');
 
@@ -216,7 +236,11 @@ describe('console of ratwatch-server in Chromium', () => {
     const secret = /: (rwe_\S+)$/.exec(created ?? '')?.[1];
     expect(secret).toBeDefined();
     // the new secret enrolls, the old one no longer does
-    const enroll = (with_: string) => request(`${s.url}/v1/enroll`, { caFile: s.caFile, body: JSON.stringify({ enrollSecret: with_, agentId: 'new-laptop', hostname: 'new' }) });
+    const enroll = (with_: string) =>
+      request(`${s.url}/v1/enroll`, {
+        caFile: s.caFile,
+        body: JSON.stringify({ enrollSecret: with_, agentId: 'new-laptop', hostname: 'new' }),
+      });
     expect((await enroll(s.enrollSecret)).status).toBe(401);
     expect((await enroll(secret!)).status).toBe(200);
     await page.reload(); // shown once: gone after the next page
@@ -249,7 +273,19 @@ describe('console of ratwatch-server in Chromium', () => {
   it('lists every admin action in the audit log, newest first', async () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     const actions = await page.locator('table.list tbody tr td:nth-child(3)').allTextContents();
-    for (const a of ['alert.acknowledged', 'alert.closed', 'office.add', 'regions.replace', 'notifier.add', 'notifier.test', 'enrollment.rotate', 'token.create', 'token.revoke', 'user.create', 'farm.evaluate']) {
+    for (const a of [
+      'alert.acknowledged',
+      'alert.closed',
+      'office.add',
+      'regions.replace',
+      'notifier.add',
+      'notifier.test',
+      'enrollment.rotate',
+      'token.create',
+      'token.revoke',
+      'user.create',
+      'farm.evaluate',
+    ]) {
       expect(actions, a).toContain(a);
     }
     expect(actions[0]).toBe('token.revoke');
@@ -266,8 +302,11 @@ describe('console of ratwatch-server in Chromium', () => {
     await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('INPUT'); // the search field
     for (const p of ['/hosts', '/settings', '/tokens']) {
       await page.goto(`${s.url}${p}`);
-      const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll('input:not([type=hidden]), select')].filter((el) => !(el as HTMLInputElement).labels?.length).length);
+      const unlabelled = await page.evaluate(
+        () =>
+          [...document.querySelectorAll('input:not([type=hidden]), select')].filter((el) => !(el as HTMLInputElement).labels?.length)
+            .length,
+      );
       expect(unlabelled, p).toBe(0);
     }
   });
@@ -276,7 +315,8 @@ describe('console of ratwatch-server in Chromium', () => {
     const viewerPage = await browser.context.newPage();
     await browser.context.clearCookies();
     await signIn(viewerPage, VIEWER);
-    for (const link of ['Settings', 'API tokens', 'Audit log']) await expect(viewerPage.getByRole('link', { name: link }).count()).resolves.toBe(0);
+    for (const link of ['Settings', 'API tokens', 'Audit log'])
+      await expect(viewerPage.getByRole('link', { name: link }).count()).resolves.toBe(0);
     await viewerPage.goto(`${s.url}/alerts`);
     await expect(viewerPage.getByRole('button', { name: /Acknowledge|Close/ }).count()).resolves.toBe(0);
     await viewerPage.goto(`${s.url}/groups`);

@@ -24,14 +24,20 @@ for (const kind of STORE_KINDS) {
         const now = () => new Date();
         let days = 90;
         const data = new StoreConsoleData({
-          store, now, log: () => undefined, setup: { serverUrl: 'https://ratwatch.test:8443' },
-          enrollment: await EnrollmentSecrets.open(store, undefined, now), farmSeed: {}, configNotifiers: [],
+          store,
+          now,
+          log: () => undefined,
+          setup: { serverUrl: 'https://ratwatch.test:8443' },
+          enrollment: await EnrollmentSecrets.open(store, undefined, now),
+          farmSeed: {},
+          configNotifiers: [],
           evaluateFarms: async () => void (await farmRound({ store, seed: {}, configNotifiers: [], log: () => undefined }, now())),
           retention: { get: () => days, set: async (d) => void (days = d) },
         });
         const fleet = consoleFleet(ORDINARY);
         const items = fleet.flatMap((h) => plannedReports(h).map((r) => item(r, h.ip)));
-        for (const h of fleet) await store.enrollAgent({ agentId: h.agentId, keyHash: `hash-of-${h.agentId}`, hostname: h.hostname, at: now().toISOString() });
+        for (const h of fleet)
+          await store.enrollAgent({ agentId: h.agentId, keyHash: `hash-of-${h.agentId}`, hostname: h.hostname, at: now().toISOString() });
         await store.ingest(items, 3600);
         await data.evaluateGroups('alice');
         expect((await data.createUser({ name: 'alice', role: 'admin', password: 'admin password 1' }, 'alice')).ok).toBe(true);
@@ -46,13 +52,23 @@ for (const kind of STORE_KINDS) {
 
         const anydesk = await data.listHosts({ toolId: 'anydesk' }, { key: 'hostname', dir: 'asc' }, { offset: 0, limit: 50 });
         expect(anydesk).toMatchObject({ total: 2, rows: [{ agentId: 'farm0', tools: ['AnyDesk'] }, { agentId: 'farm1' }] });
-        expect((await data.listHosts({ minSeverity: 'critical' }, { key: 'hostname', dir: 'asc' }, { offset: 0, limit: 50 })).rows.map((h) => h.agentId)).toEqual([HOSTILE_ID]);
-        expect((await data.listHosts({ q: 'office1', os: 'darwin' }, { key: 'hostname', dir: 'desc' }, { offset: 0, limit: 5 })).rows.map((h) => h.agentId))
-          .toEqual(['office19', 'office18', 'office17', 'office16', 'office15']);
+        expect(
+          (await data.listHosts({ minSeverity: 'critical' }, { key: 'hostname', dir: 'asc' }, { offset: 0, limit: 50 })).rows.map(
+            (h) => h.agentId,
+          ),
+        ).toEqual([HOSTILE_ID]);
+        expect(
+          (await data.listHosts({ q: 'office1', os: 'darwin' }, { key: 'hostname', dir: 'desc' }, { offset: 0, limit: 5 })).rows.map(
+            (h) => h.agentId,
+          ),
+        ).toEqual(['office19', 'office18', 'office17', 'office16', 'office15']);
         expect((await data.listHosts({ q: 'OFFICE1' }, { key: 'hostname', dir: 'asc' }, { offset: 0, limit: 50 })).total).toBe(11); // office1, office10-19
         expect((await data.listHosts({ q: 'office_' }, { key: 'hostname', dir: 'asc' }, { offset: 0, limit: 50 })).total).toBe(0); // _ is no wildcard
         expect((await data.listHosts({ user: 'farm3@corp.example' }, { key: 'user', dir: 'asc' }, { offset: 0, limit: 5 })).total).toBe(1);
-        expect((await data.listHosts({ lastSeenBefore: '2000-01-01T00:00:00Z' }, { key: 'lastSeen', dir: 'asc' }, { offset: 0, limit: 5 })).total).toBe(0);
+        expect(
+          (await data.listHosts({ lastSeenBefore: '2000-01-01T00:00:00Z' }, { key: 'lastSeen', dir: 'asc' }, { offset: 0, limit: 5 }))
+            .total,
+        ).toBe(0);
         expect((await data.listHosts({ status: 'silent' }, { key: 'status', dir: 'asc' }, { offset: 0, limit: 5 })).total).toBe(0);
 
         const o = await data.overview(now());
@@ -66,11 +82,20 @@ for (const kind of STORE_KINDS) {
 
         const farm0 = (await data.host('farm0'))!;
         expect(farm0.groups.some((g) => g.includes(FARM_MAC))).toBe(true);
-        expect(farm0.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['sequence-gap', 'context-changed', 'finding-new', 'first-report']));
+        expect(farm0.timeline.map((e) => e.type)).toEqual(
+          expect.arrayContaining(['sequence-gap', 'context-changed', 'finding-new', 'first-report']),
+        );
         const hostile = (await data.host(HOSTILE_ID))!;
-        expect(hostile.findings.map((f) => [f.tool.id, f.resolvedAt ? 'resolved' : 'open'])).toEqual([['ngrok', 'open'], ['tailscale', 'resolved']]);
+        expect(hostile.findings.map((f) => [f.tool.id, f.resolvedAt ? 'resolved' : 'open'])).toEqual([
+          ['ngrok', 'open'],
+          ['tailscale', 'resolved'],
+        ]);
         expect(await data.host('nobody')).toBeUndefined();
-        expect((await data.tools()).map((t) => [t.toolId, t.hostCount])).toEqual([['anydesk', 2], ['teamviewer', 2], ['ngrok', 1]]);
+        expect((await data.tools()).map((t) => [t.toolId, t.hostCount])).toEqual([
+          ['anydesk', 2],
+          ['teamviewer', 2],
+          ['ngrok', 1],
+        ]);
         expect(await data.hostFacets()).toMatchObject({ os: ['darwin', 'linux', 'windows'] });
 
         const farmAlert = (await data.alerts({ status: 'open' })).find((a) => a.rule === 'laptop-farm' && a.subject.includes(FARM_MAC))!;
@@ -80,14 +105,22 @@ for (const kind of STORE_KINDS) {
         expect((await data.alerts({ status: 'closed' }))[0]).toMatchObject({ ackBy: 'alice', closedBy: 'bob' });
         expect((await data.ackAlert('999999', 'alice')).ok).toBe(false);
 
-        expect(await data.addOfficeNetwork({ kind: 'cidr', value: OFFICE_IP, note: 'HQ' }, 'alice')).toEqual({ ok: true, message: `Office network ${OFFICE_IP} added.` });
+        expect(await data.addOfficeNetwork({ kind: 'cidr', value: OFFICE_IP, note: 'HQ' }, 'alice')).toEqual({
+          ok: true,
+          message: `Office network ${OFFICE_IP} added.`,
+        });
         expect((await data.addOfficeNetwork({ kind: 'cidr', value: OFFICE_IP }, 'alice')).ok).toBe(false);
         expect((await data.addOfficeNetwork({ kind: 'gateway-mac', value: 'AA-BB-CC-DD-EE-01' }, 'alice')).ok).toBe(true);
-        expect((await data.officeNetworks()).map((n) => [n.id, n.addedBy, n.note])).toEqual([[`cidr:${OFFICE_IP}`, 'alice', 'HQ'], ['gateway-mac:aa:bb:cc:dd:ee:01', 'alice', undefined]]);
+        expect((await data.officeNetworks()).map((n) => [n.id, n.addedBy, n.note])).toEqual([
+          [`cidr:${OFFICE_IP}`, 'alice', 'HQ'],
+          ['gateway-mac:aa:bb:cc:dd:ee:01', 'alice', undefined],
+        ]);
         expect((await data.groups()).map((g) => g.subject)).toEqual([`farm:gateway-mac:${FARM_MAC}`]);
         expect((await data.removeOfficeNetwork('gateway-mac:aa:bb:cc:dd:ee:01', 'alice')).ok).toBe(true);
 
-        expect((await data.replaceExpectedRegions([{ user: 'home1@corp.example', countries: ['US'], timezones: [] }], 'alice')).ok).toBe(true);
+        expect((await data.replaceExpectedRegions([{ user: 'home1@corp.example', countries: ['US'], timezones: [] }], 'alice')).ok).toBe(
+          true,
+        );
         expect(await data.expectedRegions()).toEqual([{ user: 'home1@corp.example', countries: ['US'], timezones: [] }]);
 
         expect((await data.createUser({ name: 'victor', role: 'viewer', password: 'viewer password 1' }, 'alice')).ok).toBe(true);
@@ -111,8 +144,20 @@ for (const kind of STORE_KINDS) {
 
         const actions = (await data.auditLog(100)).map((e) => `${e.actor} ${e.action}`);
         expect(actions).toEqual([
-          'alice retention.set', 'alice agent.revoke', 'alice user.delete', 'alice user.role', 'alice user.role', 'alice user.role', 'alice user.create',
-          'alice regions.replace', 'alice office.remove', 'alice office.add', 'alice office.add', 'bob alert.closed', 'alice alert.acknowledged', 'alice user.create',
+          'alice retention.set',
+          'alice agent.revoke',
+          'alice user.delete',
+          'alice user.role',
+          'alice user.role',
+          'alice user.role',
+          'alice user.create',
+          'alice regions.replace',
+          'alice office.remove',
+          'alice office.add',
+          'alice office.add',
+          'bob alert.closed',
+          'alice alert.acknowledged',
+          'alice user.create',
           'alice farm.evaluate',
         ]);
       } finally {

@@ -4,8 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../../../server/notify/index.ts';
 import { deadPort, farmAlert } from '../../../helpers/server/notify-sinks.ts';
 
-interface Mail { from: string; to: string[]; raw: string }
-interface SmtpSink { port: number; mails: Mail[]; close(): Promise<void> }
+interface Mail {
+  from: string;
+  to: string[];
+  raw: string;
+}
+interface SmtpSink {
+  port: number;
+  mails: Mail[];
+  close(): Promise<void>;
+}
 let sinks: SmtpSink[] = [];
 afterEach(async () => {
   await Promise.all(sinks.map((s) => s.close()));
@@ -29,7 +37,11 @@ async function smtpSink(opts: Partial<SMTPServerOptions> = {}, rejectFirst = 0):
           const err = Object.assign(new Error('try again later'), { responseCode: 451 });
           return cb(err);
         }
-        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
         cb();
       });
     },
@@ -42,7 +54,16 @@ async function smtpSink(opts: Partial<SMTPServerOptions> = {}, rejectFirst = 0):
   return sink;
 }
 
-const base = { type: 'email' as const, host: '127.0.0.1', tls: 'none' as const, from: 'ratwatch@corp.example', to: ['it@corp.example', 'sec@corp.example'], retries: 2, backoffMs: 5, timeoutMs: 5_000 };
+const base = {
+  type: 'email' as const,
+  host: '127.0.0.1',
+  tls: 'none' as const,
+  from: 'ratwatch@corp.example',
+  to: ['it@corp.example', 'sec@corp.example'],
+  retries: 2,
+  backoffMs: 5,
+  timeoutMs: 5_000,
+};
 
 function headers(raw: string): string[] {
   const head = raw.split(/\r\n\r\n/)[0];
@@ -67,7 +88,10 @@ describe('email over SMTP', () => {
     expect(hs).toContain('X-Ratwatch-Severity: critical');
     expect(m.raw).toContain('Content-Type: text/plain');
     expect(m.raw).not.toMatch(/text\/html/i);
-    const body = m.raw.split(/\r\n\r\n/).slice(1).join('\n\n');
+    const body = m.raw
+      .split(/\r\n\r\n/)
+      .slice(1)
+      .join('\n\n');
     expect(body).toContain('Rules met: shared-network, shared-public-ip, remote-access-in-group');
     expect(body).toContain('AnyDesk (remote-desktop)');
     expect(body).not.toMatch(/\r\nBcc:/);
@@ -84,7 +108,9 @@ describe('email over SMTP', () => {
     await createNotifier({ ...base, port: s.port, user: 'ratwatch', pass: 'right-password' }).send(farmAlert());
     expect(s.mails).toHaveLength(1);
     const lines: string[] = [];
-    const err = await createNotifier({ ...base, port: s.port, user: 'ratwatch', pass: 'wrong-hunter2' }, (l) => lines.push(l)).send(farmAlert()).catch((e: Error) => e);
+    const err = await createNotifier({ ...base, port: s.port, user: 'ratwatch', pass: 'wrong-hunter2' }, (l) => lines.push(l))
+      .send(farmAlert())
+      .catch((e: Error) => e);
     const msg = (err as Error).message;
     expect(msg).toMatch(/^email: sending mail failed: (EAUTH|SMTP 535)/);
     expect(msg).not.toContain('hunter2');
@@ -104,7 +130,9 @@ describe('email over SMTP', () => {
   it('retries a relay that is down, then reports it in one line', async () => {
     const port = await deadPort();
     const lines: string[] = [];
-    const err = await createNotifier({ ...base, port }, (l) => lines.push(l)).send(farmAlert()).catch((e: Error) => e);
+    const err = await createNotifier({ ...base, port }, (l) => lines.push(l))
+      .send(farmAlert())
+      .catch((e: Error) => e);
     expect((err as Error).message).toMatch(/^email: sending mail failed: (ESOCKET|ECONNECTION)\b.*\(after 3 attempts\)$/);
     expect((err as Error).message).not.toMatch(/\n/);
     expect(lines).toHaveLength(2);
@@ -112,7 +140,9 @@ describe('email over SMTP', () => {
 
   it('rejects bad configs in one line', () => {
     expect(() => createNotifier({ ...base, from: 'x\r\nBcc: a@b.example' })).toThrow('email: from is not an email address');
-    expect(() => createNotifier({ ...base, to: ['ok@corp.example', 'evil@x.example\r\nBcc: a@b.example'] })).toThrow(/^email: to ".*" is not an email address$/);
+    expect(() => createNotifier({ ...base, to: ['ok@corp.example', 'evil@x.example\r\nBcc: a@b.example'] })).toThrow(
+      /^email: to ".*" is not an email address$/,
+    );
     expect(() => createNotifier({ ...base, host: 'smtp.corp.example' })).toThrow('email: tls "none" only to a relay on loopback');
     expect(() => createNotifier({ ...base, user: 'x' })).toThrow('email: user and pass go together');
   });

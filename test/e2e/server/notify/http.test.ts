@@ -39,7 +39,13 @@ describe('JSON webhook', () => {
     expect(verify('another-secret-0123456789', r.headers, r.body)).toBe(false);
     expect(verify(SECRET, r.headers, r.body.replace('critical', 'low'))).toBe(false);
     const doc = JSON.parse(r.body);
-    expect(doc).toMatchObject({ schema: 'ratwatch.alert/1', id: 'alert-1', rule: 'laptop-farm', severity: 'critical', subject: 'farm:gateway-mac:60:38:e0:11:22:33' });
+    expect(doc).toMatchObject({
+      schema: 'ratwatch.alert/1',
+      id: 'alert-1',
+      rule: 'laptop-farm',
+      severity: 'critical',
+      subject: 'farm:gateway-mac:60:38:e0:11:22:33',
+    });
     expect(doc.explanation.hosts.map((h: { hostname: string }) => h.hostname)).toContain(HOSTILE); // JSON carries it verbatim, escaped by JSON
     expect(r.headers['x-ratwatch-alert-id']).toBe('alert-1');
   });
@@ -58,7 +64,9 @@ describe('JSON webhook', () => {
 
   it('gives up after the bounded retries with one line that names no secret', async () => {
     const s = await sink([500]);
-    const err = await createNotifier({ type: 'webhook', url: `${s.url}/hooks/T0/B0/path-token-xyz?key=q-secret`, secret: SECRET, ...fast }).send(farmAlert()).catch((e: Error) => e);
+    const err = await createNotifier({ type: 'webhook', url: `${s.url}/hooks/T0/B0/path-token-xyz?key=q-secret`, secret: SECRET, ...fast })
+      .send(farmAlert())
+      .catch((e: Error) => e);
     expect(s.received).toHaveLength(3);
     expect(err).toBeInstanceOf(Error);
     const msg = (err as Error).message;
@@ -68,25 +76,42 @@ describe('JSON webhook', () => {
 
   it('does not retry a 4xx that will never pass', async () => {
     const s = await sink([404]);
-    await expect(createNotifier({ type: 'webhook', url: s.url, secret: SECRET, ...fast }).send(farmAlert())).rejects.toThrow(/answered HTTP 404$/);
+    await expect(createNotifier({ type: 'webhook', url: s.url, secret: SECRET, ...fast }).send(farmAlert())).rejects.toThrow(
+      /answered HTTP 404$/,
+    );
     expect(s.received).toHaveLength(1);
   });
 
   it('retries a sink that is down, then reports it in one line', async () => {
     const port = await deadPort();
     const lines: string[] = [];
-    const err = await createNotifier({ type: 'webhook', url: `http://127.0.0.1:${port}/x`, secret: SECRET, ...fast }, (l) => lines.push(l)).send(farmAlert()).catch((e: Error) => e);
+    const err = await createNotifier({ type: 'webhook', url: `http://127.0.0.1:${port}/x`, secret: SECRET, ...fast }, (l) => lines.push(l))
+      .send(farmAlert())
+      .catch((e: Error) => e);
     expect((err as Error).message).toBe(`webhook: POST http://127.0.0.1:${port} failed: ECONNREFUSED (after 3 attempts)`);
     expect(lines).toHaveLength(2);
   });
 
   it('rejects bad configs in one line', () => {
-    expect(() => createNotifier({ type: 'webhook', url: 'http://hooks.example/x', secret: SECRET })).toThrow('webhook: url must be https (plain http only to loopback, or with allowHttp)');
-    expect(() => createNotifier({ type: 'webhook', url: 'https://u:p@hooks.example/x', secret: SECRET })).toThrow('webhook: url must not contain credentials');
-    expect(() => createNotifier({ type: 'webhook', url: 'https://hooks.example/x', secret: 'short' })).toThrow('webhook: secret must be at least 16 characters');
-    expect(() => createNotifier({ type: 'webhook', url: 'https://hooks.example/x', secret: SECRET, retries: 99 })).toThrow('webhook: retries must be from 0 to 10');
+    expect(() => createNotifier({ type: 'webhook', url: 'http://hooks.example/x', secret: SECRET })).toThrow(
+      'webhook: url must be https (plain http only to loopback, or with allowHttp)',
+    );
+    expect(() => createNotifier({ type: 'webhook', url: 'https://u:p@hooks.example/x', secret: SECRET })).toThrow(
+      'webhook: url must not contain credentials',
+    );
+    expect(() => createNotifier({ type: 'webhook', url: 'https://hooks.example/x', secret: 'short' })).toThrow(
+      'webhook: secret must be at least 16 characters',
+    );
+    expect(() => createNotifier({ type: 'webhook', url: 'https://hooks.example/x', secret: SECRET, retries: 99 })).toThrow(
+      'webhook: retries must be from 0 to 10',
+    );
     expect(() => createNotifier({ type: 'pager' } as never)).toThrow('notifier type "pager" is not webhook, slack or email');
-    expect(() => createNotifiers([{ type: 'slack', url: 'https://a.example/x' }, { type: 'slack', url: 'https://b.example/y' }])).toThrow('two notifiers are named "slack"; give each a name');
+    expect(() =>
+      createNotifiers([
+        { type: 'slack', url: 'https://a.example/x' },
+        { type: 'slack', url: 'https://b.example/y' },
+      ]),
+    ).toThrow('two notifiers are named "slack"; give each a name');
   });
 });
 
@@ -115,7 +140,11 @@ describe('Slack-compatible webhook', () => {
     ]);
     const out = await notifyAll(notifiers, farmAlert());
     expect(out).toEqual([
-      { name: 'slack-bad', ok: false, error: expect.stringMatching(/^slack-bad: POST http:\/\/127\.0\.0\.1:\d+ answered HTTP 503 \(after 2 attempts\)$/) },
+      {
+        name: 'slack-bad',
+        ok: false,
+        error: expect.stringMatching(/^slack-bad: POST http:\/\/127\.0\.0\.1:\d+ answered HTTP 503 \(after 2 attempts\)$/),
+      },
       { name: 'slack-ok', ok: true },
     ]);
     expect(JSON.stringify(out)).not.toContain('very-secret-token');

@@ -6,7 +6,14 @@ import { cleanupDatabases, freshStore, STORE_KINDS } from '../../../helpers/serv
 
 afterAll(() => cleanupDatabases());
 
-const alert = { rule: 'laptop-farm', subject: 'farm:gateway-mac:60:38:e0:11:22:33', severity: 'critical', title: 'farm', explanation: { kind: 'farm' }, agentIds: ['a', 'b'] };
+const alert = {
+  rule: 'laptop-farm',
+  subject: 'farm:gateway-mac:60:38:e0:11:22:33',
+  severity: 'critical',
+  title: 'farm',
+  explanation: { kind: 'farm' },
+  agentIds: ['a', 'b'],
+};
 
 for (const kind of STORE_KINDS) {
   describe(kind, { timeout: 300_000 }, () => {
@@ -25,13 +32,24 @@ for (const kind of STORE_KINDS) {
     it('replaces the groups of the previous round and keeps notifiers by name', async () => {
       const s = await freshStore(kind);
       try {
-        await s.replaceFarmGroups([{ subject: 'g1', severity: 'high', hostCount: 2, body: { x: 1 } }, { subject: 'g2', severity: 'critical', hostCount: 6, body: { x: 2 } }], '2026-06-01T00:00:00Z');
-        expect((await s.listFarmGroups(10)).map((g) => [g.subject, g.hostCount, g.group])).toEqual([['g2', 6, { x: 2 }], ['g1', 2, { x: 1 }]]);
+        await s.replaceFarmGroups(
+          [
+            { subject: 'g1', severity: 'high', hostCount: 2, body: { x: 1 } },
+            { subject: 'g2', severity: 'critical', hostCount: 6, body: { x: 2 } },
+          ],
+          '2026-06-01T00:00:00Z',
+        );
+        expect((await s.listFarmGroups(10)).map((g) => [g.subject, g.hostCount, g.group])).toEqual([
+          ['g2', 6, { x: 2 }],
+          ['g1', 2, { x: 1 }],
+        ]);
         await s.replaceFarmGroups([{ subject: 'g3', severity: 'medium', hostCount: 3, body: {} }], '2026-06-01T01:00:00Z');
         expect((await s.listFarmGroups(10)).map((g) => g.subject)).toEqual(['g3']);
         await s.putNotifier('hook', { type: 'webhook', url: 'http://127.0.0.1:1/a', secret: 's'.repeat(20) }, '2026-06-01T00:00:00Z');
         await s.putNotifier('hook', { type: 'webhook', url: 'http://127.0.0.1:1/b', secret: 's'.repeat(20) }, '2026-06-01T00:00:00Z');
-        expect((await s.listNotifiers()).map((n) => [n.name, (n.config as { url: string }).url])).toEqual([['hook', 'http://127.0.0.1:1/b']]);
+        expect((await s.listNotifiers()).map((n) => [n.name, (n.config as { url: string }).url])).toEqual([
+          ['hook', 'http://127.0.0.1:1/b'],
+        ]);
         expect(await s.deleteNotifier('hook')).toBe(true);
         expect(await s.deleteNotifier('hook')).toBe(false);
       } finally {
@@ -43,7 +61,9 @@ for (const kind of STORE_KINDS) {
       const s = await freshStore(kind);
       try {
         const { id } = await s.upsertAlert(alert, '2026-06-01T00:00:00Z');
-        expect(await Promise.all([s.claimAlertNotification(id, 't'), s.claimAlertNotification(id, 't')])).toEqual(expect.arrayContaining([true, false]));
+        expect(await Promise.all([s.claimAlertNotification(id, 't'), s.claimAlertNotification(id, 't')])).toEqual(
+          expect.arrayContaining([true, false]),
+        );
         await s.upsertAlert(alert, '2026-06-01T01:00:00Z');
         expect(await s.claimAlertNotification(id, 't')).toBe(false);
         await s.setAlertStatus(id, 'acknowledged', 'admin', '2026-06-01T02:00:00Z');

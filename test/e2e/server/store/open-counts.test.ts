@@ -34,18 +34,25 @@ for (const kind of STORE_KINDS) {
       await migrate(opened.db, opened.dialect);
       const s = new SqlStore(opened);
       try {
-        const tunnel = (id: string) => finding(id, { severity: 'critical', tool: { id: id.split(':')[0], name: 'ngrok', category: 'tunnel' } });
+        const tunnel = (id: string) =>
+          finding(id, { severity: 'critical', tool: { id: id.split(':')[0], name: 'ngrok', category: 'tunnel' } });
         const a = new SimAgent('agent-a', 'laptop-a');
         const b = new SimAgent('agent-b', 'laptop-b');
         const c = new SimAgent('agent-c', 'laptop-c');
-        await s.ingest([
-          item(a.next([finding('anydesk:1'), tunnel('ngrok:1')], at(0)), '198.51.100.7', at(0)),
-          item(b.next([tunnel('ngrok:2'), finding('vnc:2', { severity: 'medium' })], at(0)), '198.51.100.8', at(0)),
-          item(c.next([], at(0)), '198.51.100.9', at(0)),
-        ], 3600);
+        await s.ingest(
+          [
+            item(a.next([finding('anydesk:1'), tunnel('ngrok:1')], at(0)), '198.51.100.7', at(0)),
+            item(b.next([tunnel('ngrok:2'), finding('vnc:2', { severity: 'medium' })], at(0)), '198.51.100.8', at(0)),
+            item(c.next([], at(0)), '198.51.100.9', at(0)),
+          ],
+          3600,
+        );
         await s.ingest([item(a.next([finding('anydesk:1')], at(60)), '198.51.100.7', at(60))], 3600); // ngrok:1 resolved
         await s.ingest([item(b.next([finding('vnc:2', { severity: 'medium' })], at(60)), '198.51.100.8', at(60))], 3600); // ngrok:2 resolved
-        await s.ingest([item(b.next([tunnel('ngrok:2'), finding('vnc:2', { severity: 'medium' })], at(120)), '198.51.100.8', at(120))], 3600); // reopened
+        await s.ingest(
+          [item(b.next([tunnel('ngrok:2'), finding('vnc:2', { severity: 'medium' })], at(120)), '198.51.100.8', at(120))],
+          3600,
+        ); // reopened
 
         const open = await s.listFindings({ open: true, limit: 1000, offset: 0 });
         const want = tally(open);

@@ -25,7 +25,15 @@ for (const kind of STORE_KINDS) {
       expect(await s.countReports()).toBe(1);
 
       const host = await s.getHost('agent-1');
-      expect(host).toMatchObject({ hostname: 'laptop-1', os: 'linux', agentVersion: '0.1.0', status: 'online', openFindings: 2, publicIp: '198.51.100.7', lastSequence: 1 });
+      expect(host).toMatchObject({
+        hostname: 'laptop-1',
+        os: 'linux',
+        agentVersion: '0.1.0',
+        status: 'online',
+        openFindings: 2,
+        publicIp: '198.51.100.7',
+        lastSequence: 1,
+      });
       expect(host!.context.defaultGatewayMac).toBe('aa:bb:cc:00:11:22');
 
       const delta = a.next([finding('anydesk:1')], at(60)); // ngrok gone
@@ -36,7 +44,12 @@ for (const kind of STORE_KINDS) {
 
       const open1 = await s.listFindings({ agentId: 'agent-1', open: true, limit: 10, offset: 0 });
       expect(open1.map((f) => f.findingId)).toEqual(['anydesk:1']);
-      expect(open1[0]).toMatchObject({ firstSeen: at(0).toISOString(), lastSeen: at(120).toISOString(), resolvedAt: null, hostname: 'laptop-1' });
+      expect(open1[0]).toMatchObject({
+        firstSeen: at(0).toISOString(),
+        lastSeen: at(120).toISOString(),
+        resolvedAt: null,
+        hostname: 'laptop-1',
+      });
       const resolved = await s.listFindings({ agentId: 'agent-1', open: false, limit: 10, offset: 0 });
       expect(resolved).toMatchObject([{ findingId: 'ngrok:1', resolvedAt: at(60).toISOString(), resolvedReason: 'gone' }]);
       expect(resolved[0].evidence).toEqual(finding('ngrok:1').evidence);
@@ -64,7 +77,15 @@ for (const kind of STORE_KINDS) {
       await s.ingest([item(sixth, '198.51.100.7', at(240))], 3600);
 
       const types = (await s.timeline('agent-2', 100)).map((e) => e.type).reverse();
-      expect(types).toEqual(['first-report', 'sequence-gap', 'late-report', 'agent-downgrade', 'unprivileged-scan', 'sequence-gap', 'agent-upgrade']);
+      expect(types).toEqual([
+        'first-report',
+        'sequence-gap',
+        'late-report',
+        'agent-downgrade',
+        'unprivileged-scan',
+        'sequence-gap',
+        'agent-upgrade',
+      ]);
       const alerts = await s.listAlerts({ limit: 100, offset: 0 });
       const byRule = Object.fromEntries(alerts.map((x) => [x.rule, x]));
       expect(Object.keys(byRule).sort()).toEqual(['agent-downgrade', 'sequence-gap', 'unprivileged-scan']);
@@ -78,7 +99,11 @@ for (const kind of STORE_KINDS) {
       await open();
       const a = new SimAgent('agent-v2', 'laptop-v2');
       const r = a.next([finding('rustdesk:1')], at(0));
-      const v2 = { ...r, schema: 'ratwatch.report/2', findings: r.findings.map((f) => ({ ...f, state: 'listening', evidence: [{ type: 'socket', port: 21118, process: 'rustdesk' }] })) };
+      const v2 = {
+        ...r,
+        schema: 'ratwatch.report/2',
+        findings: r.findings.map((f) => ({ ...f, state: 'listening', evidence: [{ type: 'socket', port: 21118, process: 'rustdesk' }] })),
+      };
       expect(await s.ingest([item(v2, '198.51.100.7', at(0))], 3600)).toEqual(['stored']);
       const [f] = await s.listFindings({ agentId: 'agent-v2', limit: 10, offset: 0 });
       expect(f).toMatchObject({ state: 'listening', evidence: [{ type: 'socket', port: 21118, process: 'rustdesk' }] });
@@ -96,15 +121,23 @@ for (const kind of STORE_KINDS) {
       expect(await s.setAlertStatus(offline.id, 'acknowledged', 'alice', at(33).toISOString())).toBe(true);
       expect((await s.updateLiveness(at(24 * 60 + 1))).map((c) => c.to)).toEqual(['silent']);
       expect((await s.getHost('agent-3'))!.status).toBe('silent');
-      expect((await s.listAlerts({ rule: 'agent-offline', limit: 10, offset: 0 }))[0]).toMatchObject({ status: 'acknowledged', ackBy: 'alice' });
+      expect((await s.listAlerts({ rule: 'agent-offline', limit: 10, offset: 0 }))[0]).toMatchObject({
+        status: 'acknowledged',
+        ackBy: 'alice',
+      });
 
       await s.ingest([item(a.next([], at(24 * 60 + 5)), '198.51.100.7', at(24 * 60 + 5))], 600);
       expect((await s.getHost('agent-3'))!.status).toBe('online');
       expect((await s.timeline('agent-3', 1))[0].type).toBe('back-online');
 
       await s.setAlertStatus(offline.id, 'closed', 'bob', at(24 * 60 + 6).toISOString());
-      await s.upsertAlert({ rule: 'agent-offline', subject: 'agent-3', severity: 'medium', title: 't', explanation: {}, agentIds: ['agent-3'] }, at(24 * 60 + 7).toISOString());
-      expect((await s.listAlerts({ rule: 'agent-offline', limit: 10, offset: 0 }))).toMatchObject([{ id: offline.id, status: 'open', ackBy: null, closedBy: null, occurrences: 2 }]);
+      await s.upsertAlert(
+        { rule: 'agent-offline', subject: 'agent-3', severity: 'medium', title: 't', explanation: {}, agentIds: ['agent-3'] },
+        at(24 * 60 + 7).toISOString(),
+      );
+      expect(await s.listAlerts({ rule: 'agent-offline', limit: 10, offset: 0 })).toMatchObject([
+        { id: offline.id, status: 'open', ackBy: null, closedBy: null, occurrences: 2 },
+      ]);
       await s.close();
     });
 
@@ -121,7 +154,9 @@ for (const kind of STORE_KINDS) {
       const purged = await s.purgeBefore(at(90 * 24 * 60).toISOString());
       expect(purged.reports).toBe(1);
       expect(await s.countReports()).toBe(1);
-      expect((await s.listFindings({ agentId: 'agent-4', open: true, limit: 10, offset: 0 })).map((f) => f.findingId)).toEqual(['anydesk:4']);
+      expect((await s.listFindings({ agentId: 'agent-4', open: true, limit: 10, offset: 0 })).map((f) => f.findingId)).toEqual([
+        'anydesk:4',
+      ]);
       expect(await s.getHost('agent-4')).toBeDefined();
       await s.close();
     });
@@ -134,9 +169,16 @@ for (const kind of STORE_KINDS) {
       }
       const snaps = await s.hostSnapshots(at(-60).toISOString());
       expect(snaps).toHaveLength(3);
-      expect(snaps.find((x) => x.agentId === 'farm-0')).toMatchObject({ publicIp: '192.0.2.50', context: { defaultGatewayMac: '02:00:00:00:00:01' }, findings: [{ toolId: 'anydesk', category: 'remote-desktop' }] });
+      expect(snaps.find((x) => x.agentId === 'farm-0')).toMatchObject({
+        publicIp: '192.0.2.50',
+        context: { defaultGatewayMac: '02:00:00:00:00:01' },
+        findings: [{ toolId: 'anydesk', category: 'remote-desktop' }],
+      });
       const groups = await s.networkGroups(at(-60).toISOString(), 2);
-      expect(groups.map((g) => [g.kind, g.hostCount])).toEqual([['gateway-mac', 3], ['public-ip', 3]]);
+      expect(groups.map((g) => [g.kind, g.hostCount])).toEqual([
+        ['gateway-mac', 3],
+        ['public-ip', 3],
+      ]);
       await s.close();
     });
   });

@@ -18,10 +18,24 @@ afterAll(() => {
 
 function minimalTool(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id: 'demo', name: 'Demo', category: 'remote-desktop',
+    id: 'demo',
+    name: 'Demo',
+    category: 'remote-desktop',
     processes: { windows: ['demo.exe'], darwin: [], linux: ['demo'] },
-    paths: [], bundleIds: [], packages: [], services: [], domains: [], ports: [5900], signers: [], teamIds: [],
-    peOriginalFilenames: [], usb: [], displayNames: [], settings: [], banners: [], sources: ['ratwatch'],
+    paths: [],
+    bundleIds: [],
+    packages: [],
+    services: [],
+    domains: [],
+    ports: [5900],
+    signers: [],
+    teamIds: [],
+    peOriginalFilenames: [],
+    usb: [],
+    displayNames: [],
+    settings: [],
+    banners: [],
+    sources: ['ratwatch'],
     references: ['https://example.org'],
     ...over,
   };
@@ -80,17 +94,27 @@ describe('parseCatalog rejects bad input with one clear line', () => {
   it('names the exact field of a tool that has the wrong type', () => {
     const tools = [minimalTool({ id: 'a' }), minimalTool({ id: 'b', processes: { windows: [], darwin: [], linux: 'x11vnc' } })];
     expect(errorOf(catalogText(tools))).toBe('catalog test.json: tools[1].processes.linux must be a list of strings');
-    expect(errorOf(catalogText([minimalTool({ packages: ['ok', 3] })]))).toBe('catalog test.json: tools[0].packages must be a list of strings');
-    expect(errorOf(catalogText([minimalTool({ ports: [70000] })]))).toBe('catalog test.json: tools[0].ports must be a list of port numbers 1-65535');
-    expect(errorOf(catalogText([minimalTool({ category: 'spyware' })]))).toMatch(/^catalog test\.json: tools\[0\]\.category must be one of remote-desktop, /);
-    expect(errorOf(catalogText([minimalTool({ usb: [{ vendorId: '1D6B', productId: '0104', strings: [] }] })])))
-      .toBe('catalog test.json: tools[0].usb[0].vendorId must be 4 lowercase hex digits');
-    expect(errorOf(catalogText([minimalTool({ settings: [{ key: 'rdp.enabled', equals: null }] })])))
-      .toBe('catalog test.json: tools[0].settings[0].equals must be a string, number or boolean');
+    expect(errorOf(catalogText([minimalTool({ packages: ['ok', 3] })]))).toBe(
+      'catalog test.json: tools[0].packages must be a list of strings',
+    );
+    expect(errorOf(catalogText([minimalTool({ ports: [70000] })]))).toBe(
+      'catalog test.json: tools[0].ports must be a list of port numbers 1-65535',
+    );
+    expect(errorOf(catalogText([minimalTool({ category: 'spyware' })]))).toMatch(
+      /^catalog test\.json: tools\[0\]\.category must be one of remote-desktop, /,
+    );
+    expect(errorOf(catalogText([minimalTool({ usb: [{ vendorId: '1D6B', productId: '0104', strings: [] }] })]))).toBe(
+      'catalog test.json: tools[0].usb[0].vendorId must be 4 lowercase hex digits',
+    );
+    expect(errorOf(catalogText([minimalTool({ settings: [{ key: 'rdp.enabled', equals: null }] })]))).toBe(
+      'catalog test.json: tools[0].settings[0].equals must be a string, number or boolean',
+    );
     expect(errorOf(catalogText([minimalTool(), minimalTool()]))).toBe('catalog test.json: tools[1].id "demo" appears twice');
     const noProcesses = minimalTool();
     delete noProcesses.processes;
-    expect(errorOf(catalogText([noProcesses]))).toBe('catalog test.json: tools[0].processes must be an object with windows, darwin and linux lists');
+    expect(errorOf(catalogText([noProcesses]))).toBe(
+      'catalog test.json: tools[0].processes must be an object with windows, darwin and linux lists',
+    );
   });
 
   it('never throws anything but a CatalogError, whatever the input', () => {
@@ -103,7 +127,11 @@ describe('parseCatalog rejects bad input with one clear line', () => {
       return seed % n;
     };
     const inputs: string[] = [
-      '', ' ', '\uFEFF{}', '{"schema":"ratwatch.catalog/1"}', '{"__proto__":{"tools":[]}}',
+      '',
+      ' ',
+      '\uFEFF{}',
+      '{"schema":"ratwatch.catalog/1"}',
+      '{"__proto__":{"tools":[]}}',
       '['.repeat(100_000) + ']'.repeat(100_000), // nesting deep enough to exhaust a recursive parser
       `{"schema":"ratwatch.catalog/1","generatedAt":"x","sources":[],"tools":[${'{},'.repeat(1000)}{}]}`,
     ];

@@ -81,10 +81,35 @@ describe('catalog: fields for interpreted servers, product names and command lin
   it('has the tunnels and remote tools issue 11 found missing', () => {
     const ids = new Set(catalog.tools.map((t) => t.id));
     for (const id of [
-      'localtunnel', 'pagekite', 'autossh', 'nebula', 'yggdrasil', 'twingate', 'chisel', 'frp', 'bore', 'teleport',
-      'rathole', 'microsoft-remote-help', 'velociraptor', 'impero', 'jumpcloud', 'domotz', 'beyondtrust', 'gotoassist',
-      'zoho-assist', 'syncro', 'radmin', 'dameware', 'hma-vpn', 'dropbear', 'xpra', 'novnc', 'meshcentral',
-    ]) expect(ids.has(id), id).toBe(true);
+      'localtunnel',
+      'pagekite',
+      'autossh',
+      'nebula',
+      'yggdrasil',
+      'twingate',
+      'chisel',
+      'frp',
+      'bore',
+      'teleport',
+      'rathole',
+      'microsoft-remote-help',
+      'velociraptor',
+      'impero',
+      'jumpcloud',
+      'domotz',
+      'beyondtrust',
+      'gotoassist',
+      'zoho-assist',
+      'syncro',
+      'radmin',
+      'dameware',
+      'hma-vpn',
+      'dropbear',
+      'xpra',
+      'novnc',
+      'meshcentral',
+    ])
+      expect(ids.has(id), id).toBe(true);
     const cloudflared = catalog.tools.find((t) => t.id === 'cloudflare-tunnel')!;
     expect(cloudflared.commandLines).toContain('tunnel run --token');
     expect(catalog.tools.find((t) => t.id === 'meshcentral')!.commandLines).toContain('--meshservicename');

@@ -3,7 +3,13 @@ import { normalizeMac, zoneFromLink } from '../../../../agent/collectors/common/
 import { linuxContext, parseDefaultRoutes, parseNmcliWifi, splitTerse } from '../../../../agent/collectors/linux/context.ts';
 import { darwinContext, parseIpconfigSummary } from '../../../../agent/collectors/macos/context.ts';
 import type { CollectorContext } from '../../../../agent/collectors/types.ts';
-import { CONTEXT_SCRIPT, NETSH_SCRIPT, parseContextJson, parseNetshInterfaces, windowsContext } from '../../../../agent/collectors/windows/context.ts';
+import {
+  CONTEXT_SCRIPT,
+  NETSH_SCRIPT,
+  parseContextJson,
+  parseNetshInterfaces,
+  windowsContext,
+} from '../../../../agent/collectors/windows/context.ts';
 import { POWERSHELL, psArgs } from '../../../../agent/collectors/windows/powershell.ts';
 import { loadReplayDir, ReplayRunner } from '../../../helpers/replay-runner.ts';
 import { FIXTURES } from '../../../helpers/paths.ts';
@@ -40,7 +46,9 @@ describe('linux.context', () => {
   });
 
   it('fails with one line only when nothing at all can be read', async () => {
-    await expect(linuxContext.collect(ctxFor(new ReplayRunner({})))).rejects.toThrow(/^linux host context: timezone: [^\n]+; locale: [^\n]+; gateway: cannot read \/proc\/net\/route; wi-fi: [^\n]+$/);
+    await expect(linuxContext.collect(ctxFor(new ReplayRunner({})))).rejects.toThrow(
+      /^linux host context: timezone: [^\n]+; locale: [^\n]+; gateway: cannot read \/proc\/net\/route; wi-fi: [^\n]+$/,
+    );
   });
 
   it('parses nmcli terse escapes and /proc/net/route', () => {
@@ -54,7 +62,9 @@ describe('windows.context', () => {
   it('reads PowerShell JSON and the Windows 11 netsh layout', async () => {
     const runner = loadReplayDir(FIX + 'windows/context-korean');
     const part = await windowsContext.collect(ctxFor(runner));
-    expect(runner.calls.sort()).toEqual([[POWERSHELL, ...psArgs(CONTEXT_SCRIPT)].join(' '), [POWERSHELL, ...psArgs(NETSH_SCRIPT)].join(' ')].sort());
+    expect(runner.calls.sort()).toEqual(
+      [[POWERSHELL, ...psArgs(CONTEXT_SCRIPT)].join(' '), [POWERSHELL, ...psArgs(NETSH_SCRIPT)].join(' ')].sort(),
+    );
     expect(part.context).toEqual({
       timezone: 'Korea Standard Time',
       locale: 'ko-KR',
@@ -67,25 +77,45 @@ describe('windows.context', () => {
 
   it('keeps the other fields when netsh withholds WLAN data for want of location permission', async () => {
     const part = await windowsContext.collect(ctxFor(loadReplayDir(FIX + 'windows/context-location-denied')));
-    expect(part.context).toEqual({ timezone: 'Eastern Standard Time', locale: 'en-US', inputMethods: ['0409:00000409'], defaultGatewayMac: '00:1a:2b:0c:0d:0e' });
+    expect(part.context).toEqual({
+      timezone: 'Eastern Standard Time',
+      locale: 'en-US',
+      inputMethods: ['0409:00000409'],
+      defaultGatewayMac: '00:1a:2b:0c:0d:0e',
+    });
   });
 
   it('reads the Windows 10 "BSSID" label and PowerShell 5.1 array shapes; rejects non-JSON', () => {
-    expect(parseNetshInterfaces('\r\nThere is 1 interface on the system:\r\n\r\n    Name                   : Wi-Fi\r\n    State                  : connected\r\n    SSID                   : Corp\r\n    BSSID                  : 00:11:22:33:44:55\r\n')).toEqual({ wifiSsid: 'Corp', wifiBssid: '00:11:22:33:44:55' });
-    expect(parseContextJson(`\uFEFF{"Languages":{"value":[{"LanguageTag":"ko","InputMethodTips":"${KOREAN_TIP.replace(/"/g, '')}"}],"Count":1},"Users":null}`).inputMethods).toEqual([KOREAN_TIP]);
+    expect(
+      parseNetshInterfaces(
+        '\r\nThere is 1 interface on the system:\r\n\r\n    Name                   : Wi-Fi\r\n    State                  : connected\r\n    SSID                   : Corp\r\n    BSSID                  : 00:11:22:33:44:55\r\n',
+      ),
+    ).toEqual({ wifiSsid: 'Corp', wifiBssid: '00:11:22:33:44:55' });
+    expect(
+      parseContextJson(
+        `\uFEFF{"Languages":{"value":[{"LanguageTag":"ko","InputMethodTips":"${KOREAN_TIP.replace(/"/g, '')}"}],"Count":1},"Users":null}`,
+      ).inputMethods,
+    ).toEqual([KOREAN_TIP]);
     expect(parseContextJson('{"Languages":[{"InputMethodTips":["0412:\\u001b[2J","not a tip"]}]}').inputMethods).toEqual([]);
-    expect(() => parseContextJson('Get-WinUserLanguageList : The term is not recognized')).toThrow(/^PowerShell host context: output is not valid JSON/);
+    expect(() => parseContextJson('Get-WinUserLanguageList : The term is not recognized')).toThrow(
+      /^PowerShell host context: output is not valid JSON/,
+    );
   });
 });
 
 describe('darwin.context', () => {
-  it('reads users\' binary preference plists, the zone link, arp and a redacted ipconfig summary', async () => {
+  it("reads users' binary preference plists, the zone link, arp and a redacted ipconfig summary", async () => {
     const runner = loadReplayDir(FIX + 'macos/context-korean');
     const part = await darwinContext.collect(ctxFor(runner));
     expect(part.context).toEqual({
       timezone: 'Asia/Seoul',
       locale: 'en_US',
-      inputMethods: ['keylayout:U.S.', 'com.apple.CharacterPaletteIM', 'com.apple.inputmethod.Korean.2SetKorean', 'com.apple.inputmethod.Korean'],
+      inputMethods: [
+        'keylayout:U.S.',
+        'com.apple.CharacterPaletteIM',
+        'com.apple.inputmethod.Korean.2SetKorean',
+        'com.apple.inputmethod.Korean',
+      ],
       defaultGatewayMac: '88:36:6c:0a:1b:2c',
     });
     expect(runner.calls).toContain('ipconfig getsummary en0');

@@ -40,7 +40,10 @@ describe('endpoint.index and endpoint.fields', () => {
     ['endpoint:\n  fields: [a, b]\n', 'endpoint.fields must be a mapping of names to values'],
     ['endpoint:\n  fields:\n    ratwatch_event_id: x\n', 'endpoint.fields must be names other than ratwatch_event_id (reserved)'],
     ['endpoint:\n  fields:\n    sourcetype: x\n', 'endpoint.fields must be names other than sourcetype (reserved)'],
-    ['endpoint:\n  fields:\n    "9lives": x\n', 'endpoint.fields must be names of letters, digits and _ starting with a letter (not "9lives")'],
+    [
+      'endpoint:\n  fields:\n    "9lives": x\n',
+      'endpoint.fields must be names of letters, digits and _ starting with a letter (not "9lives")',
+    ],
     ['endpoint:\n  fields:\n    site: {a: 1}\n', 'endpoint.fields must be values of 1 to 256 printable characters (site)'],
     ['endpoint:\n  fields:\n    site: "a\\nb"\n', 'endpoint.fields must be values of 1 to 256 printable characters (site)'],
     ['endpoint:\n  hecAckTimeoutSeconds: 1\n', 'endpoint.hecAckTimeoutSeconds must be an integer from 10 to 86400'],
@@ -51,7 +54,9 @@ describe('endpoint.index and endpoint.fields', () => {
   });
 
   it('refuses malformed pairs and too many fields from a variable', () => {
-    expect(() => loadConfig({ env: { RATWATCH_ENDPOINT_FIELDS: 'novalue' } })).toThrow('env RATWATCH_ENDPOINT_FIELDS: endpoint.fields must be name=value pairs separated by commas');
+    expect(() => loadConfig({ env: { RATWATCH_ENDPOINT_FIELDS: 'novalue' } })).toThrow(
+      'env RATWATCH_ENDPOINT_FIELDS: endpoint.fields must be name=value pairs separated by commas',
+    );
     const many = Array.from({ length: 33 }, (_, i) => `f${i}=v`).join(',');
     expect(() => loadConfig({ env: { RATWATCH_ENDPOINT_FIELDS: many } })).toThrow('endpoint.fields must be at most 32 entries');
   });

@@ -29,9 +29,18 @@ function errorOf(fn: () => unknown): ConfigError {
 
 describe('loadConfig', () => {
   it('reads YAML and fills defaults', () => {
-    const f = file('a.yaml', 'endpoint:\n  url: https://reports.example.com/v1\n  format: ocsf\n  tokenFile: token\nschedule: "*/15 * * * *"\nspoolDir: /var/tmp/rw\n');
+    const f = file(
+      'a.yaml',
+      'endpoint:\n  url: https://reports.example.com/v1\n  format: ocsf\n  tokenFile: token\nschedule: "*/15 * * * *"\nspoolDir: /var/tmp/rw\n',
+    );
     const c = loadConfig({ file: f, env: {} });
-    expect(c.endpoint).toMatchObject({ url: 'https://reports.example.com/v1', format: 'ocsf', allowInsecureHttp: false, gzip: true, timeoutMs: 30000 });
+    expect(c.endpoint).toMatchObject({
+      url: 'https://reports.example.com/v1',
+      format: 'ocsf',
+      allowInsecureHttp: false,
+      gzip: true,
+      timeoutMs: 30000,
+    });
     expect(c.endpoint.tokenFile).toBe(join(dir, 'token')); // relative to the config file, not the cwd
     expect(c.schedule).toBe('*/15 * * * *');
     expect(c.fullStateEvery).toBe(24);
@@ -59,16 +68,21 @@ describe('loadConfig', () => {
     const f = file('bad.yaml', 'endpoint:\n  url: ftp://reports.example.com/\n');
     expect(errorOf(() => loadConfig({ file: f, env: {} })).message).toBe(`config ${f}: endpoint.url must be an https URL`);
     const g = file('http.yaml', 'endpoint:\n  url: http://192.0.2.1/ingest\n');
-    expect(errorOf(() => loadConfig({ file: g, env: {} })).message).toMatch(new RegExp(`^config ${g}: endpoint.url must be an https URL \\(`));
+    expect(errorOf(() => loadConfig({ file: g, env: {} })).message).toMatch(
+      new RegExp(`^config ${g}: endpoint.url must be an https URL \\(`),
+    );
   });
 
   it('names env and flag sources in errors', () => {
-    expect(errorOf(() => loadConfig({ env: { RATWATCH_JITTER_SECONDS: 'soon' } })).message)
-      .toBe('env RATWATCH_JITTER_SECONDS: jitterSeconds must be an integer from 0 to 86400');
-    expect(errorOf(() => loadConfig({ env: {}, flags: { schedule: 'every hour' } })).message)
-      .toBe('flag --schedule: schedule must be a cron expression (e.g. "0 * * * *")');
-    expect(errorOf(() => loadConfig({ env: { RATWATCH_ENDPOINT_FORMAT: 'xml' } })).message)
-      .toBe('env RATWATCH_ENDPOINT_FORMAT: endpoint.format must be one of native, ocsf, splunk-hec');
+    expect(errorOf(() => loadConfig({ env: { RATWATCH_JITTER_SECONDS: 'soon' } })).message).toBe(
+      'env RATWATCH_JITTER_SECONDS: jitterSeconds must be an integer from 0 to 86400',
+    );
+    expect(errorOf(() => loadConfig({ env: {}, flags: { schedule: 'every hour' } })).message).toBe(
+      'flag --schedule: schedule must be a cron expression (e.g. "0 * * * *")',
+    );
+    expect(errorOf(() => loadConfig({ env: { RATWATCH_ENDPOINT_FORMAT: 'xml' } })).message).toBe(
+      'env RATWATCH_ENDPOINT_FORMAT: endpoint.format must be one of native, ocsf, splunk-hec',
+    );
   });
 
   it('refuses unknown keys, broken YAML and non-mappings', () => {
@@ -80,7 +94,9 @@ describe('loadConfig', () => {
     expect(msg).not.toContain('\n');
     const h = file('list.yaml', '- a\n- b\n');
     expect(errorOf(() => loadConfig({ file: h, env: {} })).message).toBe(`config ${h}: top level must be a mapping of settings`);
-    expect(errorOf(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })).message).toBe(`config ${join(dir, 'missing.yaml')}: cannot read (ENOENT)`);
+    expect(errorOf(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })).message).toBe(
+      `config ${join(dir, 'missing.yaml')}: cannot read (ENOENT)`,
+    );
   });
 
   it('allows http only to loopback unless allowInsecureHttp', () => {
@@ -92,8 +108,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { RATWATCH_ENDPOINT_URL: 'http://localhost.evil.example/' } })).toThrow(ConfigError);
     const ok = loadConfig({ env: { RATWATCH_ENDPOINT_URL: 'http://192.0.2.1/', RATWATCH_ENDPOINT_ALLOW_INSECURE_HTTP: 'true' } });
     expect(ok.endpoint.allowInsecureHttp).toBe(true);
-    expect(errorOf(() => loadConfig({ env: { RATWATCH_ENDPOINT_URL: 'https://user:pw@r.example/' } })).message)
-      .toMatch(/endpoint.url must not carry credentials/);
+    expect(errorOf(() => loadConfig({ env: { RATWATCH_ENDPOINT_URL: 'https://user:pw@r.example/' } })).message).toMatch(
+      /endpoint.url must not carry credentials/,
+    );
   });
 
   it('refuses two token sources and a base delay above the cap', () => {

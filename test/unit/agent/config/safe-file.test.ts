@@ -26,10 +26,17 @@ describe('readSafeFile', () => {
     execFileSync('mkfifo', [fifo]);
     symlinkSync('/dev/zero', join(dir, 'zero-link'));
     symlinkSync(fifo, join(dir, 'fifo-link'));
-    for (const [p, what] of [['/dev/zero', 'a device'], [fifo, 'a FIFO'], [join(dir, 'zero-link'), 'a device'], [join(dir, 'fifo-link'), 'a FIFO']]) {
+    for (const [p, what] of [
+      ['/dev/zero', 'a device'],
+      [fifo, 'a FIFO'],
+      [join(dir, 'zero-link'), 'a device'],
+      [join(dir, 'fifo-link'), 'a FIFO'],
+    ]) {
       expect(() => readSafeFile(p, { what: 'inventory', maxBytes: 1024 })).toThrow(`inventory ${p}: ${what}, not a regular file`);
     }
-    expect(() => readSafeFile(join(dir, 'zero-link'), { what: 'config', maxBytes: 1024, noFollow: true })).toThrow(/is a symbolic link \(not followed\)/);
+    expect(() => readSafeFile(join(dir, 'zero-link'), { what: 'config', maxBytes: 1024, noFollow: true })).toThrow(
+      /is a symbolic link \(not followed\)/,
+    );
   });
 
   it('reads at most the limit', () => {
@@ -38,12 +45,16 @@ describe('readSafeFile', () => {
 
   it('refuses a trusted file others can write, or that another user owns (sshd StrictModes)', () => {
     const writable = f('writable.yaml', 'allow: []', 0o666);
-    expect(() => readSafeFile(writable, { what: 'policy', maxBytes: 100, trusted: true })).toThrow(`policy ${writable}: refused, writable by everyone (mode 666)`);
+    expect(() => readSafeFile(writable, { what: 'policy', maxBytes: 100, trusted: true })).toThrow(
+      `policy ${writable}: refused, writable by everyone (mode 666)`,
+    );
     const groupWritable = f('group.yaml', 'allow: []', 0o664);
     expect(() => readSafeFile(groupWritable, { what: 'policy', maxBytes: 100, trusted: true })).toThrow(/writable by its group/);
     const theirs = f('theirs.yaml', 'allow: []', 0o644);
     chownSync(theirs, NOBODY, NOBODY);
-    expect(() => readSafeFile(theirs, { what: 'policy', maxBytes: 100, trusted: true })).toThrow(`policy ${theirs}: refused, owned by uid ${NOBODY}, not by root or this user`);
+    expect(() => readSafeFile(theirs, { what: 'policy', maxBytes: 100, trusted: true })).toThrow(
+      `policy ${theirs}: refused, owned by uid ${NOBODY}, not by root or this user`,
+    );
   });
 
   it('refuses a trusted file in a folder another user controls', () => {

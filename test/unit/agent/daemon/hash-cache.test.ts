@@ -3,7 +3,12 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IDENTITY_LIMITS, fileIdentity, rememberedIdentities, rememberIdentities } from '../../../../agent/collectors/common/identity.ts';
+import {
+  DEFAULT_IDENTITY_LIMITS,
+  fileIdentity,
+  rememberedIdentities,
+  rememberIdentities,
+} from '../../../../agent/collectors/common/identity.ts';
 import { HASH_CACHE_FILE, parseHashCache, readHashCache, serializeHashCache, writeHashCache } from '../../../../agent/daemon/hash-cache.ts';
 import { RealRunner } from '../../../../agent/runner.ts';
 
@@ -19,7 +24,11 @@ class CountingRunner extends RealRunner {
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const entry = { key: '2049:131:5:1700000000000.123:1700000000001', hashed: true, id: { size: 5, sha256: 'a'.repeat(64), elfBuildId: 'b'.repeat(40) } };
+const entry = {
+  key: '2049:131:5:1700000000000.123:1700000000001',
+  hashed: true,
+  id: { size: 5, sha256: 'a'.repeat(64), elfBuildId: 'b'.repeat(40) },
+};
 
 describe('hash cache file', () => {
   it('round-trips through the file the daemon writes, mode 0600', async () => {
@@ -32,7 +41,10 @@ describe('hash cache file', () => {
   it('is empty without a reason on a first run, and empty with one when it is not ours', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rw-hashcache-'));
     expect(readHashCache(dir)).toEqual({ entries: [] });
-    writeFileSync(join(dir, HASH_CACHE_FILE), '{"schema":"ratwatch.hash-cache/1","entries":[{"key":"1:2:3:4:5","hashed":true,"size":3,"sha256":"XYZ"}]}');
+    writeFileSync(
+      join(dir, HASH_CACHE_FILE),
+      '{"schema":"ratwatch.hash-cache/1","entries":[{"key":"1:2:3:4:5","hashed":true,"size":3,"sha256":"XYZ"}]}',
+    );
     const bad = readHashCache(dir);
     expect(bad.entries).toEqual([]);
     expect(bad.problem).toMatch(/entry 0 is malformed, starting afresh$/);

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Reporter } from '../../../../agent/delivery/reporter.ts';
-import { finding, sharedCerts, reportConfig, scanResult, startReceiver, type Certs, type Receiver } from '../../../helpers/report-helpers.ts';
+import {
+  finding,
+  sharedCerts,
+  reportConfig,
+  scanResult,
+  startReceiver,
+  type Certs,
+  type Receiver,
+} from '../../../helpers/report-helpers.ts';
 
 // The delivery state on disk (spool, rejected/, quarantine/, backoff.json, state.json) after each answer
 // of a real HTTPS receiver on 127.0.0.1 (issue 17: the reporter's decisions were reached by no unit test).
@@ -25,10 +33,18 @@ async function setup(flags: Record<string, unknown> = {}) {
   const dir = join(root, `s${++n}`);
   const logs: string[] = [];
   const clock = { ms: T0 };
-  const reporter = new Reporter(reportConfig(dir, { endpointUrl: rx.url, caFile: certs.caFile, retryBaseSeconds: '10', retryMaxSeconds: '100', ...flags }), {
-    log: (l) => logs.push(l), now: () => new Date(clock.ms), random: () => 0.5,
-  });
-  const pending = () => readdirSync(dir).filter((f) => /^\d{12}-/.test(f)).sort();
+  const reporter = new Reporter(
+    reportConfig(dir, { endpointUrl: rx.url, caFile: certs.caFile, retryBaseSeconds: '10', retryMaxSeconds: '100', ...flags }),
+    {
+      log: (l) => logs.push(l),
+      now: () => new Date(clock.ms),
+      random: () => 0.5,
+    },
+  );
+  const pending = () =>
+    readdirSync(dir)
+      .filter((f) => /^\d{12}-/.test(f))
+      .sort();
   return { dir, logs, clock, reporter, pending };
 }
 const backoff = (dir: string) => JSON.parse(readFileSync(join(dir, 'backoff.json'), 'utf8')) as { failures: number; nextAttemptAt: number };
@@ -48,7 +64,14 @@ describe('delivery state after each answer', () => {
     expect((await reporter.retryAt())!.getTime()).toBe(b.nextAttemptAt);
 
     const skipped = await reporter.flush();
-    expect(skipped).toEqual({ sent: 0, rejected: 0, quarantined: 0, pending: 1, skipped: 'backoff', retryAt: new Date(b.nextAttemptAt).toISOString() });
+    expect(skipped).toEqual({
+      sent: 0,
+      rejected: 0,
+      quarantined: 0,
+      pending: 1,
+      skipped: 'backoff',
+      retryAt: new Date(b.nextAttemptAt).toISOString(),
+    });
     expect(rx.received).toHaveLength(1);
 
     clock.ms = b.nextAttemptAt; // the retry time has come
@@ -70,7 +93,9 @@ describe('delivery state after each answer', () => {
     rx.reply = (r) => (r.n === 2 ? { status: 400, body: 'no' } : { status: 200 });
     expect(await reporter.flush()).toEqual({ sent: 1, rejected: 1, quarantined: 0, pending: 0 });
     expect(readdirSync(join(dir, 'rejected'))).toEqual([expect.stringMatching(/^000000000002-heartbeat-/)]);
-    expect(logs).toEqual([expect.stringMatching(/^ratwatch: report 2 \(heartbeat, [0-9a-f-]{36}\) rejected, kept in rejected\/: .*HTTP 400 no$/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/^ratwatch: report 2 \(heartbeat, [0-9a-f-]{36}\) rejected, kept in rejected\/: .*HTTP 400 no$/),
+    ]);
     expect(await reporter.enqueue(scanResult([finding('a:1')]))).toMatchObject({ kind: 'heartbeat', sequence: 3 });
 
     await reporter.enqueue(scanResult([finding('a:1'), finding('b:1')])); // delta 4
@@ -92,7 +117,9 @@ describe('delivery state after each answer', () => {
     rx.reply = () => ({ status: 200 });
     expect(await reporter.flush()).toEqual({ sent: 1, rejected: 0, quarantined: 1, pending: 0 });
     expect(readdirSync(join(dir, 'quarantine'))).toEqual([delta]);
-    expect(logs).toEqual([expect.stringMatching(new RegExp(`^ratwatch: spool: quarantined ${delta.replace(/\./g, '\\.')}: invalid JSON \\(`))]);
+    expect(logs).toEqual([
+      expect.stringMatching(new RegExp(`^ratwatch: spool: quarantined ${delta.replace(/\./g, '\\.')}: invalid JSON \\(`)),
+    ]);
     expect(await reporter.enqueue(scanResult([finding('a:1'), finding('b:1')]))).toMatchObject({ kind: 'full' });
   });
 
@@ -168,7 +195,10 @@ describe('agent id and numbering', () => {
     expect(await reporter.enqueue(scanResult([]))).toMatchObject({ sequence: 42, kind: 'full' });
     for (const bad of ['-5', '1.5', '"7"']) {
       for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f));
-      writeFileSync(join(dir, 'state.json'), JSON.stringify({ schema: 'ratwatch.state/1', cycle: 1, sequence: 2, lastFullCycle: 1, forceFull: false, findings: {} }));
+      writeFileSync(
+        join(dir, 'state.json'),
+        JSON.stringify({ schema: 'ratwatch.state/1', cycle: 1, sequence: 2, lastFullCycle: 1, forceFull: false, findings: {} }),
+      );
       writeFileSync(join(dir, 'sequence'), bad);
       expect((await reporter.enqueue(scanResult([]))).sequence, bad).toBe(3);
     }
@@ -179,6 +209,8 @@ describe('agent id and numbering', () => {
     await reporter.enqueue(scanResult([]));
     writeFileSync(join(dir, 'state.json'), JSON.stringify({ schema: 'ratwatch.state/1', cycle: -1 }));
     expect(await reporter.enqueue(scanResult([]))).toMatchObject({ kind: 'full', sequence: 2 });
-    expect(logs).toEqual(['ratwatch: spool: quarantined state.json: cycle is not a non-negative integer; starting over with a full report']);
+    expect(logs).toEqual([
+      'ratwatch: spool: quarantined state.json: cycle is not a non-negative integer; starting over with a full report',
+    ]);
   });
 });

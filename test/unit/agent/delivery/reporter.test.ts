@@ -19,7 +19,10 @@ function reporter(flags: Record<string, unknown> = {}, dir = join(root, `s${++n}
 }
 
 const spooled = (dir: string) =>
-  readdirSync(dir).filter((f) => /^\d{12}-/.test(f)).sort().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as NativeReport);
+  readdirSync(dir)
+    .filter((f) => /^\d{12}-/.test(f))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as NativeReport);
 
 describe('Reporter bookkeeping', () => {
   it('generates an agent id once and keeps it; a configured one wins', async () => {
@@ -39,13 +42,17 @@ describe('Reporter bookkeeping', () => {
     const q = await r.enqueue(scanResult([finding('a:1')]));
     expect(q).toMatchObject({ kind: 'full', sequence: 3 }); // numbering continues from the spool
     expect(existsSync(join(dir, 'quarantine', 'state.json'))).toBe(true);
-    expect(logs).toEqual([expect.stringMatching(/^ratwatch: spool: quarantined state.json: invalid JSON \(.+\); starting over with a full report$/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/^ratwatch: spool: quarantined state.json: invalid JSON \(.+\); starting over with a full report$/),
+    ]);
   });
 
   it('never reuses a sequence number when state.json is lost after the spool was delivered', async () => {
     const { r, dir, logs } = reporter();
     for (let i = 0; i < 3; i++) await r.enqueue(scanResult([finding('a:1')]));
-    const drop = () => { for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f)); };
+    const drop = () => {
+      for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f));
+    };
     drop(); // delivered: nothing left in the spool to number from
     writeFileSync(join(dir, 'state.json'), '{"schema":"ratwatch.state/1", "cyc');
     expect(await r.enqueue(scanResult([finding('a:1')]))).toMatchObject({ kind: 'full', sequence: 4 });

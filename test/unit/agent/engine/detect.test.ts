@@ -21,7 +21,11 @@ const crd = tool('chrome-remote-desktop', {
 });
 const x11vnc = tool('x11vnc', { processes: { windows: [], darwin: [], linux: ['x11vnc'] }, packages: ['x11vnc'] });
 const vnc = tool('vnc-server', { name: 'VNC server', banners: ['rfb '] });
-const pikvm = tool('pikvm', { category: 'ip-kvm', usb: [{ vendorId: '1d6b', productId: '0104', strings: ['pikvm'] }], displayNames: ['pikvm v3'] });
+const pikvm = tool('pikvm', {
+  category: 'ip-kvm',
+  usb: [{ vendorId: '1d6b', productId: '0104', strings: ['pikvm'] }],
+  displayNames: ['pikvm v3'],
+});
 const rdp = tool('windows-rdp', { category: 'builtin-remote', settings: [{ key: 'rdp.enabled', equals: true }] });
 const screenconnect = tool('screenconnect', { services: ['screenconnect client (*'] });
 const serveo = tool('serveo', { category: 'tunnel', domains: ['serveo.net'] });
@@ -36,28 +40,54 @@ describe('detect', () => {
   });
 
   it('matches a process by name case-insensitively, with or without .exe', () => {
-    const fs = detect(inventory('windows', { processes: [{ pid: 4242, name: 'AnyDesk.EXE', exe: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe' }] }), cat);
+    const fs = detect(
+      inventory('windows', { processes: [{ pid: 4242, name: 'AnyDesk.EXE', exe: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe' }] }),
+      cat,
+    );
     expect(ids(fs)).toEqual(['anydesk']);
     expect(fs[0]).toMatchObject({ id: findingId('anydesk'), severity: 'high', status: 'finding', attack: ['T1219'] });
     expect(fs[0].state).toBe('running');
     // one item per process, however many ways it matched (by name, and by its install folder)
     expect(fs[0].evidence).toEqual([
-      { type: 'process', strength: 'strong', pid: 4242, name: 'AnyDesk.EXE', exe: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe', matchedBy: 'name' },
+      {
+        type: 'process',
+        strength: 'strong',
+        pid: 4242,
+        name: 'AnyDesk.EXE',
+        exe: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe',
+        matchedBy: 'name',
+      },
     ]);
   });
 
   it('sees a renamed Windows binary by its PE OriginalFilename and signer', () => {
     const fs = detect(
       inventory('windows', {
-        processes: [{ pid: 7, name: 'notepad2.exe', exe: 'C:\\Users\\bob\\Downloads\\notepad2.exe', identity: { pe: { originalFilename: 'AnyDesk.exe' }, signer: 'CN=philandro Software GmbH, O=philandro Software GmbH' } }],
+        processes: [
+          {
+            pid: 7,
+            name: 'notepad2.exe',
+            exe: 'C:\\Users\\bob\\Downloads\\notepad2.exe',
+            identity: { pe: { originalFilename: 'AnyDesk.exe' }, signer: 'CN=philandro Software GmbH, O=philandro Software GmbH' },
+          },
+        ],
       }),
       cat,
     );
     expect(ids(fs)).toEqual(['anydesk']);
-    expect(fs[0].evidence).toEqual([{
-      type: 'process', strength: 'strong', pid: 7, name: 'notepad2.exe', exe: 'C:\\Users\\bob\\Downloads\\notepad2.exe',
-      signer: 'CN=philandro Software GmbH, O=philandro Software GmbH', originalFilename: 'AnyDesk.exe', matchedBy: 'pe-metadata', renamed: true,
-    }]);
+    expect(fs[0].evidence).toEqual([
+      {
+        type: 'process',
+        strength: 'strong',
+        pid: 7,
+        name: 'notepad2.exe',
+        exe: 'C:\\Users\\bob\\Downloads\\notepad2.exe',
+        signer: 'CN=philandro Software GmbH, O=philandro Software GmbH',
+        originalFilename: 'AnyDesk.exe',
+        matchedBy: 'pe-metadata',
+        renamed: true,
+      },
+    ]);
   });
 
   it('sees a renamed Linux binary by hash against the reference copy the collector fingerprinted', () => {
@@ -74,7 +104,17 @@ describe('detect', () => {
       cat,
     );
     expect(ids(fs)).toEqual(['x11vnc']);
-    expect(fs[0].evidence).toContainEqual({ type: 'process', strength: 'strong', pid: 11, name: 'sysmond', exe: '/tmp/sysmond', sha256: sha, matchedBy: 'hash', renamed: true, copyOf: '/usr/bin/x11vnc' });
+    expect(fs[0].evidence).toContainEqual({
+      type: 'process',
+      strength: 'strong',
+      pid: 11,
+      name: 'sysmond',
+      exe: '/tmp/sysmond',
+      sha256: sha,
+      matchedBy: 'hash',
+      renamed: true,
+      copyOf: '/usr/bin/x11vnc',
+    });
     expect(fs[0].evidence.filter((e) => e.type === 'process' && e.renamed)).toHaveLength(1);
   });
 
@@ -86,7 +126,14 @@ describe('detect', () => {
   it('does not call every Google-signed program Chrome Remote Desktop', () => {
     const fs = detect(
       inventory('darwin', {
-        processes: [{ pid: 5, name: 'Google Chrome', exe: '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', identity: { signer: 'Developer ID Application: Google LLC (EQHXZ8M8AV)', teamId: 'EQHXZ8M8AV' } }],
+        processes: [
+          {
+            pid: 5,
+            name: 'Google Chrome',
+            exe: '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+            identity: { signer: 'Developer ID Application: Google LLC (EQHXZ8M8AV)', teamId: 'EQHXZ8M8AV' },
+          },
+        ],
       }),
       cat,
     );
@@ -107,7 +154,13 @@ describe('detect', () => {
       cat,
     );
     expect(ids(fs)).toEqual(['anydesk', 'screenconnect']);
-    expect(fs[1].evidence[0]).toEqual({ type: 'service', strength: 'strong', name: 'ScreenConnect Client (0a1b2c3d4e5f6a7b)', manager: 'windows-service', state: 'Running' });
+    expect(fs[1].evidence[0]).toEqual({
+      type: 'service',
+      strength: 'strong',
+      name: 'ScreenConnect Client (0a1b2c3d4e5f6a7b)',
+      manager: 'windows-service',
+      state: 'Running',
+    });
     expect(fs[1].state).toBe('running');
     expect(fs[0].state).toBe('installed');
   });
@@ -117,7 +170,15 @@ describe('detect', () => {
       inventory('linux', {
         processes: [{ pid: 20, name: 'x11vnc' }],
         sockets: [
-          { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5999, state: 'LISTEN', pid: 20, process: 'x11vnc', banner: 'RFB 003.008\\n' },
+          {
+            proto: 'tcp',
+            localAddress: '127.0.0.1',
+            localPort: 5999,
+            state: 'LISTEN',
+            pid: 20,
+            process: 'x11vnc',
+            banner: 'RFB 003.008\\n',
+          },
           { proto: 'tcp', localAddress: '0.0.0.0', localPort: 22, state: 'LISTEN', pid: 1, process: 'sshd', banner: 'SSH-2.0-OpenSSH_9.2' },
         ],
       }),
@@ -125,18 +186,58 @@ describe('detect', () => {
     );
     expect(ids(fs)).toEqual(['x11vnc']);
     expect(fs[0].state).toBe('running');
-    expect(fs[0].evidence).toContainEqual({ type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '127.0.0.1', localPort: 5999, state: 'LISTEN', pid: 20, process: 'x11vnc' });
-    expect(fs[0].evidence).toContainEqual({ type: 'banner', strength: 'corroborating', proto: 'tcp', localAddress: '127.0.0.1', port: 5999, text: 'RFB 003.008\\n', pid: 20, process: 'x11vnc' });
-    const unowned = detect(inventory('linux', { sockets: [{ proto: 'tcp', localAddress: '127.0.0.1', localPort: 5901, state: 'LISTEN', banner: 'RFB 003.008\\n' }] }), cat);
+    expect(fs[0].evidence).toContainEqual({
+      type: 'socket',
+      strength: 'corroborating',
+      proto: 'tcp',
+      localAddress: '127.0.0.1',
+      localPort: 5999,
+      state: 'LISTEN',
+      pid: 20,
+      process: 'x11vnc',
+    });
+    expect(fs[0].evidence).toContainEqual({
+      type: 'banner',
+      strength: 'corroborating',
+      proto: 'tcp',
+      localAddress: '127.0.0.1',
+      port: 5999,
+      text: 'RFB 003.008\\n',
+      pid: 20,
+      process: 'x11vnc',
+    });
+    const unowned = detect(
+      inventory('linux', {
+        sockets: [{ proto: 'tcp', localAddress: '127.0.0.1', localPort: 5901, state: 'LISTEN', banner: 'RFB 003.008\\n' }],
+      }),
+      cat,
+    );
     expect(unowned.map((f) => [f.tool.id, f.state, f.evidence])).toEqual([
-      ['vnc-server', 'listening', [{ type: 'banner', strength: 'strong', proto: 'tcp', localAddress: '127.0.0.1', port: 5901, text: 'RFB 003.008\\n' }]],
+      [
+        'vnc-server',
+        'listening',
+        [{ type: 'banner', strength: 'strong', proto: 'tcp', localAddress: '127.0.0.1', port: 5901, text: 'RFB 003.008\\n' }],
+      ],
     ]);
   });
 
   it('matches IP-KVM hardware only with its identifying strings, and at critical severity', () => {
     const gadget = { bus: 'usb' as const, vendorId: '1d6b', productId: '0104' };
-    expect(detect(inventory('linux', { devices: [{ ...gadget, manufacturer: 'Linux Foundation', product: 'Multifunction Composite Gadget' }] }), cat)).toEqual([]);
-    const fs = detect(inventory('linux', { devices: [{ ...gadget, manufacturer: 'PiKVM', product: 'Composite KVM Device' }, { bus: 'display', name: 'PiKVM V3' }] }), cat);
+    expect(
+      detect(
+        inventory('linux', { devices: [{ ...gadget, manufacturer: 'Linux Foundation', product: 'Multifunction Composite Gadget' }] }),
+        cat,
+      ),
+    ).toEqual([]);
+    const fs = detect(
+      inventory('linux', {
+        devices: [
+          { ...gadget, manufacturer: 'PiKVM', product: 'Composite KVM Device' },
+          { bus: 'display', name: 'PiKVM V3' },
+        ],
+      }),
+      cat,
+    );
     expect(fs).toHaveLength(1);
     expect(fs[0]).toMatchObject({ tool: { id: 'pikvm', category: 'ip-kvm' }, severity: 'critical' });
     expect(fs[0].evidence.map((e) => e.type === 'device' && e.matchedBy)).toEqual(['usb-id', 'display-name']);
@@ -144,13 +245,18 @@ describe('detect', () => {
 
   it('matches built-in remote access switched on, not switched off', () => {
     expect(detect(inventory('windows', { settings: [{ key: 'rdp.enabled', value: false, source: 'reg' }] }), cat)).toEqual([]);
-    expect(ids(detect(inventory('windows', { settings: [{ key: 'rdp.enabled', value: true, source: 'reg' }] }), cat))).toEqual(['windows-rdp']);
+    expect(ids(detect(inventory('windows', { settings: [{ key: 'rdp.enabled', value: true, source: 'reg' }] }), cat))).toEqual([
+      'windows-rdp',
+    ]);
   });
 
   it('escapes hostile names in evidence and bounds their length', () => {
-    const fs = detect(inventory('linux', { processes: [{ pid: 1, name: 'x11vnc', exe: `/tmp/\x1b[31mred\n${'x'.repeat(2000)}/x11vnc` }] }), cat);
+    const fs = detect(
+      inventory('linux', { processes: [{ pid: 1, name: 'x11vnc', exe: `/tmp/\x1b[31mred\n${'x'.repeat(2000)}/x11vnc` }] }),
+      cat,
+    );
     const ev = fs[0].evidence.find((e) => e.type === 'process');
-    const path = ev?.type === 'process' ? ev.exe ?? '' : '';
+    const path = ev?.type === 'process' ? (ev.exe ?? '') : '';
     expect(path.startsWith('/tmp/\\x1b[31mred\\n')).toBe(true);
     expect(path.length).toBeLessThanOrEqual(512);
     expect(path).not.toMatch(/[\x00-\x1f]/);
@@ -175,7 +281,19 @@ describe('detect', () => {
       cat,
     );
     expect(fs.map((f) => [f.tool.id, f.evidence])).toEqual([
-      ['ngrok', [{ type: 'cmdline-domain', strength: 'strong', pid: 31, process: 'agent', host: 'connect.us.ngrok-agent.com', domain: 'ngrok-agent.com' }]],
+      [
+        'ngrok',
+        [
+          {
+            type: 'cmdline-domain',
+            strength: 'strong',
+            pid: 31,
+            process: 'agent',
+            host: 'connect.us.ngrok-agent.com',
+            domain: 'ngrok-agent.com',
+          },
+        ],
+      ],
       ['serveo', [{ type: 'cmdline-domain', strength: 'strong', pid: 30, process: 'ssh', host: 'serveo.net', domain: 'serveo.net' }]],
     ]);
   });

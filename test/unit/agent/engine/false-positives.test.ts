@@ -13,15 +13,30 @@ import { windowsPackages, windowsProcesses, windowsServices, windowsSockets } fr
 // clients such as mstsc, listed for the record at severity info) may be listed, each by its exact name only.
 
 const catalog = loadCatalog();
-const found = (inv: Inventory) => detect(inv, catalog).filter((f) => f.severity !== 'info')
-  .map((f) => `${f.tool.id}: ${f.evidence.filter((e) => e.strength === 'strong').map((e) => JSON.stringify(e)).join(' ')}`);
-const listed = (inv: Inventory) => detect(inv, catalog).filter((f) => f.severity === 'info')
-  .map((f) => `${f.tool.id}: ${f.evidence.map((e) => (e.type === 'process' ? e.matchedBy : e.type)).join(',')}`);
+const found = (inv: Inventory) =>
+  detect(inv, catalog)
+    .filter((f) => f.severity !== 'info')
+    .map(
+      (f) =>
+        `${f.tool.id}: ${f.evidence
+          .filter((e) => e.strength === 'strong')
+          .map((e) => JSON.stringify(e))
+          .join(' ')}`,
+    );
+const listed = (inv: Inventory) =>
+  detect(inv, catalog)
+    .filter((f) => f.severity === 'info')
+    .map((f) => `${f.tool.id}: ${f.evidence.map((e) => (e.type === 'process' ? e.matchedBy : e.type)).join(',')}`);
 
 describe('no finding on everyday software (real catalog)', () => {
   it('Windows: browsers, Office, meeting apps, VPN clients, Docker, IP scanner, RDP clients', () => {
     expect(windowsProcesses.length + windowsPackages.length + windowsServices.length).toBeGreaterThan(80);
-    const inv = inventory('windows', { processes: windowsProcesses, packages: windowsPackages, services: windowsServices, sockets: windowsSockets });
+    const inv = inventory('windows', {
+      processes: windowsProcesses,
+      packages: windowsPackages,
+      services: windowsServices,
+      sockets: windowsSockets,
+    });
     expect(found(inv)).toEqual([]);
     expect(listed(inv)).toEqual(['goto-opener: package', 'mstsc: name', 'winscp: package']);
   });
@@ -39,8 +54,12 @@ describe('no finding on everyday software (real catalog)', () => {
   });
 
   it('an everyday name that merely starts like a guarded product is never matched by prefix', () => {
-    const packages = ['Microsoft Remote Desktop Assistant', 'Cisco Secure Client - Start Before Login', 'Zoom Rooms', 'Remote Desktop Connection Manager']
-      .map((name) => ({ name, source: 'uninstall' as const }));
+    const packages = [
+      'Microsoft Remote Desktop Assistant',
+      'Cisco Secure Client - Start Before Login',
+      'Zoom Rooms',
+      'Remote Desktop Connection Manager',
+    ].map((name) => ({ name, source: 'uninstall' as const }));
     expect(found(inventory('windows', { packages }))).toEqual([]);
   });
 });

@@ -25,8 +25,12 @@ describe('1. interpreted servers are their scripts', () => {
   it('finds Xpra and websockify run by python3.11 and localtunnel run by node, by script (before: package only, localtunnel not at all)', () => {
     expect(processes(find(fs, 'xpra')).map((e) => [e.name, e.matchedBy, e.script])).toEqual([['python3.11', 'script', '/usr/bin/xpra']]);
     // websockify twice: Debian's (Python) and the npm port (Node), each by its script
-    expect(processes(find(fs, 'novnc')).map((e) => [e.name, e.matchedBy, e.script?.replace(/^.*\/node_modules\//, '.../node_modules/')]))
-      .toEqual([['python3.11', 'script', '/usr/bin/websockify'], ['node', 'script', '.../node_modules/websockify/websockify.js']]);
+    expect(
+      processes(find(fs, 'novnc')).map((e) => [e.name, e.matchedBy, e.script?.replace(/^.*\/node_modules\//, '.../node_modules/')]),
+    ).toEqual([
+      ['python3.11', 'script', '/usr/bin/websockify'],
+      ['node', 'script', '.../node_modules/websockify/websockify.js'],
+    ]);
     const lt = find(fs, 'localtunnel');
     expect(lt?.state).toBe('running');
     expect(processes(lt).map((e) => [e.name, e.matchedBy])).toEqual([['node', 'script']]);
@@ -34,7 +38,12 @@ describe('1. interpreted servers are their scripts', () => {
 
   it('a renamed copy of a script is found by its sha256 against the reference copy', () => {
     const xpra = live.processes.find((p) => p.script?.name === 'xpra')!;
-    const copy: ProcessInfo = { ...xpra, pid: 4242, cmdline: '/usr/bin/python3 /tmp/.cache/syncd', script: { ...xpra.script!, name: 'syncd', path: '/tmp/.cache/syncd' } };
+    const copy: ProcessInfo = {
+      ...xpra,
+      pid: 4242,
+      cmdline: '/usr/bin/python3 /tmp/.cache/syncd',
+      script: { ...xpra.script!, name: 'syncd', path: '/tmp/.cache/syncd' },
+    };
     const inv: Inventory = { ...live, processes: [copy], packages: [], services: [], sockets: [] };
     const e = processes(find(detect(inv, catalog), 'xpra'));
     expect(e.map((x) => [x.pid, x.matchedBy, x.renamed, x.copyOf])).toEqual([[4242, 'script', true, '/usr/bin/xpra']]);
@@ -42,7 +51,13 @@ describe('1. interpreted servers are their scripts', () => {
   });
 
   it('a python process running an unknown script is not matched', () => {
-    const p: ProcessInfo = { pid: 1, name: 'python3.11', exe: '/usr/bin/python3.11', cmdline: '/usr/bin/python3 /opt/app/xpra_report.py', script: { name: 'xpra_report.py', path: '/opt/app/xpra_report.py' } };
+    const p: ProcessInfo = {
+      pid: 1,
+      name: 'python3.11',
+      exe: '/usr/bin/python3.11',
+      cmdline: '/usr/bin/python3 /opt/app/xpra_report.py',
+      script: { name: 'xpra_report.py', path: '/opt/app/xpra_report.py' },
+    };
     expect(ids(inventory('linux', { processes: [p] }))).toEqual([]);
   });
 });
@@ -53,7 +68,11 @@ describe('2. running servers by process and banner', () => {
     const ssh = find(fs, 'ssh-server')!;
     expect(ssh.state).toBe('running');
     expect(processes(ssh).map((e) => [e.name, e.matchedBy])).toEqual([['sshd', 'banner']]);
-    const stopped: Inventory = { ...live, processes: live.processes.filter((p) => p.name !== 'sshd'), sockets: live.sockets.filter((s) => s.process !== 'sshd') };
+    const stopped: Inventory = {
+      ...live,
+      processes: live.processes.filter((p) => p.name !== 'sshd'),
+      sockets: live.sockets.filter((s) => s.process !== 'sshd'),
+    };
     expect(find(detect(stopped, catalog), 'ssh-server')?.state).toBe('configured');
   });
 
@@ -66,7 +85,17 @@ describe('2. running servers by process and banner', () => {
   it('a renamed dropbear answering SSH-2.0-dropbear is dropbear by its banner', () => {
     const inv = inventory('linux', {
       processes: [{ pid: 77, name: 'kworker-helper', exe: '/tmp/kworker-helper' }],
-      sockets: [{ proto: 'tcp', localAddress: '127.0.0.1', localPort: 2222, state: 'LISTEN', pid: 77, process: 'kworker-helper', banner: 'SSH-2.0-dropbear_2022.83\\r\\n' }],
+      sockets: [
+        {
+          proto: 'tcp',
+          localAddress: '127.0.0.1',
+          localPort: 2222,
+          state: 'LISTEN',
+          pid: 77,
+          process: 'kworker-helper',
+          banner: 'SSH-2.0-dropbear_2022.83\\r\\n',
+        },
+      ],
     });
     const d = find(detect(inv, catalog), 'dropbear');
     expect(processes(d).map((e) => [e.pid, e.matchedBy])).toEqual([[77, 'banner']]);
@@ -86,7 +115,17 @@ describe('3. names that differ slightly', () => {
     expect(executableStem('chrome.exe')).toBeUndefined();
     const proc = (pid: number, name: string): ProcessInfo => ({ pid, name, exe: `C:\\Users\\alex\\Downloads\\${name}` });
     const fs = detect(inventory('windows', { processes: [proc(1, 'AnyDeskMSI.exe'), proc(2, 'frpc-windows-amd64.exe')] }), catalog);
-    expect(fs.map((f) => [f.tool.id, processes(f).map((e) => e.matchedBy).join()])).toEqual([['anydesk', 'name-variant'], ['frp', 'name-variant']]);
+    expect(
+      fs.map((f) => [
+        f.tool.id,
+        processes(f)
+          .map((e) => e.matchedBy)
+          .join(),
+      ]),
+    ).toEqual([
+      ['anydesk', 'name-variant'],
+      ['frp', 'name-variant'],
+    ]);
   });
 });
 
@@ -94,7 +133,11 @@ describe('4. PE version info of a renamed binary', () => {
   it('a renamed ScreenConnect service whose OriginalFilename was blanked is ScreenConnect by its FileDescription (before: no finding)', () => {
     const real = winLaptop.processes.find((p) => p.name === 'ScreenConnect.ClientService.exe')!;
     const renamed: ProcessInfo = {
-      ...real, pid: 9001, name: 'svchelper.exe', exe: 'C:\\Users\\Public\\svchelper.exe', cmdline: 'svchelper.exe',
+      ...real,
+      pid: 9001,
+      name: 'svchelper.exe',
+      exe: 'C:\\Users\\Public\\svchelper.exe',
+      cmdline: 'svchelper.exe',
       identity: { ...real.identity, pe: { ...real.identity!.pe, originalFilename: undefined } },
     };
     const f = find(detect(inventory('windows', { processes: [renamed] }), catalog), 'screenconnect');
@@ -102,8 +145,15 @@ describe('4. PE version info of a renamed binary', () => {
   });
 
   it('a renamed binary whose CompanyName is AnyDesk Software GmbH is AnyDesk', () => {
-    const p: ProcessInfo = { pid: 5, name: 'update.exe', exe: 'C:\\ProgramData\\update.exe', identity: { pe: { companyName: 'AnyDesk Software GmbH' } } };
-    expect(processes(find(detect(inventory('windows', { processes: [p] }), catalog), 'anydesk')).map((e) => e.matchedBy)).toEqual(['pe-metadata']);
+    const p: ProcessInfo = {
+      pid: 5,
+      name: 'update.exe',
+      exe: 'C:\\ProgramData\\update.exe',
+      identity: { pe: { companyName: 'AnyDesk Software GmbH' } },
+    };
+    expect(processes(find(detect(inventory('windows', { processes: [p] }), catalog), 'anydesk')).map((e) => e.matchedBy)).toEqual([
+      'pe-metadata',
+    ]);
   });
 
   it('service display names and image paths name the tool when the service name does not (before: no finding)', () => {
@@ -130,12 +180,15 @@ describe('5. signers spelled differently', () => {
   });
 
   it('a renamed RustDesk signed "Huabing Zhou" and a VNC server signed "RealVNC Ltd." are found (before: RealVNC only, by substring; the reversed personal name not at all)', () => {
-    const fs = detect(inventory('windows', {
-      processes: [
-        { pid: 1, name: 'helper.exe', exe: 'C:\\ProgramData\\helper.exe', identity: { signer: 'Huabing Zhou' } },
-        { pid: 2, name: 'svc.exe', exe: 'C:\\ProgramData\\svc.exe', identity: { signer: 'RealVNC Ltd.' } },
-      ],
-    }), catalog);
+    const fs = detect(
+      inventory('windows', {
+        processes: [
+          { pid: 1, name: 'helper.exe', exe: 'C:\\ProgramData\\helper.exe', identity: { signer: 'Huabing Zhou' } },
+          { pid: 2, name: 'svc.exe', exe: 'C:\\ProgramData\\svc.exe', identity: { signer: 'RealVNC Ltd.' } },
+        ],
+      }),
+      catalog,
+    );
     expect(fs.map((f) => f.tool.id)).toEqual(['realvnc', 'rustdesk']);
   });
 });
@@ -149,7 +202,10 @@ describe('6. services by distinctive word runs', () => {
   });
 
   it('generic words in service names match nothing', () => {
-    const services = ['RemoteAgentService', 'SupportAssistAgent', 'DesktopHelperUpdater', 'ClientServerHost'].map((name) => ({ name, source: 'windows-service' as const }));
+    const services = ['RemoteAgentService', 'SupportAssistAgent', 'DesktopHelperUpdater', 'ClientServerHost'].map((name) => ({
+      name,
+      source: 'windows-service' as const,
+    }));
     expect(ids(inventory('windows', { services }))).toEqual([]);
   });
 });
@@ -157,18 +213,28 @@ describe('6. services by distinctive word runs', () => {
 describe('7. tool arguments anywhere in the whole command line', () => {
   const proc = (cmdline: string, name = 'svc'): ProcessInfo => ({ pid: 31, name, exe: `/usr/local/bin/${name}`, cmdline });
   it('finds cloudflared and MeshCentral by their arguments under another name (before: no finding)', () => {
-    expect(ids(inventory('linux', { processes: [proc('/usr/local/bin/svc tunnel run --token eyJhIjoiNmQ')] }))).toEqual(['cloudflare-tunnel']);
-    expect(ids(inventory('linux', { processes: [proc('/opt/x/agent --meshServiceName="Mesh Agent" --installPath=/opt/x')] }))).toEqual(['meshcentral']);
+    expect(ids(inventory('linux', { processes: [proc('/usr/local/bin/svc tunnel run --token eyJhIjoiNmQ')] }))).toEqual([
+      'cloudflare-tunnel',
+    ]);
+    expect(ids(inventory('linux', { processes: [proc('/opt/x/agent --meshServiceName="Mesh Agent" --installPath=/opt/x')] }))).toEqual([
+      'meshcentral',
+    ]);
   });
 
   it('reads the whole command line: an argument far past 4,096 characters still counts', () => {
-    expect(ids(inventory('linux', { processes: [proc(`/usr/local/bin/svc --pad ${'x'.repeat(100_000)} tunnel run --token abc`)] }))).toEqual(['cloudflare-tunnel']);
+    expect(
+      ids(inventory('linux', { processes: [proc(`/usr/local/bin/svc --pad ${'x'.repeat(100_000)} tunnel run --token abc`)] })),
+    ).toEqual(['cloudflare-tunnel']);
   });
 
-  it('matches at word boundaries only, and shared option spellings only next to the tool\'s name', () => {
+  it("matches at word boundaries only, and shared option spellings only next to the tool's name", () => {
     expect(ids(inventory('linux', { processes: [proc('/usr/bin/mytunnel run --tokens')] }))).toEqual([]);
-    expect(ids(inventory('linux', { processes: [proc('/usr/bin/python3 /usr/sbin/dpkg-reconfigure --frontend=noninteractive tzdata')] }))).toEqual([]);
-    expect(ids(inventory('linux', { processes: [proc('/usr/bin/python3 /opt/pk/pagekite.py --frontend=relay.example:443')] }))).toEqual(['pagekite']);
+    expect(
+      ids(inventory('linux', { processes: [proc('/usr/bin/python3 /usr/sbin/dpkg-reconfigure --frontend=noninteractive tzdata')] })),
+    ).toEqual([]);
+    expect(ids(inventory('linux', { processes: [proc('/usr/bin/python3 /opt/pk/pagekite.py --frontend=relay.example:443')] }))).toEqual([
+      'pagekite',
+    ]);
   });
 });
 
@@ -189,6 +255,8 @@ describe('guards of the loose rules', () => {
     const t = tool('x', { productNames: ['cisco secure'] });
     const cat = makeCatalog([t]);
     expect(detect(inventory('windows', { packages: [{ name: 'Cisco Secure Client 5.1', source: 'uninstall' }] }), cat)).toEqual([]);
-    expect(detect(inventory('windows', { packages: [{ name: 'Cisco Secure Remote 1.0', source: 'uninstall' }] }), cat).map((f) => f.tool.id)).toEqual(['x']);
+    expect(
+      detect(inventory('windows', { packages: [{ name: 'Cisco Secure Remote 1.0', source: 'uninstall' }] }), cat).map((f) => f.tool.id),
+    ).toEqual(['x']);
   });
 });

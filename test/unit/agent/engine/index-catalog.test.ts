@@ -6,7 +6,11 @@ import { loadCatalog } from '../../../../agent/catalog/load.ts';
 // The literal pre-check of a path pattern must answer exactly what the plain anchored regex answers.
 
 function plain(p: string): RegExp {
-  const esc = p.toLowerCase().replace(/\\/g, '/').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  const esc = p
+    .toLowerCase()
+    .replace(/\\/g, '/')
+    .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*');
   return new RegExp(`^${esc}$`);
 }
 
@@ -16,11 +20,18 @@ describe('path patterns', () => {
     expect(patterns.length).toBeGreaterThan(100);
     const pieces = [...new Set(patterns.flatMap((p) => p.toLowerCase().replace(/\\/g, '/').split('*')))].filter(Boolean);
     fc.assert(
-      fc.property(fc.constantFrom(...patterns), fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 6 })), { maxLength: 5 }), (p, words) => {
-        const s = words.join('');
-        const filled = p.toLowerCase().replace(/\\/g, '/').replace(/\*/g, () => s);
-        for (const x of [s, filled, filled + 'x', 'x' + filled]) expect(pathPattern(p).test(x)).toBe(plain(p).test(x));
-      }),
+      fc.property(
+        fc.constantFrom(...patterns),
+        fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 6 })), { maxLength: 5 }),
+        (p, words) => {
+          const s = words.join('');
+          const filled = p
+            .toLowerCase()
+            .replace(/\\/g, '/')
+            .replace(/\*/g, () => s);
+          for (const x of [s, filled, filled + 'x', 'x' + filled]) expect(pathPattern(p).test(x)).toBe(plain(p).test(x));
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -34,7 +34,20 @@ describe('path pattern index', () => {
   });
 
   it('agrees with trying every pattern on arbitrary paths', () => {
-    const segment = fc.constantFrom('usr', 'bin', 'opt', 'anydesk', 'program files', 'remotepc', 'c:', 'screenconnect client (1a2b)', 'ngrok', 'x.exe', 'meshagent', '');
+    const segment = fc.constantFrom(
+      'usr',
+      'bin',
+      'opt',
+      'anydesk',
+      'program files',
+      'remotepc',
+      'c:',
+      'screenconnect client (1a2b)',
+      'ngrok',
+      'x.exe',
+      'meshagent',
+      '',
+    );
     fc.assert(
       fc.property(fc.array(segment, { maxLength: 8 }), (parts) => {
         const path = parts.join('/');
@@ -58,11 +71,23 @@ describe('command-line tokens', () => {
   };
 
   it('are the same tokens at the same offsets for ASCII and non-ASCII command lines', () => {
-    for (const cmd of ['/x/.bin/lt --port 8080', 'a-b --c_d -e', 'cloudflared tunnel run --token abc', 'prog --naïve ωmega -ü', '', '---', 'x\u00a0--y', '日本語 --port']) {
+    for (const cmd of [
+      '/x/.bin/lt --port 8080',
+      'a-b --c_d -e',
+      'cloudflared tunnel run --token abc',
+      'prog --naïve ωmega -ü',
+      '',
+      '---',
+      'x\u00a0--y',
+      '日本語 --port',
+    ]) {
       expect(cmdTokens(cmd), cmd).toEqual(reference(cmd));
     }
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', 'Z', '9', '_', '-', ' ', '/', '.', 'é', 'ß', '٣', '\u0301') }), (cmd) => {
-      expect(cmdTokens(cmd)).toEqual(reference(cmd));
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'Z', '9', '_', '-', ' ', '/', '.', 'é', 'ß', '٣', '\u0301') }), (cmd) => {
+        expect(cmdTokens(cmd)).toEqual(reference(cmd));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

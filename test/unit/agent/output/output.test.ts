@@ -4,13 +4,22 @@ import { renderJamf, renderSummary } from '../../../../agent/output/summary.ts';
 import { renderTable } from '../../../../agent/output/table.ts';
 import { catalog, inventory, tool } from '../../../helpers/builders.ts';
 
-const many = Array.from({ length: 300 }, (_, i) => tool(`tool-${String(i).padStart(3, '0')}`, { name: `Remote Tool Number ${i}`, packages: [`pkg${i}`] }));
+const many = Array.from({ length: 300 }, (_, i) =>
+  tool(`tool-${String(i).padStart(3, '0')}`, { name: `Remote Tool Number ${i}`, packages: [`pkg${i}`] }),
+);
 const cat = catalog([...many, tool('evil', { name: 'Evil <b>&', packages: ['evil'] })]);
 const now = new Date('2026-11-23T12:00:00Z');
 
 describe('one-line outputs for MDM', () => {
   it('says clean when there is nothing, and names failed sources', () => {
-    const r = evaluate(inventory('windows', { sources: [{ name: 'windows.processes', ok: false, error: 'powershell.exe not found', count: 0, durationMs: 1 }] }), cat, undefined, now);
+    const r = evaluate(
+      inventory('windows', {
+        sources: [{ name: 'windows.processes', ok: false, error: 'powershell.exe not found', count: 0, durationMs: 1 }],
+      }),
+      cat,
+      undefined,
+      now,
+    );
     expect(renderSummary(r)).toBe('ratwatch: clean; sources failed: windows.processes');
   });
 
@@ -32,7 +41,15 @@ describe('one-line outputs for MDM', () => {
 
 describe('table', () => {
   it('lists findings with evidence and never prints a control character from the inventory', () => {
-    const r = evaluate(inventory('linux', { host: { hostname: 'h\x1b]0;pwned\x07', os: 'linux', collectedAt: '2026-11-23T10:00:00Z', agentVersion: '0.1.0' }, packages: [{ name: 'pkg7', version: '1.0\x1b[2J', source: 'dpkg' }] }), cat, undefined, now);
+    const r = evaluate(
+      inventory('linux', {
+        host: { hostname: 'h\x1b]0;pwned\x07', os: 'linux', collectedAt: '2026-11-23T10:00:00Z', agentVersion: '0.1.0' },
+        packages: [{ name: 'pkg7', version: '1.0\x1b[2J', source: 'dpkg' }],
+      }),
+      cat,
+      undefined,
+      now,
+    );
     const out = renderTable(r, { color: false, width: 120 });
     expect(out).toContain('ratwatch scan of h\\x1b]0;pwned\\x07 (linux) at 2026-11-23T10:00:00Z');
     expect(out).toMatch(/high\s+finding\s+Remote Tool Number 7\s+remote-desktop\s+installed\s+package: pkg7 1\.0\\x1b\[2J \(dpkg\)/);

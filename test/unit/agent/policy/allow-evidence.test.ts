@@ -8,11 +8,22 @@ import { signerNames } from '../../../../agent/policy/match.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const finding = (toolId: string, evidence: Evidence[]): Finding => ({
-  id: 'bbbbbbbbbbbbbbbb', tool: { id: toolId, name: toolId, category: 'remote-desktop' }, severity: 'high',
-  status: 'finding', state: 'running', attack: ['T1219'], evidence,
+  id: 'bbbbbbbbbbbbbbbb',
+  tool: { id: toolId, name: toolId, category: 'remote-desktop' },
+  severity: 'high',
+  status: 'finding',
+  state: 'running',
+  attack: ['T1219'],
+  evidence,
 });
-const proc = (pid: number, more: Partial<Extract<Evidence, { type: 'process' }>> = {}): Evidence =>
-  ({ type: 'process', strength: 'strong', pid, name: 'AnyDesk', matchedBy: 'name', ...more });
+const proc = (pid: number, more: Partial<Extract<Evidence, { type: 'process' }>> = {}): Evidence => ({
+  type: 'process',
+  strength: 'strong',
+  pid,
+  name: 'AnyDesk',
+  matchedBy: 'name',
+  ...more,
+});
 const one = (yaml: string, f: Finding) => applyPolicy([f], parsePolicy(yaml, 'p.yaml'), NOW)[0];
 
 describe('signer names', () => {
@@ -26,7 +37,9 @@ describe('signer names', () => {
   });
 
   it('an Apple authority is read only when the whole string is one, with or without spaces before the Team ID', () => {
-    expect(signerNames('Developer ID Application: Foo (ABCDEFGHIJ) and more')).toEqual(['developer id application: foo (abcdefghij) and more']);
+    expect(signerNames('Developer ID Application: Foo (ABCDEFGHIJ) and more')).toEqual([
+      'developer id application: foo (abcdefghij) and more',
+    ]);
     expect(signerNames('Not Developer ID Application: Foo (ABCDEFGHIJ)')).toEqual(['not developer id application: foo (abcdefghij)']);
     expect(signerNames('Developer ID Application:Foo Bar (ABCDEFGHIJ)')).toContain('foo bar');
     expect(signerNames('Developer ID Application: Foo Bar(ABCDEFGHIJ)')).toContain('foo bar');
@@ -55,7 +68,13 @@ describe('instance rules on packages and services', () => {
   it('a package is judged by its name or its path', () => {
     const pkgByName: Evidence = { type: 'package', strength: 'strong', name: 'ScreenConnect Client (7f3a9c2e)', manager: 'uninstall' };
     expect(one(rule, finding('screenconnect', [pkgByName])).status).toBe('allowed');
-    const pkgByPath: Evidence = { type: 'package', strength: 'strong', name: 'ScreenConnect Client', manager: 'uninstall', path: 'C:\\Program Files (x86)\\ScreenConnect Client (7f3a9c2e)' };
+    const pkgByPath: Evidence = {
+      type: 'package',
+      strength: 'strong',
+      name: 'ScreenConnect Client',
+      manager: 'uninstall',
+      path: 'C:\\Program Files (x86)\\ScreenConnect Client (7f3a9c2e)',
+    };
     expect(one(rule, finding('screenconnect', [pkgByPath])).status).toBe('allowed');
     const other: Evidence = { type: 'package', strength: 'strong', name: 'ScreenConnect Client (99999999)', manager: 'uninstall' };
     const f = one(rule, finding('screenconnect', [pkgByName, other]));
@@ -75,6 +94,8 @@ describe('the reason names the rule as written', () => {
   it('several globs of one rule are listed with "or"', () => {
     const rule = 'allow:\n  - tool: anydesk\n    path: [/opt/anydesk/**, /usr/lib/anydesk/**]\n';
     const f = one(rule, finding('anydesk', [proc(1, { exe: '/home/bob/anydesk' })]));
-    expect(f.reason).toBe('policy: allow[0] (anydesk, path /opt/anydesk/** or /usr/lib/anydesk/**) does not apply: path "/home/bob/anydesk" is outside the allowed locations');
+    expect(f.reason).toBe(
+      'policy: allow[0] (anydesk, path /opt/anydesk/** or /usr/lib/anydesk/**) does not apply: path "/home/bob/anydesk" is outside the allowed locations',
+    );
   });
 });

@@ -20,7 +20,10 @@ describe('policyWarnings', () => {
   });
 
   it('knows the host signals as tools a policy may name', () => {
-    const policy = parsePolicy('suppressions:\n  - tool: multiple-pointing-devices\n    reason: designers use a tablet\n    expires: 2030-01-01\n', 'p');
+    const policy = parsePolicy(
+      'suppressions:\n  - tool: multiple-pointing-devices\n    reason: designers use a tablet\n    expires: 2030-01-01\n',
+      'p',
+    );
     expect(policyWarnings(policy, cat)).toEqual([]);
   });
 

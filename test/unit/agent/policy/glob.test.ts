@@ -23,8 +23,17 @@ describe('policy path globs', () => {
     expect(compileGlob('**').test('')).toBe(true);
   });
 
-  it('an allow rule\'s path globs decide which installs it covers', () => {
-    const paths = ['/opt/anydesk/anydesk', '/usr/bin/anydesk', '/usr/a/b/anydesk', 'c:/program files (x86)/teamviewer/tv.exe', '/a/1/b/2/c', '/a/b/c', 'd:/x/y.exe', 'd:/x/y/z.exe'];
+  it("an allow rule's path globs decide which installs it covers", () => {
+    const paths = [
+      '/opt/anydesk/anydesk',
+      '/usr/bin/anydesk',
+      '/usr/a/b/anydesk',
+      'c:/program files (x86)/teamviewer/tv.exe',
+      '/a/1/b/2/c',
+      '/a/b/c',
+      'd:/x/y.exe',
+      'd:/x/y/z.exe',
+    ];
     const covered: Record<string, string[]> = {
       '/opt/**': ['/opt/anydesk/anydesk'],
       '/usr/*/anydesk': ['/usr/bin/anydesk'],
@@ -33,8 +42,14 @@ describe('policy path globs', () => {
       '?:/x/*.exe': ['d:/x/y.exe'],
     };
     for (const [glob, want] of Object.entries(covered)) {
-      expect(paths.filter((p) => compileGlob(glob).test(p)), glob).toEqual(want);
-      expect(paths.filter((p) => ruleCovers({ tool: 't', path: [glob] }, fileFinding(p)).ok), glob).toEqual(want);
+      expect(
+        paths.filter((p) => compileGlob(glob).test(p)),
+        glob,
+      ).toEqual(want);
+      expect(
+        paths.filter((p) => ruleCovers({ tool: 't', path: [glob] }, fileFinding(p)).ok),
+        glob,
+      ).toEqual(want);
     }
   });
 

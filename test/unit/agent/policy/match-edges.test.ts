@@ -10,12 +10,25 @@ const NOW = new Date('2026-06-01T00:00:00Z');
 
 function finding(toolId: string, evidence: Evidence[], extra: Partial<Finding> = {}): Finding {
   return {
-    id: 'aaaaaaaaaaaaaaaa', tool: { id: toolId, name: toolId, category: 'remote-desktop' }, severity: 'high',
-    status: 'finding', state: 'running', attack: ['T1219'], evidence, ...extra,
+    id: 'aaaaaaaaaaaaaaaa',
+    tool: { id: toolId, name: toolId, category: 'remote-desktop' },
+    severity: 'high',
+    status: 'finding',
+    state: 'running',
+    attack: ['T1219'],
+    evidence,
+    ...extra,
   };
 }
-const proc = (pid: number, exe: string | undefined, more: Partial<Extract<Evidence, { type: 'process' }>> = {}): Evidence =>
-  ({ type: 'process', strength: 'strong', pid, name: 'AnyDesk.exe', ...(exe ? { exe } : {}), matchedBy: 'name', ...more });
+const proc = (pid: number, exe: string | undefined, more: Partial<Extract<Evidence, { type: 'process' }>> = {}): Evidence => ({
+  type: 'process',
+  strength: 'strong',
+  pid,
+  name: 'AnyDesk.exe',
+  ...(exe ? { exe } : {}),
+  matchedBy: 'name',
+  ...more,
+});
 const judge = (yaml: string, fs: Finding[], now = NOW) => applyPolicy(fs, parsePolicy(yaml, 'p.yaml'), now);
 const one = (yaml: string, f: Finding, now = NOW) => judge(yaml, [f], now)[0];
 
@@ -25,21 +38,29 @@ describe('allow rules check every condition, not just the first', () => {
   it('a signed copy outside the allowed path stays a finding, and the reason names the path', () => {
     const f = one(rule, finding('anydesk', [proc(1, 'C:\\Users\\bob\\AnyDesk.exe', { signer: 'philandro Software GmbH' })]));
     expect(f.status).toBe('finding');
-    expect(f.reason).toBe('policy: allow[0] (anydesk, signer "philandro Software GmbH", path C:/Program Files (x86)/AnyDesk/**) does not apply: path "C:\\Users\\bob\\AnyDesk.exe" is outside the allowed locations');
+    expect(f.reason).toBe(
+      'policy: allow[0] (anydesk, signer "philandro Software GmbH", path C:/Program Files (x86)/AnyDesk/**) does not apply: path "C:\\Users\\bob\\AnyDesk.exe" is outside the allowed locations',
+    );
   });
 
   it('an unsigned copy inside the allowed path stays a finding; a signed one there is allowed', () => {
     const exe = 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe';
     expect(one(rule, finding('anydesk', [proc(1, exe)])).reason).toContain('does not apply: no signer evidence (unsigned, or not running)');
     const ok = one(rule, finding('anydesk', [proc(1, exe, { signer: 'CN=philandro Software GmbH, O=philandro' })]));
-    expect(ok).toMatchObject({ status: 'allowed', reason: 'policy allow[0] (anydesk, signer "philandro Software GmbH", path C:/Program Files (x86)/AnyDesk/**)' });
+    expect(ok).toMatchObject({
+      status: 'allowed',
+      reason: 'policy allow[0] (anydesk, signer "philandro Software GmbH", path C:/Program Files (x86)/AnyDesk/**)',
+    });
   });
 
   it('a Team ID rule combined with an instance rule checks both', () => {
     const r = 'allow:\n  - tool: anydesk\n    teamId: [JDX4N8VD9Y, ABCDE12345]\n    instance: [c0ffee01]\n    reason: ours\n';
     const exeOurs = '/Applications/AnyDesk c0ffee01.app/Contents/MacOS/AnyDesk';
     const good = one(r, finding('anydesk', [proc(1, exeOurs, { teamId: 'ABCDE12345' })]));
-    expect(good).toMatchObject({ status: 'allowed', reason: 'policy allow[0] (anydesk, Team ID JDX4N8VD9Y or ABCDE12345, instance c0ffee01): ours' });
+    expect(good).toMatchObject({
+      status: 'allowed',
+      reason: 'policy allow[0] (anydesk, Team ID JDX4N8VD9Y or ABCDE12345, instance c0ffee01): ours',
+    });
     const other = one(r, finding('anydesk', [proc(1, '/Applications/AnyDesk.app/Contents/MacOS/AnyDesk', { teamId: 'JDX4N8VD9Y' })]));
     expect(other.status).toBe('finding');
     expect(other.reason).toContain('process "/Applications/AnyDesk.app/Contents/MacOS/AnyDesk" is not an allowed instance');
@@ -61,7 +82,10 @@ describe('allow rules check every condition, not just the first', () => {
   });
 
   it('a rule with only a reason is unconditional and quotes its reason', () => {
-    expect(one('allow:\n  - tool: anydesk\n    reason: everyone\n', finding('anydesk', [proc(1, '/x')]))).toMatchObject({ status: 'allowed', reason: 'policy allow[0] (anydesk): everyone' });
+    expect(one('allow:\n  - tool: anydesk\n    reason: everyone\n', finding('anydesk', [proc(1, '/x')]))).toMatchObject({
+      status: 'allowed',
+      reason: 'policy allow[0] (anydesk): everyone',
+    });
   });
 });
 
@@ -102,7 +126,10 @@ describe('path globs in allow rules', () => {
   });
 
   it('a finding with no path at all is not allowed by a path rule', () => {
-    const f = one(rule, finding('anydesk', [proc(1, undefined), { type: 'package', strength: 'strong', name: 'AnyDesk', manager: 'uninstall' }]));
+    const f = one(
+      rule,
+      finding('anydesk', [proc(1, undefined), { type: 'package', strength: 'strong', name: 'AnyDesk', manager: 'uninstall' }]),
+    );
     expect(f.status).toBe('finding');
     expect(f.reason).toContain('does not apply: no path evidence');
   });
@@ -118,24 +145,36 @@ describe('signer and Team ID rules (anti-forgery)', () => {
   const signed = (pid: number, signer?: string) => proc(pid, 'C:/TV/TeamViewer.exe', signer ? { signer } : {});
 
   it('names: the whole string, the CN of a subject (quoted or escaped) and the developer of an Apple authority', () => {
-    expect(signerNames('CN=TeamViewer Germany GmbH, O=TeamViewer, C=DE')).toEqual(['cn=teamviewer germany gmbh, o=teamviewer, c=de', 'teamviewer germany gmbh']);
+    expect(signerNames('CN=TeamViewer Germany GmbH, O=TeamViewer, C=DE')).toEqual([
+      'cn=teamviewer germany gmbh, o=teamviewer, c=de',
+      'teamviewer germany gmbh',
+    ]);
     expect(signerNames('O=X, CN="Acme, Inc."')).toContain('acme, inc.');
     expect(signerNames('CN="Say ""hi"" GmbH"')).toContain('say "hi" gmbh');
     expect(signerNames('CN=Acme\\, Inc., O=Acme')).toContain('acme, inc.');
-    expect(signerNames('Developer ID Application: TeamViewer Germany GmbH (H7UGFBUGV6)')).toEqual(['developer id application: teamviewer germany gmbh (h7ugfbugv6)', 'teamviewer germany gmbh']);
+    expect(signerNames('Developer ID Application: TeamViewer Germany GmbH (H7UGFBUGV6)')).toEqual([
+      'developer id application: teamviewer germany gmbh (h7ugfbugv6)',
+      'teamviewer germany gmbh',
+    ]);
     expect(signerNames('  Apple Distribution:  Foo   Bar (ABCDEFGHIJ)  ')).toContain('foo bar');
     expect(signerNames('Developer ID Application: Foo (short)')).toHaveLength(1);
     expect(signerNames('XCN=Foo')).toEqual(['xcn=foo']);
   });
 
   it('allows a process signed with the Apple authority or the subject of the allowed signer', () => {
-    for (const s of ['Developer ID Application: TeamViewer Germany GmbH (H7UGFBUGV6)', 'CN=TeamViewer  Germany GmbH, O=x', 'teamviewer germany gmbh']) {
+    for (const s of [
+      'Developer ID Application: TeamViewer Germany GmbH (H7UGFBUGV6)',
+      'CN=TeamViewer  Germany GmbH, O=x',
+      'teamviewer germany gmbh',
+    ]) {
       expect(one(rule, finding('teamviewer', [signed(1, s)])).status, s).toBe('allowed');
     }
   });
 
   it('a signer that only contains the allowed name, or one process of several unsigned, keeps the finding open', () => {
-    expect(one(rule, finding('teamviewer', [signed(1, 'CN=Evil TeamViewer Germany GmbH')])).reason).toContain('signer "CN=Evil TeamViewer Germany GmbH" is not allowed');
+    expect(one(rule, finding('teamviewer', [signed(1, 'CN=Evil TeamViewer Germany GmbH')])).reason).toContain(
+      'signer "CN=Evil TeamViewer Germany GmbH" is not allowed',
+    );
     const mixed = one(rule, finding('teamviewer', [signed(1, 'TeamViewer Germany GmbH'), signed(2, 'CN=Mallory')]));
     expect(mixed.reason).toContain('signer "CN=Mallory" is not allowed');
   });
@@ -152,22 +191,39 @@ describe('signer and Team ID rules (anti-forgery)', () => {
       expect(f.reason).toContain('pid 77 has no allowed signer');
     }
     // A socket without an owner names no process to prove
-    const unowned: Evidence = { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 5938, state: 'LISTEN' };
+    const unowned: Evidence = {
+      type: 'socket',
+      strength: 'corroborating',
+      proto: 'tcp',
+      localAddress: '0.0.0.0',
+      localPort: 5938,
+      state: 'LISTEN',
+    };
     expect(one(rule, finding('teamviewer', [signed(1, 'TeamViewer Germany GmbH'), unowned])).status).toBe('allowed');
   });
 
   it('a package signer does not count for a signer rule; a package Team ID does for a Team ID rule', () => {
-    const pkg = (more: object): Evidence => ({ type: 'package', strength: 'strong', name: 'AnyDesk', manager: 'app', ...more } as Evidence);
+    const pkg = (more: object): Evidence => ({ type: 'package', strength: 'strong', name: 'AnyDesk', manager: 'app', ...more }) as Evidence;
     expect(one(rule, finding('teamviewer', [pkg({ signer: 'TeamViewer Germany GmbH' })])).reason).toContain('no signer evidence');
     const team = 'allow:\n  - tool: anydesk\n    teamId: JDX4N8VD9Y\n';
     expect(one(team, finding('anydesk', [pkg({ teamId: 'JDX4N8VD9Y' })])).status).toBe('allowed');
-    expect(one(team, finding('anydesk', [pkg({ teamId: 'JDX4N8VD9Y' }), proc(9, '/tmp/AnyDesk')])).reason).toContain('pid 9 has no allowed Team ID');
+    expect(one(team, finding('anydesk', [pkg({ teamId: 'JDX4N8VD9Y' }), proc(9, '/tmp/AnyDesk')])).reason).toContain(
+      'pid 9 has no allowed Team ID',
+    );
     expect(one(team, finding('anydesk', [pkg({})])).reason).toContain('no Team ID evidence (unsigned, or not running)');
   });
 
   it('a renamed copy is never allowed by a narrowed rule, and the reason says what it copies', () => {
-    const copy = proc(5, 'C:/Temp/svch0st.exe', { name: 'svch0st.exe', renamed: true, matchedBy: 'hash', copyOf: 'C:/TV/TeamViewer.exe', signer: 'TeamViewer Germany GmbH' });
-    expect(one(rule, finding('teamviewer', [copy])).reason).toBe('policy: allow[0] (teamviewer, signer "TeamViewer Germany GmbH") does not apply: renamed copy: svch0st.exe (pid 5) is a copy of C:/TV/TeamViewer.exe');
+    const copy = proc(5, 'C:/Temp/svch0st.exe', {
+      name: 'svch0st.exe',
+      renamed: true,
+      matchedBy: 'hash',
+      copyOf: 'C:/TV/TeamViewer.exe',
+      signer: 'TeamViewer Germany GmbH',
+    });
+    expect(one(rule, finding('teamviewer', [copy])).reason).toBe(
+      'policy: allow[0] (teamviewer, signer "TeamViewer Germany GmbH") does not apply: renamed copy: svch0st.exe (pid 5) is a copy of C:/TV/TeamViewer.exe',
+    );
     const byMeta = proc(6, 'C:/Temp/x.exe', { name: 'x.exe', renamed: true, matchedBy: 'pe-metadata', signer: 'TeamViewer Germany GmbH' });
     expect(one(rule, finding('teamviewer', [byMeta])).reason).toContain('renamed copy: x.exe (pid 6) matched by pe-metadata');
     // A renamed copy that is not flagged as renamed is judged by its signer like any other
@@ -178,18 +234,28 @@ describe('signer and Team ID rules (anti-forgery)', () => {
 
 describe('instance rules', () => {
   const rule = 'allow:\n  - tool: screenconnect\n    instance: 7f3a9c2e\n';
-  const svc = (name: string, more: object = {}): Evidence => ({ type: 'service', strength: 'strong', name, manager: 'windows-service', ...more } as Evidence);
+  const svc = (name: string, more: object = {}): Evidence =>
+    ({ type: 'service', strength: 'strong', name, manager: 'windows-service', ...more }) as Evidence;
 
   it('an id found as a whole token anywhere in a name, display name or path', () => {
     expect(one(rule, finding('screenconnect', [svc('ScreenConnect Client (7f3a9c2e)')])).status).toBe('allowed');
     expect(one(rule, finding('screenconnect', [svc('7F3A9C2E-client')])).status).toBe('allowed');
     expect(one(rule, finding('screenconnect', [svc('client-7f3a9c2e')])).status).toBe('allowed');
-    expect(one(rule, finding('screenconnect', [svc('ScreenConnect', { displayName: 'ScreenConnect Client (7f3a9c2e)' })])).status).toBe('allowed');
+    expect(one(rule, finding('screenconnect', [svc('ScreenConnect', { displayName: 'ScreenConnect Client (7f3a9c2e)' })])).status).toBe(
+      'allowed',
+    );
     expect(one(rule, finding('screenconnect', [svc('ScreenConnect', { path: 'C:/SC (7f3a9c2e)/svc.exe' })])).status).toBe('allowed');
     // the first occurrence sits inside a longer id, the second stands alone
     expect(one(rule, finding('screenconnect', [svc('x7f3a9c2e (7f3a9c2e)')])).status).toBe('allowed');
-    expect(one(rule, finding('screenconnect', [{ type: 'package', strength: 'strong', name: 'SC', manager: 'uninstall', path: 'C:/SC (7f3a9c2e)' }])).status).toBe('allowed');
-    expect(one(rule, finding('screenconnect', [{ type: 'file', strength: 'strong', path: 'C:/SC (7f3a9c2e)/a.exe' }])).status).toBe('allowed');
+    expect(
+      one(
+        rule,
+        finding('screenconnect', [{ type: 'package', strength: 'strong', name: 'SC', manager: 'uninstall', path: 'C:/SC (7f3a9c2e)' }]),
+      ).status,
+    ).toBe('allowed');
+    expect(one(rule, finding('screenconnect', [{ type: 'file', strength: 'strong', path: 'C:/SC (7f3a9c2e)/a.exe' }])).status).toBe(
+      'allowed',
+    );
   });
 
   it('an id inside a longer id, before or after, is another instance', () => {
@@ -201,7 +267,14 @@ describe('instance rules', () => {
   });
 
   it('a finding with nothing that could name an instance is not allowed; processes without a path are skipped', () => {
-    const sock: Evidence = { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 8041, state: 'LISTEN' };
+    const sock: Evidence = {
+      type: 'socket',
+      strength: 'corroborating',
+      proto: 'tcp',
+      localAddress: '0.0.0.0',
+      localPort: 8041,
+      state: 'LISTEN',
+    };
     expect(one(rule, finding('screenconnect', [sock, proc(3, undefined)])).reason).toContain('no evidence names an allowed instance');
     expect(one(rule, finding('screenconnect', [sock, proc(3, undefined), svc('SC (7f3a9c2e)')])).status).toBe('allowed');
   });
@@ -228,13 +301,17 @@ describe('suppressions', () => {
 
   it('ends at its expiry instant exactly; the first still-active one is quoted and expired ones explain an open finding', () => {
     const s = `suppressions:\n  - finding: ${id}\n    reason: old\n    expires: 2026-01-01\n  - tool: anydesk\n    reason: new\n    expires: 2026-06-02T00:00:00Z\n  - tool: anydesk\n    reason: later\n    expires: 2027-01-01\n`;
-    expect(one(s, finding('anydesk', [], { id }))).toMatchObject({ status: 'suppressed', reason: 'policy suppressions[1] until 2026-06-02T00:00:00Z: new' });
+    expect(one(s, finding('anydesk', [], { id }))).toMatchObject({
+      status: 'suppressed',
+      reason: 'policy suppressions[1] until 2026-06-02T00:00:00Z: new',
+    });
     const justOver = one(s, finding('anydesk', [], { id }), new Date('2026-06-02T00:00:00Z'));
     expect(justOver.reason).toBe('policy suppressions[2] until 2027-01-01: later');
     const allOver = one(s, finding('anydesk', [], { id }), new Date('2027-01-02T00:00:00Z')); // a date lasts to its end
     expect(allOver).toMatchObject({
       status: 'finding',
-      reason: 'policy: suppressions[0] expired 2026-01-01 (was: old); suppressions[1] expired 2026-06-02T00:00:00Z (was: new); suppressions[2] expired 2027-01-01 (was: later)',
+      reason:
+        'policy: suppressions[0] expired 2026-01-01 (was: old); suppressions[1] expired 2026-06-02T00:00:00Z (was: new); suppressions[2] expired 2027-01-01 (was: later)',
     });
     expect(one(s, finding('anydesk', [], { id }), new Date('2026-06-01T23:59:59.999Z')).reason).toContain('suppressions[1]');
   });

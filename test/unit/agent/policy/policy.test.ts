@@ -22,9 +22,16 @@ const cat = catalog([
     services: ['teamviewer'],
   }),
   tool('anydesk', { name: 'AnyDesk', processes: { windows: ['anydesk.exe'], darwin: [], linux: [] } }),
-  tool('anydesk-mac', { name: 'AnyDesk', processes: { windows: [], darwin: ['anydesk'], linux: [] }, teamIds: ['JDX4N8VD9Y'], bundleIds: ['com.philandro.anydesk'] }),
+  tool('anydesk-mac', {
+    name: 'AnyDesk',
+    processes: { windows: [], darwin: ['anydesk'], linux: [] },
+    teamIds: ['JDX4N8VD9Y'],
+    bundleIds: ['com.philandro.anydesk'],
+  }),
   tool('screenconnect', {
-    name: 'ScreenConnect', category: 'rmm', services: ['screenconnect client (*'],
+    name: 'ScreenConnect',
+    category: 'rmm',
+    services: ['screenconnect client (*'],
     processes: { windows: ['screenconnect.clientservice.exe', 'screenconnect.windowsclient.exe'], darwin: [], linux: [] },
   }),
   tool('ngrok', { name: 'ngrok', category: 'tunnel', processes: { windows: ['ngrok.exe'], darwin: ['ngrok'], linux: ['ngrok'] } }),
@@ -33,8 +40,20 @@ const cat = catalog([
 ]);
 
 const TV_SIGNER = 'CN=TeamViewer Germany GmbH, O=TeamViewer Germany GmbH, L=Göppingen, S=Baden-Württemberg, C=DE';
-const tvProc = { pid: 1200, name: 'TeamViewer.exe', exe: 'C:\\Program Files\\TeamViewer\\TeamViewer.exe', identity: { signer: TV_SIGNER, pe: { originalFilename: 'TeamViewer.exe' } } };
-const tvService = { name: 'TeamViewer', displayName: 'TeamViewer', state: 'running', startType: 'auto', source: 'windows-service' as const, path: 'C:\\Program Files\\TeamViewer\\TeamViewer_Service.exe' };
+const tvProc = {
+  pid: 1200,
+  name: 'TeamViewer.exe',
+  exe: 'C:\\Program Files\\TeamViewer\\TeamViewer.exe',
+  identity: { signer: TV_SIGNER, pe: { originalFilename: 'TeamViewer.exe' } },
+};
+const tvService = {
+  name: 'TeamViewer',
+  displayName: 'TeamViewer',
+  state: 'running',
+  startType: 'auto',
+  source: 'windows-service' as const,
+  path: 'C:\\Program Files\\TeamViewer\\TeamViewer_Service.exe',
+};
 
 const policy = loadPolicy(FIX + 'company.yaml');
 
@@ -59,11 +78,18 @@ describe('allow rules', () => {
   });
 
   it('does not allow an unsigned renamed copy running next to the signed one', () => {
-    const renamed = { pid: 6666, name: 'svch0st.exe', exe: 'C:\\Users\\bob\\AppData\\Local\\Temp\\svch0st.exe', identity: { pe: { originalFilename: 'TeamViewer.exe' } } };
+    const renamed = {
+      pid: 6666,
+      name: 'svch0st.exe',
+      exe: 'C:\\Users\\bob\\AppData\\Local\\Temp\\svch0st.exe',
+      identity: { pe: { originalFilename: 'TeamViewer.exe' } },
+    };
     const f = byTool(judge(inventory('windows', { processes: [tvProc, renamed], services: [tvService] })), 'teamviewer');
     expect(f.evidence.some((e) => e.type === 'process' && e.renamed && e.pid === 6666)).toBe(true);
     expect(f.status).toBe('finding');
-    expect(f.reason).toMatch(/^policy: allow\[0\] \(teamviewer, signer "TeamViewer Germany GmbH"\) does not apply: renamed copy: svch0st\.exe \(pid 6666\)/);
+    expect(f.reason).toMatch(
+      /^policy: allow\[0\] \(teamviewer, signer "TeamViewer Germany GmbH"\) does not apply: renamed copy: svch0st\.exe \(pid 6666\)/,
+    );
   });
 
   it('does not allow an unsigned TeamViewer.exe, alone or next to the signed one', () => {
@@ -101,7 +127,12 @@ describe('allow rules', () => {
   });
 
   it('allows a macOS app by Team ID only when every running copy carries it', () => {
-    const signed = { pid: 501, name: 'AnyDesk', exe: '/Applications/AnyDesk.app/Contents/MacOS/AnyDesk', identity: { teamId: 'JDX4N8VD9Y', bundleId: 'com.philandro.anydesk' } };
+    const signed = {
+      pid: 501,
+      name: 'AnyDesk',
+      exe: '/Applications/AnyDesk.app/Contents/MacOS/AnyDesk',
+      identity: { teamId: 'JDX4N8VD9Y', bundleId: 'com.philandro.anydesk' },
+    };
     expect(byTool(judge(inventory('darwin', { processes: [signed] })), 'anydesk-mac').status).toBe('allowed');
     const adhoc = { pid: 502, name: 'AnyDesk', exe: '/tmp/AnyDesk.app/Contents/MacOS/AnyDesk' };
     const f = byTool(judge(inventory('darwin', { processes: [signed, adhoc] })), 'anydesk-mac');
@@ -120,13 +151,24 @@ describe('allow rules', () => {
 
   it('does not allow a foreign instance whose client runs from its own folder next to the company service', () => {
     const dir = 'C:\\Program Files (x86)\\ScreenConnect Client (7f3a9c2e1b4d5a60)';
-    const ours = { name: 'ScreenConnect Client (7f3a9c2e1b4d5a60)', state: 'running', source: 'windows-service' as const, path: `${dir}\\ScreenConnect.ClientService.exe` };
+    const ours = {
+      name: 'ScreenConnect Client (7f3a9c2e1b4d5a60)',
+      state: 'running',
+      source: 'windows-service' as const,
+      path: `${dir}\\ScreenConnect.ClientService.exe`,
+    };
     const oursProc = { pid: 700, name: 'ScreenConnect.ClientService.exe', exe: `${dir}\\ScreenConnect.ClientService.exe` };
     expect(judge(inventory('windows', { services: [ours], processes: [oursProc] }))[0].status).toBe('allowed');
-    const theirs = { pid: 701, name: 'ScreenConnect.WindowsClient.exe', exe: 'C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe' };
+    const theirs = {
+      pid: 701,
+      name: 'ScreenConnect.WindowsClient.exe',
+      exe: 'C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe',
+    };
     const f = judge(inventory('windows', { services: [ours], processes: [oursProc, theirs] }))[0];
     expect(f.status).toBe('finding');
-    expect(f.reason).toContain('process "C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe" is not an allowed instance');
+    expect(f.reason).toContain(
+      'process "C:\\Users\\bob\\AppData\\Local\\Temp\\ScreenConnect Client (0b1c2d3e4f5a6b7c)\\ScreenConnect.WindowsClient.exe" is not an allowed instance',
+    );
   });
 });
 
@@ -144,13 +186,28 @@ describe('suppressions and severity', () => {
 
   it('suppresses by finding id and honours a timestamp with a zone', () => {
     const p = parsePolicy(readFileSync(FIX + 'company.json', 'utf8'), 'company.json');
-    const f: Finding = { id: '0123456789abcdef', tool: { id: 'x', name: 'X', category: 'remote-desktop' }, severity: 'high', status: 'finding', state: 'installed', attack: ['T1219'], evidence: [] };
+    const f: Finding = {
+      id: '0123456789abcdef',
+      tool: { id: 'x', name: 'X', category: 'remote-desktop' },
+      severity: 'high',
+      status: 'finding',
+      state: 'installed',
+      attack: ['T1219'],
+      evidence: [],
+    };
     expect(applyPolicy([f], p, new Date('2026-01-15T00:29:59Z'))[0].status).toBe('suppressed');
     expect(applyPolicy([f], p, new Date('2026-01-15T00:30:00Z'))[0].status).toBe('finding');
   });
 
   it('overrides severity by category and leaves other categories alone', () => {
-    const fs = judge(inventory('windows', { processes: [{ pid: 5, name: 'nordvpn.exe' }, { pid: 6, name: 'AnyDesk.exe', exe: 'D:\\AnyDesk.exe' }] }));
+    const fs = judge(
+      inventory('windows', {
+        processes: [
+          { pid: 5, name: 'nordvpn.exe' },
+          { pid: 6, name: 'AnyDesk.exe', exe: 'D:\\AnyDesk.exe' },
+        ],
+      }),
+    );
     expect(byTool(fs, 'nordvpn')).toMatchObject({ severity: 'high', status: 'finding' });
     expect(byTool(fs, 'anydesk').severity).toBe('high');
     const medium = parsePolicy('severity:\n  remote-desktop: medium\n', 'inline');
@@ -170,7 +227,10 @@ describe('policy files', () => {
   it('loads the shipped example and the JSON fixture', () => {
     const ex = loadPolicy(EXAMPLE);
     expect(ex.allow.map((r) => r.tool)).toEqual(['teamviewer', 'screenconnect', 'tailscale']);
-    expect(ex.allow[0]).toMatchObject({ signer: ['TeamViewer Germany GmbH'], path: ['C:/Program Files/TeamViewer/**', '/Applications/TeamViewer.app/**'] });
+    expect(ex.allow[0]).toMatchObject({
+      signer: ['TeamViewer Germany GmbH'],
+      path: ['C:/Program Files/TeamViewer/**', '/Applications/TeamViewer.app/**'],
+    });
     expect(ex.suppressions[0]).toMatchObject({ tool: 'ngrok', expires: '2026-03-31', expiresAt: Date.UTC(2026, 3, 1) });
     const js = parsePolicy(readFileSync(FIX + 'company.json', 'utf8'), 'company.json');
     expect(js.allow[1].tool).toBe('zscaler');
@@ -187,20 +247,38 @@ describe('policy files', () => {
   const bad: [string, string][] = [
     ['allow:\n  - tool: anydesk\n  - tool: teamviewer\n  - tool: 42\n', 'allow[2].tool must be a string'],
     ['alow:\n  - tool: anydesk\n', 'unknown key "alow" (expected version, allow, severity, suppressions)'],
-    ['allow:\n  - tool: anydesk\n    signers: X\n', 'allow[0] has unknown key "signers" (expected tool, signer, teamId, path, instance, reason)'],
+    [
+      'allow:\n  - tool: anydesk\n    signers: X\n',
+      'allow[0] has unknown key "signers" (expected tool, signer, teamId, path, instance, reason)',
+    ],
     ['allow:\n  - anydesk\n', 'allow[0] must be a mapping with at least "tool"'],
     ['allow:\n  tool: anydesk\n', 'allow must be a list'],
     ['allow:\n  - tool: Any Desk\n', 'allow[0].tool "Any Desk" is not a catalog tool id (lowercase letters, digits, "-")'],
     ['allow:\n  - tool: anydesk\n    signer: [ok, 3]\n', 'allow[0].signer[1] must be a non-empty string'],
     ['allow:\n  - tool: anydesk\n    teamId: JDX4N8\n', 'allow[0].teamId "JDX4N8" is not an Apple Team ID (10 letters or digits)'],
     ['severity:\n  vpn: urgent\n', 'severity.vpn must be one of info, low, medium, high, critical'],
-    ['severity:\n  vnc: high\n', 'severity.vnc is not a category (remote-desktop, rmm, remote-shell, tunnel, mesh-vpn, vpn, ip-kvm, builtin-remote, signal)'],
+    [
+      'severity:\n  vnc: high\n',
+      'severity.vnc is not a category (remote-desktop, rmm, remote-shell, tunnel, mesh-vpn, vpn, ip-kvm, builtin-remote, signal)',
+    ],
     ['suppressions:\n  - tool: ngrok\n    reason: x\n', 'suppressions[0].expires is required (a permanent exception is an allow rule)'],
-    ['suppressions:\n  - tool: ngrok\n    reason: x\n    expires: 2026-02-30\n', 'suppressions[0].expires "2026-02-30" is not a calendar date'],
-    ['suppressions:\n  - tool: ngrok\n    reason: x\n    expires: next week\n', 'suppressions[0].expires "next week" must be an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)'],
-    ['suppressions:\n  - tool: ngrok\n    reason: x\n    expires: 2026-02-01T10:00:00\n', 'suppressions[0].expires "2026-02-01T10:00:00" must be an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)'],
+    [
+      'suppressions:\n  - tool: ngrok\n    reason: x\n    expires: 2026-02-30\n',
+      'suppressions[0].expires "2026-02-30" is not a calendar date',
+    ],
+    [
+      'suppressions:\n  - tool: ngrok\n    reason: x\n    expires: next week\n',
+      'suppressions[0].expires "next week" must be an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)',
+    ],
+    [
+      'suppressions:\n  - tool: ngrok\n    reason: x\n    expires: 2026-02-01T10:00:00\n',
+      'suppressions[0].expires "2026-02-01T10:00:00" must be an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)',
+    ],
     ['suppressions:\n  - reason: x\n    expires: 2026-02-01\n', 'suppressions[0] needs "tool" or "finding"'],
-    ['suppressions:\n  - finding: abc\n    reason: x\n    expires: 2026-02-01\n', 'suppressions[0].finding "abc" is not a finding id (16 hex digits)'],
+    [
+      'suppressions:\n  - finding: abc\n    reason: x\n    expires: 2026-02-01\n',
+      'suppressions[0].finding "abc" is not a finding id (16 hex digits)',
+    ],
     ['suppressions:\n  - tool: ngrok\n    expires: 2026-02-01\n', 'suppressions[0].reason must be a string'],
     ['version: 2\n', 'version must be 1'],
     ['- tool: anydesk\n', 'must be a mapping with allow, severity and suppressions'],
@@ -229,8 +307,12 @@ describe('policy files', () => {
       throw new Error('expected a PolicyError');
     };
     expect(one(() => loadPolicy(FIX + 'broken-yaml.yaml'))).toMatch(/^policy .*broken-yaml\.yaml: not valid YAML or JSON at line \d+: /);
-    expect(one(() => parsePolicy('severity:\n  vpn: high\n  vpn: low\n', 'dup.yaml'))).toMatch(/^policy dup\.yaml: not valid YAML or JSON at line 3: .*unique/i);
+    expect(one(() => parsePolicy('severity:\n  vpn: high\n  vpn: low\n', 'dup.yaml'))).toMatch(
+      /^policy dup\.yaml: not valid YAML or JSON at line 3: .*unique/i,
+    );
     expect(one(() => parsePolicy('{"allow": [', 'p.json'))).toMatch(/^policy p\.json: not valid YAML or JSON/);
-    expect(one(() => loadPolicy('/nonexistent/ratwatch/policy.yaml'))).toBe('policy /nonexistent/ratwatch/policy.yaml: cannot read (ENOENT)');
+    expect(one(() => loadPolicy('/nonexistent/ratwatch/policy.yaml'))).toBe(
+      'policy /nonexistent/ratwatch/policy.yaml: cannot read (ENOENT)',
+    );
   });
 });

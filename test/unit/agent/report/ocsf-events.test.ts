@@ -40,8 +40,12 @@ describe('OCSF events of the golden inventories', () => {
     expect(win.device.os).toEqual({ name: 'Windows', type_id: 100, type: 'Windows', version: '10.0.22631', build: '22631', lang: 'en' });
     expect(win.timezone_offset).toBe(-300); // Eastern Standard Time in December
     expect(win.unmapped.host_context).toEqual({
-      timezone: 'Eastern Standard Time', locale: 'en-US', input_methods: ['0409:00000409'],
-      default_gateway_mac: 'a4:2b:b0:c1:d2:e3', wifi_ssid: 'NETGEAR47-5G', wifi_bssid: 'a4:2b:b0:c1:d2:e5',
+      timezone: 'Eastern Standard Time',
+      locale: 'en-US',
+      input_methods: ['0409:00000409'],
+      default_gateway_mac: 'a4:2b:b0:c1:d2:e3',
+      wifi_ssid: 'NETGEAR47-5G',
+      wifi_bssid: 'a4:2b:b0:c1:d2:e5',
     });
     const [mac] = ocsfEventsOf(await scanInventory(path.join(INVENTORIES, 'macos-anydesk.json')));
     expect(mac.device.os).toMatchObject({ name: 'macOS', version: '15.1', kernel_release: '24.1.0', lang: 'en' });
@@ -63,29 +67,63 @@ describe('OCSF mapping details', () => {
       { technique: { uid: 'T1133', name: 'External Remote Services' }, tactic: { uid: 'TA0003', name: 'Persistence' } },
     ]);
     expect(attacks(['T1021.005'])).toEqual([
-      { technique: { uid: 'T1021', name: 'Remote Services' }, sub_technique: { uid: 'T1021.005', name: 'VNC' }, tactic: { uid: 'TA0008', name: 'Lateral Movement' } },
+      {
+        technique: { uid: 'T1021', name: 'Remote Services' },
+        sub_technique: { uid: 'T1021.005', name: 'VNC' },
+        tactic: { uid: 'TA0008', name: 'Lateral Movement' },
+      },
     ]);
   });
 
   it('a finding the policy now suppresses or allows closes as Suppressed, with its own techniques', () => {
     const vpn = finding('vpn:1', { tool: { id: 'nordvpn', name: 'NordVPN', category: 'vpn' }, attack: ['T1090'] });
     const now = new Date('2026-12-01T10:00:00Z');
-    const first = planReport({ state: emptyState(), result: scanResult([vpn]), agentId: 'a', reportId: '55555555-5555-4555-8555-555555555555', fullStateEvery: 24, now });
+    const first = planReport({
+      state: emptyState(),
+      result: scanResult([vpn]),
+      agentId: 'a',
+      reportId: '55555555-5555-4555-8555-555555555555',
+      fullStateEvery: 24,
+      now,
+    });
     for (const status of ['suppressed', 'allowed'] as const) {
-      const next = planReport({ state: first.state, result: scanResult([{ ...vpn, status }]), agentId: 'a', reportId: '66666666-6666-4666-8666-666666666666', fullStateEvery: 24, now });
+      const next = planReport({
+        state: first.state,
+        result: scanResult([{ ...vpn, status }]),
+        agentId: 'a',
+        reportId: '66666666-6666-4666-8666-666666666666',
+        fullStateEvery: 24,
+        now,
+      });
       const [close] = toOcsfEvents(next.report) as Array<Record<string, any>>;
       expect(close).toMatchObject({ activity_id: 3, status_id: 3, status: 'Suppressed', status_detail: status });
-      expect(close.finding_info.attacks).toEqual([{ technique: { uid: 'T1090', name: 'Proxy' }, tactic: { uid: 'TA0011', name: 'Command and Control' } }]);
+      expect(close.finding_info.attacks).toEqual([
+        { technique: { uid: 'T1090', name: 'Proxy' }, tactic: { uid: 'TA0011', name: 'Command and Control' } },
+      ]);
     }
   });
 
   it('reports failed sources, and a process known only by name keeps no process object', () => {
-    const sock = finding('x:1', { evidence: [{ type: 'socket', strength: 'corroborating', proto: 'tcp6', localAddress: '::1', localPort: 5900, state: 'LISTEN', process: 'Xvnc' }] });
-    const result = scanResult([sock], { sources: [
-      { name: 'linux.sockets', ok: true, count: 1, durationMs: 1 },
-      { name: 'linux.rpm', ok: false, absent: true, count: 0, durationMs: 1 },
-      { name: 'linux.usb', ok: false, error: 'EACCES /sys/bus/usb', count: 0, durationMs: 1 },
-    ] });
+    const sock = finding('x:1', {
+      evidence: [
+        {
+          type: 'socket',
+          strength: 'corroborating',
+          proto: 'tcp6',
+          localAddress: '::1',
+          localPort: 5900,
+          state: 'LISTEN',
+          process: 'Xvnc',
+        },
+      ],
+    });
+    const result = scanResult([sock], {
+      sources: [
+        { name: 'linux.sockets', ok: true, count: 1, durationMs: 1 },
+        { name: 'linux.rpm', ok: false, absent: true, count: 0, durationMs: 1 },
+        { name: 'linux.usb', ok: false, error: 'EACCES /sys/bus/usb', count: 0, durationMs: 1 },
+      ],
+    });
     const [e] = ocsfEventsOf(result);
     expect(e.unmapped.failed_sources).toEqual([{ name: 'linux.usb', error: 'EACCES /sys/bus/usb' }]);
     expect(e.evidences[0].process).toBeUndefined();

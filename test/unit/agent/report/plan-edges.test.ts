@@ -15,24 +15,51 @@ const plan = (state: ReportedState, findings: ReturnType<typeof finding>[], more
 describe('report summary and header', () => {
   it('counts active, allowed, suppressed findings and failed sources separately', () => {
     const fs = [
-      finding('a:1'), finding('b:1'), finding('c:1'), finding('d:1'),
-      finding('e:1', { status: 'allowed' }), finding('f:1', { status: 'allowed' }), finding('g:1', { status: 'allowed' }),
+      finding('a:1'),
+      finding('b:1'),
+      finding('c:1'),
+      finding('d:1'),
+      finding('e:1', { status: 'allowed' }),
+      finding('f:1', { status: 'allowed' }),
+      finding('g:1', { status: 'allowed' }),
       finding('h:1', { status: 'suppressed' }),
     ];
     const sources = [
-      { name: 's1', ok: false, count: 0, durationMs: 1 }, { name: 's2', ok: false, count: 0, durationMs: 1 },
-      { name: 's3', ok: true, count: 1, durationMs: 1 }, { name: 's4', ok: true, count: 1, durationMs: 1 }, { name: 's5', ok: true, count: 1, durationMs: 1 },
+      { name: 's1', ok: false, count: 0, durationMs: 1 },
+      { name: 's2', ok: false, count: 0, durationMs: 1 },
+      { name: 's3', ok: true, count: 1, durationMs: 1 },
+      { name: 's4', ok: true, count: 1, durationMs: 1 },
+      { name: 's5', ok: true, count: 1, durationMs: 1 },
     ];
-    const { report } = planReport({ state: emptyState(), result: scanResult(fs, { sources }), agentId: 'agent-1', reportId: RID, fullStateEvery: 10, now: NOW });
+    const { report } = planReport({
+      state: emptyState(),
+      result: scanResult(fs, { sources }),
+      agentId: 'agent-1',
+      reportId: RID,
+      fullStateEvery: 10,
+      now: NOW,
+    });
     expect(report.summary).toEqual({ active: 4, allowed: 3, suppressed: 1, failedSources: 2 });
-    expect(report).toMatchObject({ schema: REPORT_SCHEMA, reportId: RID, agentId: 'agent-1', sentAt: NOW.toISOString(), agentVersion: VERSION, scanId: '3b241101-e2bb-4255-8caf-4136c566a962' });
+    expect(report).toMatchObject({
+      schema: REPORT_SCHEMA,
+      reportId: RID,
+      agentId: 'agent-1',
+      sentAt: NOW.toISOString(),
+      agentVersion: VERSION,
+      scanId: '3b241101-e2bb-4255-8caf-4136c566a962',
+    });
     expect(report.findings.map((f) => f.id)).toEqual(['a:1', 'b:1', 'c:1', 'd:1']);
     expect(report.findings.every((f) => f.firstSeen === NOW.toISOString())).toBe(true);
   });
 
   it('a finding id seen both active and allowed counts as active and is not resolved', () => {
     const prev = plan(emptyState(), [finding('a:1'), finding('b:1')]).state;
-    const { report } = plan(prev, [finding('a:1', { status: 'allowed' }), finding('a:1'), finding('b:1', { status: 'suppressed' }), finding('b:1', { status: 'allowed' })]);
+    const { report } = plan(prev, [
+      finding('a:1', { status: 'allowed' }),
+      finding('a:1'),
+      finding('b:1', { status: 'suppressed' }),
+      finding('b:1', { status: 'allowed' }),
+    ]);
     expect(report.kind).toBe('delta');
     expect(report.resolved.map((r) => [r.id, r.reason])).toEqual([['b:1', 'suppressed']]);
     expect(report.added).toEqual([]);
@@ -41,7 +68,17 @@ describe('report summary and header', () => {
   it('the resolved entry keeps the tool, severity and techniques the finding was reported with', () => {
     const prev = plan(emptyState(), [finding('a:1', { severity: 'critical' })]).state;
     const { report } = plan(prev, []);
-    expect(report.resolved).toEqual([{ id: 'a:1', attack: ['T1219'], tool: { id: 'a', name: 'Tool a', category: 'remote-desktop' }, severity: 'critical', reason: 'gone', firstSeen: NOW.toISOString(), resolvedAt: NOW.toISOString() }]);
+    expect(report.resolved).toEqual([
+      {
+        id: 'a:1',
+        attack: ['T1219'],
+        tool: { id: 'a', name: 'Tool a', category: 'remote-desktop' },
+        severity: 'critical',
+        reason: 'gone',
+        firstSeen: NOW.toISOString(),
+        resolvedAt: NOW.toISOString(),
+      },
+    ]);
   });
 });
 
@@ -62,7 +99,10 @@ describe('report kind', () => {
     expect(d.report.findings.map((f) => f.id)).toEqual(['b:1']);
     expect(d.state.findings['a:1'].firstSeen).toBe('2026-11-01T00:00:00.000Z');
     const f = plan({ ...d.state, forceFull: true }, [finding('a:1'), finding('b:1')]);
-    expect(f.report.findings.map((x) => [x.id, x.firstSeen])).toEqual([['a:1', '2026-11-01T00:00:00.000Z'], ['b:1', NOW.toISOString()]]);
+    expect(f.report.findings.map((x) => [x.id, x.firstSeen])).toEqual([
+      ['a:1', '2026-11-01T00:00:00.000Z'],
+      ['b:1', NOW.toISOString()],
+    ]);
     expect(f.report.added).toEqual([]);
     const h = plan(d.state, [finding('a:1'), finding('b:1')]);
     expect(h.report).toMatchObject({ kind: 'heartbeat', findings: [], added: [], resolved: [] });

@@ -6,10 +6,15 @@ import { finding, scanResult } from '../../../helpers/report-helpers.ts';
 // What the first report of an agent says (issue 17): whether the scan ran privileged, and which of two
 // findings sharing an id by mistake is reported.
 
-const plan = (result: ScanResult) => planReport({
-  state: emptyState(), result, agentId: 'agent-1', reportId: '00000000-0000-4000-8000-000000000001', fullStateEvery: 10,
-  now: new Date('2026-11-23T10:00:00Z'),
-}).report;
+const plan = (result: ScanResult) =>
+  planReport({
+    state: emptyState(),
+    result,
+    agentId: 'agent-1',
+    reportId: '00000000-0000-4000-8000-000000000001',
+    fullStateEvery: 10,
+    now: new Date('2026-11-23T10:00:00Z'),
+  }).report;
 
 describe('the first report', () => {
   it('says whether the scan ran privileged, and says nothing when the scan did not know', () => {

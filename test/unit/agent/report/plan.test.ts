@@ -41,7 +41,12 @@ describe('planReport', () => {
     expect(r4.kind).toBe('delta');
     expect(r4.findings).toEqual([]);
     expect(r4.resolved).toEqual([
-      expect.objectContaining({ id: 'anydesk:1', reason: 'allowed', firstSeen: '2026-11-23T10:01:00.000Z', resolvedAt: '2026-11-23T10:04:00.000Z' }),
+      expect.objectContaining({
+        id: 'anydesk:1',
+        reason: 'allowed',
+        firstSeen: '2026-11-23T10:01:00.000Z',
+        resolvedAt: '2026-11-23T10:04:00.000Z',
+      }),
     ]);
     expect(r4.summary).toEqual({ active: 1, allowed: 1, suppressed: 0, failedSources: 1 });
 
@@ -61,7 +66,10 @@ describe('planReport', () => {
     const r = planReport({
       state: emptyState(),
       result: scanResult([a, { ...a }, finding('tv:1', { status: 'suppressed' })]),
-      agentId: 'x', reportId: ids(1), fullStateEvery: 10, now: new Date(),
+      agentId: 'x',
+      reportId: ids(1),
+      fullStateEvery: 10,
+      now: new Date(),
     });
     expect(r.report.findings.map((f) => f.id)).toEqual(['vnc:1']);
     expect(Object.keys(r.state.findings)).toEqual(['vnc:1']);
@@ -69,7 +77,15 @@ describe('planReport', () => {
 
   it('forceFull and a lagging state.json are honoured', () => {
     const base = { ...emptyState(), cycle: 3, sequence: 3, lastFullCycle: 3, forceFull: true };
-    const r = planReport({ state: base, result: scanResult([]), agentId: 'x', reportId: ids(9), fullStateEvery: 100, now: new Date(), minSequence: 7 });
+    const r = planReport({
+      state: base,
+      result: scanResult([]),
+      agentId: 'x',
+      reportId: ids(9),
+      fullStateEvery: 100,
+      now: new Date(),
+      minSequence: 7,
+    });
     expect(r.report.kind).toBe('full');
     expect(r.report.sequence).toBe(8);
     expect(r.state).toMatchObject({ forceFull: false, lastFullCycle: 4, sequence: 8 });

@@ -51,13 +51,17 @@ describe('withSpoolLock between two holders of one process', () => {
       return (realOpen as (...a: unknown[]) => Promise<unknown>)(p, ...rest);
     }) as typeof fsp.open);
 
-    const second = withSpoolLock(dir, async () => {
-      openGate();
-      await first; // the first holder's release has run to its end
-      const stillLocked = existsSync(lock);
-      const third = await withSpoolLock(dir, async () => 'third').catch((e: unknown) => e);
-      return { stillLocked, third };
-    }, 5000);
+    const second = withSpoolLock(
+      dir,
+      async () => {
+        openGate();
+        await first; // the first holder's release has run to its end
+        const stillLocked = existsSync(lock);
+        const third = await withSpoolLock(dir, async () => 'third').catch((e: unknown) => e);
+        return { stillLocked, third };
+      },
+      5000,
+    );
 
     expect(await first).toBe('first');
     const { stillLocked, third } = await second;

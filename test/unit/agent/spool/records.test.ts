@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Reporter } from '../../../../agent/delivery/reporter.ts';
@@ -22,8 +33,15 @@ const spooled = (dir: string) => readdirSync(dir).filter((f) => /^\d{12}-/.test(
 describe('spool record names', () => {
   it('keeps the on-disk names of earlier versions, so existing spools keep working', () => {
     expect(SPOOL_FILES).toEqual({
-      state: 'state.json', backoff: 'backoff.json', agentId: 'agent-id', sequence: 'sequence', hecChannel: 'hec-channel',
-      hecState: 'hec-state.json', agentKey: 'agent-key', lock: 'lock', daemonSocket: 'daemon.sock',
+      state: 'state.json',
+      backoff: 'backoff.json',
+      agentId: 'agent-id',
+      sequence: 'sequence',
+      hecChannel: 'hec-channel',
+      hecState: 'hec-state.json',
+      agentKey: 'agent-key',
+      lock: 'lock',
+      daemonSocket: 'daemon.sock',
     });
     expect([...OWN_FILE_NAMES].sort()).toEqual(Object.values(SPOOL_FILES).sort());
   });
@@ -67,7 +85,9 @@ describe('a record that cannot be trusted is set aside, never read', () => {
     expect(await r.enqueue(scanResult([finding('a:1')]))).toMatchObject({ kind: 'full', added: 1 });
     expect(statSync(join(dir, 'quarantine', 'state.json')).uid).toBe(65534);
     expect(statSync(join(dir, 'state.json')).uid).toBe(process.getuid!());
-    expect(logs).toEqual([expect.stringMatching(/^ratwatch: spool: quarantined state\.json: refused, owned by uid 65534, not by this agent \(uid \d+\)$/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/^ratwatch: spool: quarantined state\.json: refused, owned by uid 65534, not by this agent \(uid \d+\)$/),
+    ]);
   });
 
   it('an oversized backoff.json is quarantined without being read, and holds nothing back', async () => {
@@ -92,7 +112,7 @@ describe('a record that cannot be trusted is set aside, never read', () => {
     expect(logs).toEqual(['ratwatch: spool: quarantined sequence: a FIFO, not a regular file']);
   });
 
-  it('damaged content that is the agent\'s own is handled by its owner: a bad backoff is ignored in place, not quarantined', async () => {
+  it("damaged content that is the agent's own is handled by its owner: a bad backoff is ignored in place, not quarantined", async () => {
     const { r, dir, logs } = reporter();
     await r.agentId();
     writeFileSync(join(dir, 'backoff.json'), '{"failures":"x"}');

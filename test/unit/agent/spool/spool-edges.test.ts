@@ -46,7 +46,11 @@ describe('spool limits', () => {
 
   it('rejected/ has the same limits and says so under its own name', async () => {
     const { dir, spool, log } = await newSpool({ maxFiles: 2 });
-    for (const [s, k] of [[1, 'heartbeat'], [2, 'delta'], [3, 'heartbeat']] as const) {
+    for (const [s, k] of [
+      [1, 'heartbeat'],
+      [2, 'delta'],
+      [3, 'heartbeat'],
+    ] as const) {
       await spool.put(report(s, k));
     }
     // the spool itself dropped heartbeat 1 to stay at two files
@@ -133,7 +137,9 @@ describe('spool listing', () => {
     mkdirSync(real);
     const link = `${real}-link`;
     symlinkSync(real, link);
-    await expect(new Spool(link, { maxFiles: 1, maxBytes: 1, log: () => undefined }).open()).rejects.toThrow(`spoolDir ${link}: refused, is a symbolic link`);
+    await expect(new Spool(link, { maxFiles: 1, maxBytes: 1, log: () => undefined }).open()).rejects.toThrow(
+      `spoolDir ${link}: refused, is a symbolic link`,
+    );
   });
 });
 

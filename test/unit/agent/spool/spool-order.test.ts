@@ -17,8 +17,12 @@ let dirs = 0;
 const KINDS: ReportKind[] = ['full', 'delta', 'heartbeat'];
 function report(sequence: number, kind: ReportKind, id: number): NativeReport {
   const { report: r } = planReport({
-    state: emptyState(), result: scanResult([finding('anydesk:1')]), agentId: 'a',
-    reportId: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`, fullStateEvery: 1, now: new Date('2026-11-23T10:00:00Z'),
+    state: emptyState(),
+    result: scanResult([finding('anydesk:1')]),
+    agentId: 'a',
+    reportId: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+    fullStateEvery: 1,
+    now: new Date('2026-11-23T10:00:00Z'),
   });
   return { ...r, sequence, kind };
 }

@@ -29,7 +29,11 @@ describe('Spool', () => {
     const { spool } = await newSpool();
     for (const n of [3, 1, 2]) await spool.put(report(n, n === 2 ? 'heartbeat' : 'delta'));
     const list = await spool.list();
-    expect(list.map((e) => [e.sequence, e.kind])).toEqual([[1, 'delta'], [2, 'heartbeat'], [3, 'delta']]);
+    expect(list.map((e) => [e.sequence, e.kind])).toEqual([
+      [1, 'delta'],
+      [2, 'heartbeat'],
+      [3, 'delta'],
+    ]);
     expect((await spool.read(list[0])).sequence).toBe(1);
     expect(await spool.maxSequence()).toBe(3);
   });
@@ -74,7 +78,18 @@ describe('Spool', () => {
 
   it('when full drops the oldest heartbeats and never a report with findings', async () => {
     const { spool, log } = await newSpool({ maxFiles: 10 });
-    const kinds: ReportKind[] = ['full', 'heartbeat', 'heartbeat', 'delta', 'heartbeat', 'heartbeat', 'delta', 'heartbeat', 'heartbeat', 'heartbeat'];
+    const kinds: ReportKind[] = [
+      'full',
+      'heartbeat',
+      'heartbeat',
+      'delta',
+      'heartbeat',
+      'heartbeat',
+      'delta',
+      'heartbeat',
+      'heartbeat',
+      'heartbeat',
+    ];
     for (let i = 0; i < kinds.length; i++) await spool.put(report(i + 1, kinds[i]));
     expect(await spool.list()).toHaveLength(10);
     await spool.put(report(11, 'delta'));

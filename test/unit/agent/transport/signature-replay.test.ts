@@ -12,8 +12,15 @@ import { reportConfig, scanResult } from '../../../helpers/report-helpers.ts';
 // headers and the body hash.
 function verify(key: Buffer, method: string, path: string, headers: Record<string, string>, body: Buffer): boolean {
   const canonical = [
-    'ratwatch-signature-v2', method, path, headers['x-ratwatch-timestamp'], headers['x-ratwatch-agent-id'], headers['x-ratwatch-report-id'],
-    headers['x-ratwatch-sequence'], headers['x-ratwatch-report-kind'], createHash('sha256').update(body).digest('hex'),
+    'ratwatch-signature-v2',
+    method,
+    path,
+    headers['x-ratwatch-timestamp'],
+    headers['x-ratwatch-agent-id'],
+    headers['x-ratwatch-report-id'],
+    headers['x-ratwatch-sequence'],
+    headers['x-ratwatch-report-kind'],
+    createHash('sha256').update(body).digest('hex'),
   ].join('\n');
   const want = Buffer.from(`v2=${createHmac('sha256', key).update(canonical).digest('hex')}`);
   const got = Buffer.from(headers['x-ratwatch-signature'] ?? '');
@@ -39,7 +46,12 @@ describe('signature v2', () => {
     const keyFile = join(dir, 'hmac.key');
     writeFileSync(keyFile, 'k3y-0123456789abcdef-secret\n', { mode: 0o600 }); // written with echo: the newline is not part of the key
     try {
-      const config = reportConfig(join(dir, 'spool'), { endpointUrl: `http://127.0.0.1:${port}/ingest?tenant=a`, endpointFormat: 'ocsf', hmacKeyFile: keyFile, gzip: false });
+      const config = reportConfig(join(dir, 'spool'), {
+        endpointUrl: `http://127.0.0.1:${port}/ingest?tenant=a`,
+        endpointFormat: 'ocsf',
+        hmacKeyFile: keyFile,
+        gzip: false,
+      });
       const reporter = new Reporter(config, { log: () => undefined });
       for (let i = 0; i < 2; i++) {
         await reporter.enqueue(scanResult([]));

@@ -85,7 +85,16 @@ describe('signature and redaction', () => {
     const canonical = `ratwatch-signature-v2\nPOST\n/ingest?x=1\n1795435200\nagent-1\n11111111-2222-4333-8444-555555555555\n7\nheartbeat\n${bodyHash}`;
     const out = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `key:${key}`], { input: canonical }).toString();
     const hex = /([0-9a-f]{64})\s*$/.exec(out)![1];
-    const req = { method: 'POST', path: '/ingest?x=1', timestamp: '1795435200', agentId: 'agent-1', reportId: '11111111-2222-4333-8444-555555555555', sequence: 7, kind: 'heartbeat', body };
+    const req = {
+      method: 'POST',
+      path: '/ingest?x=1',
+      timestamp: '1795435200',
+      agentId: 'agent-1',
+      reportId: '11111111-2222-4333-8444-555555555555',
+      sequence: 7,
+      kind: 'heartbeat',
+      body,
+    };
     expect(signRequest(key, req)).toBe(`v2=${hex}`);
   });
 

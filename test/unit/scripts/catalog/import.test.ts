@@ -6,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog, CatalogTool } from '../../../../agent/catalog/types.ts';
 import { importCatalog, readSourceMeta, serializeCatalog } from '../../../../scripts/catalog/build.ts';
 import { DENIED_PORTS } from '../../../../scripts/catalog/deny.ts';
-import {
-  cleanDomain, cleanExecutable, cleanPort, deniedExecutable, isRejection, teamIdOf,
-} from '../../../../scripts/catalog/normalize.ts';
+import { cleanDomain, cleanExecutable, cleanPort, deniedExecutable, isRejection, teamIdOf } from '../../../../scripts/catalog/normalize.ts';
 import { cleanPath } from '../../../../scripts/catalog/paths.ts';
 import { ROOT } from '../../../helpers/paths.ts';
 
@@ -132,10 +130,38 @@ describe('import of the real sources', () => {
 
   it('keeps generic process names out of every tool', () => {
     const generic = [
-      'setup.exe', 'install.exe', 'installer.exe', 'agent.exe', 'client.exe', 'service.exe', 'update.exe', 'updater.exe',
-      'launcher.exe', 'helper', 'server', 'java', 'javaw.exe', 'python', 'node', 'cmd.exe', 'powershell.exe',
-      'rundll32.exe', 'msiexec.exe', 'svchost.exe', 'explorer.exe', 'chrome.exe', 'screen', 'tmux', 'ssh', 'sshd',
-      'teams', 'zoom', 'dwm.exe', 'plink.exe', 'presentationhost.exe', 'winpty-agent.exe',
+      'setup.exe',
+      'install.exe',
+      'installer.exe',
+      'agent.exe',
+      'client.exe',
+      'service.exe',
+      'update.exe',
+      'updater.exe',
+      'launcher.exe',
+      'helper',
+      'server',
+      'java',
+      'javaw.exe',
+      'python',
+      'node',
+      'cmd.exe',
+      'powershell.exe',
+      'rundll32.exe',
+      'msiexec.exe',
+      'svchost.exe',
+      'explorer.exe',
+      'chrome.exe',
+      'screen',
+      'tmux',
+      'ssh',
+      'sshd',
+      'teams',
+      'zoom',
+      'dwm.exe',
+      'plink.exe',
+      'presentationhost.exe',
+      'winpty-agent.exe',
     ].map(norm);
     for (const t of catalog.tools) {
       for (const n of [...allProcessNames(t), ...t.peOriginalFilenames]) {
@@ -165,10 +191,30 @@ describe('import of the real sources', () => {
           if (os !== 'windows') expect(n, `${t.id}: ${n}`).not.toMatch(/\.exe$/);
         }
       }
-      for (const k of ['paths', 'bundleIds', 'packages', 'services', 'domains', 'signers', 'peOriginalFilenames', 'displayNames', 'banners', 'references'] as const) {
+      for (const k of [
+        'paths',
+        'bundleIds',
+        'packages',
+        'services',
+        'domains',
+        'signers',
+        'peOriginalFilenames',
+        'displayNames',
+        'banners',
+        'references',
+      ] as const) {
         expect(sortedUnique(t[k]), `${t.id} ${k}`).toBe(true);
       }
-      for (const k of ['paths', 'bundleIds', 'packages', 'services', 'domains', 'signers', 'peOriginalFilenames', 'displayNames'] as const) {
+      for (const k of [
+        'paths',
+        'bundleIds',
+        'packages',
+        'services',
+        'domains',
+        'signers',
+        'peOriginalFilenames',
+        'displayNames',
+      ] as const) {
         for (const v of t[k]) expect(v, `${t.id} ${k}`).toBe(v.toLowerCase());
       }
       for (const d of t.domains) expect(d, t.id).toMatch(/^(\*\.)?([a-z0-9_-]+\.)+[a-z]{2,}$/);
@@ -209,17 +255,22 @@ describe('hand-curated extras are checked strictly', () => {
   }
 
   it('rejects a generic process name instead of dropping it silently', () => {
-    const run = importWith('tools:\n  - id: bad\n    name: Bad\n    processes: { windows: [setup.exe] }\n    references: [https://example.org]\n');
+    const run = importWith(
+      'tools:\n  - id: bad\n    name: Bad\n    processes: { windows: [setup.exe] }\n    references: [https://example.org]\n',
+    );
     expect(run).toThrow(/extras tools\[0\] \(bad\): process "setup\.exe" rejected \(generic name\)/);
   });
 
   it('rejects a library package, a shared port, an unknown field and a missing reference', () => {
-    expect(importWith('tools:\n  - id: v\n    name: V\n    packages: [libvncserver1]\n    references: [https://example.org]\n'))
-      .toThrow(/package "libvncserver1" rejected/);
-    expect(importWith('tools:\n  - id: v\n    name: V\n    ports: [443]\n    references: [https://example.org]\n'))
-      .toThrow(/port 443 rejected/);
-    expect(importWith('tools:\n  - id: v\n    name: V\n    procceses: {}\n    references: [https://example.org]\n'))
-      .toThrow(/unknown field "procceses"/);
+    expect(importWith('tools:\n  - id: v\n    name: V\n    packages: [libvncserver1]\n    references: [https://example.org]\n')).toThrow(
+      /package "libvncserver1" rejected/,
+    );
+    expect(importWith('tools:\n  - id: v\n    name: V\n    ports: [443]\n    references: [https://example.org]\n')).toThrow(
+      /port 443 rejected/,
+    );
+    expect(importWith('tools:\n  - id: v\n    name: V\n    procceses: {}\n    references: [https://example.org]\n')).toThrow(
+      /unknown field "procceses"/,
+    );
     expect(importWith('tools:\n  - id: v\n    name: V\n')).toThrow(/references are required/);
   });
 });
@@ -229,7 +280,15 @@ describe('cleaners', () => {
     expect(cleanDomain('boot.net.anydesk.com:443')).toBe('boot.net.anydesk.com');
     expect(cleanDomain("'*.AnyDesk.com'")).toBe('*.anydesk.com');
     expect(cleanDomain('https://ninjauploads.s3.amazonaws.com/app.ninjarmm.com*')).toBe('ninjauploads.s3.amazonaws.com');
-    for (const bad of ['relay-[a-f0-9]{8}.net.anydesk.com:443', '<on-prem-app-server-host>', 'user_managed', '136.243.104.235', 'tunnel.*.ngrok.com', 'atera-agent-heartbeat', 'github.com']) {
+    for (const bad of [
+      'relay-[a-f0-9]{8}.net.anydesk.com:443',
+      '<on-prem-app-server-host>',
+      'user_managed',
+      '136.243.104.235',
+      'tunnel.*.ngrok.com',
+      'atera-agent-heartbeat',
+      'github.com',
+    ]) {
       expect(isRejection(cleanDomain(bad)), bad).toBe(true);
     }
   });
@@ -239,8 +298,20 @@ describe('cleaners', () => {
     expect(cleanExecutable('/Applications/AnyDesk.app', undefined)).toEqual([{ os: 'darwin', name: 'anydesk' }]);
     expect(cleanExecutable('ngrok', 'windows')).toEqual([{ os: 'windows', name: 'ngrok.exe' }]);
     expect(cleanExecutable('Splashtop SOS', 'darwin')).toEqual([{ os: 'darwin', name: 'splashtop sos' }]);
-    expect(cleanExecutable('tmate', undefined, ['linux', 'darwin'])).toEqual([{ os: 'linux', name: 'tmate' }, { os: 'darwin', name: 'tmate' }]);
-    for (const bad of ['rustdesk*.exe', 'AnyDesk-.*.exe', 'nxd', 'tmate.sock', 'requires sign up', 'Setup.exe', 'G2MComm.exe', 'libeay32.dll']) {
+    expect(cleanExecutable('tmate', undefined, ['linux', 'darwin'])).toEqual([
+      { os: 'linux', name: 'tmate' },
+      { os: 'darwin', name: 'tmate' },
+    ]);
+    for (const bad of [
+      'rustdesk*.exe',
+      'AnyDesk-.*.exe',
+      'nxd',
+      'tmate.sock',
+      'requires sign up',
+      'Setup.exe',
+      'G2MComm.exe',
+      'libeay32.dll',
+    ]) {
       expect(isRejection(cleanExecutable(bad, undefined, ['linux'])), bad).toBe(true);
     }
   });
@@ -248,9 +319,16 @@ describe('cleaners', () => {
   it('turns install paths into anchored lowercase patterns and refuses generic ones', () => {
     expect(cleanPath('C:\\Program Files (x86)\\AnyDesk\\*')).toEqual({ pattern: '*/program files*/anydesk/*', os: 'windows' });
     expect(cleanPath('%ProgramData%\\Tiflux\\*')).toMatchObject({ pattern: '*/tiflux/*' });
-    expect(cleanPath('C:\\Program Files (x86)\\ScreenConnect Client (<string ID>)\\*')).toMatchObject({ pattern: '*/program files*/screenconnect client (*)/*' });
+    expect(cleanPath('C:\\Program Files (x86)\\ScreenConnect Client (<string ID>)\\*')).toMatchObject({
+      pattern: '*/program files*/screenconnect client (*)/*',
+    });
     expect(cleanPath('/usr/local/bin/tmate')).toEqual({ pattern: '/usr/local/bin/tmate', os: 'linux' });
-    for (const bad of ['C:\\Windows\\<random>.exe', 'C:\\ProgramData\\Package Cache\\.unverified\\agent', '*\\ZOC?\\*', '%APPDATA%\\GoToMeeting\\G2M.exe']) {
+    for (const bad of [
+      'C:\\Windows\\<random>.exe',
+      'C:\\ProgramData\\Package Cache\\.unverified\\agent',
+      '*\\ZOC?\\*',
+      '%APPDATA%\\GoToMeeting\\G2M.exe',
+    ]) {
       expect(isRejection(cleanPath(bad)), bad).toBe(true);
     }
   });

@@ -19,14 +19,24 @@ describe('winget manifests in the catalog', () => {
   const entries = readWinget(FILE);
 
   it('reads every package with its manifest files as references', () => {
-    expect(entries.map((e) => e.packageIdentifier)).toEqual(['AnyDesk.AnyDesk', 'RustDesk.RustDesk', 'TeamViewer.TeamViewer', 'Cloudflare.cloudflared']);
+    expect(entries.map((e) => e.packageIdentifier)).toEqual([
+      'AnyDesk.AnyDesk',
+      'RustDesk.RustDesk',
+      'TeamViewer.TeamViewer',
+      'Cloudflare.cloudflared',
+    ]);
     for (const e of entries) {
-      expect(e.references.every((r) => /^https:\/\/github\.com\/microsoft\/winget-pkgs\/blob\/[0-9a-f]{40}\/manifests\//.test(r))).toBe(true);
+      expect(e.references.every((r) => /^https:\/\/github\.com\/microsoft\/winget-pkgs\/blob\/[0-9a-f]{40}\/manifests\//.test(r))).toBe(
+        true,
+      );
       const tool = catalog.tools.find((t) => t.id === e.tool)!;
       expect(tool.sources).toContain('winget');
       for (const r of e.references) expect(tool.references).toContain(r);
     }
-    expect(catalog.sources.find((s) => s.id === 'winget')).toMatchObject({ license: 'MIT', url: 'https://github.com/microsoft/winget-pkgs' });
+    expect(catalog.sources.find((s) => s.id === 'winget')).toMatchObject({
+      license: 'MIT',
+      url: 'https://github.com/microsoft/winget-pkgs',
+    });
   });
 
   it('an Uninstall entry built from each manifest, as installed and with a version suffix, is that tool', () => {
@@ -44,7 +54,12 @@ describe('winget manifests in the catalog', () => {
   it('refuses an entry for a tool the catalog lacks, and one without its manifest files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ratwatch-winget-'));
     const bad = join(dir, 'a.yaml');
-    writeFileSync(bad, 'packages:\n  - { tool: no-such-tool, PackageIdentifier: X.Y, PackageName: Xy Remote, manifests: [{ path: manifests/x/X/Y/1/X.Y.yaml, commit: ' + 'a'.repeat(40) + ' }] }\n');
+    writeFileSync(
+      bad,
+      'packages:\n  - { tool: no-such-tool, PackageIdentifier: X.Y, PackageName: Xy Remote, manifests: [{ path: manifests/x/X/Y/1/X.Y.yaml, commit: ' +
+        'a'.repeat(40) +
+        ' }] }\n',
+    );
     expect(() => importWinget(bad, new DraftStore())).toThrow('winget X.Y: no catalog tool "no-such-tool"');
     writeFileSync(bad, 'packages:\n  - { tool: anydesk, PackageIdentifier: X.Y, PackageName: Xy }\n');
     expect(() => readWinget(bad)).toThrow('winget packages[0] (X.Y): manifests are required');

@@ -30,14 +30,20 @@ describe('pkg.config.json', () => {
 
   it('selects targets by id or by pkg name and refuses unknown ones', () => {
     expect(selectTargets(cfg, ['linux-x64', 'node24-macos-x64']).map((t) => t.id)).toEqual(['linux-x64', 'darwin-x64']);
-    expect(() => selectTargets(cfg, ['freebsd-x64'])).toThrow('unknown target freebsd-x64; pkg.config.json has linux-x64, linux-arm64, win-x64, darwin-x64');
+    expect(() => selectTargets(cfg, ['freebsd-x64'])).toThrow(
+      'unknown target freebsd-x64; pkg.config.json has linux-x64, linux-arm64, win-x64, darwin-x64',
+    );
   });
 
   it('rejects malformed targets and pins that do not match the major', () => {
     expect(() => parseTarget('node24-linux', '24.1.0', '/d', 'r')).toThrow('is not node<major>-<platform>-<arch>');
     expect(() => parseTarget('node24-beos-x64', '24.1.0', '/d', 'r')).toThrow('unknown platform beos');
     expect(() => parseTarget('node24-linux-x64', '22.1.0', '/d', 'r')).toThrow('pins node 22.1.0, not a 24.x release');
-    expect(parseTarget('node24-win-arm64', '24.1.0', '/d', 'r')).toMatchObject({ id: 'win-arm64', os: 'win', output: '/d/r-win-arm64.exe' });
+    expect(parseTarget('node24-win-arm64', '24.1.0', '/d', 'r')).toMatchObject({
+      id: 'win-arm64',
+      os: 'win',
+      output: '/d/r-win-arm64.exe',
+    });
   });
 });
 
@@ -75,7 +81,9 @@ describe('bundle', () => {
   it('refuses top-level await, which a CJS bundle cannot hold', async () => {
     const entry = path.join(dir, 'tla.ts');
     writeFileSync(entry, 'await Promise.resolve(1);\nconsole.log(1);\n');
-    await expect(bundle(entry, path.join(dir, 'tla.cjs'), 24)).rejects.toThrow(/Top-level await is currently not supported with the "cjs" output format/);
+    await expect(bundle(entry, path.join(dir, 'tla.cjs'), 24)).rejects.toThrow(
+      /Top-level await is currently not supported with the "cjs" output format/,
+    );
   });
 });
 
@@ -90,7 +98,15 @@ describe('injection check', () => {
 
   const exe = (fuse: string, withBlob: boolean) => {
     const f = path.join(dir, `exe-${fuse}-${withBlob}`);
-    writeFileSync(f, Buffer.concat([Buffer.from('\x7fELF...'), Buffer.from(`${SEA_FUSE}:${fuse}`), withBlob ? blob : Buffer.alloc(0), Buffer.from('tail')]));
+    writeFileSync(
+      f,
+      Buffer.concat([
+        Buffer.from('\x7fELF...'),
+        Buffer.from(`${SEA_FUSE}:${fuse}`),
+        withBlob ? blob : Buffer.alloc(0),
+        Buffer.from('tail'),
+      ]),
+    );
     return f;
   };
 
@@ -144,7 +160,10 @@ describe('fetching Node without the registry', () => {
       expect(message).not.toContain('\n');
       expect(message).not.toContain('complete log');
     } finally {
-      for (const [k, v] of [['npm_config_registry', saved.registry], ['npm_config_fetch_retries', saved.retries]] as const) {
+      for (const [k, v] of [
+        ['npm_config_registry', saved.registry],
+        ['npm_config_fetch_retries', saved.retries],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

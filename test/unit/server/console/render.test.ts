@@ -35,7 +35,15 @@ describe('esc and html', () => {
 
 describe('evidence and chart rendering', () => {
   it('renders every field of a structured evidence item, hostile names and values as text', () => {
-    const out = evidenceItem({ type: 'process<script>', strength: 'strong', pid: 7, name: HOSTILE_NAME, '<b onclick=x>': 'v', renamed: true, args: ['a', '<b>'] }).value;
+    const out = evidenceItem({
+      type: 'process<script>',
+      strength: 'strong',
+      pid: 7,
+      name: HOSTILE_NAME,
+      '<b onclick=x>': 'v',
+      renamed: true,
+      args: ['a', '<b>'],
+    }).value;
     expect(out).not.toMatch(/<script|<b[ >]|<img/);
     expect(out).toContain('process&lt;script&gt;');
     expect(out).toContain('<dt>pid</dt><dd><code>7</code></dd>');
@@ -63,20 +71,35 @@ describe('CSV', () => {
     expect(csvCell('-1+2')).toBe(`"'-1+2"`);
     expect(csvCell('plain, text')).toBe('"plain, text"');
     expect(csvCell(undefined)).toBe('""');
-    const line = hostCsvLine({ agentId: 'a', hostname: HOSTILE_NAME, os: 'linux', status: 'online', firstSeen: 'f', lastSeen: 'l', openFindings: 2, tools: ['A', 'B'] });
+    const line = hostCsvLine({
+      agentId: 'a',
+      hostname: HOSTILE_NAME,
+      os: 'linux',
+      status: 'online',
+      firstSeen: 'f',
+      lastSeen: 'l',
+      openFindings: 2,
+      tools: ['A', 'B'],
+    });
     expect(line).toBe(`"a","<img src=x onerror=alert(1)>""\\x1b[31m","","linux","","","online","","2","A; B","","f","l"\r\n`);
   });
 
   it('reads the expected-regions CSV and names the first bad line', () => {
-    expect(parseExpectedRegions('\ufeffUser,Countries,Timezones\r\n"smith, j",de at,Europe/Berlin\r\n\r\nbob,,America/New_York\r\n')).toEqual({
+    expect(
+      parseExpectedRegions('\ufeffUser,Countries,Timezones\r\n"smith, j",de at,Europe/Berlin\r\n\r\nbob,,America/New_York\r\n'),
+    ).toEqual({
       rows: [
         { user: 'smith, j', countries: ['DE', 'AT'], timezones: ['Europe/Berlin'] },
         { user: 'bob', countries: [], timezones: ['America/New_York'] },
       ],
     });
-    expect(parseExpectedRegions('name,country\nbob,DE')).toEqual({ error: 'Line 1: the header must name a "user" column and a "countries" or "timezones" column.' });
+    expect(parseExpectedRegions('name,country\nbob,DE')).toEqual({
+      error: 'Line 1: the header must name a "user" column and a "countries" or "timezones" column.',
+    });
     expect(parseExpectedRegions('user,countries\nbob,DE\nBOB,FR')).toEqual({ error: 'Line 3: user BOB appears twice.' });
-    expect(parseExpectedRegions('user,timezones\nbob,"Europe/Berlin<x>"')).toEqual({ error: 'Line 2: "Europe/Berlin<x>" is not a time zone name.' });
+    expect(parseExpectedRegions('user,timezones\nbob,"Europe/Berlin<x>"')).toEqual({
+      error: 'Line 2: "Europe/Berlin<x>" is not a time zone name.',
+    });
     expect(parseExpectedRegions('user,countries\nbob,')).toEqual({ error: 'Line 2: give at least one country or time zone.' });
     expect(parseExpectedRegions('user,countries\n')).toEqual({ error: 'The file has a header but no rows.' });
   });
@@ -132,23 +155,45 @@ describe('settings checks', () => {
 });
 
 describe('host timeline', () => {
-  it('words the server store\'s event types, tamper signs apart, and lists the detail of unknown ones', async () => {
+  it("words the server store's event types, tamper signs apart, and lists the detail of unknown ones", async () => {
     const { hostPage } = await import('../../../../server/console/pages/host.ts');
     const now = new Date('2026-12-01T12:00:00Z');
     const at = '2026-12-01T11:00:00Z';
-    const out = hostPage({ user: { name: 'v', role: 'viewer' }, csrf: 't', base: '', now }, {
-      agentId: 'a1', hostname: 'h', os: 'linux', status: 'online', firstSeen: at, lastSeen: at, openFindings: 0, tools: [],
-      context: { timezone: 'Asia/Pyongyang' }, groups: [], privileged: false,
-      findings: [{ findingId: 'f1', tool: { id: 'anydesk', name: 'AnyDesk', category: 'remote-desktop' }, severity: 'high', firstSeen: at, lastSeen: at, resolvedAt: at, evidence: ['old text evidence'] }],
-      timeline: [
-        { at, type: 'finding-new', detail: { findingId: 'f1', tool: { id: 'anydesk', name: 'AnyDesk' }, severity: 'high' } },
-        { at, type: 'finding-resolved', detail: { findingId: 'f1', reason: 'absent' } },
-        { at, type: 'context-changed', detail: { wifiBssid: { from: null, to: 'aa:bb:cc:dd:ee:ff' } } },
-        { at, type: 'sequence-gap', detail: { missingFrom: 5, missingTo: 7 } },
-        { at, type: 'agent-downgrade', detail: { from: '0.2.0', to: '0.1.0' } },
-        { at, type: 'future-event', detail: { x: '<b>' } },
-      ],
-    }).value;
+    const out = hostPage(
+      { user: { name: 'v', role: 'viewer' }, csrf: 't', base: '', now },
+      {
+        agentId: 'a1',
+        hostname: 'h',
+        os: 'linux',
+        status: 'online',
+        firstSeen: at,
+        lastSeen: at,
+        openFindings: 0,
+        tools: [],
+        context: { timezone: 'Asia/Pyongyang' },
+        groups: [],
+        privileged: false,
+        findings: [
+          {
+            findingId: 'f1',
+            tool: { id: 'anydesk', name: 'AnyDesk', category: 'remote-desktop' },
+            severity: 'high',
+            firstSeen: at,
+            lastSeen: at,
+            resolvedAt: at,
+            evidence: ['old text evidence'],
+          },
+        ],
+        timeline: [
+          { at, type: 'finding-new', detail: { findingId: 'f1', tool: { id: 'anydesk', name: 'AnyDesk' }, severity: 'high' } },
+          { at, type: 'finding-resolved', detail: { findingId: 'f1', reason: 'absent' } },
+          { at, type: 'context-changed', detail: { wifiBssid: { from: null, to: 'aa:bb:cc:dd:ee:ff' } } },
+          { at, type: 'sequence-gap', detail: { missingFrom: 5, missingTo: 7 } },
+          { at, type: 'agent-downgrade', detail: { from: '0.2.0', to: '0.1.0' } },
+          { at, type: 'future-event', detail: { x: '<b>' } },
+        ],
+      },
+    ).value;
     expect(out).toContain('<strong>AnyDesk</strong> appeared');
     expect(out).toContain('<strong>AnyDesk</strong> resolved (absent)');
     expect(out).toContain('wifi bssid changed from <code>none</code> to <code>aa:bb:cc:dd:ee:ff</code>');

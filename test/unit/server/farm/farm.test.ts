@@ -4,7 +4,11 @@ import type { FarmSettings, HostSnapshot } from '../../../../server/farm/types.t
 import { ANYDESK, NOW, OFFICE_IP, host, hoursAgo, ip, mac, simulatedFleet } from '../../../helpers/server/farm-fleet.ts';
 
 const settings = (over: Partial<FarmSettings> = {}): FarmSettings =>
-  farmSettings({ office: { cidrs: [OFFICE_IP, '2001:db8:100::/48'], gatewayMacs: [], bssids: [] }, defaultRegion: { countries: ['US'] }, ...over });
+  farmSettings({
+    office: { cidrs: [OFFICE_IP, '2001:db8:100::/48'], gatewayMacs: [], bssids: [] },
+    defaultRegion: { countries: ['US'] },
+    ...over,
+  });
 const run = (hosts: HostSnapshot[], over: Partial<FarmSettings> = {}) => evaluateFarms(hosts, settings(over), NOW);
 const onMac = (id: string, m: string, over: Partial<HostSnapshot> = {}): HostSnapshot =>
   host(id, { ...over, context: { timezone: 'America/New_York', defaultGatewayMac: m, ...over.context } });
@@ -24,7 +28,10 @@ describe('simulated fleet', () => {
     if (a.explanation.kind !== 'farm') throw new Error('farm explanation expected');
     expect(a.explanation.rules).toEqual(['shared-network', 'shared-public-ip', 'remote-access-in-group']);
     expect(a.explanation.distinctUsers).toBe(6);
-    expect(a.explanation.networks.map((n) => `${n.kind}:${n.value}:${n.userCount}`)).toEqual(['gateway-mac:60:38:e0:11:22:33:6', 'public-ip:82.1.2.3:6']);
+    expect(a.explanation.networks.map((n) => `${n.kind}:${n.value}:${n.userCount}`)).toEqual([
+      'gateway-mac:60:38:e0:11:22:33:6',
+      'public-ip:82.1.2.3:6',
+    ]);
     expect(a.explanation.hosts.slice(0, 2).map((h) => h.remoteAccess[0]?.toolName)).toEqual(['AnyDesk', 'AnyDesk']);
     expect(a.explanation.thresholds).toEqual({ windowHours: 24, macHighMin: 2, macCriticalMin: 3, publicIpMin: 3 });
     expect(a.title).toContain('6 hosts of 6 users share gateway MAC 60:38:e0:11:22:33');
@@ -32,7 +39,10 @@ describe('simulated fleet', () => {
 
   it('the same office without its allow-list entry would be a farm, so the allow-list is what keeps it quiet', () => {
     const fleet = simulatedFleet(0);
-    const { alerts } = run(fleet.hosts.filter((h) => fleet.office.includes(h.agentId)), { office: { cidrs: [], gatewayMacs: [], bssids: [] } });
+    const { alerts } = run(
+      fleet.hosts.filter((h) => fleet.office.includes(h.agentId)),
+      { office: { cidrs: [], gatewayMacs: [], bssids: [] } },
+    );
     expect(alerts.map((a) => a.severity)).toEqual(['critical']);
   });
 
@@ -57,8 +67,18 @@ describe('shared gateway MAC / BSSID', () => {
   });
 
   it('normalises MAC spellings and ignores junk values', () => {
-    expect(run([onMac('a', 'AA-BB-CC-00-11-22'), onMac('b', 'aabb.cc00.1122'), onMac('c', 'aa:bb:cc:0:11:22')]).groups[0].networks[0].value).toBe('aa:bb:cc:00:11:22');
-    for (const junk of ['00:00:00:00:00:00', 'FF:FF:FF:FF:FF:FF', '01:00:5e:00:00:fb', '02:00:00:00:00:00', '52:54:00:12:35:02', 'not a mac', '']) {
+    expect(
+      run([onMac('a', 'AA-BB-CC-00-11-22'), onMac('b', 'aabb.cc00.1122'), onMac('c', 'aa:bb:cc:0:11:22')]).groups[0].networks[0].value,
+    ).toBe('aa:bb:cc:00:11:22');
+    for (const junk of [
+      '00:00:00:00:00:00',
+      'FF:FF:FF:FF:FF:FF',
+      '01:00:5e:00:00:fb',
+      '02:00:00:00:00:00',
+      '52:54:00:12:35:02',
+      'not a mac',
+      '',
+    ]) {
       expect(run([onMac('a', junk), onMac('b', junk), onMac('c', junk)]).alerts).toEqual([]);
     }
   });
@@ -84,7 +104,9 @@ describe('shared gateway MAC / BSSID', () => {
 
   it('allow-listed office gateway MACs and BSSIDs raise nothing', () => {
     const office = { cidrs: [], gatewayMacs: ['00-1A-2B-3C-4D-5E'], bssids: ['f09f.c200.0001'] };
-    expect(run([onMac('a', '00:1a:2b:3c:4d:5e'), onMac('b', '00:1a:2b:3c:4d:5e'), onMac('c', '00:1a:2b:3c:4d:5e')], { office }).alerts).toEqual([]);
+    expect(
+      run([onMac('a', '00:1a:2b:3c:4d:5e'), onMac('b', '00:1a:2b:3c:4d:5e'), onMac('c', '00:1a:2b:3c:4d:5e')], { office }).alerts,
+    ).toEqual([]);
     const wifi = (id: string) => host(id, { context: { wifiBssid: 'F0:9F:C2:00:00:01' } });
     expect(run([wifi('a'), wifi('b')], { office }).alerts).toEqual([]);
   });
@@ -156,10 +178,16 @@ describe('remote access in a group', () => {
 
 describe('region', () => {
   const regions = (over: Partial<HostSnapshot['context']>, user = 'alice@corp.example', s: Partial<FarmSettings> = {}) =>
-    run([host('a', { user, context: { ...over } })], { defaultRegion: undefined, expectedRegions: { alice: { countries: ['US'] } }, ...s }).alerts;
+    run([host('a', { user, context: { ...over } })], { defaultRegion: undefined, expectedRegions: { alice: { countries: ['US'] } }, ...s })
+      .alerts;
 
   it('Asia/Pyongyang and DPRK locales are critical for everyone, with or without an expected region', () => {
-    for (const ctx of [{ timezone: 'Asia/Pyongyang' }, { timezone: 'North Korea Standard Time' }, { locale: 'ko_KP.UTF-8' }, { locale: 'ko-KP' }]) {
+    for (const ctx of [
+      { timezone: 'Asia/Pyongyang' },
+      { timezone: 'North Korea Standard Time' },
+      { locale: 'ko_KP.UTF-8' },
+      { locale: 'ko-KP' },
+    ]) {
       const a = regions(ctx, 'nobody-in-csv');
       expect(a.map((x) => [x.rule, x.severity, x.subject])).toEqual([['region-mismatch', 'critical', 'region:a']]);
       if (a[0].explanation.kind !== 'region') throw new Error('region explanation expected');
@@ -169,14 +197,22 @@ describe('region', () => {
 
   it('a Korean input method alone is not an alert without an expected region, and is one outside it', () => {
     expect(regions({ inputMethods: ['ibus:hangul'] }, 'nobody-in-csv')).toEqual([]);
-    for (const im of ['ibus:hangul', 'com.apple.inputmethod.Korean.2SetKorean', '0412:{A028AE76-01B1-46C2-99C4-ACD9858AE02F}{B5FE1F02-D5F2-4445-9C03-C568F23C99A1}', 'fcitx5:hangul']) {
+    for (const im of [
+      'ibus:hangul',
+      'com.apple.inputmethod.Korean.2SetKorean',
+      '0412:{A028AE76-01B1-46C2-99C4-ACD9858AE02F}{B5FE1F02-D5F2-4445-9C03-C568F23C99A1}',
+      'fcitx5:hangul',
+    ]) {
       expect(regions({ inputMethods: [im] }).map((x) => x.severity)).toEqual(['medium']);
     }
-    expect(run([host('a', { user: 'kim', context: { inputMethods: ['ibus:hangul'], timezone: 'Asia/Seoul', locale: 'ko_KR.UTF-8' } })],
-      { expectedRegions: { kim: { countries: ['KR'] } } }).alerts).toEqual([]);
+    expect(
+      run([host('a', { user: 'kim', context: { inputMethods: ['ibus:hangul'], timezone: 'Asia/Seoul', locale: 'ko_KR.UTF-8' } })], {
+        expectedRegions: { kim: { countries: ['KR'] } },
+      }).alerts,
+    ).toEqual([]);
   });
 
-  it('a time zone outside the user\'s countries is high, aliases and Windows IDs resolve, several fields raise it', () => {
+  it("a time zone outside the user's countries is high, aliases and Windows IDs resolve, several fields raise it", () => {
     expect(regions({ timezone: 'Asia/Shanghai' }).map((x) => x.severity)).toEqual(['high']);
     expect(regions({ timezone: 'US/Eastern' })).toEqual([]);
     expect(regions({ timezone: 'Eastern Standard Time' })).toEqual([]);
@@ -185,7 +221,11 @@ describe('region', () => {
     const a = regions({ timezone: 'Asia/Shanghai', locale: 'zh_CN.UTF-8', inputMethods: ['ibus:libpinyin'] });
     expect(a.map((x) => x.severity)).toEqual(['critical']);
     if (a[0].explanation.kind !== 'region') throw new Error('region explanation expected');
-    expect(a[0].explanation.mismatches.map((m) => [m.field, m.country])).toEqual([['timezone', 'CN'], ['locale', 'CN'], ['input-method', undefined]]);
+    expect(a[0].explanation.mismatches.map((m) => [m.field, m.country])).toEqual([
+      ['timezone', 'CN'],
+      ['locale', 'CN'],
+      ['input-method', undefined],
+    ]);
   });
 
   it('matches listed time zones exactly, locale countries, and the company default', () => {
@@ -202,9 +242,15 @@ describe('hostile snapshots', () => {
   it('never throws on garbage fields', () => {
     const junk = [
       host('a', { seenAt: 'yesterday' }),
-      host('b', { context: { defaultGatewayMac: 42 as unknown as string, inputMethods: 'x' as unknown as string[], timezone: {} as unknown as string } }),
+      host('b', {
+        context: {
+          defaultGatewayMac: 42 as unknown as string,
+          inputMethods: 'x' as unknown as string[],
+          timezone: {} as unknown as string,
+        },
+      }),
       host('c', { contextHistory: [null as unknown as never, { at: 'nope' }], publicIp: '1.2.3.4\r\nX: y' }),
-      host('d', { findings: undefined as unknown as [] , user: undefined }),
+      host('d', { findings: undefined as unknown as [], user: undefined }),
     ];
     expect(() => run(junk)).not.toThrow();
   });

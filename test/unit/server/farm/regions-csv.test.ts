@@ -4,37 +4,46 @@ import { NOW, host } from '../../../helpers/server/farm-fleet.ts';
 
 describe('expected-region CSV', () => {
   it('reads users, countries and time zones (IANA and Windows IDs), keyed like host users', () => {
-    const { regions, errors } = parseRegionsCsv([
-      '\uFEFFuser,countries,timezones',
-      '# contractors',
-      'alice@corp.example,US;ca,America/New_York;America/Toronto',
-      '"CORP\\Bob",DE,',
-      'carol,,"Eastern Standard Time;Pacific Standard Time"',
-      '',
-    ].join('\r\n'));
+    const { regions, errors } = parseRegionsCsv(
+      [
+        '\uFEFFuser,countries,timezones',
+        '# contractors',
+        'alice@corp.example,US;ca,America/New_York;America/Toronto',
+        '"CORP\\Bob",DE,',
+        'carol,,"Eastern Standard Time;Pacific Standard Time"',
+        '',
+      ].join('\r\n'),
+    );
     expect(errors).toEqual([]);
     expect(Object.fromEntries(regions)).toEqual({
       alice: { countries: ['US', 'CA'], timezones: ['America/New_York', 'America/Toronto'] },
       bob: { countries: ['DE'] },
       carol: { timezones: ['Eastern Standard Time', 'Pacific Standard Time'] },
     });
-    const r = evaluateFarms([host('b', { user: 'bob@corp.example', context: { timezone: 'Asia/Shanghai' } })], farmSettings({ expectedRegions: regions }), NOW);
+    const r = evaluateFarms(
+      [host('b', { user: 'bob@corp.example', context: { timezone: 'Asia/Shanghai' } })],
+      farmSettings({ expectedRegions: regions }),
+      NOW,
+    );
     expect(r.alerts.map((a) => a.severity)).toEqual(['high']);
   });
 
   it('gives one line per bad row, names file and line, and keeps the good rows', () => {
-    const { regions, errors } = parseRegionsCsv([
-      'user,countries,timezones',
-      'ok,US,',
-      'usa,USA,',
-      'tz,US,Mars/Olympus_Mons',
-      ',US,',
-      'empty,,',
-      'ok,FR,',
-      '"open,US,',
-      'a,b,c,d',
-      `evil,"${'\u001b[2J'.repeat(40)}",`,
-    ].join('\n'), 'users.csv');
+    const { regions, errors } = parseRegionsCsv(
+      [
+        'user,countries,timezones',
+        'ok,US,',
+        'usa,USA,',
+        'tz,US,Mars/Olympus_Mons',
+        ',US,',
+        'empty,,',
+        'ok,FR,',
+        '"open,US,',
+        'a,b,c,d',
+        `evil,"${'\u001b[2J'.repeat(40)}",`,
+      ].join('\n'),
+      'users.csv',
+    );
     expect([...regions.keys()]).toEqual(['ok']);
     expect(errors).toHaveLength(8);
     expect(errors[0]).toBe('users.csv:3: country "USA" is not an ISO 3166 two-letter code');
@@ -54,8 +63,14 @@ describe('farm settings', () => {
     expect(farmSettings()).toMatchObject({ windowHours: 24, macHighMin: 2, macCriticalMin: 3, publicIpMin: 3, ipv6PrefixLength: 64 });
     expect(() => farmSettings({ macHighMin: 1 })).toThrow('farm.macHighMin must be a number from 2 to 1000000');
     expect(() => farmSettings({ macHighMin: 4, macCriticalMin: 3 })).toThrow('farm.macCriticalMin must not be below farm.macHighMin');
-    expect(() => farmSettings({ office: { cidrs: ['10.0.0.0/33'], gatewayMacs: [], bssids: [] } })).toThrow('farm.office.cidrs: "10.0.0.0/33" has a bad prefix length');
-    expect(() => farmSettings({ vpnEgressIps: ['vpn.corp.example'] })).toThrow('farm.vpnEgressIps: "vpn.corp.example" is not an IP address or CIDR');
-    expect(() => farmSettings({ office: { cidrs: [], gatewayMacs: ['00:00:00:00:00:00'], bssids: [] } })).toThrow('farm.office.gatewayMacs: "00:00:00:00:00:00" is not a usable MAC address');
+    expect(() => farmSettings({ office: { cidrs: ['10.0.0.0/33'], gatewayMacs: [], bssids: [] } })).toThrow(
+      'farm.office.cidrs: "10.0.0.0/33" has a bad prefix length',
+    );
+    expect(() => farmSettings({ vpnEgressIps: ['vpn.corp.example'] })).toThrow(
+      'farm.vpnEgressIps: "vpn.corp.example" is not an IP address or CIDR',
+    );
+    expect(() => farmSettings({ office: { cidrs: [], gatewayMacs: ['00:00:00:00:00:00'], bssids: [] } })).toThrow(
+      'farm.office.gatewayMacs: "00:00:00:00:00:00" is not a usable MAC address',
+    );
   });
 });

@@ -34,9 +34,13 @@ beforeAll(async () => {
   server = createServer((c) => c.end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as { port: number }).port;
-  child = spawn(process.execPath, ['-e', `process.title = ${JSON.stringify(HOSTILE_TITLE)}; console.log('ready'); setTimeout(() => {}, 60000);`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  child = spawn(
+    process.execPath,
+    ['-e', `process.title = ${JSON.stringify(HOSTILE_TITLE)}; console.log('ready'); setTimeout(() => {}, 60000);`],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('child did not start within 10 s')), 10_000);
     child.stdout!.once('data', () => {
@@ -82,7 +86,14 @@ describe('Linux collectors on this machine', () => {
 
   it('sockets: the server this test opened, with this process as owner', async () => {
     const { sockets = [] } = await linuxSockets.collect(ctx);
-    expect(sockets).toContainEqual({ proto: 'tcp', localAddress: '127.0.0.1', localPort: port, state: 'LISTEN', pid: process.pid, process: 'node' });
+    expect(sockets).toContainEqual({
+      proto: 'tcp',
+      localAddress: '127.0.0.1',
+      localPort: port,
+      state: 'LISTEN',
+      pid: process.pid,
+      process: 'node',
+    });
   });
 
   it('dpkg: the packages dpkg itself knows, e.g. dpkg', async () => {
@@ -94,7 +105,11 @@ describe('Linux collectors on this machine', () => {
   });
 
   it('rpm, snap, flatpak: listed where installed, a one-line "not found" otherwise', async () => {
-    for (const [c, cmd] of [[linuxRpm, 'rpm'], [linuxSnap, 'snap'], [linuxFlatpak, 'flatpak']] as const) {
+    for (const [c, cmd] of [
+      [linuxRpm, 'rpm'],
+      [linuxSnap, 'snap'],
+      [linuxFlatpak, 'flatpak'],
+    ] as const) {
       const part = await collectOrMissing(c, cmd).catch((e: Error) => e);
       // snapd or the rpm database may be unusable even where the command exists; the error is then one line
       if (part instanceof Error) expect(part.message).not.toContain('\n');
@@ -105,8 +120,18 @@ describe('Linux collectors on this machine', () => {
   it('desktop: one entry per .desktop file in /usr/share/applications', async () => {
     const { packages = [] } = await linuxDesktopEntries.collect(ctx);
     const dir = '/usr/share/applications';
-    const files = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.desktop')).map((n) => `${dir}/${n}`).sort() : [];
-    expect(packages.filter((p) => p.path?.startsWith(`${dir}/`) && p.path.split('/').length === 5).map((p) => p.path).sort()).toEqual(files);
+    const files = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((n) => n.endsWith('.desktop'))
+          .map((n) => `${dir}/${n}`)
+          .sort()
+      : [];
+    expect(
+      packages
+        .filter((p) => p.path?.startsWith(`${dir}/`) && p.path.split('/').length === 5)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(files);
   });
 
   it('systemd: unit files with their states, and ExecStart paths that exist', async () => {

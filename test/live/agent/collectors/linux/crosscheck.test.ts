@@ -54,7 +54,9 @@ describe('linux collectors agree with systeminformation and ps-list', () => {
   });
 
   it('list every listening TCP port systeminformation lists, including ours', async () => {
-    const theirs = (await si.networkConnections()).filter((c) => c.protocol.startsWith('tcp') && c.state === 'LISTEN').map((c) => Number(c.localPort));
+    const theirs = (await si.networkConnections())
+      .filter((c) => c.protocol.startsWith('tcp') && c.state === 'LISTEN')
+      .map((c) => Number(c.localPort));
     const ours = (await linuxSockets.collect(ctx)).sockets!.filter((s) => s.state === 'LISTEN').map((s) => s.localPort);
     expect(theirs).toContain(port);
     for (const p of theirs) expect(ours, `port ${p}`).toContain(p);

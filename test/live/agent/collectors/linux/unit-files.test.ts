@@ -7,17 +7,32 @@ import { installKinds, listUnitFiles } from '../../../../../agent/collectors/lin
 
 // Enablement read from the unit folders must say what `systemctl list-unit-files` says.
 
-const readWith = (r: RealRunner | ReplayRunner) => (f: string) => r.readFile(f, 65536).then((b) => b.toString('utf8'), () => undefined);
+const readWith = (r: RealRunner | ReplayRunner) => (f: string) =>
+  r.readFile(f, 65536).then(
+    (b) => b.toString('utf8'),
+    () => undefined,
+  );
 
 describe('unit files from the folders', () => {
   it('agree with systemctl list-unit-files on this machine, unit for unit', async () => {
     let out: string;
     try {
-      out = execFileSync('/usr/bin/systemctl', ['list-unit-files', '--type=service,socket', '--no-legend', '--no-pager'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } });
+      out = execFileSync('/usr/bin/systemctl', ['list-unit-files', '--type=service,socket', '--no-legend', '--no-pager'], {
+        encoding: 'utf8',
+        env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
+      });
     } catch (e) {
-      throw new Error(`systemctl list-unit-files failed (scripts/setup-test-host.sh installs systemd): ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(
+        `systemctl list-unit-files failed (scripts/setup-test-host.sh installs systemd): ${(e as Error).message.split('\n')[0]}`,
+      );
     }
-    const real = new Map(out.trim().split('\n').map((l) => l.trim().split(/\s+/)).map(([u, s]) => [u, s]));
+    const real = new Map(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .map(([u, s]) => [u, s]),
+    );
     expect(real.size).toBeGreaterThan(10);
     const runner = new RealRunner();
     const mine = new Map((await listUnitFiles(runner, readWith(runner))).map((u) => [u.unit, u.state]));
@@ -60,7 +75,11 @@ describe('unit files from the folders', () => {
     });
     // the collector uses the folders here (systemd's own unit is present) and never asks systemctl
     const { services = [] } = await linuxSystemd.collect({ runner, hints: { executableNames: [] }, allowProbes: false });
-    expect(services.find((s) => s.name === 'ssh')).toMatchObject({ startType: 'enabled', path: '/usr/sbin/sshd', file: `${U}/ssh.service` });
+    expect(services.find((s) => s.name === 'ssh')).toMatchObject({
+      startType: 'enabled',
+      path: '/usr/sbin/sshd',
+      file: `${U}/ssh.service`,
+    });
     expect(services.find((s) => s.name === 'anydesk')).toMatchObject({ startType: 'masked' });
   });
 

@@ -49,8 +49,12 @@ function parts(sockets: SocketInfo[]): Required<InventoryPart> {
   return { processes: [], packages: [], services: [], sockets, devices: [], settings: [], files: [], context: {} };
 }
 
-const listen = (port: number, localAddress = '0.0.0.0', proto: SocketInfo['proto'] = 'tcp', state = 'LISTEN'): SocketInfo =>
-  ({ proto, localAddress, localPort: port, state });
+const listen = (port: number, localAddress = '0.0.0.0', proto: SocketInfo['proto'] = 'tcp', state = 'LISTEN'): SocketInfo => ({
+  proto,
+  localAddress,
+  localPort: port,
+  state,
+});
 
 // A port that was just free: nothing listens there once the server is closed
 async function closedPort(): Promise<number> {
@@ -111,7 +115,16 @@ describe('banner probe on real loopback servers', () => {
 
   it('stops starting probes when the time budget is spent', async () => {
     const quiet = await Promise.all([0, 1, 2, 3, 4].map(() => serve()));
-    const limits: BannerLimits = { maxPorts: 64, connectTimeoutMs: 300, readTimeoutMs: 200, maxBytes: 64, maxReplyBytes: 1024, replyTimeoutMs: 200, budgetMs: 300, parallel: 1 };
+    const limits: BannerLimits = {
+      maxPorts: 64,
+      connectTimeoutMs: 300,
+      readTimeoutMs: 200,
+      maxBytes: 64,
+      maxReplyBytes: 1024,
+      replyTimeoutMs: 200,
+      budgetMs: 300,
+      parallel: 1,
+    };
     const t0 = Date.now();
     await bannerProbe('linux', limits).enrich(ctx(new RealRunner()), parts(quiet.map((q) => listen(q.port))));
     // the first port only: one listen and its two questions; the budget is spent before a second port starts
@@ -138,14 +151,19 @@ describe('banner probe selection', () => {
     expect(runner.calls.slice(0, 3).sort()).toEqual(['connect 127.0.0.1 5900', 'connect 127.0.0.1 5902', 'connect ::1 5901']);
     // 64 ports; the one that accepts and stays silent (5902) is asked the RDP and the HTTP question too
     expect(runner.calls).toHaveLength(66);
-    expect(runner.calls.filter((c) => / 5902/.test(c)).sort()).toEqual(['connect 127.0.0.1 5902', 'connect 127.0.0.1 5902 http', 'connect 127.0.0.1 5902 rdp']);
+    expect(runner.calls.filter((c) => / 5902/.test(c)).sort()).toEqual([
+      'connect 127.0.0.1 5902',
+      'connect 127.0.0.1 5902 http',
+      'connect 127.0.0.1 5902 rdp',
+    ]);
     expect(runner.calls.every((c) => /^connect (127\.0\.0\.1|::1) \d+( rdp| http)?$/.test(c))).toBe(true);
     expect(runner.calls.some((c) => / (5903|5904|5353|5905)$/.test(c))).toBe(false);
     expect(inv.sockets.slice(0, 3).map((s) => s.banner)).toEqual(['RFB 003.008\\n', 'RFB 003.889\\n', undefined]);
   });
 
   it('maps listening addresses to the loopback address to dial', () => {
-    const s = (localAddress: string, proto: SocketInfo['proto'] = 'tcp') => probeHost({ proto, localAddress, localPort: 1, state: 'LISTEN' });
+    const s = (localAddress: string, proto: SocketInfo['proto'] = 'tcp') =>
+      probeHost({ proto, localAddress, localPort: 1, state: 'LISTEN' });
     expect(s('0.0.0.0')).toBe('127.0.0.1');
     expect(s('*')).toBe('127.0.0.1');
     expect(s('::', 'tcp6')).toBe('::1');

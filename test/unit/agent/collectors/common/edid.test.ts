@@ -16,8 +16,16 @@ describe('parseEdid', () => {
     expect(pikvm.length).toBe(256);
     const e = parseEdid(pikvm)!;
     expect(e).toMatchObject({
-      manufacturer: 'LNX', productCode: 0x7771, productId: '7771', serialNumber: 0x01010101,
-      name: 'PiKVM V3', serialText: 'CAFEBABE', year: 2016, version: '1.3', checksumOk: true, extensions: 1,
+      manufacturer: 'LNX',
+      productCode: 0x7771,
+      productId: '7771',
+      serialNumber: 0x01010101,
+      name: 'PiKVM V3',
+      serialText: 'CAFEBABE',
+      year: 2016,
+      version: '1.3',
+      checksumOk: true,
+      extensions: 1,
     });
   });
 
@@ -29,15 +37,30 @@ describe('parseEdid', () => {
 
   it('reads a Dell U2412M', () => {
     const e = parseEdid(dell)!;
-    expect(e).toMatchObject({ manufacturer: 'DEL', productId: 'a079', name: 'DELL U2412M', serialText: 'YPPY077C30AU', extensions: 0, checksumOk: true });
+    expect(e).toMatchObject({
+      manufacturer: 'DEL',
+      productId: 'a079',
+      name: 'DELL U2412M',
+      serialText: 'YPPY077C30AU',
+      extensions: 0,
+      checksumOk: true,
+    });
     expect(edidDevice(e, '/sys/class/drm/card1-DP-1/edid')).toEqual({
-      bus: 'display', kind: 'display', manufacturer: 'DEL', productId: 'a079', name: 'DELL U2412M', serial: 'YPPY077C30AU',
+      bus: 'display',
+      kind: 'display',
+      manufacturer: 'DEL',
+      productId: 'a079',
+      name: 'DELL U2412M',
+      serial: 'YPPY077C30AU',
       path: '/sys/class/drm/card1-DP-1/edid',
     });
   });
 
   it('accepts hex as kvmd .hex files and reg query print it', () => {
-    const hex = pikvm.toString('hex').toUpperCase().replace(/(.{32})/g, '$1\n');
+    const hex = pikvm
+      .toString('hex')
+      .toUpperCase()
+      .replace(/(.{32})/g, '$1\n');
     expect(parseEdidHex(hex)?.name).toBe('PiKVM V3');
     expect(parseEdidHex(pikvm.toString('hex').replace(/(..)/g, '$1 '))?.manufacturer).toBe('LNX');
   });

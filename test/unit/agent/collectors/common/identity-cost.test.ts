@@ -16,7 +16,16 @@ import { FIXTURES } from '../../../../helpers/paths.ts';
 
 const head = readFileSync(join(FIXTURES, 'linux/elf/x11vnc-head.bin'));
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const parts = (processes: ProcessInfo[]): Required<InventoryPart> => ({ processes, packages: [], services: [], sockets: [], devices: [], settings: [], files: [], context: {} });
+const parts = (processes: ProcessInfo[]): Required<InventoryPart> => ({
+  processes,
+  packages: [],
+  services: [],
+  sockets: [],
+  devices: [],
+  settings: [],
+  files: [],
+  context: {},
+});
 
 /** Counts the files it hashes; everything else is the real file system. */
 class CountingRunner extends RealRunner {

@@ -10,7 +10,11 @@ import { MACOS_FIXTURES } from '../../../../fixtures/macos/replay.ts';
 const fixture = (name: string) => readFileSync(join(MACOS_FIXTURES, 'plist', name));
 
 /** A hand-laid bplist00 with 1-byte offsets and refs: objects are the raw encoded objects in order. */
-function bplist(objects: Buffer[], top = 0, trailerOverride?: Partial<{ offsetSize: number; refSize: number; count: bigint; top: bigint; table: bigint }>): Buffer {
+function bplist(
+  objects: Buffer[],
+  top = 0,
+  trailerOverride?: Partial<{ offsetSize: number; refSize: number; count: bigint; top: bigint; table: bigint }>,
+): Buffer {
   const parts: Buffer[] = [Buffer.from('bplist00', 'latin1')];
   const offsets: number[] = [];
   let pos = 8;
@@ -90,7 +94,8 @@ describe('parsePlist on plistlib output', () => {
 
 describe('parsePlist on XML details', () => {
   it('resolves entities and CDATA, skips comments, accepts a plist without the <plist> wrapper', () => {
-    const xml = `<?xml version="1.0"?>\n<!-- note --><dict><key>a&amp;b</key><string>&lt;x&gt; &#233;&#x263A;</string>` +
+    const xml =
+      `<?xml version="1.0"?>\n<!-- note --><dict><key>a&amp;b</key><string>&lt;x&gt; &#233;&#x263A;</string>` +
       `<key>c</key><string><![CDATA[<raw>]]></string><key>n</key><integer> -12 </integer></dict>`;
     expect(parsePlist(Buffer.from(xml))).toEqual({ 'a&b': '<x> é☺', c: '<raw>', n: -12 });
   });

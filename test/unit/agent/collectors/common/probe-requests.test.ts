@@ -21,8 +21,10 @@ const NEG_FAILURE = Buffer.from('030000130ed000001234000300080002000000', 'hex')
 const OLD_CC = Buffer.from('0300000b06d00000123400', 'hex');
 const WEBSOCKIFY_GET = Buffer.from(
   'HTTP/1.1 405 Method Not Allowed\r\nServer: WebSockify Python/3.11.2\r\nDate: Wed, 02 Dec 2026 01:54:44 GMT\r\nConnection: close\r\n' +
-  'Content-Type: text/html;charset=utf-8\r\nContent-Length: 355\r\n\r\n<!DOCTYPE HTML>\n<html lang="en">\n    <head>\n        <meta charset="utf-8">\n' +
-  '        <title>Error response</title>\n    </head>\n', 'latin1');
+    'Content-Type: text/html;charset=utf-8\r\nContent-Length: 355\r\n\r\n<!DOCTYPE HTML>\n<html lang="en">\n    <head>\n        <meta charset="utf-8">\n' +
+    '        <title>Error response</title>\n    </head>\n',
+  'latin1',
+);
 
 describe('the RDP question and its answers (MS-RDPBCGR 2.2.1.1, 2.2.1.2)', () => {
   it('asks in 19 bytes: TPKT, X.224 Connection Request, RDP_NEG_REQ for TLS and CredSSP, no cookie', () => {
@@ -33,7 +35,7 @@ describe('the RDP question and its answers (MS-RDPBCGR 2.2.1.1, 2.2.1.2)', () =>
     expect(RDP_REQUEST.bytes.includes(Buffer.from('Cookie'))).toBe(false);
   });
 
-  it('recognises xrdp\'s recorded answers, a negotiation failure and a confirm without negotiation data', () => {
+  it("recognises xrdp's recorded answers, a negotiation failure and a confirm without negotiation data", () => {
     expect(parseRdpReply(XRDP_TLS)).toBe('rdp: negotiation response, PROTOCOL_SSL');
     expect(parseRdpReply(XRDP_RDP)).toBe('rdp: negotiation response, PROTOCOL_RDP');
     expect(parseRdpReply(NEG_FAILURE)).toBe('rdp: negotiation failure, SSL_NOT_ALLOWED_BY_SERVER');
@@ -41,8 +43,15 @@ describe('the RDP question and its answers (MS-RDPBCGR 2.2.1.1, 2.2.1.2)', () =>
   });
 
   it('recognises nothing else: an SSH greeting, a TLS alert, an X.224 request echoed, short or damaged bytes', () => {
-    for (const b of [Buffer.from('SSH-2.0-OpenSSH_9.2p1\r\n'), Buffer.from('15030300020250', 'hex'), RDP_REQUEST.bytes,
-      XRDP_TLS.subarray(0, 10), Buffer.from('030000130ed000001234000908080001000000', 'hex'), Buffer.from('030000130ed000001234000201ff0001000000', 'hex'), WEBSOCKIFY_GET]) {
+    for (const b of [
+      Buffer.from('SSH-2.0-OpenSSH_9.2p1\r\n'),
+      Buffer.from('15030300020250', 'hex'),
+      RDP_REQUEST.bytes,
+      XRDP_TLS.subarray(0, 10),
+      Buffer.from('030000130ed000001234000908080001000000', 'hex'),
+      Buffer.from('030000130ed000001234000201ff0001000000', 'hex'),
+      WEBSOCKIFY_GET,
+    ]) {
       expect(parseRdpReply(b)).toBeUndefined();
     }
   });
@@ -53,7 +62,7 @@ describe('the HTTP question and its answers', () => {
     expect(HTTP_REQUEST.bytes.toString('latin1')).toBe('GET / HTTP/1.0\r\nUser-Agent: ratwatch-banner-probe\r\nConnection: close\r\n\r\n');
   });
 
-  it('reads the Server header and the title of websockify\'s recorded answer, and escapes what it keeps', () => {
+  it("reads the Server header and the title of websockify's recorded answer, and escapes what it keeps", () => {
     expect(parseHttpReply(WEBSOCKIFY_GET)).toBe('http: server=WebSockify Python/3.11.2 title=Error response');
     expect(parseHttpReply(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'))).toBe('http: status 200');
     expect(parseHttpReply(Buffer.from('HTTP/1.0 404 Not Found\r\nServer: evil\x1b[2J\x07\r\n'))).toBe('http: server=evil\\x1b[2J\\x07');
@@ -65,22 +74,39 @@ describe('the HTTP question and its answers', () => {
 
 describe('the probe asks a silent port in turn and keeps the first recognised answer (replayed)', () => {
   const latin1 = (b: Buffer) => b.toString('latin1');
-  const runner = () => new ReplayRunner({
-    banners: { '3389': '', '6080': '', '7000': '', '5900': 'RFB 003.008\n' },
-    replies: { '3389': { rdp: latin1(XRDP_TLS) }, '6080': { http: latin1(WEBSOCKIFY_GET) }, '7000': { rdp: 'garbage', http: 'more garbage' } },
-  });
+  const runner = () =>
+    new ReplayRunner({
+      banners: { '3389': '', '6080': '', '7000': '', '5900': 'RFB 003.008\n' },
+      replies: {
+        '3389': { rdp: latin1(XRDP_TLS) },
+        '6080': { http: latin1(WEBSOCKIFY_GET) },
+        '7000': { rdp: 'garbage', http: 'more garbage' },
+      },
+    });
 
   it('RDP by the first question, HTTP by the second (asked together), nothing for a server that answers neither, no question to a talker', async () => {
     const r = runner();
     const limits = DEFAULT_BANNER_LIMITS;
-    expect(await probePort(r, '127.0.0.1', 3389, limits)).toEqual({ banner: '\\x03\\x00\\x00\\x13\\x0e\\xd0\\x00\\x00\\x124\\x00\\x02\\x01\\x08\\x00\\x01\\x00\\x00\\x00', reply: 'rdp: negotiation response, PROTOCOL_SSL' });
-    expect(await probePort(r, '127.0.0.1', 6080, limits)).toMatchObject({ banner: 'HTTP/1.1 405 Method Not Allowed\\r\\nServer: WebSockify Python/3.11.', reply: 'http: server=WebSockify Python/3.11.2 title=Error response' });
+    expect(await probePort(r, '127.0.0.1', 3389, limits)).toEqual({
+      banner: '\\x03\\x00\\x00\\x13\\x0e\\xd0\\x00\\x00\\x124\\x00\\x02\\x01\\x08\\x00\\x01\\x00\\x00\\x00',
+      reply: 'rdp: negotiation response, PROTOCOL_SSL',
+    });
+    expect(await probePort(r, '127.0.0.1', 6080, limits)).toMatchObject({
+      banner: 'HTTP/1.1 405 Method Not Allowed\\r\\nServer: WebSockify Python/3.11.',
+      reply: 'http: server=WebSockify Python/3.11.2 title=Error response',
+    });
     expect(await probePort(r, '127.0.0.1', 7000, limits)).toBeUndefined();
     expect(await probePort(r, '127.0.0.1', 5900, limits)).toEqual({ banner: 'RFB 003.008\\n' });
     expect(r.calls).toEqual([
-      'connect 127.0.0.1 3389', 'connect 127.0.0.1 3389 rdp', 'connect 127.0.0.1 3389 http',
-      'connect 127.0.0.1 6080', 'connect 127.0.0.1 6080 rdp', 'connect 127.0.0.1 6080 http',
-      'connect 127.0.0.1 7000', 'connect 127.0.0.1 7000 rdp', 'connect 127.0.0.1 7000 http',
+      'connect 127.0.0.1 3389',
+      'connect 127.0.0.1 3389 rdp',
+      'connect 127.0.0.1 3389 http',
+      'connect 127.0.0.1 6080',
+      'connect 127.0.0.1 6080 rdp',
+      'connect 127.0.0.1 6080 http',
+      'connect 127.0.0.1 7000',
+      'connect 127.0.0.1 7000 rdp',
+      'connect 127.0.0.1 7000 http',
       'connect 127.0.0.1 5900',
     ]);
     await expect(probePort(r, '10.0.0.1', 3389, limits)).rejects.toThrow(/non-loopback/);
@@ -99,18 +125,33 @@ describe('the probe asks a silent port in turn and keeps the first recognised an
 
 describe('the engine on recognised replies (real catalog)', () => {
   const catalog = loadCatalog();
-  const rdp: SocketInfo = { proto: 'tcp', localAddress: '0.0.0.0', localPort: 3390, state: 'LISTEN', pid: 900, banner: '\\x03', reply: 'rdp: negotiation response, PROTOCOL_SSL' };
+  const rdp: SocketInfo = {
+    proto: 'tcp',
+    localAddress: '0.0.0.0',
+    localPort: 3390,
+    state: 'LISTEN',
+    pid: 900,
+    banner: '\\x03',
+    reply: 'rdp: negotiation response, PROTOCOL_SSL',
+  };
   const ids = (fs: ReturnType<typeof detect>) => fs.map((f) => `${f.tool.id} ${f.state}`).sort();
 
   it('an RDP answer nobody owns is an RDP server on Linux, under any process name', () => {
-    const fs = detect(inventory('linux', { sockets: [rdp], processes: [{ pid: 900, name: 'kworker-helper', exe: '/tmp/.x/kworker-helper' }] }), catalog);
+    const fs = detect(
+      inventory('linux', { sockets: [rdp], processes: [{ pid: 900, name: 'kworker-helper', exe: '/tmp/.x/kworker-helper' }] }),
+      catalog,
+    );
     expect(ids(fs)).toEqual(['rdp-server running']);
-    expect(fs[0].evidence.map((e) => e.type === 'process' ? `process ${e.matchedBy}` : e.type === 'banner' ? `banner ${e.text}` : e.type))
-      .toEqual(['banner rdp: negotiation response, PROTOCOL_SSL', 'process banner']);
+    expect(
+      fs[0].evidence.map((e) => (e.type === 'process' ? `process ${e.matchedBy}` : e.type === 'banner' ? `banner ${e.text}` : e.type)),
+    ).toEqual(['banner rdp: negotiation response, PROTOCOL_SSL', 'process banner']);
   });
 
   it('on Windows with RDP switched on, the answer joins Windows Remote Desktop instead of naming another tool', () => {
-    const fs = detect(inventory('windows', { sockets: [{ ...rdp, localPort: 3389 }], settings: [{ key: 'rdp.enabled', value: true, source: 'reg' }] }), catalog);
+    const fs = detect(
+      inventory('windows', { sockets: [{ ...rdp, localPort: 3389 }], settings: [{ key: 'rdp.enabled', value: true, source: 'reg' }] }),
+      catalog,
+    );
     expect(ids(fs)).toEqual(['windows-rdp listening']);
   });
 
@@ -121,10 +162,20 @@ describe('the engine on recognised replies (real catalog)', () => {
   });
 
   it('websockify by its Server header, even when its process is unknown; other web servers stay nothing', () => {
-    const ws: SocketInfo = { proto: 'tcp', localAddress: '127.0.0.1', localPort: 6080, state: 'LISTEN', reply: 'http: server=WebSockify Python/3.11.2' };
+    const ws: SocketInfo = {
+      proto: 'tcp',
+      localAddress: '127.0.0.1',
+      localPort: 6080,
+      state: 'LISTEN',
+      reply: 'http: server=WebSockify Python/3.11.2',
+    };
     expect(ids(detect(inventory('linux', { sockets: [ws] }), catalog))).toEqual(['novnc listening']);
-    const others = ['http: server=SimpleHTTP/0.6 Python/3.12.3', 'http: server=nginx', 'http: status 400', 'http: server=Microsoft-HTTPAPI/2.0']
-      .map((reply, i): SocketInfo => ({ ...ws, localPort: 8000 + i, reply }));
+    const others = [
+      'http: server=SimpleHTTP/0.6 Python/3.12.3',
+      'http: server=nginx',
+      'http: status 400',
+      'http: server=Microsoft-HTTPAPI/2.0',
+    ].map((reply, i): SocketInfo => ({ ...ws, localPort: 8000 + i, reply }));
     expect(detect(inventory('linux', { sockets: others }), catalog)).toEqual([]);
   });
 });

@@ -110,8 +110,15 @@ describe('elfBuildId', () => {
 describe('fileIdentity / IdentityCache', () => {
   it('hashes and sizes a file, and skips the hash past the size limit', async () => {
     const runner = new ReplayRunner({ files: { '/usr/bin/x11vnc': head } });
-    expect(await fileIdentity(runner, '/usr/bin/x11vnc', DEFAULT_IDENTITY_LIMITS)).toEqual({ size: 4096, sha256: sha(head), elfBuildId: FILE_BUILD_ID });
-    expect(await fileIdentity(runner, '/usr/bin/x11vnc', { ...DEFAULT_IDENTITY_LIMITS, maxHashBytes: 4095 })).toEqual({ size: 4096, elfBuildId: FILE_BUILD_ID });
+    expect(await fileIdentity(runner, '/usr/bin/x11vnc', DEFAULT_IDENTITY_LIMITS)).toEqual({
+      size: 4096,
+      sha256: sha(head),
+      elfBuildId: FILE_BUILD_ID,
+    });
+    expect(await fileIdentity(runner, '/usr/bin/x11vnc', { ...DEFAULT_IDENTITY_LIMITS, maxHashBytes: 4095 })).toEqual({
+      size: 4096,
+      elfBuildId: FILE_BUILD_ID,
+    });
     expect(await fileIdentity(runner, '/usr/bin', DEFAULT_IDENTITY_LIMITS)).toBeUndefined(); // a directory
     expect(await fileIdentity(runner, '/nope', DEFAULT_IDENTITY_LIMITS)).toBeUndefined();
   });
@@ -153,7 +160,10 @@ describe('linux.identity', () => {
       { pid: 2, name: 'kthreadd' },
       { pid: 303, name: 'gone', exe: '/tmp/vanished' },
     ]);
-    await linuxIdentity.enrich({ runner: runner(), hints: { executableNames: ['x11vnc', 'anydesk', 'rustdesk'] }, allowProbes: false }, inv);
+    await linuxIdentity.enrich(
+      { runner: runner(), hints: { executableNames: ['x11vnc', 'anydesk', 'rustdesk'] }, allowProbes: false },
+      inv,
+    );
     const id = { size: 4096, sha256: sha(head), elfBuildId: FILE_BUILD_ID };
     expect(inv.processes.map((p) => p.identity)).toEqual([id, id, id, undefined, undefined]);
     // /bin is /usr/bin; /snap/bin/anydesk is snap's launcher, not AnyDesk

@@ -57,13 +57,25 @@ describe('linux.snap', () => {
   });
 
   it('reports nothing when snapd says no snaps are installed', async () => {
-    const runner = new ReplayRunner({ commands: { 'snap list': { stdout: '', stderr: 'No snaps are installed yet. Try \'snap install hello-world\'.\n' } } });
+    const runner = new ReplayRunner({
+      commands: { 'snap list': { stdout: '', stderr: "No snaps are installed yet. Try 'snap install hello-world'.\n" } },
+    });
     expect((await linuxSnap.collect(ctx(runner))).packages).toEqual([]);
   });
 
-  it('fails with snapd\'s one-line reason when the daemon is down', async () => {
-    const runner = new ReplayRunner({ commands: { 'snap list': { stderr: 'error: cannot communicate with server: Get "http://localhost/v2/snaps": dial unix /run/snapd.socket: connect: no such file or directory\n', code: 1 } } });
-    await expect(linuxSnap.collect(ctx(runner))).rejects.toThrow(/^snap list failed: error: cannot communicate with server: .*no such file or directory$/);
+  it("fails with snapd's one-line reason when the daemon is down", async () => {
+    const runner = new ReplayRunner({
+      commands: {
+        'snap list': {
+          stderr:
+            'error: cannot communicate with server: Get "http://localhost/v2/snaps": dial unix /run/snapd.socket: connect: no such file or directory\n',
+          code: 1,
+        },
+      },
+    });
+    await expect(linuxSnap.collect(ctx(runner))).rejects.toThrow(
+      /^snap list failed: error: cannot communicate with server: .*no such file or directory$/,
+    );
   });
 });
 
@@ -73,7 +85,13 @@ describe('linux.flatpak', () => {
       { name: 'com.rustdesk.RustDesk', bundleId: 'com.rustdesk.RustDesk', source: 'flatpak', version: '1.3.1', publisher: 'flathub' },
       { name: 'org.remmina.Remmina', bundleId: 'org.remmina.Remmina', source: 'flatpak', version: '1.4.35', publisher: 'flathub' },
       { name: 'com.anydesk.Anydesk', bundleId: 'com.anydesk.Anydesk', source: 'flatpak', version: '6.3.2', publisher: 'flathub' },
-      { name: 'org.freedesktop.Platform', bundleId: 'org.freedesktop.Platform', source: 'flatpak', version: '23.08.19', publisher: 'flathub' },
+      {
+        name: 'org.freedesktop.Platform',
+        bundleId: 'org.freedesktop.Platform',
+        source: 'flatpak',
+        version: '23.08.19',
+        publisher: 'flathub',
+      },
       { name: 'org.gnome.Platform', bundleId: 'org.gnome.Platform', source: 'flatpak', publisher: 'flathub' },
     ]);
   });
@@ -87,13 +105,26 @@ describe('linux.desktop', () => {
       { name: 'Vim', source: 'desktop', path: '/usr/share/applications/vim.desktop', exec: 'vim' },
       { name: 'X11VNC Server', source: 'desktop', path: '/usr/share/applications/x11vnc.desktop', exec: 'x11vnc' },
       {
-        name: 'RustDesk', source: 'desktop', exec: 'rustdesk', bundleId: 'com.rustdesk.RustDesk',
+        name: 'RustDesk',
+        source: 'desktop',
+        exec: 'rustdesk',
+        bundleId: 'com.rustdesk.RustDesk',
         path: '/var/lib/flatpak/exports/share/applications/com.rustdesk.RustDesk.desktop',
       },
       { name: 'Remmina', source: 'desktop', path: '/var/lib/snapd/desktop/applications/remmina_remmina.desktop', exec: 'remmina' },
       { name: 'no-group', source: 'desktop', path: '/root/.local/share/applications/no-group.desktop' },
-      { name: 'AnyDesk', source: 'desktop', path: '/home/alice/.local/share/applications/appimagekit-anydesk.desktop', exec: 'AnyDesk-6.3.2-x86_64.AppImage' },
-      { name: '\\x1b[31mTotally Legit\\nInjected', source: 'desktop', path: '/home/alice/.local/share/applications/vendor/helper.desktop', exec: 'x11vnc' },
+      {
+        name: 'AnyDesk',
+        source: 'desktop',
+        path: '/home/alice/.local/share/applications/appimagekit-anydesk.desktop',
+        exec: 'AnyDesk-6.3.2-x86_64.AppImage',
+      },
+      {
+        name: '\\x1b[31mTotally Legit\\nInjected',
+        source: 'desktop',
+        path: '/home/alice/.local/share/applications/vendor/helper.desktop',
+        exec: 'x11vnc',
+      },
       { name: 'Quoted Name', source: 'desktop', path: '/home/bob/.local/share/applications/quoted.desktop', exec: 'tool' },
     ]);
   });
@@ -113,7 +144,12 @@ describe('linux.desktop', () => {
 });
 
 describe('a missing package manager fails the collector with one line', () => {
-  for (const [c, cmd] of [[linuxDpkg, 'dpkg-query'], [linuxRpm, 'rpm'], [linuxSnap, 'snap'], [linuxFlatpak, 'flatpak']] as const) {
+  for (const [c, cmd] of [
+    [linuxDpkg, 'dpkg-query'],
+    [linuxRpm, 'rpm'],
+    [linuxSnap, 'snap'],
+    [linuxFlatpak, 'flatpak'],
+  ] as const) {
     it(`${c.name} without ${cmd}`, async () => {
       const err = await c.collect(ctx(new ReplayRunner({}))).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);

@@ -19,7 +19,11 @@ describe('linux.processes from a real capture', () => {
     expect(byPid(processes, 2)).toEqual({ pid: 2, ppid: 0, name: 'kthreadd', user: 'root' });
     expect(byPid(processes, 14)).toEqual({ pid: 14, ppid: 2, name: 'ksoftirqd/0', user: 'root' });
     expect(byPid(processes, 12280)).toEqual({
-      pid: 12280, ppid: 1, name: 'x11vnc', exe: '/usr/bin/x11vnc', user: 'root',
+      pid: 12280,
+      ppid: 1,
+      name: 'x11vnc',
+      exe: '/usr/bin/x11vnc',
+      user: 'root',
       cmdline: 'x11vnc -display :99 -localhost -rfbport 5999 -forever -shared -nopw -quiet',
     });
     // the renamed copy: ps calls it foo, its exe says where it lives
@@ -42,13 +46,17 @@ describe('linux.processes with hostile names', () => {
   it('escapes control and bidi characters and caps lengths', async () => {
     const { processes = [] } = await linuxProcesses.collect(ctx(loadReplayDir(join(FIX, 'processes-hostile'))));
     expect(byPid(processes, 4101)).toEqual({
-      pid: 4101, ppid: 1, user: 'alice',
+      pid: 4101,
+      ppid: 1,
+      user: 'alice',
       name: 'evil\\n[ OK ] fake log line',
       exe: '/home/alice/.cache/evil\\n[ OK ] fake',
       cmdline: 'evil\\n[ OK ] fake log line --x',
     });
     expect(byPid(processes, 4102)).toEqual({
-      pid: 4102, ppid: 1, user: 'alice',
+      pid: 4102,
+      ppid: 1,
+      user: 'alice',
       name: '\\x1b[2J\\x1b[31mred',
       exe: '/usr/bin/red',
       cmdline: '\\x1b[2J\\x1b[31mred \\x07bell',

@@ -15,8 +15,12 @@ describe('linux.systemd on Debian without systemd running (real capture)', () =>
     expect(services.every((s) => s.source === 'systemd' && s.state === undefined)).toBe(true);
     const by = (n: string) => services.find((s) => s.name === n);
     expect(by('e2scrub_reap')).toEqual({
-      name: 'e2scrub_reap', source: 'systemd', startType: 'enabled',
-      file: '/usr/lib/systemd/system/e2scrub_reap.service', path: '/sbin/e2scrub_all', args: '-A -r',
+      name: 'e2scrub_reap',
+      source: 'systemd',
+      startType: 'enabled',
+      file: '/usr/lib/systemd/system/e2scrub_reap.service',
+      path: '/sbin/e2scrub_all',
+      args: '-A -r',
     });
     expect(by('apt-daily')).toMatchObject({ startType: 'static', path: '/usr/lib/apt/apt.systemd.daily', args: 'update' });
     // "-" (ignore failure) and "!!" (privilege) prefixes are not part of the program
@@ -32,42 +36,91 @@ describe('linux.systemd on a desktop', () => {
   it('merges enablement and live state, follows templates, and sees through a bland unit name', async () => {
     const { services = [], settings } = await linuxSystemd.collect(ctx(loadReplayDir(join(FIX, 'systemd-ubuntu'))));
     expect(services).toEqual([
-      { name: 'accounts-daemon', source: 'systemd', file: 'accounts-daemon.service', startType: 'enabled', state: 'running', displayName: 'Accounts Service' },
       {
-        name: 'anydesk', source: 'systemd', file: '/usr/lib/systemd/system/anydesk.service', startType: 'enabled', state: 'running',
-        displayName: 'AnyDesk', path: '/usr/bin/anydesk', args: '--service',
+        name: 'accounts-daemon',
+        source: 'systemd',
+        file: 'accounts-daemon.service',
+        startType: 'enabled',
+        state: 'running',
+        displayName: 'Accounts Service',
       },
       {
-        name: 'display-helper', source: 'systemd', file: '/etc/systemd/system/display-helper.service', startType: 'enabled', state: 'running',
-        displayName: 'Display helper', path: '/opt/helper/bin/x11vnc',
+        name: 'anydesk',
+        source: 'systemd',
+        file: '/usr/lib/systemd/system/anydesk.service',
+        startType: 'enabled',
+        state: 'running',
+        displayName: 'AnyDesk',
+        path: '/usr/bin/anydesk',
+        args: '--service',
+      },
+      {
+        name: 'display-helper',
+        source: 'systemd',
+        file: '/etc/systemd/system/display-helper.service',
+        startType: 'enabled',
+        state: 'running',
+        displayName: 'Display helper',
+        path: '/opt/helper/bin/x11vnc',
         args: '-forever -shared -rfbport 5900 -display :0 -auth /run/user/1000/gdm/Xauthority',
       },
       { name: 'getty@', source: 'systemd', file: 'getty@.service', startType: 'enabled' },
-      { name: 'ssh', source: 'systemd', file: 'ssh.service', startType: 'disabled', state: 'dead', displayName: 'OpenBSD Secure Shell server' },
+      {
+        name: 'ssh',
+        source: 'systemd',
+        file: 'ssh.service',
+        startType: 'disabled',
+        state: 'dead',
+        displayName: 'OpenBSD Secure Shell server',
+      },
       { name: 'sshd', source: 'systemd', file: 'sshd.service', startType: 'alias' },
       {
-        name: 'teamviewerd', source: 'systemd', file: '/usr/lib/systemd/system/teamviewerd.service', startType: 'disabled', state: 'failed',
-        displayName: 'TeamViewer remote control daemon', path: '/opt/teamviewer/tv_bin/teamviewerd', args: '-d',
+        name: 'teamviewerd',
+        source: 'systemd',
+        file: '/usr/lib/systemd/system/teamviewerd.service',
+        startType: 'disabled',
+        state: 'failed',
+        displayName: 'TeamViewer remote control daemon',
+        path: '/opt/teamviewer/tv_bin/teamviewerd',
+        args: '-d',
       },
-      { name: 'x11vnc@', source: 'systemd', file: '/usr/lib/systemd/system/x11vnc@.service', startType: 'static', path: '/usr/bin/x11vnc', args: '-display :%i -forever' },
+      {
+        name: 'x11vnc@',
+        source: 'systemd',
+        file: '/usr/lib/systemd/system/x11vnc@.service',
+        startType: 'static',
+        path: '/usr/bin/x11vnc',
+        args: '-display :%i -forever',
+      },
       { name: 'getty@tty1', source: 'systemd', file: 'getty@tty1.service', state: 'running', displayName: 'Getty on tty1' },
       { name: 'rustdesk', source: 'systemd', file: 'rustdesk.service', state: 'dead', displayName: 'rustdesk.service' },
       {
-        name: 'x11vnc@1', source: 'systemd', file: '/usr/lib/systemd/system/x11vnc@.service', state: 'running',
-        displayName: 'VNC server for display :1', path: '/usr/bin/x11vnc', args: '-display :%i -forever',
+        name: 'x11vnc@1',
+        source: 'systemd',
+        file: '/usr/lib/systemd/system/x11vnc@.service',
+        state: 'running',
+        displayName: 'VNC server for display :1',
+        path: '/usr/bin/x11vnc',
+        args: '-display :%i -forever',
       },
     ]);
     // socket-activated OpenSSH counts as an enabled SSH server
     expect(settings).toEqual([
-      { key: 'ssh-server.enabled', value: true, source: 'systemctl: ssh.service disabled, sshd.service alias, ssh.socket enabled, ssh.service inactive' },
+      {
+        key: 'ssh-server.enabled',
+        value: true,
+        source: 'systemctl: ssh.service disabled, sshd.service alias, ssh.socket enabled, ssh.service inactive',
+      },
     ]);
   });
 
   it('says the SSH server is off when its units are disabled and dead', async () => {
     const runner = new ReplayRunner({
       commands: {
-        'systemctl list-unit-files --type=service,socket --no-legend --no-pager': 'ssh.service disabled enabled\nssh.socket disabled enabled\n',
-        'systemctl list-units --type=service --all --no-legend --no-pager --plain': 'ssh.service loaded inactive dead OpenBSD Secure Shell server\n',
+        'systemctl list-unit-files --type=service,socket --no-legend --no-pager':
+          'ssh.service disabled enabled\nssh.socket disabled enabled\n',
+        'systemctl list-units --type=service --all --no-legend --no-pager --plain':
+          'ssh.service loaded inactive dead OpenBSD Secure Shell server\n',
       },
     });
     const { settings } = await linuxSystemd.collect(ctx(runner));
@@ -77,7 +130,10 @@ describe('linux.systemd on a desktop', () => {
   });
 
   it('reads ExecStart= like systemd: prefixes, quotes, a reset line, other sections ignored', () => {
-    expect(parseExecStart('[Unit]\nExecStart=/not/here\n[Service]\nExecStart=\nExecStart=@-/usr/bin/prog argv0 "a b"\n')).toEqual({ path: '/usr/bin/prog', args: 'argv0 a b' });
+    expect(parseExecStart('[Unit]\nExecStart=/not/here\n[Service]\nExecStart=\nExecStart=@-/usr/bin/prog argv0 "a b"\n')).toEqual({
+      path: '/usr/bin/prog',
+      args: 'argv0 a b',
+    });
     expect(parseExecStart('[Service]\nType=oneshot\n')).toBeUndefined();
   });
 

@@ -21,7 +21,8 @@ const REAL_LISTENERS = [
   { proto: 'tcp6', localAddress: '::1', localPort: 5999, state: 'LISTEN', pid: 12280, process: 'x11vnc' },
 ];
 const key = (s: { proto: string; localAddress: string; localPort: number }) => `${s.proto} ${s.localAddress}:${s.localPort}`;
-const sorted = <T extends { proto: string; localAddress: string; localPort: number }>(l: T[]) => [...l].sort((a, b) => key(a).localeCompare(key(b)));
+const sorted = <T extends { proto: string; localAddress: string; localPort: number }>(l: T[]) =>
+  [...l].sort((a, b) => key(a).localeCompare(key(b)));
 
 describe('linux.sockets from ss (real capture)', () => {
   it('parses every row with its owner', async () => {
@@ -30,8 +31,26 @@ describe('linux.sockets from ss (real capture)', () => {
       { proto: 'udp', localAddress: '127.0.0.1', localPort: 57419, state: 'UNCONN', pid: 13623, process: 'node' },
       { proto: 'udp6', localAddress: '::1', localPort: 42890, state: 'UNCONN', pid: 13623, process: 'node' },
       ...REAL_LISTENERS.slice(0, 5),
-      { proto: 'tcp', localAddress: '127.0.0.1', localPort: 42249, remoteAddress: '127.0.0.1', remotePort: 33898, state: 'ESTABLISHED', pid: 13623, process: 'node' },
-      { proto: 'tcp', localAddress: '127.0.0.1', localPort: 33898, remoteAddress: '127.0.0.1', remotePort: 42249, state: 'ESTABLISHED', pid: 13623, process: 'node' },
+      {
+        proto: 'tcp',
+        localAddress: '127.0.0.1',
+        localPort: 42249,
+        remoteAddress: '127.0.0.1',
+        remotePort: 33898,
+        state: 'ESTABLISHED',
+        pid: 13623,
+        process: 'node',
+      },
+      {
+        proto: 'tcp',
+        localAddress: '127.0.0.1',
+        localPort: 33898,
+        remoteAddress: '127.0.0.1',
+        remotePort: 42249,
+        state: 'ESTABLISHED',
+        pid: 13623,
+        process: 'node',
+      },
       ...REAL_LISTENERS.slice(5),
     ]);
   });
@@ -42,12 +61,32 @@ describe('linux.sockets from /proc/net when ss is missing (real capture)', () =>
     const socks = await collect('sockets-procnet');
     const listeners = socks.filter((s) => s.state === 'LISTEN');
     expect(sorted(listeners)).toEqual(sorted(REAL_LISTENERS));
-    expect(sorted(socks.filter((s) => s.state !== 'LISTEN'))).toEqual(sorted([
-      { proto: 'tcp', localAddress: '127.0.0.1', localPort: 42249, remoteAddress: '127.0.0.1', remotePort: 33898, state: 'ESTABLISHED', pid: 13623, process: 'node' },
-      { proto: 'tcp', localAddress: '127.0.0.1', localPort: 33898, remoteAddress: '127.0.0.1', remotePort: 42249, state: 'ESTABLISHED', pid: 13623, process: 'node' },
-      { proto: 'udp', localAddress: '127.0.0.1', localPort: 57419, state: 'UNCONN', pid: 13623, process: 'node' },
-      { proto: 'udp6', localAddress: '::1', localPort: 42890, state: 'UNCONN', pid: 13623, process: 'node' },
-    ]));
+    expect(sorted(socks.filter((s) => s.state !== 'LISTEN'))).toEqual(
+      sorted([
+        {
+          proto: 'tcp',
+          localAddress: '127.0.0.1',
+          localPort: 42249,
+          remoteAddress: '127.0.0.1',
+          remotePort: 33898,
+          state: 'ESTABLISHED',
+          pid: 13623,
+          process: 'node',
+        },
+        {
+          proto: 'tcp',
+          localAddress: '127.0.0.1',
+          localPort: 33898,
+          remoteAddress: '127.0.0.1',
+          remotePort: 42249,
+          state: 'ESTABLISHED',
+          pid: 13623,
+          process: 'node',
+        },
+        { proto: 'udp', localAddress: '127.0.0.1', localPort: 57419, state: 'UNCONN', pid: 13623, process: 'node' },
+        { proto: 'udp6', localAddress: '::1', localPort: 42890, state: 'UNCONN', pid: 13623, process: 'node' },
+      ]),
+    );
   });
 });
 
@@ -58,8 +97,26 @@ describe('linux.sockets with hand-made hostile input', () => {
       { proto: 'udp6', localAddress: 'fe80::1c2b:3cff:fe4d:5e6f', localPort: 546, state: 'UNCONN', pid: 702, process: 'NetworkManager' },
       { proto: 'tcp6', localAddress: '::', localPort: 5900, state: 'LISTEN', pid: 2301, process: 'vino-server' },
       { proto: 'tcp', localAddress: '0.0.0.0', localPort: 22, state: 'LISTEN', pid: 812, process: 'sshd' },
-      { proto: 'tcp6', localAddress: '::ffff:127.0.0.1', localPort: 5900, remoteAddress: '::ffff:127.0.0.1', remotePort: 51234, state: 'ESTABLISHED', pid: 4300, process: 'x11vnc' },
-      { proto: 'tcp', localAddress: '192.168.1.20', localPort: 22, remoteAddress: '192.168.1.7', remotePort: 50522, state: 'ESTABLISHED', pid: 1500, process: 'sshd' },
+      {
+        proto: 'tcp6',
+        localAddress: '::ffff:127.0.0.1',
+        localPort: 5900,
+        remoteAddress: '::ffff:127.0.0.1',
+        remotePort: 51234,
+        state: 'ESTABLISHED',
+        pid: 4300,
+        process: 'x11vnc',
+      },
+      {
+        proto: 'tcp',
+        localAddress: '192.168.1.20',
+        localPort: 22,
+        remoteAddress: '192.168.1.7',
+        remotePort: 50522,
+        state: 'ESTABLISHED',
+        pid: 1500,
+        process: 'sshd',
+      },
       { proto: 'tcp6', localAddress: '::', localPort: 22, state: 'LISTEN' },
       { proto: 'tcp', localAddress: '127.0.0.1', localPort: 6000, state: 'LISTEN', pid: 4400, process: 'evil\\n[ OK ] fake' },
       { proto: 'tcp', localAddress: '127.0.0.1', localPort: 6001, state: 'LISTEN', pid: 4401, process: '\\x1b[31mq"t' },
@@ -70,11 +127,27 @@ describe('linux.sockets with hand-made hostile input', () => {
   it('skips garbage lines in /proc/net and copes with a missing table', async () => {
     expect(await collect('sockets-procnet-hostile')).toEqual([
       { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5900, state: 'LISTEN', pid: 4300, process: 'x11vnc' },
-      { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5900, remoteAddress: '127.0.0.1', remotePort: 50000, state: 'ESTABLISHED', pid: 4300, process: 'x11vnc' },
+      {
+        proto: 'tcp',
+        localAddress: '127.0.0.1',
+        localPort: 5900,
+        remoteAddress: '127.0.0.1',
+        remotePort: 50000,
+        state: 'ESTABLISHED',
+        pid: 4300,
+        process: 'x11vnc',
+      },
       { proto: 'tcp', localAddress: '127.0.0.1', localPort: 6000, remoteAddress: '127.0.0.1', remotePort: 40000, state: 'TIME_WAIT' },
       { proto: 'tcp6', localAddress: '::1', localPort: 5900, state: 'LISTEN', pid: 4300, process: 'x11vnc' },
       { proto: 'tcp6', localAddress: 'fe80::1c2b:3cff:fe4d:5e6f', localPort: 22, state: 'LISTEN' },
-      { proto: 'tcp6', localAddress: '::ffff:127.0.0.1', localPort: 5900, remoteAddress: '::ffff:127.0.0.1', remotePort: 54321, state: 'ESTABLISHED' },
+      {
+        proto: 'tcp6',
+        localAddress: '::ffff:127.0.0.1',
+        localPort: 5900,
+        remoteAddress: '::ffff:127.0.0.1',
+        remotePort: 54321,
+        state: 'ESTABLISHED',
+      },
       { proto: 'udp', localAddress: '127.0.0.53', localPort: 53, state: 'UNCONN', pid: 611, process: 'systemd-resolve' },
     ]);
   });

@@ -13,16 +13,47 @@ describe('linux.usb', () => {
   it('reads ids and strings, and tells pointers, keyboards and storage apart by interface', async () => {
     const { devices } = await linuxUsb.collect(ctx(loadReplayDir(join(FIX, 'usb'))));
     expect(devices).toEqual([
-      { bus: 'usb', path: `${R}/1-1`, vendorId: '046d', productId: 'c52b', manufacturer: 'Logitech', product: 'USB Receiver', kind: 'pointer' },
+      {
+        bus: 'usb',
+        path: `${R}/1-1`,
+        vendorId: '046d',
+        productId: 'c52b',
+        manufacturer: 'Logitech',
+        product: 'USB Receiver',
+        kind: 'pointer',
+      },
       // kvmd's absolute mouse has boot protocol 0: its report descriptor says "mouse"
       {
-        bus: 'usb', path: `${R}/1-2`, vendorId: '1d6b', productId: '0104', manufacturer: 'PiKVM', product: 'PiKVM Composite Device',
-        serial: 'CAFEBABE', kind: 'pointer',
+        bus: 'usb',
+        path: `${R}/1-2`,
+        vendorId: '1d6b',
+        productId: '0104',
+        manufacturer: 'PiKVM',
+        product: 'PiKVM Composite Device',
+        serial: 'CAFEBABE',
+        kind: 'pointer',
       },
-      { bus: 'usb', path: `${R}/1-3`, vendorId: '0781', productId: '5581', manufacturer: 'SanDisk', product: 'Ultra', serial: '4C530001230815112181', kind: 'storage' },
+      {
+        bus: 'usb',
+        path: `${R}/1-3`,
+        vendorId: '0781',
+        productId: '5581',
+        manufacturer: 'SanDisk',
+        product: 'Ultra',
+        serial: '4C530001230815112181',
+        kind: 'storage',
+      },
       // a device behind a hub port has its own interfaces (1-3.4:1.0), not 1-3's
       { bus: 'usb', path: `${R}/1-3.4`, vendorId: 'abcd', manufacturer: 'Evil\\x1b[2J Corp', product: 'Keyboard\\nFAKE', kind: 'keyboard' },
-      { bus: 'usb', path: `${R}/usb1`, vendorId: '1d6b', productId: '0002', manufacturer: 'Linux 6.8.0-31-generic xhci-hcd', product: 'xHCI Host Controller', serial: '0000:00:14.0' },
+      {
+        bus: 'usb',
+        path: `${R}/usb1`,
+        vendorId: '1d6b',
+        productId: '0002',
+        manufacturer: 'Linux 6.8.0-31-generic xhci-hcd',
+        product: 'xHCI Host Controller',
+        serial: '0000:00:14.0',
+      },
     ]);
   });
 

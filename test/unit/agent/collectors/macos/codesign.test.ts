@@ -54,10 +54,14 @@ describe('darwin.codesign', () => {
     expect(proc(412).identity).toEqual(app('/Applications/AnyDesk.app').identity);
     expect(proc(610).identity).toEqual(app('/Applications/AnyDesk.app').identity);
     expect(proc(418).identity).toEqual({
-      bundleId: 'com.teamviewer.TeamViewer_Service', teamId: 'H7UGFBUGV6', signer: 'Developer ID Application: TeamViewer Germany GmbH (H7UGFBUGV6)',
+      bundleId: 'com.teamviewer.TeamViewer_Service',
+      teamId: 'H7UGFBUGV6',
+      signer: 'Developer ID Application: TeamViewer Germany GmbH (H7UGFBUGV6)',
     });
     expect(app('/Applications/RustDesk.app').identity).toEqual({
-      bundleId: 'com.carriez.rustdesk', teamId: 'HZF9JMC8YN', signer: 'Developer ID Application: zhou huabing (HZF9JMC8YN)',
+      bundleId: 'com.carriez.rustdesk',
+      teamId: 'HZF9JMC8YN',
+      signer: 'Developer ID Application: zhou huabing (HZF9JMC8YN)',
     });
     expect(app('/Library/PrivilegedHelperTools/ChromeRemoteDesktopHost.app').identity).toMatchObject({ teamId: 'EQHXZ8M8AV' });
     expect(proc(700).identity?.bundleId).toBe('com.google.chrome_remote_desktop.remoting_me2me_host');
@@ -82,7 +86,10 @@ describe('darwin.codesign', () => {
   });
 
   it('parses the fields that matter and ignores "not set"', () => {
-    expect(parseCodesign('Executable=/x\nIdentifier=a.b\nAuthority=Leaf\nAuthority=CA\nTeamIdentifier=not set\n')).toEqual({ bundleId: 'a.b', signer: 'Leaf' });
+    expect(parseCodesign('Executable=/x\nIdentifier=a.b\nAuthority=Leaf\nAuthority=CA\nTeamIdentifier=not set\n')).toEqual({
+      bundleId: 'a.b',
+      signer: 'Leaf',
+    });
     expect(parseCodesign('/private/tmp/x: code object is not signed at all\n')).toBeUndefined();
     expect(parseCodesign('Identifier=\x1b[2Jx\n')).toEqual({ bundleId: '\\x1b[2Jx' });
   });

@@ -25,15 +25,27 @@ describe('macOS inventories', () => {
   it('carries the evidence for each remote tool on the remote-tools Mac', async () => {
     const inv = parseInventory(readFileSync(join(INVENTORY_DIR, 'macos-anydesk.json'), 'utf8'), 'macos-anydesk.json');
     const bundleIds = inv.packages.map((p) => p.bundleId);
-    expect(bundleIds).toEqual(expect.arrayContaining([
-      'com.philandro.anydesk', 'com.teamviewer.TeamViewer', 'com.carriez.rustdesk', 'com.splashtop.Splashtop-Streamer',
-      'com.google.chrome_remote_desktop.remoting_me2me_host', 'com.screenconnect.client.access',
-    ]));
+    expect(bundleIds).toEqual(
+      expect.arrayContaining([
+        'com.philandro.anydesk',
+        'com.teamviewer.TeamViewer',
+        'com.carriez.rustdesk',
+        'com.splashtop.Splashtop-Streamer',
+        'com.google.chrome_remote_desktop.remoting_me2me_host',
+        'com.screenconnect.client.access',
+      ]),
+    );
     const services = inv.services.map((s) => s.name);
-    expect(services).toEqual(expect.arrayContaining([
-      'com.philandro.anydesk.service', 'com.teamviewer.teamviewer_service', 'com.carriez.RustDesk_service',
-      'com.splashtop.streamer-daemon', 'org.chromium.chromoting', 'connectwisecontrol-5e7b1a9c3f2d4e81',
-    ]));
+    expect(services).toEqual(
+      expect.arrayContaining([
+        'com.philandro.anydesk.service',
+        'com.teamviewer.teamviewer_service',
+        'com.carriez.RustDesk_service',
+        'com.splashtop.streamer-daemon',
+        'org.chromium.chromoting',
+        'connectwisecontrol-5e7b1a9c3f2d4e81',
+      ]),
+    );
     const teamIds = new Set(inv.processes.map((p) => p.identity?.teamId).filter(Boolean));
     expect([...teamIds].sort()).toEqual(['CPQQ3AW49Y', 'EQHXZ8M8AV', 'H7UGFBUGV6', 'HZF9JMC8YN', 'KHRWM533LU']);
     expect(inv.processes.map((p) => p.name)).toEqual(expect.arrayContaining(['remoting_me2me_host', 'TeamViewer_Service', 'AnyDesk']));
@@ -45,9 +57,18 @@ describe('macOS inventories', () => {
     const inv = parseInventory(readFileSync(join(INVENTORY_DIR, 'macos-clean.json'), 'utf8'), 'macos-clean.json');
     expect(inv.settings.every((s) => s.value === false)).toBe(true);
     expect(inv.packages.map((p) => p.bundleId).sort()).toEqual([
-      'com.1password.1password', 'com.apple.ActivityMonitor', 'com.apple.Safari', 'com.apple.Terminal', 'com.apple.calculator',
-      'com.google.Chrome', 'com.microsoft.Excel', 'com.microsoft.Outlook', 'com.microsoft.Word', 'com.microsoft.teams2',
-      'com.tinyspeck.slackmacgap', 'us.zoom.xos',
+      'com.1password.1password',
+      'com.apple.ActivityMonitor',
+      'com.apple.Safari',
+      'com.apple.Terminal',
+      'com.apple.calculator',
+      'com.google.Chrome',
+      'com.microsoft.Excel',
+      'com.microsoft.Outlook',
+      'com.microsoft.Word',
+      'com.microsoft.teams2',
+      'com.tinyspeck.slackmacgap',
+      'us.zoom.xos',
     ]);
   });
 

@@ -18,17 +18,38 @@ describe('darwin.sockets', () => {
       { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5939, state: 'LISTEN', pid: 418, process: 'TeamViewer_Servi' },
     ]);
     expect(sockets!.find((s) => s.pid === 655)).toEqual({
-      proto: 'tcp', localAddress: '192.0.2.10', localPort: 50140, remoteAddress: '203.0.113.90', remotePort: 443,
-      state: 'ESTABLISHED', pid: 655, process: 'Splashtop Stream',
+      proto: 'tcp',
+      localAddress: '192.0.2.10',
+      localPort: 50140,
+      remoteAddress: '203.0.113.90',
+      remotePort: 443,
+      state: 'ESTABLISHED',
+      pid: 655,
+      process: 'Splashtop Stream',
     });
     expect(sockets!.find((s) => s.pid === 800)).toEqual({
-      proto: 'tcp6', localAddress: '2001:db8::10', localPort: 50170, remoteAddress: '2001:db8:4860::200e', remotePort: 443,
-      state: 'ESTABLISHED', pid: 800, process: 'Google Chrome',
+      proto: 'tcp6',
+      localAddress: '2001:db8::10',
+      localPort: 50170,
+      remoteAddress: '2001:db8:4860::200e',
+      remotePort: 443,
+      state: 'ESTABLISHED',
+      pid: 800,
+      process: 'Google Chrome',
     });
     expect(sockets!.filter((s) => s.proto.startsWith('udp'))).toEqual([
       { proto: 'udp', localAddress: '0.0.0.0', localPort: 5353, state: 'UNCONN', pid: 140, process: 'mDNSResponder' },
       { proto: 'udp6', localAddress: '::', localPort: 5353, state: 'UNCONN', pid: 140, process: 'mDNSResponder' },
-      { proto: 'udp', localAddress: '192.0.2.10', localPort: 58000, remoteAddress: '203.0.113.121', remotePort: 3478, state: 'ESTABLISHED', pid: 700, process: 'remoting_me2me_h' },
+      {
+        proto: 'udp',
+        localAddress: '192.0.2.10',
+        localPort: 58000,
+        remoteAddress: '203.0.113.121',
+        remotePort: 3478,
+        state: 'ESTABLISHED',
+        pid: 700,
+        process: 'remoting_me2me_h',
+      },
       { proto: 'udp', localAddress: '0.0.0.0', localPort: 61544, state: 'UNCONN', pid: 640, process: 'RustDesk' },
     ]);
     expect(sockets!.filter((s) => s.pid === 2250).map((s) => s.state)).toEqual(['ESTABLISHED', 'CLOSE_WAIT']);
@@ -60,7 +81,11 @@ describe('darwin.sockets', () => {
     expect(unescapeLsof('Google\\x20Chrome')).toBe('Google Chrome');
     // lsof escapes each byte of a UTF-8 name; the bytes are decoded together
     expect(unescapeLsof('\\xec\\xb9\\xb4\\xec\\xb9\\xb4\\xec\\x98\\xa4\\xed\\x86\\xa1\\x20PC')).toBe('카카오톡 PC');
-    expect(parseLsof('KakaoTalk\\x20\\xec\\xb9\\xb4\\xec\\xb9\\xb4 77 kim 9u IPv4 0x7 0t0 TCP 192.0.2.10:50200->203.0.113.5:443 (ESTABLISHED)')[0]?.process).toBe('KakaoTalk 카카');
+    expect(
+      parseLsof(
+        'KakaoTalk\\x20\\xec\\xb9\\xb4\\xec\\xb9\\xb4 77 kim 9u IPv4 0x7 0t0 TCP 192.0.2.10:50200->203.0.113.5:443 (ESTABLISHED)',
+      )[0]?.process,
+    ).toBe('KakaoTalk 카카');
     expect(splitEndpoint('[fe80::1%en0]:5900', true)).toEqual({ address: 'fe80::1%en0', port: 5900 });
     expect(splitEndpoint('*:*', false)).toEqual({ address: '0.0.0.0', port: 0 });
   });
@@ -74,7 +99,8 @@ describe('darwin.settings', () => {
       { key: 'remote-login.enabled', value: true, source: 'systemsetup -getremotelogin' },
       { key: 'ssh-server.enabled', value: true, source: 'systemsetup -getremotelogin' },
       {
-        key: 'remote-management.enabled', value: false,
+        key: 'remote-management.enabled',
+        value: false,
         source: '/Library/Application Support/Apple/Remote Desktop/RemoteManagement.launchd (absent or not enabled); no ARDAgent process',
       },
     ]);
@@ -96,14 +122,20 @@ describe('darwin.settings', () => {
       { key: 'screensharing.enabled', value: true, source: 'launchctl print-disabled system' },
       { key: 'remote-login.enabled', value: false, source: 'launchctl print-disabled system' },
       { key: 'ssh-server.enabled', value: false, source: 'launchctl print-disabled system' },
-      { key: 'remote-management.enabled', value: true, source: '/Library/Application Support/Apple/Remote Desktop/RemoteManagement.launchd' },
+      {
+        key: 'remote-management.enabled',
+        value: true,
+        source: '/Library/Application Support/Apple/Remote Desktop/RemoteManagement.launchd',
+      },
     ]);
   });
 
   it('sees Remote Management from a running ARDAgent, and says when a switch has no override', async () => {
     const runner = new ReplayRunner({
       commands: { '/bin/launchctl print-disabled system': '\tdisabled services = {\n\t\t"com.apple.ftpd" => disabled\n\t}\n' },
-      processes: [{ pid: 433, name: 'ARDAgent', cmd: '/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent' }],
+      processes: [
+        { pid: 433, name: 'ARDAgent', cmd: '/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent' },
+      ],
     });
     const { settings } = await settingsCollector.collect(macContext(runner));
     expect(settings).toEqual([
@@ -119,12 +151,19 @@ describe('darwin.settings', () => {
     runner.readFile = async (p: string) => {
       throw Object.assign(new Error(`cannot read ${p}: EACCES`), { code: 'EACCES' });
     };
-    await expect(settingsCollector.collect(macContext(runner))).rejects.toThrow(/^no remote-access setting could be read: \/bin\/launchctl not found$/);
+    await expect(settingsCollector.collect(macContext(runner))).rejects.toThrow(
+      /^no remote-access setting could be read: \/bin\/launchctl not found$/,
+    );
   });
 
   it('parses both print-disabled spellings and systemsetup answers', () => {
-    expect([...parsePrintDisabled('\t\t"a" => enabled\n\t\t"b" => disabled\n\t"c" => false\n\t"d" => true\n"e" => maybe\n').entries()]).toEqual([
-      ['a', true], ['b', false], ['c', true], ['d', false],
+    expect([
+      ...parsePrintDisabled('\t\t"a" => enabled\n\t\t"b" => disabled\n\t"c" => false\n\t"d" => true\n"e" => maybe\n').entries(),
+    ]).toEqual([
+      ['a', true],
+      ['b', false],
+      ['c', true],
+      ['d', false],
     ]);
     expect(parseRemoteLogin('Remote Login: On\n')).toBe(true);
     expect(parseRemoteLogin('Remote Login: Off')).toBe(false);

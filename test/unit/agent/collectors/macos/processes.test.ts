@@ -12,7 +12,10 @@ describe('darwin.processes', () => {
     expect(processes).toHaveLength(21);
     const byPid = new Map(processes!.map((p) => [p.pid, p]));
     expect(byPid.get(412)).toEqual({
-      pid: 412, ppid: 1, name: 'AnyDesk', user: 'root',
+      pid: 412,
+      ppid: 1,
+      name: 'AnyDesk',
+      user: 'root',
       exe: '/Applications/AnyDesk.app/Contents/MacOS/AnyDesk',
       cmdline: '/Applications/AnyDesk.app/Contents/MacOS/AnyDesk --service',
     });
@@ -45,12 +48,18 @@ describe('darwin.processes', () => {
     expect(processes).toEqual([
       { pid: 1, ppid: 0, name: 'launchd', user: 'root', exe: '/sbin/launchd', cmdline: '/sbin/launchd' },
       {
-        pid: 418, ppid: 1, name: 'TeamViewer_Service', user: 'root',
+        pid: 418,
+        ppid: 1,
+        name: 'TeamViewer_Service',
+        user: 'root',
         exe: '/Applications/TeamViewer.app/Contents/MacOS/TeamViewer_Service',
         cmdline: '/Applications/TeamViewer.app/Contents/MacOS/TeamViewer_Service',
       },
       {
-        pid: 433, ppid: 1, name: 'ARDAgent', user: 'root',
+        pid: 433,
+        ppid: 1,
+        name: 'ARDAgent',
+        user: 'root',
         exe: '/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent',
         cmdline: '/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent',
       },

@@ -23,7 +23,12 @@ describe('darwin.usb', () => {
     expect(runner.calls).toEqual([LEGACY]);
     expect(devices).toEqual([
       {
-        bus: 'usb', vendorId: '1d6b', productId: '0104', manufacturer: 'PiKVM', product: 'PiKVM Composite Device', serial: 'CAFEBABE',
+        bus: 'usb',
+        vendorId: '1d6b',
+        productId: '0104',
+        manufacturer: 'PiKVM',
+        product: 'PiKVM Composite Device',
+        serial: 'CAFEBABE',
         path: 'system_profiler SPUSBDataType 0x00100000',
       },
     ]);
@@ -35,9 +40,21 @@ describe('darwin.usb', () => {
     expect(runner.calls).toEqual([LEGACY, HOST]);
     expect(devices).toEqual([
       // "Not Provided" is system_profiler's way of saying there is no serial
-      { bus: 'usb', vendorId: '2109', productId: '2817', manufacturer: 'VIA Labs, Inc.', product: 'USB2.0 Hub', path: 'system_profiler SPUSBHostDataType 0x01100000' },
       {
-        bus: 'usb', vendorId: '3346', productId: '1009', manufacturer: 'sipeed', product: 'NanoKVM', serial: '0123456789ABCDEF',
+        bus: 'usb',
+        vendorId: '2109',
+        productId: '2817',
+        manufacturer: 'VIA Labs, Inc.',
+        product: 'USB2.0 Hub',
+        path: 'system_profiler SPUSBHostDataType 0x01100000',
+      },
+      {
+        bus: 'usb',
+        vendorId: '3346',
+        productId: '1009',
+        manufacturer: 'sipeed',
+        product: 'NanoKVM',
+        serial: '0123456789ABCDEF',
         path: 'system_profiler SPUSBHostDataType 0x01110000',
       },
     ]);
@@ -45,11 +62,37 @@ describe('darwin.usb', () => {
 
   it('reads an Intel MacBook: receiver, Bluetooth behind its hub, and the internal keyboard/trackpad as a pointer by its name', async () => {
     expect(await collect('usb-laptop')).toEqual([
-      { bus: 'usb', vendorId: '046d', productId: 'c52b', manufacturer: 'Logitech', product: 'USB Receiver', path: 'system_profiler SPUSBDataType 0x14200000' },
-      { bus: 'usb', vendorId: '0a5c', productId: '4500', manufacturer: 'Apple Inc.', product: 'BRCM20702 Hub', path: 'system_profiler SPUSBDataType 0x14300000' },
-      { bus: 'usb', vendorId: '05ac', productId: '8290', manufacturer: 'Broadcom Corp.', product: 'Bluetooth USB Host Controller', path: 'system_profiler SPUSBDataType 0x14330000' },
       {
-        bus: 'usb', vendorId: '05ac', productId: '0272', manufacturer: 'Apple Inc.', product: 'Apple Internal Keyboard / Trackpad', kind: 'pointer',
+        bus: 'usb',
+        vendorId: '046d',
+        productId: 'c52b',
+        manufacturer: 'Logitech',
+        product: 'USB Receiver',
+        path: 'system_profiler SPUSBDataType 0x14200000',
+      },
+      {
+        bus: 'usb',
+        vendorId: '0a5c',
+        productId: '4500',
+        manufacturer: 'Apple Inc.',
+        product: 'BRCM20702 Hub',
+        path: 'system_profiler SPUSBDataType 0x14300000',
+      },
+      {
+        bus: 'usb',
+        vendorId: '05ac',
+        productId: '8290',
+        manufacturer: 'Broadcom Corp.',
+        product: 'Bluetooth USB Host Controller',
+        path: 'system_profiler SPUSBDataType 0x14330000',
+      },
+      {
+        bus: 'usb',
+        vendorId: '05ac',
+        productId: '0272',
+        manufacturer: 'Apple Inc.',
+        product: 'Apple Internal Keyboard / Trackpad',
+        kind: 'pointer',
         path: 'system_profiler SPUSBDataType 0x14400000',
       },
     ]);
@@ -60,12 +103,23 @@ describe('darwin.usb', () => {
     for (let i = 0; i < 20; i++) deep = { _name: 'hub', _items: [deep] };
     const doc = {
       SPUSBDataType: [
-        { _name: 'USB31Bus', _items: [
-          null, 7, 'x', [],
-          { _name: 'Evil\u001b[2J Mouse', vendor_id: '0xabcd', product_id: 'zzz' },
-          { _name: 'Ultra', vendor_id: '0x0781  (SanDisk Corporation)', product_id: '0x5581', Media: [{ _name: 'Ultra', bsd_name: 'disk4' }] },
-          deep,
-        ] },
+        {
+          _name: 'USB31Bus',
+          _items: [
+            null,
+            7,
+            'x',
+            [],
+            { _name: 'Evil\u001b[2J Mouse', vendor_id: '0xabcd', product_id: 'zzz' },
+            {
+              _name: 'Ultra',
+              vendor_id: '0x0781  (SanDisk Corporation)',
+              product_id: '0x5581',
+              Media: [{ _name: 'Ultra', bsd_name: 'disk4' }],
+            },
+            deep,
+          ],
+        },
       ],
     };
     expect(parseSpUsb(JSON.stringify(doc), 'SPUSBDataType').devices).toEqual([
@@ -78,14 +132,20 @@ describe('darwin.usb', () => {
   });
 
   it('fails in one line when system_profiler is missing or prints malformed JSON', async () => {
-    const run = (commands: Record<string, string | { code: number; stderr: string }>) => darwinUsb.collect(ctx(new ReplayRunner({ commands })));
+    const run = (commands: Record<string, string | { code: number; stderr: string }>) =>
+      darwinUsb.collect(ctx(new ReplayRunner({ commands })));
     const missing = (await run({}).catch((e: unknown) => e)) as Error;
     expect(missing).toBeInstanceOf(SourceAbsent);
     expect(missing.message).toBe(`${SYSTEM_PROFILER} not found`);
-    await expect(run({ [LEGACY]: '{"SPUSBDataType" : [ {"_name" : ' })).rejects.toThrow(/^system_profiler SPUSBDataType printed something other than JSON$/);
-    await expect(run({ [LEGACY]: '{\n  "SPUSBDataType" : [ ]\n}\n', [HOST]: '<?xml version="1.0"?>' }))
-      .rejects.toThrow(/^system_profiler SPUSBHostDataType printed something other than JSON$/);
-    await expect(run({ [LEGACY]: '', [HOST]: '{"SPUSBHostDataType": {}}' })).rejects.toThrow(/^system_profiler SPUSBHostDataType: no SPUSBHostDataType array$/);
+    await expect(run({ [LEGACY]: '{"SPUSBDataType" : [ {"_name" : ' })).rejects.toThrow(
+      /^system_profiler SPUSBDataType printed something other than JSON$/,
+    );
+    await expect(run({ [LEGACY]: '{\n  "SPUSBDataType" : [ ]\n}\n', [HOST]: '<?xml version="1.0"?>' })).rejects.toThrow(
+      /^system_profiler SPUSBHostDataType printed something other than JSON$/,
+    );
+    await expect(run({ [LEGACY]: '', [HOST]: '{"SPUSBHostDataType": {}}' })).rejects.toThrow(
+      /^system_profiler SPUSBHostDataType: no SPUSBHostDataType array$/,
+    );
     // a Mac with no USB bus at all (a VM) on either data type
     expect((await run({ [LEGACY]: '{}', [HOST]: '{\n  "SPUSBHostDataType" : [ ]\n}\n' })).devices).toEqual([]);
   });

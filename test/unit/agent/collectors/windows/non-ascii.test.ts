@@ -22,19 +22,58 @@ describe('non-ASCII names on a Windows machine', () => {
   it('Uninstall entries keep Cyrillic, Korean and accented names and publishers', async () => {
     const { packages } = await uninstallCollector.collect(replayContext(FIX));
     expect(packages).toEqual([
-      { name: 'Удалённый помощник', version: '3.2.1', publisher: 'ООО «Удалёнка»', path: `${RU}\\`, exec: `${RU}\\помощник.exe`, source: 'uninstall' },
+      {
+        name: 'Удалённый помощник',
+        version: '3.2.1',
+        publisher: 'ООО «Удалёнка»',
+        path: `${RU}\\`,
+        exec: `${RU}\\помощник.exe`,
+        source: 'uninstall',
+      },
       { name: '원격 지원 도구', version: '7.0', publisher: '(주)원격소프트', exec: `${KO}\\원격지원.exe`, source: 'uninstall' },
-      { name: 'Accès à distance', version: '2.4', publisher: 'Société Générale de Logiciels SàRL', path: '%ProgramFiles(x86)%\\Accès\\', source: 'uninstall' },
+      {
+        name: 'Accès à distance',
+        version: '2.4',
+        publisher: 'Société Générale de Logiciels SàRL',
+        path: '%ProgramFiles(x86)%\\Accès\\',
+        source: 'uninstall',
+      },
     ]);
   });
 
   it('Run values and scheduled tasks keep their names, folders, programs and arguments', async () => {
     const { services, warnings } = await autorunsCollector.collect(replayContext(FIX));
     expect(services).toEqual([
-      { name: 'Помощник', path: `${RU}\\помощник.exe`, args: '--трей', source: 'run-key', file: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run' },
-      { name: '원격지원 알림', path: 'C:\\Users\\김민준\\AppData\\Local\\원격지원\\알림.exe', source: 'run-key', file: `HKEY_USERS\\${SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Run` },
-      { name: '\\원격 지원\\업데이트 확인', displayName: '업데이트 확인', path: `${KO}\\원격지원.exe`, args: '--업데이트', startType: 'enabled', state: 'ready', source: 'scheduled-task' },
-      { name: '\\Синхронизация', displayName: 'Синхронизация', path: `${RU}\\помощник.exe`, startType: 'disabled', state: 'disabled', source: 'scheduled-task' },
+      {
+        name: 'Помощник',
+        path: `${RU}\\помощник.exe`,
+        args: '--трей',
+        source: 'run-key',
+        file: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run',
+      },
+      {
+        name: '원격지원 알림',
+        path: 'C:\\Users\\김민준\\AppData\\Local\\원격지원\\알림.exe',
+        source: 'run-key',
+        file: `HKEY_USERS\\${SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Run`,
+      },
+      {
+        name: '\\원격 지원\\업데이트 확인',
+        displayName: '업데이트 확인',
+        path: `${KO}\\원격지원.exe`,
+        args: '--업데이트',
+        startType: 'enabled',
+        state: 'ready',
+        source: 'scheduled-task',
+      },
+      {
+        name: '\\Синхронизация',
+        displayName: 'Синхронизация',
+        path: `${RU}\\помощник.exe`,
+        startType: 'disabled',
+        state: 'disabled',
+        source: 'scheduled-task',
+      },
     ]);
     // this fixture has no environment answer; no schtasks fallback was needed
     expect(warnings).toEqual([`paths keep their %variables%: environment variables failed: ${POWERSHELL} not found`]);
@@ -50,6 +89,11 @@ describe('non-ASCII names on a Windows machine', () => {
     await collectInventory(windowsPlatform, ctx, { hostname: 'ПК-БУХГАЛТЕРИЯ' });
     expect(POWERSHELL).toBe('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe');
     expect(ctx.runner.calls.length).toBeGreaterThan(5);
-    for (const c of ctx.runner.calls) expect(c.startsWith(`${POWERSHELL} -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command $ProgressPreference='SilentlyContinue';$ErrorActionPreference='Stop';[Console]::OutputEncoding=New-Object Text.UTF8Encoding $false;`)).toBe(true);
+    for (const c of ctx.runner.calls)
+      expect(
+        c.startsWith(
+          `${POWERSHELL} -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command $ProgressPreference='SilentlyContinue';$ErrorActionPreference='Stop';[Console]::OutputEncoding=New-Object Text.UTF8Encoding $false;`,
+        ),
+      ).toBe(true);
   });
 });

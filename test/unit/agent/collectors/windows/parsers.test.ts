@@ -5,7 +5,13 @@ import { SCHTASKS_SCRIPT, parseSchtasks } from '../../../../../agent/collectors/
 import { NETSH_SCRIPT } from '../../../../../agent/collectors/windows/context.ts';
 import { splitCommandLine } from '../../../../../agent/collectors/windows/cmdline.ts';
 import { parseCsv } from '../../../../../agent/collectors/windows/csv.ts';
-import { IDENTITY_SCRIPT, batches, encodePaths, identityFromRecord, subjectCommonName } from '../../../../../agent/collectors/windows/identity.ts';
+import {
+  IDENTITY_SCRIPT,
+  batches,
+  encodePaths,
+  identityFromRecord,
+  subjectCommonName,
+} from '../../../../../agent/collectors/windows/identity.ts';
 import { PROCESSES_SCRIPT } from '../../../../../agent/collectors/windows/processes.ts';
 import { PS_PRELUDE, parseJsonRecords, psArgs } from '../../../../../agent/collectors/windows/powershell.ts';
 import { REG_SCRIPT, fullKey, parseRegJson, regNumber, regQueryArg } from '../../../../../agent/collectors/windows/reg.ts';
@@ -28,7 +34,7 @@ describe('PowerShell scripts', () => {
   });
 
   it('pass file paths to the identity script as one quoted base64 literal, whatever the paths contain', () => {
-    const paths = ["C:\\it's $(calc)\\`n\".exe", 'C:\\日本語\\a b.exe'];
+    const paths = ['C:\\it\'s $(calc)\\`n".exe', 'C:\\日本語\\a b.exe'];
     const arg = encodePaths(paths);
     expect(arg).toMatch(/^'[A-Za-z0-9+/]+={0,2}'$/);
     expect(JSON.parse(Buffer.from(arg.slice(1, -1), 'base64').toString('utf8'))).toEqual(paths);
@@ -64,34 +70,52 @@ describe('parseJsonRecords (ConvertTo-Json output)', () => {
 describe('parseRegJson (the registry read through PowerShell)', () => {
   it('reads keys, typed values, empty data, (Default), unknown kinds and subkey names; answers in query order', () => {
     const queries = [{ key: 'HKLM\\SOFTWARE\\X' }, { key: 'HKLM\\SOFTWARE\\Gone', recurse: true }];
-    const out = '\uFEFF' + JSON.stringify([
-      { Key: 'HKLM\\SOFTWARE\\X', Found: true, Denied: 0, Truncated: false, Error: null, Keys: [{ Path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\X', Values: [
-        { Name: '', Kind: 'String', Data: '' },
-        { Name: 'Inno Setup: App Path', Kind: 'String', Data: 'C:\\Program Files\\X' },
-        { Name: 'DisplayName', Kind: 'String', Data: 'Evil    REG_SZ    Name' },
-        { Name: 'Count', Kind: 'DWord', Data: '0x1f' },
-        { Name: 'Langs', Kind: 'MultiString', Data: { value: ['en-US', 'de-DE'], Count: 2 } },
-        { Name: 'Path', Kind: 'ExpandString', Data: '%ProgramFiles%\\X' },
-        { Name: 'Res', Kind: 'Unknown', Data: '0A0B' },
-        { Name: 7, Kind: 'String', Data: 'a name that is not a string is dropped' },
-      ], Subkeys: 'Sub' }] },
-      { Key: 'HKLM\\SOFTWARE\\Gone', Found: false, Denied: 0, Truncated: false, Error: null, Keys: [] },
-    ]) + '\r\n';
+    const out =
+      '\uFEFF' +
+      JSON.stringify([
+        {
+          Key: 'HKLM\\SOFTWARE\\X',
+          Found: true,
+          Denied: 0,
+          Truncated: false,
+          Error: null,
+          Keys: [
+            {
+              Path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\X',
+              Values: [
+                { Name: '', Kind: 'String', Data: '' },
+                { Name: 'Inno Setup: App Path', Kind: 'String', Data: 'C:\\Program Files\\X' },
+                { Name: 'DisplayName', Kind: 'String', Data: 'Evil    REG_SZ    Name' },
+                { Name: 'Count', Kind: 'DWord', Data: '0x1f' },
+                { Name: 'Langs', Kind: 'MultiString', Data: { value: ['en-US', 'de-DE'], Count: 2 } },
+                { Name: 'Path', Kind: 'ExpandString', Data: '%ProgramFiles%\\X' },
+                { Name: 'Res', Kind: 'Unknown', Data: '0A0B' },
+                { Name: 7, Kind: 'String', Data: 'a name that is not a string is dropped' },
+              ],
+              Subkeys: 'Sub',
+            },
+          ],
+        },
+        { Key: 'HKLM\\SOFTWARE\\Gone', Found: false, Denied: 0, Truncated: false, Error: null, Keys: [] },
+      ]) +
+      '\r\n';
     expect(parseRegJson(out, queries)).toEqual([
       {
-        keys: [{
-          path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\X',
-          values: [
-            { name: '(Default)', type: 'REG_SZ', data: '' },
-            { name: 'Inno Setup: App Path', type: 'REG_SZ', data: 'C:\\Program Files\\X' },
-            { name: 'DisplayName', type: 'REG_SZ', data: 'Evil    REG_SZ    Name' },
-            { name: 'Count', type: 'REG_DWORD', data: '0x1f' },
-            { name: 'Langs', type: 'REG_MULTI_SZ', data: 'en-US\\0de-DE' },
-            { name: 'Path', type: 'REG_EXPAND_SZ', data: '%ProgramFiles%\\X' },
-            { name: 'Res', type: 'REG_UNKNOWN', data: '0A0B' },
-          ],
-          subkeys: ['Sub'],
-        }],
+        keys: [
+          {
+            path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\X',
+            values: [
+              { name: '(Default)', type: 'REG_SZ', data: '' },
+              { name: 'Inno Setup: App Path', type: 'REG_SZ', data: 'C:\\Program Files\\X' },
+              { name: 'DisplayName', type: 'REG_SZ', data: 'Evil    REG_SZ    Name' },
+              { name: 'Count', type: 'REG_DWORD', data: '0x1f' },
+              { name: 'Langs', type: 'REG_MULTI_SZ', data: 'en-US\\0de-DE' },
+              { name: 'Path', type: 'REG_EXPAND_SZ', data: '%ProgramFiles%\\X' },
+              { name: 'Res', type: 'REG_UNKNOWN', data: '0A0B' },
+            ],
+            subkeys: ['Sub'],
+          },
+        ],
         denied: 0,
         truncated: false,
       },
@@ -106,16 +130,23 @@ describe('parseRegJson (the registry read through PowerShell)', () => {
 
   it('throws one line for a refused key, a short answer or output that is not JSON', () => {
     const q = [{ key: 'HKLM\\SECURITY\\Policy', value: 'X' }];
-    expect(() => parseRegJson(JSON.stringify([{ Found: false, Error: 'Requested registry access is not allowed.\r\nmore' }]), q))
-      .toThrow(new Error('registry read HKLM\\SECURITY\\Policy value X failed: Requested registry access is not allowed.'));
+    expect(() => parseRegJson(JSON.stringify([{ Found: false, Error: 'Requested registry access is not allowed.\r\nmore' }]), q)).toThrow(
+      new Error('registry read HKLM\\SECURITY\\Policy value X failed: Requested registry access is not allowed.'),
+    );
     expect(() => parseRegJson('[]', q)).toThrow(new Error('registry read: 0 answers for 1 queries'));
     expect(() => parseRegJson('ERROR: Access is denied.', q)).toThrow(/^registry read: output is not valid JSON/);
   });
 
   it('passes the key list as one base64 literal: quotes and $() in a key name cannot reach the script', () => {
-    const arg = regQueryArg([{ key: "HKU\\S-1-5-21-1\\Software\\it's $(calc)", recurse: true }, { key: 'HKLM\\X', value: 'fDeny' }]);
+    const arg = regQueryArg([
+      { key: "HKU\\S-1-5-21-1\\Software\\it's $(calc)", recurse: true },
+      { key: 'HKLM\\X', value: 'fDeny' },
+    ]);
     expect(arg).toMatch(/^'[A-Za-z0-9+/]+={0,2}'$/);
-    expect(JSON.parse(Buffer.from(arg.slice(1, -1), 'base64').toString('utf8'))).toEqual([{ k: "HKU\\S-1-5-21-1\\Software\\it's $(calc)", s: 1 }, { k: 'HKLM\\X', v: 'fDeny' }]);
+    expect(JSON.parse(Buffer.from(arg.slice(1, -1), 'base64').toString('utf8'))).toEqual([
+      { k: "HKU\\S-1-5-21-1\\Software\\it's $(calc)", s: 1 },
+      { k: 'HKLM\\X', v: 'fDeny' },
+    ]);
     // the scripts are constants without a double quote (powershell.exe re-parses -Command)
     for (const script of [REG_SCRIPT, TASKS_SCRIPT, SCHTASKS_SCRIPT, NETSH_SCRIPT]) expect(script).not.toContain('"');
   });
@@ -123,15 +154,28 @@ describe('parseRegJson (the registry read through PowerShell)', () => {
 
 describe('splitCommandLine', () => {
   it('separates the program from its arguments, quoted or not', () => {
-    expect(splitCommandLine('"C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe" --service')).toEqual({ path: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe', args: '--service' });
-    expect(splitCommandLine('C:\\Windows\\system32\\svchost.exe -k netsvcs -p')).toEqual({ path: 'C:\\Windows\\system32\\svchost.exe', args: '-k netsvcs -p' });
-    expect(splitCommandLine('C:\\Program Files\\Odd Vendor\\upd.exe -silent')).toEqual({ path: 'C:\\Program Files\\Odd Vendor\\upd.exe', args: '-silent' });
+    expect(splitCommandLine('"C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe" --service')).toEqual({
+      path: 'C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe',
+      args: '--service',
+    });
+    expect(splitCommandLine('C:\\Windows\\system32\\svchost.exe -k netsvcs -p')).toEqual({
+      path: 'C:\\Windows\\system32\\svchost.exe',
+      args: '-k netsvcs -p',
+    });
+    expect(splitCommandLine('C:\\Program Files\\Odd Vendor\\upd.exe -silent')).toEqual({
+      path: 'C:\\Program Files\\Odd Vendor\\upd.exe',
+      args: '-silent',
+    });
     expect(splitCommandLine('"C:\\half.exe -x')).toEqual({ path: 'C:\\half.exe -x' });
-    expect(splitCommandLine('%windir%\\system32\\SecurityHealthSystray.exe')).toEqual({ path: '%windir%\\system32\\SecurityHealthSystray.exe' });
+    expect(splitCommandLine('%windir%\\system32\\SecurityHealthSystray.exe')).toEqual({
+      path: '%windir%\\system32\\SecurityHealthSystray.exe',
+    });
     expect(splitCommandLine('COM handler')).toEqual({ path: 'COM', args: 'handler' });
     expect(splitCommandLine('   ')).toBeUndefined();
     expect(iconProgram('"C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe"')).toBe('C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe');
-    expect(iconProgram('C:\\Program Files\\Microsoft OneDrive\\24.201.1006.0005\\OneDriveSetup.exe,-101')).toBe('C:\\Program Files\\Microsoft OneDrive\\24.201.1006.0005\\OneDriveSetup.exe');
+    expect(iconProgram('C:\\Program Files\\Microsoft OneDrive\\24.201.1006.0005\\OneDriveSetup.exe,-101')).toBe(
+      'C:\\Program Files\\Microsoft OneDrive\\24.201.1006.0005\\OneDriveSetup.exe',
+    );
     expect(iconProgram('C:\\Users\\a\\AppData\\Local\\slack\\app.ico')).toBeUndefined();
   });
 });
@@ -159,7 +203,9 @@ describe('parseCsv and parseSchtasks', () => {
 
   it('returns nothing for the no-tasks message and refuses an unknown table', () => {
     expect(parseSchtasks('INFO: There are no scheduled tasks presently available at your access level.\r\n')).toEqual([]);
-    expect(() => parseSchtasks('"Name","Next","Status"\r\n"\\a","N/A","Ready"\r\n')).toThrow('schtasks: unrecognised CSV header (3 columns)');
+    expect(() => parseSchtasks('"Name","Next","Status"\r\n"\\a","N/A","Ready"\r\n')).toThrow(
+      'schtasks: unrecognised CSV header (3 columns)',
+    );
   });
 });
 
@@ -171,7 +217,15 @@ describe('identity records', () => {
   });
 
   it('keeps a signer whose signature does not verify, marked with its status', () => {
-    expect(identityFromRecord({ Signer: 'CN=AnyDesk Software GmbH, O=AnyDesk Software GmbH', Status: 3, Sha256: 'AB'.repeat(32), OriginalFilename: 'AnyDesk.exe', ProductName: '' })).toEqual({
+    expect(
+      identityFromRecord({
+        Signer: 'CN=AnyDesk Software GmbH, O=AnyDesk Software GmbH',
+        Status: 3,
+        Sha256: 'AB'.repeat(32),
+        OriginalFilename: 'AnyDesk.exe',
+        ProductName: '',
+      }),
+    ).toEqual({
       sha256: 'ab'.repeat(32),
       pe: { originalFilename: 'AnyDesk.exe' },
       signer: 'AnyDesk Software GmbH (HashMismatch)',
@@ -182,13 +236,26 @@ describe('identity records', () => {
 
 describe('services and sockets helpers', () => {
   it('derives ssh-server.enabled from the sshd service', () => {
-    const svcs = parseServices('{"Name":"sshd","DisplayName":"OpenSSH SSH Server","PathName":"C:\\\\Windows\\\\System32\\\\OpenSSH\\\\sshd.exe","StartMode":"Manual","State":"Running"}');
-    expect(sshSetting(svcs)).toEqual({ key: 'ssh-server.enabled', value: true, source: 'Win32_Service sshd (StartMode manual, State running)' });
+    const svcs = parseServices(
+      '{"Name":"sshd","DisplayName":"OpenSSH SSH Server","PathName":"C:\\\\Windows\\\\System32\\\\OpenSSH\\\\sshd.exe","StartMode":"Manual","State":"Running"}',
+    );
+    expect(sshSetting(svcs)).toEqual({
+      key: 'ssh-server.enabled',
+      value: true,
+      source: 'Win32_Service sshd (StartMode manual, State running)',
+    });
     expect(sshSetting([])).toEqual({ key: 'ssh-server.enabled', value: false, source: 'Win32_Service: no sshd service' });
   });
 
   it('maps TCP states given as numbers (PowerShell 5.1) or names (PowerShell 7)', () => {
     expect([2, 5, 11, 100, '2'].map(tcpState)).toEqual(['LISTEN', 'ESTABLISHED', 'TIME_WAIT', 'BOUND', 'LISTEN']);
-    expect(['Listen', 'SynSent', 'FinWait1', 'DeleteTCB', 'odd\nthing', null].map(tcpState)).toEqual(['LISTEN', 'SYN_SENT', 'FIN_WAIT1', 'DELETE_TCB', 'ODD\\nTHING', 'UNKNOWN']);
+    expect(['Listen', 'SynSent', 'FinWait1', 'DeleteTCB', 'odd\nthing', null].map(tcpState)).toEqual([
+      'LISTEN',
+      'SYN_SENT',
+      'FIN_WAIT1',
+      'DELETE_TCB',
+      'ODD\\nTHING',
+      'UNKNOWN',
+    ]);
   });
 });

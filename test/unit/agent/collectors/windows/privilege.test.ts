@@ -14,9 +14,13 @@ const replay = (dir: string) => ({ runner: loadReplayDir(join(FIX, dir)), hints:
 
 describe('the Windows administrator check', () => {
   it('reads LocalSystem as privileged and a non-elevated user as not', async () => {
-    expect((await privilegeCollector.collect(replay('laptop-anydesk'))).settings)
-      .toEqual([{ key: 'agent.privileged', value: true, source: 'WindowsPrincipal.IsInRole(Administrator) as NT AUTHORITY\\SYSTEM' }]);
-    expect((await privilegeCollector.collect(replay('privilege-user'))).settings?.[0]).toMatchObject({ key: 'agent.privileged', value: false });
+    expect((await privilegeCollector.collect(replay('laptop-anydesk'))).settings).toEqual([
+      { key: 'agent.privileged', value: true, source: 'WindowsPrincipal.IsInRole(Administrator) as NT AUTHORITY\\SYSTEM' },
+    ]);
+    expect((await privilegeCollector.collect(replay('privilege-user'))).settings?.[0]).toMatchObject({
+      key: 'agent.privileged',
+      value: false,
+    });
   });
 
   it('gives a failed or garbled check one line and no setting', async () => {
@@ -34,7 +38,8 @@ describe('the Windows administrator check', () => {
     // on Windows process.getuid is absent: the uid says nothing (undefined), the check decides
     expect(privilegeOf(inv, undefined)).toEqual({
       privileged: false,
-      warning: 'not running as an elevated Administrator: executable paths, hashes and socket owners of other users\' processes are missing (result has "privileged": false)',
+      warning:
+        'not running as an elevated Administrator: executable paths, hashes and socket owners of other users\' processes are missing (result has "privileged": false)',
     });
     const system = await collectInventory(windowsPlatform, replay('laptop-clean'), { hostname: 'LT-CORP-0142' });
     expect(privilegeOf(system, undefined)).toEqual({ privileged: true });

@@ -132,8 +132,6 @@ describe('Win32_Service ConvertTo-Json (public capture)', () => {
         file: 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Dhcp',
       },
     ]);
-    expect(part.settings).toEqual([
-      { key: SETTING_KEYS.sshServerEnabled, value: false, source: 'Win32_Service: no sshd service' },
-    ]);
+    expect(part.settings).toEqual([{ key: SETTING_KEYS.sshServerEnabled, value: false, source: 'Win32_Service: no sshd service' }]);
   });
 });

@@ -31,7 +31,9 @@ describe('PowerShell scripts of the Windows collectors', () => {
     parser.setLanguage(await Language.load(path.join(ROOT, 'node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm')));
   });
   const errors = (n: TsNode): string[] =>
-    (n.type === 'ERROR' || n.isMissing ? [`${n.startPosition.column}: ${n.text.slice(0, 60)}`] : []).concat(...n.children.filter((c): c is TsNode => c !== null).map(errors));
+    (n.type === 'ERROR' || n.isMissing ? [`${n.startPosition.column}: ${n.text.slice(0, 60)}`] : []).concat(
+      ...n.children.filter((c): c is TsNode => c !== null).map(errors),
+    );
 
   it.each(Object.entries(SCRIPTS))('%s parses without syntax errors, and holds no double quote', (_name, script) => {
     const root = parser.parse(script)!.rootNode;

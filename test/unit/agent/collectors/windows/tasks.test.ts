@@ -5,13 +5,26 @@ import { parseScheduledTasks } from '../../../../../agent/collectors/windows/tas
 // MSFT_TaskExecAction with Execute/Arguments or MSFT_TaskComHandlerAction with ClassId/Data) as
 // TASKS_SCRIPT prints them; see test/fixtures/windows/README.md for where the shape comes from.
 
-const vars = new Map([['windir', 'C:\\Windows'], ['programfiles', 'C:\\Program Files']]);
+const vars = new Map([
+  ['windir', 'C:\\Windows'],
+  ['programfiles', 'C:\\Program Files'],
+]);
 
 describe('parseScheduledTasks', () => {
   it('maps the State enum (0-4, or its name), joins folder and name, quotes an unquoted Execute with spaces', () => {
     const json = JSON.stringify([
-      { TaskPath: '\\', TaskName: 'RustDesk Updater', State: 3, Actions: [{ Execute: '%ProgramFiles%\\RustDesk\\rustdesk.exe', Arguments: '--update' }] },
-      { TaskPath: '\\Microsoft\\Windows\\RemoteAssistance\\', TaskName: 'RemoteAssistanceTask', State: 1, Actions: { value: [{ Execute: '%windir%\\system32\\RAServer.exe', Arguments: '/offerraupdate' }], Count: 1 } },
+      {
+        TaskPath: '\\',
+        TaskName: 'RustDesk Updater',
+        State: 3,
+        Actions: [{ Execute: '%ProgramFiles%\\RustDesk\\rustdesk.exe', Arguments: '--update' }],
+      },
+      {
+        TaskPath: '\\Microsoft\\Windows\\RemoteAssistance\\',
+        TaskName: 'RemoteAssistanceTask',
+        State: 1,
+        Actions: { value: [{ Execute: '%windir%\\system32\\RAServer.exe', Arguments: '/offerraupdate' }], Count: 1 },
+      },
       { TaskPath: '\\Vendor', TaskName: 'COM only', State: 'Running', Actions: [] },
       { TaskPath: '\\', TaskName: 'queued', State: 2, Actions: [{ Execute: 'C:\\Program Files\\Odd Vendor\\upd.exe', Arguments: null }] },
       { TaskPath: '\\', TaskName: 'odd state', State: 9, Actions: [{ Execute: '"C:\\x.exe"', Arguments: '' }] },
@@ -19,10 +32,37 @@ describe('parseScheduledTasks', () => {
       { TaskPath: '\\', TaskName: '', State: 3 },
     ]);
     expect(parseScheduledTasks(json, vars)).toEqual([
-      { name: '\\RustDesk Updater', displayName: 'RustDesk Updater', path: 'C:\\Program Files\\RustDesk\\rustdesk.exe', args: '--update', pathRaw: '%ProgramFiles%\\RustDesk\\rustdesk.exe', argsRaw: '--update', startType: 'enabled', state: 'ready', source: 'scheduled-task' },
-      { name: '\\Microsoft\\Windows\\RemoteAssistance\\RemoteAssistanceTask', displayName: 'RemoteAssistanceTask', path: 'C:\\Windows\\system32\\RAServer.exe', args: '/offerraupdate', pathRaw: '%windir%\\system32\\RAServer.exe', argsRaw: '/offerraupdate', startType: 'disabled', state: 'disabled', source: 'scheduled-task' },
+      {
+        name: '\\RustDesk Updater',
+        displayName: 'RustDesk Updater',
+        path: 'C:\\Program Files\\RustDesk\\rustdesk.exe',
+        args: '--update',
+        pathRaw: '%ProgramFiles%\\RustDesk\\rustdesk.exe',
+        argsRaw: '--update',
+        startType: 'enabled',
+        state: 'ready',
+        source: 'scheduled-task',
+      },
+      {
+        name: '\\Microsoft\\Windows\\RemoteAssistance\\RemoteAssistanceTask',
+        displayName: 'RemoteAssistanceTask',
+        path: 'C:\\Windows\\system32\\RAServer.exe',
+        args: '/offerraupdate',
+        pathRaw: '%windir%\\system32\\RAServer.exe',
+        argsRaw: '/offerraupdate',
+        startType: 'disabled',
+        state: 'disabled',
+        source: 'scheduled-task',
+      },
       { name: '\\Vendor\\COM only', displayName: 'COM only', startType: 'enabled', state: 'running', source: 'scheduled-task' },
-      { name: '\\queued', displayName: 'queued', path: 'C:\\Program Files\\Odd Vendor\\upd.exe', startType: 'enabled', state: 'queued', source: 'scheduled-task' },
+      {
+        name: '\\queued',
+        displayName: 'queued',
+        path: 'C:\\Program Files\\Odd Vendor\\upd.exe',
+        startType: 'enabled',
+        state: 'queued',
+        source: 'scheduled-task',
+      },
       { name: '\\odd state', displayName: 'odd state', path: 'C:\\x.exe', source: 'scheduled-task' },
     ]);
   });

@@ -19,10 +19,21 @@ const collect = async (dir: string) => (await windowsUsb.collect(ctx(loadReplayD
 // Present on every fixture laptop: the built-in webcam and Bluetooth (USB), and the I2C touchpad (HID over
 // I2C under ACPI, so no USB ids; Windows calls its pointer collection "HID-compliant mouse").
 const webcam: DeviceInfo = {
-  bus: 'usb', vendorId: '0bda', productId: '5538', product: 'Integrated_Webcam_HD', name: 'USB Composite Device', serial: '200901010001',
+  bus: 'usb',
+  vendorId: '0bda',
+  productId: '5538',
+  product: 'Integrated_Webcam_HD',
+  name: 'USB Composite Device',
+  serial: '200901010001',
   path: 'USB\\VID_0BDA&PID_5538\\200901010001',
 };
-const bluetooth: DeviceInfo = { bus: 'usb', vendorId: '8087', productId: '0026', name: 'Intel(R) Wireless Bluetooth(R)', path: 'USB\\VID_8087&PID_0026\\5&1F6F6C4A&0&10' };
+const bluetooth: DeviceInfo = {
+  bus: 'usb',
+  vendorId: '8087',
+  productId: '0026',
+  name: 'Intel(R) Wireless Bluetooth(R)',
+  path: 'USB\\VID_8087&PID_0026\\5&1F6F6C4A&0&10',
+};
 const touchpad: DeviceInfo = { bus: 'hid', name: 'HID-compliant mouse', kind: 'pointer', path: 'ACPI\\DELL09BE\\1' };
 
 describe('windows.usb', () => {
@@ -33,8 +44,14 @@ describe('windows.usb', () => {
     expect(devices).toEqual([
       webcam,
       {
-        bus: 'usb', vendorId: '1d6b', productId: '0104', product: 'PiKVM Composite Device', name: 'USB Composite Device', serial: 'CAFEBABE',
-        kind: 'pointer', path: 'USB\\VID_1D6B&PID_0104\\CAFEBABE',
+        bus: 'usb',
+        vendorId: '1d6b',
+        productId: '0104',
+        product: 'PiKVM Composite Device',
+        name: 'USB Composite Device',
+        serial: 'CAFEBABE',
+        kind: 'pointer',
+        path: 'USB\\VID_1D6B&PID_0104\\CAFEBABE',
       },
       bluetooth,
       touchpad,
@@ -45,8 +62,14 @@ describe('windows.usb', () => {
     expect(await collect('usb-nanokvm')).toEqual([
       webcam,
       {
-        bus: 'usb', vendorId: '3346', productId: '1009', product: 'NanoKVM', name: 'USB Composite Device', serial: '0123456789ABCDEF',
-        kind: 'pointer', path: 'USB\\VID_3346&PID_1009\\0123456789ABCDEF',
+        bus: 'usb',
+        vendorId: '3346',
+        productId: '1009',
+        product: 'NanoKVM',
+        name: 'USB Composite Device',
+        serial: '0123456789ABCDEF',
+        kind: 'pointer',
+        path: 'USB\\VID_3346&PID_1009\\0123456789ABCDEF',
       },
       bluetooth,
       touchpad,
@@ -57,23 +80,68 @@ describe('windows.usb', () => {
     expect(await collect('usb-laptop')).toEqual([
       webcam,
       bluetooth,
-      { bus: 'usb', vendorId: '046d', productId: 'c52b', product: 'USB Receiver', name: 'USB Composite Device', kind: 'pointer', path: 'USB\\VID_046D&PID_C52B\\5&1F6F6C4A&0&3' },
+      {
+        bus: 'usb',
+        vendorId: '046d',
+        productId: 'c52b',
+        product: 'USB Receiver',
+        name: 'USB Composite Device',
+        kind: 'pointer',
+        path: 'USB\\VID_046D&PID_C52B\\5&1F6F6C4A&0&3',
+      },
       touchpad,
     ]);
   });
 
   it('groups by vendor:product when the parent property could not be read, and escapes hostile strings', () => {
-    const nodes = parsePnpNodes(JSON.stringify([
-      { PNPDeviceID: 'USB\\VID_1D6B&PID_0104\\CAFEBABE', Name: 'USB Composite Device', PNPClass: 'USB', Service: 'usbccgp', Parent: null, BusReportedDeviceDesc: 'PiKVM\u001b[2J Composite\nDevice' },
-      { PNPDeviceID: 'HID\\VID_1D6B&PID_0104&MI_01\\7&2C4B9D1E&0&0000', Name: 'HID-compliant mouse', PNPClass: 'Mouse', Service: 'mouhid', Parent: null, BusReportedDeviceDesc: null },
-      { PNPDeviceID: 'HID\\{00001124-0000-1000-8000-00805f9b34fb}_VID&0002046d_PID&b023\\8&1A2B3C4D&0&0000', Name: 'HID-compliant mouse', PNPClass: 'Mouse', Service: 'mouhid' },
-      { PNPDeviceID: 42, Name: 'not a device' },
-      'garbage',
-    ]));
+    const nodes = parsePnpNodes(
+      JSON.stringify([
+        {
+          PNPDeviceID: 'USB\\VID_1D6B&PID_0104\\CAFEBABE',
+          Name: 'USB Composite Device',
+          PNPClass: 'USB',
+          Service: 'usbccgp',
+          Parent: null,
+          BusReportedDeviceDesc: 'PiKVM\u001b[2J Composite\nDevice',
+        },
+        {
+          PNPDeviceID: 'HID\\VID_1D6B&PID_0104&MI_01\\7&2C4B9D1E&0&0000',
+          Name: 'HID-compliant mouse',
+          PNPClass: 'Mouse',
+          Service: 'mouhid',
+          Parent: null,
+          BusReportedDeviceDesc: null,
+        },
+        {
+          PNPDeviceID: 'HID\\{00001124-0000-1000-8000-00805f9b34fb}_VID&0002046d_PID&b023\\8&1A2B3C4D&0&0000',
+          Name: 'HID-compliant mouse',
+          PNPClass: 'Mouse',
+          Service: 'mouhid',
+        },
+        { PNPDeviceID: 42, Name: 'not a device' },
+        'garbage',
+      ]),
+    );
     expect(pnpDevices(nodes)).toEqual([
-      { bus: 'usb', vendorId: '1d6b', productId: '0104', product: 'PiKVM\\x1b[2J Composite\\nDevice', name: 'USB Composite Device', serial: 'CAFEBABE', kind: 'pointer', path: 'USB\\VID_1D6B&PID_0104\\CAFEBABE' },
+      {
+        bus: 'usb',
+        vendorId: '1d6b',
+        productId: '0104',
+        product: 'PiKVM\\x1b[2J Composite\\nDevice',
+        name: 'USB Composite Device',
+        serial: 'CAFEBABE',
+        kind: 'pointer',
+        path: 'USB\\VID_1D6B&PID_0104\\CAFEBABE',
+      },
       // a Bluetooth mouse: HID over BTHENUM, ids in the Bluetooth spelling
-      { bus: 'hid', vendorId: '046d', productId: 'b023', name: 'HID-compliant mouse', kind: 'pointer', path: 'HID\\{00001124-0000-1000-8000-00805f9b34fb}_VID&0002046d_PID&b023\\8&1A2B3C4D&0&0000' },
+      {
+        bus: 'hid',
+        vendorId: '046d',
+        productId: 'b023',
+        name: 'HID-compliant mouse',
+        kind: 'pointer',
+        path: 'HID\\{00001124-0000-1000-8000-00805f9b34fb}_VID&0002046d_PID&b023\\8&1A2B3C4D&0&0000',
+      },
     ]);
     expect(pnpIds('USB\\ROOT_HUB30\\4&2A5C0B8E&0&0')).toBeUndefined();
   });
@@ -81,8 +149,9 @@ describe('windows.usb', () => {
   it('fails in one line when PowerShell is missing, the query fails or prints malformed JSON', async () => {
     const run = (spec: ConstructorParameters<typeof ReplayRunner>[0]) => windowsUsb.collect(ctx(new ReplayRunner(spec)));
     await expect(run({})).rejects.toThrow(new Error(`Win32_PnPEntity query failed: ${POWERSHELL} not found`));
-    await expect(run({ commands: { [KEY]: { code: 1, stderr: 'Get-CimInstance : Access denied \r\nAt line:1 char:131\r\n' } } }))
-      .rejects.toThrow(/^Win32_PnPEntity query failed: Get-CimInstance : Access denied$/);
+    await expect(
+      run({ commands: { [KEY]: { code: 1, stderr: 'Get-CimInstance : Access denied \r\nAt line:1 char:131\r\n' } } }),
+    ).rejects.toThrow(/^Win32_PnPEntity query failed: Get-CimInstance : Access denied$/);
     const err = (await run({ commands: { [KEY]: '[{"PNPDeviceID":"USB\\\\VID_1D6B' } }).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/^Win32_PnPEntity: output is not valid JSON \(.+\)$/);
     expect(err.message).not.toContain('\n');
@@ -104,8 +173,21 @@ describe('windows.usb with the real catalog', () => {
     const { inv, found } = await findings('usb-laptop');
     expect(found).toEqual([]);
     // touchpad + receiver are two pointing devices: listed, and only informational without remote access
-    expect(hostSignals(inv, []).map((f) => [f.tool.id, f.severity, f.evidence.map((e) => (e.type === 'device' ? [e.bus, e.vendorId, e.productId, e.product ?? e.name] : e.type))])).toEqual([
-      ['multiple-pointing-devices', 'info', [['usb', '046d', 'c52b', 'USB Receiver'], ['hid', undefined, undefined, 'HID-compliant mouse']]],
+    expect(
+      hostSignals(inv, []).map((f) => [
+        f.tool.id,
+        f.severity,
+        f.evidence.map((e) => (e.type === 'device' ? [e.bus, e.vendorId, e.productId, e.product ?? e.name] : e.type)),
+      ]),
+    ).toEqual([
+      [
+        'multiple-pointing-devices',
+        'info',
+        [
+          ['usb', '046d', 'c52b', 'USB Receiver'],
+          ['hid', undefined, undefined, 'HID-compliant mouse'],
+        ],
+      ],
     ]);
   });
 });
