@@ -1,6 +1,7 @@
 // npm run bench:server — on SQLite and PostgreSQL in one run: ingest throughput and latency for simulated
 // agents over HTTPS on 127.0.0.1 (scripts/bench/server-ingest.ts), and the fleet overview API with a large
-// seeded fleet (scripts/bench/server-api.ts). Prints figures; asserts nothing.
+// seeded fleet (scripts/bench/server-api.ts), and the console's page loads through the real server with as many
+// hosts (scripts/bench-console.ts; goal: Overview and Hosts under 200 ms). Prints figures; asserts nothing.
 // BENCH_AGENTS (10000), BENCH_FINDINGS (1000000), BENCH_CONCURRENCY (64), BENCH_RATE (1000 reports/s
 // offered in the open-loop run), BENCH_DB (sqlite,postgres).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { openPostgres, openSqlite } from '../server/store/open.ts';
 import { startPostgres } from '../test/helpers/server/postgres.ts';
 import { benchApi } from './bench/server-api.ts';
 import { benchIngest } from './bench/server-ingest.ts';
+import { benchConsolePages } from './bench-console.ts';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10_000);
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
@@ -49,6 +51,7 @@ async function bench(kind: string): Promise<void> {
     const ca = readFileSync(srv.caFile!);
     await benchIngest({ label: kind, ingestUrl: srv.ingestUrl, ca, hmacKey, db, agents: AGENTS, concurrency: CONCURRENCY, rate: RATE });
     await benchApi({ label: kind, url: srv.url, ca, admin: srv.firstAdmin!, db, findings: FINDINGS, hosts: AGENTS });
+    await benchConsolePages({ hosts: AGENTS, runs: 10, databaseUrl: pg ? await pg.createDatabase() : undefined, label: kind });
   } finally {
     await db.db.destroy();
     await srv.close();
