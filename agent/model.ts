@@ -15,7 +15,7 @@ export interface SourceStatus {
 }
 
 export interface PeMetadata {
-  originalFilename?: string;
+  originalFilename?: string | undefined;
   productName?: string;
   companyName?: string;
   fileDescription?: string;
@@ -27,7 +27,7 @@ export interface BinaryIdentity {
   size?: number;
   elfBuildId?: string; // GNU build-id note, hex
   pe?: PeMetadata;
-  signer?: string; // Authenticode subject CN or Apple "Developer ID Application: ..." authority
+  signer?: string | undefined; // Authenticode subject CN or Apple "Developer ID Application: ..." authority
   teamId?: string; // Apple Team ID
   bundleId?: string; // macOS code-signing identifier / CFBundleIdentifier
 }
@@ -63,9 +63,9 @@ export type PackageSource =
 
 export interface PackageInfo {
   name: string;
-  version?: string;
+  version?: string | undefined;
   source: PackageSource;
-  publisher?: string;
+  publisher?: string | undefined;
   path?: string; // install location, .desktop file or .app bundle
   exec?: string; // the program a .desktop file / bundle launches (CFBundleExecutable, Exec=)
   bundleId?: string;
@@ -112,7 +112,7 @@ export interface DeviceInfo {
   serial?: string;
   name?: string; // display EDID monitor name, HID name
   kind?: 'pointer' | 'keyboard' | 'display' | 'storage' | 'other';
-  path?: string; // where it was read from
+  path?: string | undefined; // where it was read from
 }
 
 /** A built-in remote access switch or other host setting, e.g. rdp.enabled = true. */
@@ -133,7 +133,7 @@ export interface HostContext {
   timezone?: string;
   locale?: string;
   inputMethods?: string[];
-  defaultGatewayMac?: string;
+  defaultGatewayMac?: string | undefined;
   wifiSsid?: string;
   wifiBssid?: string;
 }
@@ -193,44 +193,44 @@ export interface ProcessEvidence extends EvidenceBase {
   type: 'process';
   pid: number;
   name: string;
-  exe?: string;
-  cmdline?: string;
-  user?: string;
-  sha256?: string;
-  buildId?: string;
-  signer?: string;
-  teamId?: string;
-  bundleId?: string;
-  originalFilename?: string;
-  productName?: string; // PE ProductName
-  companyName?: string; // PE CompanyName
-  script?: string; // the script an interpreter runs (path, else name)
+  exe?: string | undefined;
+  cmdline?: string | undefined;
+  user?: string | undefined;
+  sha256?: string | undefined;
+  buildId?: string | undefined;
+  signer?: string | undefined;
+  teamId?: string | undefined;
+  bundleId?: string | undefined;
+  originalFilename?: string | undefined;
+  productName?: string | undefined; // PE ProductName
+  companyName?: string | undefined; // PE CompanyName
+  script?: string | undefined; // the script an interpreter runs (path, else name)
   matchedBy: ProcessMatch;
   /** Recognized by identity (hash, build-id, PE metadata, bundle id) while its name is not the tool's. */
-  renamed?: boolean;
+  renamed?: boolean | undefined;
   /** The reference file this process is a byte-identical copy of (hash or build-id match). */
-  copyOf?: string;
+  copyOf?: string | undefined;
 }
 
 export interface PackageEvidence extends EvidenceBase {
   type: 'package';
   name: string;
-  version?: string;
+  version?: string | undefined;
   manager: PackageSource;
-  path?: string;
-  publisher?: string;
-  bundleId?: string;
-  teamId?: string;
+  path?: string | undefined;
+  publisher?: string | undefined;
+  bundleId?: string | undefined;
+  teamId?: string | undefined;
 }
 
 export interface ServiceEvidence extends EvidenceBase {
   type: 'service';
   name: string;
-  displayName?: string;
+  displayName?: string | undefined;
   manager: ServiceSource; // run-key and scheduled-task are autostarts
-  state?: string;
-  startType?: string;
-  path?: string;
+  state?: string | undefined;
+  startType?: string | undefined;
+  path?: string | undefined;
 }
 
 export interface SocketEvidence extends EvidenceBase {
@@ -238,11 +238,11 @@ export interface SocketEvidence extends EvidenceBase {
   proto: SocketInfo['proto'];
   localAddress: string;
   localPort: number;
-  remoteAddress?: string;
-  remotePort?: number;
+  remoteAddress?: string | undefined;
+  remotePort?: number | undefined;
   state: string;
-  pid?: number;
-  process?: string;
+  pid?: number | undefined;
+  process?: string | undefined;
 }
 
 export interface BannerEvidence extends EvidenceBase {
@@ -251,8 +251,8 @@ export interface BannerEvidence extends EvidenceBase {
   localAddress: string;
   port: number;
   text: string;
-  pid?: number;
-  process?: string;
+  pid?: number | undefined;
+  process?: string | undefined;
 }
 
 export interface FileEvidence extends EvidenceBase {
@@ -265,11 +265,11 @@ export interface FileEvidence extends EvidenceBase {
 export interface DeviceEvidence extends EvidenceBase {
   type: 'device';
   bus: DeviceInfo['bus'];
-  vendorId?: string;
-  productId?: string;
-  name?: string;
-  manufacturer?: string;
-  product?: string;
+  vendorId?: string | undefined;
+  productId?: string | undefined;
+  name?: string | undefined;
+  manufacturer?: string | undefined;
+  product?: string | undefined;
   matchedBy: 'usb-id' | 'display-name' | 'pointer';
 }
 

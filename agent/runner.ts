@@ -65,7 +65,7 @@ export interface ProbeOptions {
   readTimeoutMs?: number; // default 500
   maxBytes?: number; // default 64
   /** A question for servers that wait for the client (RDP, HTTP); `name` keys replayed answers. */
-  request?: ProbeRequest;
+  request?: ProbeRequest | undefined;
 }
 
 export interface ProbeRequest {

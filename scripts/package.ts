@@ -27,7 +27,7 @@ export function selectTargets(cfg: PackageConfig, wanted: string[]): Target[] {
 
 const USAGE = 'usage: package.ts [--target linux-x64,win-x64,...] [--config pkg.config.json]';
 
-function parseArgs(argv: string[]): { wanted: string[]; config?: string } {
+function parseArgs(argv: string[]): { wanted: string[]; config?: string | undefined } {
   const wanted: string[] = [];
   let config: string | undefined;
   for (let i = 0; i < argv.length; i++) {

@@ -26,13 +26,13 @@ import { ensureSelfSigned, fingerprint } from './tls.ts';
 
 export interface ServerConfig {
   dataDir: string;
-  databaseUrl?: string; // postgres://...; default SQLite in dataDir
+  databaseUrl?: string | undefined; // postgres://...; default SQLite in dataDir
   host: string;
   port: number;
   /** Given pair, a generated self-signed pair in dataDir, or plain HTTP (loopback or behind trustedProxies only). */
   tls: { certFile: string; keyFile: string } | 'self-signed' | 'none';
   trustedProxies: string[];
-  hmacKeyFile?: string;
+  hmacKeyFile?: string | undefined;
   enrollSecret?: string;
   defaultIntervalS: number;
   retentionDays: number;
@@ -46,9 +46,9 @@ export interface ServerConfig {
   /** A bare evaluator instead of the wired farm round (tests of the periodic job only). */
   evaluateFarms?: FarmEvaluator;
   /** Seeds the farm settings stored in the database on first start (office networks, VPN egress, regions, thresholds). */
-  farm?: Partial<FarmSettings>;
+  farm?: Partial<FarmSettings> | undefined;
   /** Always-on notifiers; the console adds more in the database. */
-  notifiers?: NotifierConfig[];
+  notifiers?: NotifierConfig[] | undefined;
   /** Optional forwarding of findings and alerts to SIEMs (OCSF over HTTPS, Splunk HEC). */
   siem?: SiemConfig[];
   log: (line: string) => void;
@@ -86,7 +86,7 @@ export interface RunningServer {
   /** The web console (the same listener). */
   consoleUrl: string;
   /** Set only on the start that created the first admin. */
-  firstAdmin?: { name: string; password: string };
+  firstAdmin?: { name: string; password: string } | undefined;
   store: Store;
   jobs: PeriodicJobs;
   close(): Promise<void>;

@@ -10,7 +10,11 @@ import type { SiemConfig } from './siem/types.ts';
 
 const MAX_BYTES = 16 * 1024 * 1024; // a large expected-regions table still fits
 
-export function readSettingsFile(file: string): { farm?: Partial<FarmSettings>; notifiers?: NotifierConfig[]; siem?: SiemConfig[] } {
+export function readSettingsFile(file: string): {
+  farm?: Partial<FarmSettings> | undefined;
+  notifiers?: NotifierConfig[] | undefined;
+  siem?: SiemConfig[];
+} {
   let text: string;
   try {
     if (fs.statSync(file).size > MAX_BYTES) throw new Error(`larger than ${MAX_BYTES} bytes`);

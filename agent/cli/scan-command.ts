@@ -19,7 +19,7 @@ export function isPrivileged(): boolean | undefined {
  * Whether a live scan saw everything, and the warning line when it did not: the uid on Linux and macOS, the
  * Windows collector's administrator check (setting agent.privileged) on Windows; undefined when neither tells.
  */
-export function privilegeOf(inv: Inventory, byUid: boolean | undefined): { privileged?: boolean; warning?: string } {
+export function privilegeOf(inv: Inventory, byUid: boolean | undefined): { privileged?: boolean | undefined; warning?: string } {
   const s = inv.settings.find((x) => x.key === SETTING_KEYS.agentPrivileged);
   const privileged = byUid ?? (typeof s?.value === 'boolean' ? s.value : undefined);
   if (privileged !== false) return { privileged };
@@ -36,7 +36,7 @@ export interface ScanFlags {
   format?: 'table' | 'json' | 'summary' | 'jamf';
   inventory?: string;
   catalog?: string;
-  policy?: string;
+  policy?: string | undefined;
   probe?: boolean;
 }
 

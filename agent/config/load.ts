@@ -9,7 +9,7 @@ import { endpointUrlProblem } from './loopback.ts';
 import type { Config } from './types.ts';
 
 export interface LoadConfigInput {
-  file?: string;
+  file?: string | undefined;
   env?: NodeJS.ProcessEnv;
   /** Flag values keyed by commander attribute (endpointUrl, spoolDir...); only flags the user typed. */
   flags?: Record<string, unknown>;
@@ -20,7 +20,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 interface Candidate {
   value: unknown;
   origin: string; // "config /etc/ratwatch.yaml", "env RATWATCH_X", "flag --x", "default"
-  baseDir?: string; // relative paths in a config file are relative to that file
+  baseDir?: string | undefined; // relative paths in a config file are relative to that file
 }
 
 /** The config file to read: --config, else RATWATCH_CONFIG, else the platform default when it exists. */

@@ -30,7 +30,7 @@ export interface SafeReadOptions {
   /** Refuse a symbolic link as the last component (trusted files); inputs given by hand may be links. */
   noFollow?: boolean;
   /** The only uid allowed to own the file (spool entries: the agent's own). */
-  owner?: number;
+  owner?: number | undefined;
 }
 
 const POSIX = process.platform !== 'win32';

@@ -7,7 +7,7 @@ export interface EndpointConfig {
   tokenEnv?: string; // name of the environment variable holding the token
   /** ratwatch-server enrollment secret: with no key in tokenFile yet, delivery enrolls first (PROTOCOL.md). */
   enrollSecretFile?: string;
-  caFile?: string; // PEM bundle that replaces the system roots for this endpoint
+  caFile?: string | undefined; // PEM bundle that replaces the system roots for this endpoint
   hmacKeyFile?: string;
   allowInsecureHttp: boolean;
   timeoutMs: number; // whole request, connect to last response byte
@@ -22,7 +22,7 @@ export interface EndpointConfig {
 
 export interface Config {
   /** The config file it was read from, for messages; undefined when none. */
-  file?: string;
+  file?: string | undefined;
   endpoint: EndpointConfig;
   schedule: string; // node-cron expression
   jitterSeconds: number;

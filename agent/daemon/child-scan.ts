@@ -46,7 +46,7 @@ export function scanInChild(policyFile: string | undefined, opts: ChildScanOptio
     ...(policyFile ? ['--policy', policyFile] : []),
     ...(cache ? [CHILD_IDENTITIES_FLAG] : []),
   ];
-  return new Promise<{ result: ScanResult; identities?: string }>((resolve, reject) => {
+  return new Promise<{ result: ScanResult; identities?: string | undefined }>((resolve, reject) => {
     const child = execFile(
       self.cmd,
       args,

@@ -9,8 +9,8 @@ import type { NativeReport } from './types.ts';
 export const HEC_PATH = '/services/collector/event';
 
 export interface HecOptions {
-  index?: string;
-  fields?: Record<string, string>;
+  index?: string | undefined;
+  fields?: Record<string, string> | undefined;
 }
 
 /**

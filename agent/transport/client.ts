@@ -22,7 +22,7 @@ export type SendResult =
   | { outcome: 'rejected'; status: number; reason: string };
 
 export interface ClientDeps {
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   now?: () => number;
   /** Where splunk-hec keeps its channel id and unacknowledged sends (the spool); in memory when absent. */
   records?: SpoolRecords;
@@ -39,8 +39,8 @@ function printable(s: string, max: number): string {
  */
 export class ReportClient {
   private readonly agents: ReturnType<typeof makeAgents>;
-  private readonly token?: string;
-  private readonly key?: Buffer;
+  private readonly token?: string | undefined;
+  private readonly key?: Buffer | undefined;
   private readonly url: URL;
   private readonly where: string;
   private readonly hec?: HecDelivery;

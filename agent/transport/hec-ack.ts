@@ -59,10 +59,10 @@ interface HecState {
 }
 
 interface HecAnswer {
-  code?: number;
-  text?: string;
-  ackId?: number;
-  invalidEvent?: number;
+  code?: number | undefined;
+  text?: string | undefined;
+  ackId?: number | undefined;
+  invalidEvent?: number | undefined;
 }
 
 type AckStatus = 'acked' | 'ack-disabled' | 'bad-channel' | 'not-yet' | { error: string; retryAfterMs?: number };

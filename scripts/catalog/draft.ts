@@ -33,7 +33,7 @@ export interface Draft {
   /** A curated name (alias table or extras) wins over whatever a source called the tool. */
   nameFixed: boolean;
   category?: Category; // set by the curated tables or extras
-  hints: { lolrmmCategory?: string; text: string[] };
+  hints: { lolrmmCategory?: string | undefined; text: string[] };
   processes: Record<ExecOs, Set<string>>;
   paths: Set<string>;
   bundleIds: Set<string>;

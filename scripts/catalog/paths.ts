@@ -98,7 +98,7 @@ const UNIX_ROOTS = new Set([
 export interface PathPattern {
   pattern: string;
   /** The OS the path belongs to, when its form tells (drive letters and "\": Windows; /Applications: macOS). */
-  os?: ExecOs;
+  os?: ExecOs | undefined;
 }
 
 function looksWindows(p: string): boolean {

@@ -15,7 +15,7 @@ export interface WingetEntry {
   tool: string;
   packageIdentifier: string;
   /** What an Uninstall entry of this package shows: DisplayName and Publisher. */
-  uninstall: { displayName: string; publisher?: string }[];
+  uninstall: { displayName: string; publisher?: string | undefined }[];
   references: string[];
 }
 

@@ -20,14 +20,14 @@ export interface EvidenceData {
 }
 
 export interface HostFilter {
-  q?: string; // substring of host name, user or agent id
-  toolId?: string;
-  minSeverity?: Severity; // hosts with a current finding at least this severe
-  status?: HostStatus;
-  os?: string;
-  user?: string; // exact user
-  lastSeenAfter?: string; // ISO 8601
-  lastSeenBefore?: string; // ISO 8601
+  q?: string | undefined; // substring of host name, user or agent id
+  toolId?: string | undefined;
+  minSeverity?: Severity | undefined; // hosts with a current finding at least this severe
+  status?: HostStatus | undefined;
+  os?: string | undefined;
+  user?: string | undefined; // exact user
+  lastSeenAfter?: string | undefined; // ISO 8601
+  lastSeenBefore?: string | undefined; // ISO 8601
 }
 
 export const HOST_SORT_KEYS = ['hostname', 'user', 'os', 'status', 'severity', 'findings', 'lastSeen'] as const;
@@ -176,8 +176,8 @@ export interface AgentKey {
   agentId: string;
   hostname: string;
   enrolledAt: string;
-  lastUsed?: string;
-  revokedAt?: string;
+  lastUsed?: string | undefined;
+  revokedAt?: string | undefined;
 }
 
 export type OfficeNetworkKind = 'cidr' | 'gateway-mac' | 'bssid' | 'vpn-egress';
@@ -186,7 +186,7 @@ export interface OfficeNetwork {
   id: string;
   kind: OfficeNetworkKind;
   value: string;
-  note?: string;
+  note?: string | undefined;
   addedBy: string;
   addedAt: string;
 }
@@ -243,8 +243,8 @@ export interface AuditRecord {
 /** What the agent config page shows when no agent reported yet. */
 export interface AgentSetup {
   serverUrl: string;
-  caFile?: string;
-  caFingerprint?: string;
+  caFile?: string | undefined;
+  caFingerprint?: string | undefined;
   config: string; // the exact agent config to deploy (YAML), secret included only for admins
 }
 
@@ -256,7 +256,7 @@ export interface ConsoleData {
   hostFacets(): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
   tools(): Promise<ToolSummary[]>;
   groups(): Promise<FarmGroup[]>;
-  alerts(filter: { status?: AlertStatus }): Promise<Alert[]>;
+  alerts(filter: { status?: AlertStatus | undefined }): Promise<Alert[]>;
   ackAlert(id: string, by: string): Promise<WriteResult>;
   closeAlert(id: string, by: string): Promise<WriteResult>;
 
@@ -270,7 +270,7 @@ export interface ConsoleData {
   revokeAgentKey(agentId: string, by: string): Promise<WriteResult>;
 
   officeNetworks(): Promise<OfficeNetwork[]>;
-  addOfficeNetwork(n: { kind: OfficeNetworkKind; value: string; note?: string }, by: string): Promise<WriteResult>;
+  addOfficeNetwork(n: { kind: OfficeNetworkKind; value: string; note?: string | undefined }, by: string): Promise<WriteResult>;
   removeOfficeNetwork(id: string, by: string): Promise<WriteResult>;
 
   expectedRegions(): Promise<ExpectedRegionRow[]>;
@@ -278,7 +278,7 @@ export interface ConsoleData {
   replaceExpectedRegions(rows: ExpectedRegionRow[], by: string): Promise<WriteResult>;
 
   notifiers(): Promise<Notifier[]>;
-  addNotifier(n: { kind: NotifierKind; name: string; target: string; secret?: string }, by: string): Promise<WriteResult>;
+  addNotifier(n: { kind: NotifierKind; name: string; target: string; secret?: string | undefined }, by: string): Promise<WriteResult>;
   removeNotifier(id: string, by: string): Promise<WriteResult>;
   testNotifier(id: string, by: string): Promise<WriteResult>;
 

@@ -8,7 +8,7 @@ export interface PageContext {
   csrf: string;
   base: string; // where the console is mounted ('' or '/console')
   now: Date;
-  flash?: { ok?: string; error?: string };
+  flash?: { ok?: string; error?: string } | undefined;
 }
 
 const NAV: { path: string; label: string; role: Role }[] = [

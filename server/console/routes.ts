@@ -37,7 +37,7 @@ export interface RouteContext {
   res: ServerResponse;
   params: string[];
   url: URL;
-  form?: Form; // POST only, CSRF already checked
+  form?: Form | undefined; // POST only, CSRF already checked
   user: ConsoleUser;
   session: Session;
   data: ConsoleData;

@@ -6,11 +6,11 @@ import type { ConsoleUser } from './data.ts';
 
 export interface Session {
   id: string;
-  user?: ConsoleUser; // absent before login (the login form still needs a CSRF token)
+  user?: ConsoleUser | undefined; // absent before login (the login form still needs a CSRF token)
   csrf: string;
   createdAt: number; // ms
   lastSeen: number; // ms
-  flash?: { ok?: string; error?: string }; // the last form's outcome, shown once after its redirect
+  flash?: { ok?: string; error?: string } | undefined; // the last form's outcome, shown once after its redirect
 }
 
 export interface SessionStore {

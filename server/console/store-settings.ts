@@ -49,7 +49,7 @@ const CONFIG_PREFIX = 'config:';
 const ok = (message: string): WriteResult => ({ ok: true, message });
 const refuse = (error: string): WriteResult => ({ ok: false, error });
 
-type OfficeMeta = Record<string, { note?: string; addedBy: string; addedAt: string }>;
+type OfficeMeta = Record<string, { note?: string | undefined; addedBy: string; addedAt: string }>;
 
 function officeLists(s: FarmSettings): Record<OfficeNetworkKind, string[]> {
   return { cidr: s.office.cidrs, 'gateway-mac': s.office.gatewayMacs, bssid: s.office.bssids, 'vpn-egress': s.vpnEgressIps };

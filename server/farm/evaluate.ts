@@ -68,7 +68,7 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
     if (typeof raw === 'string') macs.set(raw, m);
     return m;
   };
-  type IpSeen = { ip?: string; office: boolean; key?: string };
+  type IpSeen = { ip?: string | undefined; office: boolean; key?: string };
   const ips = new Map<unknown, IpSeen>();
   const ipOf = (raw: unknown): IpSeen => {
     let r = ips.get(raw);

@@ -5,7 +5,7 @@ import type { Category, HostContext, OsName, Severity } from '../../agent/model.
 /** One observation of a host's network and locale context, as the server recorded it at `at`. */
 export interface ContextObservation extends HostContext {
   at: string; // ISO 8601
-  publicIp?: string; // as the server saw the report's client address
+  publicIp?: string | undefined; // as the server saw the report's client address
 }
 
 /** A current finding on the host (status "finding" in the agent's terms). */
@@ -21,10 +21,10 @@ export interface HostFinding {
 export interface HostSnapshot {
   agentId: string;
   hostname: string;
-  user?: string;
+  user?: string | undefined;
   os: OsName | string;
   seenAt: string; // ISO 8601, the last report
-  publicIp?: string; // the last report's public IP
+  publicIp?: string | undefined; // the last report's public IP
   context: HostContext; // the last report's context
   contextHistory?: ContextObservation[]; // earlier observations; those outside the window are ignored
   findings: HostFinding[];
@@ -52,7 +52,7 @@ export interface FarmSettings {
   /** user (as normalizeUser spells it) -> where that user is expected to work. */
   expectedRegions: Record<string, ExpectedRegion> | Map<string, ExpectedRegion>;
   /** Applies to users without their own row (e.g. the company's countries); none = no region checks for them. */
-  defaultRegion?: ExpectedRegion;
+  defaultRegion?: ExpectedRegion | undefined;
 }
 
 export type NetworkKind = 'gateway-mac' | 'wifi-bssid' | 'public-ip';
@@ -94,7 +94,7 @@ export interface FarmGroup {
 export interface RegionMismatch {
   field: 'timezone' | 'locale' | 'input-method';
   value: string;
-  country?: string; // the country the value points to
+  country?: string | undefined; // the country the value points to
   expected: ExpectedRegion;
   always?: boolean; // critical whatever the user's expected region (Asia/Pyongyang, ko-KP)
   severity: Severity;

@@ -14,7 +14,7 @@ export interface HandlerOptions {
   store: Store;
   batcher: IngestBatcher;
   limits: IngestLimits;
-  hmacKey?: Buffer;
+  hmacKey?: Buffer | undefined;
   enrollSecret: string;
   trustedProxies: ReadonlySet<string>;
   maxQueue: number;

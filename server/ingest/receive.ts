@@ -73,7 +73,7 @@ export function bearer(req: IncomingMessage): string | undefined {
 export interface ReceiveOptions {
   store: Store;
   limits: IngestLimits;
-  hmacKey?: Buffer;
+  hmacKey?: Buffer | undefined;
   now: () => Date;
 }
 

@@ -17,7 +17,7 @@ export interface PeriodicOptions {
   intervalMs: number;
   retentionDays: number;
   farmWindowHours: number;
-  evaluateFarms?: FarmEvaluator;
+  evaluateFarms?: FarmEvaluator | undefined;
   /** The wired farm round (farm-round.ts): settings from the database, groups stored, notifiers called. */
   farmRound?: (now: Date) => Promise<{ created: number }>;
   /** Hands open, not yet notified alerts (liveness, tamper, ...) to the notifiers (alert-delivery.ts). */

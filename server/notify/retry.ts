@@ -26,7 +26,7 @@ export function delivery(o: DeliveryOptions, what: string): Delivery {
 }
 
 /** An attempt's outcome: done, or failed with a one-line reason and whether trying again can help. */
-export type Attempt = { ok: true } | { ok: false; reason: string; retry: boolean; retryAfterMs?: number };
+export type Attempt = { ok: true } | { ok: false; reason: string; retry: boolean; retryAfterMs?: number | undefined };
 
 /** Runs `attempt` until it succeeds, fails permanently, or the retries are used up; bounded in count and wait. */
 export async function withRetries(name: string, d: Delivery, attempt: () => Promise<Attempt>, log?: NotifyLog): Promise<void> {

@@ -30,7 +30,12 @@ function retryAfterMs(v: string | undefined): number | undefined {
   return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
 }
 
-export function post(url: URL, body: string, headers: Record<string, string>, o: { ca?: Buffer; timeoutMs: number }): Promise<PostResult> {
+export function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  o: { ca?: Buffer | undefined; timeoutMs: number },
+): Promise<PostResult> {
   return new Promise((resolve) => {
     const lib = url.protocol === 'https:' ? https : http;
     let done = false;

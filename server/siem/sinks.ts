@@ -8,7 +8,9 @@ import { post, readCaFile } from './post.ts';
 import { SiemConfigError, type SiemConfig } from './types.ts';
 
 /** What a sink did with one batch: all taken, or failed from `taken` on (HEC indexes up to a bad event). */
-export type SendOutcome = { ok: true } | { ok: false; taken: number; dead: number; retry: boolean; reason: string; retryAfterMs?: number };
+export type SendOutcome =
+  | { ok: true }
+  | { ok: false; taken: number; dead: number; retry: boolean; reason: string; retryAfterMs?: number | undefined };
 
 export interface SiemSink {
   readonly name: string;

@@ -45,7 +45,7 @@ import type {
 
 export interface StoreOptions {
   /** postgres://... ; when absent, SQLite at sqliteFile. */
-  postgresUrl?: string;
+  postgresUrl?: string | undefined;
   sqliteFile?: string;
   poolSize?: number;
 }

@@ -95,24 +95,24 @@ export interface NetworkGroup {
 }
 
 export interface HostFilter {
-  status?: string;
-  os?: string;
-  q?: string;
+  status?: string | undefined;
+  os?: string | undefined;
+  q?: string | undefined;
   limit: number;
   offset: number;
 }
 export interface FindingFilter {
-  agentId?: string;
-  severity?: string;
-  category?: string;
-  toolId?: string;
-  open?: boolean;
+  agentId?: string | undefined;
+  severity?: string | undefined;
+  category?: string | undefined;
+  toolId?: string | undefined;
+  open?: boolean | undefined;
   limit: number;
   offset: number;
 }
 export interface AlertFilter {
-  status?: string;
-  rule?: string;
+  status?: string | undefined;
+  rule?: string | undefined;
   limit: number;
   offset: number;
 }
@@ -163,14 +163,14 @@ export interface NotifierRow {
 
 /** The console's host list: every filter of its form (all optional, combined with AND). */
 export interface ConsoleHostFilter {
-  q?: string;
-  toolId?: string;
-  minSeverity?: string;
-  status?: string;
-  os?: string;
-  user?: string;
-  lastSeenAfter?: string;
-  lastSeenBefore?: string;
+  q?: string | undefined;
+  toolId?: string | undefined;
+  minSeverity?: string | undefined;
+  status?: string | undefined;
+  os?: string | undefined;
+  user?: string | undefined;
+  lastSeenAfter?: string | undefined;
+  lastSeenBefore?: string | undefined;
 }
 export interface ConsoleHostSort {
   key: 'hostname' | 'user' | 'os' | 'status' | 'severity' | 'findings' | 'lastSeen';

@@ -59,7 +59,7 @@ function toolFinding(t: keyof typeof TOOL, proc: string = TOOL[t].name, severity
 export interface SeedHost {
   agentId: string;
   hostname: string;
-  user?: string;
+  user?: string | undefined;
   os: string;
   ip: string;
   reports: Array<{ context: HostContext; findings: Finding[] } | null>;

@@ -32,7 +32,7 @@ export interface HecOptions {
   /** Indexes the token may write to; the default index when an event names none. */
   indexes?: string[];
   /** Events for which HEC answers "Invalid data format" (code 6). */
-  badEvent?: (e: HecEvent) => boolean;
+  badEvent?: ((e: HecEvent) => boolean) | undefined;
   /** Channels HEC refuses as invalid (code 11). */
   badChannels?: Set<string>;
   /** A proxy on the way drops X-Splunk-Request-Channel. */
@@ -45,7 +45,7 @@ export interface HecReceiver {
   url: string; // https://127.0.0.1:<port>/ (no path: the agent adds /services/collector/event)
   opts: HecOptions;
   indexed: HecEvent[];
-  requests: Array<{ path: string; channel?: string; status: number; answer: any }>;
+  requests: Array<{ path: string; channel?: string | undefined; status: number; answer: any }>;
   ackQueries: number;
   close(): Promise<void>;
 }
@@ -70,7 +70,7 @@ export async function startHec(certs: Certs, opts: HecOptions): Promise<HecRecei
     path: string,
     headers: Record<string, string | string[] | undefined>,
     body: string,
-  ): { status: number; answer: any; channel?: string } => {
+  ): { status: number; answer: any; channel?: string | undefined } => {
     const auth = String(headers.authorization ?? '');
     if (!auth) return { status: 401, answer: { text: 'Token is required', code: 2 } };
     if (!auth.startsWith('Splunk ')) return { status: 401, answer: { text: 'Invalid authorization', code: 3 } };

@@ -21,11 +21,11 @@ export interface ReplaySpec {
   /** Symbolic links: path -> target. */
   links?: Record<string, string>;
   /** What ps-list would have returned; absent = ps-list fails like a missing `ps`. */
-  processes?: PsEntry[];
+  processes?: PsEntry[] | undefined;
   /** What a loopback TCP port sends first, by port ("5900": "RFB 003.008\n"; latin1, one char per byte); absent = connection refused. */
-  banners?: Record<string, string>;
+  banners?: Record<string, string> | undefined;
   /** What a loopback TCP port answers to a probe request, by port and request name ({"3389": {"rdp": "\x03\x00..."}}, latin1); absent = silent. */
-  replies?: Record<string, Record<string, string>>;
+  replies?: Record<string, Record<string, string>> | undefined;
 }
 
 export class ReplayRunner implements Runner {
@@ -33,7 +33,7 @@ export class ReplayRunner implements Runner {
   private readonly commands: Record<string, ReplayCommand>;
   private readonly files: Map<string, Buffer>;
   private readonly links: Record<string, string>;
-  private readonly processes?: PsEntry[];
+  private readonly processes?: PsEntry[] | undefined;
   private readonly banners: Record<string, string>;
   private readonly replies: Record<string, Record<string, string>>;
 

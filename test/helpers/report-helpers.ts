@@ -114,7 +114,7 @@ function verify(key: Buffer, r: Received): boolean {
   return fresh && got.length === want.length && timingSafeEqual(Buffer.from(got), Buffer.from(want));
 }
 
-export async function startReceiver(certs: Certs, opts: { hmacKey?: Buffer; port?: number } = {}): Promise<Receiver> {
+export async function startReceiver(certs: Certs, opts: { hmacKey?: Buffer; port?: number | undefined } = {}): Promise<Receiver> {
   const sockets = new Set<Socket>();
   const rx: Receiver = {
     url: '',

@@ -7,20 +7,20 @@ import type { DeviceInfo } from '../../model.ts';
 
 export interface EdidInfo {
   /** Three-letter PNP id from bytes 8-9 ("DEL", "GSM", "LNX"); undefined when the bits are not letters. */
-  manufacturer?: string;
+  manufacturer?: string | undefined;
   /** Product code, bytes 10-11 little-endian. */
   productCode: number;
   /** The product code as 4 lowercase hex digits, the way Windows spells it in "DEL A079". */
   productId: string;
   /** Serial number, bytes 12-15 little-endian; undefined when zero. */
-  serialNumber?: number;
+  serialNumber?: number | undefined;
   /** Display product name descriptor (tag 0xFC), joined when a monitor splits it over several. */
   name?: string;
   /** Display product serial descriptor (tag 0xFF). */
   serialText?: string;
   /** Unspecified text descriptors (tag 0xFE): laptop panels put vendor and panel model here. */
   texts: string[];
-  year?: number;
+  year?: number | undefined;
   version: string; // "1.3"
   checksumOk: boolean;
   extensions: number;

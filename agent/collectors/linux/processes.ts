@@ -18,12 +18,12 @@ const NAME_MAX = 256;
 const PARALLEL = 16;
 
 interface ProcDetails {
-  exe?: string;
-  cmdline?: string; // undefined: unreadable; '': kernel thread or zombie
-  argv?: string[];
-  uid?: number;
-  ppid?: number;
-  comm?: string;
+  exe?: string | undefined;
+  cmdline?: string | undefined; // undefined: unreadable; '': kernel thread or zombie
+  argv?: string[] | undefined;
+  uid?: number | undefined;
+  ppid?: number | undefined;
+  comm?: string | undefined;
 }
 
 async function readDetails(runner: Runner, pid: number, withComm: boolean): Promise<ProcDetails> {
@@ -79,7 +79,7 @@ function splitArgv(b: Buffer): string[] {
 }
 
 /** Effective uid (the second Uid field, as ps reports it) and parent pid from /proc/<pid>/status. */
-export function parseStatus(s: string | undefined): { uid?: number; ppid?: number } {
+export function parseStatus(s: string | undefined): { uid?: number | undefined; ppid?: number | undefined } {
   if (!s) return {};
   const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(s);
   const ppid = /^PPid:\s+(\d+)/m.exec(s);
@@ -128,13 +128,13 @@ export const linuxProcesses: Collector = {
     const { runner } = ctx;
     const [{ entries, fromPs }, users] = await Promise.all([processTable(runner), readUsers(runner)]);
     const list = entries.filter((e) => Number.isSafeInteger(e.pid) && e.pid > 0).slice(0, MAX_PROCESSES);
-    const details = await mapLimit(list, PARALLEL, async (e): Promise<ProcDetails & { script?: ScriptInfo }> => {
+    const details = await mapLimit(list, PARALLEL, async (e): Promise<ProcDetails & { script?: ScriptInfo | undefined }> => {
       const d = await readDetails(runner, e.pid, !fromPs || !e.name);
       return { ...d, script: await readScript(runner, e.pid, d) };
     });
     const processes: ProcessInfo[] = [];
     list.forEach((e, i) => {
-      const d: ProcDetails & { script?: ScriptInfo } = details[i] ?? {};
+      const d: ProcDetails & { script?: ScriptInfo | undefined } = details[i] ?? {};
       const name = e.name || d.comm;
       if (!name && !d.exe && !d.cmdline) return; // vanished between listing and reading
       const uid = d.uid ?? e.uid;

@@ -30,7 +30,7 @@ export interface UnitRow {
   load: string;
   active: string;
   sub: string;
-  description?: string;
+  description?: string | undefined;
 }
 
 // Unit names are [A-Za-z0-9:_.\\@-] (systemd.unit(5)); a line not starting with one is not a unit row.
@@ -57,7 +57,7 @@ export function parseUnits(out: string): UnitRow[] {
 }
 
 /** First ExecStart= of the [Service] section: the program and its arguments, prefixes (-@:+!) dropped. */
-export function parseExecStart(text: string): { path: string; args?: string } | undefined {
+export function parseExecStart(text: string): { path: string; args?: string | undefined } | undefined {
   let inService = false;
   for (const raw of lines(text)) {
     const line = raw.trim();

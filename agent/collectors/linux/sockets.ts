@@ -48,7 +48,7 @@ const MAX_FDS_PER_PID = 4096;
 
 interface Endpoint {
   address: string;
-  port?: number;
+  port?: number | undefined;
   v6: boolean;
 }
 

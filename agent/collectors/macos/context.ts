@@ -68,7 +68,7 @@ async function users(runner: Runner): Promise<Partial<HostContext>> {
 }
 
 /** `route -n get default`: "    gateway: 192.168.1.1" and "  interface: en0". */
-export function parseRouteGet(out: string): { gateway?: string; iface?: string } {
+export function parseRouteGet(out: string): { gateway?: string | undefined; iface?: string | undefined } {
   return {
     gateway: /^\s*gateway:\s*(\S+)/m.exec(out)?.[1],
     iface: /^\s*interface:\s*(\S+)/m.exec(out)?.[1],

@@ -20,8 +20,8 @@ const MAX_PER_DIR = 1000;
 const MAX_JOBS = 4000;
 
 /** `launchctl list`: "PID\tStatus\tLabel", PID "-" when the job is loaded but not running. */
-export function parseLaunchctlList(out: string): Map<string, { pid?: number; status?: string }> {
-  const jobs = new Map<string, { pid?: number; status?: string }>();
+export function parseLaunchctlList(out: string): Map<string, { pid?: number | undefined; status?: string }> {
+  const jobs = new Map<string, { pid?: number | undefined; status?: string }>();
   for (const line of lines(out)) {
     const m = /^(-|\d+)\t(-?\d+|-)\t(.+)$/.exec(line);
     if (!m || jobs.size >= MAX_JOBS * 4) continue;
@@ -30,7 +30,7 @@ export function parseLaunchctlList(out: string): Map<string, { pid?: number; sta
   return jobs;
 }
 
-type JobState = { pid?: number; status?: string };
+type JobState = { pid?: number | undefined; status?: string };
 
 /**
  * A job's entry in `launchctl list`. launchd may list a job under its label plus a suffix
@@ -108,7 +108,7 @@ async function plistFiles(runner: Runner, dirs: string[], onError: (d: string, e
   return files;
 }
 
-async function loadedJobs(runner: Runner): Promise<Map<string, { pid?: number; status?: string }>> {
+async function loadedJobs(runner: Runner): Promise<Map<string, { pid?: number | undefined; status?: string }>> {
   try {
     const res = await runner.exec(LAUNCHCTL, ['list'], { timeoutMs: 10_000 });
     return res.code === 0 ? parseLaunchctlList(res.stdout) : new Map();
@@ -126,7 +126,7 @@ export const launchdCollector: Collector = {
     const dirs = [...SYSTEM_DIRS, ...homes.map((h) => `${h}/Library/LaunchAgents`)];
     const [files, loaded] = await Promise.all([plistFiles(ctx.runner, dirs, onError), loadedJobs(ctx.runner)]);
     if (!files.length && errors.length) throw new Error(`no launchd folder could be read: ${errors[0]}`);
-    const jobs = await mapLimit(files, 8, async (file): Promise<{ svc: ServiceInfo; label?: string }> => {
+    const jobs = await mapLimit(files, 8, async (file): Promise<{ svc: ServiceInfo; label?: string | undefined }> => {
       let job: PlistDict;
       try {
         job = await readPlistDict(ctx.runner, file);

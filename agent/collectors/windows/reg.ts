@@ -52,7 +52,7 @@ export interface RegKey {
 export interface RegQuery {
   key: string; // HKLM\... or HKU\...
   recurse?: boolean;
-  value?: string; // only this value
+  value?: string | undefined; // only this value
 }
 
 /** What one query found: null keys when the key does not exist. */

@@ -20,7 +20,7 @@ export function absoluteImagePath(path: string): string {
 }
 
 export interface ResolveOptions {
-  vars?: EnvVars;
+  vars?: EnvVars | undefined;
   imagePath?: boolean;
 }
 

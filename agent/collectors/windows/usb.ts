@@ -34,11 +34,11 @@ export const USB_SCRIPT =
 
 export interface PnpNode {
   id: string;
-  name?: string;
-  pnpClass?: string;
-  service?: string;
-  parent?: string;
-  busDesc?: string;
+  name?: string | undefined;
+  pnpClass?: string | undefined;
+  service?: string | undefined;
+  parent?: string | undefined;
+  busDesc?: string | undefined;
 }
 
 type Kind = DeviceInfo['kind'];

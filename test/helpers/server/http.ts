@@ -13,7 +13,7 @@ export interface Answer {
 
 export function request(
   url: string,
-  o: { method?: string; headers?: Record<string, string>; body?: Buffer | string; caFile?: string } = {},
+  o: { method?: string; headers?: Record<string, string>; body?: Buffer | string | undefined; caFile?: string | undefined } = {},
 ): Promise<Answer> {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
