@@ -1,5 +1,4 @@
-import { sql, type Kysely } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './open.ts';
 import { recountOpenFindings } from './open-counts.ts';
 
