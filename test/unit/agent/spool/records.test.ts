@@ -41,6 +41,7 @@ describe('spool record names', () => {
       hecState: 'hec-state.json',
       agentKey: 'agent-key',
       lock: 'lock',
+      hashCache: 'hash-cache.json',
       daemonSocket: 'daemon.sock',
     });
     expect([...OWN_FILE_NAMES].sort()).toEqual(Object.values(SPOOL_FILES).sort());
