@@ -23,6 +23,8 @@ describe('daemon scans in a child process', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        // the scan's banner probe asks local listeners `GET /`: only the report (a POST) counts here
+        if (req.method !== 'POST') return void res.writeHead(404).end();
         const raw = Buffer.concat(chunks);
         bodies.push((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'));
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
