@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
 // A real SMTP server (smtp-server, no TLS) on 127.0.0.1 that keeps every message it accepts.
 
@@ -14,8 +14,10 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function smtpSink(): Promise<SmtpSink> {
+/** opts are merged into smtp-server's (e.g. auth); the first rejectFirst messages get a 451. */
+export async function smtpSink(opts: Partial<SMTPServerOptions> = {}, rejectFirst = 0): Promise<SmtpSink> {
   const mails: Mail[] = [];
+  let seen = 0;
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
     authOptional: true,
@@ -25,6 +27,7 @@ export async function smtpSink(): Promise<SmtpSink> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (seen++ < rejectFirst) return cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
         mails.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -33,6 +36,7 @@ export async function smtpSink(): Promise<SmtpSink> {
         cb();
       });
     },
+    ...opts,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;

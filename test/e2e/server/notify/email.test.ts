@@ -1,55 +1,17 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../../../server/notify/index.ts';
 import { deadPort, farmAlert } from '../../../helpers/server/notify-sinks.ts';
+import { type SmtpSink, smtpSink as startSmtpSink } from '../../../helpers/smtp-sink.ts';
 
-interface Mail {
-  from: string;
-  to: string[];
-  raw: string;
-}
-interface SmtpSink {
-  port: number;
-  mails: Mail[];
-  close(): Promise<void>;
-}
 let sinks: SmtpSink[] = [];
 afterEach(async () => {
   await Promise.all(sinks.map((s) => s.close()));
   sinks = [];
 });
 
-/** A real SMTP server (smtp-server, no TLS) on 127.0.0.1 that keeps every message it accepts. */
 async function smtpSink(opts: Partial<SMTPServerOptions> = {}, rejectFirst = 0): Promise<SmtpSink> {
-  const mails: Mail[] = [];
-  let seen = 0;
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    authOptional: true,
-    allowInsecureAuth: true,
-    logger: false,
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (seen++ < rejectFirst) {
-          const err = Object.assign(new Error('try again later'), { responseCode: 451 });
-          return cb(err);
-        }
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        cb();
-      });
-    },
-    ...opts,
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  const sink = { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const sink = await startSmtpSink(opts, rejectFirst);
   sinks.push(sink);
   return sink;
 }
