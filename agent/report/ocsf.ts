@@ -15,8 +15,14 @@ import type { NativeReport, ReportedFinding, ResolvedEntry } from './types.ts';
 
 export const OCSF_VERSION = '1.8.0';
 
-const SEVERITY_ID: Record<Severity, number> = { info: 1, low: 2, medium: 3, high: 4, critical: 5 };
-const SEVERITY_NAME: Record<Severity, string> = { info: 'Informational', low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
+export const SEVERITY_ID: Record<Severity, number> = { info: 1, low: 2, medium: 3, high: 4, critical: 5 };
+export const SEVERITY_NAME: Record<Severity, string> = {
+  info: 'Informational',
+  low: 'Low',
+  medium: 'Medium',
+  high: 'High',
+  critical: 'Critical',
+};
 const ACTIVITY = { 1: 'Create', 2: 'Update', 3: 'Close' } as const;
 const PRODUCT = { name: 'ratwatch', vendor_name: 'ratwatch', uid: 'ratwatch' };
 

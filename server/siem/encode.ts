@@ -1,8 +1,9 @@
-import { OCSF_VERSION, toOcsfEvents } from '../../agent/report/ocsf.ts';
+import { OCSF_VERSION, SEVERITY_ID, SEVERITY_NAME, toOcsfEvents } from '../../agent/report/ocsf.ts';
 import { hecEnvelope, toHecEvents, type HecOptions } from '../../agent/report/splunk.ts';
 import type { NativeReport } from '../../agent/report/types.ts';
 import { reportProblem } from '../../agent/report/types.ts';
 import { upgradeReport } from '../../agent/report/upgrade.ts';
+import type { Severity } from '../../agent/vocabulary.ts';
 import type { AlertRow } from '../store/types.ts';
 
 // Events for a SIEM, made with the agent's own encoders (agent/report/ocsf.ts, splunk.ts) from the
@@ -44,9 +45,6 @@ export function hecReportEvents(r: NativeReport, opts: HecOptions): SiemEvent[] 
   return toHecEvents(r, opts).map((body, n) => ({ key: `${r.reportId}:${n}`, body }));
 }
 
-const SEVERITY_ID: Record<string, number> = { info: 1, low: 2, medium: 3, high: 4, critical: 5 };
-const SEVERITY_NAME: Record<string, string> = { info: 'Informational', low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
-
 export const alertKey = (a: AlertRow & { notifiedAt: string }) => `alert:${a.id}:${a.notifiedAt}`;
 
 /**
@@ -65,8 +63,8 @@ export function ocsfAlertEvent(a: AlertRow & { notifiedAt: string }, serverVersi
     type_uid: 200401,
     type_name: 'Detection Finding: Create',
     time: Date.parse(a.notifiedAt),
-    severity_id: SEVERITY_ID[a.severity] ?? 0,
-    severity: SEVERITY_NAME[a.severity] ?? 'Unknown',
+    severity_id: SEVERITY_ID[a.severity as Severity] ?? 0,
+    severity: SEVERITY_NAME[a.severity as Severity] ?? 'Unknown',
     message: a.title,
     is_alert: true,
     status_id: 1,
