@@ -37,7 +37,12 @@ async function time(runs: number, fn: () => Promise<unknown>): Promise<number[]>
 }
 
 /** Page-load figures of the console on one database; exported for bench-server to call. */
-export async function benchConsolePages(o: { hosts: number; runs: number; databaseUrl?: string | undefined; label: string }): Promise<void> {
+export async function benchConsolePages(o: {
+  hosts: number;
+  runs: number;
+  databaseUrl?: string | undefined;
+  label: string;
+}): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ratwatch-bench-console-'));
   const srv = await startServer(
     defaultConfig({
