@@ -4,7 +4,7 @@ import { ConfigError, oneLine } from '../config/errors.ts';
 import { addConfigOptions } from '../config/flags.ts';
 import { requireEndpoint } from '../config/load.ts';
 import { endpointUrlProblem } from '../config/loopback.ts';
-import { checkEnrollSecretText, enrollAgent, enrollUrl, readEnrollSecret } from '../delivery/enroll.ts';
+import { enrollAgent, enrollSecretProblem, enrollUrl, readEnrollSecret } from '../delivery/enroll.ts';
 import { Reporter } from '../delivery/reporter.ts';
 import { redact } from '../transport/errors.ts';
 import { configFromCommand } from './report-commands.ts';
@@ -28,7 +28,7 @@ async function readSecret(file: string | undefined, configured: string | undefin
   const secret = raw?.trim();
   if (!secret)
     throw new ConfigError('no enrollment secret: give --enroll-secret-file, set RATWATCH_ENROLL_SECRET or endpoint.enrollSecretFile');
-  const problem = checkEnrollSecretText(secret);
+  const problem = enrollSecretProblem(secret);
   if (problem) throw new ConfigError(problem);
   return secret;
 }

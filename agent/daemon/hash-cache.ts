@@ -1,5 +1,5 @@
 import { MAX_REMEMBERED_IDENTITIES, type RememberedIdentity } from '../collectors/common/identity.ts';
-import { readSafeFile } from '../config/safe-file.ts';
+import { readSafeFile, UnsafeFileError } from '../config/safe-file.ts';
 import { atomicWrite } from '../spool/atomic.ts';
 import { SPOOL_FILES, spoolFilePath } from '../spool/records.ts';
 
@@ -77,8 +77,7 @@ export function readHashCache(stateDir: string): { entries: RememberedIdentity[]
       ...(uid === undefined ? {} : { owner: uid }),
     }).toString('utf8');
   } catch (e) {
-    const why = (e as Error).message;
-    return /\bENOENT\b/.test(why) ? { entries: [] } : { entries: [], problem: why };
+    return e instanceof UnsafeFileError && e.code === 'ENOENT' ? { entries: [] } : { entries: [], problem: (e as Error).message };
   }
   const parsed = parseHashCache(text);
   return 'problem' in parsed ? { entries: [], problem: `hash cache ${file}: ${parsed.problem}, starting afresh` } : parsed;

@@ -8,15 +8,13 @@ import { atomicWrite } from '../spool/atomic.ts';
 import { spoolFilePath } from '../spool/records.ts';
 import { makeAgents } from '../transport/agent.ts';
 import { readCa } from '../transport/credentials.ts';
-export { readEnrollSecret } from '../transport/credentials.ts';
+export { enrollSecretProblem, readEnrollSecret } from '../transport/credentials.ts';
 import { redact } from '../transport/errors.ts';
 import { VERSION } from '../version.ts';
 
 // Enrollment with ratwatch-server (PROTOCOL.md, "Enrollment"): the fleet's enrollment secret is traded
 // once for this agent's own key, kept in endpoint.tokenFile (default <spoolDir>/agent-key), mode 0600.
 // Used by `ratwatch enroll` and, when endpoint.enrollSecretFile is set, by delivery before the first report.
-
-const SECRET = /^[\x21-\x7e]{8,512}$/;
 
 export function enrollUrl(reportUrl: string): string {
   return new URL('enroll', reportUrl).toString();
@@ -25,10 +23,6 @@ export function enrollUrl(reportUrl: string): string {
 /** Where the agent's key lives: endpoint.tokenFile, else <spoolDir>/agent-key. */
 export function agentKeyFile(config: Pick<Config, 'spoolDir'> & { endpoint: Pick<EndpointConfig, 'tokenFile'> }): string {
   return config.endpoint.tokenFile ?? spoolFilePath(config.spoolDir, 'agentKey');
-}
-
-export function checkEnrollSecretText(secret: string | undefined): string | undefined {
-  return secret && SECRET.test(secret) ? undefined : 'the enrollment secret must be 8-512 printable characters';
 }
 
 export type EnrollOutcome =

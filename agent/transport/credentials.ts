@@ -68,11 +68,16 @@ export function readCa(ep: EndpointConfig): Buffer | undefined {
 
 const ENROLL_SECRET = /^[\x21-\x7e]{8,512}$/;
 
+/** Why a text cannot be an enrollment secret, or undefined when it can. */
+export function enrollSecretProblem(secret: string | undefined): string | undefined {
+  return secret && ENROLL_SECRET.test(secret) ? undefined : 'the enrollment secret must be 8-512 printable characters';
+}
+
 /** The enrollment secret from endpoint.enrollSecretFile (a protected file, like the token file). */
 export function readEnrollSecret(file: string): string {
   const secret = readSmall(file, 'endpoint.enrollSecretFile').toString('utf8').trim();
-  if (!ENROLL_SECRET.test(secret))
-    throw new TransportError(`endpoint.enrollSecretFile ${file}: the enrollment secret must be 8-512 printable characters`);
+  const problem = enrollSecretProblem(secret);
+  if (problem) throw new TransportError(`endpoint.enrollSecretFile ${file}: ${problem}`);
   return secret;
 }
 
