@@ -8,6 +8,7 @@ import { enrollAgent, enrollSecretProblem, enrollUrl, readEnrollSecret } from '.
 import { Reporter } from '../delivery/reporter.ts';
 import { redact } from '../transport/errors.ts';
 import { configFromCommand } from './report-commands.ts';
+import { EXIT } from '../vocabulary.ts';
 
 // `ratwatch enroll`: presents the fleet's enrollment secret once to ratwatch-server and keeps the key
 // it answers with (this agent's own) in endpoint.tokenFile, default <spoolDir>/agent-key, mode 0600.
@@ -15,8 +16,6 @@ import { configFromCommand } from './report-commands.ts';
 // An agent with endpoint.enrollSecretFile in its config does the same by itself before its first report.
 
 export { enrollUrl } from '../delivery/enroll.ts';
-const EXIT_BAD_INPUT = 2;
-const EXIT_NOT_DONE = 3; // the server could not be reached or failed: try again later
 
 async function readSecret(file: string | undefined, configured: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   if (!file && configured) return readEnrollSecret(configured);
@@ -69,15 +68,15 @@ export function addEnrollCommand(
         deps.log(
           `ratwatch: enroll: ${r.reason.startsWith(enrollUrl(ep.url)) ? r.reason : `${enrollUrl(ep.url)}: ${r.reason}`}; try again later`,
         );
-        return deps.setExit(EXIT_NOT_DONE);
+        return deps.setExit(EXIT.pending); // the server could not be reached or failed: try again later
       }
       deps.log(
         `ratwatch: enrolled as ${agentId}; key kept in ${r.keyFile}${ep.tokenFile ? '' : ` (set endpoint.tokenFile: ${r.keyFile})`}`,
       );
-      deps.setExit(0);
+      deps.setExit(EXIT.clean);
     } catch (e) {
       deps.log(`ratwatch: enroll: ${redact(oneLine(e), [secret])}`);
-      deps.setExit(e instanceof ConfigError ? EXIT_BAD_INPUT : EXIT_NOT_DONE);
+      deps.setExit(e instanceof ConfigError ? EXIT.badInput : EXIT.pending);
     }
   });
 }

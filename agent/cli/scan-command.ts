@@ -8,6 +8,7 @@ import { renderTable } from '../output/table.ts';
 import { activeFindings, collectHost, evaluate } from '../scan.ts';
 import { catalogFrom, policyFrom, readInventoryFile } from './inputs.ts';
 import { stderrLine } from './log.ts';
+import { EXIT } from '../vocabulary.ts';
 
 /** Whether this process can see every user's processes; undefined where the uid cannot tell (Windows). */
 export function isPrivileged(): boolean | undefined {
@@ -29,7 +30,6 @@ export function privilegeOf(inv: Inventory, byUid: boolean | undefined): { privi
     warning: `${who}: executable paths, hashes and socket owners of other users' processes are missing (result has "privileged": false)`,
   };
 }
-import { EXIT } from '../vocabulary.ts';
 
 export interface ScanFlags {
   json?: boolean;

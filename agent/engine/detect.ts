@@ -272,7 +272,6 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
 
 // Host names in a command line: "ssh -R 80:localhost:22 serveo.net", "frpc -s relay.example" ...
 const HOSTNAME = /[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+/g;
-const CMDLINE_SCAN = Infinity; // collectors bound command lines (the kernel's ARG_MAX); all of it is looked at
 
 /** The catalog domains a host name falls under: itself or any parent domain. */
 function toolsForHost(ix: CatalogIndex, host: string): { domain: string; tools: CatalogTool[] }[] {
@@ -315,7 +314,7 @@ function matchCmdlineFragments(p: Inventory['processes'][number], cmd: string, i
 function matchCmdlines(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   for (const p of inv.processes) {
     if (!p.cmdline) continue;
-    const cmd = p.cmdline.slice(0, CMDLINE_SCAN).toLowerCase();
+    const cmd = p.cmdline.toLowerCase();
     matchCmdlineFragments(p, cmd, ix, hits);
     const hosts = new Set(cmd.match(HOSTNAME) ?? []);
     for (const host of hosts) {

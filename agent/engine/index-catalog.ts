@@ -19,7 +19,6 @@ export interface CatalogIndex {
   byDisplayName: Map<string, CatalogTool[]>;
   bySetting: Map<string, { tool: CatalogTool; equals: string | number | boolean }[]>;
   banners: { prefix: string; tool: CatalogTool }[];
-  signers: { signer: string; tool: CatalogTool }[];
   paths: { re: RegExp; tool: CatalogTool }[];
   /** The path patterns a folded path can match, found through its folder and file names (PathIndex). */
   pathIndex: PathIndex;
@@ -161,7 +160,6 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
     byDisplayName: new Map(),
     bySetting: new Map(),
     banners: [],
-    signers: [],
     paths: [],
     pathIndex: undefined!,
     byDomain: new Map(),
@@ -191,7 +189,6 @@ export function indexCatalog(catalog: Catalog): CatalogIndex {
       ix.bySetting.set(s.key, list);
     }
     for (const b of t.banners) ix.banners.push({ prefix: b.toLowerCase(), tool: t });
-    for (const s of t.signers) ix.signers.push({ signer: s.toLowerCase(), tool: t });
     for (const p of t.paths) {
       ix.paths.push({ re: pathPattern(p), tool: t });
       pathSources.push(p);

