@@ -63,11 +63,14 @@ interface HecAnswer {
   text?: string | undefined;
   ackId?: number | undefined;
   invalidEvent?: number | undefined;
+  /** The ack endpoint's {ackId: indexed} map, as sent. */
+  acks?: unknown;
 }
 
 type AckStatus = 'acked' | 'ack-disabled' | 'bad-channel' | 'not-yet' | { error: string; retryAfterMs?: number };
 
-function parseAnswer(body: unknown): HecAnswer {
+/** The fields of a HEC answer body that ratwatch acts on; {} when it is not a JSON object. */
+export function parseAnswer(body: unknown): HecAnswer {
   if (typeof body !== 'string') return {};
   let j: unknown;
   try {
@@ -83,6 +86,7 @@ function parseAnswer(body: unknown): HecAnswer {
     text: typeof o.text === 'string' ? o.text : undefined,
     ackId: int(o.ackId),
     invalidEvent: int(o['invalid-event-number']),
+    acks: o.acks,
   };
 }
 
@@ -198,12 +202,7 @@ export class HecDelivery {
     if ('error' in res) return { error: res.error };
     const { result, answer } = this.describe(res);
     if (result.outcome === 'delivered') {
-      let acks: unknown;
-      try {
-        acks = (JSON.parse(res.data) as { acks?: unknown }).acks;
-      } catch {
-        acks = undefined;
-      }
+      const { acks } = answer;
       if (typeof acks !== 'object' || acks === null) return { error: `POST ${this.ackUrl.pathname}: answer without an "acks" object` };
       return (acks as Record<string, unknown>)[String(ackId)] === true ? 'acked' : 'not-yet';
     }

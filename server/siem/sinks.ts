@@ -6,6 +6,7 @@ import type { AlertRow } from '../store/types.ts';
 import { hecAlertEvent, hecReportEvents, ocsfAlertEvent, ocsfReportEvents, type SiemEvent } from './encode.ts';
 import { post, readCaFile } from './post.ts';
 import { SiemConfigError, type SiemConfig } from './types.ts';
+import { CHANNEL_HEADER, parseAnswer } from '../../agent/transport/hec-ack.ts';
 
 /** What a sink did with one batch: all taken, or failed from `taken` on (HEC indexes up to a bad event). */
 export type SendOutcome =
@@ -108,22 +109,13 @@ export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
     reportEvents: (r) => hecReportEvents(r, opts),
     alertEvent: (a) => hecAlertEvent(a, opts),
     async send(bodies) {
-      const r = await post(
-        hecUrl,
-        bodies.join('\n'),
-        { authorization: `Splunk ${token}`, 'x-splunk-request-channel': channel },
-        { ca, timeoutMs },
-      );
+      const r = await post(hecUrl, bodies.join('\n'), { authorization: `Splunk ${token}`, [CHANNEL_HEADER]: channel }, { ca, timeoutMs });
       if (r.ok) return { ok: true };
       // HEC indexes a batch event by event up to the first bad one and names it (invalid-event-number).
       // Then the events before it are in, that one is refused for good, and those after it go again.
-      let bad: number | undefined;
-      try {
-        const n = (JSON.parse(r.answer ?? '') as { 'invalid-event-number'?: unknown })['invalid-event-number'];
-        if (r.status === 400 && typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < bodies.length) bad = n;
-      } catch {
-        // not JSON: nothing known to be indexed
-      }
+      // not JSON, or no such number: nothing known to be indexed
+      const n = parseAnswer(r.answer).invalidEvent;
+      const bad = r.status === 400 && n !== undefined && n < bodies.length ? n : undefined;
       const reason = `${r.reason}${r.answer ? ` ${r.answer.replace(/\s+/g, ' ').slice(0, 160)}` : ''}`;
       if (bad !== undefined) return { ok: false, taken: bad, dead: 1, retry: true, reason };
       const dead = refusedForGood(r.status);
