@@ -122,8 +122,9 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
         : { ...c.tls, generated: false };
   const store = await openStore(c.databaseUrl ? { postgresUrl: c.databaseUrl } : { sqliteFile: path.join(c.dataDir, 'ratwatch.sqlite') });
   try {
+    const farmSeed = { windowHours: c.farmWindowHours, ...c.farm };
     try {
-      await loadFarmSettings(store, { windowHours: c.farmWindowHours, ...c.farm }, c.now().toISOString());
+      await loadFarmSettings(store, farmSeed, c.now().toISOString());
     } catch (e) {
       throw new StartError(`farm settings: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -161,7 +162,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       farmRound(
         {
           store,
-          seed: { windowHours: c.farmWindowHours, ...c.farm },
+          seed: farmSeed,
           configNotifiers: c.notifiers ?? [],
           log: c.log,
           alertUrl: () => `${url}/alerts`,
@@ -175,7 +176,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       log: c.log,
       setup,
       enrollment: secrets,
-      farmSeed: { windowHours: c.farmWindowHours, ...c.farm },
+      farmSeed,
       configNotifiers: c.notifiers ?? [],
       evaluateFarms: async () => void (await runFarmRound(c.now())),
       retention: {
@@ -212,7 +213,8 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     setup.serverUrl = c.publicNames[0]
       ? url.replace(/\/\/[^/]+:/, `//${c.publicNames[0].includes(':') ? `[${c.publicNames[0]}]` : c.publicNames[0]}:`)
       : url;
-    if (tlsFiles) Object.assign(setup, { caFile: tlsFiles.certFile, caFingerprint: fingerprint(tlsFiles.certFile) });
+    const tlsCa = tlsFiles && { caFile: tlsFiles.certFile, fingerprint: fingerprint(tlsFiles.certFile) };
+    if (tlsCa) Object.assign(setup, { caFile: tlsCa.caFile, caFingerprint: tlsCa.fingerprint });
     const jobs = new PeriodicJobs({
       store,
       now: c.now,
@@ -242,7 +244,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       get enrollSecret() {
         return secrets.current();
       },
-      ...(tlsFiles ? { caFile: tlsFiles.certFile, fingerprint: fingerprint(tlsFiles.certFile) } : {}),
+      ...tlsCa,
       async close() {
         secrets.stop();
         await jobs.stop();

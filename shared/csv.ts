@@ -63,3 +63,8 @@ export function readCsv(text: string, opts: CsvOptions): CsvText {
   }
   return { lineCount: lines.length, rows };
 }
+
+/** A cell a spreadsheet would run as a formula (= + - @, tab, CR first: CSV injection) gets a leading apostrophe. */
+export function defuseCsvCell(s: string): string {
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 // scrypt with N=2^15, r=8, p=1 (OWASP's minimum); stored as scrypt$N$r$p$salt$hash (base64url).
 const N = 2 ** 15;
@@ -29,4 +29,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A random secret for people and agents to present (enrollment secret, agent keys, API tokens, passwords). */
 export function newSecret(prefix: string): string {
   return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}
+
+/** Equal secrets, compared in constant time whatever their lengths (both are hashed first); never equal when empty. */
+export function sameToken(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length > 0;
 }

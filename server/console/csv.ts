@@ -1,12 +1,11 @@
 // CSV out (host export) and in (expected regions). Cells from agents may start with = + - @ to become
 // formulas in a spreadsheet (CSV injection): such cells get a leading apostrophe, and every cell is quoted.
 import { clean } from '../../agent/text.ts';
-import { readCsv } from '../../shared/csv.ts';
+import { defuseCsvCell, readCsv } from '../../shared/csv.ts';
 import type { ExpectedRegionRow, HostRow } from './data.ts';
 
 export function csvCell(v: unknown): string {
-  let s = v === undefined || v === null ? '' : clean(Array.isArray(v) ? v.join('; ') : String(v), 4096);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  const s = defuseCsvCell(v === undefined || v === null ? '' : clean(Array.isArray(v) ? v.join('; ') : String(v), 4096));
   return `"${s.replace(/"/g, '""')}"`;
 }
 

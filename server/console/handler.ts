@@ -10,7 +10,8 @@ import { allowed } from './layout.ts';
 import { errorPage, loginPage } from './pages/login.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginRateLimiter, type LoginLimits } from './rate-limit.ts';
 import { BadRequest, cookies, readForm, type Form } from './request.ts';
-import { expired, MemorySessions, newSession, sameToken, SESSION_MAX_MS, type Session, type SessionStore } from './session.ts';
+import { sameToken } from '../api/passwords.ts';
+import { expired, MemorySessions, newSession, SESSION_MAX_MS, type Session, type SessionStore } from './session.ts';
 
 export interface ConsoleOptions {
   data: ConsoleData;

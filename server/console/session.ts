@@ -1,7 +1,7 @@
 // Console sessions: an opaque random id in a cookie, the user and a per-session CSRF token on the server.
 // The store is injected so several server processes can share sessions (the server may back it with its
 // database); MemorySessions serves one process. Sessions expire when idle and after an absolute lifetime.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ConsoleUser } from './data.ts';
 
 export interface Session {
@@ -33,13 +33,6 @@ export function newSession(user: ConsoleUser | undefined, now: number): Session 
 
 export function expired(s: Session, now: number): boolean {
   return now - s.lastSeen > SESSION_IDLE_MS || now - s.createdAt > SESSION_MAX_MS;
-}
-
-/** Constant-time comparison of two tokens (hashes first, so lengths leak nothing either). */
-export function sameToken(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length > 0;
 }
 
 /** One process's sessions, bounded: the oldest go first when full (anonymous login-form sessions count too). */

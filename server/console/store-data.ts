@@ -24,6 +24,7 @@ const TREND_DAYS = 30;
 const HOST_FINDINGS = 200;
 const HOST_EVENTS = 200;
 const TOOL_HOSTS = 50;
+const TOP_TOOLS = 5; // on the overview
 const FACET_CAP = 500;
 const ALERTS_SHOWN = 500;
 const FACETS_MS = 30_000;
@@ -56,7 +57,7 @@ export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAut
     const [c, bySev, tools, trend] = await Promise.all([
       s.overviewCounts(),
       s.hostsByMaxSeverity(),
-      s.toolSummaries(0),
+      s.toolSummaries(0, TOP_TOOLS),
       s.dailyTrend(now, TREND_DAYS),
     ]);
     const h = c.hosts;
@@ -70,7 +71,7 @@ export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAut
         silent: h.silent ?? 0,
       },
       hostsBySeverity: sev(bySev),
-      topTools: tools.slice(0, 5).map((t) => ({ toolId: t.toolId, toolName: t.toolName, category: t.category, hosts: t.hostCount })),
+      topTools: tools.map((t) => ({ toolId: t.toolId, toolName: t.toolName, category: t.category, hosts: t.hostCount })),
       alerts: { open: c.alerts.open ?? 0, acknowledged: c.alerts.acknowledged ?? 0, openBySeverity: sev(c.openAlertsBySeverity) },
       groups: { total: Object.values(c.groupsBySeverity).reduce((a, b) => a + b, 0), bySeverity: sev(c.groupsBySeverity) },
       trend,

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { defuseCsvCell } from '../../shared/csv.ts';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -18,9 +19,7 @@ export function sendError(res: ServerResponse, status: number, message: string, 
 }
 
 function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  // A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  const s = defuseCsvCell(v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -1,6 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { newSecret } from '../api/passwords.ts';
+import { newSecret, sameToken } from '../api/passwords.ts';
 import { HttpError, readJsonBody } from '../http/respond.ts';
 import type { Store } from '../store/types.ts';
 import { hashKey } from './receive.ts';
@@ -11,15 +10,9 @@ import { hashKey } from './receive.ts';
 
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export async function enroll(req: IncomingMessage, store: Store, secret: string, now: Date): Promise<{ agentId: string; key: string }> {
   const b = (await readJsonBody(req, 16 * 1024)) as { enrollSecret?: unknown; agentId?: unknown; hostname?: unknown };
-  if (typeof b.enrollSecret !== 'string' || !same(b.enrollSecret, secret)) throw new HttpError(401, 'wrong enrollment secret');
+  if (typeof b.enrollSecret !== 'string' || !sameToken(b.enrollSecret, secret)) throw new HttpError(401, 'wrong enrollment secret');
   if (typeof b.agentId !== 'string' || !AGENT_ID.test(b.agentId)) throw new HttpError(400, 'agentId: 1-128 letters, digits, . _ : -');
   const hostname = typeof b.hostname === 'string' ? b.hostname.slice(0, 255) : '';
   const key = newSecret('rwa');

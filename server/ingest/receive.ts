@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { sameToken } from '../api/passwords.ts';
 import { signRequest } from '../../agent/transport/sign.ts';
 import type { IncomingMessage } from 'node:http';
 import { gunzip, gunzipSync } from 'node:zlib';
@@ -104,8 +105,7 @@ function verifySignature(req: IncomingMessage, wire: Buffer, key: Buffer, now: D
     kind: header(req, 'x-ratwatch-report-kind') ?? '',
     body: wire,
   });
-  if (sig.length !== want.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(want)))
-    throw new Refusal(401, 'bad X-Ratwatch-Signature', agentId, 'bad-signature');
+  if (!sameToken(sig, want)) throw new Refusal(401, 'bad X-Ratwatch-Signature', agentId, 'bad-signature');
   if (Math.abs(now.getTime() / 1000 - Number(ts)) > skewS)
     throw new Refusal(401, `signature timestamp more than ${skewS} s off the server clock`, agentId, 'bad-signature');
 }

@@ -23,7 +23,8 @@ export function checkUrl(raw: string, what: string, allowHttp = false): URL {
 /** The origin of a URL, safe to print. */
 export const origin = (u: URL): string => u.origin;
 
-function retryAfter(v: string | null): number | undefined {
+/** Retry-After as milliseconds (delta-seconds or an HTTP-date); undefined when absent or unreadable. */
+export function retryAfter(v: string | null): number | undefined {
   if (!v) return undefined;
   const s = Number(v);
   if (Number.isFinite(s) && s >= 0) return s * 1000;

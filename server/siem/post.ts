@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { Attempt } from '../notify/retry.ts';
+import { retryAfter } from '../notify/http.ts';
 
 // One POST to a SIEM with a timeout, a bounded answer and no redirects; only the URL's origin ever
 // appears in a message (a HEC or collector URL may carry a token in its query).
@@ -20,14 +21,6 @@ export function readCaFile(file: string | undefined, what: string): Buffer | und
   }
   if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${what}: caFile ${file}: no PEM certificate in it`);
   return ca;
-}
-
-function retryAfterMs(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s) && s >= 0) return s * 1000;
-  const t = Date.parse(v);
-  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
 }
 
 export function post(
@@ -78,7 +71,7 @@ export function post(
             answer,
             retry,
             reason: `POST ${url.origin} answered HTTP ${status}`,
-            retryAfterMs: retryAfterMs(res.headers['retry-after'] as string | undefined),
+            retryAfterMs: retryAfter((res.headers['retry-after'] as string | undefined) ?? null),
           });
         });
       },

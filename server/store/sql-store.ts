@@ -520,8 +520,8 @@ export class SqlStore implements Store {
   overviewCounts(): ReturnType<Store['overviewCounts']> {
     return consoleQ.overviewCounts(this.db);
   }
-  toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]> {
-    return consoleQ.toolSummaries(this.db, hostsPerTool);
+  toolSummaries(hostsPerTool: number, maxTools?: number): Promise<ToolSummaryRow[]> {
+    return consoleQ.toolSummaries(this.db, hostsPerTool, maxTools);
   }
   hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }> {
     return consoleQ.hostFacets(this.db, cap);

@@ -305,7 +305,7 @@ export interface Store {
     openAlertsBySeverity: Record<string, number>;
     groupsBySeverity: Record<string, number>;
   }>;
-  toolSummaries(hostsPerTool: number): Promise<ToolSummaryRow[]>;
+  toolSummaries(hostsPerTool: number, maxTools?: number): Promise<ToolSummaryRow[]>;
   hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
   dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>>;
   alertStatus(id: number): Promise<string | undefined>;
