@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { IngestItem, IngestOutcome, IncomingReport } from '../ingest/report-types.ts';
 import type { EventType } from '../vocabulary.ts';
 import type { Dialect } from './open.ts';
@@ -128,6 +128,7 @@ export async function ingestBatch(tx: Tx, items: IngestItem[], defaultIntervalS:
 async function applyRound(tx: Tx, round: IngestItem[], defaultIntervalS: number, dialect: Dialect): Promise<void> {
   const agentIds = round.map((it) => it.report.agentId); // one report per agent in a round, sorted
   const hosts = new Map<string, HostRow>();
+  if (dialect === 'postgres') await lockAgents(tx, agentIds);
   for (const ids of chunks(agentIds)) {
     const q = tx.selectFrom('hosts').selectAll().where('agent_id', 'in', ids).orderBy('agent_id');
     // Row locks in agent order: a concurrent batch on another instance waits instead of overwriting this one's update.
@@ -153,6 +154,22 @@ async function applyRound(tx: Tx, round: IngestItem[], defaultIntervalS: number,
   }
   await writeRound(tx, w);
 }
+
+/**
+ * PostgreSQL: one transaction-scoped advisory lock per agent, taken in key order before the hosts are read.
+ * A row lock (FOR UPDATE) cannot hold back an agent that has no host row yet: two instances receiving a
+ * new agent's first reports at once would both see no host and the later commit would overwrite
+ * last_sequence (and log a second first-report). With the lock the second waits, then reads the first's row.
+ * The two-key form keeps these keys apart from any single-key advisory lock (Kysely's migration lock).
+ */
+async function lockAgents(tx: Tx, agentIds: string[]): Promise<void> {
+  // One statement for the whole batch (an array is one parameter): the keys are taken in one global order.
+  // Every agent of a batch is in its first round, so later rounds only take locks this transaction holds.
+  await sql`select pg_advisory_xact_lock(${sql.lit(AGENT_LOCK_SPACE)}, k) from (select distinct hashtext(a) as k from unnest(${agentIds}::text[]) as a order by k) as keys`.execute(
+    tx,
+  );
+}
+const AGENT_LOCK_SPACE = 0x5241; // "RA": this module's namespace for advisory locks
 
 /** The fleet-state logic for one report, against the host and findings as the previous report left them. */
 function applyReport(item: IngestItem, host: HostRow | undefined, known: Map<string, Known>, defaultIntervalS: number, w: Writes): void {
