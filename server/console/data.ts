@@ -211,6 +211,7 @@ export interface Notifier {
 export interface ConsoleUser {
   name: string;
   role: Role;
+  id?: number | undefined; // the users row, when the server's store verified the sign-in
 }
 export interface UserSummary extends ConsoleUser {
   createdAt?: string;

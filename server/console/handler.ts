@@ -8,7 +8,7 @@ import type { ConsoleAuthenticator, ConsoleData, Role } from './data.ts';
 import type { Html } from './html.ts';
 import { allowed } from './layout.ts';
 import { errorPage, loginPage } from './pages/login.ts';
-import { DEFAULT_LOGIN_LIMITS, LoginRateLimiter, type LoginLimits } from './rate-limit.ts';
+import { DEFAULT_LOGIN_LIMITS, LoginRateLimiter, type LoginLimiter, type LoginLimits } from './rate-limit.ts';
 import { BadRequest, cookies, readForm, type Form } from './request.ts';
 import { sameToken } from '../api/passwords.ts';
 import { expired, MemorySessions, newSession, SESSION_MAX_MS, type Session, type SessionStore } from './session.ts';
@@ -23,6 +23,8 @@ export interface ConsoleOptions {
   /** The client's address as the server trusts it (it knows its reverse proxy); default the socket's. */
   clientIp?: (req: IncomingMessage) => string;
   loginLimits?: LoginLimits;
+  /** Failed sign-ins; default this process's memory with loginLimits. */
+  limiter?: LoginLimiter;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -61,7 +63,7 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandler {
   const sessions = opts.sessions ?? new MemorySessions();
   const secure = opts.secureCookies ?? true;
   const cookieName = secure ? '__Host-ratwatch' : 'ratwatch_session';
-  const limiter = new LoginRateLimiter(opts.loginLimits ?? DEFAULT_LOGIN_LIMITS);
+  const limiter = opts.limiter ?? new LoginRateLimiter(opts.loginLimits ?? DEFAULT_LOGIN_LIMITS);
   const now = opts.now ?? (() => new Date());
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clientIp = opts.clientIp ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '?');
@@ -108,18 +110,18 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandler {
     const username = (form.fields.get('username') ?? '').trim().slice(0, 100);
     const password = form.fields.get('password') ?? '';
     const ip = clientIp(req);
-    const wait = limiter.retryAfter(ip, username, t);
+    const wait = await limiter.retryAfter(ip, username, t);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       return send(res, 429, loginPage(base, session.csrf, `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} min.`, username));
     }
     const user = username && password ? await opts.auth.verify(username, password) : undefined;
     if (!user) {
-      limiter.fail(ip, username, t);
+      await limiter.fail(ip, username, t);
       log(`console: failed sign-in for ${JSON.stringify(username)} from ${ip}`);
       return send(res, 401, loginPage(base, session.csrf, 'Wrong user name or password.', username));
     }
-    limiter.succeed(ip, username);
+    await limiter.succeed(ip, username);
     await sessions.delete(session.id); // a new id at sign-in: a planted pre-login cookie is worth nothing
     const s = newSession(user, t);
     await sessions.put(s);

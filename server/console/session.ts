@@ -1,6 +1,7 @@
 // Console sessions: an opaque random id in a cookie, the user and a per-session CSRF token on the server.
-// The store is injected so several server processes can share sessions (the server may back it with its
-// database); MemorySessions serves one process. Sessions expire when idle and after an absolute lifetime.
+// The store is injected: the server keeps sessions in its database (store-sessions.ts) so several server
+// processes share them; MemorySessions serves one process (the standalone console, tests). Sessions
+// expire when idle and after an absolute lifetime.
 import { randomBytes } from 'node:crypto';
 import type { ConsoleUser } from './data.ts';
 

@@ -49,7 +49,7 @@ export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAut
       password,
       u?.passwordHash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     );
-    return u && ok ? { name: u.name, role: u.role } : undefined;
+    return u && ok ? { id: u.id, name: u.name, role: u.role } : undefined;
   }
 
   async overview(now: Date): Promise<Overview> {

@@ -107,7 +107,11 @@ export class PeriodicJobs {
     } else if (this.o.siemRound) res.skipped.push('siem-forwarding');
     if (await this.lease('retention', Math.max(this.o.intervalMs, 3600_000))) {
       const cutoff = new Date(this.o.now().getTime() - this.o.retentionDays * 86_400_000).toISOString();
-      res.purged = await s.purgeBefore(cutoff);
+      const now = this.o.now();
+      res.purged = {
+        ...(await s.purgeBefore(cutoff)),
+        sessions: await s.purgeSessions(now.toISOString(), new Date(now.getTime() - 86_400_000).toISOString()),
+      };
       res.ran.push('retention');
     } else res.skipped.push('retention');
     return res;

@@ -15,12 +15,13 @@ export async function setUserRole(db: Kysely<DB>, name: string, role: Role): Pro
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** Deletes the user and their API tokens in one transaction. */
+/** Deletes the user, their API tokens and console sessions in one transaction. */
 export async function deleteUser(db: Kysely<DB>, name: string): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
     const u = await tx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
     if (!u) return false;
     await tx.deleteFrom('api_tokens').where('user_id', '=', Number(u.id)).execute();
+    await tx.deleteFrom('console_sessions').where('user_id', '=', Number(u.id)).execute();
     await tx.deleteFrom('users').where('id', '=', Number(u.id)).execute();
     return true;
   });

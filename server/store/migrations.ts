@@ -243,6 +243,32 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0110-console-sessions': {
+      // Console sessions and failed sign-ins in the database, so several server instances behind a load
+      // balancer share them (server/console/store-sessions.ts). Only a hash of the session token is kept.
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('console_sessions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'integer')
+          .addColumn('csrf', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('flash', 'text')
+          .execute();
+        await db.schema.createIndex('console_sessions_expires').on('console_sessions').column('expires_at').execute();
+        await db.schema.createIndex('console_sessions_user').on('console_sessions').columns(['user_id', 'created_at']).execute();
+        await db.schema
+          .createTable('login_failures')
+          .addColumn('id', sql`${id('big')}`)
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('login_failures_key').on('login_failures').columns(['key', 'at']).execute();
+        await db.schema.createIndex('login_failures_at').on('login_failures').column('at').execute();
+      },
+    },
   };
 }
 

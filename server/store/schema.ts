@@ -175,6 +175,24 @@ export interface SiemOutboxTable {
   dead_at: string | null; // refused for good (a 4xx other than 408/429): kept for people, not retried
 }
 
+/** A console session: the cookie's token is never stored, only its sha256 (hex). */
+export interface ConsoleSessionsTable {
+  token_hash: string;
+  user_id: number | null; // null before sign-in (the sign-in form's CSRF token lives here too)
+  csrf: string;
+  created_at: string;
+  last_seen: string;
+  expires_at: string; // the earlier of idle and absolute expiry
+  flash: string | null; // JSON {ok?, error?}: the last form's outcome, shown once
+}
+
+/** One failed console sign-in per key (ip:<address> and u:<lower-case name>). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  key: string;
+  at: string;
+}
+
 export interface DB {
   settings: SettingsTable;
   agents: AgentsTable;
@@ -192,4 +210,6 @@ export interface DB {
   farm_groups: FarmGroupsTable;
   notifiers: NotifiersTable;
   siem_outbox: SiemOutboxTable;
+  console_sessions: ConsoleSessionsTable;
+  login_failures: LoginFailuresTable;
 }

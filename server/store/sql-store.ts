@@ -7,6 +7,7 @@ import * as consoleQ from './console-queries.ts';
 import * as deliveryTx from './delivery-tx.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestBatch } from './ingest-tx.ts';
+import * as sessionsTx from './sessions-tx.ts';
 import { migrate } from './migrations.ts';
 import type { OpenCounts } from './open-counts.ts';
 import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts';
@@ -41,6 +42,7 @@ import type {
   OutboxInsert,
   OutboxRow,
   SiemBacklog,
+  SessionRow,
 } from './types.ts';
 
 export interface StoreOptions {
@@ -585,5 +587,26 @@ export class SqlStore implements Store {
   }
   siemCounts(): Promise<Record<string, { waiting: number; dead: number }>> {
     return deliveryTx.siemCounts(this.db);
+  }
+  sessionGet(tokenHash: string, now: string): Promise<SessionRow | undefined> {
+    return sessionsTx.sessionGet(this.db, tokenHash, now);
+  }
+  sessionPut(s: Parameters<Store['sessionPut']>[0]): Promise<void> {
+    return sessionsTx.sessionPut(this.db, s);
+  }
+  sessionDelete(tokenHash: string): Promise<void> {
+    return sessionsTx.sessionDelete(this.db, tokenHash);
+  }
+  purgeSessions(now: string, failuresBefore: string): Promise<number> {
+    return sessionsTx.purgeSessions(this.db, now, failuresBefore);
+  }
+  loginFailures(keys: string[], since: string): Promise<Array<{ key: string; at: string }>> {
+    return sessionsTx.loginFailures(this.db, keys, since);
+  }
+  recordLoginFailure(keys: string[], at: string, prune: string): Promise<void> {
+    return sessionsTx.recordLoginFailure(this.db, keys, at, prune);
+  }
+  clearLoginFailures(key: string): Promise<void> {
+    return sessionsTx.clearLoginFailures(this.db, key);
   }
 }

@@ -233,6 +233,16 @@ export interface SiemBacklog {
   alerts: Array<AlertRow & { notifiedAt: string }>;
 }
 
+/** A console session as stored, with its user as the users table has it now. */
+export interface SessionRow {
+  tokenHash: string;
+  user?: { id: number; name: string; role: Role } | undefined;
+  csrf: string;
+  createdAt: string;
+  lastSeen: string;
+  flash?: { ok?: string; error?: string } | undefined;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
@@ -334,4 +344,23 @@ export interface Store {
   siemDelivered(ids: number[]): Promise<void>;
   siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void>;
   siemCounts(): Promise<Record<string, { waiting: number; dead: number }>>;
+
+  // Console sessions and failed sign-ins (sessions-tx.ts), shared by every instance on the database.
+  /** The live session (not expired at `now`) with its user's current name and role; undefined once the user is deleted. */
+  sessionGet(tokenHash: string, now: string): Promise<SessionRow | undefined>;
+  sessionPut(s: {
+    tokenHash: string;
+    userId: number | null;
+    csrf: string;
+    createdAt: string;
+    lastSeen: string;
+    expiresAt: string;
+    flash?: unknown;
+  }): Promise<void>;
+  sessionDelete(tokenHash: string): Promise<void>;
+  /** Deletes expired sessions and failed sign-ins before `failuresBefore`; returns the sessions deleted. */
+  purgeSessions(now: string, failuresBefore: string): Promise<number>;
+  loginFailures(keys: string[], since: string): Promise<Array<{ key: string; at: string }>>;
+  recordLoginFailure(keys: string[], at: string, prune: string): Promise<void>;
+  clearLoginFailures(key: string): Promise<void>;
 }
