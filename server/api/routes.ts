@@ -187,6 +187,9 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       if (user.role === 'admin') await audit('token.create', `user:${user.name}`, { name });
       return sendJson(res, 201, { token, name });
     }
+    case 'GET /siem':
+      // Per SIEM sink: events waiting, refused for good, and dropped from a full outbox (ever).
+      return sendJson(res, 200, { sinks: await s.siemCounts() });
     case 'GET /audit':
       requireAdmin(user);
       return sendJson(res, 200, { audit: await s.listAudit(page(q).limit) });

@@ -31,6 +31,8 @@ export interface SiemRoundResult {
   enqueued: number;
   sent: number;
   failed: number;
+  /** Oldest events dropped from a full outbox this round. */
+  dropped: number;
 }
 export interface RoundResult {
   ran: string[];

@@ -7,7 +7,8 @@ import type { SiemRoundResult } from './periodic.ts';
 // a time): first the outbox is filled from reports stored since the cursor and alerts notified since
 // they were last forwarded (events, cursor and marks in one transaction: nothing is skipped, nothing
 // enqueued twice), then what is due is sent per sink in batches. A sent batch leaves the outbox only
-// once the sink answered 2xx; a failed one waits, doubling from retryBaseMs up to retryMaxMs.
+// once the sink answered 2xx (and, for HEC with ack on, once the ack endpoint says it is indexed); a failed
+// one waits, doubling from retryBaseMs up to retryMaxMs. Each sink's outbox is capped at maxQueued events.
 
 export interface SiemRoundOptions {
   store: Store;
@@ -96,9 +97,17 @@ async function drain(o: SiemRoundOptions, now: Date, deadline: number, res: Siem
 }
 
 export async function siemRound(o: SiemRoundOptions, now: Date, budgetMs: number): Promise<SiemRoundResult> {
-  const res: SiemRoundResult = { enqueued: 0, sent: 0, failed: 0 };
+  const res: SiemRoundResult = { enqueued: 0, sent: 0, failed: 0, dropped: 0 };
   if (!o.sinks.length) return res;
   res.enqueued = await fill(o, now);
+  for (const sink of o.sinks) {
+    // Oldest first: after a long outage the SIEM gets the recent activity; what was dropped is still
+    // in the server (console, API, reports within retention) and the count says there is a gap.
+    const n = await o.store.siemTrim(sink.name, sink.maxQueued);
+    if (!n) continue;
+    res.dropped += n;
+    o.log(`ratwatch-server: siem ${sink.name}: outbox full (${sink.maxQueued} events): dropped the ${n} oldest; see GET /api/siem`);
+  }
   await drain(o, now, Date.now() + budgetMs, res);
   return res;
 }

@@ -6,7 +6,8 @@ import type { AlertRow } from '../store/types.ts';
 import { hecAlertEvent, hecReportEvents, ocsfAlertEvent, ocsfReportEvents, type SiemEvent } from './encode.ts';
 import { post, readCaFile } from './post.ts';
 import { SiemConfigError, type SiemConfig } from './types.ts';
-import { CHANNEL_HEADER, parseAnswer } from '../../agent/transport/hec-ack.ts';
+import { ackUrl, CHANNEL_HEADER, parseAnswer } from '../../agent/transport/hec-ack.ts';
+import { awaitAck } from './hec-ack.ts';
 
 /** What a sink did with one batch: all taken, or failed from `taken` on (HEC indexes up to a bad event). */
 export type SendOutcome =
@@ -19,10 +20,14 @@ export interface SiemSink {
   readonly batch: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
+  /** Most events kept in its outbox; the oldest beyond are dropped (jobs/siem-round.ts). */
+  readonly maxQueued: number;
   reportEvents(r: NativeReport): SiemEvent[];
   alertEvent(a: AlertRow & { notifiedAt: string }): SiemEvent;
   send(bodies: string[]): Promise<SendOutcome>;
 }
+
+export const DEFAULT_MAX_QUEUED = 100_000;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -69,6 +74,7 @@ export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
     batch: int(c.batch, 100, 1, 1000, `${what}: batch`),
     retryBaseMs: int(c.retryBaseMs, 30_000, 1, 86_400_000, `${what}: retryBaseMs`),
     retryMaxMs: int(c.retryMaxMs, 3_600_000, 1, 86_400_000, `${what}: retryMaxMs`),
+    maxQueued: int(c.maxQueued, DEFAULT_MAX_QUEUED, 100, 10_000_000, `${what}: maxQueued`),
   };
   const secret = (t: unknown, required: boolean) => {
     if (t === undefined && !required) return undefined;
@@ -102,6 +108,8 @@ export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
     throw new SiemConfigError(`${what}: index is not a Splunk index name`);
   if (c.channel !== undefined && !GUID.test(c.channel)) throw new SiemConfigError(`${what}: channel must be a GUID`);
   const channel = c.channel ?? guidOf(`ratwatch-server:${name}`);
+  if (c.ack !== undefined && typeof c.ack !== 'boolean') throw new SiemConfigError(`${what}: ack must be true or false`);
+  const ackTimeoutMs = int(c.ackTimeoutMs, 10_000, 100, 300_000, `${what}: ackTimeoutMs`);
   const opts = { index: c.index, fields: c.fields };
   const hecUrl = url.pathname === '/' ? new URL(HEC_PATH, url) : url;
   return {
@@ -109,8 +117,19 @@ export function createSiemSink(c: SiemConfig, serverVersion: string): SiemSink {
     reportEvents: (r) => hecReportEvents(r, opts),
     alertEvent: (a) => hecAlertEvent(a, opts),
     async send(bodies) {
-      const r = await post(hecUrl, bodies.join('\n'), { authorization: `Splunk ${token}`, [CHANNEL_HEADER]: channel }, { ca, timeoutMs });
-      if (r.ok) return { ok: true };
+      const headers = { authorization: `Splunk ${token}`, [CHANNEL_HEADER]: channel };
+      const r = await post(hecUrl, bodies.join('\n'), headers, { ca, timeoutMs });
+      if (r.ok && !c.ack) return { ok: true };
+      if (r.ok) {
+        // Received is not indexed: only the ack endpoint's true counts. Unacknowledged, the batch goes
+        // again after the backoff (HEC's own advice; the SIEM may then see an event twice, never none).
+        const ackId = parseAnswer(r.answer).ackId;
+        const why =
+          ackId === undefined
+            ? `POST ${hecUrl.origin} answered without an ackId: indexer acknowledgment is off for the token (set ack: false)`
+            : await awaitAck(ackUrl(hecUrl), ackId, headers, { ca, timeoutMs, waitMs: ackTimeoutMs });
+        return why === undefined ? { ok: true } : { ok: false, taken: 0, dead: 0, retry: true, reason: why };
+      }
       // HEC indexes a batch event by event up to the first bad one and names it (invalid-event-number).
       // Then the events before it are in, that one is refused for good, and those after it go again.
       // not JSON, or no such number: nothing known to be indexed

@@ -16,6 +16,11 @@ export interface SiemSinkBase {
   batch?: number; // events per request; default 100
   retryBaseMs?: number; // first wait after a failure, doubled per attempt; default 30,000
   retryMaxMs?: number; // longest wait; default 3,600,000
+  /**
+   * Most events kept in this sink's outbox (waiting and refused ones); default 100,000. When a long outage
+   * fills it, the oldest events are dropped, counted (siemCounts, GET /api/siem) and logged.
+   */
+  maxQueued?: number;
 }
 
 export interface OcsfSinkConfig extends SiemSinkBase {
@@ -31,6 +36,13 @@ export interface HecSinkConfig extends SiemSinkBase {
   fields?: Record<string, string>;
   /** X-Splunk-Request-Channel (a GUID); default a fixed one per sink name. */
   channel?: string;
+  /**
+   * Indexer acknowledgment is on for the token: a batch counts as delivered only once
+   * /services/collector/ack says its ackId is indexed; default false (the 200 is the delivery).
+   */
+  ack?: boolean;
+  /** How long one batch's acknowledgment is awaited (at most 20 queries); default 10,000 ms. */
+  ackTimeoutMs?: number;
 }
 
 export type SiemConfig = OcsfSinkConfig | HecSinkConfig;

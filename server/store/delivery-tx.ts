@@ -7,6 +7,7 @@ import type { AlertRow, OutboxInsert, OutboxRow, SiemBacklog } from './types.ts'
 // outbox (events encoded for a sink, kept until the sink took them). Whoever sends claims or leases first.
 
 const CURSOR_KEY = 'siem.reportCursor';
+const DROPPED_PREFIX = 'siem.dropped:'; // settings row per sink: events dropped from a full outbox, ever
 
 /** Open alerts no notifier has seen yet (new or reopened), oldest first. */
 export async function alertsToNotify(db: Kysely<DB>, limit: number): Promise<AlertRow[]> {
@@ -155,11 +156,48 @@ export async function siemFailed(
   }
 }
 
-export async function siemCounts(db: Kysely<DB>): Promise<Record<string, { waiting: number; dead: number }>> {
+/** What each sink's outbox holds (waiting, refused for good) and how many events a full outbox dropped. */
+export async function siemCounts(db: Kysely<DB>): Promise<Record<string, { waiting: number; dead: number; dropped: number }>> {
   const rows = await db
     .selectFrom('siem_outbox')
     .select(['sink', sql<number>`count(*)`.as('n'), sql<number>`count(dead_at)`.as('dead')])
     .groupBy('sink')
     .execute();
-  return Object.fromEntries(rows.map((r) => [r.sink, { waiting: Number(r.n) - Number(r.dead), dead: Number(r.dead) }]));
+  const out: Record<string, { waiting: number; dead: number; dropped: number }> = {};
+  for (const r of rows) out[r.sink] = { waiting: Number(r.n) - Number(r.dead), dead: Number(r.dead), dropped: 0 };
+  const dropped = await db.selectFrom('settings').select(['key', 'value']).where('key', 'like', `${DROPPED_PREFIX}%`).execute();
+  for (const d of dropped) {
+    const sink = d.key.slice(DROPPED_PREFIX.length);
+    out[sink] = { ...(out[sink] ?? { waiting: 0, dead: 0 }), dropped: Number(d.value) || 0 };
+  }
+  return out;
+}
+
+/**
+ * Keeps at most `max` events of `sink` in the outbox: the oldest beyond go (waiting or refused alike) and
+ * are added to the sink's dropped count, in one transaction. Returns how many were dropped now.
+ */
+export async function siemTrim(db: Kysely<DB>, sink: string, max: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const edge = await tx
+      .selectFrom('siem_outbox')
+      .select('id')
+      .where('sink', '=', sink)
+      .orderBy('id', 'desc')
+      .offset(max)
+      .limit(1)
+      .executeTakeFirst();
+    if (!edge) return 0;
+    const n = Number(
+      (await tx.deleteFrom('siem_outbox').where('sink', '=', sink).where('id', '<=', edge.id).executeTakeFirst()).numDeletedRows,
+    );
+    const key = `${DROPPED_PREFIX}${sink}`;
+    const before = Number((await tx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value ?? 0) || 0;
+    await tx
+      .insertInto('settings')
+      .values({ key, value: String(before + n) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(before + n) }))
+      .execute();
+    return n;
+  });
 }

@@ -269,6 +269,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('login_failures_at').on('login_failures').column('at').execute();
       },
     },
+    '0111-siem-outbox-cap': {
+      // The outbox is capped per sink (jobs/siem-round.ts): finding the cap's edge walks this index
+      // (the due index leaves refused rows out, and they count too).
+      async up(db: AnyDb) {
+        await db.schema.createIndex('siem_outbox_sink_id').on('siem_outbox').columns(['sink', 'id']).execute();
+      },
+    },
   };
 }
 

@@ -585,8 +585,11 @@ export class SqlStore implements Store {
   siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void> {
     return deliveryTx.siemFailed(this.db, ids, o);
   }
-  siemCounts(): Promise<Record<string, { waiting: number; dead: number }>> {
+  siemCounts(): Promise<Record<string, { waiting: number; dead: number; dropped: number }>> {
     return deliveryTx.siemCounts(this.db);
+  }
+  siemTrim(sink: string, max: number): Promise<number> {
+    return deliveryTx.siemTrim(this.db, sink, max);
   }
   sessionGet(tokenHash: string, now: string): Promise<SessionRow | undefined> {
     return sessionsTx.sessionGet(this.db, tokenHash, now);

@@ -343,7 +343,9 @@ export interface Store {
   siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]>;
   siemDelivered(ids: number[]): Promise<void>;
   siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void>;
-  siemCounts(): Promise<Record<string, { waiting: number; dead: number }>>;
+  siemCounts(): Promise<Record<string, { waiting: number; dead: number; dropped: number }>>;
+  /** Drops the oldest events of `sink` beyond `max` (counted in siemCounts' dropped); returns how many. */
+  siemTrim(sink: string, max: number): Promise<number>;
 
   // Console sessions and failed sign-ins (sessions-tx.ts), shared by every instance on the database.
   /** The live session (not expired at `now`) with its user's current name and role; undefined once the user is deleted. */
