@@ -14,7 +14,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './ingest/receive.ts';
 import type { FarmSettings } from './farm/index.ts';
 import { farmRound, loadFarmSettings } from './jobs/farm-round.ts';
 import { deliverPendingAlerts } from './jobs/alert-delivery.ts';
-import { PeriodicJobs, type FarmEvaluator } from './jobs/periodic.ts';
+import { PeriodicJobs } from './jobs/periodic.ts';
 import { siemRound } from './jobs/siem-round.ts';
 import { VERSION } from '../agent/version.ts';
 import { createSiemSinks, type SiemSink } from './siem/sinks.ts';
@@ -43,8 +43,6 @@ export interface ServerConfig {
   limits: IngestLimits;
   /** Names/addresses agents reach this server by, added to a generated certificate. */
   publicNames: string[];
-  /** A bare evaluator instead of the wired farm round (tests of the periodic job only). */
-  evaluateFarms?: FarmEvaluator;
   /** Seeds the farm settings stored in the database on first start (office networks, VPN egress, regions, thresholds). */
   farm?: Partial<FarmSettings> | undefined;
   /** Always-on notifiers; the console adds more in the database. */
@@ -158,17 +156,9 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       },
     });
     let url = ''; // known once listening
-    const runFarmRound = (now: Date) =>
-      farmRound(
-        {
-          store,
-          seed: farmSeed,
-          configNotifiers: c.notifiers ?? [],
-          log: c.log,
-          alertUrl: () => `${url}/alerts`,
-        },
-        now,
-      );
+    const runFarmRound = (now: Date) => farmRound({ store, seed: farmSeed }, now);
+    const deliverAlerts = (now: Date) =>
+      deliverPendingAlerts({ store, configNotifiers: c.notifiers ?? [], log: c.log, alertUrl: () => `${url}/alerts` }, now);
     const setup: { serverUrl: string; caFile?: string; caFingerprint?: string } = { serverUrl: '' };
     const { listener: handler } = withConsole(apiHandler, {
       store,
@@ -178,7 +168,11 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       enrollment: secrets,
       farmSeed,
       configNotifiers: c.notifiers ?? [],
-      evaluateFarms: async () => void (await runFarmRound(c.now())),
+      // "Evaluate now" in the console: the round, then its new alerts to the notifiers without waiting for the job.
+      evaluateFarms: async () => {
+        await runFarmRound(c.now());
+        await deliverAlerts(c.now());
+      },
       retention: {
         get: () => retentionDays,
         set: async (days) => {
@@ -219,14 +213,12 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       store,
       now: c.now,
       intervalMs: c.periodicIntervalMs,
-      farmWindowHours: c.farmWindowHours,
-      evaluateFarms: c.evaluateFarms,
       log: c.log,
       get retentionDays() {
         return retentionDays; // read per round: the console can change it
       },
-      ...(c.evaluateFarms ? {} : { farmRound: runFarmRound }),
-      deliverAlerts: (now: Date) => deliverPendingAlerts({ store, configNotifiers: c.notifiers ?? [], log: c.log }, now),
+      farmRound: runFarmRound,
+      deliverAlerts,
       ...(siemSinks.length
         ? { siemRound: (now: Date, budgetMs: number) => siemRound({ store, sinks: siemSinks, log: c.log }, now, budgetMs) }
         : {}),

@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJsonBody, sendCsv, sendJson } from '../http/respond.ts';
-import { hashKey } from '../ingest/receive.ts';
 import type { Store, UserRow } from '../store/types.ts';
-import { ALERT_STATUSES, ROLES, type AlertStatus, type Role } from '../vocabulary.ts';
+import { ALERT_STATUSES, type AlertStatus } from '../vocabulary.ts';
+import { createUser, issueApiToken, revokeAgentKey, type ActionResult } from './admin-actions.ts';
 import { authenticatePerson, requireAdmin } from './auth.ts';
-import { hashPassword, newSecret } from './passwords.ts';
 
 // The JSON read API (and the few admin actions) under /api. Every list takes limit/offset and, where a
 // spreadsheet makes sense, format=csv. Admin actions are written to the audit log.
@@ -34,6 +33,11 @@ function opt(q: URLSearchParams, name: string, allowed?: readonly string[]): str
 }
 
 const csv = (q: URLSearchParams) => q.get('format') === 'csv';
+
+/** A shared admin action's refusal as the API's error (status and one line). */
+function orThrow(r: ActionResult): void {
+  if (!r.ok) throw new HttpError(r.status, r.error);
+}
 
 export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<void> {
   const user = await authenticatePerson(req, ctx.store);
@@ -161,31 +165,20 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     case 'POST /agents/:id/revoke': {
       requireAdmin(user);
       if (!ID.test(parts[1])) throw new HttpError(400, 'bad agent id');
-      if (!(await s.revokeAgent(parts[1], at()))) throw new HttpError(404, 'no such agent, or its key is already revoked');
-      await s.recordEvent({ agentId: parts[1], at: at(), type: 'key-revoked', detail: { by: user.name } });
-      await audit('agent.revoke', `agent:${parts[1]}`);
+      orThrow(await revokeAgentKey(s, parts[1], user.name, at()));
       return sendJson(res, 200, { ok: true });
     }
     case 'POST /users': {
       requireAdmin(user);
       const b = (await readJsonBody(req)) as { name?: unknown; role?: unknown; password?: unknown };
-      if (typeof b.name !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(b.name))
-        throw new HttpError(400, 'name: 1-64 letters, digits, . _ @ -');
-      if (!ROLES.includes(b.role as Role)) throw new HttpError(400, `role must be one of ${ROLES.join(', ')}`);
-      if (typeof b.password !== 'string' || b.password.length < 12 || b.password.length > 1024)
-        throw new HttpError(400, 'password: at least 12 characters');
-      if (await s.userByName(b.name)) throw new HttpError(409, 'a user of that name exists');
-      await s.createUser({ name: b.name, role: b.role as Role, passwordHash: await hashPassword(b.password), at: at() });
-      await audit('user.create', `user:${b.name}`, { role: b.role });
+      const str = (v: unknown) => (typeof v === 'string' ? v : '');
+      orThrow(await createUser(s, { name: str(b.name), role: str(b.role), password: str(b.password) }, user.name, at()));
       return sendJson(res, 201, { ok: true });
     }
     case 'POST /tokens': {
       const b = (await readJsonBody(req)) as { name?: unknown };
       const name = typeof b.name === 'string' && b.name.length <= 100 ? b.name : 'api token';
-      const token = newSecret('rwt');
-      await s.createApiToken({ userId: user.id, name, tokenHash: hashKey(token), at: at() });
-      if (user.role === 'admin') await audit('token.create', `user:${user.name}`, { name });
-      return sendJson(res, 201, { token, name });
+      return sendJson(res, 201, await issueApiToken(s, user, name, user.name, at(), user.role === 'admin'));
     }
     case 'GET /siem':
       // Per SIEM sink: events waiting, refused for good, and dropped from a full outbox (ever).

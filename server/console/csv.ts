@@ -1,7 +1,8 @@
 // CSV out (host export) and in (expected regions). Cells from agents may start with = + - @ to become
 // formulas in a spreadsheet (CSV injection): such cells get a leading apostrophe, and every cell is quoted.
 import { clean } from '../../agent/text.ts';
-import { defuseCsvCell, readCsv } from '../../shared/csv.ts';
+import { defuseCsvCell } from '../../shared/csv.ts';
+import { parseRegionsCsv } from '../farm/regions-csv.ts';
 import type { ExpectedRegionRow, HostRow } from './data.ts';
 
 export function csvCell(v: unknown): string {
@@ -47,43 +48,21 @@ export function hostCsvLine(h: HostRow): string {
   );
 }
 
-const MAX_ROWS = 100_000;
-
 /**
- * The expected-regions CSV: a header row naming `user` and `countries` and/or `timezones` columns; several
- * values in one cell separated by spaces or semicolons. Countries are ISO 3166 alpha-2, time zones IANA names.
- * Returns the rows, or the first problem with its line number.
+ * The expected-regions CSV upload, read by the one parser of that file (server/farm/regions-csv.ts:
+ * user,countries,timezones; an optional header; "#" comments). The upload is all or nothing: the first
+ * problem is shown with its line number and how many more there are.
  */
 export function parseExpectedRegions(text: string): { rows: ExpectedRegionRow[] } | { error: string } {
-  const csv = readCsv(text, { maxLines: MAX_ROWS + 1 });
-  if (csv.lineCount > MAX_ROWS + 1) return { error: `Too many rows (at most ${MAX_ROWS}).` };
-  const [first, ...body] = csv.rows;
-  const header = (first?.cells ?? []).map((h) => h.toLowerCase());
-  const iu = header.indexOf('user');
-  const ic = header.findIndex((h) => h === 'countries' || h === 'country');
-  const it = header.findIndex((h) => h === 'timezones' || h === 'timezone');
-  if (iu < 0 || (ic < 0 && it < 0))
-    return { error: 'Line 1: the header must name a "user" column and a "countries" or "timezones" column.' };
-  const rows: ExpectedRegionRow[] = [];
-  const seen = new Set<string>();
-  for (const { line, cells: c, unclosed } of body) {
-    const at = `Line ${line}`;
-    if (unclosed) return { error: `${at}: a quoted cell is not closed.` };
-    const user = c[iu] ?? '';
-    const split = (i: number) => (i < 0 ? [] : (c[i] ?? '').split(/[\s;]+/).filter(Boolean));
-    const countries = split(ic).map((x) => x.toUpperCase());
-    const timezones = split(it);
-    if (!user) return { error: `${at}: the user is empty.` };
-    if (user.length > 256) return { error: `${at}: the user name is longer than 256 characters.` };
-    if (seen.has(user.toLowerCase())) return { error: `${at}: user ${clean(user, 80)} appears twice.` };
-    const badCountry = countries.find((x) => !/^[A-Z]{2}$/.test(x));
-    if (badCountry !== undefined) return { error: `${at}: "${clean(badCountry, 40)}" is not a two-letter country code.` };
-    const badZone = timezones.find((x) => !/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(x));
-    if (badZone !== undefined) return { error: `${at}: "${clean(badZone, 40)}" is not a time zone name.` };
-    if (!countries.length && !timezones.length) return { error: `${at}: give at least one country or time zone.` };
-    seen.add(user.toLowerCase());
-    rows.push({ user, countries, timezones });
+  // Spreadsheets save UTF-8 with a byte-order mark, which would otherwise hide the header's "user".
+  const r = parseRegionsCsv(text.replace(/^\ufeff/, ''), 'regions.csv');
+  if (r.errors.length) {
+    const first = r.errors[0].replace(/^regions\.csv:(\d+): /, 'Line $1: ').replace(/^regions\.csv: /, '');
+    const more = r.errors.length - 1;
+    return { error: `${first}${more ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}.` };
   }
-  if (!rows.length) return { error: 'The file has a header but no rows.' };
-  return { rows };
+  if (!r.regions.size) return { error: 'The file has no rows.' };
+  return {
+    rows: [...r.regions].map(([user, e]) => ({ user, countries: e.countries ?? [], timezones: e.timezones ?? [] })),
+  };
 }

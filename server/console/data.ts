@@ -39,6 +39,8 @@ export interface HostSort {
 export interface Page {
   offset: number;
   limit: number;
+  /** false: the total is not counted and comes back as -1 (a CSV export pages through rows it never counts). */
+  count?: boolean;
 }
 
 /** A host in lists; the server's store HostRow plus the two columns lists show (maxSeverity, tools). */

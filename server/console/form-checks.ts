@@ -30,8 +30,5 @@ export function checkNotifierTarget(kind: NotifierKind, target: string): string 
   return undefined;
 }
 
-export function checkUsername(name: string): string | undefined {
-  return /^[A-Za-z0-9._@-]{1,100}$/.test(name) ? undefined : 'A user name is 1 to 100 letters, digits, dots, dashes, underscores or @.';
-}
-
-export const MIN_PASSWORD = 12;
+// One rule for user names and passwords, the JSON API's too.
+export { checkPassword, checkUsername, MIN_PASSWORD } from '../api/admin-actions.ts';

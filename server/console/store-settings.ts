@@ -1,10 +1,9 @@
 // ConsoleData's writes on the server's store: alerts, enrollment, agent keys, the farm settings (office
 // networks, expected regions), notifiers, people, API tokens and retention. Each successful admin action
 // is written to the audit log, named like the JSON API's (alert.acknowledged, agent.revoke, user.create...).
-import { hashPassword, newSecret } from '../api/passwords.ts';
+import { createUser, issueApiToken, revokeAgentKey } from '../api/admin-actions.ts';
 import { canonicalMac } from '../farm/net.ts';
 import type { ExpectedRegion, FarmSettings } from '../farm/types.ts';
-import { hashKey } from '../ingest/receive.ts';
 import { farmSettingsJson, loadFarmSettings } from '../jobs/farm-round.ts';
 import { createNotifier, type NotifierConfig, type NotifyAlert } from '../notify/index.ts';
 import type { Store } from '../store/types.ts';
@@ -138,14 +137,19 @@ export class StoreConsoleSettings {
     };
   }
   async revokeAgentKey(agentId: string, by: string): Promise<WriteResult> {
-    if (!(await this.o.store.revokeAgent(agentId, this.at()))) return refuse('No such agent, or its key is already revoked.');
-    await this.o.store.recordEvent({ agentId, at: this.at(), type: 'key-revoked', detail: { by } });
-    await this.audit(by, 'agent.revoke', `agent:${agentId}`);
-    return ok('Agent key revoked: its reports are refused until it enrolls again.');
+    return revokeAgentKey(this.o.store, agentId, by, this.at());
   }
 
   private settings(): Promise<FarmSettings> {
     return loadFarmSettings(this.o.store, this.o.farmSeed, this.at());
+  }
+  private reading: Promise<FarmSettings> | undefined;
+  /** For reads only: calls made at once share one load (the settings page lists office networks and regions together). */
+  private settingsToRead(): Promise<FarmSettings> {
+    this.reading ??= this.settings().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
   }
   private async saveSettings(s: FarmSettings): Promise<void> {
     await this.o.store.setFarmSettings(farmSettingsJson(s), this.at());
@@ -159,7 +163,7 @@ export class StoreConsoleSettings {
   }
 
   async officeNetworks(): Promise<OfficeNetwork[]> {
-    const [s, meta] = await Promise.all([this.settings(), this.officeMeta()]);
+    const [s, meta] = await Promise.all([this.settingsToRead(), this.officeMeta()]);
     const out: OfficeNetwork[] = [];
     for (const [kind, list] of Object.entries(officeLists(s)) as Array<[OfficeNetworkKind, string[]]>) {
       for (const value of list) {
@@ -206,7 +210,7 @@ export class StoreConsoleSettings {
   }
 
   async expectedRegions(): Promise<ExpectedRegionRow[]> {
-    const r = (await this.settings()).expectedRegions;
+    const r = (await this.settingsToRead()).expectedRegions;
     const entries = r instanceof Map ? [...r] : Object.entries(r);
     return entries.map(([user, e]) => ({ user, countries: e.countries ?? [], timezones: e.timezones ?? [] }));
   }
@@ -301,10 +305,7 @@ export class StoreConsoleSettings {
     return (await this.o.store.listUsers()).map((u) => ({ name: u.name, role: u.role, createdAt: u.createdAt }));
   }
   async createUser(u: { name: string; role: Role; password: string }, by: string): Promise<WriteResult> {
-    if (await this.o.store.userByName(u.name)) return refuse('A user of that name exists.');
-    await this.o.store.createUser({ name: u.name, role: u.role, passwordHash: await hashPassword(u.password), at: this.at() });
-    await this.audit(by, 'user.create', `user:${u.name}`, { role: u.role });
-    return ok(`User ${u.name} added.`);
+    return createUser(this.o.store, u, by, this.at());
   }
   async setUserRole(name: string, role: Role, by: string): Promise<WriteResult> {
     const u = await this.o.store.userByName(name);
@@ -345,9 +346,7 @@ export class StoreConsoleSettings {
   async createApiToken(t: { user: string; name: string }, by: string): Promise<WriteResult> {
     const u = await this.o.store.userByName(t.user);
     if (!u) return refuse('No such user.');
-    const token = newSecret('rwt');
-    await this.o.store.createApiToken({ userId: u.id, name: t.name, tokenHash: hashKey(token), at: this.at() });
-    await this.audit(by, 'token.create', `user:${u.name}`, { name: t.name });
+    const { token } = await issueApiToken(this.o.store, u, t.name, by, this.at());
     return ok(`New API token for ${u.name} (shown once): ${token}`);
   }
   async revokeApiToken(id: string, by: string): Promise<WriteResult> {

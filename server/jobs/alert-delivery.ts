@@ -1,11 +1,10 @@
-import type { NotifierConfig, NotifyAlert } from '../notify/index.ts';
-import { notifyAll } from '../notify/index.ts';
+import { createNotifier, notifyAll, type Notifier, type NotifierConfig, type NotifyAlert } from '../notify/index.ts';
 import type { AlertRow, Store } from '../store/types.ts';
-import { currentNotifiers } from './farm-round.ts';
 
-// Every alert that is open and not yet notified (liveness and tamper ones raised by ingest, the liveness
-// job or a bad signature; a farm alert the farm round did not get to) goes to the notifiers once: the
-// claim in its row lets exactly one instance send it, and a reopened alert is claimable again.
+// The one sender of alerts: every alert that is open and not yet notified (liveness and tamper ones
+// raised by ingest, the liveness job or a bad signature; laptop-farm ones raised by the farm round) goes
+// to the notifiers once: the claim in its row lets exactly one instance send it, and a reopened alert is
+// claimable again.
 
 export interface AlertDeliveryOptions {
   store: Store;
@@ -14,6 +13,24 @@ export interface AlertDeliveryOptions {
   log: (line: string) => void;
   /** Most alerts sent in one round; the rest wait for the next. */
   maxPerRound?: number;
+}
+
+/** Builds the notifiers of this round; a bad stored entry is logged and left out, not fatal. */
+export async function currentNotifiers(o: Pick<AlertDeliveryOptions, 'store' | 'configNotifiers' | 'log'>): Promise<Notifier[]> {
+  const out: Notifier[] = [];
+  const names = new Set<string>();
+  const stored = (await o.store.listNotifiers()).map((r) => ({ ...(r.config as NotifierConfig), name: r.name }));
+  for (const c of [...o.configNotifiers, ...stored]) {
+    try {
+      const n = createNotifier(c, o.log);
+      if (names.has(n.name)) throw new Error(`two notifiers are named ${JSON.stringify(n.name)}`);
+      names.add(n.name);
+      out.push(n);
+    } catch (e) {
+      o.log(`ratwatch-server: notifier left out: ${String((e as Error).message).split('\n')[0]}`);
+    }
+  }
+  return out;
 }
 
 export function notifyAlertOf(a: AlertRow, url?: string): NotifyAlert {

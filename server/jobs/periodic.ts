@@ -1,24 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { AlertInput, HostSnapshotRow, Store } from '../store/types.ts';
+import type { Store } from '../store/types.ts';
 
 // Work that must run once per interval across all server instances: liveness, laptop-farm correlation
 // and retention. Each job takes a leased row (job_leases) for its interval; an instance that does not
 // get the lease skips the round, so two instances on one PostgreSQL never run the same round twice.
-
-/**
- * The laptop-farm hook: server/farm's evaluateFarms(snapshots, settings, now), bound to its settings by
- * whoever starts the server. The core builds the snapshots and stores the drafts as deduplicated alerts.
- */
-export type FarmEvaluator = (snapshots: HostSnapshotRow[], now: Date) => AlertInput[];
 
 export interface PeriodicOptions {
   store: Store;
   now: () => Date;
   intervalMs: number;
   retentionDays: number;
-  farmWindowHours: number;
-  evaluateFarms?: FarmEvaluator | undefined;
-  /** The wired farm round (farm-round.ts): settings from the database, groups stored, notifiers called. */
+  /** The farm round (farm-round.ts): settings from the database, alerts raised, groups stored. */
   farmRound?: (now: Date) => Promise<{ created: number }>;
   /** Hands open, not yet notified alerts (liveness, tamper, ...) to the notifiers (alert-delivery.ts). */
   deliverAlerts?: (now: Date) => Promise<{ notified: number }>;
@@ -89,16 +81,10 @@ export class PeriodicJobs {
     if (this.o.farmRound && (await this.lease('farm-correlation', this.o.intervalMs))) {
       res.alertsRaised += (await this.o.farmRound(this.o.now())).created;
       res.ran.push('farm-correlation');
-    } else if (!this.o.farmRound && this.o.evaluateFarms && (await this.lease('farm-correlation', this.o.intervalMs))) {
-      const now = this.o.now();
-      const snapshots = await s.hostSnapshots(new Date(now.getTime() - this.o.farmWindowHours * 3600_000).toISOString());
-      for (const draft of this.o.evaluateFarms(snapshots, now)) {
-        if ((await s.upsertAlert(draft, now.toISOString())).created) res.alertsRaised += 1;
-      }
-      res.ran.push('farm-correlation');
     } else res.skipped.push('farm-correlation');
     if (this.o.deliverAlerts) {
-      // No lease: each alert is claimed in its row, so instances may sweep at once without sending twice.
+      // After the farm round, so its new alerts go out in the same round. No lease: each alert is claimed
+      // in its row, so instances may sweep at once without sending twice.
       res.notified = (await this.o.deliverAlerts(this.o.now())).notified;
       res.ran.push('alert-delivery');
     }

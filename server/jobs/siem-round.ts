@@ -2,6 +2,7 @@ import { hasFindings, storedReport, type SiemEvent } from '../siem/encode.ts';
 import type { SiemSink } from '../siem/sinks.ts';
 import type { OutboxInsert, OutboxRow, Store } from '../store/types.ts';
 import type { SiemRoundResult } from './periodic.ts';
+import { retryDelay } from '../notify/retry.ts';
 
 // One SIEM forwarding round (run under the periodic job's 'siem-forwarding' lease, so by one instance at
 // a time): first the outbox is filled from reports stored since the cursor and alerts notified since
@@ -18,10 +19,6 @@ export interface SiemRoundOptions {
   settleMs?: number;
   /** Reports and alerts taken into the outbox per round; default 200 each. */
   backlogLimit?: number;
-}
-
-export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.min(attempts, 30));
 }
 
 async function fill(o: SiemRoundOptions, now: Date): Promise<number> {
@@ -81,14 +78,14 @@ async function drain(o: SiemRoundOptions, now: Date, deadline: number, res: Siem
       }
       if (waiting.length && !(out.taken || out.dead)) {
         const attempts = Math.max(...waiting.map((r) => r.attempts));
-        const wait = Math.max(out.retryAfterMs ?? 0, backoffMs(attempts, sink.retryBaseMs, sink.retryMaxMs));
+        const wait = retryDelay(attempts, sink.retryBaseMs, sink.retryMaxMs, out.retryAfterMs);
         await o.store.siemFailed(
           waiting.map((r) => r.id),
-          { nextAttemptAt: new Date(now.getTime() + Math.min(wait, sink.retryMaxMs)).toISOString(), error: out.reason, dead: false, at },
+          { nextAttemptAt: new Date(now.getTime() + wait).toISOString(), error: out.reason, dead: false, at },
         );
         res.failed += waiting.length;
         o.log(
-          `ratwatch-server: siem ${sink.name}: ${waiting.length} event(s) wait, next try in ${Math.round(Math.min(wait, sink.retryMaxMs) / 1000)} s: ${out.reason}`,
+          `ratwatch-server: siem ${sink.name}: ${waiting.length} event(s) wait, next try in ${Math.round(wait / 1000)} s: ${out.reason}`,
         );
         break; // this sink is failing: the others still get their turn
       }

@@ -28,6 +28,14 @@ export function delivery(o: DeliveryOptions, what: string): Delivery {
 /** An attempt's outcome: done, or failed with a one-line reason and whether trying again can help. */
 export type Attempt = { ok: true } | { ok: false; reason: string; retry: boolean; retryAfterMs?: number | undefined };
 
+/**
+ * The wait before try `attempt` + 1 (notifiers in process, the SIEM outbox across rounds): `baseMs` doubled
+ * per attempt, never sooner than the peer's Retry-After, never longer than `maxMs`.
+ */
+export function retryDelay(attempt: number, baseMs: number, maxMs: number, retryAfterMs?: number): number {
+  return Math.min(maxMs, Math.max(retryAfterMs ?? 0, baseMs * 2 ** Math.min(attempt, 30)));
+}
+
 /** Runs `attempt` until it succeeds, fails permanently, or the retries are used up; bounded in count and wait. */
 export async function withRetries(name: string, d: Delivery, attempt: () => Promise<Attempt>, log?: NotifyLog): Promise<void> {
   let last = '';
@@ -38,7 +46,7 @@ export async function withRetries(name: string, d: Delivery, attempt: () => Prom
     if (!r.retry || n === d.retries) {
       throw new NotifyError(`${name}: ${last}${n > 0 ? ` (after ${n + 1} attempts)` : ''}`);
     }
-    const wait = Math.min(d.maxBackoffMs, r.retryAfterMs ?? d.backoffMs * 2 ** n);
+    const wait = retryDelay(n, d.backoffMs, d.maxBackoffMs, r.retryAfterMs);
     log?.(`${name}: ${last}; retrying in ${wait} ms (${n + 1}/${d.retries})`);
     await sleep(wait);
   }

@@ -74,9 +74,13 @@ async function listApiTokensById(db: Kysely<DB>, id: number): Promise<ApiTokenRo
     : undefined;
 }
 
-/** The most recently enrolled agents first, with when each last reported. */
+/** The most recently enrolled agents first, with when each last reported; one agent's key when `agentId` is given. */
 export async function agentKeys(db: Kysely<DB>, limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }> {
-  const total = Number((await db.selectFrom('agents').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  // One host's page asks for its own key: counting every agent there would be wasted work on each render.
+  const total =
+    agentId === undefined
+      ? Number((await db.selectFrom('agents').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n)
+      : undefined;
   let q = db
     .selectFrom('agents')
     .leftJoin('hosts', 'hosts.agent_id', 'agents.agent_id')
@@ -91,7 +95,7 @@ export async function agentKeys(db: Kysely<DB>, limit: number, agentId?: string)
   if (agentId !== undefined) q = q.where('agents.agent_id', '=', agentId);
   const rows = await q.orderBy('agents.enrolled_at', 'desc').orderBy('agents.agent_id').limit(limit).execute();
   return {
-    total,
+    total: total ?? rows.length,
     rows: rows.map((a) => ({
       agentId: a.agent_id,
       hostname: a.host_hostname ?? a.hostname,

@@ -1,14 +1,15 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import { SEVERITIES } from '../../agent/policy/types.ts';
-import { hostRow } from './rows.ts';
+import type { OpenCounts } from './open-counts.ts';
+import { hostRow, parseJson } from './rows.ts';
 import type { DB } from './schema.ts';
 import type { ConsoleHostFilter, ConsoleHostRow, ConsoleHostSort, ToolSummaryRow } from './types.ts';
 
 // The console's reads that the JSON API does not need: the host list with every filter, sort and a total,
 // severity summaries and the tools view. Each is a bounded number of indexed queries, never one per host.
 
-/** `col` contains `q` literally and in any case, alike on both databases (% and _ escaped). */
-const contains = (col: string, q: string) =>
+/** `col` contains `q` literally and in any case, alike on both databases (% _ \\ escaped; the API's search too). */
+export const contains = (col: string, q: string) =>
   sql<SqlBool>`lower(${sql.ref(col)}) like ${`%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 
 /** A finding's severity as a number (info 0 ... critical 4), so SQL can take a maximum and compare. */
@@ -77,10 +78,13 @@ export async function consoleHosts(
   db: Kysely<DB>,
   f: ConsoleHostFilter,
   sort: ConsoleHostSort,
-  page: { offset: number; limit: number },
+  page: { offset: number; limit: number; count?: boolean },
 ): Promise<{ total: number; rows: ConsoleHostRow[] }> {
   const where = hostWhere(f);
-  const total = Number((await db.selectFrom('hosts').select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirstOrThrow()).n);
+  const total =
+    page.count === false
+      ? -1
+      : Number((await db.selectFrom('hosts').select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirstOrThrow()).n);
   let q = db.selectFrom('hosts').selectAll().where(where);
   const dir = sort.dir === 'desc' ? 'desc' : 'asc';
   // Severity first needs each host's maximum: computed only when sorting by it (one indexed lookup per host).
@@ -118,13 +122,15 @@ export async function consoleHosts(
   };
 }
 
-/** Hosts by the severity of their most severe open finding, counted from the open findings' index. */
+/** Hosts by the severity of their most severe open finding, from the per-host counts ingest keeps (open-counts.ts). */
 export async function hostsByMaxSeverity(db: Kysely<DB>): Promise<Record<string, number>> {
   const out: Record<string, number> = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
-  const rows = await db.selectFrom('findings').select(['agent_id', 'severity']).distinct().where('resolved_at', 'is', null).execute();
-  const max = new Map<string, number>();
-  for (const r of rows) max.set(r.agent_id, Math.max(max.get(r.agent_id) ?? -1, SEVERITIES.indexOf(r.severity as never)));
-  for (const m of max.values()) if (m >= 0) out[SEVERITIES[m]] += 1;
+  for (const r of await db.selectFrom('hosts').select('open_counts').where('open_findings', '>', 0).execute()) {
+    let max = -1;
+    for (const [sev, n] of Object.entries(parseJson<Partial<OpenCounts>>(r.open_counts, {}).severity ?? {}))
+      if (n > 0) max = Math.max(max, SEVERITIES.indexOf(sev as never));
+    if (max >= 0) out[SEVERITIES[max]] += 1;
+  }
   return out;
 }
 
@@ -170,22 +176,27 @@ export async function toolSummaries(db: Kysely<DB>, hostsPerTool: number, maxToo
     .orderBy('tool_id')
     .limit(maxTools)
     .execute();
+  // The first hosts of every listed tool in one query (a window per tool), not one query per tool.
+  const byTool = new Map<string, Array<{ agentId: string; hostname: string }>>();
+  if (hostsPerTool > 0 && tools.length) {
+    const ids = tools.map((t) => t.tool_id);
+    const rows = await sql<{ tool_id: string; agent_id: string; hostname: string }>`
+      select tool_id, agent_id, hostname from (
+        select t.tool_id, t.agent_id, t.hostname,
+               row_number() over (partition by t.tool_id order by t.hostname, t.agent_id) as rn
+        from (select distinct f.tool_id, h.agent_id, h.hostname
+              from findings f join hosts h on h.agent_id = f.agent_id
+              where f.resolved_at is null and f.tool_id in (${sql.join(ids)})) t
+      ) ranked where rn <= ${hostsPerTool} order by tool_id, rn`.execute(db);
+    for (const r of rows.rows) {
+      const list = byTool.get(r.tool_id) ?? [];
+      list.push({ agentId: r.agent_id, hostname: r.hostname });
+      byTool.set(r.tool_id, list);
+    }
+  }
   const out: ToolSummaryRow[] = [];
   for (const t of tools) {
-    const hosts =
-      hostsPerTool <= 0
-        ? []
-        : await db
-            .selectFrom('findings')
-            .innerJoin('hosts', 'hosts.agent_id', 'findings.agent_id')
-            .select(['hosts.agent_id', 'hosts.hostname'])
-            .distinct()
-            .where('findings.tool_id', '=', t.tool_id)
-            .where('findings.resolved_at', 'is', null)
-            .orderBy('hosts.hostname')
-            .orderBy('hosts.agent_id')
-            .limit(hostsPerTool)
-            .execute();
+    const hosts = byTool.get(t.tool_id) ?? [];
     out.push({
       toolId: t.tool_id,
       toolName: t.tool_name,
@@ -193,7 +204,7 @@ export async function toolSummaries(db: Kysely<DB>, hostsPerTool: number, maxToo
       maxSeverity: SEVERITIES[Math.max(0, Number(t.sev))],
       hostCount: Number(t.hosts),
       firstSeen: t.first_seen,
-      hosts: hosts.map((h) => ({ agentId: h.agent_id, hostname: h.hostname })),
+      hosts,
     });
   }
   return out;

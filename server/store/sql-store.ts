@@ -4,6 +4,7 @@ import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type Event
 import { upsertAlertTx } from './alerts-tx.ts';
 import * as admin from './console-admin.ts';
 import * as consoleQ from './console-queries.ts';
+import { contains } from './console-queries.ts';
 import * as deliveryTx from './delivery-tx.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestBatch } from './ingest-tx.ts';
@@ -62,8 +63,6 @@ export async function openStore(o: StoreOptions): Promise<Store> {
   }
   return new SqlStore(opened);
 }
-
-const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export class SqlStore implements Store {
   readonly dialect: Dialect;
@@ -281,8 +280,7 @@ export class SqlStore implements Store {
     let q = this.db.selectFrom('hosts').selectAll();
     if (f.status) q = q.where('status', '=', f.status);
     if (f.os) q = q.where('os', '=', f.os);
-    if (f.q)
-      q = q.where((eb) => eb.or([eb('hostname', 'like', like(f.q!)), eb('agent_id', '=', f.q!), eb('user_name', 'like', like(f.q!))]));
+    if (f.q) q = q.where((eb) => eb.or([contains('hostname', f.q!), eb('agent_id', '=', f.q!), contains('user_name', f.q!)]));
     const rows = await q.orderBy('hostname').orderBy('agent_id').limit(f.limit).offset(f.offset).execute();
     return rows.map(hostRow);
   }
@@ -512,7 +510,7 @@ export class SqlStore implements Store {
   consoleHosts(
     f: ConsoleHostFilter,
     sort: ConsoleHostSort,
-    page: { offset: number; limit: number },
+    page: { offset: number; limit: number; count?: boolean },
   ): Promise<{ total: number; rows: ConsoleHostRow[] }> {
     return consoleQ.consoleHosts(this.db, f, sort, page);
   }

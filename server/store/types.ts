@@ -306,7 +306,7 @@ export interface Store {
   consoleHosts(
     f: ConsoleHostFilter,
     sort: ConsoleHostSort,
-    page: { offset: number; limit: number },
+    page: { offset: number; limit: number; count?: boolean }, // count false: total -1, not counted
   ): Promise<{ total: number; rows: ConsoleHostRow[] }>;
   hostsByMaxSeverity(): Promise<Record<string, number>>;
   overviewCounts(): Promise<{

@@ -25,7 +25,7 @@ for (const kind of STORE_KINDS) {
         await send('lap-1', 'CORP\\alice', new Date(NOW.getTime() - 3600_000));
         await send('lap-2', 'alice@corp.example', new Date(NOW.getTime() - 1800_000));
         expect((await store.getHost('lap-1'))?.user).toBe('CORP\\alice');
-        const o = { store, seed: { windowHours: 24 }, configNotifiers: [], log: () => undefined };
+        const o = { store, seed: { windowHours: 24 } };
         expect((await farmRound(o, NOW)).alerts).toBe(0);
 
         await send('lap-3', 'bob', new Date(NOW.getTime() - 600_000));

@@ -152,7 +152,6 @@ for (const kind of STORE_KINDS) {
         now: () => clock,
         intervalMs: 60_000,
         retentionDays: 90,
-        farmWindowHours: 24,
         log: () => undefined,
         siemRound: (now, budget) =>
           siemRound({ store: srv.store, sinks: createSiemSinks(config.siem!, VERSION), log: () => undefined }, now, budget),

@@ -31,7 +31,7 @@ for (const kind of STORE_KINDS) {
           enrollment: await EnrollmentSecrets.open(store, undefined, now),
           farmSeed: {},
           configNotifiers: [],
-          evaluateFarms: async () => void (await farmRound({ store, seed: {}, configNotifiers: [], log: () => undefined }, now())),
+          evaluateFarms: async () => void (await farmRound({ store, seed: {} }, now())),
           retention: { get: () => days, set: async (d) => void (days = d) },
         });
         const fleet = consoleFleet(ORDINARY);

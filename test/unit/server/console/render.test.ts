@@ -93,15 +93,19 @@ describe('CSV', () => {
         { user: 'bob', countries: [], timezones: ['America/New_York'] },
       ],
     });
+    // The farm's one parser of this file: user,countries,timezones in that order, the header optional.
     expect(parseExpectedRegions('name,country\nbob,DE')).toEqual({
-      error: 'Line 1: the header must name a "user" column and a "countries" or "timezones" column.',
+      error: 'Line 1: country "COUNTRY" is not an ISO 3166 two-letter code.',
     });
-    expect(parseExpectedRegions('user,countries\nbob,DE\nBOB,FR')).toEqual({ error: 'Line 3: user BOB appears twice.' });
-    expect(parseExpectedRegions('user,timezones\nbob,"Europe/Berlin<x>"')).toEqual({
-      error: 'Line 2: "Europe/Berlin<x>" is not a time zone name.',
+    expect(parseExpectedRegions('user,countries\nbob,DE\nBOB,FR')).toEqual({ error: 'Line 3: user "bob" already has a row.' });
+    expect(parseExpectedRegions('user,countries,timezones\nbob,,"Europe/Berlin<x>"')).toEqual({
+      error: 'Line 2: time zone "Europe/Berlin<x>" is not an IANA name or Windows ID.',
     });
-    expect(parseExpectedRegions('user,countries\nbob,')).toEqual({ error: 'Line 2: give at least one country or time zone.' });
-    expect(parseExpectedRegions('user,countries\n')).toEqual({ error: 'The file has a header but no rows.' });
+    expect(parseExpectedRegions('user,countries\nbob,')).toEqual({ error: 'Line 2: user "bob" has neither countries nor time zones.' });
+    expect(parseExpectedRegions('user,countries\n')).toEqual({ error: 'The file has no rows.' });
+    expect(parseExpectedRegions('# from HR\nCORP\\Alice,US;CA,Eastern Standard Time\n')).toEqual({
+      rows: [{ user: 'alice', countries: ['US', 'CA'], timezones: ['Eastern Standard Time'] }],
+    });
   });
 });
 
