@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
 import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type EventType, type Role } from '../vocabulary.ts';
+import { AgentKeyCache, type AgentKeyCacheOptions, bumpKeysVersion } from './agent-keys.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
 import * as admin from './console-admin.ts';
 import * as consoleQ from './console-queries.ts';
@@ -48,6 +49,8 @@ export interface StoreOptions {
   postgresUrl?: string | undefined;
   sqliteFile?: string;
   poolSize?: number;
+  /** The agent key cache's recheck interval and clock (tests). */
+  keyCache?: AgentKeyCacheOptions;
 }
 
 export async function openStore(o: StoreOptions): Promise<Store> {
@@ -58,7 +61,7 @@ export async function openStore(o: StoreOptions): Promise<Store> {
     await opened.db.destroy().catch(() => undefined);
     throw e;
   }
-  return new SqlStore(opened);
+  return new SqlStore(opened, o.keyCache);
 }
 
 const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -66,10 +69,12 @@ const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 export class SqlStore implements Store {
   readonly dialect: Dialect;
   private readonly db: Kysely<DB>;
+  private readonly keys: AgentKeyCache;
 
-  constructor(o: OpenedDb) {
+  constructor(o: OpenedDb, keyCache: AgentKeyCacheOptions = {}) {
     this.db = o.db;
     this.dialect = o.dialect;
+    this.keys = new AgentKeyCache(o.db, keyCache);
   }
 
   close(): Promise<void> {
@@ -86,28 +91,42 @@ export class SqlStore implements Store {
   }
 
   async enrollAgent(a: { agentId: string; keyHash: string; hostname: string; at: string }): Promise<void> {
-    await this.db
-      .insertInto('agents')
-      .values({ agent_id: a.agentId, key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null })
-      .onConflict((oc) =>
-        oc.column('agent_id').doUpdateSet({ key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null }),
-      )
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('agents')
+        .values({ agent_id: a.agentId, key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null })
+        .onConflict((oc) =>
+          oc.column('agent_id').doUpdateSet({ key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null }),
+        )
+        .execute();
+      await bumpKeysVersion(tx); // a re-enrollment retires the agent's old key on every instance
+    });
+    this.keys.forget(a.agentId);
   }
 
+  /** Cached for keys that are not revoked (agent-keys.ts: a revocation shows here at once, elsewhere within 1 s). */
   async agentByKeyHash(keyHash: string): Promise<{ agentId: string; revoked: boolean } | undefined> {
+    const cached = await this.keys.get(keyHash);
+    if (cached) return { agentId: cached, revoked: false };
+    const lookup = this.keys.begin();
     const a = await this.db.selectFrom('agents').select(['agent_id', 'revoked_at']).where('key_hash', '=', keyHash).executeTakeFirst();
+    if (a && a.revoked_at === null) lookup.keep(keyHash, a.agent_id);
     return a ? { agentId: a.agent_id, revoked: a.revoked_at !== null } : undefined;
   }
 
   async revokeAgent(agentId: string, at: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('agents')
-      .set({ revoked_at: at })
-      .where('agent_id', '=', agentId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const revoked = await this.db.transaction().execute(async (tx) => {
+      const r = await tx
+        .updateTable('agents')
+        .set({ revoked_at: at })
+        .where('agent_id', '=', agentId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) await bumpKeysVersion(tx);
+      return Number(r.numUpdatedRows) > 0;
+    });
+    this.keys.forget(agentId);
+    return revoked;
   }
 
   async ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]> {
