@@ -8,6 +8,7 @@ import * as consoleQ from './console-queries.ts';
 import * as deliveryTx from './delivery-tx.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestBatch } from './ingest-tx.ts';
+import { commitThenSync } from './wal-sync.ts';
 import { migrate } from './migrations.ts';
 import type { OpenCounts } from './open-counts.ts';
 import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts';
@@ -70,11 +71,13 @@ export class SqlStore implements Store {
   readonly dialect: Dialect;
   private readonly db: Kysely<DB>;
   private readonly keys: AgentKeyCache;
+  private readonly walFile: string | undefined;
 
   constructor(o: OpenedDb, keyCache: AgentKeyCacheOptions = {}) {
     this.db = o.db;
     this.dialect = o.dialect;
     this.keys = new AgentKeyCache(o.db, keyCache);
+    this.walFile = o.walFile;
   }
 
   close(): Promise<void> {
@@ -141,15 +144,18 @@ export class SqlStore implements Store {
             : a.it.report.sequence - b.it.report.sequence,
       );
     const out: IngestOutcome[] = new Array(items.length);
-    await this.db.transaction().execute(async (tx) => {
-      const outcomes = await ingestBatch(
-        tx,
-        order.map((o) => o.it),
-        defaultIntervalS,
-        this.dialect,
-      );
-      for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
-    });
+    const apply = (db: Kysely<DB>) =>
+      db.transaction().execute(async (tx) => {
+        const outcomes = await ingestBatch(
+          tx,
+          order.map((o) => o.it),
+          defaultIntervalS,
+          this.dialect,
+        );
+        for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
+      });
+    if (this.walFile) await commitThenSync(this.db, this.walFile, apply);
+    else await apply(this.db);
     return out;
   }
 
