@@ -1,6 +1,8 @@
 // Writes agent/schema-validators.generated.ts: the inventory and scan-result JSON Schemas compiled ahead of
 // time by ajv's standalone code generator, so `scan --inventory` does not compile them on every run
 // (145-240 ms and several MiB). test/unit/agent/schema-validators.test.ts fails when the file is stale.
+// Also writes server/ingest/report-validator.generated.ts, the report schema the server checks every ingested
+// report against (no ajv compile at server start; test/unit/server/ingest/report-validator.test.ts).
 // Usage: tsx scripts/gen-validators.ts [--check]
 import Ajv2020Module from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const GENERATED = path.join(ROOT, 'agent/schema-validators.generated.ts');
+export const REPORT_GENERATED = path.join(ROOT, 'server/ingest/report-validator.generated.ts');
 const schema = (name: string) => JSON.parse(readFileSync(path.join(ROOT, 'shared/schemas', `${name}.schema.json`), 'utf8'));
 
 // ajv ships CommonJS; under ESM the class and function arrive as the default export's default
@@ -27,7 +30,28 @@ export function generatedSource(): string {
   ajv.addSchema(schema('finding'));
   ajv.addSchema(inventory);
   ajv.addSchema(scan);
-  const code = standalone(ajv, { validateInventory: inventory.$id, validateScan: scan.$id });
+  return wrap(standalone(ajv, { validateInventory: inventory.$id, validateScan: scan.$id }));
+}
+
+/** The server's report validator: the options server/ingest/validate.ts compiled with at run time before. */
+export function reportValidatorSource(): string {
+  const report = schema('report');
+  const ajv = new Ajv2020({ allErrors: false, strict: false, code: { source: true, esm: true, lines: false } });
+  ajv.addSchema(report);
+  return wrap(standalone(ajv, { validateReport: report.$id }));
+}
+
+// ajv's standalone code requires its small run-time helpers (ucs2length for maxLength) as CommonJS;
+// ajv is a run-time dependency, so they become ESM imports of the same files (whose default export is the
+// function under Node's CommonJS interop, or module.exports with it as .default under a bundler's).
+const RUNTIME_REQUIRE = /const (\w+) = require\("(ajv\/dist\/runtime\/\w+)"\)\.default;/g;
+
+function wrap(raw: string): string {
+  const code = raw.replace(
+    RUNTIME_REQUIRE,
+    (_, name: string, mod: string) =>
+      `import ${name}_m from "${mod}.js";const ${name} = typeof ${name}_m === "function" ? ${name}_m : ${name}_m.default;`,
+  );
   if (/\brequire\(/.test(code)) throw new Error('the generated validators need ajv at run time; add the runtime imports');
   return [
     '// @ts-nocheck',
@@ -39,12 +63,17 @@ export function generatedSource(): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const src = generatedSource();
+  const outputs: Array<[string, string]> = [
+    [GENERATED, generatedSource()],
+    [REPORT_GENERATED, reportValidatorSource()],
+  ];
   if (process.argv.includes('--check')) {
-    const stale = readFileSync(GENERATED, 'utf8') !== src;
-    console.log(stale ? `${path.relative(ROOT, GENERATED)} is stale` : 'up to date');
-    process.exit(stale ? 1 : 0);
+    const stale = outputs.filter(([file, src]) => readFileSync(file, 'utf8') !== src).map(([file]) => path.relative(ROOT, file));
+    console.log(stale.length ? `${stale.join(', ')} stale` : 'up to date');
+    process.exit(stale.length ? 1 : 0);
   }
-  writeFileSync(GENERATED, src);
-  console.log(`wrote ${path.relative(ROOT, GENERATED)} (${src.length} bytes)`);
+  for (const [file, src] of outputs) {
+    writeFileSync(file, src);
+    console.log(`wrote ${path.relative(ROOT, file)} (${src.length} bytes)`);
+  }
 }

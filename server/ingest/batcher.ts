@@ -43,39 +43,29 @@ export class IngestBatcher {
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, this.o.maxBatch);
-        // The same report twice in one batch: the second is a duplicate of the first.
-        const first = new Map<string, number>();
-        const unique: Waiting[] = [];
-        batch.forEach((w) => {
-          if (!first.has(w.item.report.reportId)) {
-            first.set(w.item.report.reportId, unique.length);
-            unique.push(w);
-          }
-        });
+        // Duplicates are the store's to find (one rule: the unique report id, which also catches the same
+        // report twice in one batch, in two batches and on two instances at once).
+        const items = batch.map((w) => w.item);
         let outcomes: Array<IngestOutcome | { error: unknown }>;
         try {
-          outcomes = await this.store.ingest(
-            unique.map((w) => w.item),
-            this.o.defaultIntervalS,
-          );
+          outcomes = await this.store.ingest(items, this.o.defaultIntervalS);
         } catch (e) {
           // One report the database refuses must not fail the others that shared its transaction: each
           // goes again in a transaction of its own (a database that is down fails them all, as it should).
-          outcomes = unique.length === 1 ? [{ error: e }] : [];
-          for (const w of unique.length === 1 ? [] : unique) {
+          outcomes = batch.length === 1 ? [{ error: e }] : [];
+          for (const it of batch.length === 1 ? [] : items) {
             try {
-              outcomes.push((await this.store.ingest([w.item], this.o.defaultIntervalS))[0]);
+              outcomes.push((await this.store.ingest([it], this.o.defaultIntervalS))[0]);
             } catch (e1) {
               outcomes.push({ error: e1 });
             }
           }
         }
-        for (const w of batch) {
-          const i = first.get(w.item.report.reportId)!;
+        batch.forEach((w, i) => {
           const o = outcomes[i];
           if (typeof o === 'object') w.reject(o.error);
-          else w.resolve(unique[i] === w ? o : 'duplicate');
-        }
+          else w.resolve(o);
+        });
         await new Promise((r) => setImmediate(r)); // requests read meanwhile join the next batch
       }
     } finally {

@@ -85,8 +85,9 @@ interface Writes {
 }
 
 /**
- * Applies the items (sorted by agent and sequence; report ids unique within the batch) and returns each
- * one's outcome in the same order.
+ * Applies the items (sorted by agent and sequence) and returns each one's outcome in the same order. The
+ * report id decides duplicates, here only: a report already stored, or listed twice in this batch (the first
+ * is applied), is 'duplicate'.
  */
 export async function ingestBatch(tx: Tx, items: IngestItem[], defaultIntervalS: number, dialect: Dialect): Promise<IngestOutcome[]> {
   const stored = new Set<string>();

@@ -10,6 +10,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface OpenedDb {
   db: Kysely<DB>;
   dialect: Dialect;
+  /** SQLite in WAL mode on a file: its write-ahead log, which the ingest path fsyncs itself (sql-store.ts). */
+  walFile?: string;
 }
 
 // bigint columns (sequence) come back as strings from pg by default; sequences fit in a JS number.
@@ -19,11 +21,15 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 export function openSqlite(file: string): OpenedDb {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const raw = new Database(file);
-  raw.pragma('journal_mode = WAL');
+  const wal = raw.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   raw.pragma('synchronous = FULL');
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }), dialect: 'sqlite' };
+  return {
+    db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) }),
+    dialect: 'sqlite',
+    ...(wal && file !== ':memory:' ? { walFile: `${file}-wal` } : {}),
+  };
 }
 
 /**

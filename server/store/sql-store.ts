@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
 import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type EventType, type Role } from '../vocabulary.ts';
+import { AgentKeyCache, type AgentKeyCacheOptions, bumpKeysVersion } from './agent-keys.ts';
 import { upsertAlertTx } from './alerts-tx.ts';
 import * as admin from './console-admin.ts';
 import * as consoleQ from './console-queries.ts';
@@ -9,6 +10,7 @@ import * as deliveryTx from './delivery-tx.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestBatch } from './ingest-tx.ts';
 import * as sessionsTx from './sessions-tx.ts';
+import { commitThenSync } from './wal-sync.ts';
 import { migrate } from './migrations.ts';
 import type { OpenCounts } from './open-counts.ts';
 import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts';
@@ -51,6 +53,8 @@ export interface StoreOptions {
   postgresUrl?: string | undefined;
   sqliteFile?: string;
   poolSize?: number;
+  /** The agent key cache's recheck interval and clock (tests). */
+  keyCache?: AgentKeyCacheOptions;
 }
 
 export async function openStore(o: StoreOptions): Promise<Store> {
@@ -61,16 +65,20 @@ export async function openStore(o: StoreOptions): Promise<Store> {
     await opened.db.destroy().catch(() => undefined);
     throw e;
   }
-  return new SqlStore(opened);
+  return new SqlStore(opened, o.keyCache);
 }
 
 export class SqlStore implements Store {
   readonly dialect: Dialect;
   private readonly db: Kysely<DB>;
+  private readonly keys: AgentKeyCache;
+  private readonly walFile: string | undefined;
 
-  constructor(o: OpenedDb) {
+  constructor(o: OpenedDb, keyCache: AgentKeyCacheOptions = {}) {
     this.db = o.db;
     this.dialect = o.dialect;
+    this.keys = new AgentKeyCache(o.db, keyCache);
+    this.walFile = o.walFile;
   }
 
   close(): Promise<void> {
@@ -87,28 +95,42 @@ export class SqlStore implements Store {
   }
 
   async enrollAgent(a: { agentId: string; keyHash: string; hostname: string; at: string }): Promise<void> {
-    await this.db
-      .insertInto('agents')
-      .values({ agent_id: a.agentId, key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null })
-      .onConflict((oc) =>
-        oc.column('agent_id').doUpdateSet({ key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null }),
-      )
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('agents')
+        .values({ agent_id: a.agentId, key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null })
+        .onConflict((oc) =>
+          oc.column('agent_id').doUpdateSet({ key_hash: a.keyHash, hostname: a.hostname, enrolled_at: a.at, revoked_at: null }),
+        )
+        .execute();
+      await bumpKeysVersion(tx); // a re-enrollment retires the agent's old key on every instance
+    });
+    this.keys.forget(a.agentId);
   }
 
+  /** Cached for keys that are not revoked (agent-keys.ts: a revocation shows here at once, elsewhere within 1 s). */
   async agentByKeyHash(keyHash: string): Promise<{ agentId: string; revoked: boolean } | undefined> {
+    const cached = await this.keys.get(keyHash);
+    if (cached) return { agentId: cached, revoked: false };
+    const lookup = this.keys.begin();
     const a = await this.db.selectFrom('agents').select(['agent_id', 'revoked_at']).where('key_hash', '=', keyHash).executeTakeFirst();
+    if (a && a.revoked_at === null) lookup.keep(keyHash, a.agent_id);
     return a ? { agentId: a.agent_id, revoked: a.revoked_at !== null } : undefined;
   }
 
   async revokeAgent(agentId: string, at: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('agents')
-      .set({ revoked_at: at })
-      .where('agent_id', '=', agentId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const revoked = await this.db.transaction().execute(async (tx) => {
+      const r = await tx
+        .updateTable('agents')
+        .set({ revoked_at: at })
+        .where('agent_id', '=', agentId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) await bumpKeysVersion(tx);
+      return Number(r.numUpdatedRows) > 0;
+    });
+    this.keys.forget(agentId);
+    return revoked;
   }
 
   async ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]> {
@@ -123,15 +145,18 @@ export class SqlStore implements Store {
             : a.it.report.sequence - b.it.report.sequence,
       );
     const out: IngestOutcome[] = new Array(items.length);
-    await this.db.transaction().execute(async (tx) => {
-      const outcomes = await ingestBatch(
-        tx,
-        order.map((o) => o.it),
-        defaultIntervalS,
-        this.dialect,
-      );
-      for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
-    });
+    const apply = (db: Kysely<DB>) =>
+      db.transaction().execute(async (tx) => {
+        const outcomes = await ingestBatch(
+          tx,
+          order.map((o) => o.it),
+          defaultIntervalS,
+          this.dialect,
+        );
+        for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
+      });
+    if (this.walFile) await commitThenSync(this.db, this.walFile, apply);
+    else await apply(this.db);
     return out;
   }
 

@@ -254,7 +254,10 @@ export interface Store {
   agentByKeyHash(keyHash: string): Promise<{ agentId: string; revoked: boolean } | undefined>;
   revokeAgent(agentId: string, at: string): Promise<boolean>;
 
-  /** Commits every item in one transaction (group commit): answers may be sent once this resolves. */
+  /**
+   * Commits every item in one transaction (group commit): answers may be sent once this resolves. The one
+   * authority on duplicates: an item whose report id is stored already, or earlier in `items`, is 'duplicate'.
+   */
   ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]>;
   recordEvent(e: EventRow): Promise<void>;
 
