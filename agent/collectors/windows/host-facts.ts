@@ -4,8 +4,8 @@ import { once } from '../common/memo.ts';
 import { PS_PRELUDE, isRecord, parsePsJson, runPowerShell } from './powershell.ts';
 
 // Three small facts of one scan (the administrator check, the console user, the host context) come from
-// one PowerShell run instead of three: each start of powershell.exe costs a few hundred milliseconds of
-// CPU and tens of MB, more than the queries themselves. Each fact is its own section of one
+// one PowerShell run instead of three: each start of powershell.exe loads the .NET runtime and
+// PowerShell itself again, which costs more than these small queries. Each fact is its own section of one
 // ConvertTo-Json object, computed in its own try/catch, so a section that fails (CIM not answering) is an
 // {"Error": "..."} of its own and the collectors keep failing one by one, as they did with one run each.
 //
@@ -49,7 +49,8 @@ export const HOST_FACTS_SCRIPT =
     section('Privilege', PRIVILEGE),
     section('ConsoleUser', CONSOLE_USER),
     section('Context', CONTEXT),
-    '[pscustomobject]$r | ConvertTo-Json -Compress -Depth 7',
+    // an ordered dictionary given to New-Object -Property keeps its key order (PowerShell 3 and later)
+    'New-Object PSObject -Property $r | ConvertTo-Json -Compress -Depth 7',
   ].join('; ');
 
 export type HostFactsSection = 'Privilege' | 'ConsoleUser' | 'Context';
