@@ -1,10 +1,9 @@
-import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, oneLine } from '../config/errors.ts';
 import { addConfigOptions } from '../config/flags.ts';
 import { requireEndpoint } from '../config/load.ts';
 import { endpointUrlProblem } from '../config/loopback.ts';
-import { enrollAgent, enrollSecretProblem, enrollUrl, readEnrollSecret } from '../delivery/enroll.ts';
+import { enrollAgent, enrollSecretProblem, enrollUrl, readEnrollSecret, readGivenEnrollSecret } from '../delivery/enroll.ts';
 import { Reporter } from '../delivery/reporter.ts';
 import { redact } from '../transport/errors.ts';
 import { configFromCommand } from './report-commands.ts';
@@ -19,11 +18,7 @@ export { enrollUrl } from '../delivery/enroll.ts';
 
 async function readSecret(file: string | undefined, configured: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   if (!file && configured) return readEnrollSecret(configured);
-  const raw = file
-    ? await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw new ConfigError(`--enroll-secret-file ${file}: cannot read (${e.code ?? 'error'})`);
-      })
-    : env.RATWATCH_ENROLL_SECRET;
+  const raw = file ? readGivenEnrollSecret(file) : env.RATWATCH_ENROLL_SECRET;
   const secret = raw?.trim();
   if (!secret)
     throw new ConfigError('no enrollment secret: give --enroll-secret-file, set RATWATCH_ENROLL_SECRET or endpoint.enrollSecretFile');

@@ -7,7 +7,7 @@ import { collectHost } from '../scan.ts';
 import { VERSION } from '../version.ts';
 import { catalogFrom } from './inputs.ts';
 import { addScanOptions, exitCodeFor, render, scanOnce, type ScanFlags } from './scan-command.ts';
-import { stderrLine } from './log.ts';
+import { errorLine, stderrLine } from './log.ts';
 import { writeOut } from './write-out.ts';
 import { CHILD_IDENTITIES_FLAG, CHILD_SCAN_COMMAND, scanInChild } from '../daemon/child-scan.ts';
 import { parseHashCache, HASH_CACHE_MAX_BYTES, serializeHashCache } from '../daemon/hash-cache.ts';
@@ -26,7 +26,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(VERSION, '-V, --version')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    .configureOutput({ outputError: (str, write) => write(`${errorLine(str)}\n`) });
 
   const scan = addScanOptions(
     program.command('scan').description('scan this machine (or a saved inventory) and print findings; exit 1 when any'),
@@ -60,7 +60,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await writeOut(flags.identitiesStdin ? `${result}\n${serializeHashCache(rememberedIdentities())}\n` : result);
       setExit(EXIT.clean); // findings are in the JSON; a non-zero exit means the scan itself failed
     });
-  addEnrollCommand(program, { log: (l) => process.stderr.write(`${l}\n`), setExit });
+  addEnrollCommand(program, { log: stderrLine, setExit });
 
   program
     .command('inventory')
@@ -84,7 +84,7 @@ function seedIdentities(): void {
     if ('problem' in parsed) stderrLine(`ratwatch: hash cache from the daemon ignored: ${parsed.problem}`);
     else rememberIdentities(parsed.entries);
   } catch (e) {
-    stderrLine(`ratwatch: hash cache from the daemon ignored: ${(e as Error).message.split('\n')[0]}`);
+    stderrLine(`ratwatch: hash cache from the daemon ignored: ${errorLine(e)}`);
   }
 }
 
@@ -110,13 +110,14 @@ export async function run(argv: string[]): Promise<number> {
         : EXIT.badInput;
     }
     const err = e as Error;
-    const line = (err?.message ?? String(e)).split('\n')[0];
+    const line = errorLine(e);
     if (INPUT_ERRORS.has(err?.name)) {
       stderrLine(`ratwatch: ${line}`);
       return EXIT.badInput;
     }
     stderrLine(`ratwatch: internal error: ${line}`);
-    if (process.env.RATWATCH_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+    // the stack repeats the message, so each of its lines is escaped like any other
+    if (process.env.RATWATCH_DEBUG) for (const l of (err?.stack ?? '').split('\n').slice(0, 64)) stderrLine(l);
     return EXIT.internal;
   }
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { clean } from '../text.ts';
 
 // Files that steer a root scan (config, policy, token, HMAC key, CA bundle) and the spool are trusted
 // only when nobody but root or the running user could have written them: sshd's StrictModes rule. A
@@ -119,7 +120,8 @@ export function readBounded(fd: number, maxBytes: number, label: string): Buffer
  * Errors are UnsafeFileError with one line naming the file, never its content.
  */
 export function readSafeFile(file: string, opts: SafeReadOptions): Buffer {
-  const label = `${opts.what} ${file}`;
+  // the name is escaped here: one with a line break would otherwise cut the message before its reason
+  const label = `${opts.what} ${clean(file)}`;
   const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (opts.noFollow && POSIX ? fs.constants.O_NOFOLLOW : 0);
   let fd: number;
   try {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { isSea } from 'node:sea';
 import type { ScanResult } from '../model.ts';
+import { errorLine, stderrLine } from '../log-line.ts';
 import { childEnv } from '../system-programs.ts';
 import { checkScanResult } from '../validate.ts';
 import { parseHashCache, readHashCache, serializeHashCache, writeHashCache } from './hash-cache.ts';
@@ -27,16 +28,20 @@ export function selfCommand(): { cmd: string; args: string[] } {
   return isSea() ? { cmd: process.execPath, args: [] } : { cmd: process.execPath, args: [...process.execArgv, process.argv[1]] };
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+// the child's stderr is its own text, or a crashed runtime's: escaped line by line like everything logged
+const log = stderrLine;
+const MAX_CHILD_LINES = 20;
 
 export interface ChildScanOptions {
   signal?: AbortSignal;
   /** Folder of the daemon's hash cache (the spool folder); none: the child starts with no fingerprints. */
   stateDir?: string;
+  /** The program to start instead of this one (selfCommand()); a test's stand-in child. */
+  self?: { cmd: string; args: string[] };
 }
 
 export function scanInChild(policyFile: string | undefined, opts: ChildScanOptions = {}): Promise<ScanResult> {
-  const self = selfCommand();
+  const self = opts.self ?? selfCommand();
   const { stateDir, signal } = opts;
   const cache = stateDir ? readHashCache(stateDir) : undefined;
   if (cache?.problem) log(`ratwatch: ${cache.problem}`);
@@ -53,10 +58,15 @@ export function scanInChild(policyFile: string | undefined, opts: ChildScanOptio
       { env: childEnv(), timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT, encoding: 'utf8', signal },
       (error, stdout, stderr) => {
         // the child's warnings (not root, policy) belong in the daemon's log
-        for (const line of stderr.split('\n').filter(Boolean).slice(0, 20)) log(line);
+        for (const line of stderr
+          .slice(0, 64 * 1024)
+          .split(/\r?\n/)
+          .filter((l) => l.trim())
+          .slice(0, MAX_CHILD_LINES))
+          log(line);
         if (error) {
           const e = error as NodeJS.ErrnoException & { killed?: boolean };
-          const why = e.killed ? `timed out after ${TIMEOUT_MS / 1000} s` : e.name === 'AbortError' ? 'stopped' : e.message.split('\n')[0];
+          const why = e.killed ? `timed out after ${TIMEOUT_MS / 1000} s` : e.name === 'AbortError' ? 'stopped' : errorLine(e);
           return reject(new Error(`scan process failed: ${why}`));
         }
         // one JSON document per line: the result, then (when asked) the fingerprints
@@ -67,7 +77,7 @@ export function scanInChild(policyFile: string | undefined, opts: ChildScanOptio
             identities: nl < 0 ? undefined : stdout.slice(nl + 1),
           });
         } catch (err) {
-          reject(new Error(`scan process printed no scan result: ${(err as Error).message.split('\n')[0]}`));
+          reject(new Error(`scan process printed no scan result: ${errorLine(err)}`));
         }
       },
     );
@@ -78,10 +88,7 @@ export function scanInChild(policyFile: string | undefined, opts: ChildScanOptio
     if (stateDir && identities !== undefined) {
       const parsed = parseHashCache(identities.trim());
       if ('problem' in parsed) log(`ratwatch: scan process returned no usable fingerprints: ${parsed.problem}`);
-      else
-        await writeHashCache(stateDir, parsed.entries).catch((e: Error) =>
-          log(`ratwatch: hash cache not saved: ${e.message.split('\n')[0]}`),
-        );
+      else await writeHashCache(stateDir, parsed.entries).catch((e: Error) => log(`ratwatch: hash cache not saved: ${errorLine(e)}`));
     }
     return result;
   });

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { oneLine } from '../config/errors.ts';
+import { stderrLine } from '../log-line.ts';
 import type { Config } from '../config/types.ts';
 import type { ScanResult } from '../model.ts';
 import { Reporter, type FlushResult } from '../delivery/reporter.ts';
@@ -31,7 +32,7 @@ function describeFlush(f: FlushResult): string {
  * Resolves once the signal aborts and the cycle in progress has finished; one log line per cycle.
  */
 export async function runDaemon(config: Config, scanOnce: () => Promise<ScanResult>, opts: DaemonOptions = {}): Promise<void> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = opts.log ?? stderrLine;
   const reporter = opts.reporter ?? new Reporter(config, { log });
   const random = opts.random ?? Math.random;
   const stop = new AbortController();

@@ -8,7 +8,7 @@ import { atomicWrite } from '../spool/atomic.ts';
 import { spoolFilePath } from '../spool/records.ts';
 import { makeAgents } from '../transport/agent.ts';
 import { readCa } from '../transport/credentials.ts';
-export { enrollSecretProblem, readEnrollSecret } from '../transport/credentials.ts';
+export { enrollSecretProblem, readEnrollSecret, readGivenEnrollSecret } from '../transport/credentials.ts';
 import { redact } from '../transport/errors.ts';
 import { VERSION } from '../version.ts';
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { oneLine } from '../config/errors.ts';
+import { stderrLine } from '../log-line.ts';
 import { requireEndpoint } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import type { ScanResult } from '../model.ts';
@@ -70,7 +71,7 @@ export class Reporter {
     readonly config: Config,
     private readonly deps: ReporterDeps = {},
   ) {
-    this.log = deps.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = deps.log ?? stderrLine;
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
     this.spool = new Spool(config.spoolDir, { maxFiles: config.spoolMaxFiles, maxBytes: config.spoolMaxBytes, log: this.log });

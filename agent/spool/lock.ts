@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import { readSafeFile } from '../config/safe-file.ts';
 import { spoolFilePath } from './records.ts';
 
 // A daemon and an operator's `ratwatch flush` may run at once; without a lock both would send the same
@@ -49,10 +50,21 @@ async function create(file: string): Promise<symbol | undefined> {
   return token;
 }
 
+// The lock lives in the agent's own spool folder, yet one that is a FIFO, a device or a huge file must
+// not hang the agent or fill its memory: it is read like every input, and one that cannot be read reads
+// as empty (its age then decides, as for a holder killed before writing).
+function holderText(file: string): string {
+  try {
+    return readSafeFile(file, { what: 'spool lock', maxBytes: 256, noFollow: true }).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
 async function tryAcquire(file: string): Promise<symbol | undefined> {
   const mine = await create(file);
   if (mine) return mine;
-  const text = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  const text = holderText(file).trim();
   const [pidText, bootText] = text.split(/\s+/);
   const owner = Number(pidText);
   const earlierBoot = bootText !== undefined && Number(bootText) < bootTime() - BOOT_SLACK_S;

@@ -81,6 +81,19 @@ export function readEnrollSecret(file: string): string {
   return secret;
 }
 
+/**
+ * The text of a secret file given by hand (`ratwatch enroll --enroll-secret-file`): read like every input
+ * (a regular file, at most 64 KiB, so /dev/zero or a FIFO cannot hang or fill memory) but not held to
+ * StrictModes, since whoever runs the command chose it. The caller trims and checks it.
+ */
+export function readGivenEnrollSecret(file: string): string {
+  try {
+    return readSafeFile(file, { what: '--enroll-secret-file', maxBytes: MAX_SECRET_BYTES }).toString('utf8');
+  } catch (e) {
+    throw new ConfigError(oneLine(e));
+  }
+}
+
 /** True when the agent has no key yet and will enroll with endpoint.enrollSecretFile before delivering. */
 export function needsEnrollment(ep: EndpointConfig): boolean {
   return Boolean(ep.enrollSecretFile && ep.tokenFile && !existsSync(ep.tokenFile));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AxiosResponse } from 'axios';
 import { oneLine } from '../config/errors.ts';
+import { stderrLine } from '../log-line.ts';
 import type { EndpointConfig } from '../config/types.ts';
 import { sleep } from '../daemon/sleep.ts';
 import { toHecEvents } from '../report/splunk.ts';
@@ -130,7 +131,7 @@ export class HecDelivery {
     private readonly deps: ClientDeps,
   ) {
     this.ackUrl = ackUrl(eventUrl);
-    this.log = deps.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = deps.log ?? stderrLine;
     this.now = deps.now ?? Date.now;
     // a Config built by hand (not by loadConfig) may lack them
     this.waitMs = ep.hecAckWaitMs ?? 5_000;

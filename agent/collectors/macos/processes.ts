@@ -1,21 +1,23 @@
 import type { ProcessInfo } from '../../model.ts';
-import type { PsEntry, Runner } from '../../runner.ts';
+import type { Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
 import { runListing } from '../common/exec.ts';
 import { once } from '../common/memo.ts';
 import { basename, lines } from '../common/text.ts';
 
-// The process table of a Mac. ps-list gives names and command lines; BSD ps's `comm` column gives
-// the full path of the executable (its argv-independent exec path), which a renamed or relocated
-// tool cannot fake by changing argv[0]. Without ps-list, ps alone is enough.
+// The process table of a Mac from two `ps` listings: pid, parent, user and `comm`, which on macOS is the
+// full path of the executable (argv-independent, so a renamed or relocated tool cannot fake it by changing
+// argv[0]), and pid with the whole command line. Two runs because comm and args may both hold spaces, so
+// neither can come before the other in one listing. ps-list (the Runner's listProcesses) would run ps twice
+// more for the same columns (uid instead of the user name), so it is not used here.
 
 export const PS = '/bin/ps';
 export const PS_COMM_ARGS = ['-axww', '-o', 'pid=,ppid=,user=,comm='];
 export const PS_ARGS_ARGS = ['-axww', '-o', 'pid=,args='];
 const MAX_PROCESSES = 20_000;
 
-interface PsRow {
+export interface PsRow {
   pid: number;
   ppid: number;
   user: string;
@@ -45,54 +47,39 @@ export function parsePsArgs(out: string): Map<number, string> {
   return args;
 }
 
-function toProcess(pid: number, row: PsRow | undefined, ps: PsEntry | undefined, args: string | undefined): ProcessInfo {
+function toProcess(pid: number, row: PsRow | undefined, args: string | undefined): ProcessInfo {
   // macOS ps prints a bare name (or "(name)") for processes whose exec path it cannot read
   const exe = row?.comm.startsWith('/') ? row.comm : undefined;
-  const rawName = exe ? basename(exe) : ps?.name ? basename(ps.name) : (row?.comm.replace(/^\((.*)\)$/, '$1') ?? '');
+  const rawName = exe ? basename(exe) : (row?.comm.replace(/^\((.*)\)$/, '$1') ?? '');
   const p: ProcessInfo = { pid, name: clean(rawName, 256) };
-  const ppid = row?.ppid ?? ps?.ppid;
-  if (ppid !== undefined) p.ppid = ppid;
+  if (row) p.ppid = row.ppid;
   if (exe) p.exe = clean(exe);
-  const cmd = cleanOpt(ps?.cmd ?? args, 4096);
+  const cmd = cleanOpt(args, 4096);
   if (cmd) p.cmdline = cmd;
-  const user = row?.user ?? (ps?.uid !== undefined ? String(ps.uid) : undefined);
-  if (user) p.user = clean(user, 64);
+  if (row?.user) p.user = clean(row.user, 64);
   return p;
 }
 
-/** ps-list's table, run once per scan: darwin.settings looks for ARDAgent in the same table. */
-export function listedProcesses(runner: Runner): Promise<PsEntry[]> {
-  return once(runner, 'ps-list', () => runner.listProcesses());
+export interface PsTable {
+  rows: Map<number, PsRow>;
+  args: Map<number, string>;
 }
 
-async function psList(runner: Runner): Promise<PsEntry[] | undefined> {
-  try {
-    return await listedProcesses(runner);
-  } catch {
-    return undefined;
-  }
+/** Both listings, run once per scan: darwin.settings looks for ARDAgent in the same table. */
+export function psTable(runner: Runner): Promise<PsTable> {
+  return once(runner, 'macos-ps', async () => {
+    const [comm, args] = await Promise.allSettled([runListing(runner, PS, PS_COMM_ARGS), runListing(runner, PS, PS_ARGS_ARGS)]);
+    if (comm.status === 'rejected') throw new Error(`ps failed: ${(comm.reason as Error).message}`);
+    // without command lines the table still names every process
+    return { rows: parsePsComm(comm.value), args: args.status === 'fulfilled' ? parsePsArgs(args.value) : new Map() };
+  });
 }
 
 export const processesCollector: Collector = {
   name: 'darwin.processes',
   async collect(ctx) {
-    const listed = await psList(ctx.runner);
-    let rows = new Map<number, PsRow>();
-    let commError: Error | undefined;
-    try {
-      rows = parsePsComm(await runListing(ctx.runner, PS, PS_COMM_ARGS));
-    } catch (e) {
-      commError = e as Error;
-    }
-    if (!listed && commError) throw new Error(`ps-list and ps both failed: ${commError.message}`);
-
-    let args = new Map<number, string>();
-    if (!listed) args = parsePsArgs(await runListing(ctx.runner, PS, PS_ARGS_ARGS).catch(() => ''));
-
-    const byPid = new Map<number, PsEntry>();
-    for (const e of listed ?? []) if (Number.isInteger(e.pid) && byPid.size < MAX_PROCESSES) byPid.set(e.pid, e);
-    const pids = new Set<number>([...byPid.keys(), ...rows.keys()]);
-    const processes = [...pids].sort((a, b) => a - b).map((pid) => toProcess(pid, rows.get(pid), byPid.get(pid), args.get(pid)));
+    const { rows, args } = await psTable(ctx.runner);
+    const processes = [...rows.keys()].sort((a, b) => a - b).map((pid) => toProcess(pid, rows.get(pid), args.get(pid)));
     return { processes: processes.filter((p) => p.name) };
   },
 };

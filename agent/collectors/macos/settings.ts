@@ -4,7 +4,7 @@ import { SETTING_KEYS } from '../../settings.ts';
 import type { Collector } from '../types.ts';
 import { lines } from '../common/text.ts';
 import { LAUNCHCTL } from './launchd.ts';
-import { listedProcesses } from './processes.ts';
+import { psTable } from './processes.ts';
 
 // macOS's own remote-access switches.
 // - Screen Sharing and Remote Login are launchd jobs (com.apple.screensharing, com.openssh.sshd) whose
@@ -69,8 +69,12 @@ async function remoteManagement(runner: Runner): Promise<SettingInfo | undefined
     if ((e as { code?: string }).code === 'ENOENT') triggerRead = true; // absent: never activated
   }
   try {
-    const procs = await listedProcesses(runner);
-    if (procs.some((p) => /(^|\/)ARDAgent$/.test(p.name) || /\/ARDAgent\.app\/Contents\/MacOS\/ARDAgent/.test(p.cmd ?? ''))) {
+    const { rows, args } = await psTable(runner);
+    const comms = [...rows.values()].map((r) => r.comm.replace(/^\((.*)\)$/, '$1'));
+    if (
+      comms.some((c) => /(^|\/)ARDAgent$/.test(c)) ||
+      [...args.values()].some((a) => /\/ARDAgent\.app\/Contents\/MacOS\/ARDAgent/.test(a))
+    ) {
       return { key, value: true, source: 'ARDAgent process' };
     }
     return {

@@ -2,29 +2,16 @@ import type { HostContext } from '../../model.ts';
 import type { Collector, CollectorContext } from '../types.ts';
 import { clean } from '../../text.ts';
 import { contextCollector, normalizeMac, wifiFields } from '../common/host-context.ts';
+import { hostFactsSection } from './host-facts.ts';
 import { PS_PRELUDE, isRecord, parsePsJson, psList, runPowerShell, str } from './powershell.ts';
 
-// Host context on Windows: one PowerShell run (powershell.ts) for time zone, culture, the input methods
-// of the agent's account (Get-WinUserLanguageList) and of every signed-in user (their loaded HKEY_USERS
-// hives, since the agent runs as SYSTEM), and the default gateway's MAC (Get-NetRoute + Get-NetNeighbor);
-// then `netsh wlan show interfaces` (through PowerShell, for UTF-8) for the Wi-Fi network.
+// Host context on Windows: the Context section of the shared host-facts run (host-facts.ts: time zone,
+// culture, the input methods of the agent's account and of every signed-in user, the default gateway's
+// MAC), then `netsh wlan show interfaces` (through PowerShell, for UTF-8) for the Wi-Fi network.
 //
 // Input methods are reported as Windows' own TIP strings, "<LANGID>:<keyboard layout>" or
 // "<LANGID>:{CLSID}{profile}"; the Microsoft Korean IME is
 // "0412:{A028AE76-01B1-46C2-99C4-ACD9858AE02F}{B5FE1F02-D5F2-4445-9C03-C568F23C99A1}".
-
-// Each part may fail on its own (no default route, no neighbour entry yet, a hive without an
-// International key), so errors are silenced after the shared prelude and missing parts come out as null.
-export const CONTEXT_SCRIPT =
-  PS_PRELUDE +
-  [
-    "$ErrorActionPreference='SilentlyContinue'",
-    '$langs=@(Get-WinUserLanguageList | ForEach-Object { [pscustomobject]@{LanguageTag=$_.LanguageTag; InputMethodTips=@($_.InputMethodTips)} })',
-    "$users=@(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object { $k='Registry::HKEY_USERS\\' + $_.PSChildName + '\\Control Panel\\International'; [pscustomobject]@{Sid=$_.PSChildName; LocaleName=(Get-ItemProperty $k).LocaleName; Languages=@(Get-ChildItem ($k + '\\User Profile') | ForEach-Object { [pscustomobject]@{Tag=$_.PSChildName; Tips=@($_.Property | Where-Object { $_ -match '^[0-9A-Fa-f]{4}:' })} })} })",
-    "$route=Get-NetRoute -DestinationPrefix '0.0.0.0/0' | Sort-Object { $_.RouteMetric + $_.InterfaceMetric } | Select-Object -First 1",
-    '$mac=$null; if ($route) { $mac=(Get-NetNeighbor -IPAddress $route.NextHop -InterfaceIndex $route.ifIndex | Select-Object -First 1).LinkLayerAddress }',
-    '[pscustomobject]@{TimeZone=(Get-TimeZone).Id; Culture=(Get-Culture).Name; Languages=$langs; Users=$users; GatewayIp=$route.NextHop; GatewayMac=$mac} | ConvertTo-Json -Compress -Depth 6',
-  ].join('; ');
 
 type Json = Record<string, unknown>;
 
@@ -33,8 +20,12 @@ const arr = psList;
 
 const TIP = /^[0-9a-f]{4}:(\{[0-9a-f-]{36}\}\{[0-9a-f-]{36}\}|[0-9a-f]{8})$/i;
 
+/** The context from the section as JSON text. */
 export function parseContextJson(out: string): Partial<HostContext> {
-  const doc = parsePsJson(out, 'PowerShell host context');
+  return contextFrom(parsePsJson(out, 'PowerShell host context'));
+}
+
+export function contextFrom(doc: unknown): Partial<HostContext> {
   if (!isRecord(doc)) throw new Error('PowerShell host context: printed no object');
   const ctx: Partial<HostContext> = {};
   const tz = str(doc.TimeZone)?.trim();
@@ -85,7 +76,7 @@ export function parseNetshInterfaces(out: string): Partial<HostContext> {
 }
 
 async function fromPowerShell(ctx: CollectorContext): Promise<Partial<HostContext>> {
-  return parseContextJson(await runPowerShell(ctx, CONTEXT_SCRIPT, 'PowerShell host context'));
+  return contextFrom(await hostFactsSection(ctx, 'Context', 'PowerShell host context'));
 }
 
 // netsh run from PowerShell so that the SSID arrives in UTF-8: netsh writes in the console's output code

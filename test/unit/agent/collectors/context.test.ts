@@ -3,13 +3,8 @@ import { normalizeMac, zoneFromLink } from '../../../../agent/collectors/common/
 import { linuxContext, parseDefaultRoutes, parseNmcliWifi, splitTerse } from '../../../../agent/collectors/linux/context.ts';
 import { darwinContext, parseIpconfigSummary } from '../../../../agent/collectors/macos/context.ts';
 import type { CollectorContext } from '../../../../agent/collectors/types.ts';
-import {
-  CONTEXT_SCRIPT,
-  NETSH_SCRIPT,
-  parseContextJson,
-  parseNetshInterfaces,
-  windowsContext,
-} from '../../../../agent/collectors/windows/context.ts';
+import { NETSH_SCRIPT, parseContextJson, parseNetshInterfaces, windowsContext } from '../../../../agent/collectors/windows/context.ts';
+import { HOST_FACTS_SCRIPT } from '../../../../agent/collectors/windows/host-facts.ts';
 import { POWERSHELL, psArgs } from '../../../../agent/collectors/windows/powershell.ts';
 import { loadReplayDir, ReplayRunner } from '../../../helpers/replay-runner.ts';
 import { FIXTURES } from '../../../helpers/paths.ts';
@@ -63,7 +58,7 @@ describe('windows.context', () => {
     const runner = loadReplayDir(FIX + 'windows/context-korean');
     const part = await windowsContext.collect(ctxFor(runner));
     expect(runner.calls.sort()).toEqual(
-      [[POWERSHELL, ...psArgs(CONTEXT_SCRIPT)].join(' '), [POWERSHELL, ...psArgs(NETSH_SCRIPT)].join(' ')].sort(),
+      [[POWERSHELL, ...psArgs(HOST_FACTS_SCRIPT)].join(' '), [POWERSHELL, ...psArgs(NETSH_SCRIPT)].join(' ')].sort(),
     );
     expect(part.context).toEqual({
       timezone: 'Korea Standard Time',

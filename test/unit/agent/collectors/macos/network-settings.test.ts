@@ -132,10 +132,13 @@ describe('darwin.settings', () => {
 
   it('sees Remote Management from a running ARDAgent, and says when a switch has no override', async () => {
     const runner = new ReplayRunner({
-      commands: { '/bin/launchctl print-disabled system': '\tdisabled services = {\n\t\t"com.apple.ftpd" => disabled\n\t}\n' },
-      processes: [
-        { pid: 433, name: 'ARDAgent', cmd: '/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent' },
-      ],
+      commands: {
+        '/bin/launchctl print-disabled system': '\tdisabled services = {\n\t\t"com.apple.ftpd" => disabled\n\t}\n',
+        // the ps listings in the layout of ../../../../fixtures/macos/remote-tools (README there)
+        '/bin/ps -axww -o pid=,ppid=,user=,comm=':
+          '  433     1 root /System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent\n',
+        '/bin/ps -axww -o pid=,args=': '  433 /System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent\n',
+      },
     });
     const { settings } = await settingsCollector.collect(macContext(runner));
     expect(settings).toEqual([

@@ -6,7 +6,7 @@ import { ReplayRunner } from '../../../../helpers/replay-runner.ts';
 import { loadMacFixture, macContext } from '../../../../fixtures/macos/replay.ts';
 
 describe('darwin.processes', () => {
-  it('joins ps-list with ps comm: full executable paths, names with spaces and parentheses', async () => {
+  it('joins the ps comm and args listings: full executable paths, names with spaces and parentheses', async () => {
     const runner = loadMacFixture('remote-tools');
     const { processes } = await processesCollector.collect(macContext(runner));
     expect(processes).toHaveLength(21);
@@ -32,7 +32,7 @@ describe('darwin.processes', () => {
     // the renamed AnyDesk is reported under the name it runs as; codesign (see macos-codesign) unmasks it
     expect(byPid.get(2250)).toMatchObject({ name: 'syncd', exe: '/Users/alex/Library/Application Support/.sysupd/syncd', user: 'alex' });
     expect(byPid.get(140)?.user).toBe('_mdnsresponder');
-    expect(runner.calls).toEqual(['ps-list', '/bin/ps -axww -o pid=,ppid=,user=,comm=']);
+    expect(runner.calls).toEqual(['/bin/ps -axww -o pid=,ppid=,user=,comm=', '/bin/ps -axww -o pid=,args=']);
   });
 
   it('escapes terminal control and bidi characters from a hostile command line', async () => {
@@ -42,7 +42,7 @@ describe('darwin.processes', () => {
     expect(p.cmdline).not.toMatch(/[\u001b\u202e]/);
   });
 
-  it('falls back to ps alone when ps-list fails, skipping unparsable lines', async () => {
+  it('skips unparsable lines, and names a process ps cannot resolve by its bare name', async () => {
     const runner = loadMacFixture('failing-sources');
     const { processes } = await processesCollector.collect(macContext(runner));
     expect(processes).toEqual([
@@ -66,20 +66,32 @@ describe('darwin.processes', () => {
       // ps prints "(name)" when it cannot read a process's path: no exe, the bare name
       { pid: 700, ppid: 1, name: 'sync job', user: 'kim', cmdline: '/Users/kim/bin/sync job --every 5 min' },
     ]);
-    expect(runner.calls).toEqual(['ps-list', '/bin/ps -axww -o pid=,ppid=,user=,comm=', '/bin/ps -axww -o pid=,args=']);
+    expect(runner.calls).toEqual(['/bin/ps -axww -o pid=,ppid=,user=,comm=', '/bin/ps -axww -o pid=,args=']);
   });
 
-  it('runs ps-list once per scan: darwin.settings looks for ARDAgent in the same table', async () => {
+  it('runs ps twice per scan, never ps-list: darwin.settings looks for ARDAgent in the same table', async () => {
     const runner = loadMacFixture('remote-tools');
     const inv = await collectInventory(darwinPlatform, macContext(runner));
-    expect(runner.calls.filter((c) => c === 'ps-list')).toEqual(['ps-list']);
+    expect(runner.calls.filter((c) => c === 'ps-list' || c.startsWith('/bin/ps '))).toEqual([
+      '/bin/ps -axww -o pid=,ppid=,user=,comm=',
+      '/bin/ps -axww -o pid=,args=',
+    ]);
     expect(inv.processes).toHaveLength(21);
     expect(inv.settings.find((s) => s.key === 'remote-management.enabled')?.source).toMatch(/; no ARDAgent process$/);
   });
 
-  it('throws one line when neither ps-list nor ps can run', async () => {
+  it('throws one line when ps cannot list processes; without command lines it still names them', async () => {
     const runner = new ReplayRunner({ commands: { '/bin/ps -axww -o pid=,ppid=,user=,comm=': { error: 'ETIMEDOUT' } } });
-    await expect(processesCollector.collect(macContext(runner))).rejects.toThrow(/^ps-list and ps both failed: \/bin\/ps: ETIMEDOUT$/);
+    await expect(processesCollector.collect(macContext(runner))).rejects.toThrow(/^ps failed: \/bin\/ps: ETIMEDOUT$/);
+    const noArgs = new ReplayRunner({
+      commands: {
+        '/bin/ps -axww -o pid=,ppid=,user=,comm=': '    1     0 root /sbin/launchd\n',
+        '/bin/ps -axww -o pid=,args=': { error: 'ETIMEDOUT' },
+      },
+    });
+    expect((await processesCollector.collect(macContext(noArgs))).processes).toEqual([
+      { pid: 1, ppid: 0, name: 'launchd', user: 'root', exe: '/sbin/launchd' },
+    ]);
   });
 
   it('parses ps columns with wide pids and users, and ignores junk', () => {

@@ -25,7 +25,7 @@ describe('the Windows administrator check', () => {
 
   it('gives a failed or garbled check one line and no setting', async () => {
     const none = { runner: new ReplayRunner({}), hints: { executableNames: [] }, allowProbes: false };
-    await expect(privilegeCollector.collect(none)).rejects.toThrow(/^administrator check failed: .*not found$/);
+    await expect(privilegeCollector.collect(none)).rejects.toThrow(/^administrator check: PowerShell host facts failed: .*not found$/);
     expect(() => parsePrivilege('{"Administrator":"True"}')).toThrow('administrator check: no Administrator true/false in the answer');
     expect(() => parsePrivilege('Access denied')).toThrow(/^administrator check: output is not valid JSON/);
     expect(() => parsePrivilege('')).toThrow(/no Administrator/);

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Language, Parser, type Node as TsNode } from 'web-tree-sitter';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHTASKS_SCRIPT } from '../../../../../agent/collectors/windows/autoruns.ts';
-import { CONTEXT_SCRIPT, NETSH_SCRIPT } from '../../../../../agent/collectors/windows/context.ts';
+import { NETSH_SCRIPT } from '../../../../../agent/collectors/windows/context.ts';
+import { HOST_FACTS_SCRIPT } from '../../../../../agent/collectors/windows/host-facts.ts';
 import { ENV_SCRIPT } from '../../../../../agent/collectors/windows/environment.ts';
 import { IDENTITY_SCRIPT } from '../../../../../agent/collectors/windows/identity.ts';
 import { PROCESSES_SCRIPT } from '../../../../../agent/collectors/windows/processes.ts';
@@ -11,14 +12,13 @@ import { SERVICES_SCRIPT } from '../../../../../agent/collectors/windows/service
 import { SOCKETS_SCRIPT } from '../../../../../agent/collectors/windows/sockets.ts';
 import { TASKS_SCRIPT } from '../../../../../agent/collectors/windows/tasks.ts';
 import { USB_SCRIPT } from '../../../../../agent/collectors/windows/usb.ts';
-import { PRIVILEGE_SCRIPT } from '../../../../../agent/collectors/windows/privilege.ts';
 import { ROOT } from '../../../../helpers/paths.ts';
 
 // No Windows here to run them, so every script a Windows collector passes to powershell.exe -Command is
 // at least parsed by a real PowerShell grammar (tree-sitter-powershell, as deploy-files.test.ts does for
 // the deploy scripts): an unbalanced brace in a one-line script would otherwise only show on a laptop.
 
-const SCRIPTS = { REG_SCRIPT, TASKS_SCRIPT, SCHTASKS_SCRIPT, NETSH_SCRIPT, CONTEXT_SCRIPT, ENV_SCRIPT, IDENTITY_SCRIPT, PRIVILEGE_SCRIPT };
+const SCRIPTS = { REG_SCRIPT, TASKS_SCRIPT, SCHTASKS_SCRIPT, NETSH_SCRIPT, HOST_FACTS_SCRIPT, ENV_SCRIPT, IDENTITY_SCRIPT };
 // These pass a bareword list to a parameter (`Select-Object ProcessId,ParentProcessId,Name`), which
 // PowerShell accepts and this grammar does not (see the last test); they are checked for quotes only.
 const GRAMMAR_GAP = { PROCESSES_SCRIPT, SERVICES_SCRIPT, SOCKETS_SCRIPT, USB_SCRIPT };
