@@ -55,24 +55,24 @@ export interface QuickChecks {
 
 /** Lowercase, no trailing ".exe"/".app": "AnyDesk.exe", "anydesk" and "AnyDesk.app" are one name. */
 export function normName(s: string): string {
-  return s
-    .trim()
-    .toLowerCase()
-    .replace(/\.(exe|app)$/, '');
+  const n = s.trim().toLowerCase();
+  return n.endsWith('.exe') || n.endsWith('.app') ? n.slice(0, -4) : n;
 }
+
+const DIGIT = /\d/;
 
 /** Normalizes an installed-program title: "TeamViewer 15 (x64)" and "TeamViewer" are one product. */
 export function normTitle(s: string): string {
-  return (
-    s
-      .toLowerCase()
+  let t = s.toLowerCase();
+  // each replacement only where its first character occurs: most names have no parenthesis
+  if (t.includes('(')) {
+    t = t
       .replace(/\((x64|x86|64-bit|32-bit|per-user|machine-wide)\)/g, ' ')
       // per-instance suffixes such as ScreenConnect's "ScreenConnect Client (4b9e2f7a1c3d5e60)"
-      .replace(/\([0-9a-f]{8,}\)/g, ' ')
-      .replace(/\bv?\d+(\.\d+)*\b/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim()
-  );
+      .replace(/\([0-9a-f]{8,}\)/g, ' ');
+  }
+  if (DIGIT.test(t)) t = t.replace(/\bv?\d+(\.\d+)*\b/g, ' ');
+  return t.replace(/\s+/g, ' ').trim();
 }
 
 /** A compiled catalog path pattern: `test` answers what the anchored regex of the pattern would. */
@@ -136,7 +136,8 @@ export function pathPattern(p: string): PathMatcher {
  * back in catalog order, the order the engine always tried them in.
  */
 export class PathIndex {
-  private readonly byComponent = new Map<string, number[]>();
+  // by a hash of the component's characters, so a path's components are looked up without cutting it into strings
+  private readonly byComponent = new Map<number, { component: string; patterns: number[] }[]>();
   private readonly always: number[] = [];
 
   constructor(
@@ -154,9 +155,12 @@ export class PathIndex {
       const key = cs.sort((a, b) => count.get(a)! - count.get(b)! || b.length - a.length || (a < b ? -1 : 1))[0];
       if (key === undefined) this.always.push(i);
       else {
-        const list = this.byComponent.get(key);
-        if (list) list.push(i);
-        else this.byComponent.set(key, [i]);
+        const h = componentHash(key, 0, key.length);
+        const bucket = this.byComponent.get(h) ?? [];
+        const entry = bucket.find((e) => e.component === key);
+        if (entry) entry.patterns.push(i);
+        else bucket.push({ component: key, patterns: [i] });
+        this.byComponent.set(h, bucket);
       }
     });
   }
@@ -164,28 +168,50 @@ export class PathIndex {
   /** Patterns that match `folded` (lowercase, forward slashes), in catalog order. */
   matches(folded: string): { re: PathMatcher; tool: CatalogTool }[] {
     let picked: number[] | undefined;
-    for (let from = 0; from <= folded.length; ) {
+    let lists = 0;
+    for (let from = 0; from < folded.length; ) {
       let to = folded.indexOf('/', from);
       if (to === -1) to = folded.length;
       if (to > from) {
-        const list = this.byComponent.get(folded.slice(from, to));
-        if (list) picked = picked ? picked.concat(list) : list;
+        const bucket = this.byComponent.get(componentHash(folded, from, to));
+        if (bucket) {
+          for (const { component, patterns } of bucket) {
+            if (component.length !== to - from || !folded.startsWith(component, from)) continue;
+            picked = picked ? picked.concat(patterns) : patterns;
+            lists++;
+          }
+        }
       }
       from = to + 1;
     }
     const out: { re: PathMatcher; tool: CatalogTool }[] = [];
-    let idx = this.always;
-    if (picked) {
-      idx = picked.concat(this.always).sort((a, b) => a - b);
-    }
-    let last = -1;
-    for (const i of idx) {
-      if (i === last) continue;
-      last = i;
+    const test = (i: number) => {
       if (this.patterns[i]!.re.test(folded)) out.push(this.patterns[i]!);
+    };
+    if (!picked) {
+      for (const i of this.always) test(i);
+      return out;
+    }
+    // in catalog order, each once: one component's list and the always-tried list are each sorted already
+    const a = lists === 1 ? picked : [...new Set(picked)].sort((x, y) => x - y);
+    const b = this.always;
+    for (let i = 0, j = 0; i < a.length || j < b.length; ) {
+      if (j >= b.length || (i < a.length && a[i]! < b[j]!)) test(a[i++]!);
+      else if (i >= a.length || b[j]! < a[i]!) test(b[j++]!);
+      else {
+        test(a[i++]!);
+        j++;
+      }
     }
     return out;
   }
+}
+
+/** FNV-1a over the UTF-16 code units of s[from, to). */
+function componentHash(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

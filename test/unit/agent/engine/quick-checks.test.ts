@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../../agent/catalog/load.ts';
 import { catalogHosts, toolsForName, toolsForVariant } from '../../../../agent/engine/detect.ts';
-import { catalogTokens, cmdTokens, indexCatalog, normName, pathPattern } from '../../../../agent/engine/index-catalog.ts';
+import { catalogTokens, cmdTokens, indexCatalog, normName, normTitle, pathPattern } from '../../../../agent/engine/index-catalog.ts';
 import { executableStem } from '../../../../agent/engine/names.ts';
 
 // The engine refuses most inventory items on a cheap check before the lookup or regex that would refuse
@@ -129,5 +129,32 @@ describe('path patterns without a regex', () => {
     for (const s of ['/opt\n/anydesk/x', '/opt/anydesk/x\r', '\u2028/anydesk/', '/anydesk/\u2029'])
       expect(p.test(s), JSON.stringify(s)).toBe(false);
     expect(pathPattern('/usr/bin/x11vnc').test('/usr/bin/x11vnc\n')).toBe(false);
+  });
+});
+
+describe('name normal forms', () => {
+  it('skip the replacements that cannot apply and give what the whole chain gives', () => {
+    const title = (s: string) =>
+      s
+        .toLowerCase()
+        .replace(/\((x64|x86|64-bit|32-bit|per-user|machine-wide)\)/g, ' ')
+        .replace(/\([0-9a-f]{8,}\)/g, ' ')
+        .replace(/\bv?\d+(\.\d+)*\b/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    const name = (s: string) =>
+      s
+        .trim()
+        .toLowerCase()
+        .replace(/\.(exe|app)$/, '');
+    const piece = fc.constantFrom('TeamViewer', ' ', '15', 'v2.1', '(x64)', '(4b9e2f7a1c3d5e60)', '(', ')', '.EXE', '.app', 'Ä', '\t', 'x');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(piece, fc.string({ maxLength: 3 })), { maxLength: 8 }), (parts) => {
+        const s = parts.join('');
+        expect(normTitle(s)).toBe(title(s));
+        expect(normName(s)).toBe(name(s));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
