@@ -21,6 +21,11 @@ function exePathOf(pid: number, cmd: string, platform: NodeJS.Platform): string 
       // another user's process without root, or gone
     }
   }
+  return exeFromCmd(cmd);
+}
+
+/** The program path at the start of a command line, when that file exists. */
+function exeFromCmd(cmd: string): string {
   if (cmd.startsWith('"')) {
     const m = /^"([^"]+)"/.exec(cmd);
     return m && fs.existsSync(m[1]) ? m[1] : '';
@@ -56,6 +61,75 @@ export function parsePsTable(fieldsOut: string, argsOut: string, platform: NodeJ
     const cmd = cmds.get(m[1]) ?? '';
     const exe = exePathOf(pid, cmd, platform);
     out.push({ pid, ppid: Number(m[2]), uid: Number(m[3]), name: exe ? path.basename(exe) : m[4].trim(), cmd });
+  }
+  return out;
+}
+
+// More pids than any real host runs: the table stops there, as the collector does
+const MAX_PIDS = 20_000;
+const SMALL_READ = 16 * 1024;
+// /proc files are generated on read and small: one buffer serves every read of a listing
+const scratch = Buffer.allocUnsafe(SMALL_READ);
+
+/** A small /proc file as text, or undefined when the process is gone or hidden. At most SMALL_READ bytes. */
+function readSmall(path: string): string | undefined {
+  let fd: number;
+  try {
+    // O_NONBLOCK and the fstat below: what sits under /proc/<pid>/ is a kernel file, a directory or a link to the
+    // running binary, never a device or FIFO, but nothing else is read
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return undefined;
+    let total = 0;
+    for (let n = -1; n !== 0 && total < SMALL_READ; total += n) n = fs.readSync(fd, scratch, total, SMALL_READ - total, null);
+    return scratch.toString('utf8', 0, total);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The same table read from /proc directly, which is where ps itself reads it on Linux: no program to start,
+ * and per process one small file and one link instead of two ps runs reading a handful each. Names as
+ * ps-list gives them (the running executable's basename, else an absolute path at the start of the command
+ * line, else the kernel's comm); uid and ppid from status, the effective uid as ps's "uid" column. The
+ * command line is read only where the name needs it: the process collector reads every one itself.
+ * Throws when /proc cannot be listed.
+ */
+export function readProcTable(): PsEntry[] {
+  const out: PsEntry[] = [];
+  for (const ent of fs.readdirSync('/proc')) {
+    if (out.length >= MAX_PIDS) break;
+    if (!/^\d+$/.test(ent)) continue;
+    const pid = Number(ent);
+    const status = readSmall(`/proc/${pid}/status`);
+    if (status === undefined) continue; // gone since the listing
+    const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(status);
+    const ppid = /^PPid:\s+(\d+)/m.exec(status);
+    const e: PsEntry = { pid, name: '' };
+    if (ppid) e.ppid = Number(ppid[1]);
+    if (uid) e.uid = Number(uid[1]);
+    let exe = '';
+    try {
+      e.exeLink = fs.readlinkSync(`/proc/${pid}/exe`);
+      exe = e.exeLink.replace(/\s+\(deleted\)$/, '');
+    } catch {
+      // a kernel thread, or another user's process without root
+    }
+    if (!exe) {
+      const raw = readSmall(`/proc/${pid}/cmdline`);
+      if (raw !== undefined) {
+        e.cmd = raw.replace(/\0+$/, '').replaceAll('\0', ' ');
+        exe = exeFromCmd(e.cmd);
+      }
+    }
+    e.name = exe ? path.basename(exe) : (readSmall(`/proc/${pid}/comm`) ?? '').trim(); // trimmed as parsePsTable trims comm
+    out.push(e);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import fsSync, { constants as fsc, promises as fs } from 'node:fs';
-import { PS_ARGS_ARGS, PS_FIELDS_ARGS, parsePsTable } from './ps-table.ts';
+import { PS_ARGS_ARGS, PS_FIELDS_ARGS, parsePsTable, readProcTable } from './ps-table.ts';
 import { childEnv, resolveProgram } from './system-programs.ts';
 
 // Every operating-system call a collector makes goes through a Runner, so tests can replay captured
@@ -85,6 +85,8 @@ export interface PsEntry {
   name: string;
   cmd?: string;
   uid?: number;
+  /** /proc/<pid>/exe as read while listing (Linux /proc table), so the process collector need not read it again. */
+  exeLink?: string;
 }
 
 export class RunnerError extends Error {
@@ -113,9 +115,14 @@ const HASH_CHUNK = 256 * 1024;
 const PROC_SCRATCH = Buffer.allocUnsafe(64 * 1024);
 const isProc = (p: string) => p.startsWith('/proc/');
 
+// A name right under /proc/<pid>/ is the kernel's own: a generated file, a directory or a link to the running
+// binary, never a device or FIFO, so the stat before opening is left out there (the fstat after stays)
+const PROC_PID_ENTRY = /^\/proc\/(?:\d+|self)\/[^/]+$/;
+
 function readProcSync(path: string, maxBytes: number): Buffer {
   // /proc/<pid>/root/... reaches any file: a device there must stay unopened, as in openRegular
-  if (!fsSync.statSync(path).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+  if (!PROC_PID_ENTRY.test(path) && !fsSync.statSync(path).isFile())
+    throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
   const fd = fsSync.openSync(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
   try {
     // /proc entries are regular files; anything else (a bind-mounted FIFO) is refused like openRegular does
@@ -343,6 +350,18 @@ export class RealRunner implements Runner {
   }
 
   async listProcesses(): Promise<PsEntry[]> {
+    if (process.platform === 'linux') {
+      try {
+        return readProcTable();
+      } catch {
+        // /proc not mounted or not listable: ps may still know
+      }
+    }
+    return this.listProcessesWithPs();
+  }
+
+  /** The table from `ps` (macOS, and Linux without a listable /proc). */
+  async listProcessesWithPs(): Promise<PsEntry[]> {
     // through exec, not ps-list: an absolute ps and the minimal child environment (ps-list hands `ps` the
     // agent's whole environment, tokens included); exec's timeout bounds a hung ps (collectors fall back to /proc)
     const [fields, args] = await Promise.all([this.exec('ps', PS_FIELDS_ARGS), this.exec('ps', PS_ARGS_ARGS)]);

@@ -12,7 +12,7 @@ import {
   settingEvidence,
   socketEvidence,
 } from './evidence.ts';
-import { cmdTokens, indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
+import { catalogTokens, indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
 import { executableStem, nameWords, normSigner, normalizeProductName } from './names.ts';
 import { EVERYDAY_PRODUCT_NAMES, WEAK_COMMAND_LINES } from './everyday.ts';
 import { clean } from '../text.ts';
@@ -124,6 +124,12 @@ function oneToolPerProgram(hits: Hits, os: OsName): void {
   }
 }
 
+/** A path as catalog patterns spell it: lowercase, forward slashes. */
+function foldPath(p: string): string {
+  const lower = p.toLowerCase();
+  return lower.includes('\\') ? lower.replace(/\\/g, '/') : lower;
+}
+
 function basename(p: string): string {
   return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
 }
@@ -131,21 +137,41 @@ function basename(p: string): string {
 // Linux reports at most 15 characters of a process name (TASK_COMM_LEN - 1)
 const COMM_LEN = 15;
 
-function toolsForName(ix: CatalogIndex, raw: string, os: Inventory['host']['os']): CatalogTool[] {
+export function toolsForName(ix: CatalogIndex, raw: string, os: Inventory['host']['os']): CatalogTool[] {
   const n = normName(raw);
-  if (!n) return [];
+  if (!n) return NONE;
   const exact = ix.byProcess.get(n);
   if (exact) return exact;
-  if (os === 'linux' && raw.length === COMM_LEN) {
-    return ix.processNames.filter((k) => k.startsWith(n)).flatMap((k) => ix.byProcess.get(k) ?? []);
+  if (os === 'linux' && raw.length === COMM_LEN) return toolsForPrefix(ix, n);
+  return NONE;
+}
+
+const NONE: CatalogTool[] = [];
+
+/** Tools of every process name that starts with `n`, in processNames order (binary search over the sorted names). */
+function toolsForPrefix(ix: CatalogIndex, n: string): CatalogTool[] {
+  const sorted = ix.quick.sortedNames;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.name < n) lo = mid + 1;
+    else hi = mid;
   }
-  return [];
+  const at: number[] = [];
+  for (let i = lo; i < sorted.length && sorted[i]!.name.startsWith(n); i++) at.push(sorted[i]!.at);
+  if (at.length === 0) return NONE;
+  return at.sort((a, b) => a - b).flatMap((i) => ix.byProcess.get(ix.processNames[i]!) ?? []);
 }
 
 /** Tools whose executable is this name plus build words: "AnyDeskMSI.exe", "radmin3.exe", "frpc-windows-amd64". */
-function toolsForVariant(ix: CatalogIndex, raw: string): CatalogTool[] {
-  const stem = executableStem(basename(raw));
-  return stem ? (ix.byProcess.get(stem) ?? []) : [];
+export function toolsForVariant(ix: CatalogIndex, raw: string): CatalogTool[] {
+  const name = basename(raw);
+  // the stem is a prefix of the trimmed lowercase name, 4 characters or more: its first 4 must start a process name
+  const head = name.trim().toLowerCase().slice(0, 4);
+  if (!ix.quick.stemHeads.has(head)) return NONE;
+  const stem = executableStem(name);
+  return stem ? (ix.byProcess.get(stem) ?? NONE) : NONE;
 }
 
 /** Tools an interpreter's script names: its name as invoked, its package, its file's basename (with or without .js/.py). */
@@ -189,18 +215,22 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     if (f.identity.elfBuildId) refBy.set(`buildid:${f.identity.elfBuildId}`, { tools, path: f.path, by: 'build-id' });
   }
 
+  const os = inv.host.os;
   for (const p of inv.processes) {
-    const byName = new Set<CatalogTool>([
-      ...toolsForName(ix, p.name, inv.host.os),
-      ...(p.exe ? toolsForName(ix, basename(p.exe), inv.host.os) : []),
-    ]);
-    for (const t of byName) hits.add(t, processEvidence(p, 'name', 'strong'));
+    // the tools this process runs as by name; most processes name none, so the set is made when one does
+    let byName: Set<CatalogTool> | undefined;
+    const ownName = toolsForName(ix, p.name, os);
+    const exeName = p.exe ? toolsForName(ix, basename(p.exe), os) : NONE;
+    if (ownName.length > 0 || exeName.length > 0) {
+      byName = new Set([...ownName, ...exeName]);
+      for (const t of byName) hits.add(t, processEvidence(p, 'name', 'strong'));
+    }
     // An interpreted server (python3.11 running /usr/bin/xpra, node running localtunnel's lt.js) is its script
     if (p.script) {
       const sc = p.script;
       const byScript = new Set([...toolsForScript(ix, sc.name), ...toolsForScript(ix, sc.package), ...toolsForScript(ix, sc.path)]);
       for (const t of byScript) {
-        byName.add(t);
+        (byName ??= new Set()).add(t);
         hits.add(t, processEvidence(p, 'script', 'strong'));
       }
       const ref = sc.identity?.sha256 ? refBy.get(`sha256:${sc.identity.sha256}`) : undefined;
@@ -209,20 +239,19 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
           if (!byScript.has(t)) hits.add(t, processEvidence(p, 'script', 'strong', { renamed: true, copyOf: ref.path }));
       }
     }
-    if (byName.size === 0) {
+    if (!byName?.size) {
       for (const n of [p.name, p.exe])
-        for (const t of n ? toolsForVariant(ix, n) : []) {
-          byName.add(t);
+        for (const t of n ? toolsForVariant(ix, n) : NONE) {
+          (byName ??= new Set()).add(t);
           hits.add(t, processEvidence(p, 'name-variant', 'strong'));
         }
     }
     const id = p.identity;
     if (p.exe) {
-      const lower = p.exe.toLowerCase().replace(/\\/g, '/');
-      for (const { tool } of ix.pathIndex.matches(lower)) hits.add(tool, processEvidence(p, 'path', 'strong'));
+      for (const { tool } of ix.pathIndex.matches(foldPath(p.exe))) hits.add(tool, processEvidence(p, 'path', 'strong'));
     }
     if (!id) continue;
-    const renamed = (t: CatalogTool) => !byName.has(t);
+    const renamed = (t: CatalogTool) => !byName?.has(t);
     for (const key of [id.sha256 && `sha256:${id.sha256}`, id.elfBuildId && `buildid:${id.elfBuildId}`]) {
       const ref = key ? refBy.get(key) : undefined;
       if (!ref || ref.path === p.exe) continue;
@@ -243,7 +272,7 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       if (id.pe.companyName) {
         const { tools, broad } = toolsForSigner(ix, id.pe.companyName);
         for (const t of tools) {
-          if (broad && !byName.has(t)) continue;
+          if (broad && !byName?.has(t)) continue;
           hits.add(t, processEvidence(p, 'pe-metadata', broad ? 'corroborating' : 'strong', { renamed: renamed(t) }));
         }
       }
@@ -256,14 +285,14 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
     if (id.teamId) {
       const broad = BROAD_TEAM_IDS.has(id.teamId.toUpperCase());
       for (const t of ix.byTeamId.get(id.teamId.toUpperCase()) ?? []) {
-        if (broad && !byName.has(t)) continue;
+        if (broad && !byName?.has(t)) continue;
         hits.add(t, processEvidence(p, 'team-id', broad ? 'corroborating' : 'strong'));
       }
     }
     if (id.signer) {
       const { tools, broad } = toolsForSigner(ix, id.signer);
       for (const tool of tools) {
-        if (broad && !byName.has(tool)) continue;
+        if (broad && !byName?.has(tool)) continue;
         hits.add(tool, processEvidence(p, 'signer', broad ? 'corroborating' : 'strong'));
       }
     }
@@ -272,6 +301,26 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
 
 // Host names in a command line: "ssh -R 80:localhost:22 serveo.net", "frpc -s relay.example" ...
 const HOSTNAME = /[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+/g;
+
+/**
+ * Whether a lowercase command line can hold a host name under a catalog domain: such a host ends with the
+ * domain's last label ("com"), after a dot and before a character no label goes on with. Exact, and
+ * cheaper than finding every host name in a long command line that mentions none.
+ */
+function mayNameDomain(cmd: string, ix: CatalogIndex): boolean {
+  const ends = ix.quick.domainEnds;
+  for (let dot = cmd.indexOf('.'); dot !== -1; dot = cmd.indexOf('.', dot + 1)) {
+    const list = ends.get(cmd[dot + 1] ?? '');
+    if (!list) continue;
+    for (const end of list) {
+      if (!cmd.startsWith(end, dot + 1)) continue;
+      // HOSTNAME's labels are greedy: a short last label is never followed by a letter or digit
+      const next = cmd.charCodeAt(dot + 1 + end.length);
+      if (end.length >= 63 || !((next >= 97 && next <= 122) || (next >= 48 && next <= 57))) return true;
+    }
+  }
+  return false;
+}
 
 /** The catalog domains a host name falls under: itself or any parent domain. */
 function toolsForHost(ix: CatalogIndex, host: string): { domain: string; tools: CatalogTool[] }[] {
@@ -299,7 +348,7 @@ function namesTool(cmd: string, t: CatalogTool): boolean {
  */
 function matchCmdlineFragments(p: Inventory['processes'][number], cmd: string, ix: CatalogIndex, hits: Hits): void {
   const seen = new Set<CatalogTool>();
-  for (const { token, at } of cmdTokens(cmd)) {
+  for (const { token, at } of catalogTokens(cmd, ix)) {
     for (const { fragment, tool } of ix.byCmdToken.get(token) ?? []) {
       if (seen.has(tool) || !cmd.startsWith(fragment, at)) continue;
       const end = at + fragment.length;
@@ -311,14 +360,24 @@ function matchCmdlineFragments(p: Inventory['processes'][number], cmd: string, i
   }
 }
 
+/** Host names in a lowercase command line that fall under catalog domains, each with the domains it falls under. */
+export function catalogHosts(cmd: string, ix: CatalogIndex): { host: string; domains: { domain: string; tools: CatalogTool[] }[] }[] {
+  if (!mayNameDomain(cmd, ix)) return [];
+  const out: { host: string; domains: { domain: string; tools: CatalogTool[] }[] }[] = [];
+  for (const host of new Set(cmd.match(HOSTNAME) ?? [])) {
+    const domains = toolsForHost(ix, host);
+    if (domains.length > 0) out.push({ host, domains });
+  }
+  return out;
+}
+
 function matchCmdlines(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   for (const p of inv.processes) {
     if (!p.cmdline) continue;
     const cmd = p.cmdline.toLowerCase();
     matchCmdlineFragments(p, cmd, ix, hits);
-    const hosts = new Set(cmd.match(HOSTNAME) ?? []);
-    for (const host of hosts) {
-      for (const { domain, tools } of toolsForHost(ix, host)) {
+    for (const { host, domains } of catalogHosts(cmd, ix)) {
+      for (const { domain, tools } of domains) {
         for (const t of tools) {
           hits.add(t, {
             type: 'cmdline-domain',
@@ -392,8 +451,7 @@ function matchServices(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
       if (s.path) for (const t of toolsForVariant(ix, s.path)) tools.add(t);
     }
     if (s.path) {
-      const lower = s.path.toLowerCase().replace(/\\/g, '/');
-      for (const { tool } of ix.pathIndex.matches(lower)) tools.add(tool);
+      for (const { tool } of ix.pathIndex.matches(foldPath(s.path))) tools.add(tool);
     }
     for (const t of tools) hits.add(t, serviceEvidence(s, 'strong'));
   }

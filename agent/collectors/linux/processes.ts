@@ -26,18 +26,20 @@ interface ProcDetails {
   comm?: string | undefined;
 }
 
-async function readDetails(runner: Runner, pid: number, withComm: boolean): Promise<ProcDetails> {
-  const base = `/proc/${pid}`;
+async function readDetails(runner: Runner, e: PsEntry, withComm: boolean, withStatus: boolean): Promise<ProcDetails> {
+  const base = `/proc/${e.pid}`;
   const [exe, argv, status, comm] = await Promise.all([
-    runner.readLink(`${base}/exe`).then(
+    (e.exeLink !== undefined ? Promise.resolve(e.exeLink) : runner.readLink(`${base}/exe`)).then(
       (t) => t.replace(/ \(deleted\)$/, ''),
       () => undefined,
     ),
     runner.readFile(`${base}/cmdline`, CMDLINE_READ).then(splitArgv, () => undefined),
-    runner.readFile(`${base}/status`, 16 * 1024).then(
-      (b) => b.toString('utf8'),
-      () => undefined,
-    ),
+    withStatus
+      ? runner.readFile(`${base}/status`, 16 * 1024).then(
+          (b) => b.toString('utf8'),
+          () => undefined,
+        )
+      : undefined,
     withComm ? readComm(runner, base) : undefined,
   ]);
   return { exe, argv, cmdline: argv?.join(' '), comm, ...parseStatus(status) };
@@ -129,7 +131,8 @@ export const linuxProcesses: Collector = {
     const [{ entries, fromPs }, users] = await Promise.all([processTable(runner), readUsers(runner)]);
     const list = entries.filter((e) => Number.isSafeInteger(e.pid) && e.pid > 0).slice(0, MAX_PROCESSES);
     const details = await mapLimit(list, PARALLEL, async (e): Promise<ProcDetails & { script?: ScriptInfo | undefined }> => {
-      const d = await readDetails(runner, e.pid, !fromPs || !e.name);
+      // status only adds the owner and parent, which the table has from the same file (or ps) already
+      const d = await readDetails(runner, e, !fromPs || !e.name, e.uid === undefined || e.ppid === undefined);
       return { ...d, script: await readScript(runner, e.pid, d) };
     });
     const processes: ProcessInfo[] = [];

@@ -3,7 +3,8 @@ import { parsePsTable, PS_ARGS_ARGS, PS_FIELDS_ARGS } from '../../../agent/ps-ta
 import { RealRunner, type ExecOptions, type ExecResult } from '../../../agent/runner.ts';
 import { childEnv } from '../../../agent/system-programs.ts';
 
-// The process list runs `ps` through the runner: absolute path, argument array, minimal environment.
+// The process list: on Linux read from /proc in-process, elsewhere `ps` through the runner (absolute path,
+// argument array, minimal environment).
 
 /** Records what listProcesses asks the real exec to run. */
 class RecordingRunner extends RealRunner {
@@ -20,7 +21,7 @@ describe('process table', () => {
     process.env.RATWATCH_TOKEN = 'secret-token-must-not-leak';
     try {
       const runner = new RecordingRunner();
-      const list = await runner.listProcesses();
+      const list = await runner.listProcessesWithPs();
       expect(runner.calls).toEqual([
         { cmd: 'ps', args: PS_FIELDS_ARGS },
         { cmd: 'ps', args: PS_ARGS_ARGS },
@@ -37,6 +38,36 @@ describe('process table', () => {
       if (before === undefined) delete process.env.RATWATCH_TOKEN;
       else process.env.RATWATCH_TOKEN = before;
     }
+  });
+
+  it('on Linux reads /proc itself, runs no program, and agrees with ps on every process that lives through both', async () => {
+    expect(process.platform).toBe('linux');
+    const runner = new RecordingRunner();
+    const before = new Map((await runner.listProcessesWithPs()).map((p) => [p.pid, p]));
+    runner.calls = [];
+    const ours = await runner.listProcesses();
+    expect(runner.calls).toEqual([]);
+    const after = new Map((await runner.listProcessesWithPs()).map((p) => [p.pid, p]));
+    // kernel workers rename themselves as they change jobs: compare what ps saw the same both times
+    const stable = ours.filter((p) => {
+      const a = before.get(p.pid);
+      const b = after.get(p.pid);
+      return a && b && a.name === b.name && a.ppid === b.ppid && a.uid === b.uid;
+    });
+    expect(stable.length).toBeGreaterThan(5);
+    for (const p of stable) {
+      const ps = before.get(p.pid)!;
+      expect({ pid: p.pid, name: p.name, ppid: p.ppid, uid: p.uid }).toEqual({ pid: ps.pid, name: ps.name, ppid: ps.ppid, uid: ps.uid });
+    }
+    const me = ours.find((p) => p.pid === process.pid);
+    expect(me).toMatchObject({ name: process.execPath.split('/').pop(), ppid: process.ppid, uid: process.getuid!() });
+    // every process ps lists in both readings is in ours
+    for (const pid of before.keys())
+      if (after.has(pid))
+        expect(
+          ours.some((p) => p.pid === pid),
+          `pid ${pid}`,
+        ).toBe(true);
   });
 
   it('a program run through exec sees no token in its environment', async () => {
