@@ -10,11 +10,13 @@ import { bundle } from './package/bundle.ts';
 import { writeChecksums } from './package/checksums.ts';
 import { hostId, loadPackageConfig, type PackageConfig, type Target } from './package/config.ts';
 import { generatorNode, nodeBinary } from './package/node-binaries.ts';
-import { APP_ASSET, injectBlob, seaLoader, writeBlob } from './package/sea.ts';
+import { APP_ASSET, DAEMON_ASSET, injectBlob, seaLoader, writeBlob } from './package/sea.ts';
 import { isStale } from './package/stale.ts';
 import { strippedNode } from './package/strip.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The resident daemon's own bundle (see seaLoader). */
+const DAEMON_ENTRY = 'agent/daemon/entry.ts';
 
 export function selectTargets(cfg: PackageConfig, wanted: string[]): Target[] {
   if (wanted.length === 0) return cfg.targets;
@@ -54,14 +56,19 @@ export async function packageTargets(cfg: PackageConfig, targets: Target[]): Pro
   const buildDir = path.join(cfg.outDir, '.build');
   mkdirSync(buildDir, { recursive: true });
   const majors = [...new Set(targets.map((t) => t.nodeMajor))];
-  const bundles = new Map<number, string>();
+  const bundles = new Map<number, { app: string; daemon: string }>();
   for (const major of majors) {
-    const t0 = Date.now();
-    const file = path.join(buildDir, `${cfg.name}-node${major}.cjs`);
-    const b = await bundle(cfg.entry, file, major);
-    for (const w of b.warnings) console.warn(`esbuild warning: ${w}`);
-    console.log(`bundle ${path.relative(cfg.root, file)}: ${mib(b.bytes)} from ${b.inputs} files in ${Date.now() - t0} ms`);
-    bundles.set(major, file);
+    const one = async (entry: string, file: string) => {
+      const t0 = Date.now();
+      const b = await bundle(entry, file, major);
+      for (const w of b.warnings) console.warn(`esbuild warning: ${w}`);
+      console.log(`bundle ${path.relative(cfg.root, file)}: ${mib(b.bytes)} from ${b.inputs} files in ${Date.now() - t0} ms`);
+      return file;
+    };
+    bundles.set(major, {
+      app: await one(cfg.entry, path.join(buildDir, `${cfg.name}-node${major}.cjs`)),
+      daemon: await one(path.join(cfg.root, DAEMON_ENTRY), path.join(buildDir, `${cfg.name}-daemon-node${major}.cjs`)),
+    });
   }
   for (const t of targets) {
     const t0 = Date.now();
@@ -78,7 +85,7 @@ export async function packageTargets(cfg: PackageConfig, targets: Target[]): Pro
       main: loader,
       blob,
       configFile: path.join(buildDir, `sea-config-${t.id}.json`),
-      assets: { ...cfg.assets, [APP_ASSET]: bundles.get(t.nodeMajor)! },
+      assets: { ...cfg.assets, [APP_ASSET]: bundles.get(t.nodeMajor)!.app, [DAEMON_ASSET]: bundles.get(t.nodeMajor)!.daemon },
     });
     await injectBlob(t, base, blob);
     const ran = native ? `, runs: --version -> ${checkRuns(t.output)}` : ', not runnable on this machine';

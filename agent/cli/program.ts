@@ -9,10 +9,8 @@ import { catalogFrom } from './inputs.ts';
 import { addScanOptions, exitCodeFor, render, scanOnce, type ScanFlags } from './scan-command.ts';
 import { errorLine, stderrLine } from './log.ts';
 import { writeOut } from './write-out.ts';
-import { CHILD_IDENTITIES_FLAG, CHILD_SCAN_COMMAND, scanInChild } from '../daemon/child-scan.ts';
-import { parseHashCache, HASH_CACHE_MAX_BYTES, serializeHashCache } from '../daemon/hash-cache.ts';
-import { rememberedIdentities, rememberIdentities } from '../collectors/common/identity.ts';
-import { readSafeStdin } from '../config/safe-file.ts';
+import { childCycleWorker, CYCLE_COMMAND, RETRY_FLAG } from '../daemon/child-cycle.ts';
+import { runCycleCommand } from './cycle-command.ts';
 
 import { EXIT } from '../vocabulary.ts';
 export { EXIT };
@@ -48,17 +46,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(exitCodeFor(result));
   });
 
-  // the daemon scans in a child process of this same program (agent/daemon/child-scan.ts): its memory goes back when it exits
-  addReportCommands(program, { scanOnce: (config) => scanInChild(config.policyFile, { stateDir: config.spoolDir }), setExit });
+  // the daemon runs each cycle in a child process of this same program (agent/daemon/child-cycle.ts): its memory goes back when it exits
+  addReportCommands(program, { cycles: { worker: (config) => childCycleWorker(config, process.env, stderrLine) }, setExit });
   program
-    .command(CHILD_SCAN_COMMAND, { hidden: true })
-    .option('--policy <file>')
-    .option(CHILD_IDENTITIES_FLAG)
-    .action(async (flags: { policy?: string; identitiesStdin?: boolean }) => {
-      if (flags.identitiesStdin) seedIdentities();
-      const result = JSON.stringify(await scanOnce({ policy: flags.policy }));
-      await writeOut(flags.identitiesStdin ? `${result}\n${serializeHashCache(rememberedIdentities())}\n` : result);
-      setExit(EXIT.clean); // findings are in the JSON; a non-zero exit means the scan itself failed
+    .command(CYCLE_COMMAND, { hidden: true })
+    .option(RETRY_FLAG)
+    .action(async (flags: { retry?: boolean }) => {
+      await runCycleCommand(flags.retry === true, (policy) => scanOnce({ policy }));
+      setExit(EXIT.clean); // the outcome is in the JSON; a non-zero exit means the cycle itself failed
     });
   addEnrollCommand(program, { log: stderrLine, setExit });
 
@@ -75,17 +70,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   return program;
-}
-
-/** The daemon's fingerprints from stdin; a bad cache only costs the hashing it would have saved. */
-function seedIdentities(): void {
-  try {
-    const parsed = parseHashCache(readSafeStdin('hash cache', HASH_CACHE_MAX_BYTES).toString('utf8'));
-    if ('problem' in parsed) stderrLine(`ratwatch: hash cache from the daemon ignored: ${parsed.problem}`);
-    else rememberIdentities(parsed.entries);
-  } catch (e) {
-    stderrLine(`ratwatch: hash cache from the daemon ignored: ${errorLine(e)}`);
-  }
 }
 
 /** What became of this run's report: a 4xx is a refusal, not a delivery. */

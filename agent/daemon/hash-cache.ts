@@ -3,7 +3,7 @@ import { readSafeFile, UnsafeFileError } from '../config/safe-file.ts';
 import { atomicWrite } from '../spool/atomic.ts';
 import { SPOOL_FILES, spoolFilePath } from '../spool/records.ts';
 
-// Each scheduled scan runs in a fresh child process (child-scan.ts), so the fingerprints one scan took
+// Each scheduled scan runs in a fresh child process (child-cycle.ts), so the fingerprints one scan took
 // would die with it and the next hour's scan would hash the same binaries again. The daemon keeps them in
 // one small file beside the reports (the spool lists it among the files it does not own) and hands them to
 // each child on stdin; the child hands back what it knows afterwards. Only the daemon reads or writes the

@@ -1,6 +1,6 @@
 import { build, type Message, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 // A SEA runs one CommonJS script whose require() only loads builtins, so the agent and every dependency
@@ -21,6 +21,17 @@ const catalogAsJsonText: Plugin = {
     });
   },
 };
+
+/**
+ * The bundle in ASCII, so the loader can read the asset as latin1: a plain copy into a one-byte string,
+ * where UTF-8 decoding costs more and makes a two-byte string of twice the size. esbuild's charset
+ * 'ascii' escapes strings but leaves regular expression literals and comments as written; a \\uXXXX
+ * escape means the same character in a regular expression (a surrogate pair is one code point under the
+ * u flag), an identifier or a string, and nothing in a comment.
+ */
+export function asciiOnly(code: string): string {
+  return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 export interface BundleResult {
   file: string;
@@ -45,6 +56,7 @@ export async function bundle(entry: string, outFile: string, nodeMajor: number):
     format: 'cjs',
     // unminified so stack traces from the field stay readable; the bundle is ~2% of the executable
     minify: false,
+    charset: 'ascii',
     metafile: true,
     logLevel: 'silent',
     plugins: [catalogAsJsonText],
@@ -64,6 +76,7 @@ export async function bundle(entry: string, outFile: string, nodeMajor: number):
   if (emptyMeta.length > 0) {
     throw new Error(`import.meta uses the bundle cannot support:\n  ${emptyMeta.map(describe).join('\n  ')}`);
   }
+  writeFileSync(outFile, asciiOnly(readFileSync(outFile, 'utf8')));
   return {
     file: outFile,
     bytes: statSync(outFile).size,

@@ -8,14 +8,19 @@ export const SEA_RESOURCE = 'NODE_SEA_BLOB';
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const MACHO_SEGMENT = 'NODE_SEA';
 
-/** The name of the agent's bundle among the SEA assets; the blob's main script is only the loader below. */
+/** The names of the agent's bundles among the SEA assets; the blob's main script is only the loader below. */
 export const APP_ASSET = 'ratwatch.cjs';
+/** The resident daemon alone (agent/daemon/entry.ts): scheduler, lock and a child process per cycle. */
+export const DAEMON_ASSET = 'ratwatch-daemon.cjs';
 
 /**
  * The SEA's main script. `--version` is what MDM inventory checks run on every laptop: it answers without
- * V8 parsing the 2.4 MB agent bundle. Anything else compiles the bundle from the SEA asset as a CommonJS
- * module body with this script's require (built-ins only, all a bundle needs) and the executable as its
- * __filename, as if it were the main script itself.
+ * V8 parsing the agent bundle. `daemon` runs the small daemon bundle, which keeps the full one within
+ * reach (globalThis.ratwatchFullCli) for help and arguments it does not read. Anything else compiles the
+ * full bundle. A bundle is compiled from its SEA asset, read as latin1 (bundles are ASCII,
+ * scripts/package/bundle.ts) without copying the asset first, as a CommonJS module body with this
+ * script's require (built-ins only, all a bundle needs) and the executable as its __filename, as if it
+ * were the main script itself.
  */
 export function seaLoader(version: string): string {
   return `'use strict';
@@ -24,9 +29,17 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(${JSON.stringify(`${version}
 `)});
 } else {
-  const code = require('node:sea').getAsset(${JSON.stringify(APP_ASSET)}, 'utf8');
-  const body = require('node:vm').compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: ${JSON.stringify(APP_ASSET)} });
-  body.call(module.exports, module.exports, require, module, __filename, __dirname);
+  const run = (name) => {
+    const code = Buffer.from(require('node:sea').getRawAsset(name)).toString('latin1');
+    const body = require('node:vm').compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: name });
+    body.call(module.exports, module.exports, require, module, __filename, __dirname);
+  };
+  if (args[0] === 'daemon') {
+    globalThis.ratwatchFullCli = () => run(${JSON.stringify(APP_ASSET)});
+    run(${JSON.stringify(DAEMON_ASSET)});
+  } else {
+    run(${JSON.stringify(APP_ASSET)});
+  }
 }
 `;
 }

@@ -7,10 +7,12 @@ import { finding, scanResult } from './report-helpers.ts';
 const delay = Number(process.env.FAKE_SCAN_MS ?? 0);
 const program = new Command('ratwatch').exitOverride();
 addReportCommands(program, {
-  scanOnce: async () => {
-    await new Promise((ok) => setTimeout(ok, delay));
-    process.stderr.write('fake scan done\n');
-    return scanResult([finding('anydesk:1')]);
+  cycles: {
+    scanOnce: async () => {
+      await new Promise((ok) => setTimeout(ok, delay));
+      process.stderr.write('fake scan done\n');
+      return scanResult([finding('anydesk:1')]);
+    },
   },
 });
 await program.parseAsync(process.argv);

@@ -40,7 +40,7 @@ describe("the daemon's log of a scan child", { timeout: 150_000 }, () => {
     expect(lines).toContain('name \\u202eexe.gpj\\x07 bell');
     expect(lines).toContain('a lone \\r carriage return and \\x00 NUL');
     expect(lines.filter((l) => l.startsWith('ratwatch: scheduled scan failed: '))).toEqual([
-      'ratwatch: scheduled scan failed: scan process printed no scan result: Unexpected token \'o\', "not json" is not valid JSON',
+      'ratwatch: scheduled scan failed: scan process printed no result: Unexpected token \'o\', "not json" is not valid JSON',
     ]);
     expect(lines.filter((l) => l.trim() === '')).toEqual(['']); // only the final newline: blank child lines dropped
   });

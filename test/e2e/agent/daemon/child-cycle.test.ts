@@ -1,23 +1,38 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHILD_SCAN_COMMAND } from '../../../../agent/daemon/child-scan.ts';
+import { CYCLE_COMMAND, type CycleInput } from '../../../../agent/daemon/child-cycle.ts';
+import { loadConfig } from '../../../../agent/config/load.ts';
 import { ROOT } from '../../../helpers/paths.ts';
 import { readHashCache } from '../../../../agent/daemon/hash-cache.ts';
 
-// The real daemon (agent/main.ts) scans in a child process of itself and delivers what the child found
+// The real daemon (agent/main.ts) runs each cycle in a child process of itself, which scans and delivers
 // to a real HTTP endpoint on loopback.
 
 const dir = mkdtempSync(join(tmpdir(), 'rw-child-scan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('daemon scans in a child process', () => {
-  it('delivers the scan a child process made, and the child never sees the token', async () => {
+/** The environments of the daemon's children alive now (root reads any /proc/<pid>/environ). */
+function childEnvironments(parent: number): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      if (ppid === parent) out.push(readFileSync(`/proc/${pid}/environ`, 'utf8'));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+describe('daemon cycles in a child process', () => {
+  it('delivers the scan a child process made, and the token is not in the child environment', async () => {
     const bodies: string[] = [];
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -46,14 +61,22 @@ describe('daemon scans in a child process', () => {
     child.stderr.on('data', (c: Buffer) => (log += c.toString()));
     try {
       const until = Date.now() + 240_000;
-      while (bodies.length === 0 && Date.now() < until && child.exitCode === null) await new Promise((ok) => setTimeout(ok, 250));
+      const envs: string[] = [];
+      // the report arrives while the child still runs; the daemon logs the cycle once the child has exited
+      const cycleLogged = () => /^ratwatch: cycle 1: /m.test(log);
+      while ((bodies.length === 0 || !cycleLogged()) && Date.now() < until && child.exitCode === null) {
+        envs.push(...childEnvironments(child.pid!));
+        await new Promise((ok) => setTimeout(ok, 250));
+      }
       expect(bodies.length, `daemon log:\n${log}`).toBeGreaterThan(0);
       const report = JSON.parse(bodies[0]);
       expect(JSON.stringify(report)).toContain(`"hostname"`);
       expect(log).toMatch(/scheduled scan|start/);
       expect(log).not.toContain('scan process failed');
-      // the child's file fingerprints came back and the daemon kept them for the next cycle's child, in a
-      // file the spool leaves alone
+      expect(log).toMatch(/^ratwatch: cycle 1: full report #1 \(\+\d+ -0\), scan \d+ ms; sent 1, pending 0$/m);
+      expect(envs.length, 'a cycle child was seen').toBeGreaterThan(0);
+      for (const e of envs) expect(e).not.toContain('child-scan-secret');
+      // the child kept its file fingerprints for the next cycle's child, in a file the spool leaves alone
       const cache = readHashCache(join(dir, 'spool'));
       expect(cache.problem).toBeUndefined();
       expect(cache.entries.length).toBeGreaterThan(0);
@@ -66,17 +89,24 @@ describe('daemon scans in a child process', () => {
     }
   }, 300_000);
 
-  it('is a hidden command that prints one scan result as JSON and exits 0 even with findings', async () => {
+  it('is a hidden command that scans, spools and prints its log line as JSON, exit 0 even with findings', async () => {
+    const spoolDir = join(dir, 'hidden-spool');
+    mkdirSync(spoolDir, { mode: 0o700 }); // as the daemon makes it before its first cycle
+    const input: CycleInput = { config: loadConfig({ env: { RATWATCH_SPOOL_DIR: spoolDir }, flags: {} }), env: {} };
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/main.ts'), CHILD_SCAN_COMMAND], {
+      const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/main.ts'), CYCLE_COMMAND], {
         cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'ignore'],
+        stdio: ['pipe', 'pipe', 'ignore'],
       });
       let stdout = '';
       c.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
       c.on('close', (code) => resolve({ code, stdout }));
+      c.stdin.end(JSON.stringify(input));
     });
     expect(out.code).toBe(0);
-    expect(JSON.parse(out.stdout).schema).toBe('ratwatch.scan/2');
+    const res = JSON.parse(out.stdout);
+    expect(res.line).toMatch(/^full report #1 \(\+\d+ -0\), scan \d+ ms; no endpoint.url configured: kept in the spool \(1 waiting\)$/);
+    expect(res.retryAt).toBeUndefined();
+    expect(readHashCache(spoolDir).entries.length).toBeGreaterThan(0);
   }, 240_000);
 });
