@@ -90,10 +90,10 @@ describe('farm alert evidence', () => {
   });
 
   it('bounds a shared value an agent made up', () => {
-    const a = farm([onNet('a'), onNet('b'), onNet('c')]);
-    if (a.explanation.kind !== 'farm') throw new Error('farm explanation expected');
-    a.explanation.networks[0].value = `x\n${'y'.repeat(100)}`;
-    expect(evidenceLines(a)[2]).toBe(`Shared gateway-mac x ${'y'.repeat(57)}…: 3 hosts, 3 users`);
+    const [d] = evaluateFarms([onNet('a'), onNet('b'), onNet('c')], farmSettings(), NOW).alerts;
+    if (d.explanation.kind !== 'farm') throw new Error('farm explanation expected');
+    d.explanation.networks[0].value = `x\n${'y'.repeat(100)}`;
+    expect(evidenceLines(alertOf(d))[2]).toBe(`Shared gateway-mac x ${'y'.repeat(57)}…: 3 hosts, 3 users`);
   });
 });
 
@@ -131,8 +131,8 @@ describe('region alert evidence', () => {
     expect(evidenceLines(zonesOnly)[1]).toBe('timezone Europe/Paris (FR): expected Europe/Berlin');
     const countriesOnly = region(host('a', { user: 'alice', context: { timezone: 'Europe/Paris' } }), { alice: { countries: ['DE'] } });
     expect(evidenceLines(countriesOnly)[1]).toBe('timezone Europe/Paris (FR): expected DE');
-    if (countriesOnly.explanation.kind !== 'region') throw new Error('region explanation expected');
-    countriesOnly.explanation.mismatches[0].expected = {};
+    const e = countriesOnly.explanation as Extract<AlertDraft['explanation'], { kind: 'region' }>;
+    e.mismatches[0].expected = {};
     expect(evidenceLines(countriesOnly)[1]).toBe('timezone Europe/Paris (FR): expected nothing set');
   });
 
