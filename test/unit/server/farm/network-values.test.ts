@@ -38,6 +38,12 @@ describe('MAC addresses', () => {
     }
   });
 
+  it('reads a value of up to 64 characters', () => {
+    expect(macSubject([`${' '.repeat(47)}aa:bb:cc:00:11:22`])).toBe('farm:gateway-mac:aa:bb:cc:00:11:22');
+    expect(ipSubject([`${' '.repeat(56)}81.2.3.4`])).toBe('farm:public-ip:81.2.3.4');
+    expect(ipSubject([`${' '.repeat(57)}81.2.3.4`])).toBeUndefined();
+  });
+
   it('ignores values that are not one MAC: too long, 11 or 13 digits, other separators', () => {
     for (const v of [
       `aa:bb:cc:00:11:22${' '.repeat(60)}`,
