@@ -86,6 +86,9 @@ describe('expected-region CSV rows', () => {
       a: { timezones: ['UTC', 'Etc/GMT+5', 'US/Eastern', 'Tokyo Standard Time'] },
     });
     expect(Object.fromEntries(one('a,US').regions)).toEqual({ a: { countries: ['US'] } });
+    expect(Object.fromEntries(one('a,,UTC;  Tokyo Standard Time ;Europe/Berlin  Europe/Paris').regions)).toEqual({
+      a: { timezones: ['UTC', 'Tokyo Standard Time', 'Europe/Berlin', 'Europe/Paris'] },
+    });
   });
 
   it('takes only the first line as a header, in any case, and a file without one', () => {
@@ -95,6 +98,8 @@ describe('expected-region CSV rows', () => {
     expect([...regions.keys()]).toEqual(['alice']);
     expect(errors).toEqual(['regions.csv:2: country "COUNTRIES" is not an ISO 3166 two-letter code']);
     expect(parseRegionsCsv('# who works where\nuser,countries,timezones\nalice,US,').errors).toEqual([]);
+    // a user named "user" right after the header is a user
+    expect(Object.fromEntries(parseRegionsCsv('user,countries,timezones\nuser,US,').regions)).toEqual({ user: { countries: ['US'] } });
   });
 
   it('quotes and shortens a long bad value in its message', () => {
