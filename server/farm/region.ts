@@ -57,6 +57,7 @@ export function inputMethodLanguage(im: string): string | undefined {
 
 const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const BY_RANK: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+// Stryker disable next-line EqualityOperator: on equal ranks a and b are the same severity
 export const maxSeverity = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
 export const raise = (s: Severity): Severity => BY_RANK[Math.min(4, RANK[s] + 1)];
 export const severityRank = (s: Severity): number => RANK[s];

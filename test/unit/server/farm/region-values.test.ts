@@ -52,6 +52,8 @@ describe('input methods', () => {
         'com.apple.inputmethod.TCIM.Shuangpin',
         'com.apple.keylayout.Chinese',
         'xkb:cn::zho',
+        'cn',
+        'ibus:cn',
       ],
       home: ['CN', 'TW', 'HK', 'MO', 'SG'],
     },
@@ -64,6 +66,8 @@ describe('input methods', () => {
         'com.apple.inputmethod.Kotoeri.RomajiTyping',
         'com.apple.keylayout.Japanese',
         'xkb:jp::jpn',
+        'jp',
+        'ibus:jp',
         'ibus:skk',
       ],
       home: ['JP'],
@@ -104,6 +108,7 @@ describe('input methods', () => {
       'truck-x',
       'x:kore',
       '412:x',
+      'x0412:y',
     ]) {
       expect(lang(im)).toBe(false);
     }
