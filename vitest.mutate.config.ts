@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // scripts/mutate.ts narrows this to the tests of the one file it mutates (RATWATCH_MUTATE_TESTS)
-    include: process.env.RATWATCH_MUTATE_TESTS?.split(',') ?? ['test/unit/agent/**/*.test.ts', 'test/unit/server/farm/*.test.ts'],
+    include: process.env.RATWATCH_MUTATE_TESTS?.split(',') ?? ['test/unit/agent/**/*.test.ts', 'test/unit/server/**/*.test.ts'],
     globalSetup: ['test/helpers/mutate-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -16,6 +16,7 @@ const base = JSON.parse(readFileSync(join(ROOT, 'stryker.config.json'), 'utf8'))
 const POLICY = ['test/unit/agent/policy/*.test.ts'];
 const ENGINE = ['test/unit/agent/engine/*.test.ts'];
 const FARM = ['test/unit/server/farm/*.test.ts'];
+const NOTIFY = ['test/unit/server/notify/*.test.ts'];
 const TESTS: Record<string, string[]> = {
   'agent/policy/match.ts': POLICY,
   'agent/policy/apply.ts': POLICY,
@@ -28,6 +29,9 @@ const TESTS: Record<string, string[]> = {
   'server/farm/net.ts': FARM,
   'server/farm/region.ts': FARM,
   'server/farm/regions-csv.ts': FARM,
+  'server/ingest/receive.ts': ['test/unit/server/ingest/*.test.ts'],
+  'server/notify/render.ts': NOTIFY,
+  'server/notify/retry.ts': NOTIFY,
   'agent/delivery/reporter.ts': ['test/unit/agent/delivery/*.test.ts', 'test/unit/agent/spool/lock-edges.test.ts'],
 };
 

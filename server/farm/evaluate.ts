@@ -56,15 +56,18 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
   const cutoff = nowMs - settings.windowHours * 3_600_000;
   const officeIps = new IpRanges(settings.office.cidrs, 'farm.office.cidrs');
   const vpnIps = new IpRanges(settings.vpnEgressIps, 'farm.vpnEgressIps');
-  const officeMacs = new Set(settings.office.gatewayMacs.map(canonicalMac).filter(Boolean));
-  const officeBssids = new Set(settings.office.bssids.map(canonicalMac).filter(Boolean));
+  // an unusable entry maps to undefined, which no reported value (always a MAC) is looked up as
+  const officeMacs = new Set(settings.office.gatewayMacs.map(canonicalMac));
+  const officeBssids = new Set(settings.office.bssids.map(canonicalMac));
 
   // Hosts repeat the same few values hour after hour; parsing and range checks are the costly part
   // (BlockList.check takes microseconds), so each distinct raw value is looked at once per evaluation.
   const macs = new Map<unknown, string | undefined>();
   const macOf = (raw: unknown): string | undefined => {
+    // Stryker disable next-line ConditionalExpression: a cache; without it the same value is computed again
     if (macs.has(raw)) return macs.get(raw);
     const m = canonicalMac(raw);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: a cache (strings only, to stay bounded)
     if (typeof raw === 'string') macs.set(raw, m);
     return m;
   };
@@ -72,11 +75,13 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
   const ips = new Map<unknown, IpSeen>();
   const ipOf = (raw: unknown): IpSeen => {
     let r = ips.get(raw);
+    // Stryker disable next-line ConditionalExpression: a cache; without it the same value is computed again
     if (r) return r;
     const ip = canonicalIp(raw);
     r = { ip, office: !!ip && officeIps.has(ip) };
     // behind the company VPN only the public address is the VPN's; meaningless addresses tie nothing together
     if (ip && !r.office && !vpnIps.has(ip) && !isMeaninglessIp(ip)) r.key = publicIpKey(ip, settings.ipv6PrefixLength);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: a cache (strings only, to stay bounded)
     if (typeof raw === 'string') ips.set(raw, r);
     return r;
   };
@@ -133,6 +138,7 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
   const find = (x: number): number => {
     let r = x;
     while (parent.get(r)! !== r) r = parent.get(r)!;
+    // Stryker disable next-line ConditionalExpression: path compression only makes later finds shorter
     while (parent.get(x)! !== r) {
       const n = parent.get(x)!;
       parent.set(x, r);
@@ -149,6 +155,7 @@ export function evaluateFarms(snapshots: readonly HostSnapshot[], settings: Farm
     const root = find(k.hosts[0]);
     for (const h of k.hosts.slice(1)) {
       const r = find(h);
+      // Stryker disable next-line ConditionalExpression: setting a root's parent to itself changes nothing
       if (r !== root) parent.set(r, root);
     }
   }

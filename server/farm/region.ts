@@ -47,8 +47,9 @@ export function inputMethodLanguage(im: string): string | undefined {
   const s = im.toLowerCase();
   const tip = /^([0-9a-f]{4}):/.exec(s);
   if (tip) return WINDOWS_PRIMARY_LANG.get(parseInt(tip[1], 16) & 0x3ff);
-  if (/hangul|korean|(^|[:\-_])kr($|[:\-_])|(^|[:\-_])kor($|[:\-_])|2setkorean|3setkorean/.test(s)) return 'ko';
-  if (/pinyin|rime|chewing|zhuyin|cangjie|wubi|scim|tcim|chinese|(^|[:\-_])cn($|[:\-_])|sunpinyin|libpinyin/.test(s)) return 'zh';
+  // "korean" covers macOS 2SetKorean / 3SetKorean, "pinyin" covers libpinyin / sunpinyin
+  if (/hangul|korean|(^|[:\-_])kr($|[:\-_])|(^|[:\-_])kor($|[:\-_])/.test(s)) return 'ko';
+  if (/pinyin|rime|chewing|zhuyin|cangjie|wubi|scim|tcim|chinese|(^|[:\-_])cn($|[:\-_])/.test(s)) return 'zh';
   if (/anthy|mozc|kkc|kotoeri|japanese|(^|[:\-_])jp($|[:\-_])|skk/.test(s)) return 'ja';
   if (/russian|(^|[:\-_])ru($|[:\-_])/.test(s)) return 'ru';
   return undefined;
@@ -56,6 +57,7 @@ export function inputMethodLanguage(im: string): string | undefined {
 
 const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const BY_RANK: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+// Stryker disable next-line EqualityOperator: on equal ranks a and b are the same severity
 export const maxSeverity = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
 export const raise = (s: Severity): Severity => BY_RANK[Math.min(4, RANK[s] + 1)];
 export const severityRank = (s: Severity): number => RANK[s];
@@ -83,10 +85,10 @@ export function regionMismatches(input: RegionInput, expected: ExpectedRegion | 
       out.push({ field: 'timezone', value: tz, country: ccs[0], expected: exp, always: true, severity: 'critical' });
       continue;
     }
-    if (!expected || zones.has(tz) || (!hasCountries && zones.size === 0)) continue;
-    const inCountry = hasCountries && ccs.some((c) => countries.has(c));
-    // a zone we cannot place is only a mismatch when the user's zones are listed and it is not among them
-    const mismatch = ccs.length ? !inCountry && (hasCountries || zones.size > 0) : !hasCountries && zones.size > 0;
+    // nothing expected (no row, or a row without values): only the always-critical zones count
+    if (zones.has(tz) || (!hasCountries && zones.size === 0)) continue;
+    // a zone we cannot place is only a mismatch when the user's zones are listed (and it is not among them)
+    const mismatch = ccs.length ? !ccs.some((c) => countries.has(c)) : !hasCountries;
     if (mismatch)
       out.push({ field: 'timezone', value: tz, country: ccs.length === 1 ? ccs[0] : undefined, expected: exp, severity: 'high' });
   }
@@ -95,11 +97,11 @@ export function regionMismatches(input: RegionInput, expected: ExpectedRegion | 
     if (!cc) continue;
     if (ALWAYS_CRITICAL_COUNTRIES.has(cc)) {
       out.push({ field: 'locale', value: loc, country: cc, expected: exp, always: true, severity: 'critical' });
-    } else if (expected && hasCountries && !countries.has(cc)) {
+    } else if (hasCountries && !countries.has(cc)) {
       out.push({ field: 'locale', value: loc, country: cc, expected: exp, severity: 'medium' });
     }
   }
-  if (expected && hasCountries) {
+  if (hasCountries) {
     for (const im of input.inputMethods) {
       const lang = inputMethodLanguage(im);
       if (lang && !LANGUAGE_COUNTRIES[lang].some((c) => countries.has(c))) {

@@ -74,3 +74,52 @@ describe('farm settings', () => {
     );
   });
 });
+
+describe('expected-region CSV rows', () => {
+  const one = (line: string) => parseRegionsCsv(line, 'u.csv');
+
+  it('splits countries on ";" or spaces and zones on ";" (and spaces between IANA names), each once', () => {
+    expect(Object.fromEntries(one('a,US CA;us;; DE ,Europe/Berlin Europe/Paris;Europe/Berlin;;').regions)).toEqual({
+      a: { countries: ['US', 'CA', 'DE'], timezones: ['Europe/Berlin', 'Europe/Paris'] },
+    });
+    expect(Object.fromEntries(one('a,,UTC;Etc/GMT+5;US/Eastern;Tokyo Standard Time').regions)).toEqual({
+      a: { timezones: ['UTC', 'Etc/GMT+5', 'US/Eastern', 'Tokyo Standard Time'] },
+    });
+    expect(Object.fromEntries(one('a,US').regions)).toEqual({ a: { countries: ['US'] } });
+    expect(Object.fromEntries(one('a,,UTC;  Tokyo Standard Time ;Europe/Berlin  Europe/Paris').regions)).toEqual({
+      a: { timezones: ['UTC', 'Tokyo Standard Time', 'Europe/Berlin', 'Europe/Paris'] },
+    });
+  });
+
+  it('takes only the first line as a header, in any case, and a file without one', () => {
+    expect([...parseRegionsCsv('USER,Countries,TimeZones\nalice,US,').regions.keys()]).toEqual(['alice']);
+    expect([...parseRegionsCsv('alice,US,\nbob,DE,').regions.keys()]).toEqual(['alice', 'bob']);
+    const { regions, errors } = parseRegionsCsv('alice,US,\nuser,countries,timezones');
+    expect([...regions.keys()]).toEqual(['alice']);
+    expect(errors).toEqual(['regions.csv:2: country "COUNTRIES" is not an ISO 3166 two-letter code']);
+    expect(parseRegionsCsv('# who works where\nuser,countries,timezones\nalice,US,').errors).toEqual([]);
+    // a user named "user" right after the header is a user
+    expect(Object.fromEntries(parseRegionsCsv('user,countries,timezones\nuser,US,').regions)).toEqual({ user: { countries: ['US'] } });
+  });
+
+  it('quotes and shortens a long bad value in its message', () => {
+    expect(one(`a,${'x'.repeat(100)},`).errors).toEqual([`u.csv:1: country "${'X'.repeat(63)}..." is not an ISO 3166 two-letter code`]);
+    expect(one(`a,${'x'.repeat(68)},`).errors).toEqual([`u.csv:1: country "${'X'.repeat(68)}" is not an ISO 3166 two-letter code`]);
+    expect(one(`a,${'x'.repeat(69)},`).errors).toEqual([`u.csv:1: country "${'X'.repeat(63)}..." is not an ISO 3166 two-letter code`]);
+    expect(one('a,U1,').errors).toEqual(['u.csv:1: country "U1" is not an ISO 3166 two-letter code']);
+    expect(one('a,US,Europe/Nowhere').errors).toEqual(['u.csv:1: time zone "Europe/Nowhere" is not an IANA name or Windows ID']);
+  });
+
+  it('takes three cells, or fewer', () => {
+    expect(one('a,US,UTC').errors).toEqual([]);
+    expect(one('a,US,UTC,').errors).toEqual(['u.csv:1: 4 cells, expected user,countries,timezones']);
+    expect(one('a').errors).toEqual(['u.csv:1: user "a" has neither countries nor time zones']);
+  });
+
+  it('refuses a file of more than a million lines as a whole, in one line', () => {
+    const { regions, errors } = parseRegionsCsv(`user,countries,timezones\n${'a,US,\n'.repeat(1_000_000)}`, 'big.csv');
+    expect(regions.size).toBe(0);
+    expect(errors).toEqual(['big.csv: 1000002 lines, more than the 1000000 allowed']);
+    expect(parseRegionsCsv('\n'.repeat(999_999)).errors).toEqual([]);
+  });
+});
