@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detect } from '../../../../agent/engine/detect.ts';
-import type { Finding } from '../../../../agent/model.ts';
+import type { Finding, Inventory } from '../../../../agent/model.ts';
 import { catalog, inventory, tool } from '../../../helpers/builders.ts';
 
 // Each matcher of the engine on a small catalog, with the finding and the evidence a user reads (issue 17):
@@ -206,7 +206,7 @@ describe('command-line fragments', () => {
 });
 
 describe('packages', () => {
-  const pkgs = (packages: Parameters<typeof inventory>[1]['packages'], os: 'linux' | 'darwin' | 'windows' = 'linux') =>
+  const pkgs = (packages: Inventory['packages'], os: 'linux' | 'darwin' | 'windows' = 'linux') =>
     detect(inventory(os, { packages }), cat);
 
   it('a .desktop entry is the tool by its Exec program, by its product name, or by a variant of its Exec', () => {
@@ -256,7 +256,7 @@ describe('packages', () => {
 });
 
 describe('services', () => {
-  const svc = (services: Parameters<typeof inventory>[1]['services'], os: 'linux' | 'windows' = 'windows') =>
+  const svc = (services: Inventory['services'], os: 'linux' | 'windows' = 'windows') =>
     detect(inventory(os, { services }), cat);
 
   it('a service is the tool by exact name, by a name prefix, by its program, or by its display name', () => {
