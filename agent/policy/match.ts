@@ -36,9 +36,17 @@ export function signerNames(signer: string): string[] {
 function pidsOf(f: Finding): Set<number> {
   const pids = new Set<number>();
   for (const e of f.evidence) {
-    if (e.type === 'process' || e.type === 'cmdline-domain') pids.add(e.pid);
-    // Stryker disable next-line ConditionalExpression: no other evidence type has a pid
-    else if ((e.type === 'socket' || e.type === 'banner') && e.pid !== undefined) pids.add(e.pid);
+    // Cases ordered so that none falls through to one with the same effect: a mutant emptying a case shows
+    switch (e.type) {
+      case 'socket':
+      case 'banner':
+        if (e.pid !== undefined) pids.add(e.pid);
+        break;
+      case 'process':
+      case 'cmdline-domain':
+        pids.add(e.pid);
+        break;
+    }
   }
   return pids;
 }
@@ -71,10 +79,18 @@ function identityCovers(f: Finding, field: 'signer' | 'teamId', wanted: string[]
 function pathsOf(f: Finding): string[] {
   const out: string[] = [];
   for (const e of f.evidence) {
-    if (e.type === 'process' && e.exe) out.push(e.exe);
-    // Stryker disable next-line ConditionalExpression: the only other evidence with a path is a file, pushed the same
-    else if ((e.type === 'package' || e.type === 'service') && e.path) out.push(e.path);
-    else if (e.type === 'file') out.push(e.path);
+    switch (e.type) {
+      case 'package':
+      case 'service':
+        if (e.path) out.push(e.path);
+        break;
+      case 'process':
+        if (e.exe) out.push(e.exe);
+        break;
+      case 'file':
+        out.push(e.path);
+        break;
+    }
   }
   return out;
 }

@@ -190,16 +190,13 @@ describe('signer and Team ID rules (anti-forgery)', () => {
       expect(f.status, e.type).toBe('finding');
       expect(f.reason).toContain('pid 77 has no allowed signer');
     }
-    // A socket without an owner names no process to prove
-    const unowned: Evidence = {
-      type: 'socket',
-      strength: 'corroborating',
-      proto: 'tcp',
-      localAddress: '0.0.0.0',
-      localPort: 5938,
-      state: 'LISTEN',
-    };
-    expect(one(rule, finding('teamviewer', [signed(1, 'TeamViewer Germany GmbH'), unowned])).status).toBe('allowed');
+    // A socket or banner without an owner names no process to prove
+    const unowned: Evidence[] = [
+      { type: 'socket', strength: 'corroborating', proto: 'tcp', localAddress: '0.0.0.0', localPort: 5938, state: 'LISTEN' },
+      { type: 'banner', strength: 'corroborating', proto: 'tcp', localAddress: '127.0.0.1', port: 5938, text: 'x' },
+    ];
+    for (const e of unowned)
+      expect(one(rule, finding('teamviewer', [signed(1, 'TeamViewer Germany GmbH'), e])).status, e.type).toBe('allowed');
   });
 
   it('a package signer does not count for a signer rule; a package Team ID does for a Team ID rule', () => {

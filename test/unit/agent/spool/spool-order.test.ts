@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, promises, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { emptyState, planReport } from '../../../../agent/report/plan.ts';
 import type { NativeReport, ReportKind } from '../../../../agent/report/types.ts';
 import { Spool, SpoolCorruptError } from '../../../../agent/spool/spool.ts';
@@ -36,7 +36,26 @@ async function newSpool() {
 // A fixed shuffle (no randomness in tests): i * 7 mod 30 visits every index once
 const shuffled = Array.from({ length: 30 }, (_, i) => (i * 7) % 30);
 
-describe('spool order', () => {
+// Node's readdir returns names in byte order on Linux (libuv sorts scandir's answer), which for the spool's
+// zero-padded names is already delivery order; nothing promises that elsewhere (FAT, network shares). The
+// tests run once with the real order and once with the folder read backwards, so the spool's own ordering
+// is what they see.
+const realReaddir = promises.readdir.bind(promises);
+async function withOrder<T>(order: 'as read' | 'backwards', fn: () => Promise<T>): Promise<T> {
+  if (order === 'as read') return fn();
+  const spy = vi
+    .spyOn(promises, 'readdir')
+    .mockImplementation((async (...args: Parameters<typeof realReaddir>) =>
+      ((await realReaddir(...args)) as unknown[]).reverse()) as never);
+  try {
+    return await fn();
+  } finally {
+    spy.mockRestore();
+  }
+}
+const ORDERS = ['as read', 'backwards'] as const;
+
+describe.each(ORDERS)('spool order, folder %s', (order) => {
   it('lists reports by sequence, and reports of one sequence by file name, whatever order they were written in', async () => {
     const { spool } = await newSpool();
     const written: { sequence: number; name: string }[] = [];
@@ -45,7 +64,17 @@ describe('spool order', () => {
       written.push({ sequence: r.sequence, name: await spool.put(r) });
     }
     const expected = [...written].sort((a, b) => a.sequence - b.sequence || (a.name < b.name ? -1 : 1)).map((w) => w.name);
-    expect((await spool.list()).map((e) => e.name)).toEqual(expected);
+    expect(await withOrder(order, async () => (await spool.list()).map((e) => e.name))).toEqual(expected);
+  });
+
+  it('quarantine keeps the 200 last names in name order and deletes the rest', async () => {
+    const { dir, spool } = await newSpool();
+    const q = join(dir, 'quarantine');
+    const names = shuffled.flatMap((i) => Array.from({ length: 7 }, (_, k) => `q-${String(i * 7 + k).padStart(3, '0')}.json`));
+    for (const n of names) writeFileSync(join(q, n), '');
+    writeFileSync(join(dir, 'z.json'), '');
+    await withOrder(order, () => spool.list());
+    expect(readdirSync(q).sort()).toEqual([...names, 'z.json'].sort().slice(-200));
   });
 });
 
@@ -69,18 +98,6 @@ describe('strays in rejected/', () => {
     expect(log).toEqual([]);
     await spool.list(); // only now is the spool's own stray quarantined
     expect(readdirSync(join(dir, 'quarantine'))).toEqual(['stray.json']);
-  });
-});
-
-describe('quarantine', () => {
-  it('keeps the 200 last names in name order and deletes the rest', async () => {
-    const { dir, spool } = await newSpool();
-    const q = join(dir, 'quarantine');
-    const names = shuffled.flatMap((i) => Array.from({ length: 7 }, (_, k) => `q-${String(i * 7 + k).padStart(3, '0')}.json`));
-    for (const n of names) writeFileSync(join(q, n), '');
-    writeFileSync(join(dir, 'z.json'), '');
-    await spool.list();
-    expect(readdirSync(q).sort()).toEqual([...names, 'z.json'].sort().slice(-200));
   });
 });
 
