@@ -214,7 +214,7 @@ describe('console of ratwatch-server in Chromium', () => {
       .getByLabel('CSV file')
       .setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('user,countries\nbob,Germany\n') });
     await regions.getByRole('button', { name: 'Upload' }).click();
-    await expect(page.getByRole('alert').textContent()).resolves.toBe('Line 2: "GERMANY" is not a two-letter country code.');
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('Line 2: country "GERMANY" is not an ISO 3166 two-letter code.');
 
     const notifiers = page.locator('#notifiers');
     await notifiers.getByLabel('Kind').selectOption('slack');
