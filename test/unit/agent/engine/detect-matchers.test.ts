@@ -206,8 +206,7 @@ describe('command-line fragments', () => {
 });
 
 describe('packages', () => {
-  const pkgs = (packages: Inventory['packages'], os: 'linux' | 'darwin' | 'windows' = 'linux') =>
-    detect(inventory(os, { packages }), cat);
+  const pkgs = (packages: Inventory['packages'], os: 'linux' | 'darwin' | 'windows' = 'linux') => detect(inventory(os, { packages }), cat);
 
   it('a .desktop entry is the tool by its Exec program, by its product name, or by a variant of its Exec', () => {
     expect(only(pkgs([{ name: 'Remote support', source: 'desktop', exec: '/usr/bin/anydesk' }])).tool.id).toBe('anydesk');
@@ -256,8 +255,7 @@ describe('packages', () => {
 });
 
 describe('services', () => {
-  const svc = (services: Inventory['services'], os: 'linux' | 'windows' = 'windows') =>
-    detect(inventory(os, { services }), cat);
+  const svc = (services: Inventory['services'], os: 'linux' | 'windows' = 'windows') => detect(inventory(os, { services }), cat);
 
   it('a service is the tool by exact name, by a name prefix, by its program, or by its display name', () => {
     expect(only(svc([{ name: 'anydesk', source: 'windows-service' }])).tool.id).toBe('anydesk');
