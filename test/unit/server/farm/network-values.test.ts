@@ -188,3 +188,27 @@ describe('settings', () => {
     });
   });
 });
+
+// Three hosts reporting three spellings still make a group when one spelling is misread (two are
+// enough), so each spelling is also checked alone: all three hosts report it.
+describe('each spelling on its own', () => {
+  it('MAC: bare, dotted and dashed, any case, surrounded by spaces', () => {
+    for (const m of ['AABBCC001122', ' aabbcc001122 ', 'AABB.CC00.1122', ' aabb.cc00.1122 ', 'AA-BB-CC-00-11-22']) {
+      expect(macSubject([m]), m).toBe('farm:gateway-mac:aa:bb:cc:00:11:22');
+    }
+    // a digit too many before or after a dotted spelling is no MAC, not a shifted one
+    for (const m of ['aaabb.cc00.1122', 'aabb.cc00.11223']) expect(macSubject([m]), m).toBeUndefined();
+  });
+
+  it('IP: mapped IPv4 with its zone, brackets only around a whole address, "::ffff:" only at the start', () => {
+    for (const a of [' 81.20.30.40 ', '::FFFF:81.20.30.40', '[::ffff:81.20.30.40]', '::ffff:81.20.30.40%eth0']) {
+      expect(ipSubject([a]), a).toBe('farm:public-ip:81.20.30.40');
+    }
+    expect(ipSubject(['[2001:db8::1]'], { ipv6PrefixLength: 128 })).toBe('farm:public-ip:2001:db8:0:0:0:0:0:1/128');
+    for (const a of ['81.2.3.4]', '[2001:db8::1', '2001:db8::1]', '::ffff:81.20.30.40:1', '::ffff:81.20.30.40.5']) {
+      expect(ipSubject([a], { ipv6PrefixLength: 128 }), a).toBeUndefined();
+    }
+    expect(ipSubject(['1::ffff:81.20.30.40'], { ipv6PrefixLength: 128 })).toBe('farm:public-ip:1:0:0:0:0:ffff:5114:1e28/128');
+    expect(ipSubject(['64:ff9b::81.20.30.40'], { ipv6PrefixLength: 128 })).toBe('farm:public-ip:64:ff9b:0:0:0:0:5114:1e28/128');
+  });
+});
