@@ -159,3 +159,14 @@ describe('withSpoolLock', () => {
     expect(existsSync(join(dir, 'lock'))).toBe(false);
   });
 });
+
+describe('a report another process has sent', () => {
+  it('is no longer in the spool once its file is gone, and the others still are', async () => {
+    const { spool } = await newSpool();
+    for (const n of [1, 2]) await spool.put(report(n, 'delta'));
+    const [first, second] = await spool.list();
+    expect([await spool.has(first), await spool.has(second)]).toEqual([true, true]);
+    await spool.remove(first); // what the other process does once the endpoint took it
+    expect([await spool.has(first), await spool.has(second)]).toEqual([false, true]);
+  });
+});
