@@ -46,13 +46,16 @@ describe('command-line fragments', () => {
   });
   const js = tool('x-y', { category: 'tunnel', scripts: ['remote-tunnel.js'], commandLines: ['tunnel --url'] });
   const connect = tool('connect-relay', { category: 'tunnel', commandLines: ['--connect relay'] });
-  const cat = catalog([abc, zz, js, connect]);
+  const pyz = tool('zipapp-relay', { category: 'tunnel', scripts: ['tunnel.pyz'], commandLines: ['tunnel --url'] });
+  const cat = catalog([abc, zz, js, connect, pyz]);
   const run = (cmdline: string) => ids(detect(inventory('linux', { processes: [{ pid: 1, name: 'x', cmdline }] }), cat));
 
   it("a shared fragment counts next to the tool's id word, any of its names or its script's stem, three letters or more", () => {
     expect(run('/opt/abc/bin/run tunnel --url http://localhost:8080')).toEqual(['abc-tunnel']);
     expect(run('zr tunnel --url http://localhost:8080')).toEqual([]);
     expect(run('node /srv/remote-tunnel tunnel --url http://localhost:8080')).toEqual(['x-y']);
+    // a zipapp keeps its extension: "tunnel.pyz" is not "tunnelz"
+    expect(run('tunnelz tunnel --url http://localhost:8080')).toEqual([]);
   });
 
   it('a fragment starting with dashes ends at a word boundary too', () => {
@@ -90,7 +93,13 @@ describe('packages', () => {
   });
 
   it('a .desktop entry named for one tool is that tool only, whatever build of another its Exec runs', () => {
-    expect(ids(pkgs([{ name: 'AnyDesk', source: 'desktop', exec: '/opt/rustdesk/rustdesk-x64' }]))).toEqual(['anydesk']);
+    const fs = pkgs([{ name: 'AnyDesk', source: 'desktop', exec: '/opt/rustdesk/rustdesk-x64' }], 'linux', {
+      processes: [{ pid: 2, name: 'rustdesk' }],
+    });
+    expect(fs.map((f) => [f.tool.id, f.evidence.map((e) => e.type)])).toEqual([
+      ['anydesk', ['package']],
+      ['rustdesk', ['process']],
+    ]);
   });
 
   it('unknown bundle ids and Team IDs name nothing', () => {
@@ -121,7 +130,9 @@ describe('services', () => {
   const remotepc = tool('remotepc', { paths: ['C:/Program Files/RemotePC/*'] });
   const ammyy = tool('ammyy', { services: ['AmmyyAdmin'] });
   const seven = tool('seven', { services: ['One Two Three Four Five Six Seven'] });
-  const cat = catalog([tight, tv, anydesk, remotepc, ammyy, seven]);
+  // a run past the last word would read a word that is not there (JavaScript's "undefined")
+  const past = tool('past', { services: ['Remote Undefined'] });
+  const cat = catalog([tight, tv, anydesk, remotepc, ammyy, seven, past]);
   const svc = (services: Inventory['services']) => ids(detect(inventory('windows', { services }), cat));
 
   it('a short service name matches in any case, with or without .service', () => {
@@ -129,6 +140,8 @@ describe('services', () => {
     expect(svc([{ name: 'tvnsrv.service', source: 'systemd' }])).toEqual(['tightvnc']);
     expect(svc([{ name: 'tvsvc_9', source: 'windows-service' }])).toEqual(['tv']);
     expect(svc([{ name: 'x_tvsvc', source: 'windows-service' }])).toEqual([]);
+    // only a trailing .service is dropped
+    expect(svc([{ name: 'tvn.servicesrv', source: 'systemd' }])).toEqual([]);
   });
 
   it('a service named exactly for one tool is that tool only, whatever its display name says', () => {
@@ -146,6 +159,7 @@ describe('services', () => {
     expect(svc([{ name: 'a b c d e f g h i j k l m n Ammyy Admin', source: 'windows-service' }])).toEqual(['ammyy']);
     expect(svc([{ name: 'a b c d e f g h i j k l m n o Ammyy Admin', source: 'windows-service' }])).toEqual([]);
     expect(svc([{ name: 'x One Two Three Four Five Six Seven', source: 'windows-service' }])).toEqual([]);
+    expect(svc([{ name: 'x Remote', source: 'windows-service' }])).toEqual([]);
   });
 });
 

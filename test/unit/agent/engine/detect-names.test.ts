@@ -44,6 +44,17 @@ describe('names with build words', () => {
   it("a program named as a tool is that tool only, whatever build of another tool its file's name says", () => {
     const fs = detect(inventory('windows', { processes: [{ pid: 3, name: 'AnyDesk.exe', exe: 'C:/T/rustdesk-1.2.exe' }] }), cat);
     expect(ids(fs)).toEqual(['anydesk']);
+    // nor does it count as evidence of the other tool when two tools share a package
+    const alpha = tool('alpha', { packages: ['Shared Desk'] });
+    const rust = tool('rustdesk', { processes: { windows: ['rustdesk.exe'], darwin: [], linux: [] }, packages: ['Shared Desk'] });
+    const shared = detect(
+      inventory('windows', {
+        processes: [{ pid: 3, name: 'AnyDesk.exe', exe: 'C:/T/rustdesk-1.2.exe' }],
+        packages: [{ name: 'Shared Desk', source: 'other' }],
+      }),
+      catalog([anydesk, alpha, rust]),
+    );
+    expect(ids(shared)).toEqual(['alpha', 'anydesk']);
   });
 });
 
