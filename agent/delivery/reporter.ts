@@ -246,7 +246,6 @@ export class Reporter {
         for (const e of entries) {
           if (await this.locked(() => this.deliverOne(client, e, res))) break;
         }
-        // Stryker disable next-line BlockStatement: keepAlive is off (transport/agent.ts), so once each answer is awaited the client holds no socket and close() frees nothing observable
       } finally {
         client.close();
       }

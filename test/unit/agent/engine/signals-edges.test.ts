@@ -34,7 +34,7 @@ describe('several remote tools: programs, not catalog entries', () => {
     expect(hostSignals(inventory('windows'), linked)).toEqual([]);
     expect(hostSignals(inventory('windows'), linked.slice(0, 2)).map((s) => s.tool.id)).toEqual([SIGNAL_IDS.multipleRemoteTools]);
 
-    const [s] = hostSignals(inventory('windows'), [finding('ngrok', 'tunnel', [proc(20)]), ...linked]);
+    const [s] = hostSignals(inventory('windows'), [...linked, finding('ngrok', 'tunnel', [proc(20)])]);
     expect(s.tool).toEqual({ id: SIGNAL_IDS.multipleRemoteTools, name: 'Several remote-access tools on one host', category: 'signal' });
     // listed by tool id whatever order the findings came in
     expect(toolsOf(s)).toEqual(['ngrok', 'tool-a', 'tool-b', 'tool-c']);
