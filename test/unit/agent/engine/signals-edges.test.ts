@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hostSignals, SIGNAL_IDS, signalId } from '../../../../agent/engine/signals.ts';
-import type { Category, Evidence, Finding } from '../../../../agent/model.ts';
+import type { Category, DeviceInfo, Evidence, Finding } from '../../../../agent/model.ts';
 import { inventory } from '../../../helpers/builders.ts';
 
 // The host signals' decisions that the catalog-driven tests do not reach: programs counted through shared
@@ -75,9 +75,9 @@ describe('remote access behind a VPN', () => {
 
 describe('pointing devices known only by name', () => {
   it('are keyed by the lower-cased name, "?" when they have none, so the finding id stays the same across scans', () => {
-    const devices = [
-      { bus: 'hid', kind: 'pointer' as const, name: ' Touchpad ' },
-      { bus: 'hid', kind: 'pointer' as const },
+    const devices: DeviceInfo[] = [
+      { bus: 'hid', kind: 'pointer', name: ' Touchpad ' },
+      { bus: 'hid', kind: 'pointer' },
     ];
     const [s] = hostSignals(inventory('linux', { devices }), []);
     expect(s.tool).toEqual({ id: SIGNAL_IDS.multiplePointingDevices, name: 'More than one pointing device', category: 'signal' });
