@@ -48,10 +48,9 @@ interface BackoffState {
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 function backoffProblem(v: unknown): string | undefined {
+  // any other JSON value (a number, a string, an array) simply has neither field
   const b = v as Partial<BackoffState> | null;
-  return typeof b === 'object' && b !== null && Number.isInteger(b.failures) && Number.isFinite(b.nextAttemptAt)
-    ? undefined
-    : 'not a backoff record';
+  return b !== null && Number.isInteger(b.failures) && Number.isFinite(b.nextAttemptAt) ? undefined : 'not a backoff record';
 }
 
 /**
@@ -294,8 +293,8 @@ export class Reporter {
     if (out.outcome === 'delivered') {
       await this.spool.remove(e);
       res.sent += 1;
-      const b = await this.loadBackoff();
-      if (b.failures) await this.saveBackoff({ failures: 0, nextAttemptAt: 0 });
+      // removed whatever it holds: a damaged one reads as no failures, and would otherwise stay forever
+      await this.saveBackoff({ failures: 0, nextAttemptAt: 0 });
       return false;
     }
     if (out.outcome === 'rejected') {

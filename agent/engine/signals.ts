@@ -109,7 +109,8 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   const out: Finding[] = [];
 
   const remote = openRemote(findings, REMOTE);
-  if (remote.size >= 2 && programCount([...remote.values()]) >= 2) {
+  // two programs need at least two findings, so the count alone decides
+  if (programCount([...remote.values()]) >= 2) {
     const tools = [...remote.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
     out.push(
       signal(
