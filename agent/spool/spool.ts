@@ -160,13 +160,17 @@ export class Spool implements SpoolRecords {
     await fs.rm(path.join(this.dir, e.name), { force: true });
   }
 
+  // Both folders are made again here, not only in open(): someone who deletes one while the agent runs
+  // must not make every later flush fail on the same report until a restart.
   async reject(e: SpoolEntry): Promise<void> {
+    await ensurePrivateDir(path.join(this.dir, REJECTED_DIR));
     await durableMove(path.join(this.dir, e.name), path.join(this.dir, REJECTED_DIR, e.name));
     await this.enforceBounds(path.join(this.dir, REJECTED_DIR), 'rejected');
   }
 
   async quarantine(name: string, why: string): Promise<void> {
     const qdir = path.join(this.dir, QUARANTINE_DIR);
+    await ensurePrivateDir(qdir);
     let target = path.join(qdir, name);
     if (await fs.stat(target).catch(() => undefined)) target = `${target}.${Date.now()}`;
     await durableMove(path.join(this.dir, name), target);

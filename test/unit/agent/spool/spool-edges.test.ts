@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NativeReport } from '../../../../agent/report/types.ts';
@@ -195,5 +195,19 @@ describe('reading a spooled report', () => {
     expect(await spool.countRejected()).toBe(0);
     expect(readdirSync(join(dir, 'rejected'))).toEqual([]);
     expect((await spool.list()).map((e) => e.sequence)).toEqual([2, 3]);
+  });
+
+  it('a rejected/ or quarantine/ folder deleted while the agent runs is made again, owner-only, on the next move', async () => {
+    const { dir, spool, log } = await newSpool();
+    await spool.put(report(1, 'delta'));
+    rmSync(join(dir, 'rejected'), { recursive: true });
+    rmSync(join(dir, 'quarantine'), { recursive: true });
+    await spool.reject((await spool.list())[0]);
+    expect(await spool.countRejected()).toBe(1);
+    writeFileSync(join(dir, 'stray.json'), '{}');
+    expect(await spool.list()).toEqual([]);
+    expect(readdirSync(join(dir, 'quarantine'))).toEqual(['stray.json']);
+    expect(log).toEqual(['ratwatch: spool: quarantined stray.json: not a spool file name']);
+    for (const sub of ['rejected', 'quarantine']) expect(statSync(join(dir, sub)).mode & 0o777).toBe(0o700);
   });
 });
