@@ -520,7 +520,7 @@ function matchDevices(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
 
 function matchSettings(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   for (const s of inv.settings) {
-    // Stryker disable next-line ArrayDeclaration: a string has no \`equals\`, and a setting always has a value, so it equals nothing
+    // Stryker disable next-line ArrayDeclaration: a string has no "equals", and a setting always has a value, so it equals nothing
     for (const { tool, equals } of ix.bySetting.get(s.key) ?? []) {
       if (s.value === equals) hits.add(tool, settingEvidence(s, 'strong'));
     }
