@@ -45,12 +45,27 @@ interface Stanza {
 
 const NL = 0x0a;
 const COLON = 0x3a;
-const isBlank = (b: number) => b === 0x20 || b === 0x09 || b === 0x0d;
+const isBlank = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0d;
+type Field = 'package' | 'version' | 'architecture' | 'status';
+const FIELDS: Field[] = ['package', 'version', 'architecture', 'status'];
+const FIELD_BYTES = FIELDS.map((f) => Buffer.from(f, 'latin1'));
 
 /** The line [start, end) holds nothing but whitespace. */
 function blankLine(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (!isBlank(buf[i]!)) return false;
+  for (let i = start; i < end; i++) if (!isBlank(buf[i])) return false;
   return true;
+}
+
+/** Which wanted field the line at `pos` starts ("Package:", case-insensitive), compared byte by byte. */
+function fieldAt(buf: Buffer, pos: number, end: number): number {
+  next: for (let f = 0; f < FIELD_BYTES.length; f++) {
+    const name = FIELD_BYTES[f]!;
+    if (pos + name.length >= end || buf[pos + name.length] !== COLON) continue;
+    // ASCII letters only: setting bit 0x20 lowercases them
+    for (let i = 0; i < name.length; i++) if ((buf[pos + i]! | 0x20) !== name[i]) continue next;
+    return f;
+  }
+  return -1;
 }
 
 /**
@@ -71,16 +86,14 @@ export function parseDpkgStatus(buf: Buffer): PackageInfo[] {
   for (let pos = 0; pos < buf.length; ) {
     let end = buf.indexOf(NL, pos);
     if (end < 0) end = buf.length;
-    if (blankLine(buf, pos, end)) flush();
-    else if (!isBlank(buf[pos]!)) {
-      // the colon is looked for in this line only: a long line without one costs its own length, once
-      const colon = buf.subarray(pos, Math.min(end, pos + 16)).indexOf(COLON);
-      if (colon > 0) {
-        const key = buf.toString('latin1', pos, pos + colon).toLowerCase();
-        if (key === 'package' || key === 'version' || key === 'architecture' || key === 'status') {
-          const from = pos + colon + 1;
-          cur[key] = buf.toString('utf8', from, Math.min(end, from + MAX_VALUE_BYTES)).trim();
-        }
+    if (pos === end || isBlank(buf[pos])) {
+      // an empty line ends the stanza; a non-empty one starting with a space continues a field
+      if (blankLine(buf, pos, end)) flush();
+    } else {
+      const f = fieldAt(buf, pos, end);
+      if (f >= 0) {
+        const from = pos + FIELD_BYTES[f]!.length + 1;
+        cur[FIELDS[f]!] = buf.toString('utf8', from, Math.min(end, from + MAX_VALUE_BYTES)).trim();
       }
     }
     pos = end + 1;
