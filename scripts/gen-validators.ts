@@ -1,7 +1,9 @@
 // Writes agent/schema-validators.generated.ts: the inventory and scan-result JSON Schemas compiled ahead of
 // time by ajv's standalone code generator, so `scan --inventory` does not compile them on every run
 // (145-240 ms and several MiB). test/unit/agent/schema-validators.test.ts fails when the file is stale.
-// Also writes server/ingest/report-validator.generated.ts, the report schema the server checks every ingested
+// Also writes agent/catalog/catalog-validator.generated.js (the catalog schema, for catalogs given at run time;
+// JavaScript with a .d.ts, as tsc cannot follow its nesting)
+// and server/ingest/report-validator.generated.ts, the report schema the server checks every ingested
 // report against (no ajv compile at server start; test/unit/server/ingest/report-validator.test.ts).
 // Usage: tsx scripts/gen-validators.ts [--check]
 import Ajv2020Module from 'ajv/dist/2020.js';
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const GENERATED = path.join(ROOT, 'agent/schema-validators.generated.ts');
 export const REPORT_GENERATED = path.join(ROOT, 'server/ingest/report-validator.generated.ts');
+export const CATALOG_GENERATED = path.join(ROOT, 'agent/catalog/catalog-validator.generated.js');
 const schema = (name: string) => JSON.parse(readFileSync(path.join(ROOT, 'shared/schemas', `${name}.schema.json`), 'utf8'));
 
 // ajv ships CommonJS; under ESM the class and function arrive as the default export's default
@@ -41,6 +44,18 @@ export function reportValidatorSource(): string {
   return wrap(standalone(ajv, { validateReport: report.$id }));
 }
 
+/**
+ * The catalog schema, with the options agent/catalog/validate.ts compiled it with at run time (strict, and
+ * the errorText annotation keyword): a scan then carries no ajv compiler at all, only its run-time helpers.
+ */
+export function catalogValidatorSource(): string {
+  const catalog = schema('catalog');
+  const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true, code: { source: true, esm: true, lines: false } });
+  ajv.addKeyword({ keyword: 'errorText', schemaType: ['string', 'object'] });
+  ajv.addSchema(catalog);
+  return wrap(standalone(ajv, { validateCatalogSchema: catalog.$id }));
+}
+
 // ajv's standalone code requires its small run-time helpers (ucs2length for maxLength) as CommonJS;
 // ajv is a run-time dependency, so they become ESM imports of the same files (whose default export is the
 // function under Node's CommonJS interop, or module.exports with it as .default under a bundler's).
@@ -66,6 +81,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const outputs: Array<[string, string]> = [
     [GENERATED, generatedSource()],
     [REPORT_GENERATED, reportValidatorSource()],
+    [CATALOG_GENERATED, catalogValidatorSource()],
   ];
   if (process.argv.includes('--check')) {
     const stale = outputs.filter(([file, src]) => readFileSync(file, 'utf8') !== src).map(([file]) => path.relative(ROOT, file));

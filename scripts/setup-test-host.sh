@@ -8,6 +8,7 @@ apt_packages=(
   x11vnc xvfb tigervnc-standalone-server xrdp # VNC and RDP peers
   xpra websockify dropbear-bin openssh-server # interpreted and SSH servers (test/e2e/agent/linux-live-servers.test.ts)
   iproute2 procps openssl python3 systemd     # what the Linux collectors and fixtures call
+  libglib2.0-bin                              # gsettings (test/live/agent/collectors/linux/spawn-free.test.ts)
   strace                                      # checks the unit's SystemCallFilter against a traced daemon
   chromium                                    # the console's browser tests (playwright-core drives it)
   postgresql                                  # ratwatch-server tests run on PostgreSQL as well as SQLite

@@ -1,10 +1,10 @@
-import Ajv2020Module from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import catalogSchema from '../../shared/schemas/catalog.schema.json' with { type: 'json' };
+import { validateCatalogSchema } from './catalog-validator.generated.js';
 import { oneLine } from '../vocabulary.ts';
 import type { Catalog, CatalogTool } from './types.ts';
 
-// Checks a detection catalog against shared/schemas/catalog.schema.json (ajv). Kept apart from load.ts
+// Checks a detection catalog against shared/schemas/catalog.schema.json (ajv, precompiled). Kept apart from load.ts
 // (which embeds the committed catalog.json) so the importer that writes catalog.json can use it without
 // importing its own output. Every problem is a CatalogError with one line naming the exact field; the
 // wording comes from the schema's `errorText` annotations.
@@ -17,18 +17,8 @@ export class CatalogError extends Error {
 }
 
 type SchemaNode = { errorText?: string | Record<string, string>; [k: string]: unknown };
-type AjvClass = typeof Ajv2020Module.default;
-const Ajv2020: AjvClass = (Ajv2020Module as unknown as { default?: AjvClass }).default ?? (Ajv2020Module as unknown as AjvClass);
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
-    ajv.addKeyword({ keyword: 'errorText', schemaType: ['string', 'object'] }); // an annotation: validates nothing
-    compiled = ajv.compile(catalogSchema);
-  }
-  return compiled;
-}
+/** The schema compiled ahead of time by scripts/gen-validators.ts: no ajv compiler in the agent at all. */
+const validator = () => validateCatalogSchema;
 
 /** The schema node at a JSON pointer ("#/$defs/tool/properties/id"). */
 function nodeAt(pointer: string[]): SchemaNode | undefined {

@@ -2,10 +2,8 @@ import { rememberedIdentities, rememberIdentities } from '../collectors/common/i
 import { ConfigError } from '../config/errors.ts';
 import { readSafeStdin } from '../config/safe-file.ts';
 import type { Config } from '../config/types.ts';
-import { reporterWorker } from '../daemon/daemon.ts';
 import type { CycleInput, CycleOutput } from '../daemon/child-cycle.ts';
 import { readHashCache, writeHashCache } from '../daemon/hash-cache.ts';
-import { Reporter } from '../delivery/reporter.ts';
 import type { ScanResult } from '../model.ts';
 import { errorLine, stderrLine } from './log.ts';
 import { writeOut } from './write-out.ts';
@@ -49,6 +47,8 @@ export async function runCycleCommand(retry: boolean, scan: (policy: string | un
   const stop = new AbortController();
   for (const s of STOP_SIGNALS) process.on(s, () => stop.abort());
   const { config, env } = parseCycleInput(readSafeStdin('cycle input', MAX_INPUT).toString('utf8'));
+  // loaded here rather than at the CLI's start: only a daemon cycle delivers
+  const [{ Reporter }, { reporterWorker }] = await Promise.all([import('../delivery/reporter.ts'), import('../daemon/daemon.ts')]);
   const reporter = new Reporter(config, { log: stderrLine, env });
   const worker = reporterWorker(config, () => scanWithHashCache(config, scan), reporter);
   const line = retry ? await worker.retry() : await worker.cycle(stop.signal);

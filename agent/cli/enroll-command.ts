@@ -3,8 +3,7 @@ import { ConfigError, oneLine } from '../config/errors.ts';
 import { addConfigOptions } from '../config/flags.ts';
 import { requireEndpoint } from '../config/load.ts';
 import { endpointUrlProblem } from '../config/loopback.ts';
-import { enrollAgent, enrollSecretProblem, enrollUrl, readEnrollSecret, readGivenEnrollSecret } from '../delivery/enroll.ts';
-import { Reporter } from '../delivery/reporter.ts';
+import { enrollSecretProblem, readEnrollSecret, readGivenEnrollSecret } from '../transport/credentials.ts';
 import { redact } from '../transport/errors.ts';
 import { configFromCommand } from './report-commands.ts';
 import { EXIT } from '../vocabulary.ts';
@@ -13,8 +12,6 @@ import { EXIT } from '../vocabulary.ts';
 // it answers with (this agent's own) in endpoint.tokenFile, default <spoolDir>/agent-key, mode 0600.
 // The enrollment URL is the report URL's sibling `enroll` (https://server/v1/reports -> /v1/enroll).
 // An agent with endpoint.enrollSecretFile in its config does the same by itself before its first report.
-
-export { enrollUrl } from '../delivery/enroll.ts';
 
 async function readSecret(file: string | undefined, configured: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   if (!file && configured) return readEnrollSecret(configured);
@@ -56,6 +53,11 @@ export function addEnrollCommand(
       } catch (e) {
         throw e instanceof ConfigError ? e : new ConfigError(oneLine(e));
       }
+      // enrollment and the reporter (spool, HTTP and TLS) are loaded by this command only, not by every start of the CLI
+      const [{ enrollAgent, enrollUrl }, { Reporter }] = await Promise.all([
+        import('../delivery/enroll.ts'),
+        import('../delivery/reporter.ts'),
+      ]);
       const agentId = await new Reporter(config, { log: deps.log, env }).agentId();
       const r = await enrollAgent(config, secret, agentId);
       if (r.outcome === 'refused') throw new ConfigError(r.reason);

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { addConfigOptions, requireEndpoint, reportScan } from '../delivery/index.ts';
+import { addConfigOptions } from '../config/flags.ts';
+import { requireEndpoint } from '../config/load.ts';
 import { checkCredentials } from '../transport/credentials.ts';
 import { addEnrollCommand } from './enroll-command.ts';
 import { addReportCommands, configFromCommand } from './report-commands.ts';
@@ -40,6 +41,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     const result = await scanOnce({ ...flags, policy: config.policyFile });
     await writeOut(render(result, flags.json ? 'json' : flags.format));
     if (flags.report) {
+      // delivery (reporter, spool, HTTP and TLS) is loaded only by the runs that deliver
+      const { reportScan } = await import('../delivery/index.ts');
       const { queued, flush } = await reportScan(config, result, { log: stderrLine });
       stderrLine(`ratwatch: report ${queued.reportId} (${queued.kind}) ${deliveryWord(flush)}`);
     }

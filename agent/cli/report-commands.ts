@@ -6,11 +6,19 @@ import { defaultConfigFile } from '../config/fields.ts';
 import { addConfigOptions, configFlags } from '../config/flags.ts';
 import { loadConfig, resolveConfigPath } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
-import { reporterWorker } from '../daemon/daemon.ts';
 import type { CycleWorker } from '../daemon/schedule.ts';
-import { reportFailure, serveDaemon } from '../daemon/serve.ts';
 import type { ScanResult } from '../model.ts';
-import { Reporter } from '../delivery/reporter.ts';
+
+// The daemon and delivery modules are loaded by the commands that run them, not by every start of the CLI
+// (a scan that does not deliver never needs the reporter, the spool or the HTTP stack)
+const daemonModules = async () => {
+  const [serve, daemon, reporter] = await Promise.all([
+    import('../daemon/serve.ts'),
+    import('../daemon/daemon.ts'),
+    import('../delivery/reporter.ts'),
+  ]);
+  return { ...serve, ...daemon, ...reporter };
+};
 
 export interface ReportCommandDeps {
   /**
@@ -44,6 +52,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     .description('scan on a schedule and deliver reports; SIGTERM/SIGINT stop after the current cycle')
     .option('--no-run-at-start', 'wait for the first scheduled time instead of scanning at start');
   addConfigOptions(daemon).action(async (_opts: unknown, cmd: Command) => {
+    const { serveDaemon, reporterWorker, Reporter } = await daemonModules();
     await serveDaemon({
       load: () => deliveryConfig(cmd.opts().config as string | undefined, configFlags(cmd), env, { endpointOptional: true }),
       worker: (config) =>
@@ -60,6 +69,7 @@ export function addReportCommands(program: Command, deps: ReportCommandDeps): vo
     .option('--requeue-rejected', 'first move reports the server refused (rejected/) back into the queue')
     .option('--json', 'print the result as JSON on stdout');
   addConfigOptions(flush).action(async (_opts: unknown, cmd: Command) => {
+    const { reportFailure, Reporter } = await daemonModules();
     try {
       const config = deliveryConfig(cmd.opts().config as string | undefined, configFlags(cmd), env);
       const reporter = new Reporter(config, { log, env });

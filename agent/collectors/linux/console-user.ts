@@ -1,6 +1,8 @@
 import { runListing } from '../common/exec.ts';
 import { consoleUserCollector } from '../common/console-user.ts';
 import type { Runner } from '../../runner.ts';
+import { LOGIND_SEAT0, logindNotRunning, readLogindConsoleUser } from './logind-state.ts';
+import { SYSTEMD_BOOTED } from './services-systemd.ts';
 
 // Linux: systemd-logind knows who holds seat0 (the local screen and keyboard): `loginctl show-seat seat0
 // --property=ActiveSession`, then that session's Name. Without a seat (a VM console, a server) the first
@@ -65,4 +67,11 @@ export async function linuxConsoleUser(runner: Runner): Promise<string | undefin
   return remote;
 }
 
-export const linuxUser = consoleUserCollector('linux', (ctx) => linuxConsoleUser(ctx.runner));
+// systemd-logind's state files answer the same question without starting loginctl twice or more (see
+// logind-state.ts); loginctl answers where logind has not written them
+export const linuxUser = consoleUserCollector('linux', async ({ runner }) => {
+  const fromFiles = await readLogindConsoleUser(runner);
+  if (fromFiles) return fromFiles.user;
+  if (await logindNotRunning(runner)) throw new Error(`systemd-logind is not running here (no ${LOGIND_SEAT0}, no ${SYSTEMD_BOOTED})`);
+  return linuxConsoleUser(runner);
+});

@@ -85,12 +85,46 @@ export function parseFcitx4Profile(ini: string): string[] {
     .map((n) => clean(`fcitx:${n}`.trim(), 64));
 }
 
+// gsettings answers from the schema's default unless a dconf database says otherwise (dconf(7)): the
+// user's own ($HOME/.config/dconf/user; gsettings gets HOME and no XDG_CONFIG_HOME or DCONF_PROFILE from
+// the runner), or system databases, which only a profile file brings in. A vendor's .gschema.override
+// or a patched schema can change the default itself. Where none of these can make the answer anything but
+// upstream's empty list (the usual root daemon), gsettings is not started: it would print "[]".
+const SCHEMA_DIRS = ['/usr/local/share/glib-2.0/schemas', '/usr/share/glib-2.0/schemas'];
+const DCONF_PROFILES = ['/etc/dconf/profile/user', '/usr/share/dconf/profile/user'];
+const MAX_OVERRIDES = 64;
+const INPUT_SOURCES_SCHEMA = 'org.gnome.desktop.input-sources.gschema.xml';
+const EMPTY_SOURCES_DEFAULT = /<key name="sources"[^>]*>\s*<default>\s*\[\]\s*<\/default>/;
+
+export async function gsettingsMayDiffer(runner: Runner, home = process.env.HOME): Promise<boolean> {
+  if (!home || (await runner.exists(`${home}/.config/dconf/user`))) return true;
+  for (const p of DCONF_PROFILES) if (await runner.exists(p)) return true;
+  for (const dir of SCHEMA_DIRS) {
+    let names: string[];
+    try {
+      names = (await runner.readDir(dir)).map((e) => e.name);
+    } catch {
+      continue; // no schemas there
+    }
+    const overrides = names.filter((n) => n.endsWith('.gschema.override'));
+    if (overrides.length > MAX_OVERRIDES) return true;
+    for (const n of overrides) {
+      const t = await text(runner, `${dir}/${n}`);
+      if (t === undefined || t.includes('input-sources')) return true;
+    }
+    const xml = names.includes(INPUT_SOURCES_SCHEMA) ? await text(runner, `${dir}/${INPUT_SOURCES_SCHEMA}`) : undefined;
+    if (xml !== undefined && !EMPTY_SOURCES_DEFAULT.test(xml)) return true;
+  }
+  return false;
+}
 async function inputMethods(runner: Runner): Promise<Partial<HostContext>> {
   const found: string[] = [];
   // The agent's own user's GNOME sources (meaningful when a user runs the scan); users' fcitx profiles below
   try {
-    const r = await runner.exec('gsettings', ['get', 'org.gnome.desktop.input-sources', 'sources'], { timeoutMs: 5_000 });
-    if (r.code === 0) found.push(...parseGsettingsSources(r.stdout));
+    if (await gsettingsMayDiffer(runner)) {
+      const r = await runner.exec('gsettings', ['get', 'org.gnome.desktop.input-sources', 'sources'], { timeoutMs: 5_000 });
+      if (r.code === 0) found.push(...parseGsettingsSources(r.stdout));
+    }
   } catch {
     // no GNOME
   }

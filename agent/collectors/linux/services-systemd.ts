@@ -105,12 +105,25 @@ function sshSetting(files: UnitFileRow[], units: UnitRow[]): SettingInfo | undef
 // systemd ships its own units in the vendor folder: when they are there the folders are the installation
 // itself and are read directly; otherwise (a capture, a trimmed container) systemctl is asked
 const SYSTEMD_OWN_UNIT = 'systemd-journald.service';
+/** systemd creates it at boot when it is PID 1; sd_booted() checks it, and so does systemctl before giving up. */
+export const SYSTEMD_BOOTED = '/run/systemd/system';
 
 async function unitFoldersComplete(runner: Runner): Promise<boolean> {
   for (const dir of ['/usr/lib/systemd/system', '/lib/systemd/system']) {
     if (await runner.exists(`${dir}/${SYSTEMD_OWN_UNIT}`)) return true;
   }
   return false;
+}
+
+async function liveUnits(runner: Runner, installed: boolean, warnings: string[]): Promise<string> {
+  if (installed && !(await runner.exists(SYSTEMD_BOOTED))) {
+    warnings.push(`unit states unknown: systemd is not running here (no ${SYSTEMD_BOOTED})`);
+    return '';
+  }
+  return runListing(runner, 'systemctl', UNITS_ARGS).catch((e: Error) => {
+    warnings.push(`unit states unknown: ${e.message}`);
+    return '';
+  });
 }
 
 export const linuxSystemd: Collector = {
@@ -130,18 +143,14 @@ export const linuxSystemd: Collector = {
         );
       return t;
     };
-    const files = (await unitFoldersComplete(runner))
-      ? await listUnitFiles(runner, read)
-      : parseUnitFiles(await runListing(runner, 'systemctl', UNIT_FILES_ARGS));
+    const installed = await unitFoldersComplete(runner);
+    const files = installed ? await listUnitFiles(runner, read) : parseUnitFiles(await runListing(runner, 'systemctl', UNIT_FILES_ARGS));
     // list-units needs a running systemd (not in containers); enablement alone is still worth reporting,
-    // and the scan says which half is missing
+    // and the scan says which half is missing. Live states have no file to read them from (only systemd's
+    // D-Bus API knows them), so systemctl is asked, except where it can only fail: on a real installation
+    // without /run/systemd/system, systemd is not PID 1 (sd_booted(3)) and systemctl refuses to operate.
     const warnings: string[] = [];
-    const units = parseUnits(
-      await runListing(runner, 'systemctl', UNITS_ARGS).catch((e: Error) => {
-        warnings.push(`unit states unknown: ${e.message}`);
-        return '';
-      }),
-    );
+    const units = parseUnits(await liveUnits(runner, installed, warnings));
 
     const byUnit = new Map<string, { state?: string; live?: UnitRow }>();
     for (const r of files) if (r.unit.endsWith('.service')) byUnit.set(r.unit, { state: r.state });

@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { normalizeMac, zoneFromLink } from '../../../../agent/collectors/common/host-context.ts';
-import { linuxContext, parseDefaultRoutes, parseNmcliWifi, splitTerse } from '../../../../agent/collectors/linux/context.ts';
+import {
+  gsettingsMayDiffer,
+  linuxContext,
+  parseDefaultRoutes,
+  parseNmcliWifi,
+  splitTerse,
+} from '../../../../agent/collectors/linux/context.ts';
 import { darwinContext, parseIpconfigSummary } from '../../../../agent/collectors/macos/context.ts';
 import type { CollectorContext } from '../../../../agent/collectors/types.ts';
 import { NETSH_SCRIPT, parseContextJson, parseNetshInterfaces, windowsContext } from '../../../../agent/collectors/windows/context.ts';
@@ -14,7 +20,10 @@ const ctxFor = (runner: ReplayRunner): CollectorContext => ({ runner, hints: { e
 const KOREAN_TIP = '0412:{A028AE76-01B1-46C2-99C4-ACD9858AE02F}{B5FE1F02-D5F2-4445-9C03-C568F23C99A1}';
 
 describe('linux.context', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
   it('reads zone, locale, Korean input methods, gateway MAC and the NetworkManager Wi-Fi', async () => {
+    vi.stubEnv('HOME', '/home/minji'); // the scan ran as minji, whose dconf database holds her input sources
     const part = await linuxContext.collect(ctxFor(loadReplayDir(FIX + 'linux/context-korean')));
     expect(part.context).toEqual({
       timezone: 'Asia/Seoul',
@@ -24,6 +33,37 @@ describe('linux.context', () => {
       wifiSsid: 'Cafe: 2F',
       wifiBssid: 'a4:2b:8c:11:22:34',
     });
+  });
+
+  it('asks gsettings only where a dconf database, a profile, an override or a patched schema can change the answer', async () => {
+    const schemas = '/usr/share/glib-2.0/schemas';
+    const xml = (dflt: string) =>
+      `<schemalist><schema id="org.gnome.desktop.input-sources">\n    <key name="sources" type="a(ss)">\n      <default>${dflt}</default>\n    </key></schema></schemalist>\n`;
+    const upstream = {
+      [`${schemas}/org.gnome.desktop.input-sources.gschema.xml`]: xml('[]'),
+      [`${schemas}/10_gsettings-desktop-schemas.gschema.override`]: "[org.gnome.desktop.interface]\nmonospace-font-name = 'Monospace 11'\n",
+    };
+    const differs = (files: Record<string, string>, home = '/root') => gsettingsMayDiffer(new ReplayRunner({ files }), home);
+    expect(await differs(upstream)).toBe(false);
+    expect(await differs({})).toBe(false); // no schema at all: gsettings would only say "No such schema"
+    expect(await differs(upstream, '')).toBe(true); // no HOME: the database gsettings reads is unknown
+    expect(await differs({ ...upstream, '/root/.config/dconf/user': 'GVariant' })).toBe(true);
+    expect(await differs({ ...upstream, '/etc/dconf/profile/user': 'user-db:user\nsystem-db:local\n' })).toBe(true);
+    expect(
+      await differs({
+        ...upstream,
+        [`${schemas}/20_vendor.gschema.override`]: "[org.gnome.desktop.input-sources]\nsources=[('ibus','hangul')]\n",
+      }),
+    ).toBe(true);
+    expect(await differs({ ...upstream, [`${schemas}/org.gnome.desktop.input-sources.gschema.xml`]: xml("[('xkb','de')]") })).toBe(true);
+  });
+
+  it('does not start gsettings where it could only print the empty default', async () => {
+    vi.stubEnv('HOME', '/root');
+    const runner = loadReplayDir(FIX + 'linux/context-korean');
+    const part = await linuxContext.collect(ctxFor(runner));
+    expect(part.context?.inputMethods).toEqual(['fcitx5:keyboard-us', 'fcitx5:hangul']);
+    expect(runner.calls.filter((c) => c.startsWith('gsettings'))).toEqual([]);
   });
 
   it('falls back to /etc/timezone, locale.conf, fcitx 4 and iw, and skips the VPN route without a neighbour', async () => {
