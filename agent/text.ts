@@ -32,3 +32,12 @@ export function cleanOpt(s: string | undefined, max = MAX_DEFAULT): string | und
   const t = s.trim();
   return t ? clean(t, max) : undefined;
 }
+
+/**
+ * Orders tool ids and spool file names by UTF-16 code unit: the same answer on every machine, with no
+ * locale. String#localeCompare would load ICU's collation data (~3 MiB resident in a scan); for the
+ * kebab-case tool ids the catalog allows, and the ASCII names the spool writes, the order is the same.
+ */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -185,9 +185,11 @@ function cpuOfPid(pid: number): number {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
-function rssOfPid(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+/** Resident MiB of a live process, and the part of it that is anonymous (heap, stacks) rather than file pages (the executable's code and data). */
+function rssOfPid(pid: number): { rss: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return { rss: kib('VmRSS'), anon: kib('RssAnon') };
 }
 
 const DAEMON_PERIOD_S = 10;
@@ -202,7 +204,7 @@ const CYCLE_DONE = /^ratwatch: cycle \d+: /;
 async function daemonRow(
   exe: string,
   cycles: number,
-): Promise<{ rss: number; cpuPerCycle: number; cycles: number; failed: number } | { error: string }> {
+): Promise<{ rss: number; anon: number; cpuPerCycle: number; cycles: number; failed: number } | { error: string }> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
@@ -233,7 +235,7 @@ async function daemonRow(
   });
   const failed = () => log.split('\n').filter((l) => /scan process failed|failed:/.test(l)).length;
   const until = Date.now() + (cycles + 3) * DAEMON_PERIOD_S * 3000;
-  const rss: number[] = [];
+  const rss: { rss: number; anon: number }[] = [];
   try {
     // the start cycle fills the hash cache; the cycles measured after it are the steady state
     while (done.length < cycles + 1 && Date.now() < until && child.exitCode === null) {
@@ -246,7 +248,8 @@ async function daemonRow(
     }
     if (done.length < 2) return { error: `fewer than 2 cycles finished (${log.trim().split('\n').slice(-2).join(' | ')})` };
     const cpu = done.slice(1).map((d, i) => d.cpu - done[i].cpu);
-    return { rss: median(rss.length ? rss : [NaN]), cpuPerCycle: median(cpu), cycles: cpu.length, failed: failed() };
+    const rssOf = (k: 'rss' | 'anon') => median(rss.length ? rss.map((r) => r[k]) : [NaN]);
+    return { rss: rssOf('rss'), anon: rssOf('anon'), cpuPerCycle: median(cpu), cycles: cpu.length, failed: failed() };
   } finally {
     child.kill('SIGTERM');
     await new Promise((ok) => setTimeout(ok, 500));
@@ -313,6 +316,10 @@ async function main(): Promise<void> {
     all((i) => times(live.rssRatios[i])),
     '<= 70 MiB',
   );
+  console.log(
+    "  (baseline: the issue's raw OS work, `ps -eo ...; dpkg-query -W; ss -tlnp` as one shell script, plus `node -e 0`; ratwatch\n" +
+      '   no longer runs `ps` on Linux, it reads /proc in-process, so the baseline is kept only to compare with the issue)',
+  );
   const ver = rounds(o.runs, each(['--version']), bare);
   row(
     '--version CPU',
@@ -359,7 +366,7 @@ async function main(): Promise<void> {
   const daemons: Awaited<ReturnType<typeof daemonRow>>[] = [];
   for (const x of subjects) daemons.push(await daemonRow(x.exe, o.cycles));
   const bareRss = ver.baseline.rssMiB;
-  const dv = (i: number, f: (d: { rss: number; cpuPerCycle: number; cycles: number }) => string) => {
+  const dv = (i: number, f: (d: { rss: number; anon: number; cpuPerCycle: number; cycles: number }) => string) => {
     const d = daemons[i];
     return 'error' in d ? 'n/a' : f(d);
   };
@@ -369,6 +376,13 @@ async function main(): Promise<void> {
     `${mib(bareRss)} bare node`,
     all((i) => dv(i, (d) => times(d.rss / bareRss))),
     '<= 55 MiB',
+  );
+  row(
+    '  of which anonymous (heap, stacks, malloc)',
+    all((i) => dv(i, (d) => mib(d.anon))),
+    'the rest: executable pages',
+    [],
+    '',
   );
   row(
     `daemon CPU per cycle (every ${DAEMON_PERIOD_S} s)`,

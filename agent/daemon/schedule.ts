@@ -1,7 +1,8 @@
-import cron from 'node-cron';
 import { oneLine } from '../config/errors.ts';
 import type { Config } from '../config/types.ts';
 import { stderrLine } from '../log-line.ts';
+import { parseCron } from './cron-time.ts';
+import { startCronTimer } from './cron-timer.ts';
 import { sleep } from './sleep.ts';
 
 // The daemon's scheduler alone: cron, jitter, one cycle at a time, retries between cycles. What a cycle
@@ -97,18 +98,15 @@ export async function runSchedule(config: ScheduleConfig, worker: CycleWorker, o
       log(`ratwatch: cycle ${n}: ${await worker.cycle(stop.signal)}`);
     });
 
-  // node-cron's own noOverlap is not used: the start cycle and retries run outside it, and one guard
-  // (exclusive) gives one consistent skip message.
-  const task = cron.createTask(config.schedule, () => runCycle(), {
-    name: 'ratwatch-scan',
-    logger: {
-      info: () => undefined,
-      debug: () => undefined,
-      warn: (m: string) => log(`ratwatch: schedule: ${oneLine(m)}`),
-      error: (m: string | Error) => log(`ratwatch: schedule: ${oneLine(m)}`),
-    },
+  // The schedule's times come from a timer of our own over node-cron's reading of the expression
+  // (cron-time.ts: node-cron's matcher keeps ICU's locale data resident). Its start cycle and retries run
+  // outside any cron overlap guard anyway: one guard (exclusive) gives one consistent skip message.
+  const timer = startCronTimer(parseCron(config.schedule), () => void runCycle(), {
+    missed: (n, first) =>
+      log(
+        `ratwatch: schedule: ${n} scheduled time(s) from ${first.toISOString()} missed (machine asleep or busy); waiting for the next one`,
+      ),
   });
-  await task.start();
   log(`ratwatch: daemon started, schedule "${config.schedule}", jitter up to ${config.jitterSeconds} s, spool ${config.spoolDir}`);
   if (!config.endpoint.url) {
     const where = config.file ? ` to ${config.file}` : '';
@@ -120,8 +118,7 @@ export async function runSchedule(config: ScheduleConfig, worker: CycleWorker, o
     if (stop.signal.aborted) resolve();
     else stop.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  await task.stop();
-  await task.destroy();
+  timer.stop();
   clearTimeout(retryTimer);
   if (busy) await busy;
   clearTimeout(retryTimer);

@@ -15,7 +15,7 @@ import {
 import { catalogTokens, indexCatalog, normName, normTitle, type CatalogIndex } from './index-catalog.ts';
 import { executableStem, nameWords, normSigner, normalizeProductName } from './names.ts';
 import { EVERYDAY_PRODUCT_NAMES, WEAK_COMMAND_LINES } from './everyday.ts';
-import { clean } from '../text.ts';
+import { clean, compareCodeUnits } from '../text.ts';
 import { EVIDENCE_MAX, BROAD_SIGNERS, BROAD_TEAM_IDS, DEFAULT_SEVERITY, SHIPS_WITH_OS, TECHNIQUES } from './rules.ts';
 
 // The detection engine: inventory in, findings out. Pure (no I/O, no clock, no OS knowledge), so a saved
@@ -120,7 +120,7 @@ function oneToolPerProgram(hits: Hits, os: OsName): void {
       const ra = rank(a, k);
       const rb = rank(b, k);
       for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
-      return a.tool.id.localeCompare(b.tool.id);
+      return compareCodeUnits(a.tool.id, b.tool.id);
     });
     for (const loser of sorted.slice(1)) loser.evidence.delete(k);
   }
@@ -558,5 +558,5 @@ export function detect(inv: Inventory, catalog: Catalog): Finding[] {
       evidence,
     });
   }
-  return findings.sort((a, b) => a.tool.id.localeCompare(b.tool.id));
+  return findings.sort((a, b) => compareCodeUnits(a.tool.id, b.tool.id));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Category, DeviceInfo, Evidence, Finding, FindingState, Inventory, Severity, ToolEvidence } from '../model.ts';
 import { deviceEvidence, evidenceKey, strongestState } from './evidence.ts';
+import { compareCodeUnits } from '../text.ts';
 
 // Host-level signals: none of these names a tool, but together they describe a laptop being driven from
 // somewhere else (a "laptop farm"). Pure: inventory and findings in, extra findings out.
@@ -111,7 +112,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   const remote = openRemote(findings, REMOTE);
   // two programs need at least two findings, so the count alone decides
   if (programCount([...remote.values()]) >= 2) {
-    const tools = [...remote.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
+    const tools = [...remote.values()].sort((a, b) => compareCodeUnits(a.tool.id, b.tool.id));
     out.push(
       signal(
         SIGNAL_IDS.multipleRemoteTools,
@@ -148,7 +149,7 @@ export function hostSignals(inv: Inventory, findings: Finding[]): Finding[] {
   const vpns = openRemote(findings, VPN);
   const desktops = openRemote(findings, REMOTE_DESKTOP);
   if (vpns.size > 0 && desktops.size > 0) {
-    const both = [...vpns.values(), ...desktops.values()].sort((a, b) => a.tool.id.localeCompare(b.tool.id));
+    const both = [...vpns.values(), ...desktops.values()].sort((a, b) => compareCodeUnits(a.tool.id, b.tool.id));
     const attack = ['T1219', 'T1090'];
     if ([...desktops.values()].some((f) => f.tool.category === 'builtin-remote')) attack.push('T1133');
     out.push(

@@ -1,5 +1,5 @@
 import type { Finding, ScanResult, Severity } from '../model.ts';
-import { clean } from '../text.ts';
+import { clean, compareCodeUnits } from '../text.ts';
 import { SEVERITIES } from '../vocabulary.ts';
 import { isActive } from '../engine/rules.ts';
 import { evidenceLine } from './evidence-line.ts';
@@ -8,7 +8,7 @@ const COLOR: Record<Severity, string> = { critical: '\x1b[1;31m', high: '\x1b[31
 
 export function sortFindings(fs: Finding[]): Finding[] {
   const rank = (f: Finding) => (isActive(f) ? 0 : 10) + (SEVERITIES.length - 1 - SEVERITIES.indexOf(f.severity));
-  return [...fs].sort((a, b) => rank(a) - rank(b) || a.tool.id.localeCompare(b.tool.id));
+  return [...fs].sort((a, b) => rank(a) - rank(b) || compareCodeUnits(a.tool.id, b.tool.id));
 }
 
 // An evidence line longer than the column wraps at spaces onto at most this many lines, so a path that

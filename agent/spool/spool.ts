@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { oneLine } from '../config/errors.ts';
 import { readSafeFile, spoolDirProblem, UnsafeFileError } from '../config/safe-file.ts';
-import { clean } from '../text.ts';
+import { clean, compareCodeUnits } from '../text.ts';
 import { upgradeReport } from '../report/upgrade.ts';
 import { reportProblem, type NativeReport, type ReportKind } from '../report/types.ts';
 import { atomicWrite, durableMove, ensurePrivateDir, TMP_PREFIX } from './atomic.ts';
@@ -106,7 +106,7 @@ export class Spool implements SpoolRecords {
       // Stryker disable next-line ConditionalExpression: stat fails only for a file deleted since readdir (another process)
       if (st) out.push({ ...parsed, bytes: st.size });
     }
-    return out.sort((a, b) => a.sequence - b.sequence || a.name.localeCompare(b.name));
+    return out.sort((a, b) => a.sequence - b.sequence || compareCodeUnits(a.name, b.name));
   }
 
   async maxSequence(): Promise<number> {

@@ -1,6 +1,9 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { Duplex } from 'node:stream';
+
+// http and https (with tls) are loaded when a report is about to be sent, not at start: every command
+// imports this module, and a scan that delivers nothing would carry ~4 MiB of them at its peak.
 
 // Node has a socket idle timeout but no connect timeout; a black-holed SYN or a server that never
 // completes the TLS handshake would otherwise wait for the whole request budget.
@@ -22,6 +25,8 @@ function withConnectTimeout<A extends http.Agent>(agent: A, ms: number, secure: 
 }
 
 export function makeAgents(ca: Buffer | undefined, connectTimeoutMs: number): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+  const http = process.getBuiltinModule('node:http');
+  const https = process.getBuiltinModule('node:https');
   return {
     httpAgent: withConnectTimeout(new http.Agent({ keepAlive: false }), connectTimeoutMs, false),
     httpsAgent: withConnectTimeout(

@@ -48,8 +48,12 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
  * V8 flags the executable always starts with. A 1 MiB young generation (the default grows to 16-32 MiB)
  * keeps a scan's peak RSS ~10 MiB lower for no measurable CPU: a scan's garbage is short-lived, and
  * scavenging a small space often costs what scavenging a big one rarely does (scripts/bench.ts).
+ * No optimizing compilers (TurboFan, Maglev): a scan is a second of mostly I/O and a daemon waits, so
+ * code rarely gets hot enough to repay them, and compiling on their threads put 8-15 MiB (compiler code
+ * pages, zones, thread arenas) on a scan's peak RSS; without them the peak is ~13 MiB lower and steady,
+ * and CPU no higher, with 2,000 extra processes too (Ignition and Sparkplug still run everything).
  */
-export const SEA_EXEC_ARGV = ['--max-semi-space-size=1'];
+export const SEA_EXEC_ARGV = ['--max-semi-space-size=1', '--no-opt', '--no-maglev'];
 
 export interface BlobOptions {
   generator: string; // node binary of the same version as the target's
