@@ -1,6 +1,7 @@
 // ConsoleData's writes on the server's store: alerts, enrollment, agent keys, the farm settings (office
 // networks, expected regions), notifiers, people, API tokens and retention. Each successful admin action
 // is written to the audit log, named like the JSON API's (alert.acknowledged, agent.revoke, user.create...).
+import { moveAlert } from '../alerts/status.ts';
 import { createUser, issueApiToken, revokeAgentKey } from '../api/admin-actions.ts';
 import { canonicalMac } from '../farm/net.ts';
 import type { ExpectedRegion, FarmSettings } from '../farm/types.ts';
@@ -10,6 +11,7 @@ import type { Store } from '../store/types.ts';
 import type {
   AgentKey,
   AgentSetup,
+  AlertStatus,
   ApiToken,
   AuditRecord,
   EnrollmentSecret,
@@ -78,20 +80,10 @@ export class StoreConsoleSettings {
     await this.o.store.audit({ at: this.at(), actor: by, action, target, detail });
   }
 
-  private async setAlert(id: string, to: 'acknowledged' | 'closed', by: string): Promise<WriteResult> {
-    const n = Number(id);
-    const status = Number.isSafeInteger(n) ? await this.o.store.alertStatus(n) : undefined;
-    if (!status) return refuse('No such alert.');
-    if (status === 'closed' || status === to) return refuse(`The alert is already ${status}.`);
-    await this.o.store.setAlertStatus(n, to, by, this.at());
-    await this.audit(by, `alert.${to}`, `alert:${n}`);
-    return ok(to === 'acknowledged' ? 'Alert acknowledged.' : 'Alert closed.');
-  }
-  ackAlert(id: string, by: string): Promise<WriteResult> {
-    return this.setAlert(id, 'acknowledged', by);
-  }
-  closeAlert(id: string, by: string): Promise<WriteResult> {
-    return this.setAlert(id, 'closed', by);
+  /** The console's alert forms: the moves, role and audit entry are server/alerts/status.ts's, as for the API. */
+  async moveAlert(id: string, to: AlertStatus, by: { name: string; role: Role }, note?: string): Promise<WriteResult> {
+    const r = await moveAlert(this.o.store, { id, to, by, at: this.at(), note });
+    return r.ok ? ok(r.message) : refuse(r.error);
   }
 
   async agentSetup(role: Role): Promise<AgentSetup> {

@@ -217,14 +217,16 @@ export class SqlStore implements Store {
     return upsertAlertTx(this.db, a, at);
   }
 
-  async setAlertStatus(id: number, status: AlertStatus, actor: string, at: string): Promise<boolean> {
+  async setAlertStatus(id: number, status: AlertStatus, actor: string, at: string, from?: AlertStatus): Promise<boolean> {
     const set =
       status === 'acknowledged'
         ? { status, ack_by: actor, ack_at: at }
         : status === 'closed'
           ? { status, closed_by: actor, closed_at: at }
           : { status, ack_by: null, ack_at: null, closed_by: null, closed_at: null };
-    const r = await this.db.updateTable('alerts').set(set).where('id', '=', id).executeTakeFirst();
+    let q = this.db.updateTable('alerts').set(set).where('id', '=', id);
+    if (from) q = q.where('status', '=', from);
+    const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -554,8 +556,8 @@ export class SqlStore implements Store {
   dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>> {
     return consoleQ.dailyTrend(this.db, now, days);
   }
-  alertStatus(id: number): Promise<string | undefined> {
-    return admin.alertStatus(this.db, id);
+  alertState(id: number): Promise<{ status: string; rule: string; subject: string } | undefined> {
+    return admin.alertState(this.db, id);
   }
   agentKeys(limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }> {
     return admin.agentKeys(this.db, limit, agentId);

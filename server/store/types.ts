@@ -264,7 +264,8 @@ export interface Store {
   /** Moves hosts to offline / silent; returns the hosts whose status changed. */
   updateLiveness(now: Date): Promise<LivenessChange[]>;
   upsertAlert(a: AlertInput, at: string): Promise<{ id: number; created: boolean }>;
-  setAlertStatus(id: number, status: AlertStatus, actor: string, at: string): Promise<boolean>;
+  /** Sets the state (and who/when); with `from`, only if the alert is in that state now (false otherwise). */
+  setAlertStatus(id: number, status: AlertStatus, actor: string, at: string, from?: AlertStatus): Promise<boolean>;
   /** Current state for the farm rules: hosts seen since `since`, with context history and open findings. */
   hostSnapshots(since: string): Promise<HostSnapshotRow[]>;
   purgeBefore(cutoff: string): Promise<{ reports: number; events: number; contextHistory: number }>;
@@ -321,7 +322,7 @@ export interface Store {
   toolSummaries(hostsPerTool: number, maxTools?: number): Promise<ToolSummaryRow[]>;
   hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
   dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>>;
-  alertStatus(id: number): Promise<string | undefined>;
+  alertState(id: number): Promise<{ status: string; rule: string; subject: string } | undefined>;
   agentKeys(limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }>;
   listUsers(): Promise<UserSummaryRow[]>;
   setUserRole(name: string, role: Role): Promise<boolean>;
