@@ -151,6 +151,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       maxQueue: c.maxQueue,
       now: c.now,
       log: c.log,
+      siemSinks: siemSinks.map((x) => x.name),
       get enrollSecret() {
         return secrets.current(); // read per request: the console can rotate it
       },

@@ -12,6 +12,8 @@ import { authenticatePerson, requireAdmin } from './auth.ts';
 export interface ApiContext {
   store: Store;
   now: () => Date;
+  /** Names of the SIEM sinks the server config forwards to (listed by GET /api/siem even when idle). */
+  siemSinks?: readonly string[] | undefined;
 }
 
 const MAX_LIMIT = 1000;
@@ -186,9 +188,18 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       const name = typeof b.name === 'string' && b.name.length <= 100 ? b.name : 'api token';
       return sendJson(res, 201, await issueApiToken(s, user, name, user.name, at(), user.role === 'admin'));
     }
-    case 'GET /siem':
-      // Per SIEM sink: events waiting, refused for good, and dropped from a full outbox (ever).
-      return sendJson(res, 200, { sinks: await s.siemCounts() });
+    case 'GET /siem': {
+      // Per SIEM sink (viewers too: it is the forwarder's health): events waiting and refused for good now,
+      // since when the oldest waits, and events delivered and dropped from a full outbox, ever. A sink no
+      // longer configured is listed while its counts remain.
+      const counts = await s.siemCounts();
+      const configured = ctx.siemSinks ?? [];
+      const names = [...new Set([...configured, ...Object.keys(counts).sort()])];
+      const idle = { waiting: 0, dead: 0, delivered: 0, dropped: 0, oldestWaitingAt: null };
+      return sendJson(res, 200, {
+        sinks: Object.fromEntries(names.map((n) => [n, { configured: configured.includes(n), ...(counts[n] ?? idle) }])),
+      });
+    }
     case 'GET /audit':
       requireAdmin(user);
       return sendJson(res, 200, { audit: await s.listAudit(page(q).limit) });

@@ -20,6 +20,7 @@ export interface HandlerOptions {
   maxQueue: number;
   now: () => Date;
   log: (line: string) => void;
+  siemSinks?: readonly string[] | undefined;
 }
 
 const RETRY_AFTER_OVERLOAD_S = '5';
@@ -46,7 +47,7 @@ async function route(req: IncomingMessage, res: ServerResponse, o: HandlerOption
     return sendJson(res, 200, await enroll(req, o.store, o.enrollSecret, o.now()));
   }
   if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
-  if (url.pathname.startsWith('/api/')) return handleApi(req, res, url, { store: o.store, now: o.now });
+  if (url.pathname.startsWith('/api/')) return handleApi(req, res, url, { store: o.store, now: o.now, siemSinks: o.siemSinks });
   throw new HttpError(404, 'not found');
 }
 

@@ -31,6 +31,7 @@ import type {
   LivenessChange,
   NetworkGroup,
   Overview,
+  SiemSinkCounts,
   Store,
   UserRow,
   FarmGroupRow,
@@ -610,7 +611,7 @@ export class SqlStore implements Store {
   siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void> {
     return deliveryTx.siemFailed(this.db, ids, o);
   }
-  siemCounts(): Promise<Record<string, { waiting: number; dead: number; dropped: number }>> {
+  siemCounts(): Promise<Record<string, SiemSinkCounts>> {
     return deliveryTx.siemCounts(this.db);
   }
   siemTrim(sink: string, max: number): Promise<number> {

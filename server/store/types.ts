@@ -216,6 +216,15 @@ export interface OutboxInsert {
   key: string;
   body: string;
 }
+/** One SIEM sink's outbox as GET /api/siem shows it: now (waiting, dead) and ever (delivered, dropped). */
+export interface SiemSinkCounts {
+  waiting: number; // queued, to be sent (again)
+  dead: number; // refused for good by the sink, kept with the error
+  delivered: number; // taken by the sink (2xx, with HEC ack when on), ever
+  dropped: number; // dropped from a full outbox (the oldest), ever
+  oldestWaitingAt: string | null; // when the oldest waiting event was queued: how far behind the SIEM is
+}
+
 export interface OutboxRow {
   id: number;
   sink: string;
@@ -347,7 +356,7 @@ export interface Store {
   siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]>;
   siemDelivered(ids: number[]): Promise<void>;
   siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void>;
-  siemCounts(): Promise<Record<string, { waiting: number; dead: number; dropped: number }>>;
+  siemCounts(): Promise<Record<string, SiemSinkCounts>>;
   /** Drops the oldest events of `sink` beyond `max` (counted in siemCounts' dropped); returns how many. */
   siemTrim(sink: string, max: number): Promise<number>;
 
