@@ -1,7 +1,6 @@
 // Every console route with the role it needs. Pages read ConsoleData and render; actions check their
 // input, call one ConsoleData write with the signed-in user as its author, and redirect with the outcome.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clean } from '../../agent/text.ts';
 import { HOST_CSV_HEADER, hostCsvLine, parseExpectedRegions } from './csv.ts';
 import {
   ALERT_STATUSES,
@@ -59,10 +58,6 @@ export interface Route {
 const MAX_CSV_ROWS = 100_000;
 const KEYS_SHOWN = 20;
 const AUDIT_SHOWN = 500;
-
-export function oneLineError(v: unknown): string {
-  return clean(String(v), 300);
-}
 
 function html200(ctx: RouteContext, body: Html): void {
   ctx.res.statusCode = 200;

@@ -1,6 +1,7 @@
 // ConsoleData's writes on the server's store: alerts, enrollment, agent keys, the farm settings (office
 // networks, expected regions), notifiers, people, API tokens and retention. Each successful admin action
 // is written to the audit log, named like the JSON API's (alert.acknowledged, agent.revoke, user.create...).
+import { errorLine } from '../../agent/log-line.ts';
 import { moveAlert } from '../alerts/status.ts';
 import { createUser, issueApiToken, revokeAgentKey } from '../api/admin-actions.ts';
 import { canonicalMac } from '../farm/net.ts';
@@ -177,7 +178,7 @@ export class StoreConsoleSettings {
     try {
       await this.saveSettings(s);
     } catch (e) {
-      return refuse((e as Error).message.split('\n')[0]);
+      return refuse(errorLine(e));
     }
     const meta = await this.officeMeta();
     meta[`${n.kind}:${value}`] = { note: n.note, addedBy: by, addedAt: this.at() };
@@ -219,7 +220,7 @@ export class StoreConsoleSettings {
     try {
       await this.saveSettings(s);
     } catch (e) {
-      return refuse((e as Error).message.split('\n')[0]);
+      return refuse(errorLine(e));
     }
     await this.audit(by, 'regions.replace', 'expected-regions', { users: rows.length });
     await this.o.evaluateFarms();
@@ -258,7 +259,7 @@ export class StoreConsoleSettings {
     try {
       createNotifier(config);
     } catch (e) {
-      return refuse((e as Error).message);
+      return refuse(errorLine(e));
     }
     await this.o.store.putNotifier(n.name, config, this.at());
     await this.audit(by, 'notifier.add', `notifier:${n.name}`, { kind: n.kind });
@@ -288,7 +289,7 @@ export class StoreConsoleSettings {
     try {
       await createNotifier({ ...n.config, retries: 0, timeoutMs: 10_000 }, this.o.log).send(alert);
     } catch (e) {
-      return refuse(`The test did not arrive: ${(e as Error).message.split('\n')[0]}`);
+      return refuse(`The test did not arrive: ${errorLine(e)}`);
     }
     return ok(`Test sent to ${n.config.name ?? id}.`);
   }

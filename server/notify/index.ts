@@ -1,4 +1,5 @@
 // Notifiers the server core hands alerts to: build them once from config, call send per new alert.
+import { errorLine } from '../../agent/log-line.ts';
 import { emailNotifier } from './email.ts';
 import { oneLine } from './render.ts';
 import { slackNotifier } from './slack.ts';
@@ -51,7 +52,7 @@ export async function notifyAll(notifiers: readonly Notifier[], alert: NotifyAle
       : {
           name: notifiers[i].name,
           ok: false,
-          error: r.reason instanceof NotifyError ? r.reason.message : oneLine(`${notifiers[i].name}: ${(r.reason as Error)?.message}`),
+          error: r.reason instanceof NotifyError ? r.reason.message : `${oneLine(notifiers[i].name, 100)}: ${errorLine(r.reason)}`,
         },
   );
 }

@@ -2,7 +2,8 @@
 // PostgreSQL): every move from every state through the JSON API (Basic and API token) and through the
 // console's forms (session and CSRF token), who may make them, the audit entries, two admins at once, and
 // the rule reopening a closed alert when it fires again. The alert is a real one: an enrolled agent's
-// report saying its scan was not privileged.
+// report saying its scan was not privileged. On the same server: the office allow-list's range checks
+// (server/farm/net.ts) through the console form, and the server's stderr log escaping hostile text.
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeReport } from '../../../agent/report/encode.ts';
@@ -258,6 +259,14 @@ for (const kind of STORE_KINDS) {
       expect(await grouped()).toBe(false);
       const office = (await audit()).filter((e) => e.action === 'office.add').map((e) => e.target);
       expect(office.slice(0, 3)).toEqual(['cidr:81.2.3.0/24', 'cidr:::/16', 'cidr:::ffff:0:0/96']);
+    });
+
+    it("escapes hostile text in the server's log: a sign-in name with C1 and bidi controls", async () => {
+      const client = new ConsoleClient(s.url, s.caFile);
+      expect((await client.login('mallory\u009b31m\u202egnp.exe', 'wrong password')).status).toBe(401);
+      for (let i = 0; i < 50 && !s.proc.stderr().includes('failed sign-in for "mallory'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(s.proc.stderr()).toContain('console: failed sign-in for "mallory\\x9b31m\\u202egnp.exe" from 127.0.0.1');
+      expect(s.proc.stderr()).not.toMatch(/[\u0080-\u009f\u202e]/);
     });
 
     it('the rule reopens a closed alert when it fires again; an acknowledged one stays acknowledged', async () => {
