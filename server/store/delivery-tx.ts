@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { alertRow } from './rows.ts';
 import type { DB } from './schema.ts';
 import type { AlertRow, OutboxInsert, OutboxRow, SiemBacklog, SiemSinkCounts } from './types.ts';
@@ -140,16 +140,19 @@ export async function siemDelivered(db: Kysely<DB>, ids: number[]): Promise<void
         .execute();
       for (const g of gone) per.set(g.sink, (per.get(g.sink) ?? 0) + 1);
     }
-    // an atomic add, not read-then-write: the count stays right whoever else delivers for the sink
-    for (const [sink, n] of per)
-      await tx
-        .insertInto('settings')
-        .values({ key: `${DELIVERED_PREFIX}${sink}`, value: String(n) })
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet({ value: sql<string>`cast(cast(settings.value as bigint) + cast(${n} as bigint) as text)` }),
-        )
-        .execute();
+    for (const [sink, n] of per) await addToCount(tx, `${DELIVERED_PREFIX}${sink}`, n);
   });
+}
+
+/** Adds `n` to a count kept in a settings row, atomically (no read-then-write: concurrent adds all count). */
+async function addToCount(tx: Transaction<DB>, key: string, n: number): Promise<void> {
+  await tx
+    .insertInto('settings')
+    .values({ key, value: String(n) })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({ value: sql<string>`cast(cast(settings.value as bigint) + cast(${n} as bigint) as text)` }),
+    )
+    .execute();
 }
 
 /** Not taken: tried again at `nextAttemptAt`, or never again when `dead` (kept with its error for people). */
@@ -219,13 +222,7 @@ export async function siemTrim(db: Kysely<DB>, sink: string, max: number): Promi
     const n = Number(
       (await tx.deleteFrom('siem_outbox').where('sink', '=', sink).where('id', '<=', edge.id).executeTakeFirst()).numDeletedRows,
     );
-    const key = `${DROPPED_PREFIX}${sink}`;
-    const before = Number((await tx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value ?? 0) || 0;
-    await tx
-      .insertInto('settings')
-      .values({ key, value: String(before + n) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(before + n) }))
-      .execute();
+    await addToCount(tx, `${DROPPED_PREFIX}${sink}`, n);
     return n;
   });
 }
