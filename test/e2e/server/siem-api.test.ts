@@ -5,10 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig, startServer, type RunningServer } from '../../../server/app.ts';
+import type { RunningServer } from '../../../server/app.ts';
 import { startHec, type HecReceiver } from '../../helpers/hec-receiver.ts';
 import { finding, makeCerts, startReceiver, type Receiver } from '../../helpers/report-helpers.ts';
 import { basic, request } from '../../helpers/server/http.ts';
+import { loopbackConfig, startClocked } from '../../helpers/server/loopback-server.ts';
 import { item, SimAgent } from '../../helpers/server/reports.ts';
 import { cleanupDatabases, freshDatabase, STORE_KINDS } from '../../helpers/server/stores.ts';
 
@@ -43,23 +44,15 @@ for (const kind of STORE_KINDS) {
       ocsf = await startReceiver(certs);
       ocsf.reply = () => ({ status: ocsfStatus, body: '{}' });
       hec = await startHec(certs, { token: HEC_TOKEN, ack: false, indexes: ['main'] });
-      srv = await startServer(
-        defaultConfig({
-          dataDir: join(db.dataDir, 'server'),
-          databaseUrl: db.postgresUrl,
-          host: '127.0.0.1',
-          port: 0,
-          tls: 'none',
-          periodicIntervalMs: 60_000,
+      srv = await startClocked(
+        loopbackConfig(db, {
           now: () => clock,
-          log: () => undefined,
           siem: [
             { type: 'ocsf', name: 'lake', url: ocsf.url, caFile: certs.caFile, retryBaseMs: 60_000, maxQueued: 100 },
             { type: 'splunk-hec', name: 'splunk', url: hec.url, caFile: certs.caFile, token: HEC_TOKEN, maxQueued: 1000 },
           ],
         }),
       );
-      await srv.jobs.stop(); // rounds run on the test's clock
       const admin = srv.firstAdmin!;
       auths.adminPassword = basic(admin.name, admin.password);
       const post = (path: string, body: unknown, auth = auths.adminPassword) =>
