@@ -1,3 +1,4 @@
+import { errorLine, stderrLine } from '../agent/log-line.ts';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -68,7 +69,7 @@ export function defaultConfig(over: Partial<ServerConfig> = {}): ServerConfig {
     maxBatch: 256,
     limits: DEFAULT_LIMITS,
     publicNames: [],
-    log: (l) => process.stderr.write(`${l}\n`),
+    log: stderrLine, // escapes control characters: log lines quote agents, SIEMs and files
     now: () => new Date(),
     ...over,
   };
@@ -124,7 +125,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
     try {
       await loadFarmSettings(store, farmSeed, c.now().toISOString());
     } catch (e) {
-      throw new StartError(`farm settings: ${(e as Error).message.split('\n')[0]}`);
+      throw new StartError(`farm settings: ${errorLine(e)}`);
     }
     const secrets = await EnrollmentSecrets.open(store, c.enrollSecret, c.now);
     // The console may change retention; its stored value then wins over the config's.
@@ -151,6 +152,7 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       maxQueue: c.maxQueue,
       now: c.now,
       log: c.log,
+      siemSinks: siemSinks.map((x) => x.name),
       get enrollSecret() {
         return secrets.current(); // read per request: the console can rotate it
       },

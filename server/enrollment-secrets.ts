@@ -1,3 +1,4 @@
+import { errorLine } from '../agent/log-line.ts';
 import { randomBytes } from 'node:crypto';
 import { newSecret } from './api/passwords.ts';
 import type { Store } from './store/types.ts';
@@ -52,7 +53,7 @@ export class EnrollmentSecrets {
     this.timer = setInterval(() => {
       this.store.settingOrInit(SECRET_KEY, this.value).then(
         (v) => (this.value = v),
-        (e) => log(`ratwatch-server: enrollment secret refresh: ${String((e as Error).message).split('\n')[0]}`),
+        (e) => log(`ratwatch-server: enrollment secret refresh: ${errorLine(e)}`),
       );
     }, REFRESH_MS);
     this.timer.unref();

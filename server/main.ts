@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { errorLine, stderrLine } from '../agent/log-line.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--retention-days <n>', 'purge stored reports older than this', '90')
     .option('--interval-seconds <n>', 'expected reporting interval of a new host (learned per host afterwards)', '3600')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s.split('\n')[0] + '\n') });
+    .configureOutput({ outputError: (s, write) => write(`${errorLine(s)}\n`) });
   try {
     program.parse(argv);
   } catch (e) {
@@ -116,7 +117,7 @@ main(process.argv).then(
   (code) => process.exit(code),
   (e: unknown) => {
     const err = e as Error;
-    process.stderr.write(`ratwatch-server: ${String(err?.message ?? e).split('\n')[0]}\n`);
+    stderrLine(`ratwatch-server: ${errorLine(e)}`);
     process.exit(
       e instanceof StartError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EADDRINUSE'
         ? 2

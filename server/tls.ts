@@ -1,3 +1,4 @@
+import { errorLine } from '../agent/log-line.ts';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
@@ -19,7 +20,7 @@ export interface TlsFiles {
 function run(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(OPENSSL, args, { timeout: 60_000, maxBuffer: 1024 * 1024 }, (err, _out, stderr) => {
-      if (err) reject(new Error(`${OPENSSL} failed: ${String(stderr || err.message).split('\n')[0]}`));
+      if (err) reject(new Error(`${OPENSSL} failed: ${errorLine(stderr || err)}`));
       else resolve();
     });
   });

@@ -6,7 +6,7 @@ import type { Store } from '../store/types.ts';
 import { ROLES, type Role } from '../vocabulary.ts';
 import { hashPassword, newSecret } from './passwords.ts';
 
-export type ActionResult = { ok: true; message: string } | { ok: false; error: string; status: 400 | 404 | 409 };
+export type ActionResult = { ok: true; message: string } | { ok: false; error: string; status: 400 | 403 | 404 | 409 };
 
 export const USERNAME_MAX = 64;
 export const MIN_PASSWORD = 12;

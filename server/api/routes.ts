@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJsonBody, sendCsv, sendJson } from '../http/respond.ts';
 import type { Store, UserRow } from '../store/types.ts';
-import { ALERT_STATUSES, type AlertStatus } from '../vocabulary.ts';
+import { moveAlert, NOTE_MAX } from '../alerts/status.ts';
+import { ALERT_STATUSES } from '../vocabulary.ts';
 import { createUser, issueApiToken, revokeAgentKey, type ActionResult } from './admin-actions.ts';
 import { authenticatePerson, requireAdmin } from './auth.ts';
 
@@ -11,6 +12,8 @@ import { authenticatePerson, requireAdmin } from './auth.ts';
 export interface ApiContext {
   store: Store;
   now: () => Date;
+  /** Names of the SIEM sinks the server config forwards to (listed by GET /api/siem even when idle). */
+  siemSinks?: readonly string[] | undefined;
 }
 
 const MAX_LIMIT = 1000;
@@ -34,6 +37,13 @@ function opt(q: URLSearchParams, name: string, allowed?: readonly string[]): str
 
 const csv = (q: URLSearchParams) => q.get('format') === 'csv';
 
+/** A JSON body that must be an object (null, an array or a number is a 400, not a crash). */
+async function readObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const v = await readJsonBody(req);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HttpError(400, 'body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
 /** A shared admin action's refusal as the API's error (status and one line). */
 function orThrow(r: ActionResult): void {
   if (!r.ok) throw new HttpError(r.status, r.error);
@@ -50,8 +60,6 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   const route = `${req.method} /${parts.map((p, i) => (i === 1 && parts[0] !== 'tokens' ? ':id' : p)).join('/')}`;
   const s = ctx.store;
   const at = () => ctx.now().toISOString();
-  const audit = (action: string, target: string, detail: Record<string, unknown> = {}) =>
-    s.audit({ at: at(), actor: user.name, action, target, detail });
 
   switch (route) {
     case 'GET /overview':
@@ -143,14 +151,14 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       return sendJson(res, 200, { alerts: rows });
     }
     case 'POST /alerts/:id': {
+      // Body {status, note?}: the allowed moves, the role and the audit entry are server/alerts/status.ts's.
       requireAdmin(user);
-      const body = (await readJsonBody(req)) as { status?: string };
-      if (!ALERT_STATUSES.includes(body.status as AlertStatus))
-        throw new HttpError(400, `status must be one of ${ALERT_STATUSES.join(', ')}`);
-      const id = Number(parts[1]);
-      if (!Number.isSafeInteger(id) || !(await s.setAlertStatus(id, body.status as AlertStatus, user.name, at())))
-        throw new HttpError(404, 'no such alert');
-      await audit(`alert.${body.status}`, `alert:${id}`);
+      const body = await readObject(req);
+      if (body.note !== undefined && (typeof body.note !== 'string' || body.note.length > NOTE_MAX))
+        throw new HttpError(400, `note must be a string of at most ${NOTE_MAX} characters`);
+      orThrow(
+        await moveAlert(s, { id: parts[1], to: String(body.status ?? ''), by: user, at: at(), note: body.note as string | undefined }),
+      );
       return sendJson(res, 200, { ok: true });
     }
     case 'GET /groups': {
@@ -170,19 +178,28 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     }
     case 'POST /users': {
       requireAdmin(user);
-      const b = (await readJsonBody(req)) as { name?: unknown; role?: unknown; password?: unknown };
+      const b = await readObject(req);
       const str = (v: unknown) => (typeof v === 'string' ? v : '');
       orThrow(await createUser(s, { name: str(b.name), role: str(b.role), password: str(b.password) }, user.name, at()));
       return sendJson(res, 201, { ok: true });
     }
     case 'POST /tokens': {
-      const b = (await readJsonBody(req)) as { name?: unknown };
+      const b = await readObject(req);
       const name = typeof b.name === 'string' && b.name.length <= 100 ? b.name : 'api token';
       return sendJson(res, 201, await issueApiToken(s, user, name, user.name, at(), user.role === 'admin'));
     }
-    case 'GET /siem':
-      // Per SIEM sink: events waiting, refused for good, and dropped from a full outbox (ever).
-      return sendJson(res, 200, { sinks: await s.siemCounts() });
+    case 'GET /siem': {
+      // Per SIEM sink (viewers too: it is the forwarder's health): events waiting and refused for good now,
+      // since when the oldest waits, and events delivered and dropped from a full outbox, ever. A sink no
+      // longer configured is listed while its counts remain.
+      const counts = await s.siemCounts();
+      const configured = ctx.siemSinks ?? [];
+      const names = [...new Set([...configured, ...Object.keys(counts).sort()])];
+      const idle = { waiting: 0, dead: 0, delivered: 0, dropped: 0, oldestWaitingAt: null };
+      return sendJson(res, 200, {
+        sinks: Object.fromEntries(names.map((n) => [n, { configured: configured.includes(n), ...(counts[n] ?? idle) }])),
+      });
+    }
     case 'GET /audit':
       requireAdmin(user);
       return sendJson(res, 200, { audit: await s.listAudit(page(q).limit) });

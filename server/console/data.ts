@@ -260,8 +260,8 @@ export interface ConsoleData {
   tools(): Promise<ToolSummary[]>;
   groups(): Promise<FarmGroup[]>;
   alerts(filter: { status?: AlertStatus | undefined }): Promise<Alert[]>;
-  ackAlert(id: string, by: string): Promise<WriteResult>;
-  closeAlert(id: string, by: string): Promise<WriteResult>;
+  /** Moves an alert as `by` (server/alerts/status.ts: which moves, who, the audit entry). */
+  moveAlert(id: string, to: AlertStatus, by: { name: string; role: Role }, note?: string): Promise<WriteResult>;
 
   agentSetup(role: Role): Promise<AgentSetup>;
   enrollmentSecrets(): Promise<EnrollmentSecret[]>;

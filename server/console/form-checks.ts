@@ -1,6 +1,6 @@
 // Checks of what admins type into settings forms, each answering one line for the page. The store may
 // check again (and canonicalise); these give the person a clear message before anything is written.
-import { isIP } from 'node:net';
+import { parseIpRange } from '../farm/net.ts';
 import type { NotifierKind, OfficeNetworkKind } from './data.ts';
 
 // aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabbccddeeff, aabb.ccdd.eeff (the store keeps one spelling)
@@ -10,13 +10,10 @@ export function checkOfficeValue(kind: OfficeNetworkKind, value: string): string
   if (kind === 'gateway-mac' || kind === 'bssid') {
     return MAC.test(value) ? undefined : `"${value.slice(0, 60)}" is not a MAC address like aa:bb:cc:dd:ee:ff.`;
   }
-  const [addr, bits, extra] = value.split('/');
-  const v = isIP(addr ?? '');
-  const max = v === 4 ? 32 : 128;
-  if (!v || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
-    return `"${value.slice(0, 60)}" is not an IP address or a CIDR range like 203.0.113.0/24.`;
-  }
-  return undefined;
+  // the farm's own parser (server/farm/net.ts): what the form accepts is what the settings accept
+  const r = parseIpRange(value);
+  if (!('error' in r)) return undefined;
+  return /wider than/.test(r.error) ? `${r.error}.` : `${r.error}: give an address or a CIDR range like 203.0.113.0/24.`;
 }
 
 export function checkNotifierTarget(kind: NotifierKind, target: string): string | undefined {

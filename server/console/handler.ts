@@ -1,9 +1,11 @@
 // The console as one node:http request handler the server mounts. Every route names the role it needs;
 // every POST checks the session's CSRF token before anything else runs; every response carries a strict
 // CSP (no script at all, styles only from the console's own stylesheet).
+import { errorLine } from '../../agent/log-line.ts';
+import { clean } from '../../agent/text.ts';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { oneLineError, type Route, type RouteContext, routes } from './routes.ts';
+import { type Route, type RouteContext, routes } from './routes.ts';
 import type { ConsoleAuthenticator, ConsoleData, Role } from './data.ts';
 import type { Html } from './html.ts';
 import { allowed } from './layout.ts';
@@ -213,7 +215,7 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandler {
     } catch (err) {
       if (res.headersSent) return void res.destroy();
       if (err instanceof BadRequest) return send(res, err.status, errorPage(base, err.status, err.message));
-      log(`console: ${req.method} ${oneLineError(req.url)}: ${oneLineError(err instanceof Error ? err.message : err)}`);
+      log(`console: ${req.method} ${clean(String(req.url), 200)}: ${errorLine(err)}`);
       send(res, 500, errorPage(base, 500, 'Something went wrong on the server; the server log has the details.'));
     }
   };

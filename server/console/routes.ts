@@ -1,7 +1,6 @@
 // Every console route with the role it needs. Pages read ConsoleData and render; actions check their
 // input, call one ConsoleData write with the signed-in user as its author, and redirect with the outcome.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clean } from '../../agent/text.ts';
 import { HOST_CSV_HEADER, hostCsvLine, parseExpectedRegions } from './csv.ts';
 import {
   ALERT_STATUSES,
@@ -18,7 +17,8 @@ import {
 } from './data.ts';
 import { checkNotifierTarget, checkOfficeValue, checkPassword, checkUsername } from './form-checks.ts';
 import type { PageContext } from './layout.ts';
-import { alertsPage } from './pages/alerts.ts';
+import { ALERT_FORM_PATHS, alertsPage } from './pages/alerts.ts';
+import { NOTE_MAX } from '../alerts/status.ts';
 import { groupsPage } from './pages/groups.ts';
 import { hostPage } from './pages/host.ts';
 import { hostsPage, PAGE_SIZE, parseHostQuery } from './pages/hosts.ts';
@@ -58,10 +58,6 @@ export interface Route {
 const MAX_CSV_ROWS = 100_000;
 const KEYS_SHOWN = 20;
 const AUDIT_SHOWN = 500;
-
-export function oneLineError(v: unknown): string {
-  return clean(String(v), 300);
-}
 
 function html200(ctx: RouteContext, body: Html): void {
   ctx.res.statusCode = 200;
@@ -182,8 +178,12 @@ export function routes(): Route[] {
         html200(ctx, alertsPage(ctx.page, await ctx.data.alerts({ status }), status));
       },
     },
-    action('alert.ack', /^\/alerts\/([^/]{1,200})\/ack$/, '/alerts', (ctx) => ctx.data.ackAlert(ctx.params[0], by(ctx))),
-    action('alert.close', /^\/alerts\/([^/]{1,200})\/close$/, '/alerts', (ctx) => ctx.data.closeAlert(ctx.params[0], by(ctx))),
+    // One form per move (server/alerts/status.ts decides which are allowed and audits them).
+    ...Object.entries(ALERT_FORM_PATHS).map(([to, verb]) =>
+      action(`alert.${verb}`, new RegExp(`^/alerts/([^/]{1,200})/${verb}$`), '/alerts', (ctx) =>
+        ctx.data.moveAlert(ctx.params[0], to as AlertStatus, ctx.user, field(ctx, 'note', NOTE_MAX) || undefined),
+      ),
+    ),
     {
       name: 'settings',
       method: 'GET',

@@ -1,6 +1,8 @@
 // ConsoleData's writes on the server's store: alerts, enrollment, agent keys, the farm settings (office
 // networks, expected regions), notifiers, people, API tokens and retention. Each successful admin action
 // is written to the audit log, named like the JSON API's (alert.acknowledged, agent.revoke, user.create...).
+import { errorLine } from '../../agent/log-line.ts';
+import { moveAlert } from '../alerts/status.ts';
 import { createUser, issueApiToken, revokeAgentKey } from '../api/admin-actions.ts';
 import { canonicalMac } from '../farm/net.ts';
 import type { ExpectedRegion, FarmSettings } from '../farm/types.ts';
@@ -10,6 +12,7 @@ import type { Store } from '../store/types.ts';
 import type {
   AgentKey,
   AgentSetup,
+  AlertStatus,
   ApiToken,
   AuditRecord,
   EnrollmentSecret,
@@ -78,20 +81,10 @@ export class StoreConsoleSettings {
     await this.o.store.audit({ at: this.at(), actor: by, action, target, detail });
   }
 
-  private async setAlert(id: string, to: 'acknowledged' | 'closed', by: string): Promise<WriteResult> {
-    const n = Number(id);
-    const status = Number.isSafeInteger(n) ? await this.o.store.alertStatus(n) : undefined;
-    if (!status) return refuse('No such alert.');
-    if (status === 'closed' || status === to) return refuse(`The alert is already ${status}.`);
-    await this.o.store.setAlertStatus(n, to, by, this.at());
-    await this.audit(by, `alert.${to}`, `alert:${n}`);
-    return ok(to === 'acknowledged' ? 'Alert acknowledged.' : 'Alert closed.');
-  }
-  ackAlert(id: string, by: string): Promise<WriteResult> {
-    return this.setAlert(id, 'acknowledged', by);
-  }
-  closeAlert(id: string, by: string): Promise<WriteResult> {
-    return this.setAlert(id, 'closed', by);
+  /** The console's alert forms: the moves, role and audit entry are server/alerts/status.ts's, as for the API. */
+  async moveAlert(id: string, to: AlertStatus, by: { name: string; role: Role }, note?: string): Promise<WriteResult> {
+    const r = await moveAlert(this.o.store, { id, to, by, at: this.at(), note });
+    return r.ok ? ok(r.message) : refuse(r.error);
   }
 
   async agentSetup(role: Role): Promise<AgentSetup> {
@@ -185,7 +178,7 @@ export class StoreConsoleSettings {
     try {
       await this.saveSettings(s);
     } catch (e) {
-      return refuse((e as Error).message.split('\n')[0]);
+      return refuse(errorLine(e));
     }
     const meta = await this.officeMeta();
     meta[`${n.kind}:${value}`] = { note: n.note, addedBy: by, addedAt: this.at() };
@@ -227,7 +220,7 @@ export class StoreConsoleSettings {
     try {
       await this.saveSettings(s);
     } catch (e) {
-      return refuse((e as Error).message.split('\n')[0]);
+      return refuse(errorLine(e));
     }
     await this.audit(by, 'regions.replace', 'expected-regions', { users: rows.length });
     await this.o.evaluateFarms();
@@ -266,7 +259,7 @@ export class StoreConsoleSettings {
     try {
       createNotifier(config);
     } catch (e) {
-      return refuse((e as Error).message);
+      return refuse(errorLine(e));
     }
     await this.o.store.putNotifier(n.name, config, this.at());
     await this.audit(by, 'notifier.add', `notifier:${n.name}`, { kind: n.kind });
@@ -296,7 +289,7 @@ export class StoreConsoleSettings {
     try {
       await createNotifier({ ...n.config, retries: 0, timeoutMs: 10_000 }, this.o.log).send(alert);
     } catch (e) {
-      return refuse(`The test did not arrive: ${(e as Error).message.split('\n')[0]}`);
+      return refuse(`The test did not arrive: ${errorLine(e)}`);
     }
     return ok(`Test sent to ${n.config.name ?? id}.`);
   }

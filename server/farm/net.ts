@@ -2,6 +2,7 @@
 // matching them against the allow-listed office ranges. Pure: node:net's BlockList and isIP do no I/O.
 import { BlockList, isIP } from 'node:net';
 import { normalizeMac } from '../../agent/collectors/common/host-context.ts';
+import { clean } from '../../agent/text.ts';
 
 // Placeholders that many unrelated machines report, so sharing one proves nothing:
 // 02:00:00:00:00:00 is what Android/iOS/macOS APIs return when the real MAC is withheld;
@@ -86,30 +87,59 @@ export function publicIpKey(ip: string, ipv6PrefixLength: number): string {
   return `${out.map((g) => g.toString(16)).join(':')}/${bits}`;
 }
 
-/** A set of addresses and ranges; a bad entry throws a one-line error naming it (settings are checked at load). */
+/**
+ * The widest range one allow-list entry may name: /8 is the largest IPv4 block any single organisation
+ * holds, and no organisation's IPv6 allocation is wider than /16. Anything wider (0.0.0.0/0, ::/0) would
+ * allow-list whole regions of the internet and with them every farm behind them, so it is refused.
+ */
+export const WIDEST_PREFIX = { ipv4: 8, ipv6: 16 } as const;
+
+export type IpRange = { ip: string; prefix: number; type: 'ipv4' | 'ipv6' };
+
+/**
+ * One allow-list entry (an address or a CIDR, IPv4 or IPv6) in one spelling, or the one-line reason it is
+ * refused. The one parser of office CIDRs and VPN egress entries: settings files, the database, the console.
+ */
+export function parseIpRange(raw: unknown): IpRange | { error: string } {
+  const text = String(raw).trim();
+  const shown = `"${clean(text.slice(0, 80), 80)}"`;
+  const [addr, len, extra] = text.split('/');
+  const ip = canonicalIp(addr);
+  if (!ip || extra !== undefined) return { error: `${shown} is not an IP address or CIDR` };
+  const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+  const max = type === 'ipv6' ? 128 : 32;
+  const prefix = len === undefined ? max : Number(len);
+  if (prefix > max || (len !== undefined && !/^\d+$/.test(len))) return { error: `${shown} has a bad prefix length` };
+  if (prefix < WIDEST_PREFIX[type])
+    return {
+      error: `${shown} is wider than /${WIDEST_PREFIX[type]}: it would allow-list ${prefix === 0 ? `every ${type === 'ipv6' ? 'IPv6' : 'IPv4'} address` : 'more than any one organisation holds'}`,
+    };
+  return { ip, prefix, type };
+}
+
+/**
+ * A set of addresses and ranges; a bad entry throws a one-line error naming it (settings are checked at
+ * load). IPv4 and IPv6 entries are kept apart: an IPv6 range matches IPv6 addresses only and an IPv4 one
+ * IPv4 addresses only (node's BlockList alone would let "::/8" or "::ffff:0:0/96" match every IPv4 address
+ * through the IPv4-mapped range). Addresses are canonical (canonicalIp: "::ffff:1.2.3.4" is IPv4).
+ */
 export class IpRanges {
-  private readonly list = new BlockList();
+  private readonly v4 = new BlockList();
+  private readonly v6 = new BlockList();
   // Stryker disable next-line BooleanLiteral: only the shortcut in has() reads it
   private empty = true;
   constructor(entries: readonly string[], what: string) {
     for (const raw of entries) {
-      const [addr, len, extra] = String(raw).trim().split('/');
-      const ip = canonicalIp(addr);
-      if (!ip || extra !== undefined) throw new Error(`${what}: "${String(raw).slice(0, 80)}" is not an IP address or CIDR`);
-      const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-      const max = type === 'ipv6' ? 128 : 32;
-      const prefix = len === undefined ? max : Number(len);
-      if (prefix > max || (len !== undefined && !/^\d+$/.test(len))) {
-        // Stryker disable next-line MethodExpression: an entry with a '/' is a string (settings are JSON), so String() changes nothing
-        throw new Error(`${what}: "${String(raw).slice(0, 80)}" has a bad prefix length`);
-      }
-      this.list.addSubnet(ip, prefix, type);
+      const r = parseIpRange(raw);
+      if ('error' in r) throw new Error(`${what}: ${r.error}`);
+      (r.type === 'ipv6' ? this.v6 : this.v4).addSubnet(r.ip, r.prefix, r.type);
       this.empty = false;
     }
   }
   has(ip: string): boolean {
     // Stryker disable next-line ConditionalExpression: a shortcut; an empty BlockList matches nothing either
     if (this.empty) return false;
-    return this.list.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+    const v = isIP(ip);
+    return v === 6 ? this.v6.check(ip, 'ipv6') : v === 4 ? this.v4.check(ip, 'ipv4') : false;
   }
 }

@@ -1,3 +1,5 @@
+import { errorLine } from '../../agent/log-line.ts';
+import { clean } from '../../agent/text.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleApi } from '../api/routes.ts';
 import { type IngestBatcher, Overloaded } from '../ingest/batcher.ts';
@@ -20,6 +22,7 @@ export interface HandlerOptions {
   maxQueue: number;
   now: () => Date;
   log: (line: string) => void;
+  siemSinks?: readonly string[] | undefined;
 }
 
 const RETRY_AFTER_OVERLOAD_S = '5';
@@ -29,7 +32,7 @@ export function makeHandler(o: HandlerOptions) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     void route(req, res, o).catch((e) => {
       if (e instanceof HttpError) return sendError(res, e.status, e.message);
-      o.log(`ratwatch-server: ${req.method} ${req.url?.slice(0, 100)}: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+      o.log(`ratwatch-server: ${req.method} ${clean(String(req.url), 100)}: ${errorLine(e)}`);
       sendError(res, 503, 'server cannot store right now; retry later', { 'retry-after': RETRY_AFTER_STORE_S });
     });
   };
@@ -46,7 +49,7 @@ async function route(req: IncomingMessage, res: ServerResponse, o: HandlerOption
     return sendJson(res, 200, await enroll(req, o.store, o.enrollSecret, o.now()));
   }
   if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
-  if (url.pathname.startsWith('/api/')) return handleApi(req, res, url, { store: o.store, now: o.now });
+  if (url.pathname.startsWith('/api/')) return handleApi(req, res, url, { store: o.store, now: o.now, siemSinks: o.siemSinks });
   throw new HttpError(404, 'not found');
 }
 
@@ -90,6 +93,6 @@ async function recordBadSignature(o: HandlerOptions, agentId: string, why: strin
       at,
     );
   } catch (e) {
-    o.log(`ratwatch-server: could not record a bad signature: ${String((e as Error).message).split('\n')[0]}`);
+    o.log(`ratwatch-server: could not record a bad signature: ${errorLine(e)}`);
   }
 }

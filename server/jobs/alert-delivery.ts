@@ -1,3 +1,4 @@
+import { errorLine } from '../../agent/log-line.ts';
 import { createNotifier, notifyAll, type Notifier, type NotifierConfig, type NotifyAlert } from '../notify/index.ts';
 import type { AlertRow, Store } from '../store/types.ts';
 
@@ -27,7 +28,7 @@ export async function currentNotifiers(o: Pick<AlertDeliveryOptions, 'store' | '
       names.add(n.name);
       out.push(n);
     } catch (e) {
-      o.log(`ratwatch-server: notifier left out: ${String((e as Error).message).split('\n')[0]}`);
+      o.log(`ratwatch-server: notifier left out: ${errorLine(e)}`);
     }
   }
   return out;

@@ -1,3 +1,4 @@
+import { errorLine } from '../../agent/log-line.ts';
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/types.ts';
 
@@ -44,10 +45,7 @@ export class PeriodicJobs {
 
   start(): void {
     this.timer = setInterval(
-      () =>
-        void this.round().catch((e) =>
-          this.o.log(`ratwatch-server: periodic job failed: ${String((e as Error).message ?? e).split('\n')[0]}`),
-        ),
+      () => void this.round().catch((e) => this.o.log(`ratwatch-server: periodic job failed: ${errorLine(e)}`)),
       this.o.intervalMs,
     );
     this.timer.unref();

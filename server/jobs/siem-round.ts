@@ -1,3 +1,4 @@
+import { errorLine } from '../../agent/log-line.ts';
 import { hasFindings, storedReport, type SiemEvent } from '../siem/encode.ts';
 import type { SiemSink } from '../siem/sinks.ts';
 import type { OutboxInsert, OutboxRow, Store } from '../store/types.ts';
@@ -36,7 +37,7 @@ async function fill(o: SiemRoundOptions, now: Date): Promise<number> {
       try {
         add(s.name, s.reportEvents(r));
       } catch (e) {
-        o.log(`ratwatch-server: siem ${s.name}: report ${r.reportId} not encoded: ${String((e as Error).message).split('\n')[0]}`);
+        o.log(`ratwatch-server: siem ${s.name}: report ${r.reportId} not encoded: ${errorLine(e)}`);
       }
     }
   }

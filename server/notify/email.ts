@@ -1,7 +1,7 @@
 // Email over SMTP with nodemailer: plain-text body (no HTML to inject into), header values stripped of
 // CR/LF and other control characters so an agent-supplied host name cannot add headers or recipients.
 import nodemailer from 'nodemailer';
-import { evidenceLines, oneLine, subjectLine } from './render.ts';
+import { evidenceLines, plainLine, subjectLine } from './render.ts';
 import { delivery, withRetries, type Attempt } from './retry.ts';
 import { NotifyError, type EmailConfig, type Notifier, type NotifyAlert, type NotifyLog } from './types.ts';
 
@@ -9,15 +9,15 @@ const ADDRESS = /^[^\s@<>()",;:\\]+@[A-Za-z0-9.-]+$/; // a bare addr-spec; displ
 
 export function emailText(a: NotifyAlert): string {
   return [
-    oneLine(a.title, 300),
+    plainLine(a.title, 300),
     `Severity: ${a.severity}`,
     `Rule: ${a.rule}`,
-    `Subject: ${oneLine(a.subject, 200)}`,
+    `Subject: ${plainLine(a.subject, 200)}`,
     '',
     ...evidenceLines(a),
     '',
-    ...(a.url ? [`Open: ${oneLine(a.url, 500)}`] : []),
-    `Alert id: ${oneLine(a.id, 100)}`,
+    ...(a.url ? [`Open: ${plainLine(a.url, 500)}`] : []),
+    `Alert id: ${plainLine(a.id, 100)}`,
     '',
   ].join('\n');
 }
@@ -27,7 +27,7 @@ function judge(e: unknown): Attempt {
   const err = e as { code?: string; responseCode?: number; message?: string };
   const code = err.responseCode;
   const what = code ? `SMTP ${code}` : (err.code ?? 'error');
-  const detail = oneLine(err.message ?? '', 160);
+  const detail = plainLine(err.message ?? '', 160);
   const retry = code ? code >= 400 && code < 500 : err.code !== 'EAUTH' && err.code !== 'EENVELOPE' && err.code !== 'EMESSAGE';
   return { ok: false, reason: `sending mail failed: ${what}${detail ? ` (${detail})` : ''}`, retry };
 }
@@ -39,7 +39,7 @@ export function emailNotifier(c: EmailConfig, log?: NotifyLog): Notifier {
   if (!ADDRESS.test(c.from ?? '')) throw new NotifyError(`${name}: from is not an email address`);
   if (!Array.isArray(c.to) || !c.to.length || c.to.length > 100) throw new NotifyError(`${name}: to must list 1 to 100 addresses`);
   const bad = c.to.find((t) => !ADDRESS.test(t));
-  if (bad !== undefined) throw new NotifyError(`${name}: to ${JSON.stringify(oneLine(bad, 60))} is not an email address`);
+  if (bad !== undefined) throw new NotifyError(`${name}: to ${JSON.stringify(plainLine(bad, 60))} is not an email address`);
   const tls = c.tls ?? 'starttls';
   if (tls === 'none' && !['127.0.0.1', 'localhost', '::1'].includes(c.host)) {
     throw new NotifyError(`${name}: tls "none" only to a relay on loopback`);
@@ -66,7 +66,7 @@ export function emailNotifier(c: EmailConfig, log?: NotifyLog): Notifier {
         to: c.to,
         subject: subjectLine(alert),
         text: emailText(alert),
-        headers: { 'X-Ratwatch-Alert-Id': oneLine(alert.id, 100), 'X-Ratwatch-Severity': alert.severity },
+        headers: { 'X-Ratwatch-Alert-Id': plainLine(alert.id, 100), 'X-Ratwatch-Severity': alert.severity },
         disableFileAccess: true, // nodemailer could otherwise read local files or URLs named in content
         disableUrlAccess: true,
       };

@@ -1,6 +1,7 @@
 // Notifiers the server core hands alerts to: build them once from config, call send per new alert.
+import { errorLine } from '../../agent/log-line.ts';
 import { emailNotifier } from './email.ts';
-import { oneLine } from './render.ts';
+import { plainLine } from './render.ts';
 import { slackNotifier } from './slack.ts';
 import { NotifyError, type Notifier, type NotifierConfig, type NotifyAlert, type NotifyLog } from './types.ts';
 import { webhookNotifier } from './webhook.ts';
@@ -22,7 +23,9 @@ export function createNotifier(c: NotifierConfig, log?: NotifyLog): Notifier {
     case 'email':
       return emailNotifier(c, log);
     default:
-      throw new NotifyError(`notifier type ${JSON.stringify(oneLine((c as { type?: unknown })?.type, 40))} is not webhook, slack or email`);
+      throw new NotifyError(
+        `notifier type ${JSON.stringify(plainLine((c as { type?: unknown })?.type, 40))} is not webhook, slack or email`,
+      );
   }
 }
 
@@ -51,7 +54,7 @@ export async function notifyAll(notifiers: readonly Notifier[], alert: NotifyAle
       : {
           name: notifiers[i].name,
           ok: false,
-          error: r.reason instanceof NotifyError ? r.reason.message : oneLine(`${notifiers[i].name}: ${(r.reason as Error)?.message}`),
+          error: r.reason instanceof NotifyError ? r.reason.message : `${plainLine(notifiers[i].name, 100)}: ${errorLine(r.reason)}`,
         },
   );
 }

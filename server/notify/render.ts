@@ -5,16 +5,20 @@ import type { CoreAlertDraft, NotifyAlert } from './types.ts';
 
 const MAX_HOST_LINES = 20;
 
-/** One line, no control characters, at most `max` characters. */
-export function oneLine(v: unknown, max = 200): string {
+/**
+ * One line of plain text for people (mail, Slack), at most `max` characters: control, line-separator and
+ * bidi/invisible characters become a space, not an escape, since a person reads it (a right-to-left
+ * override would make "gnp.exe" read as "exe.png"). Log lines escape instead: agent/log-line.ts.
+ */
+export function plainLine(v: unknown, max = 200): string {
   const s = String(v ?? '')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+/g, ' ')
     .trim();
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 export function subjectLine(a: NotifyAlert): string {
-  return oneLine(`[ratwatch] ${a.severity.toUpperCase()} ${a.rule}: ${a.title}`, 250);
+  return plainLine(`[ratwatch] ${a.severity.toUpperCase()} ${a.rule}: ${a.title}`, 250);
 }
 
 export function evidenceLines(a: NotifyAlert): string[] {
@@ -25,22 +29,22 @@ export function evidenceLines(a: NotifyAlert): string[] {
     out.push(`Rules met: ${e.rules.join(', ')}`);
     out.push(`${e.hostCount} hosts, ${e.distinctUsers} distinct users, seen ${e.window.from} to ${e.window.to}`);
     for (const n of e.networks.slice(0, 10))
-      out.push(`Shared ${n.kind} ${oneLine(n.value, 60)}: ${n.hostCount} hosts, ${n.userCount} users`);
+      out.push(`Shared ${n.kind} ${plainLine(n.value, 60)}: ${n.hostCount} hosts, ${n.userCount} users`);
     out.push(
       `Thresholds: ${e.thresholds.macHighMin}+ users high, ${e.thresholds.macCriticalMin}+ critical, ` +
         `${e.thresholds.publicIpMin}+ hosts per public IP, window ${e.thresholds.windowHours} h`,
     );
     for (const h of e.hosts.slice(0, MAX_HOST_LINES)) {
-      const tools = h.remoteAccess.map((t) => `${oneLine(t.toolName, 60)} (${t.category})`).join(', ');
-      out.push(`Host ${oneLine(h.hostname, 80)}${h.user ? ` user ${oneLine(h.user, 80)}` : ''}${tools ? `: ${tools}` : ''}`);
+      const tools = h.remoteAccess.map((t) => `${plainLine(t.toolName, 60)} (${t.category})`).join(', ');
+      out.push(`Host ${plainLine(h.hostname, 80)}${h.user ? ` user ${plainLine(h.user, 80)}` : ''}${tools ? `: ${tools}` : ''}`);
     }
     if (e.hostCount > MAX_HOST_LINES) out.push(`… and ${e.hostCount - MAX_HOST_LINES} more hosts`);
   } else {
-    out.push(`Host ${oneLine(e.host.hostname, 80)}${e.host.user ? ` user ${oneLine(e.host.user, 80)}` : ''}`);
+    out.push(`Host ${plainLine(e.host.hostname, 80)}${e.host.user ? ` user ${plainLine(e.host.user, 80)}` : ''}`);
     for (const m of e.mismatches.slice(0, 20)) {
       const exp = [m.expected.countries?.join('/'), m.expected.timezones?.join('/')].filter(Boolean).join(', ');
       out.push(
-        `${m.field} ${oneLine(m.value, 80)}${m.country ? ` (${m.country})` : ''}: ` +
+        `${m.field} ${plainLine(m.value, 80)}${m.country ? ` (${m.country})` : ''}: ` +
           (m.always ? 'critical for every user' : `expected ${exp || 'nothing set'}`),
       );
     }
@@ -56,12 +60,12 @@ export function isCoreAlert(a: NotifyAlert): a is CoreAlertDraft & { id: string;
 function coreLines(a: CoreAlertDraft): string[] {
   const out: string[] = [];
   const e = a.explanation;
-  if (typeof e.hostname === 'string') out.push(`Host ${oneLine(e.hostname, 80)}`);
-  out.push(`Agent ${oneLine(a.agentIds.join(', '), 200)}`);
+  if (typeof e.hostname === 'string') out.push(`Host ${plainLine(e.hostname, 80)}`);
+  out.push(`Agent ${plainLine(a.agentIds.join(', '), 200)}`);
   for (const [k, v] of Object.entries(e)
     .filter(([k]) => k !== 'kind' && k !== 'hostname')
     .slice(0, 12)) {
-    out.push(`${oneLine(k, 40)}: ${oneLine(typeof v === 'object' && v !== null ? JSON.stringify(v) : v, 160)}`);
+    out.push(`${plainLine(k, 40)}: ${plainLine(typeof v === 'object' && v !== null ? JSON.stringify(v) : v, 160)}`);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat accept the same): `text` for
 // notifications and clients without blocks, Block Kit sections for the rest.
 import { checkUrl, postJson } from './http.ts';
-import { evidenceLines, oneLine } from './render.ts';
+import { evidenceLines, plainLine } from './render.ts';
 import { delivery, withRetries } from './retry.ts';
 import type { Notifier, NotifyAlert, NotifyLog, SlackConfig } from './types.ts';
 
@@ -16,7 +16,7 @@ export function slackEscape(v: string): string {
 const SECTION_MAX = 3000; // Block Kit limit of a section's text
 
 export function slackPayload(a: NotifyAlert): object {
-  const head = `*${a.severity.toUpperCase()}* ${slackEscape(oneLine(a.title, 300))}`;
+  const head = `*${a.severity.toUpperCase()}* ${slackEscape(plainLine(a.title, 300))}`;
   let body = '';
   for (const line of evidenceLines(a)) {
     const next = `${body}${body ? '\n' : ''}${slackEscape(line)}`;
@@ -29,12 +29,12 @@ export function slackPayload(a: NotifyAlert): object {
   const blocks: object[] = [
     { type: 'section', text: { type: 'mrkdwn', text: head } },
     { type: 'section', text: { type: 'mrkdwn', text: body || '-' } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: slackEscape(oneLine(`${a.rule} · ${a.subject} · alert ${a.id}`, 300)) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: slackEscape(plainLine(`${a.rule} · ${a.subject} · alert ${a.id}`, 300)) }] },
   ];
   if (a.url && /^https?:\/\//.test(a.url) && a.url.length <= 3000) {
     blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open alert' }, url: a.url }] });
   }
-  return { text: `${a.severity.toUpperCase()} ${slackEscape(oneLine(a.title, 300))}`, blocks };
+  return { text: `${a.severity.toUpperCase()} ${slackEscape(plainLine(a.title, 300))}`, blocks };
 }
 
 export function slackNotifier(c: SlackConfig, log?: NotifyLog): Notifier {

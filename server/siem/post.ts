@@ -1,3 +1,4 @@
+import { errorLine } from '../../agent/log-line.ts';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -81,7 +82,7 @@ export function post(
       finish({ ok: false, retry: true, reason: `POST ${url.origin} failed: no answer within ${o.timeoutMs} ms` });
     }, o.timeoutMs);
     req.on('error', (e: NodeJS.ErrnoException) =>
-      finish({ ok: false, retry: true, reason: `POST ${url.origin} failed: ${e.code ?? e.message.split('\n')[0]}` }),
+      finish({ ok: false, retry: true, reason: `POST ${url.origin} failed: ${e.code ?? errorLine(e)}` }),
     );
     req.end(body);
   });

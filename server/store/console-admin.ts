@@ -106,8 +106,8 @@ export async function agentKeys(db: Kysely<DB>, limit: number, agentId?: string)
   };
 }
 
-export async function alertStatus(db: Kysely<DB>, id: number): Promise<string | undefined> {
-  return (await db.selectFrom('alerts').select('status').where('id', '=', id).executeTakeFirst())?.status;
+export async function alertState(db: Kysely<DB>, id: number): Promise<{ status: string; rule: string; subject: string } | undefined> {
+  return db.selectFrom('alerts').select(['status', 'rule', 'subject']).where('id', '=', id).executeTakeFirst();
 }
 
 export async function putSetting(db: Kysely<DB>, key: string, value: string): Promise<void> {

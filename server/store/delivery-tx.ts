@@ -1,13 +1,14 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { alertRow } from './rows.ts';
 import type { DB } from './schema.ts';
-import type { AlertRow, OutboxInsert, OutboxRow, SiemBacklog } from './types.ts';
+import type { AlertRow, OutboxInsert, OutboxRow, SiemBacklog, SiemSinkCounts } from './types.ts';
 
 // What the server still owes the outside world: alerts not yet handed to the notifiers, and the SIEM
 // outbox (events encoded for a sink, kept until the sink took them). Whoever sends claims or leases first.
 
 const CURSOR_KEY = 'siem.reportCursor';
 const DROPPED_PREFIX = 'siem.dropped:'; // settings row per sink: events dropped from a full outbox, ever
+const DELIVERED_PREFIX = 'siem.delivered:'; // settings row per sink: events the sink took, ever
 
 /** Open alerts no notifier has seen yet (new or reopened), oldest first. */
 export async function alertsToNotify(db: Kysely<DB>, limit: number): Promise<AlertRow[]> {
@@ -127,13 +128,31 @@ export async function siemDue(db: Kysely<DB>, sink: string, now: string, limit: 
   }));
 }
 
-/** Taken by the sink: gone from the outbox. */
+/** Taken by the sink: gone from the outbox, and counted in the sink's delivered total (same transaction). */
 export async function siemDelivered(db: Kysely<DB>, ids: number[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500)
-    await db
-      .deleteFrom('siem_outbox')
-      .where('id', 'in', ids.slice(i, i + 500))
-      .execute();
+  await db.transaction().execute(async (tx) => {
+    const per = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const gone = await tx
+        .deleteFrom('siem_outbox')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .returning('sink')
+        .execute();
+      for (const g of gone) per.set(g.sink, (per.get(g.sink) ?? 0) + 1);
+    }
+    for (const [sink, n] of per) await addToCount(tx, `${DELIVERED_PREFIX}${sink}`, n);
+  });
+}
+
+/** Adds `n` to a count kept in a settings row, atomically (no read-then-write: concurrent adds all count). */
+async function addToCount(tx: Transaction<DB>, key: string, n: number): Promise<void> {
+  await tx
+    .insertInto('settings')
+    .values({ key, value: String(n) })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({ value: sql<string>`cast(cast(settings.value as bigint) + cast(${n} as bigint) as text)` }),
+    )
+    .execute();
 }
 
 /** Not taken: tried again at `nextAttemptAt`, or never again when `dead` (kept with its error for people). */
@@ -156,19 +175,31 @@ export async function siemFailed(
   }
 }
 
-/** What each sink's outbox holds (waiting, refused for good) and how many events a full outbox dropped. */
-export async function siemCounts(db: Kysely<DB>): Promise<Record<string, { waiting: number; dead: number; dropped: number }>> {
+/** What each sink's outbox holds (waiting, refused for good, since when) and what it delivered and dropped, ever. */
+export async function siemCounts(db: Kysely<DB>): Promise<Record<string, SiemSinkCounts>> {
   const rows = await db
     .selectFrom('siem_outbox')
-    .select(['sink', sql<number>`count(*)`.as('n'), sql<number>`count(dead_at)`.as('dead')])
+    .select([
+      'sink',
+      sql<number>`count(*)`.as('n'),
+      sql<number>`count(dead_at)`.as('dead'),
+      sql<string | null>`min(case when dead_at is null then created_at end)`.as('oldest'),
+    ])
     .groupBy('sink')
     .execute();
-  const out: Record<string, { waiting: number; dead: number; dropped: number }> = {};
-  for (const r of rows) out[r.sink] = { waiting: Number(r.n) - Number(r.dead), dead: Number(r.dead), dropped: 0 };
-  const dropped = await db.selectFrom('settings').select(['key', 'value']).where('key', 'like', `${DROPPED_PREFIX}%`).execute();
-  for (const d of dropped) {
-    const sink = d.key.slice(DROPPED_PREFIX.length);
-    out[sink] = { ...(out[sink] ?? { waiting: 0, dead: 0 }), dropped: Number(d.value) || 0 };
+  const out: Record<string, SiemSinkCounts> = {};
+  const of = (sink: string) => (out[sink] ??= { waiting: 0, dead: 0, delivered: 0, dropped: 0, oldestWaitingAt: null });
+  for (const r of rows)
+    Object.assign(of(r.sink), { waiting: Number(r.n) - Number(r.dead), dead: Number(r.dead), oldestWaitingAt: r.oldest ?? null });
+  const totals = await db
+    .selectFrom('settings')
+    .select(['key', 'value'])
+    .where((eb) => eb.or([eb('key', 'like', `${DROPPED_PREFIX}%`), eb('key', 'like', `${DELIVERED_PREFIX}%`)]))
+    .execute();
+  for (const t of totals) {
+    const dropped = t.key.startsWith(DROPPED_PREFIX);
+    const sink = t.key.slice((dropped ? DROPPED_PREFIX : DELIVERED_PREFIX).length);
+    of(sink)[dropped ? 'dropped' : 'delivered'] = Number(t.value) || 0;
   }
   return out;
 }
@@ -191,13 +222,7 @@ export async function siemTrim(db: Kysely<DB>, sink: string, max: number): Promi
     const n = Number(
       (await tx.deleteFrom('siem_outbox').where('sink', '=', sink).where('id', '<=', edge.id).executeTakeFirst()).numDeletedRows,
     );
-    const key = `${DROPPED_PREFIX}${sink}`;
-    const before = Number((await tx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value ?? 0) || 0;
-    await tx
-      .insertInto('settings')
-      .values({ key, value: String(before + n) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(before + n) }))
-      .execute();
+    await addToCount(tx, `${DROPPED_PREFIX}${sink}`, n);
     return n;
   });
 }

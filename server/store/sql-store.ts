@@ -31,6 +31,7 @@ import type {
   LivenessChange,
   NetworkGroup,
   Overview,
+  SiemSinkCounts,
   Store,
   UserRow,
   FarmGroupRow,
@@ -217,14 +218,16 @@ export class SqlStore implements Store {
     return upsertAlertTx(this.db, a, at);
   }
 
-  async setAlertStatus(id: number, status: AlertStatus, actor: string, at: string): Promise<boolean> {
+  async setAlertStatus(id: number, status: AlertStatus, actor: string, at: string, from?: AlertStatus): Promise<boolean> {
     const set =
       status === 'acknowledged'
         ? { status, ack_by: actor, ack_at: at }
         : status === 'closed'
           ? { status, closed_by: actor, closed_at: at }
           : { status, ack_by: null, ack_at: null, closed_by: null, closed_at: null };
-    const r = await this.db.updateTable('alerts').set(set).where('id', '=', id).executeTakeFirst();
+    let q = this.db.updateTable('alerts').set(set).where('id', '=', id);
+    if (from) q = q.where('status', '=', from);
+    const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -554,8 +557,8 @@ export class SqlStore implements Store {
   dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>> {
     return consoleQ.dailyTrend(this.db, now, days);
   }
-  alertStatus(id: number): Promise<string | undefined> {
-    return admin.alertStatus(this.db, id);
+  alertState(id: number): Promise<{ status: string; rule: string; subject: string } | undefined> {
+    return admin.alertState(this.db, id);
   }
   agentKeys(limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }> {
     return admin.agentKeys(this.db, limit, agentId);
@@ -608,7 +611,7 @@ export class SqlStore implements Store {
   siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void> {
     return deliveryTx.siemFailed(this.db, ids, o);
   }
-  siemCounts(): Promise<Record<string, { waiting: number; dead: number; dropped: number }>> {
+  siemCounts(): Promise<Record<string, SiemSinkCounts>> {
     return deliveryTx.siemCounts(this.db);
   }
   siemTrim(sink: string, max: number): Promise<number> {

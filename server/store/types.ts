@@ -216,6 +216,15 @@ export interface OutboxInsert {
   key: string;
   body: string;
 }
+/** One SIEM sink's outbox as GET /api/siem shows it: now (waiting, dead) and ever (delivered, dropped). */
+export interface SiemSinkCounts {
+  waiting: number; // queued, to be sent (again)
+  dead: number; // refused for good by the sink, kept with the error
+  delivered: number; // taken by the sink (2xx, with HEC ack when on), ever
+  dropped: number; // dropped from a full outbox (the oldest), ever
+  oldestWaitingAt: string | null; // when the oldest waiting event was queued: how far behind the SIEM is
+}
+
 export interface OutboxRow {
   id: number;
   sink: string;
@@ -264,7 +273,8 @@ export interface Store {
   /** Moves hosts to offline / silent; returns the hosts whose status changed. */
   updateLiveness(now: Date): Promise<LivenessChange[]>;
   upsertAlert(a: AlertInput, at: string): Promise<{ id: number; created: boolean }>;
-  setAlertStatus(id: number, status: AlertStatus, actor: string, at: string): Promise<boolean>;
+  /** Sets the state (and who/when); with `from`, only if the alert is in that state now (false otherwise). */
+  setAlertStatus(id: number, status: AlertStatus, actor: string, at: string, from?: AlertStatus): Promise<boolean>;
   /** Current state for the farm rules: hosts seen since `since`, with context history and open findings. */
   hostSnapshots(since: string): Promise<HostSnapshotRow[]>;
   purgeBefore(cutoff: string): Promise<{ reports: number; events: number; contextHistory: number }>;
@@ -321,7 +331,7 @@ export interface Store {
   toolSummaries(hostsPerTool: number, maxTools?: number): Promise<ToolSummaryRow[]>;
   hostFacets(cap: number): Promise<{ os: string[]; users: string[]; tools: { toolId: string; toolName: string }[] }>;
   dailyTrend(now: Date, days: number): Promise<Array<{ day: string; findings: number; silent: number }>>;
-  alertStatus(id: number): Promise<string | undefined>;
+  alertState(id: number): Promise<{ status: string; rule: string; subject: string } | undefined>;
   agentKeys(limit: number, agentId?: string): Promise<{ total: number; rows: AgentKeyRow[] }>;
   listUsers(): Promise<UserSummaryRow[]>;
   setUserRole(name: string, role: Role): Promise<boolean>;
@@ -346,7 +356,7 @@ export interface Store {
   siemDue(sink: string, now: string, limit: number): Promise<OutboxRow[]>;
   siemDelivered(ids: number[]): Promise<void>;
   siemFailed(ids: number[], o: { nextAttemptAt: string; error: string; dead: boolean; at: string }): Promise<void>;
-  siemCounts(): Promise<Record<string, { waiting: number; dead: number; dropped: number }>>;
+  siemCounts(): Promise<Record<string, SiemSinkCounts>>;
   /** Drops the oldest events of `sink` beyond `max` (counted in siemCounts' dropped); returns how many. */
   siemTrim(sink: string, max: number): Promise<number>;
 

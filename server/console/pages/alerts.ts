@@ -1,4 +1,5 @@
-// Alerts with their state and who moved them; admins acknowledge and close (POST forms with the CSRF token).
+// Alerts with their state and who moved them; admins get a form per allowed move (POST with the CSRF token).
+import { ALERT_STATUS_ROLE, ALERT_TRANSITIONS, NOTE_MAX } from '../../alerts/status.ts';
 import { ALERT_STATUSES, type Alert, type AlertStatus } from '../data.ts';
 import { html, query, type Html } from '../html.ts';
 import { csrfField, page, sevBadge, stateBadge, when, type PageContext } from '../layout.ts';
@@ -12,11 +13,21 @@ function explanation(a: Alert): Html {
   return html`<details><summary>Evidence</summary><dl>${fields.map(([k, v]) => html`<dt>${k}</dt><dd><code>${v}</code></dd>`)}</dl></details>`;
 }
 
+/** The console path of each move (POST /alerts/:id/<verb>); the labels people see. */
+export const ALERT_FORM_PATHS: Readonly<Record<AlertStatus, string>> = { acknowledged: 'ack', closed: 'close', open: 'reopen' };
+const LABELS: Readonly<Record<AlertStatus, string>> = { acknowledged: 'Acknowledge', closed: 'Close', open: 'Reopen' };
+
 function actions(ctx: PageContext, a: Alert): Html {
-  if (ctx.user.role !== 'admin' || a.status === 'closed') return html``;
-  const form = (what: 'ack' | 'close', label: string) =>
-    html`<form method="post" action="${ctx.base}/alerts/${encodeURIComponent(String(a.id))}/${what}" class="inline">${csrfField(ctx)}<button type="submit" aria-label="${label} alert: ${a.title}">${label}</button></form>`;
-  return html`${a.status === 'open' ? form('ack', 'Acknowledge') : ''}${form('close', 'Close')}`;
+  if (ctx.user.role !== ALERT_STATUS_ROLE) return html``;
+  const form = (to: AlertStatus) => {
+    const label = LABELS[to];
+    const note =
+      to === 'closed'
+        ? html`<input type="text" name="note" maxlength="${NOTE_MAX}" placeholder="reason (optional)" aria-label="Reason for closing alert: ${a.title}">`
+        : '';
+    return html`<form method="post" action="${ctx.base}/alerts/${encodeURIComponent(String(a.id))}/${ALERT_FORM_PATHS[to]}" class="inline">${csrfField(ctx)}${note}<button type="submit" aria-label="${label} alert: ${a.title}">${label}</button></form>`;
+  };
+  return html`${ALERT_TRANSITIONS[a.status].map(form)}`;
 }
 
 export function alertsPage(ctx: PageContext, alerts: Alert[], status: AlertStatus | undefined): Html {

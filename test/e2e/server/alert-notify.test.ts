@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig, startServer, type RunningServer } from '../../../server/app.ts';
+import type { RunningServer } from '../../../server/app.ts';
 import { CORE_ALERT_RULES } from '../../../server/vocabulary.ts';
 import { smtpSink, subjectOf, type SmtpSink } from '../../helpers/smtp-sink.ts';
 import { request } from '../../helpers/server/http.ts';
+import { loopbackConfig, startClocked } from '../../helpers/server/loopback-server.ts';
 import { httpSink, type HttpSink } from '../../helpers/server/notify-sinks.ts';
 import { item, SimAgent } from '../../helpers/server/reports.ts';
 import { cleanupDatabases, freshDatabase, STORE_KINDS } from '../../helpers/server/stores.ts';
@@ -30,18 +31,11 @@ for (const kind of STORE_KINDS) {
       hook = await httpSink();
       mail = await smtpSink();
       writeFileSync(join(db.dataDir, 'hmac.key'), 'alert-test-hmac-key-0123456789\n', { mode: 0o600 });
-      srv = await startServer(
-        defaultConfig({
-          dataDir: join(db.dataDir, 'server'),
-          databaseUrl: db.postgresUrl,
-          host: '127.0.0.1',
-          port: 0,
-          tls: 'none',
+      srv = await startClocked(
+        loopbackConfig(db, {
           hmacKeyFile: join(db.dataDir, 'hmac.key'),
-          periodicIntervalMs: 60_000,
           defaultIntervalS: 600,
           now: () => clock,
-          log: () => undefined,
           notifiers: [
             { type: 'webhook', url: `${hook.url}/alerts`, secret: 'webhook-secret-0123456789', retries: 0 },
             {
@@ -55,8 +49,7 @@ for (const kind of STORE_KINDS) {
             },
           ],
         }),
-      );
-      await srv.jobs.stop(); // rounds are run by the test, on the test's clock
+      ); // rounds are run by the test, on the test's clock
     }, 200_000);
     afterAll(async () => {
       await srv?.close();

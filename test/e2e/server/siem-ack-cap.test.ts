@@ -58,7 +58,7 @@ for (const kind of STORE_KINDS) {
       expect(r).toMatchObject({ sent: 3, failed: 0 });
       expect(hec.ackQueries).toBe(3); // false, false, true
       expect(hec.requests.filter((q) => q.path === '/services/collector/ack').every((q) => q.channel)).toBe(true);
-      expect(await store.siemCounts()).toEqual({});
+      expect(await store.siemCounts()).toEqual({ splunk: { waiting: 0, dead: 0, delivered: 3, dropped: 0, oldestWaitingAt: null } });
     });
 
     it('keeps an unacknowledged batch in the outbox and sends it again later', async () => {
@@ -69,12 +69,12 @@ for (const kind of STORE_KINDS) {
       expect(r).toMatchObject({ sent: 0, failed: 2 });
       expect(hec.indexed.length - before).toBe(2); // received by HEC, but not known to be indexed
       expect(logs.at(-1)).toMatch(/did not acknowledge ackId \d+ within 300 ms/);
-      expect((await store.siemCounts()).splunk).toMatchObject({ waiting: 2, dead: 0 });
+      expect((await store.siemCounts()).splunk).toMatchObject({ waiting: 2, dead: 0, delivered: 3, oldestWaitingAt: NOW.toISOString() });
 
       hec.opts.ackAfterQueries = 1;
       const later = new Date(NOW.getTime() + 3600_000);
       expect(await siemRound({ store, sinks: hecSink(), log: (l) => logs.push(l) }, later, 60_000)).toMatchObject({ sent: 2 });
-      expect(await store.siemCounts()).toEqual({});
+      expect(await store.siemCounts()).toEqual({ splunk: { waiting: 0, dead: 0, delivered: 5, dropped: 0, oldestWaitingAt: null } });
     });
 
     it('does not count a 200 without an ackId as delivered when ack is on', async () => {
@@ -100,7 +100,13 @@ for (const kind of STORE_KINDS) {
       const r = await siemRound({ store, sinks, log: (l) => logs.push(l) }, NOW, 60_000);
       expect(r.dropped).toBe(30);
       expect(logs.some((l) => /siem splunk: outbox full \(100 events\): dropped the 30 oldest/.test(l))).toBe(true);
-      expect((await store.siemCounts()).splunk).toEqual({ waiting: 100, dead: 0, dropped: 30 });
+      expect((await store.siemCounts()).splunk).toEqual({
+        waiting: 100,
+        dead: 0,
+        delivered: 6,
+        dropped: 30,
+        oldestWaitingAt: NOW.toISOString(),
+      });
       const left = await store.siemDue('splunk', new Date(NOW.getTime() + 86_400_000).toISOString(), 1000);
       expect(left[0].key).toBe('d:030'); // the oldest 30 went
       expect(left.at(-1)?.key).toBe('d:129');

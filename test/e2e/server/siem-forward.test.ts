@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../../agent/version.ts';
-import { defaultConfig, startServer, type RunningServer, type ServerConfig } from '../../../server/app.ts';
+import type { RunningServer, ServerConfig } from '../../../server/app.ts';
 import { PeriodicJobs } from '../../../server/jobs/periodic.ts';
 import { siemRound } from '../../../server/jobs/siem-round.ts';
 import { createSiemSinks } from '../../../server/siem/sinks.ts';
 import { startHec, type HecReceiver } from '../../helpers/hec-receiver.ts';
 import { finding, makeCerts, startReceiver, type Certs, type Receiver } from '../../helpers/report-helpers.ts';
+import { loopbackConfig, startClocked } from '../../helpers/server/loopback-server.ts';
 import { item, SimAgent } from '../../helpers/server/reports.ts';
 import { cleanupDatabases, freshDatabase, STORE_KINDS } from '../../helpers/server/stores.ts';
 
@@ -46,15 +47,8 @@ for (const kind of STORE_KINDS) {
       certs = makeCerts(mkdtempSync(join(tmpdir(), 'ratwatch-siem-')));
       ocsf = await startReceiver(certs);
       hec = await startHec(certs, { token: HEC_TOKEN, ack: false, indexes: ['main', 'security'] });
-      config = defaultConfig({
-        dataDir: join(db.dataDir, 'server'),
-        databaseUrl: db.postgresUrl,
-        host: '127.0.0.1',
-        port: 0,
-        tls: 'none',
-        periodicIntervalMs: 60_000,
+      config = loopbackConfig(db, {
         now: () => clock,
-        log: () => undefined,
         siem: [
           {
             type: 'ocsf',
@@ -76,8 +70,7 @@ for (const kind of STORE_KINDS) {
           },
         ],
       });
-      srv = await startServer(config);
-      await srv.jobs.stop(); // rounds run on the test's clock
+      srv = await startClocked(config); // rounds run on the test's clock
     }, 200_000);
     afterAll(async () => {
       await srv?.close();
@@ -121,8 +114,7 @@ for (const kind of STORE_KINDS) {
 
       // restart: what waits in the outbox is still there
       await srv.close();
-      srv = await startServer(config);
-      await srv.jobs.stop();
+      srv = await startClocked(config);
       ocsfStatus = 200;
       const later = await round(12);
       expect(later).toMatchObject({ sent: 2 });
@@ -138,7 +130,10 @@ for (const kind of STORE_KINDS) {
       });
       const alert = events.find((e) => e.finding_info.uid !== 'anydesk:running')!;
       expect(alert).toMatchObject({ class_uid: 2004, finding_info: { analytic: { uid: 'unprivileged-scan' } } });
-      expect(await srv.store.siemCounts()).toEqual({});
+      expect(await srv.store.siemCounts()).toEqual({
+        'ocsf-lake': { waiting: 0, dead: 0, delivered: 2, dropped: 0, oldestWaitingAt: null },
+        splunk: { waiting: 0, dead: 0, delivered: 3, dropped: 0, oldestWaitingAt: null },
+      });
       expect(await round(14)).toMatchObject({ enqueued: 0, sent: 0 });
     });
 
@@ -189,7 +184,7 @@ for (const kind of STORE_KINDS) {
       expect(logs.join('\n')).toMatch(
         /siem splunk: 1 event\(s\) refused for good, kept in the outbox: POST https:\/\/127\.0\.0\.1:\d+ answered HTTP 400/,
       );
-      expect((await srv.store.siemCounts()).splunk).toEqual({ waiting: 0, dead: 1, dropped: 0 });
+      expect((await srv.store.siemCounts()).splunk).toMatchObject({ waiting: 0, dead: 1, dropped: 0, oldestWaitingAt: null });
     });
   });
 }

@@ -10,6 +10,7 @@ export interface ServerProcess {
   caFile: string;
   admin?: { name: string; password: string };
   stdout: () => string;
+  stderr: () => string;
 }
 
 export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
@@ -39,6 +40,7 @@ export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promis
         caFile: /TLS certificate: (\S+)/.exec(out)?.[1] ?? '',
         ...(admin ? { admin: { name: admin[1], password: admin[2] } } : {}),
         stdout: () => out,
+        stderr: () => err,
       });
     };
     child.stdout!.on('data', check);

@@ -99,11 +99,16 @@ for (const kind of STORE_KINDS) {
         expect(await data.hostFacets()).toMatchObject({ os: ['darwin', 'linux', 'windows'] });
 
         const farmAlert = (await data.alerts({ status: 'open' })).find((a) => a.rule === 'laptop-farm' && a.subject.includes(FARM_MAC))!;
-        expect(await data.ackAlert(String(farmAlert.id), 'alice')).toEqual({ ok: true, message: 'Alert acknowledged.' });
-        expect(await data.ackAlert(String(farmAlert.id), 'alice')).toEqual({ ok: false, error: 'The alert is already acknowledged.' });
-        expect((await data.closeAlert(String(farmAlert.id), 'bob')).ok).toBe(true);
+        const alice = { name: 'alice', role: 'admin' as const };
+        const bob = { name: 'bob', role: 'admin' as const };
+        expect(await data.moveAlert(String(farmAlert.id), 'acknowledged', alice)).toEqual({ ok: true, message: 'Alert acknowledged.' });
+        expect(await data.moveAlert(String(farmAlert.id), 'acknowledged', alice)).toEqual({
+          ok: false,
+          error: 'The alert is already acknowledged.',
+        });
+        expect((await data.moveAlert(String(farmAlert.id), 'closed', bob)).ok).toBe(true);
         expect((await data.alerts({ status: 'closed' }))[0]).toMatchObject({ ackBy: 'alice', closedBy: 'bob' });
-        expect((await data.ackAlert('999999', 'alice')).ok).toBe(false);
+        expect((await data.moveAlert('999999', 'acknowledged', alice)).ok).toBe(false);
 
         expect(await data.addOfficeNetwork({ kind: 'cidr', value: OFFICE_IP, note: 'HQ' }, 'alice')).toEqual({
           ok: true,

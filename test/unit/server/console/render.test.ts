@@ -147,7 +147,7 @@ describe('settings checks', () => {
     expect(checkOfficeValue('cidr', '203.0.113.0/24')).toBeUndefined();
     expect(checkOfficeValue('vpn-egress', '2001:db8::/48')).toBeUndefined();
     expect(checkOfficeValue('cidr', '198.51.100.7')).toBeUndefined();
-    expect(checkOfficeValue('cidr', '10.0.0.0/33')).toMatch(/not an IP address or a CIDR range/);
+    expect(checkOfficeValue('cidr', '10.0.0.0/33')).toMatch(/bad prefix length: give an address or a CIDR range/);
     expect(checkOfficeValue('cidr', '10.0.0.0/8/1')).toMatch(/not an IP address/);
     expect(checkOfficeValue('gateway-mac', 'AA-BB-CC-DD-EE-FF')).toBeUndefined();
     expect(checkOfficeValue('bssid', 'aabb.ccdd.eeff')).toBeUndefined();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateFarms, farmSettings } from '../../../../server/farm/index.ts';
+import { IpRanges, parseIpRange } from '../../../../server/farm/net.ts';
 import type { FarmSettings, HostSnapshot } from '../../../../server/farm/types.ts';
 import { NOW, host } from '../../../helpers/server/farm-fleet.ts';
 
@@ -127,10 +128,33 @@ describe('office and VPN ranges', () => {
     expect(quiet(['81.2.4.0'], ['81.2.3.0/24'])).toBe(false);
     expect(quiet(['2001:db8::1'], ['2001:db8::1'])).toBe(true);
     expect(quiet(['2001:db8::1'], ['2001:db8::2'])).toBe(false);
-    expect(quiet(['81.2.3.4'], [' 0.0.0.0/0 '])).toBe(true);
-    expect(quiet(['2001:db8::1'], ['0.0.0.0/0'])).toBe(false);
-    expect(quiet(['2001:db8::1'], ['::/0'])).toBe(true);
+    expect(quiet(['81.2.3.4'], [' 81.0.0.0/8 '])).toBe(true);
+    expect(quiet(['2001:db8::1'], ['81.0.0.0/8'])).toBe(false);
+    expect(quiet(['2001:db8::1'], ['2001::/16'])).toBe(true);
     expect(quiet(['2001:db8::1'], ['2001:db8::/128'])).toBe(false);
+  });
+
+  it('an IPv6 range matches IPv6 addresses only, an IPv4 range IPv4 addresses only (node alone maps IPv4 into ::ffff:0:0/96)', () => {
+    for (const v6 of ['::/16', '::/80', '::ffff:0:0/96', '::ffff:5102:0/112']) {
+      expect(quiet(['81.2.3.4'], [v6]), v6).toBe(false);
+      expect(new IpRanges([v6], 'x').has('81.2.3.4'), v6).toBe(false);
+    }
+    expect(new IpRanges(['::/16'], 'x').has('0:0:0:0:0:ffff:5102:304')).toBe(true); // an IPv6 address in it still is
+    // a host reporting the mapped spelling is an IPv4 host: IPv4 ranges match it, IPv6 ones do not
+    expect(quiet(['::ffff:81.2.3.4'], ['81.2.3.0/24'])).toBe(true);
+    expect(quiet(['::ffff:81.2.3.4'], ['::ffff:0:0/96'])).toBe(false);
+    expect(new IpRanges(['81.2.3.0/24'], 'x').has('2001:db8::1')).toBe(false);
+  });
+
+  it('refuses ranges wider than any one organisation holds: 0.0.0.0/0, ::/0 and anything wider than /8 or /16', () => {
+    const office = (cidrs: string[]) => () => farmSettings({ office: { cidrs, gatewayMacs: [], bssids: [] } });
+    expect(office(['0.0.0.0/0'])).toThrow('farm.office.cidrs: "0.0.0.0/0" is wider than /8: it would allow-list every IPv4 address');
+    expect(office(['::/0'])).toThrow('farm.office.cidrs: "::/0" is wider than /16: it would allow-list every IPv6 address');
+    expect(office(['10.0.0.0/7'])).toThrow('"10.0.0.0/7" is wider than /8: it would allow-list more than any one organisation holds');
+    expect(office(['2001::/15'])).toThrow('"2001::/15" is wider than /16');
+    expect(() => farmSettings({ vpnEgressIps: ['::/0'] })).toThrow('farm.vpnEgressIps: "::/0" is wider than /16');
+    expect(office(['10.0.0.0/8', '2001::/16'])).not.toThrow();
+    expect(parseIpRange('\u001b[31m10.0.0.0/x')).toEqual({ error: '"\\x1b[31m10.0.0.0/x" is not an IP address or CIDR' });
   });
 
   it('refuses entries that are not an address or CIDR, or whose prefix is bad, naming the setting and the entry', () => {
@@ -150,7 +174,7 @@ describe('office and VPN ranges', () => {
     ]) {
       expect(office([bad])).toThrow(`farm.office.cidrs: "${bad}" has a bad prefix length`);
     }
-    expect(office(['10.0.0.0/32', '2001:db8::/128', '0.0.0.0/0'])).not.toThrow();
+    expect(office(['10.0.0.0/32', '2001:db8::/128', '10.0.0.0/8'])).not.toThrow();
     expect(() => farmSettings({ vpnEgressIps: ['10.0.0.0/33'] })).toThrow('farm.vpnEgressIps: "10.0.0.0/33" has a bad prefix length');
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateFarms, farmSettings } from '../../../../server/farm/index.ts';
 import type { AlertDraft, HostSnapshot } from '../../../../server/farm/types.ts';
 import type { NotifyAlert } from '../../../../server/notify/index.ts';
-import { evidenceLines, isCoreAlert, oneLine, subjectLine } from '../../../../server/notify/render.ts';
+import { evidenceLines, isCoreAlert, plainLine, subjectLine } from '../../../../server/notify/render.ts';
 import { ANYDESK, NOW, host, ip, mac } from '../../../helpers/server/farm-fleet.ts';
 
 // The evidence lines are what Slack and email show people (slack.ts and email.ts put them in verbatim,
@@ -20,18 +20,19 @@ const NGROK = { toolId: 'ngrok', toolName: 'ngrok', category: 'tunnel', severity
 
 describe('one-line values', () => {
   it('turns every run of control characters into one space and trims', () => {
-    expect(oneLine(' a\r\n\tb\u0000c\u001fd\u007fe\u009ff\u2028g\u2029h ')).toBe('a b c d e f g h');
-    expect(oneLine('~ \u00a0é')).toBe('~ \u00a0é');
-    expect(oneLine(undefined)).toBe('');
-    expect(oneLine(null)).toBe('');
-    expect(oneLine(42)).toBe('42');
+    expect(plainLine(' a\r\n\tb\u0000c\u001fd\u007fe\u009ff\u2028g\u2029h ')).toBe('a b c d e f g h');
+    expect(plainLine('~ \u00a0é')).toBe('~ \u00a0é');
+    expect(plainLine('invoice\u202egnp.exe\u200b\u2066x\ufeff')).toBe('invoice gnp.exe x');
+    expect(plainLine(undefined)).toBe('');
+    expect(plainLine(null)).toBe('');
+    expect(plainLine(42)).toBe('42');
   });
 
   it('cuts at the limit with an ellipsis, 200 characters by default', () => {
-    expect(oneLine('x'.repeat(200))).toBe('x'.repeat(200));
-    expect(oneLine('x'.repeat(201))).toBe(`${'x'.repeat(199)}…`);
-    expect(oneLine('abcdef', 6)).toBe('abcdef');
-    expect(oneLine('abcdefg', 6)).toBe('abcde…');
+    expect(plainLine('x'.repeat(200))).toBe('x'.repeat(200));
+    expect(plainLine('x'.repeat(201))).toBe(`${'x'.repeat(199)}…`);
+    expect(plainLine('abcdef', 6)).toBe('abcdef');
+    expect(plainLine('abcdefg', 6)).toBe('abcde…');
   });
 
   it('subject line: severity in capitals, rule and title, bounded to 250 characters', () => {
