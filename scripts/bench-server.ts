@@ -21,6 +21,7 @@ const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const KINDS = (process.env.BENCH_DB ?? 'sqlite,postgres').split(',');
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE || undefined;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,api,console').split(','));
 
 async function bench(kind: string): Promise<void> {
@@ -51,7 +52,18 @@ async function bench(kind: string): Promise<void> {
   try {
     const ca = readFileSync(srv.caFile!);
     if (PARTS.has('ingest'))
-      await benchIngest({ label: kind, ingestUrl: srv.ingestUrl, ca, hmacKey, db, agents: AGENTS, concurrency: CONCURRENCY, rate: RATE });
+      await benchIngest({
+        label: kind,
+        ingestUrl: srv.ingestUrl,
+        ca,
+        hmacKey,
+        store: srv.store,
+        db,
+        profileDir: PROFILE_DIR,
+        agents: AGENTS,
+        concurrency: CONCURRENCY,
+        rate: RATE,
+      });
     if (PARTS.has('api')) await benchApi({ label: kind, url: srv.url, ca, admin: srv.firstAdmin!, db, findings: FINDINGS, hosts: AGENTS });
     if (PARTS.has('console'))
       await benchConsolePages({ hosts: AGENTS, runs: 10, databaseUrl: pg ? await pg.createDatabase() : undefined, label: kind });

@@ -6,6 +6,9 @@
 // rate (open loop), whose p99 is the latency an agent sees at that load.
 import { randomUUID } from 'node:crypto';
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeReport } from '../../agent/report/encode.ts';
 import { emptyState, planReport, type ReportedState } from '../../agent/report/plan.ts';
@@ -13,6 +16,8 @@ import type { NativeReport } from '../../agent/report/types.ts';
 import { signRequest } from '../../agent/transport/sign.ts';
 import { hashKey } from '../../server/ingest/receive.ts';
 import type { OpenedDb } from '../../server/store/open.ts';
+import type { Store } from '../../server/store/types.ts';
+import { probeServer } from './server-probe.ts';
 import { finding, scanResult } from '../../test/helpers/report-helpers.ts';
 
 export interface IngestBenchOptions {
@@ -20,10 +25,12 @@ export interface IngestBenchOptions {
   ingestUrl: string;
   ca: Buffer;
   hmacKey: Buffer;
+  store: Store; // the running server's, whose group commits are timed (server-probe.ts)
   db: OpenedDb; // a second connection to the server's database, for enrolling the agents
   agents: number;
   concurrency: number;
   rate: number;
+  profileDir?: string | undefined; // a CPU profile of the server per run is written here
 }
 
 interface ClientJob {
@@ -38,6 +45,8 @@ interface ClientResult {
   non200: number;
   seconds: number;
   statuses: Record<string, number>;
+  conns: { opened: number; resumed: number; errors: Record<string, number> };
+  cpu: NodeJS.CpuUsage;
 }
 
 export const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
@@ -87,13 +96,46 @@ function load(job: ClientJob): Promise<ClientResult> {
   });
 }
 
-function line(label: string, what: string, n: number, res: ClientResult, cpu: NodeJS.CpuUsage): string {
+/** Busy and total CPU time of the whole machine (Linux /proc/stat, in clock ticks); undefined elsewhere. */
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + f[4]; // idle + iowait
+    const total = f.slice(0, 8).reduce((a, x) => a + x, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+
+function line(
+  label: string,
+  what: string,
+  n: number,
+  res: ClientResult,
+  cpu: NodeJS.CpuUsage,
+  m0: ReturnType<typeof machineTicks>,
+): string {
+  const m1 = machineTicks();
   const lat = res.latenciesMs.sort((x, y) => x - y);
   const other = Object.entries(res.statuses)
     .filter(([k]) => k !== '200')
+    .map(([k, c]) => `${c}x${k === '0' ? 'no answer' : k}`)
+    .join(' ');
+  const errors = Object.entries(res.conns.errors)
     .map(([k, c]) => `${c}x${k}`)
     .join(' ');
-  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}, non-200: ${res.non200}${other ? ` (${other})` : ''}; server CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms per report (${(((cpu.user + cpu.system) / 1e6 / res.seconds) * 100).toFixed(0)}% of one core)`;
+  const share = (msCpu: number) => `${((msCpu / 1000 / res.seconds) * 100).toFixed(0)}%`;
+  // The load generator runs on the same cores: its CPU and the machine's (other work included) are printed
+  // so that a figure taken while the server was starved of CPU reads as such.
+  const cores = os.cpus().length;
+  const machine =
+    m0 && m1 && m1.total > m0.total
+      ? `; machine ${(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100).toFixed(0)}% busy of ${cores} cores (server ${share(cpuMs(cpu))}, load generator ${share(cpuMs(res.cpu))} of one core)`
+      : `; load generator CPU ${share(cpuMs(res.cpu))} of one core`;
+  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}, non-200: ${res.non200}${other ? ` (${other}${errors ? `: ${errors}` : ''})` : ''}; server CPU ${(cpuMs(cpu) / n).toFixed(2)} ms per report (${share(cpuMs(cpu))} of one core)${machine}; ${res.conns.opened} new TLS connections (${res.conns.resumed} resumed)`;
 }
 
 export async function benchIngest(o: IngestBenchOptions): Promise<void> {
@@ -132,6 +174,8 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
   const url = o.ingestUrl;
   let requests = nextReports(now);
   let cpu = process.cpuUsage();
+  let m0 = machineTicks();
+  let probe = await probeServer(o.store, o.profileDir && join(o.profileDir, `${o.label}-ingest-closed.cpuprofile`));
   const first = await load({ url, ca: o.ca, concurrency: o.concurrency, requests });
   console.log(
     line(
@@ -140,10 +184,14 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       o.agents,
       first,
       process.cpuUsage(cpu),
+      m0,
     ),
   );
+  console.log(`  server: ${await probe.stop()}`);
   requests = nextReports(new Date(now.getTime() + 3600_000));
   cpu = process.cpuUsage();
+  m0 = machineTicks();
+  probe = await probeServer(o.store, o.profileDir && join(o.profileDir, `${o.label}-ingest-open.cpuprofile`));
   const second = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, requests });
   console.log(
     line(
@@ -152,6 +200,8 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       o.agents,
       second,
       process.cpuUsage(cpu),
+      m0,
     ),
   );
+  console.log(`  server: ${await probe.stop()}`);
 }

@@ -133,7 +133,7 @@ export class SqlStore implements Store {
     return revoked;
   }
 
-  async ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]> {
+  async ingest(items: IngestItem[], defaultIntervalS: number, onCommitted?: () => void): Promise<IngestOutcome[]> {
     // Sorted so that concurrent batches on PostgreSQL take row locks in one order (no deadlock between instances).
     const order = items
       .map((it, i) => ({ it, i }))
@@ -155,7 +155,7 @@ export class SqlStore implements Store {
         );
         for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
       });
-    if (this.walFile) await commitThenSync(this.db, this.walFile, apply);
+    if (this.walFile) await commitThenSync(this.db, this.walFile, apply, onCommitted);
     else await apply(this.db);
     return out;
   }
