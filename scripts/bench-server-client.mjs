@@ -12,6 +12,7 @@ import https from 'node:https';
 // (a status of 0 in the figures is a request that got no answer: its error code is counted here).
 const conns = { opened: 0, resumed: 0, errors: {} };
 const seen = new WeakSet();
+const freedAt = new WeakMap(); // socket -> when its last response ended (kept-alive sockets)
 
 function post(agent, url, ca, headers, body) {
   return new Promise((resolve) => {
@@ -19,7 +20,9 @@ function post(agent, url, ca, headers, body) {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
+    let idleMs; // how long the kept-alive socket this request got had been idle
     req.on('socket', (s) => {
+      if (freedAt.has(s)) idleMs = performance.now() - freedAt.get(s);
       if (seen.has(s)) return;
       seen.add(s);
       s.once('secureConnect', () => {
@@ -28,7 +31,8 @@ function post(agent, url, ca, headers, body) {
       });
     });
     req.on('error', (e) => {
-      const code = e.code ?? e.message;
+      // A reused socket's idle time tells a server-side keep-alive close apart from a refused connection.
+      const code = `${e.code ?? e.message} ${idleMs === undefined ? 'on a new connection' : `on a socket idle ${(idleMs / 1000).toFixed(1)} s`}`;
       conns.errors[code] = (conns.errors[code] ?? 0) + 1;
       resolve(0);
     });
@@ -40,6 +44,7 @@ async function run(job) {
   const url = new URL(job.url);
   const ca = Buffer.from(job.ca);
   const agent = new https.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  agent.on('free', (s) => freedAt.set(s, performance.now()));
   const latenciesMs = [];
   const statuses = {};
   let non200 = 0;

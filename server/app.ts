@@ -192,6 +192,11 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       : http.createServer(handler);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;
+    // An idle kept-alive connection is closed by its client or proxy first (nginx upstream keepalive and
+    // load balancers idle out at 60 s): closed here first, a request the peer sends on it as it closes is
+    // reset, and a POST is not retried (bench:server's load generator saw ECONNRESET on sockets idle > 5 s,
+    // Node's default).
+    server.keepAliveTimeout = 65_000;
     const sockets = new Set<Socket>();
     server.on('connection', (s: Socket) => {
       sockets.add(s);
