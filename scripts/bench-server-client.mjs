@@ -1,7 +1,8 @@
 // The load generator of bench-server.ts, in a child process so that its TLS and request work does not run
 // on the server's event loop and its CPU time is not counted as the server's. Plain JavaScript, started
 // with fork() (advanced serialization); the job comes as the first message:
-// { url, ca, concurrency, rate?, requests: [{ headers, body }] }, the result goes back as one message.
+// { url, ca, concurrency, rate?, requests: [{ headers, body }] }; the child answers 'ready', runs on the
+// next message and sends the result back as one message.
 // Without `rate`: closed loop, `concurrency` senders back to back (the most the server takes).
 // With `rate` (requests/s): open loop, request i is due at i/rate s whatever the server does, and its
 // latency counts from when it was due, so a server that falls behind shows it (no coordinated omission);
@@ -100,6 +101,8 @@ async function run(job) {
   return { latenciesMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0) };
 }
 
-process.once('message', async (job) => {
-  process.send(await run(job), () => process.exit(0));
+// 'ready' once the job is here (its transfer is the parent's work, not the server's), then 'go' starts it.
+process.once('message', (job) => {
+  process.once('message', async () => process.send(await run(job), () => process.exit(0)));
+  process.send('ready');
 });
