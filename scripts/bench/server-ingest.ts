@@ -17,6 +17,7 @@ import { signRequest } from '../../agent/transport/sign.ts';
 import { hashKey } from '../../server/ingest/receive.ts';
 import type { OpenedDb } from '../../server/store/open.ts';
 import type { Store } from '../../server/store/types.ts';
+import { postgresCpuMs } from './pg-cpu.ts';
 import { type Probe, probeServer } from './server-probe.ts';
 import { finding, scanResult } from '../../test/helpers/report-helpers.ts';
 
@@ -26,6 +27,7 @@ export interface IngestBenchOptions {
   ca: Buffer;
   hmacKey: Buffer;
   store: Store; // the running server's, whose group commits are timed (server-probe.ts)
+  databaseUrl?: string | undefined; // PostgreSQL: its CPU is printed too (pg-cpu.ts)
   db: OpenedDb; // a second connection to the server's database, for enrolling the agents
   agents: number;
   concurrency: number;
@@ -121,6 +123,7 @@ function line(
   res: ClientResult,
   cpu: NodeJS.CpuUsage,
   m0: ReturnType<typeof machineTicks>,
+  pgMs?: number,
 ): string {
   const m1 = machineTicks();
   const lat = res.latenciesMs.sort((x, y) => x - y);
@@ -139,7 +142,7 @@ function line(
     m0 && m1 && m1.total > m0.total
       ? `; machine ${(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100).toFixed(0)}% busy of ${cores} cores (server ${share(cpuMs(cpu))}, load generator ${share(cpuMs(res.cpu))} of one core)`
       : `; load generator CPU ${share(cpuMs(res.cpu))} of one core`;
-  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}, non-200: ${res.non200}${other ? ` (${other}${errors ? `: ${errors}` : ''})` : ''}; server CPU ${(cpuMs(cpu) / n).toFixed(2)} ms per report (${share(cpuMs(cpu))} of one core)${machine}; ${res.conns.opened} new TLS connections (${res.conns.resumed} resumed)`;
+  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}, non-200: ${res.non200}${other ? ` (${other}${errors ? `: ${errors}` : ''})` : ''}; server CPU ${(cpuMs(cpu) / n).toFixed(2)} ms per report (${share(cpuMs(cpu))} of one core)${pgMs === undefined ? '' : `, PostgreSQL CPU ${(pgMs / n).toFixed(2)} ms per report`}${machine}; ${res.conns.opened} new TLS connections (${res.conns.resumed} resumed)`;
 }
 
 export async function benchIngest(o: IngestBenchOptions): Promise<void> {
@@ -181,7 +184,10 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
   let cpu = process.cpuUsage();
   let m0 = machineTicks();
   let probe: Probe | undefined;
+  let pg0: number | undefined;
+  const pgUsed = () => (o.databaseUrl && pg0 !== undefined ? (postgresCpuMs(o.databaseUrl) ?? pg0) - pg0 : undefined);
   const start = (what: string) => async () => {
+    pg0 = o.databaseUrl ? postgresCpuMs(o.databaseUrl) : undefined;
     probe = await probeServer(o.store, o.profileDir && join(o.profileDir, `${o.label}-ingest-${what}.cpuprofile`));
     cpu = process.cpuUsage();
     m0 = machineTicks();
@@ -195,6 +201,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       first,
       process.cpuUsage(cpu),
       m0,
+      pgUsed(),
     ),
   );
   console.log(`  server: ${await probe!.stop()}`);
@@ -209,6 +216,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       second,
       process.cpuUsage(cpu),
       m0,
+      pgUsed(),
     ),
   );
   console.log(`  server: ${await probe!.stop()}`);
