@@ -3,7 +3,10 @@
 // seeded fleet (scripts/bench/server-api.ts), and the console's page loads through the real server with as many
 // hosts (scripts/bench-console.ts; goal: Overview and Hosts under 200 ms). Prints figures; asserts nothing.
 // BENCH_AGENTS (10000), BENCH_FINDINGS (1000000), BENCH_CONCURRENCY (64), BENCH_RATE (1000 reports/s
-// offered in the open-loop run; 0 skips it), BENCH_DB (sqlite,postgres), BENCH_PARTS (ingest,api,console: which sections run).
+// offered in the open-loop run; 0 skips it), BENCH_DB (sqlite,postgres), BENCH_PARTS (ingest,api,console: which sections run),
+// BENCH_CPU_PROFILE (a folder: the server's CPU profile of each ingest run goes there). Each ingest run also
+// prints where the server's time went (scripts/bench/server-probe.ts) and the load generator's and the
+// machine's CPU: the load generator shares the cores with the server.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +61,7 @@ async function bench(kind: string): Promise<void> {
         ca,
         hmacKey,
         store: srv.store,
+        databaseUrl,
         db,
         profileDir: PROFILE_DIR,
         agents: AGENTS,
