@@ -3,7 +3,10 @@
 // seeded fleet (scripts/bench/server-api.ts), and the console's page loads through the real server with as many
 // hosts (scripts/bench-console.ts; goal: Overview and Hosts under 200 ms). Prints figures; asserts nothing.
 // BENCH_AGENTS (10000), BENCH_FINDINGS (1000000), BENCH_CONCURRENCY (64), BENCH_RATE (1000 reports/s
-// offered in the open-loop run), BENCH_DB (sqlite,postgres), BENCH_PARTS (ingest,api,console: which sections run).
+// offered in the open-loop run; 0 skips it), BENCH_DB (sqlite,postgres), BENCH_PARTS (ingest,api,console: which sections run),
+// BENCH_CPU_PROFILE (a folder: the server's CPU profile of each ingest run goes there). Each ingest run also
+// prints where the server's time went (scripts/bench/server-probe.ts) and the load generator's and the
+// machine's CPU: the load generator shares the cores with the server.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +24,7 @@ const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const KINDS = (process.env.BENCH_DB ?? 'sqlite,postgres').split(',');
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE || undefined;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,api,console').split(','));
 
 async function bench(kind: string): Promise<void> {
@@ -51,7 +55,19 @@ async function bench(kind: string): Promise<void> {
   try {
     const ca = readFileSync(srv.caFile!);
     if (PARTS.has('ingest'))
-      await benchIngest({ label: kind, ingestUrl: srv.ingestUrl, ca, hmacKey, db, agents: AGENTS, concurrency: CONCURRENCY, rate: RATE });
+      await benchIngest({
+        label: kind,
+        ingestUrl: srv.ingestUrl,
+        ca,
+        hmacKey,
+        store: srv.store,
+        databaseUrl,
+        db,
+        profileDir: PROFILE_DIR,
+        agents: AGENTS,
+        concurrency: CONCURRENCY,
+        rate: RATE,
+      });
     if (PARTS.has('api')) await benchApi({ label: kind, url: srv.url, ca, admin: srv.firstAdmin!, db, findings: FINDINGS, hosts: AGENTS });
     if (PARTS.has('console'))
       await benchConsolePages({ hosts: AGENTS, runs: 10, databaseUrl: pg ? await pg.createDatabase() : undefined, label: kind });

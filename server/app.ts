@@ -66,7 +66,10 @@ export function defaultConfig(over: Partial<ServerConfig> = {}): ServerConfig {
     periodicIntervalMs: 60_000,
     farmWindowHours: 24,
     maxQueue: 2000,
-    maxBatch: 256,
+    // A group commit runs on the event loop (better-sqlite3): at ~0.2-0.4 ms a report, 256 held every other
+    // request for 50-100 ms under a backlog (bench:server probe). 64 bounds that; the per-batch statements
+    // and fsync (off the loop, pipelined) cost little more at 64.
+    maxBatch: 64,
     limits: DEFAULT_LIMITS,
     publicNames: [],
     log: stderrLine, // escapes control characters: log lines quote agents, SIEMs and files
@@ -194,6 +197,11 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       : http.createServer(handler);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;
+    // An idle kept-alive connection is closed by its client or proxy first (nginx upstream keepalive and
+    // load balancers idle out at 60 s): closed here first, a request the peer sends on it as it closes is
+    // reset, and a POST is not retried (bench:server's load generator saw ECONNRESET on sockets idle > 5 s,
+    // Node's default).
+    server.keepAliveTimeout = 65_000;
     const sockets = new Set<Socket>();
     server.on('connection', (s: Socket) => {
       sockets.add(s);

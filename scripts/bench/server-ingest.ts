@@ -6,6 +6,9 @@
 // rate (open loop), whose p99 is the latency an agent sees at that load.
 import { randomUUID } from 'node:crypto';
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeReport } from '../../agent/report/encode.ts';
 import { emptyState, planReport, type ReportedState } from '../../agent/report/plan.ts';
@@ -13,6 +16,9 @@ import type { NativeReport } from '../../agent/report/types.ts';
 import { signRequest } from '../../agent/transport/sign.ts';
 import { hashKey } from '../../server/ingest/receive.ts';
 import type { OpenedDb } from '../../server/store/open.ts';
+import type { Store } from '../../server/store/types.ts';
+import { postgresCpuMs } from './pg-cpu.ts';
+import { type Probe, probeServer } from './server-probe.ts';
 import { finding, scanResult } from '../../test/helpers/report-helpers.ts';
 
 export interface IngestBenchOptions {
@@ -20,10 +26,13 @@ export interface IngestBenchOptions {
   ingestUrl: string;
   ca: Buffer;
   hmacKey: Buffer;
+  store: Store; // the running server's, whose group commits are timed (server-probe.ts)
+  databaseUrl?: string | undefined; // PostgreSQL: its CPU is printed too (pg-cpu.ts)
   db: OpenedDb; // a second connection to the server's database, for enrolling the agents
   agents: number;
   concurrency: number;
-  rate: number;
+  rate: number; // 0: no open-loop run
+  profileDir?: string | undefined; // a CPU profile of the server per run is written here
 }
 
 interface ClientJob {
@@ -38,6 +47,8 @@ interface ClientResult {
   non200: number;
   seconds: number;
   statuses: Record<string, number>;
+  conns: { opened: number; resumed: number; errors: Record<string, number> };
+  cpu: NodeJS.CpuUsage;
 }
 
 export const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
@@ -73,27 +84,65 @@ function wire(o: IngestBenchOptions, key: string, report: NativeReport): { heade
   };
 }
 
-function load(job: ClientJob): Promise<ClientResult> {
+/** Runs the job in the load generator; `started` runs once the job has reached it, just before it starts. */
+function load(job: ClientJob, started: () => Promise<void>): Promise<ClientResult> {
   return new Promise<ClientResult>((resolve, reject) => {
     const child = fork(new URL('../bench-server-client.mjs', import.meta.url), [], {
       serialization: 'advanced',
       execArgv: [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    child.once('message', (m) => resolve(m as ClientResult));
+    child.on('message', (m) => {
+      if (m === 'ready') started().then(() => child.send('go'), reject);
+      else resolve(m as ClientResult);
+    });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
     child.send(job);
   });
 }
 
-function line(label: string, what: string, n: number, res: ClientResult, cpu: NodeJS.CpuUsage): string {
+/** Busy and total CPU time of the whole machine (Linux /proc/stat, in clock ticks); undefined elsewhere. */
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + f[4]; // idle + iowait
+    const total = f.slice(0, 8).reduce((a, x) => a + x, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+
+function line(
+  label: string,
+  what: string,
+  n: number,
+  res: ClientResult,
+  cpu: NodeJS.CpuUsage,
+  m0: ReturnType<typeof machineTicks>,
+  pgMs?: number,
+): string {
+  const m1 = machineTicks();
   const lat = res.latenciesMs.sort((x, y) => x - y);
   const other = Object.entries(res.statuses)
     .filter(([k]) => k !== '200')
+    .map(([k, c]) => `${c}x${k === '0' ? 'no answer' : k}`)
+    .join(' ');
+  const errors = Object.entries(res.conns.errors)
     .map(([k, c]) => `${c}x${k}`)
     .join(' ');
-  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}, non-200: ${res.non200}${other ? ` (${other})` : ''}; server CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms per report (${(((cpu.user + cpu.system) / 1e6 / res.seconds) * 100).toFixed(0)}% of one core)`;
+  const share = (msCpu: number) => `${((msCpu / 1000 / res.seconds) * 100).toFixed(0)}%`;
+  // The load generator runs on the same cores: its CPU and the machine's (other work included) are printed
+  // so that a figure taken while the server was starved of CPU reads as such.
+  const cores = os.cpus().length;
+  const machine =
+    m0 && m1 && m1.total > m0.total
+      ? `; machine ${(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100).toFixed(0)}% busy of ${cores} cores (server ${share(cpuMs(cpu))}, load generator ${share(cpuMs(res.cpu))} of one core)`
+      : `; load generator CPU ${share(cpuMs(res.cpu))} of one core`;
+  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}, non-200: ${res.non200}${other ? ` (${other}${errors ? `: ${errors}` : ''})` : ''}; server CPU ${(cpuMs(cpu) / n).toFixed(2)} ms per report (${share(cpuMs(cpu))} of one core)${pgMs === undefined ? '' : `, PostgreSQL CPU ${(pgMs / n).toFixed(2)} ms per report`}${machine}; ${res.conns.opened} new TLS connections (${res.conns.resumed} resumed)`;
 }
 
 export async function benchIngest(o: IngestBenchOptions): Promise<void> {
@@ -131,8 +180,19 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
     });
   const url = o.ingestUrl;
   let requests = nextReports(now);
+  // Counted from when the load generator has its job: serialising 10,000 requests to it is the bench's work.
   let cpu = process.cpuUsage();
-  const first = await load({ url, ca: o.ca, concurrency: o.concurrency, requests });
+  let m0 = machineTicks();
+  let probe: Probe | undefined;
+  let pg0: number | undefined;
+  const pgUsed = () => (o.databaseUrl && pg0 !== undefined ? (postgresCpuMs(o.databaseUrl) ?? pg0) - pg0 : undefined);
+  const start = (what: string) => async () => {
+    pg0 = o.databaseUrl ? postgresCpuMs(o.databaseUrl) : undefined;
+    probe = await probeServer(o.store, o.profileDir && join(o.profileDir, `${o.label}-ingest-${what}.cpuprofile`));
+    cpu = process.cpuUsage();
+    m0 = machineTicks();
+  };
+  const first = await load({ url, ca: o.ca, concurrency: o.concurrency, requests }, start('closed'));
   console.log(
     line(
       o.label,
@@ -140,11 +200,14 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       o.agents,
       first,
       process.cpuUsage(cpu),
+      m0,
+      pgUsed(),
     ),
   );
+  console.log(`  server: ${await probe!.stop()}`);
+  if (!o.rate) return;
   requests = nextReports(new Date(now.getTime() + 3600_000));
-  cpu = process.cpuUsage();
-  const second = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, requests });
+  const second = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, requests }, start('open'));
   console.log(
     line(
       o.label,
@@ -152,6 +215,9 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       o.agents,
       second,
       process.cpuUsage(cpu),
+      m0,
+      pgUsed(),
     ),
   );
+  console.log(`  server: ${await probe!.stop()}`);
 }

@@ -6,6 +6,9 @@ import type { IngestItem, IngestOutcome } from './report-types.ts';
 
 export class Overloaded extends Error {}
 
+/** Batches in flight at once: one being applied, one whose fsync is still running. */
+const PIPELINE = 2;
+
 interface Waiting {
   item: IngestItem;
   resolve: (o: IngestOutcome) => void;
@@ -15,6 +18,7 @@ interface Waiting {
 export class IngestBatcher {
   private queue: Waiting[] = [];
   private running = false;
+  private wake: (() => void) | undefined; // set while drain waits for in-flight fsyncs with an empty queue
 
   constructor(
     private readonly store: Store,
@@ -29,6 +33,7 @@ export class IngestBatcher {
     if (this.queue.length >= this.o.maxQueue) return Promise.reject(new Overloaded('ingest queue full'));
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      this.wake?.();
       if (!this.running) {
         this.running = true;
         // better-sqlite3 runs a whole transaction, fsync included, without yielding to the event loop, and
@@ -40,36 +45,65 @@ export class IngestBatcher {
   }
 
   private async drain(): Promise<void> {
+    // Pipelined: once a batch's transaction is committed (its fsync still running on the thread pool), the
+    // next batch is applied; each batch's callers still resume only after their own commit is on disk. At
+    // most PIPELINE batches are in flight; a store that never calls onCommitted (PostgreSQL) runs one at a time.
+    const inFlight = new Set<Promise<void>>();
     try {
-      while (this.queue.length) {
-        const batch = this.queue.splice(0, this.o.maxBatch);
-        // Duplicates are the store's to find (one rule: the unique report id, which also catches the same
-        // report twice in one batch, in two batches and on two instances at once).
-        const items = batch.map((w) => w.item);
-        let outcomes: Array<IngestOutcome | { error: unknown }>;
-        try {
-          outcomes = await this.store.ingest(items, this.o.defaultIntervalS);
-        } catch (e) {
-          // One report the database refuses must not fail the others that shared its transaction: each
-          // goes again in a transaction of its own (a database that is down fails them all, as it should).
-          outcomes = batch.length === 1 ? [{ error: e }] : [];
-          for (const it of batch.length === 1 ? [] : items) {
-            try {
-              outcomes.push((await this.store.ingest([it], this.o.defaultIntervalS))[0]);
-            } catch (e1) {
-              outcomes.push({ error: e1 });
-            }
-          }
+      // Also while batches are in flight: a report submitted meanwhile finds the batcher running.
+      while (this.queue.length || inFlight.size) {
+        if (inFlight.size >= PIPELINE) {
+          await Promise.race(inFlight);
+          continue;
         }
-        batch.forEach((w, i) => {
-          const o = outcomes[i];
-          if (typeof o === 'object') w.reject(o.error);
-          else w.resolve(o);
+        if (!this.queue.length) {
+          // the next report need not wait for the fsync in flight
+          await Promise.race([...inFlight, new Promise<void>((r) => (this.wake = r))]);
+          this.wake = undefined;
+          await new Promise((r) => setImmediate(r)); // as in submit: the batch takes what arrived meanwhile
+          continue;
+        }
+        const batch = this.queue.splice(0, this.o.maxBatch);
+        let committed!: () => void;
+        const next = new Promise<void>((r) => {
+          committed = r;
         });
+        const done: Promise<void> = this.commit(batch, committed)
+          .finally(committed)
+          .finally(() => inFlight.delete(done));
+        inFlight.add(done);
+        await next;
         await new Promise((r) => setImmediate(r)); // requests read meanwhile join the next batch
       }
     } finally {
       this.running = false;
     }
+  }
+
+  /** One group commit; settles every caller of the batch, never rejects. */
+  private async commit(batch: Waiting[], committed: () => void): Promise<void> {
+    // Duplicates are the store's to find (one rule: the unique report id, which also catches the same
+    // report twice in one batch, in two batches and on two instances at once).
+    const items = batch.map((w) => w.item);
+    let outcomes: Array<IngestOutcome | { error: unknown }>;
+    try {
+      outcomes = await this.store.ingest(items, this.o.defaultIntervalS, committed);
+    } catch (e) {
+      // One report the database refuses must not fail the others that shared its transaction: each
+      // goes again in a transaction of its own (a database that is down fails them all, as it should).
+      outcomes = batch.length === 1 ? [{ error: e }] : [];
+      for (const it of batch.length === 1 ? [] : items) {
+        try {
+          outcomes.push((await this.store.ingest([it], this.o.defaultIntervalS))[0]);
+        } catch (e1) {
+          outcomes.push({ error: e1 });
+        }
+      }
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (typeof o === 'object') w.reject(o.error);
+      else w.resolve(o);
+    });
   }
 }

@@ -11,6 +11,7 @@ import * as farmTx from './farm-tx.ts';
 import { ingestBatch } from './ingest-tx.ts';
 import * as sessionsTx from './sessions-tx.ts';
 import { commitThenSync } from './wal-sync.ts';
+import { DEFAULT_PAGES, SAFETY_NET_PAGES, WalCheckpointer } from './wal-checkpointer.ts';
 import { migrate } from './migrations.ts';
 import type { OpenCounts } from './open-counts.ts';
 import { openPostgres, openSqlite, type Dialect, type OpenedDb } from './open.ts';
@@ -56,6 +57,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** The agent key cache's recheck interval and clock (tests). */
   keyCache?: AgentKeyCacheOptions;
+  /** SQLite file: at most one checkpoint per this many ms, on a worker thread (wal-checkpointer.ts). */
+  checkpointIntervalMs?: number;
 }
 
 export async function openStore(o: StoreOptions): Promise<Store> {
@@ -66,7 +69,9 @@ export async function openStore(o: StoreOptions): Promise<Store> {
     await opened.db.destroy().catch(() => undefined);
     throw e;
   }
-  return new SqlStore(opened, o.keyCache);
+  const store = new SqlStore(opened, o.keyCache);
+  if (opened.walFile && o.sqliteFile) await store.checkpointOffLoop(o.sqliteFile, o.checkpointIntervalMs ?? 1000);
+  return store;
 }
 
 export class SqlStore implements Store {
@@ -74,6 +79,8 @@ export class SqlStore implements Store {
   private readonly db: Kysely<DB>;
   private readonly keys: AgentKeyCache;
   private readonly walFile: string | undefined;
+  /** SQLite file only: checkpoints on a worker thread. */
+  checkpointer: WalCheckpointer | undefined;
 
   constructor(o: OpenedDb, keyCache: AgentKeyCacheOptions = {}) {
     this.db = o.db;
@@ -82,8 +89,19 @@ export class SqlStore implements Store {
     this.walFile = o.walFile;
   }
 
-  close(): Promise<void> {
-    return this.db.destroy();
+  async close(): Promise<void> {
+    await this.checkpointer?.close();
+    await this.db.destroy();
+  }
+
+  /** Hands the log's checkpoints to a worker thread; the serving connection's own threshold becomes a safety net. */
+  async checkpointOffLoop(file: string, minIntervalMs: number): Promise<void> {
+    await sql`pragma wal_autocheckpoint = ${sql.lit(SAFETY_NET_PAGES)}`.execute(this.db);
+    this.checkpointer = new WalCheckpointer(file, {
+      minIntervalMs,
+      // Without the thread the serving connection checkpoints for itself again, as SQLite does by default.
+      onExit: () => void sql`pragma wal_autocheckpoint = ${sql.lit(DEFAULT_PAGES)}`.execute(this.db).catch(() => undefined),
+    });
   }
 
   async settingOrInit(key: string, value: string): Promise<string> {
@@ -134,7 +152,7 @@ export class SqlStore implements Store {
     return revoked;
   }
 
-  async ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]> {
+  async ingest(items: IngestItem[], defaultIntervalS: number, onCommitted?: () => void): Promise<IngestOutcome[]> {
     // Sorted so that concurrent batches on PostgreSQL take row locks in one order (no deadlock between instances).
     const order = items
       .map((it, i) => ({ it, i }))
@@ -156,8 +174,10 @@ export class SqlStore implements Store {
         );
         for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
       });
-    if (this.walFile) await commitThenSync(this.db, this.walFile, apply);
-    else await apply(this.db);
+    if (this.walFile) {
+      await commitThenSync(this.db, this.walFile, apply, onCommitted);
+      this.checkpointer?.poke();
+    } else await apply(this.db);
     return out;
   }
 

@@ -266,8 +266,11 @@ export interface Store {
   /**
    * Commits every item in one transaction (group commit): answers may be sent once this resolves. The one
    * authority on duplicates: an item whose report id is stored already, or earlier in `items`, is 'duplicate'.
+   * `onCommitted` is called when the transaction is committed but not yet durable (SQLite: before the log's
+   * fsync); the next group commit may be applied from then on. Stores whose commit is durable once it returns
+   * (PostgreSQL) do not call it.
    */
-  ingest(items: IngestItem[], defaultIntervalS: number): Promise<IngestOutcome[]>;
+  ingest(items: IngestItem[], defaultIntervalS: number, onCommitted?: () => void): Promise<IngestOutcome[]>;
   recordEvent(e: EventRow): Promise<void>;
 
   /** Moves hosts to offline / silent; returns the hosts whose status changed. */

@@ -11,8 +11,19 @@ import type { DB } from './schema.ts';
 // before and the database after it (sqlite.org/pragma.html#pragma_synchronous). Every other write keeps FULL.
 // A crash before the fsync loses nothing an agent was told is stored: no answer went out yet.
 
-/** Runs `apply` (one transaction) on the reserved connection under synchronous = NORMAL, then fsyncs the log. */
-export async function commitThenSync(db: Kysely<DB>, walFile: string, apply: (db: Kysely<DB>) => Promise<void>): Promise<void> {
+// `committed` lets the caller apply its next transaction while this one's fsync runs (the batcher's
+// pipeline): the log only grows, so the next fsync covers both, and each caller still waits for its own.
+
+/**
+ * Runs `apply` (one transaction) on the reserved connection under synchronous = NORMAL, calls `committed`,
+ * then fsyncs the log.
+ */
+export async function commitThenSync(
+  db: Kysely<DB>,
+  walFile: string,
+  apply: (db: Kysely<DB>) => Promise<void>,
+  committed?: () => void,
+): Promise<void> {
   // The SQLite dialect has one connection: reserving it keeps every other query out until FULL is back.
   await db.connection().execute(async (conn) => {
     await sql`pragma synchronous = NORMAL`.execute(conn);
@@ -22,6 +33,7 @@ export async function commitThenSync(db: Kysely<DB>, walFile: string, apply: (db
       await sql`pragma synchronous = FULL`.execute(conn);
     }
   });
+  committed?.();
   const log = await open(walFile, 'r+');
   try {
     await log.sync();
