@@ -17,13 +17,18 @@ import { readHashCache } from '../../../../agent/daemon/hash-cache.ts';
 const dir = mkdtempSync(join(tmpdir(), 'rw-child-scan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The environments of the daemon's children alive now (root reads any /proc/<pid>/environ). */
+/**
+ * The environments of the daemon's cycle children alive now (root reads any /proc/<pid>/environ). Only
+ * children running the cycle command count: under tsx the daemon also starts esbuild's service when its
+ * transform cache is cold, and that child of the test harness inherits the daemon's own environment.
+ */
 function childEnvironments(parent: number): string[] {
   const out: string[] = [];
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      if (ppid === parent) out.push(readFileSync(`/proc/${pid}/environ`, 'utf8'));
+      const cycle = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(CYCLE_COMMAND);
+      if (ppid === parent && cycle) out.push(readFileSync(`/proc/${pid}/environ`, 'utf8'));
     } catch {
       // gone meanwhile
     }
