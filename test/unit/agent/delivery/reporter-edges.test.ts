@@ -12,6 +12,7 @@ import {
   type Certs,
   type Receiver,
 } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 // The delivery state on disk (spool, rejected/, quarantine/, backoff.json, state.json) after each answer
 // of a real HTTPS receiver on 127.0.0.1 (issue 17: the reporter's decisions were reached by no unit test).
@@ -41,10 +42,7 @@ async function setup(flags: Record<string, unknown> = {}) {
       random: () => 0.5,
     },
   );
-  const pending = () =>
-    readdirSync(dir)
-      .filter((f) => /^\d{12}-/.test(f))
-      .sort();
+  const pending = () => pendingReports(dir);
   return { dir, logs, clock, reporter, pending };
 }
 const backoff = (dir: string) => JSON.parse(readFileSync(join(dir, 'backoff.json'), 'utf8')) as { failures: number; nextAttemptAt: number };
@@ -189,12 +187,12 @@ describe('agent id and numbering', () => {
     const { dir, reporter } = await setup();
     await reporter.enqueue(scanResult([]));
     expect(readFileSync(join(dir, 'sequence'), 'utf8')).toBe('1\n');
-    for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f));
+    for (const f of pendingReports(dir)) rmSync(join(dir, f));
     rmSync(join(dir, 'state.json'));
     writeFileSync(join(dir, 'sequence'), '41\n');
     expect(await reporter.enqueue(scanResult([]))).toMatchObject({ sequence: 42, kind: 'full' });
     for (const bad of ['-5', '1.5', '"7"']) {
-      for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f));
+      for (const f of pendingReports(dir)) rmSync(join(dir, f));
       writeFileSync(
         join(dir, 'state.json'),
         JSON.stringify({ schema: 'ratwatch.state/1', cycle: 1, sequence: 2, lastFullCycle: 1, forceFull: false, findings: {} }),

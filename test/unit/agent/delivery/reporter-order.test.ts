@@ -12,6 +12,7 @@ import {
   type Certs,
   type Receiver,
 } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 // What a real HTTPS receiver on 127.0.0.1 gets, in which order, and what the spool holds afterwards, when
 // one report of several is refused, damaged, already sent by another process or not taken (issue 17).
@@ -37,10 +38,7 @@ async function setup(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv
     // random 1: the longest delay of each step, so the backoff times below are exact
     { log: (l) => logs.push(l), now: () => new Date(T0), random: () => 1, env },
   );
-  const pending = () =>
-    readdirSync(dir)
-      .filter((f) => /^\d{12}-/.test(f))
-      .sort();
+  const pending = () => pendingReports(dir);
   return { dir, logs, reporter, pending };
 }
 const sequences = () => rx.received.map((r) => (JSON.parse(r.text) as { sequence: number }).sequence);
