@@ -293,8 +293,9 @@ function matchProcesses(inv: Inventory, ix: CatalogIndex, hits: Hits): void {
   }
 }
 
-// Host names in a command line: "ssh -R 80:localhost:22 serveo.net", "frpc -s relay.example" ...
-const HOSTNAME = /[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+/g;
+// Host names in a command line: "ssh -R 80:localhost:22 serveo.net", "frpc -s relay.example" ... Labels
+// of 1 to 63 characters (RFC 1035).
+const HOSTNAME = /[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+/g;
 
 /**
  * Whether a lowercase command line can hold a host name under a catalog domain: such a host ends with the

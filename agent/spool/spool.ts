@@ -28,7 +28,8 @@ export interface SpoolOptions {
   log: (line: string) => void;
 }
 
-const NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
+/** The name of a pending report file (spoolFileName's output); anything else in the folder is not a report. */
+export const REPORT_FILE_NAME = /^(\d{12})-(full|delta|heartbeat)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 // A report is a few MiB at most; a bigger file is not one of ours
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 export const REJECTED_DIR = 'rejected';
@@ -50,7 +51,7 @@ export function spoolFileName(r: Pick<NativeReport, 'sequence' | 'kind' | 'repor
 }
 
 function parseName(name: string): Omit<SpoolEntry, 'bytes'> | undefined {
-  const m = NAME.exec(name);
+  const m = REPORT_FILE_NAME.exec(name);
   return m ? { name, sequence: Number(m[1]), kind: m[2] as ReportKind, reportId: m[3] } : undefined;
 }
 

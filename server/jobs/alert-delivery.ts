@@ -1,11 +1,14 @@
 import { errorLine } from '../../agent/log-line.ts';
 import { createNotifier, notifyAll, type Notifier, type NotifierConfig, type NotifyAlert } from '../notify/index.ts';
+import { alertKey } from '../siem/encode.ts';
 import type { AlertRow, Store } from '../store/types.ts';
 
 // The one sender of alerts: every alert that is open and not yet notified (liveness and tamper ones
 // raised by ingest, the liveness job or a bad signature; laptop-farm ones raised by the farm round) goes
 // to the notifiers once: the claim in its row lets exactly one instance send it, and a reopened alert is
-// claimable again.
+// claimable again. The claim is kept, never a lease that runs out, so no round or instance takes an alert
+// whose delivery is still in flight; a receiver sees it twice only through a notifier's retry after an
+// attempt that failed or got no answer in time (notify/README.md, "Delivery").
 
 export interface AlertDeliveryOptions {
   store: Store;
@@ -34,7 +37,8 @@ export async function currentNotifiers(o: Pick<AlertDeliveryOptions, 'store' | '
   return out;
 }
 
-export function notifyAlertOf(a: AlertRow, url?: string): NotifyAlert {
+/** The alert as the notifiers get it; `notifiedAt` is the time of its claim, which names this notification. */
+export function notifyAlertOf(a: AlertRow, notifiedAt: string, url?: string): NotifyAlert {
   return {
     rule: a.rule,
     subject: a.subject,
@@ -44,6 +48,7 @@ export function notifyAlertOf(a: AlertRow, url?: string): NotifyAlert {
     agentIds: a.agentIds,
     id: String(a.id),
     ...(url ? { url } : {}),
+    notificationId: alertKey({ ...a, notifiedAt }),
   } as NotifyAlert;
 }
 
@@ -57,7 +62,7 @@ export async function deliverPendingAlerts(o: AlertDeliveryOptions, now: Date): 
   if (!claimed.length) return res;
   const notifiers = await currentNotifiers(o);
   for (const a of claimed) {
-    const alert = notifyAlertOf(a, o.alertUrl?.(a.id));
+    const alert = notifyAlertOf(a, at, o.alertUrl?.(a.id));
     let ok = true;
     for (const r of await notifyAll(notifiers, alert)) {
       if (!r.ok) {

@@ -66,7 +66,11 @@ export function emailNotifier(c: EmailConfig, log?: NotifyLog): Notifier {
         to: c.to,
         subject: subjectLine(alert),
         text: emailText(alert),
-        headers: { 'X-Ratwatch-Alert-Id': plainLine(alert.id, 100), 'X-Ratwatch-Severity': alert.severity },
+        headers: {
+          'X-Ratwatch-Alert-Id': plainLine(alert.id, 100),
+          'X-Ratwatch-Severity': alert.severity,
+          ...(alert.notificationId ? { 'X-Ratwatch-Notification-Id': plainLine(alert.notificationId, 200) } : {}),
+        },
         disableFileAccess: true, // nodemailer could otherwise read local files or URLs named in content
         disableUrlAccess: true,
       };

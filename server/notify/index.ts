@@ -8,7 +8,7 @@ import { webhookNotifier } from './webhook.ts';
 
 export type * from './types.ts';
 export { NotifyError } from './types.ts';
-export { signWebhook, webhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook.ts';
+export { signWebhook, webhookBody, NOTIFICATION_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook.ts';
 export { slackEscape, slackPayload } from './slack.ts';
 export { emailText } from './email.ts';
 export { webhookNotifier, slackNotifier, emailNotifier };

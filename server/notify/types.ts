@@ -14,8 +14,12 @@ export interface CoreAlertDraft {
   agentIds: string[];
 }
 
-/** An alert as the core stores it: a draft plus its id and, when the server has a UI, a link to it. */
-export type NotifyAlert = (AlertDraft | CoreAlertDraft) & { id: string; url?: string };
+/**
+ * An alert as the core stores it: a draft plus its id and, when the server has a UI, a link to it.
+ * `notificationId` names this notification of the alert (its claim: new, or open again after it was
+ * closed): every retry carries the same one, a reopened alert a new one, so a receiver deduplicates by it.
+ */
+export type NotifyAlert = (AlertDraft | CoreAlertDraft) & { id: string; url?: string; notificationId?: string };
 
 export interface Notifier {
   readonly name: string;

@@ -7,6 +7,8 @@ import { NotifyError, type Notifier, type NotifyAlert, type NotifyLog, type Webh
 
 export const SIGNATURE_HEADER = 'x-ratwatch-signature';
 export const TIMESTAMP_HEADER = 'x-ratwatch-timestamp';
+/** The same on every retry of one notification of an alert; what a receiver deduplicates by. */
+export const NOTIFICATION_HEADER = 'x-ratwatch-notification-id';
 
 /** "sha256=" + hex HMAC-SHA256 over "<timestamp>.<body>", timestamp in Unix seconds. */
 export function signWebhook(secret: string, timestamp: number, body: string): string {
@@ -48,6 +50,7 @@ export function webhookNotifier(c: WebhookConfig, log?: NotifyLog, clock: () => 
               [TIMESTAMP_HEADER]: String(ts),
               [SIGNATURE_HEADER]: signWebhook(c.secret, ts, body),
               'x-ratwatch-alert-id': encodeURIComponent(alert.id),
+              ...(alert.notificationId ? { [NOTIFICATION_HEADER]: encodeURIComponent(alert.notificationId) } : {}),
             },
             d.timeoutMs,
           );

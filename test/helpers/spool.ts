@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { emptyState, planReport } from '../../agent/report/plan.ts';
 import type { NativeReport, ReportKind } from '../../agent/report/types.ts';
-import { Spool } from '../../agent/spool/spool.ts';
+import { REPORT_FILE_NAME, Spool } from '../../agent/spool/spool.ts';
 import { finding, scanResult } from './report-helpers.ts';
 
 /** A real report of the given sequence and kind, with `findings` findings (none for a heartbeat). */
@@ -18,6 +18,13 @@ export function spoolReport(sequence: number, kind: ReportKind, findings = 1, no
     now,
   });
   return { ...r, sequence, kind, ...(kind === 'heartbeat' ? { findings: [], added: [] } : {}) };
+}
+
+/** The names of the reports pending in a spool folder, oldest first, by the spool's own naming rule. */
+export function pendingReports(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => REPORT_FILE_NAME.test(f))
+    .sort();
 }
 
 export interface TestSpool {

@@ -5,13 +5,14 @@
 // every system call it and its child programs made must pass the unit's SystemCallFilter, expanded by
 // systemd-analyze itself.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../helpers/cli.ts';
 import { waitFor } from '../../helpers/procs.ts';
 import { makeCerts, startReceiver, type Certs, type Receiver } from '../../helpers/report-helpers.ts';
+import { pendingReports } from '../../helpers/spool.ts';
 
 const DEPLOY = path.join(ROOT, 'scripts/deploy');
 const tmp = mkdtempSync(path.join(tmpdir(), 'ratwatch-install-start-'));
@@ -110,7 +111,7 @@ function descendants(pid: number, depth = 0): number[] {
   return childrenOf(pid).flatMap((c) => [c, ...descendants(c, depth + 1)]);
 }
 
-const spooled = () => readdirSync(path.join(dest, 'var/lib/ratwatch/spool')).filter((f) => /^\d{12}-/.test(f));
+const spooled = () => pendingReports(path.join(dest, 'var/lib/ratwatch/spool'));
 
 /** Every syscall a SystemCallFilter= list allows: allow-lists joined, ~deny-lists taken away, groups expanded by systemd-analyze. */
 function allowedSyscalls(lines: string[]): Set<string> {

@@ -30,15 +30,27 @@ export interface HttpSink {
   close(): Promise<void>;
 }
 
-/** Answers each request with the next status of `statuses` (the last one repeats). */
-export async function httpSink(statuses: number[] = [200]): Promise<HttpSink> {
+/**
+ * Answers each request with the next status of `statuses` (the last one repeats). `hold(n, gone)`, when it
+ * returns a promise, keeps the answer to request n (from 1) back until it settles; `gone` settles when the
+ * client closed the connection (it gave up), and a request whose client is gone is not answered.
+ */
+export async function httpSink(
+  statuses: number[] = [200],
+  hold: (n: number, gone: Promise<void>) => Promise<unknown> | undefined = () => undefined,
+): Promise<HttpSink> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
+    // the answer's close: when it was sent, or when the connection closed before (on the socket, listeners would pile up per kept-alive connection)
+    const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const status = statuses[Math.min(received.length - 1, statuses.length - 1)];
+      const n = received.length;
+      await hold(n, gone);
+      if (res.destroyed) return;
+      const status = statuses[Math.min(n - 1, statuses.length - 1)];
       res.writeHead(status, { 'content-type': 'text/plain' });
       res.end(status === 200 ? 'ok' : 'nope');
     });
@@ -48,7 +60,11 @@ export async function httpSink(statuses: number[] = [200]): Promise<HttpSink> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a held answer is never sent
+      }),
   };
 }
 

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Reporter, type FlushResult } from '../../../../agent/delivery/reporter.ts';
 import { startHec, type HecOptions, type HecReceiver } from '../../../helpers/hec-receiver.ts';
 import { finding, makeCerts, reportConfig, scanResult, type Certs } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 // The splunk-hec delivery against a local HEC stand-in (hec-receiver.ts) over TLS on 127.0.0.1: tokens
 // with and without indexer acknowledgment, acks that come late or never, and HEC's refusals.
@@ -51,7 +52,6 @@ function setup(rx: HecReceiver, flags: Record<string, unknown> = {}, clock?: { t
 }
 
 const scans = [scanResult([finding('anydesk:1'), finding('rustdesk:1')]), scanResult([finding('anydesk:1')])];
-const spooled = (dir: string) => readdirSync(dir).filter((f) => /^\d{12}-/.test(f));
 const ids = (rx: HecReceiver) => rx.indexed.map((e) => e.fields?.ratwatch_event_id as string);
 
 describe('Splunk HEC without indexer acknowledgment', () => {
@@ -69,7 +69,7 @@ describe('Splunk HEC without indexer acknowledgment', () => {
       expect(e.fields).toMatchObject({ env: 'prod', team: 'secops' });
     }
     expect(ids(rx)).toEqual([0, 1, 2].map((i) => `${q.reportId}:${i}`));
-    expect(spooled(spoolDir)).toEqual([]);
+    expect(pendingReports(spoolDir)).toEqual([]);
   });
 
   it('an index the token may not write to is refused (code 7) and kept in rejected/', async () => {
@@ -99,7 +99,7 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     expect(rx.requests.at(-1)!.answer).toEqual({ acks: { 0: true } });
     const channel = rx.requests[0].channel;
     expect(new Set(rx.requests.map((r) => r.channel))).toEqual(new Set([channel]));
-    expect(spooled(spoolDir)).toEqual([]);
+    expect(pendingReports(spoolDir)).toEqual([]);
     expect(JSON.parse(readFileSync(join(spoolDir, 'hec-state.json'), 'utf8'))).toMatchObject({ pending: {}, indexed: {} });
 
     // a new process (a restart) keeps the agent's channel
@@ -117,7 +117,7 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     const first = await reporter.flush();
     expect(first).toMatchObject({ sent: 0, pending: 1 });
     expect(first.error).toMatch(/accepted, not yet acknowledged by the indexer \(ackId 0, sent \d+ s ago\); kept in the spool$/);
-    expect(spooled(spoolDir)).toHaveLength(1);
+    expect(pendingReports(spoolDir)).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(spoolDir, 'hec-state.json'), 'utf8')).pending[q.reportId]).toMatchObject({ ackId: 0 });
     const results: FlushResult[] = [];
     for (let i = 0; i < 3; i++) results.push(await reporter.flush({ force: true }));
@@ -129,7 +129,7 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     expect(rx.requests.filter((r) => r.path.endsWith('/event'))).toHaveLength(1);
     expect(rx.ackQueries).toBe(4);
     expect(ids(rx)).toEqual([0, 1, 2].map((i) => `${q.reportId}:${i}`));
-    expect(spooled(spoolDir)).toEqual([]);
+    expect(pendingReports(spoolDir)).toEqual([]);
   });
 
   it('sends again, with the same event ids, when the ack never comes within hecAckTimeoutSeconds', async () => {
@@ -149,7 +149,7 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     expect(events.map((r) => r.answer.ackId)).toEqual([0, 1]);
     // both copies reached the index; ratwatch_event_id is what a search dedups them by
     expect(ids(rx)).toEqual([...[0, 1].map((i) => `${q.reportId}:${i}`), ...[0, 1].map((i) => `${q.reportId}:${i}`)]);
-    expect(spooled(spoolDir)).toHaveLength(1);
+    expect(pendingReports(spoolDir)).toHaveLength(1);
     expect(rx.ackQueries).toBe(4); // one per flush, and one after the resend
   });
 
@@ -167,7 +167,7 @@ describe('Splunk HEC with indexer acknowledgment', () => {
     });
     expect(logs.join('\n')).toMatch(/acknowledgment is now disabled for this token; counted as delivered/);
     expect(rx.requests.filter((r) => r.path.endsWith('/event'))).toHaveLength(1);
-    expect(spooled(spoolDir)).toEqual([]);
+    expect(pendingReports(spoolDir)).toEqual([]);
   });
 
   it("data channel missing (code 10, a proxy dropping the header) is a refusal with HEC's reason", async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import type { NativeReport } from '../../../../agent/report/types.ts';
 import { ROOT } from '../../../helpers/cli.ts';
 import { waitFor } from '../../../helpers/procs.ts';
 import { finding, makeCerts, reportConfig, scanResult, startReceiver, type Certs, type Receiver } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ratwatch-daemon-'));
 let certs: Certs;
@@ -20,8 +21,6 @@ beforeAll(() => {
 });
 afterEach(async () => rx?.close());
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const pendingIn = (dir: string) => readdirSync(dir).filter((f) => /^\d{12}-/.test(f));
 
 describe('runDaemon', () => {
   it('scans on schedule, never two cycles at once, logs one line per cycle, stops on abort', async () => {
@@ -99,7 +98,7 @@ describe('runDaemon', () => {
     expect(logs.find((l) => l.startsWith('ratwatch: cycle 1:'))).toMatch(/sent 0, pending 1, delivery failed: .*HTTP 503, next try /);
     expect(logs.find((l) => l.startsWith('ratwatch: retry:'))).toBe('ratwatch: retry: sent 1, pending 0');
     expect(rx.received).toHaveLength(2);
-    expect(pendingIn(spoolDir)).toEqual([]);
+    expect(pendingReports(spoolDir)).toEqual([]);
   });
 
   it('stops during the jitter without scanning, and after a scan in progress without sending', async () => {
@@ -142,7 +141,7 @@ describe('runDaemon', () => {
     );
     await done2;
     expect(logs.some((l) => /^ratwatch: cycle 1: full report #1 .*; stopping before delivery$/.test(l))).toBe(true);
-    expect(pendingIn(spoolDir)).toHaveLength(1); // kept for the next start
+    expect(pendingReports(spoolDir)).toHaveLength(1); // kept for the next start
     expect(rx.received).toHaveLength(0);
     expect(await new Reporter(config2, { log: () => undefined }).flush()).toMatchObject({ sent: 1, pending: 0 });
   });
@@ -184,7 +183,7 @@ describe('ratwatch daemon / flush commands', () => {
     expect(lines.indexOf('fake scan done')).toBeGreaterThan(lines.indexOf('ratwatch: SIGTERM received, stopping after the current cycle'));
     expect(lines.at(-1)).toBe('ratwatch: daemon stopped after 1 cycle(s)');
     expect(d.err()).not.toContain('tok-daemon-cli-secret');
-    expect(pendingIn(spoolDir)).toHaveLength(1);
+    expect(pendingReports(spoolDir)).toHaveLength(1);
 
     rx.reply = () => ({ status: 503 });
     const f1 = cli(['flush', '--config', cfg], env);

@@ -19,6 +19,7 @@ import {
   type Certs,
   type Receiver,
 } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 // Reporting against a real HTTPS receiver on 127.0.0.1 (self-signed CA made by openssl for this run).
 // Policy decided here and relied on by the receiver: any 2xx is delivered, whatever the body says.
@@ -102,7 +103,7 @@ describe('delivery over HTTPS', () => {
       expect(res.sent).toBe(0);
       expect(res.error).toMatch(/ECONNREFUSED/);
     }
-    expect(readdirSync(spoolDir).filter((f) => /^\d{12}-/.test(f))).toHaveLength(3);
+    expect(pendingReports(spoolDir)).toHaveLength(3);
 
     const rx = await receiver(port);
     // The first request is read and then cut off unanswered: the agent cannot know it arrived and sends it again.
@@ -265,9 +266,7 @@ describe('delivery over HTTPS', () => {
     const rx = await receiver();
     const { reporter, spoolDir } = setup(rx.url);
     for (const s of scans.slice(0, 3)) await reporter.enqueue(s);
-    const files = readdirSync(spoolDir)
-      .filter((f) => /^\d{12}-/.test(f))
-      .sort();
+    const files = pendingReports(spoolDir);
     truncateSync(join(spoolDir, files[1]), 37);
     writeFileSync(join(spoolDir, 'zz-garbage.json'), '\u0000\u0001');
     const res = await flush(reporter);

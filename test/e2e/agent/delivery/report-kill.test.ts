@@ -7,13 +7,13 @@ import { Reporter } from '../../../../agent/delivery/reporter.ts';
 import type { NativeReport } from '../../../../agent/report/types.ts';
 import { ROOT } from '../../../helpers/cli.ts';
 import { makeCerts, reportConfig, scanResult, startReceiver } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 // kill -9 at a random moment while the agent writes reports: afterwards every report file in the spool
 // is whole (atomic rename), temp files are never taken for reports, and no sequence number is used twice.
 
 const root = mkdtempSync(join(tmpdir(), 'ratwatch-kill-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const REPORT = /^\d{12}-(full|delta|heartbeat)-[0-9a-f-]{36}\.json$/;
 
 function runAndKill(spoolDir: string, afterLines: number, delayMs: number): Promise<{ lines: number; tmpAtKill: string[] }> {
   return new Promise((resolve, reject) => {
@@ -59,9 +59,7 @@ describe('SIGKILL while writing the spool', () => {
         await runAndKill(spoolDir, 2 + round, Math.floor(Math.random() * 120));
       }
       // one more left by hand: a complete-looking report under a temp name must still not be sent
-      const names = readdirSync(spoolDir)
-        .filter((n) => REPORT.test(n))
-        .sort();
+      const names = pendingReports(spoolDir);
       const sample = JSON.parse(readFileSync(join(spoolDir, names[0]), 'utf8')) as NativeReport;
       const planted = { ...sample, reportId: 'ffffffff-ffff-4fff-8fff-ffffffffffff', sequence: 999_999 };
       writeFileSync(join(spoolDir, `.tmp-999999999999-delta-${planted.reportId}.json-123abc`), JSON.stringify(planted));

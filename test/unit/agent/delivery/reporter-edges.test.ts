@@ -1,53 +1,30 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Reporter } from '../../../../agent/delivery/reporter.ts';
-import {
-  finding,
-  sharedCerts,
-  reportConfig,
-  scanResult,
-  startReceiver,
-  type Certs,
-  type Receiver,
-} from '../../../helpers/report-helpers.ts';
+import { backoff, deliveryRig, T0 } from '../../../helpers/delivery-rig.ts';
+import { finding, reportConfig, scanResult, type Receiver } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 // The delivery state on disk (spool, rejected/, quarantine/, backoff.json, state.json) after each answer
 // of a real HTTPS receiver on 127.0.0.1 (issue 17: the reporter's decisions were reached by no unit test).
 
-const root = mkdtempSync(join(tmpdir(), 'ratwatch-delivery-m-'));
-let certs: Certs;
+const nextCase = deliveryRig('ratwatch-delivery-m-');
 let rx: Receiver;
-let n = 0;
-const T0 = Date.parse('2026-11-23T10:00:00Z');
-
-beforeAll(async () => {
-  certs = sharedCerts(root);
-});
-afterEach(async () => rx?.close());
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function setup(flags: Record<string, unknown> = {}) {
-  rx = await startReceiver(certs);
-  const dir = join(root, `s${++n}`);
-  const logs: string[] = [];
+  const c = await nextCase();
+  ({ rx } = c);
+  const { dir, logs } = c;
   const clock = { ms: T0 };
-  const reporter = new Reporter(
-    reportConfig(dir, { endpointUrl: rx.url, caFile: certs.caFile, retryBaseSeconds: '10', retryMaxSeconds: '100', ...flags }),
-    {
-      log: (l) => logs.push(l),
-      now: () => new Date(clock.ms),
-      random: () => 0.5,
-    },
-  );
-  const pending = () =>
-    readdirSync(dir)
-      .filter((f) => /^\d{12}-/.test(f))
-      .sort();
+  const reporter = new Reporter(reportConfig(dir, { ...c.flags, ...flags }), {
+    log: (l) => logs.push(l),
+    now: () => new Date(clock.ms),
+    random: () => 0.5,
+  });
+  const pending = () => pendingReports(dir);
   return { dir, logs, clock, reporter, pending };
 }
-const backoff = (dir: string) => JSON.parse(readFileSync(join(dir, 'backoff.json'), 'utf8')) as { failures: number; nextAttemptAt: number };
 
 describe('delivery state after each answer', () => {
   it('a failing endpoint leaves the report spooled and backs off; the next flush before the time is skipped; success clears it', async () => {
@@ -189,12 +166,12 @@ describe('agent id and numbering', () => {
     const { dir, reporter } = await setup();
     await reporter.enqueue(scanResult([]));
     expect(readFileSync(join(dir, 'sequence'), 'utf8')).toBe('1\n');
-    for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f));
+    for (const f of pendingReports(dir)) rmSync(join(dir, f));
     rmSync(join(dir, 'state.json'));
     writeFileSync(join(dir, 'sequence'), '41\n');
     expect(await reporter.enqueue(scanResult([]))).toMatchObject({ sequence: 42, kind: 'full' });
     for (const bad of ['-5', '1.5', '"7"']) {
-      for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f));
+      for (const f of pendingReports(dir)) rmSync(join(dir, f));
       writeFileSync(
         join(dir, 'state.json'),
         JSON.stringify({ schema: 'ratwatch.state/1', cycle: 1, sequence: 2, lastFullCycle: 1, forceFull: false, findings: {} }),

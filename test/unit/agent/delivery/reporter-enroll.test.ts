@@ -1,63 +1,36 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Reporter } from '../../../../agent/delivery/reporter.ts';
-import {
-  finding,
-  sharedCerts,
-  reportConfig,
-  scanResult,
-  startReceiver,
-  type Certs,
-  type Receiver,
-} from '../../../helpers/report-helpers.ts';
+import { backoff, deliveryRig, T0 } from '../../../helpers/delivery-rig.ts';
+import { finding, reportConfig, scanResult, type Receiver } from '../../../helpers/report-helpers.ts';
 
 // An agent given endpoint.enrollSecretFile and no key enrolls with the server before its first report
 // (PROTOCOL.md, "Enrollment"): what a real HTTPS receiver on 127.0.0.1 gets at /enroll and at the report
 // URL, what is kept on disk, and how a refused enrollment or an unusable secret holds delivery back.
 
-const root = mkdtempSync(join(tmpdir(), 'ratwatch-delivery-e-'));
-let certs: Certs;
+const nextCase = deliveryRig('ratwatch-delivery-e-');
 let rx: Receiver;
-let n = 0;
-const T0 = Date.parse('2026-11-23T10:00:00Z');
 const SECRET = 'fleet-secret-0123456789';
 const KEY = 'agent-key-abcdefghijklmnop';
 
-beforeAll(() => {
-  certs = sharedCerts(root);
-});
-afterEach(async () => rx?.close());
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
 async function setup(secret = SECRET) {
-  rx = await startReceiver(certs);
-  const dir = join(root, `s${++n}`);
-  const secretFile = join(root, `secret${n}`);
+  const c = await nextCase();
+  ({ rx } = c);
+  const { dir, logs } = c;
+  const secretFile = `${dir}.secret`; // beside the spool, not in it
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
-  const logs: string[] = [];
   const hooks = { now: () => {} };
-  const reporter = new Reporter(
-    reportConfig(dir, {
-      endpointUrl: rx.url,
-      caFile: certs.caFile,
-      enrollSecretFile: secretFile,
-      retryBaseSeconds: '10',
-      retryMaxSeconds: '100',
-    }),
-    {
-      log: (l) => logs.push(l),
-      now: () => {
-        hooks.now();
-        return new Date(T0);
-      },
-      random: () => 1,
+  const reporter = new Reporter(reportConfig(dir, { ...c.flags, enrollSecretFile: secretFile }), {
+    log: (l) => logs.push(l),
+    now: () => {
+      hooks.now();
+      return new Date(T0);
     },
-  );
+    random: () => 1,
+  });
   return { dir, secretFile, logs, reporter, hooks, keyFile: join(dir, 'agent-key') };
 }
-const backoff = (dir: string) => JSON.parse(readFileSync(join(dir, 'backoff.json'), 'utf8')) as unknown;
 
 describe('enrollment before the first delivery', () => {
   it('trades the secret for a key once, keeps the key private, and sends reports with it', async () => {

@@ -1,50 +1,30 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Reporter } from '../../../../agent/delivery/reporter.ts';
-import {
-  finding,
-  sharedCerts,
-  reportConfig,
-  scanResult,
-  startReceiver,
-  type Certs,
-  type Receiver,
-} from '../../../helpers/report-helpers.ts';
+import { backoff, deliveryRig, T0 } from '../../../helpers/delivery-rig.ts';
+import { finding, reportConfig, scanResult, type Receiver } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 // What a real HTTPS receiver on 127.0.0.1 gets, in which order, and what the spool holds afterwards, when
 // one report of several is refused, damaged, already sent by another process or not taken (issue 17).
 
-const root = mkdtempSync(join(tmpdir(), 'ratwatch-delivery-o-'));
-let certs: Certs;
+const nextCase = deliveryRig('ratwatch-delivery-o-');
 let rx: Receiver;
-let n = 0;
-const T0 = Date.parse('2026-11-23T10:00:00Z');
-
-beforeAll(() => {
-  certs = sharedCerts(root);
-});
-afterEach(async () => rx?.close());
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function setup(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) {
-  rx = await startReceiver(certs);
-  const dir = join(root, `s${++n}`);
-  const logs: string[] = [];
+  const c = await nextCase();
+  ({ rx } = c);
+  const { dir, logs } = c;
   const reporter = new Reporter(
-    reportConfig(dir, { endpointUrl: rx.url, caFile: certs.caFile, retryBaseSeconds: '10', retryMaxSeconds: '100', ...flags }),
+    reportConfig(dir, { ...c.flags, ...flags }),
     // random 1: the longest delay of each step, so the backoff times below are exact
     { log: (l) => logs.push(l), now: () => new Date(T0), random: () => 1, env },
   );
-  const pending = () =>
-    readdirSync(dir)
-      .filter((f) => /^\d{12}-/.test(f))
-      .sort();
+  const pending = () => pendingReports(dir);
   return { dir, logs, reporter, pending };
 }
 const sequences = () => rx.received.map((r) => (JSON.parse(r.text) as { sequence: number }).sequence);
-const backoff = (dir: string) => JSON.parse(readFileSync(join(dir, 'backoff.json'), 'utf8')) as unknown;
 
 describe('order and what is passed over', () => {
   it('stops at the first report the endpoint did not take, leaving it and every later one spooled, and backs off', async () => {

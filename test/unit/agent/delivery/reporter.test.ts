@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { ConfigError } from '../../../../agent/config/errors.ts';
 import { Reporter } from '../../../../agent/delivery/reporter.ts';
 import type { NativeReport } from '../../../../agent/report/types.ts';
 import { finding, reportConfig, scanResult } from '../../../helpers/report-helpers.ts';
+import { pendingReports } from '../../../helpers/spool.ts';
 
 // The Reporter's bookkeeping on disk, without a network (enqueue never sends).
 
@@ -18,11 +19,7 @@ function reporter(flags: Record<string, unknown> = {}, dir = join(root, `s${++n}
   return { dir, logs, r: new Reporter(reportConfig(dir, flags), { log: (l) => logs.push(l) }) };
 }
 
-const spooled = (dir: string) =>
-  readdirSync(dir)
-    .filter((f) => /^\d{12}-/.test(f))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as NativeReport);
+const spooled = (dir: string) => pendingReports(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as NativeReport);
 
 describe('Reporter bookkeeping', () => {
   it('generates an agent id once and keeps it; a configured one wins', async () => {
@@ -51,7 +48,7 @@ describe('Reporter bookkeeping', () => {
     const { r, dir, logs } = reporter();
     for (let i = 0; i < 3; i++) await r.enqueue(scanResult([finding('a:1')]));
     const drop = () => {
-      for (const f of readdirSync(dir).filter((f) => /^\d{12}-/.test(f))) rmSync(join(dir, f));
+      for (const f of pendingReports(dir)) rmSync(join(dir, f));
     };
     drop(); // delivered: nothing left in the spool to number from
     writeFileSync(join(dir, 'state.json'), '{"schema":"ratwatch.state/1", "cyc');

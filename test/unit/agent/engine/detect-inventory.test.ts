@@ -10,7 +10,7 @@ import { catalog, inventory, tool } from '../../../helpers/builders.ts';
 const ids = (fs: Finding[]) => fs.map((f) => f.tool.id);
 
 describe('tunnel hosts in command lines', () => {
-  const longLabel = 'a'.repeat(64);
+  const longLabel = 'a'.repeat(63); // the longest DNS label
   const serveo = tool('serveo', { category: 'tunnel', domains: ['serveo.net'] });
   const relay = tool('relay', { category: 'tunnel', domains: [`relay.${longLabel}`] });
   const cat = catalog([serveo, relay]);
@@ -30,6 +30,12 @@ describe('tunnel hosts in command lines', () => {
 
   it('catalogHosts lists only the hosts under a catalog domain', () => {
     expect(catalogHosts('curl https://example.com/x && ssh serveo.net', indexCatalog(cat)).map((h) => h.host)).toEqual(['serveo.net']);
+  });
+
+  it('a label has at most 63 characters: one of 64 is not a label, so the host name starts after its first character', () => {
+    const hosts = (cmd: string) => catalogHosts(cmd, indexCatalog(cat)).map((h) => h.host);
+    expect(hosts(`ssh ${longLabel}.serveo.net`)).toEqual([`${longLabel}.serveo.net`]);
+    expect(hosts(`ssh b${longLabel}.serveo.net`)).toEqual([`${longLabel}.serveo.net`]);
   });
 });
 

@@ -41,7 +41,7 @@ describe('command-line tokens that key a catalog fragment', () => {
 
 describe('host names under catalog domains', () => {
   // the definition without the pre-check: every host name of the command line, looked up with its parents
-  const HOSTNAME = /[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+/g;
+  const HOSTNAME = /[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+/g;
   const plain = (cmd: string) => {
     const out: { host: string; domains: string[] }[] = [];
     for (const host of new Set(cmd.match(HOSTNAME) ?? [])) {

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { Reporter } from '../../../../agent/delivery/reporter.ts';
 import { OWN_FILE_NAMES, RECORD_MAX_BYTES, SPOOL_FILES } from '../../../../agent/spool/records.ts';
 import { finding, reportConfig, scanResult } from '../../../helpers/report-helpers.ts';
-import { spoolFactory } from '../../../helpers/spool.ts';
+import { pendingReports, spoolFactory } from '../../../helpers/spool.ts';
 
 // The spool's own files (state, backoff, agent id, sequence, HEC channel and state) go through one API:
 // what is on disk after a planted, linked, foreign, oversized or blocking file, and after a failed write.
@@ -28,7 +28,6 @@ function reporter(dir = fresh()) {
   const logs: string[] = [];
   return { dir, logs, r: new Reporter(reportConfig(dir), { log: (l) => logs.push(l) }) };
 }
-const spooled = (dir: string) => readdirSync(dir).filter((f) => /^\d{12}-/.test(f));
 
 describe('spool record names', () => {
   it('keeps the on-disk names of earlier versions, so existing spools keep working', () => {
@@ -53,7 +52,7 @@ describe('spool record names', () => {
     const names = readdirSync(dir).sort();
     const known = names.filter((n) => OWN_FILE_NAMES.has(n));
     expect(known).toEqual(['agent-id', 'sequence', 'state.json']);
-    expect(names.filter((n) => !OWN_FILE_NAMES.has(n) && n !== 'quarantine' && n !== 'rejected')).toEqual(spooled(dir));
+    expect(names.filter((n) => !OWN_FILE_NAMES.has(n) && n !== 'quarantine' && n !== 'rejected')).toEqual(pendingReports(dir));
     for (const n of known) expect(statSync(join(dir, n)).mode & 0o777, n).toBe(0o600);
   });
 });
