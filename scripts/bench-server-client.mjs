@@ -1,7 +1,7 @@
 // The load generator of bench-server.ts, in a child process so that its TLS and request work does not run
 // on the server's event loop and its CPU time is not counted as the server's. Plain JavaScript, started
 // with fork() (advanced serialization); the job comes as the first message:
-// { url, ca, concurrency, rate?, requests: [{ headers, body }] }; the child answers 'ready', runs on the
+// { url, ca, concurrency, rate?, fresh?, trace?, requests: [{ headers, body }] }; the child answers 'ready', runs on the
 // next message and sends the result back as one message.
 // Without `rate`: closed loop, `concurrency` senders back to back (the most the server takes).
 // With `rate` (requests/s): open loop, request i is due at i/rate s whatever the server does, and its
@@ -15,7 +15,10 @@ const conns = { opened: 0, resumed: 0, errors: {} };
 const seen = new WeakSet();
 const freedAt = new WeakMap(); // socket -> when its last response ended (kept-alive sockets)
 
-function post(agent, url, ca, headers, body) {
+// Absolute time (ms since the epoch, sub-ms) shared with the server process's timeline (server-probe.ts).
+const at = () => performance.timeOrigin + performance.now();
+
+function post(agent, url, ca, headers, body, trace) {
   return new Promise((resolve) => {
     const req = https.request(url, { method: 'POST', agent, ca, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
       res.resume();
@@ -23,10 +26,13 @@ function post(agent, url, ca, headers, body) {
     });
     let idleMs; // how long the kept-alive socket this request got had been idle
     req.on('socket', (s) => {
+      if (trace) trace.socketAt = at();
       if (freedAt.has(s)) idleMs = performance.now() - freedAt.get(s);
       if (seen.has(s)) return;
       seen.add(s);
+      if (trace) trace.newConn = true;
       s.once('secureConnect', () => {
+        if (trace) trace.connectedAt = at();
         conns.opened++;
         if (s.isSessionReused()) conns.resumed++;
       });
@@ -44,23 +50,32 @@ function post(agent, url, ca, headers, body) {
 async function run(job) {
   const url = new URL(job.url);
   const ca = Buffer.from(job.ca);
-  const agent = new https.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  // job.fresh: one new connection per report and no TLS session kept, as the agent sends (agent/transport/agent.ts:
+  // keepAlive false, and a new Agent, so an empty session cache, for each delivery).
+  // Unbounded sockets then: a capped pool would hand a queued request a socket another report just used.
+  const agent = job.fresh
+    ? new https.Agent({ keepAlive: false, maxCachedSessions: 0 })
+    : new https.Agent({ keepAlive: true, maxSockets: job.concurrency });
   agent.on('free', (s) => freedAt.set(s, performance.now()));
   const latenciesMs = [];
+  const traces = []; // with job.trace: per request, when it was due, got a socket, connected, was answered
   const statuses = {};
   let non200 = 0;
-  const record = (status, ms) => {
+  const afterFirstSecondMs = []; // open loop: requests due after the first second (sockets and JIT warmed up)
+  const record = (status, ms, i) => {
     latenciesMs.push(ms);
+    if (job.rate && i >= job.rate) afterFirstSecondMs.push(ms);
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status !== 200) non200++;
   };
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   if (job.rate) {
-    // Warm the sockets first (TLS handshakes are not what an agent pays per report on a kept-alive link).
+    // Warm the sockets first (TLS handshakes are not what a client pays per report on a kept-alive link), unless
+    // each report gets its own connection.
     await Promise.all(
       Array.from(
-        { length: Math.min(job.concurrency, 16) },
+        { length: job.fresh ? 0 : Math.min(job.concurrency, 16) },
         () =>
           new Promise((resolve) => {
             https
@@ -79,12 +94,19 @@ async function run(job) {
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       const r = job.requests[i];
-      pending.push(post(agent, url, ca, r.headers, Buffer.from(r.body)).then((status) => record(status, performance.now() - due)));
+      const trace = job.trace ? { dueAt: performance.timeOrigin + due } : undefined;
+      if (trace) traces.push(trace);
+      pending.push(
+        post(agent, url, ca, r.headers, Buffer.from(r.body), trace).then((status) => {
+          if (trace) Object.assign(trace, { doneAt: at(), status });
+          record(status, performance.now() - due, i);
+        }),
+      );
     }
     await Promise.all(pending);
     const seconds = (performance.now() - start) / 1000;
     agent.destroy();
-    return { latenciesMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0) };
+    return { latenciesMs, afterFirstSecondMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0), traces };
   }
   let next = 0;
   await Promise.all(
@@ -92,13 +114,17 @@ async function run(job) {
       while (next < job.requests.length) {
         const r = job.requests[next++];
         const s = performance.now();
-        record(await post(agent, url, ca, r.headers, Buffer.from(r.body)), performance.now() - s);
+        const trace = job.trace ? { dueAt: performance.timeOrigin + s } : undefined;
+        if (trace) traces.push(trace);
+        const status = await post(agent, url, ca, r.headers, Buffer.from(r.body), trace);
+        if (trace) Object.assign(trace, { doneAt: at(), status });
+        record(status, performance.now() - s);
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { latenciesMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0) };
+  return { latenciesMs, afterFirstSecondMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0), traces };
 }
 
 // 'ready' once the job is here (its transfer is the parent's work, not the server's), then 'go' starts it.

@@ -4,7 +4,9 @@
 // hosts (scripts/bench-console.ts; goal: Overview and Hosts under 200 ms). Prints figures; asserts nothing.
 // BENCH_AGENTS (10000), BENCH_FINDINGS (1000000), BENCH_CONCURRENCY (64), BENCH_RATE (1000 reports/s
 // offered in the open-loop run; 0 skips it), BENCH_DB (sqlite,postgres), BENCH_PARTS (ingest,api,console: which sections run),
-// BENCH_CPU_PROFILE (a folder: the server's CPU profile of each ingest run goes there). Each ingest run also
+// BENCH_CPU_PROFILE (a folder: the server's CPU profile of each ingest run goes there), BENCH_TIMELINE (a folder:
+// per ingest run, each request's due, connect and answer times and the server's commits, event-loop stalls, GC
+// pauses and SQLite log size, in one clock, as JSON, to see what a slow request coincided with). Each ingest run also
 // prints where the server's time went (scripts/bench/server-probe.ts) and the load generator's and the
 // machine's CPU: the load generator shares the cores with the server.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const KINDS = (process.env.BENCH_DB ?? 'sqlite,postgres').split(',');
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE || undefined;
+const TIMELINE_DIR = process.env.BENCH_TIMELINE || undefined;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,api,console').split(','));
 
 async function bench(kind: string): Promise<void> {
@@ -64,6 +67,7 @@ async function bench(kind: string): Promise<void> {
         databaseUrl,
         db,
         profileDir: PROFILE_DIR,
+        timelineDir: TIMELINE_DIR,
         agents: AGENTS,
         concurrency: CONCURRENCY,
         rate: RATE,

@@ -1,12 +1,14 @@
 // The ingest section of bench:server: simulated agents (reports planned and encoded by the agent's own
 // code, gzip and v2 signature as on the wire) over HTTPS on 127.0.0.1, the load generator in a child
 // process (bench-server-client.mjs), so the CPU time printed is the server's alone.
-// Two runs: each agent's first report (a new host: full report, a tenth with findings) as fast as the
+// Three runs: each agent's first report (a new host: full report, a tenth with findings) as fast as the
 // server takes them from `concurrency` connections; then each agent's second report offered at a fixed
-// rate (open loop), whose p99 is the latency an agent sees at that load.
+// rate (open loop) over kept-alive connections (a pooling client, a proxy); then the third reports at that
+// rate, each on a new connection with a full TLS handshake, as agents send them: whose p99 is the latency
+// an agent sees at that load.
 import { randomUUID } from 'node:crypto';
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -33,6 +35,7 @@ export interface IngestBenchOptions {
   concurrency: number;
   rate: number; // 0: no open-loop run
   profileDir?: string | undefined; // a CPU profile of the server per run is written here
+  timelineDir?: string | undefined; // per run, each request's and the server's events with their times (JSON)
 }
 
 interface ClientJob {
@@ -40,15 +43,19 @@ interface ClientJob {
   ca: Uint8Array;
   concurrency: number;
   rate?: number;
+  fresh?: boolean;
+  trace?: boolean;
   requests: Array<{ headers: Record<string, string>; body: Uint8Array }>;
 }
 interface ClientResult {
   latenciesMs: number[];
+  afterFirstSecondMs: number[];
   non200: number;
   seconds: number;
   statuses: Record<string, number>;
   conns: { opened: number; resumed: number; errors: Record<string, number> };
   cpu: NodeJS.CpuUsage;
+  traces: Array<{ dueAt: number; socketAt?: number; connectedAt?: number; doneAt?: number; status?: number; newConn?: boolean }>;
 }
 
 export const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
@@ -142,7 +149,9 @@ function line(
     m0 && m1 && m1.total > m0.total
       ? `; machine ${(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100).toFixed(0)}% busy of ${cores} cores (server ${share(cpuMs(cpu))}, load generator ${share(cpuMs(res.cpu))} of one core)`
       : `; load generator CPU ${share(cpuMs(res.cpu))} of one core`;
-  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}, non-200: ${res.non200}${other ? ` (${other}${errors ? `: ${errors}` : ''})` : ''}; server CPU ${(cpuMs(cpu) / n).toFixed(2)} ms per report (${share(cpuMs(cpu))} of one core)${pgMs === undefined ? '' : `, PostgreSQL CPU ${(pgMs / n).toFixed(2)} ms per report`}${machine}; ${res.conns.opened} new TLS connections (${res.conns.resumed} resumed)`;
+  const steady = res.afterFirstSecondMs.sort((x, y) => x - y);
+  const afterFirst = steady.length ? ` (after the first second: p99 ${fmt(pct(steady, 99))}, max ${fmt(steady.at(-1)!)})` : '';
+  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}${afterFirst}, non-200: ${res.non200}${other ? ` (${other}${errors ? `: ${errors}` : ''})` : ''}; server CPU ${(cpuMs(cpu) / n).toFixed(2)} ms per report (${share(cpuMs(cpu))} of one core)${pgMs === undefined ? '' : `, PostgreSQL CPU ${(pgMs / n).toFixed(2)} ms per report`}${machine}; ${res.conns.opened} new TLS connections (${res.conns.resumed} resumed)`;
 }
 
 export async function benchIngest(o: IngestBenchOptions): Promise<void> {
@@ -188,11 +197,23 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
   const pgUsed = () => (o.databaseUrl && pg0 !== undefined ? (postgresCpuMs(o.databaseUrl) ?? pg0) - pg0 : undefined);
   const start = (what: string) => async () => {
     pg0 = o.databaseUrl ? postgresCpuMs(o.databaseUrl) : undefined;
-    probe = await probeServer(o.store, o.profileDir && join(o.profileDir, `${o.label}-ingest-${what}.cpuprofile`));
+    probe = await probeServer(o.store, o.profileDir && join(o.profileDir, `${o.label}-ingest-${what}.cpuprofile`), {
+      walFile: o.db.walFile,
+      timeline: o.timelineDir !== undefined,
+    });
     cpu = process.cpuUsage();
     m0 = machineTicks();
   };
-  const first = await load({ url, ca: o.ca, concurrency: o.concurrency, requests }, start('closed'));
+  const trace = o.timelineDir !== undefined;
+  const saveTimeline = (what: string, res: ClientResult) => {
+    if (o.timelineDir && probe?.timeline)
+      writeFileSync(
+        join(o.timelineDir, `${o.label}-ingest-${what}.json`),
+        JSON.stringify({ requests: res.traces, server: probe.timeline }),
+      );
+  };
+  const first = await load({ url, ca: o.ca, concurrency: o.concurrency, trace, requests }, start('closed'));
+  saveTimeline('closed', first);
   console.log(
     line(
       o.label,
@@ -207,13 +228,30 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
   console.log(`  server: ${await probe!.stop()}`);
   if (!o.rate) return;
   requests = nextReports(new Date(now.getTime() + 3600_000));
-  const second = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, requests }, start('open'));
+  const second = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, trace, requests }, start('open'));
+  saveTimeline('open', second);
   console.log(
     line(
       o.label,
       `${o.agents} next reports offered at ${o.rate}/s (open loop, latency from the due time)`,
       o.agents,
       second,
+      process.cpuUsage(cpu),
+      m0,
+      pgUsed(),
+    ),
+  );
+  console.log(`  server: ${await probe!.stop()}`);
+  // As agents send: each report on a new connection with a full TLS handshake (agent/transport/agent.ts).
+  requests = nextReports(new Date(now.getTime() + 7200_000));
+  const third = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, fresh: true, trace, requests }, start('fresh'));
+  saveTimeline('fresh', third);
+  console.log(
+    line(
+      o.label,
+      `${o.agents} next reports offered at ${o.rate}/s, each on a new connection with a full TLS handshake as the agent sends (open loop)`,
+      o.agents,
+      third,
       process.cpuUsage(cpu),
       m0,
       pgUsed(),

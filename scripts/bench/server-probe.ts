@@ -3,23 +3,78 @@
 // the group commits (reports per batch, how long a report waited in the batcher's queue, how long the
 // store took per batch: the transaction on the event loop plus the log's fsync on the thread pool).
 // It wraps the running store's ingest method; nothing in the server is changed for it.
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Store } from '../../server/store/types.ts';
+import type { WalCheckpointer } from '../../server/store/wal-checkpointer.ts';
 
 const ms = (ns: number) => ns / 1e6;
+
+/**
+ * The log's frames and how many of them are copied back (SQLite's wal-index header in the -shm file: mxFrame
+ * at byte 16, nBackfill at byte 96, native byte order; sqlite.org/walformat.html).
+ */
+function walFrames(shm: number | undefined): { frames: number; backfilled: number } | undefined {
+  if (shm === undefined) return undefined;
+  const b = Buffer.alloc(100);
+  if (readSync(shm, b, 0, 100, 0) < 100) return undefined;
+  return { frames: b.readUInt32LE(16), backfilled: b.readUInt32LE(96) };
+}
 const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] : 0);
 
 export interface Probe {
   stop(): Promise<string>;
+  /** With `timeline`: what happened when, in ms since the epoch (performance.timeOrigin based, as the load generator's). */
+  timeline?: Timeline;
 }
+
+export interface Timeline {
+  commits: Array<{ start: number; end: number; size: number; oldestReceived: number }>;
+  lags: Array<{ at: number; ms: number }>; // a 5 ms timer that fired late by more than 10 ms
+  gcs: Array<{ start: number; ms: number; kind: number }>;
+  wal: Array<{ at: number; frames?: number; backfilled?: number; checkpoints: number }>; // sampled every 5 ms, on a change
+}
+
+const at = () => performance.timeOrigin + performance.now();
 
 /**
  * With `profileFile`, the server process's CPU profile of just this run is written there (open it in Chrome
  * DevTools or VS Code): BENCH_CPU_PROFILE=<folder> in bench-server.ts.
  */
-export async function probeServer(store: Store, profileFile?: string): Promise<Probe> {
+export async function probeServer(
+  store: Store,
+  profileFile?: string,
+  o: { walFile?: string | undefined; timeline?: boolean } = {},
+): Promise<Probe> {
+  const tl: Timeline | undefined = o.timeline ? { commits: [], lags: [], gcs: [], wal: [] } : undefined;
+  const checkpointer = (store as { checkpointer?: WalCheckpointer }).checkpointer;
+  const cp0 = { count: checkpointer?.count ?? 0, totalMs: checkpointer?.totalMs ?? 0 };
+  if (checkpointer) checkpointer.maxMs = 0;
+  // The log's size every 5 ms from the -shm file (a read of 100 bytes), and in the timeline the loop's lateness.
+  let shm: number | undefined;
+  try {
+    shm = o.walFile ? openSync(o.walFile.replace(/-wal$/, '-shm'), 'r') : undefined;
+  } catch {}
+  let peakFrames = 0;
+  let restarts = 0;
+  let last = at();
+  let lastFrames = -1;
+  let lastCount = -1;
+  const sampler = setInterval(() => {
+    const t = at();
+    if (t - last > 15) tl?.lags.push({ at: t, ms: t - last - 5 });
+    last = t;
+    const f = walFrames(shm);
+    const count = checkpointer?.count ?? 0;
+    if (f) {
+      peakFrames = Math.max(peakFrames, f.frames);
+      if (f.frames < lastFrames) restarts++;
+    }
+    if (tl && ((f?.frames ?? 0) !== lastFrames || count !== lastCount)) tl.wal.push({ at: t, ...f, checkpoints: count });
+    lastFrames = f?.frames ?? 0;
+    lastCount = count;
+  }, 5);
   let session: Session | undefined;
   if (profileFile) {
     session = new Session();
@@ -32,28 +87,49 @@ export async function probeServer(store: Store, profileFile?: string): Promise<P
   loop.enable();
   const gcs: number[] = [];
   const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push(e.duration);
+    for (const e of list.getEntries()) {
+      gcs.push(e.duration);
+      tl?.gcs.push({
+        start: performance.timeOrigin + e.startTime,
+        ms: e.duration,
+        kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0,
+      });
+    }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   const batchSizes: number[] = [];
   const batchMs: number[] = [];
   const queuedMs: number[] = [];
+  const applyMs: number[] = []; // until the transaction is committed (the fsync not yet done): on the event loop with SQLite
   const original = store.ingest;
-  store.ingest = async function (this: Store, items, defaultIntervalS) {
+  // The batcher's onCommitted is passed on: without it the pipeline would wait for each fsync.
+  store.ingest = async function (this: Store, items, defaultIntervalS, onCommitted) {
     const start = Date.now();
     // receivedAt is taken once the request's body is read and checked: from then on the report waits for a batch.
-    for (const it of items) queuedMs.push(start - Date.parse(it.receivedAt));
+    let oldest = start;
+    for (const it of items) {
+      const r = Date.parse(it.receivedAt);
+      queuedMs.push(start - r);
+      oldest = Math.min(oldest, r);
+    }
     const t = performance.now();
     try {
-      return await original.call(this, items, defaultIntervalS);
+      return await original.call(this, items, defaultIntervalS, () => {
+        applyMs.push(performance.now() - t);
+        onCommitted?.();
+      });
     } finally {
       batchMs.push(performance.now() - t);
       batchSizes.push(items.length);
+      tl?.commits.push({ start: performance.timeOrigin + t, end: at(), size: items.length, oldestReceived: oldest });
     }
   };
   return {
+    ...(tl ? { timeline: tl } : {}),
     async stop() {
       store.ingest = original;
+      clearInterval(sampler);
+      if (shm !== undefined) closeSync(shm);
       if (session && profileFile) {
         const { profile } = await session.post('Profiler.stop');
         writeFileSync(profileFile, JSON.stringify(profile));
@@ -66,12 +142,18 @@ export async function probeServer(store: Store, profileFile?: string): Promise<P
       const b = sorted(batchMs);
       const s = sorted(batchSizes);
       const g = sorted(gcs);
+      const a = sorted(applyMs);
       const gcTotal = gcs.reduce((a, x) => a + x, 0);
       const out = [
         `event-loop delay p50 ${ms(loop.percentile(50)).toFixed(1)} ms, p99 ${ms(loop.percentile(99)).toFixed(1)} ms, max ${ms(loop.max).toFixed(1)} ms`,
         `GC ${gcs.length} pauses on a heap of ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB, ${gcTotal.toFixed(0)} ms in all, p99 ${pct(g, 99).toFixed(1)} ms, max ${(g.at(-1) ?? 0).toFixed(1)} ms`,
-        `${b.length} group commits of p50 ${pct(s, 50)}, max ${s.at(-1) ?? 0} reports; store p50 ${pct(b, 50).toFixed(1)} ms, p99 ${pct(b, 99).toFixed(1)} ms per commit`,
+        `${b.length} group commits of p50 ${pct(s, 50)}, max ${s.at(-1) ?? 0} reports; store p50 ${pct(b, 50).toFixed(1)} ms, p99 ${pct(b, 99).toFixed(1)} ms, max ${(b.at(-1) ?? 0).toFixed(1)} ms per commit${a.length ? ` (committed before the log's fsync: p99 ${pct(a, 99).toFixed(1)} ms, max ${(a.at(-1) ?? 0).toFixed(1)} ms)` : ''}`,
         `a report waited for its commit p50 ${pct(q, 50)} ms, p99 ${pct(q, 99)} ms`,
+        ...(shm === undefined
+          ? []
+          : [
+              `SQLite log peak ${peakFrames} frames, restarted ${restarts} times; ${(checkpointer?.count ?? 0) - cp0.count} checkpoints on the thread, ${((checkpointer?.totalMs ?? 0) - cp0.totalMs).toFixed(0)} ms in all, max ${(checkpointer?.maxMs ?? 0).toFixed(0)} ms`,
+            ]),
       ].join('; ');
       return out;
     },

@@ -10,7 +10,7 @@ import * as deliveryTx from './delivery-tx.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestBatch } from './ingest-tx.ts';
 import * as sessionsTx from './sessions-tx.ts';
-import { commitThenSync } from './wal-sync.ts';
+import { commitThenSync, WalLog } from './wal-sync.ts';
 import { DEFAULT_PAGES, SAFETY_NET_PAGES, WalCheckpointer } from './wal-checkpointer.ts';
 import { migrate } from './migrations.ts';
 import type { OpenCounts } from './open-counts.ts';
@@ -78,7 +78,7 @@ export class SqlStore implements Store {
   readonly dialect: Dialect;
   private readonly db: Kysely<DB>;
   private readonly keys: AgentKeyCache;
-  private readonly walFile: string | undefined;
+  private readonly walLog: WalLog | undefined;
   /** SQLite file only: checkpoints on a worker thread. */
   checkpointer: WalCheckpointer | undefined;
 
@@ -86,11 +86,12 @@ export class SqlStore implements Store {
     this.db = o.db;
     this.dialect = o.dialect;
     this.keys = new AgentKeyCache(o.db, keyCache);
-    this.walFile = o.walFile;
+    this.walLog = o.walFile ? new WalLog(o.walFile) : undefined;
   }
 
   async close(): Promise<void> {
     await this.checkpointer?.close();
+    await this.walLog?.close();
     await this.db.destroy();
   }
 
@@ -174,8 +175,8 @@ export class SqlStore implements Store {
         );
         for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
       });
-    if (this.walFile) {
-      await commitThenSync(this.db, this.walFile, apply, onCommitted);
+    if (this.walLog) {
+      await commitThenSync(this.db, this.walLog, apply, onCommitted);
       this.checkpointer?.poke();
     } else await apply(this.db);
     return out;

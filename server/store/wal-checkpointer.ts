@@ -28,6 +28,10 @@ export class WalCheckpointer {
   /** The last checkpoint's counts, or why it failed. */
   last: CheckpointResult | undefined;
   count = 0;
+  /** Time spent in checkpoints, and the longest one since the holder last set it to 0 (bench:server prints them). */
+  totalMs = 0;
+  maxMs = 0;
+  private startedAt = 0;
 
   constructor(
     file: string,
@@ -49,6 +53,8 @@ export class WalCheckpointer {
       this.count++;
       this.running = false;
       this.lastAt = this.now();
+      this.totalMs += this.lastAt - this.startedAt;
+      this.maxMs = Math.max(this.maxMs, this.lastAt - this.startedAt);
       for (const w of this.idleWaiters.splice(0)) w();
     });
     this.worker.on('error', (e) => gone(`checkpoint thread failed: ${String((e as Error | undefined)?.message ?? e).split('\n')[0]}`));
@@ -63,6 +69,7 @@ export class WalCheckpointer {
   poke(): void {
     if (this.closed || this.running || this.now() - this.lastAt < this.o.minIntervalMs) return;
     this.running = true;
+    this.startedAt = this.now();
     this.worker.postMessage('checkpoint');
   }
 

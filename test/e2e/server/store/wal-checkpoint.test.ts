@@ -25,6 +25,10 @@ describe('WAL checkpoints off the event loop', () => {
     }
     await cp.idle();
     expect(cp.count).toBeGreaterThan(0);
+    // what bench:server prints: the time the checkpoints took, and the longest
+    expect(cp.totalMs).toBeGreaterThan(0);
+    expect(cp.maxMs).toBeGreaterThan(0);
+    expect(cp.maxMs).toBeLessThanOrEqual(cp.totalMs);
     // One more checkpoint once ingest is quiet: every frame of the log is in the database file.
     cp.poke();
     await cp.idle();
