@@ -112,14 +112,25 @@ const HASH_CHUNK = 256 * 1024;
 
 // /proc files are small and generated on read: one synchronous read into a shared buffer costs a sixth
 // of an asynchronous read with a fresh zero-filled buffer, and a scan reads thousands of them
-const PROC_SCRATCH = Buffer.allocUnsafe(64 * 1024);
+const READ_SCRATCH = Buffer.allocUnsafe(64 * 1024);
 const isProc = (p: string) => p.startsWith('/proc/');
+
+/**
+ * Files read synchronously: /proc's, and those in the operating system's own folders (/etc, /lib, /run,
+ * /var/lib, /usr but not /usr/local), which are root's and on the system disk or tmpfs, so a read there
+ * cannot wait on a network share the way one in a home folder can. An asynchronous read is five thread
+ * pool round trips (stat, open, fstat, read, close), each a wake-up of the pool and of the event loop;
+ * a scan reads a few hundred such files (systemd units, desktop entries, the dpkg database). The checks
+ * are those of openRegular, in the same order.
+ */
+export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run|var\/lib|usr(?!\/local\/))\//.test(p);
 
 // A name right under /proc/<pid>/ is the kernel's own: a generated file, a directory or a link to the running
 // binary, never a device or FIFO, so the stat before opening is left out there (the fstat after stays)
 const PROC_PID_ENTRY = /^\/proc\/(?:\d+|self)\/[^/]+$/;
 
-function readProcSync(path: string, maxBytes: number): Buffer {
+/** Reads a regular file synchronously (see readsSynchronously), refusing what openRegular refuses. */
+export function readRegularSync(path: string, maxBytes: number): Buffer {
   // /proc/<pid>/root/... reaches any file: a device there must stay unopened, as in openRegular
   if (!PROC_PID_ENTRY.test(path) && !fsSync.statSync(path).isFile())
     throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
@@ -128,12 +139,12 @@ function readProcSync(path: string, maxBytes: number): Buffer {
     // /proc entries are regular files; anything else (a bind-mounted FIFO) is refused like openRegular does
     if (!fsSync.fstatSync(fd).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
     // a generated file may come in several reads (seq_file pages): read until EOF, into the scratch first
-    const first = Math.min(maxBytes, PROC_SCRATCH.length);
+    const first = Math.min(maxBytes, READ_SCRATCH.length);
     let total = 0;
-    for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, PROC_SCRATCH, total, first - total, null);
-    if (total < PROC_SCRATCH.length || total >= maxBytes) return Buffer.from(PROC_SCRATCH.subarray(0, total));
+    for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, READ_SCRATCH, total, first - total, null);
+    if (total < READ_SCRATCH.length || total >= maxBytes) return Buffer.from(READ_SCRATCH.subarray(0, total));
     // larger than the scratch buffer (a long command line): grow like the general path
-    const parts = [Buffer.from(PROC_SCRATCH.subarray(0, total))];
+    const parts = [Buffer.from(READ_SCRATCH.subarray(0, total))];
     while (total < maxBytes) {
       const chunk = Buffer.allocUnsafe(Math.min(maxBytes - total, total));
       const n = fsSync.readSync(fd, chunk, 0, chunk.length, null);
@@ -202,9 +213,9 @@ export class RealRunner implements Runner {
   }
 
   async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
-    if (isProc(path)) {
+    if (readsSynchronously(path)) {
       try {
-        return readProcSync(path, maxBytes);
+        return readRegularSync(path, maxBytes);
       } catch (e) {
         if (e instanceof RunnerError) throw e;
         throw new RunnerError(`cannot read ${path}: ${errCode(e)}`, errCode(e));
