@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import fsSync, { constants as fsc, promises as fs } from 'node:fs';
+import fsSync, { constants as fsc } from 'node:fs';
 import { PS_ARGS_ARGS, PS_FIELDS_ARGS, parsePsTable, readProcTable } from './ps-table.ts';
 import { childEnv, resolveProgram } from './system-programs.ts';
 
@@ -107,6 +107,18 @@ function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? 'EIO';
 }
 
+/**
+ * One asynchronous file call on node:fs's callback API. node:fs/promises would load readline, the REPL
+ * history and the file watchers with it, a dozen built-in modules compiled from source at every start
+ * under the executable's V8 flags (scripts/package/sea.ts), for nothing a scan uses.
+ */
+function fsCall<T>(start: (done: (e: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => start((e, value) => (e ? reject(e) : resolve(value))));
+}
+const closeFd = (fd: number) => fsCall<void>((done) => fsSync.close(fd, (e) => done(e, undefined)));
+const readFd = (fd: number, buf: Buffer, offset: number, length: number, position: number | null) =>
+  fsCall<number>((done) => fsSync.read(fd, buf, offset, length, position, done));
+
 const FIRST_CHUNK = 64 * 1024;
 const HASH_CHUNK = 256 * 1024;
 
@@ -165,16 +177,18 @@ export function readRegularSync(path: string, maxBytes: number): Buffer {
  * The stat before opening keeps devices and FIFOs unopened; O_NONBLOCK and the fstat after it cover a
  * swap in between. /proc and /sys entries are regular files, so they still read.
  */
-async function openRegular(path: string): Promise<fs.FileHandle> {
-  if (!(await fs.stat(path)).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
-  const fh = await fs.open(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
+async function openRegular(path: string): Promise<number> {
+  if (!(await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done))).isFile())
+    throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+  const fd = await fsCall<number>((done) => fsSync.open(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0), done));
   try {
-    if (!(await fh.stat()).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+    if (!(await fsCall<fsSync.Stats>((done) => fsSync.fstat(fd, done))).isFile())
+      throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
   } catch (e) {
-    await fh.close();
+    await closeFd(fd);
     throw e;
   }
-  return fh;
+  return fd;
 }
 
 export class RealRunner implements Runner {
@@ -221,9 +235,9 @@ export class RealRunner implements Runner {
         throw new RunnerError(`cannot read ${path}: ${errCode(e)}`, errCode(e));
       }
     }
-    let fh: fs.FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      fh = await openRegular(path);
+      fd = await openRegular(path);
       // Grow as data arrives: maxBytes is a cap, and most reads (/proc, .desktop, plists) are a few KiB
       let buf = Buffer.alloc(Math.min(maxBytes, FIRST_CHUNK));
       let total = 0;
@@ -234,7 +248,7 @@ export class RealRunner implements Runner {
           buf.copy(bigger, 0, 0, total);
           buf = bigger;
         }
-        const { bytesRead } = await fh.read(buf, total, buf.length - total, null);
+        const bytesRead = await readFd(fd, buf, total, buf.length - total, null);
         if (bytesRead === 0) break;
         total += bytesRead;
       }
@@ -243,13 +257,13 @@ export class RealRunner implements Runner {
       if (e instanceof RunnerError) throw e;
       throw new RunnerError(`cannot read ${path}: ${errCode(e)}`, errCode(e));
     } finally {
-      await fh?.close();
+      if (fd !== undefined) await closeFd(fd);
     }
   }
 
   async readDir(path: string): Promise<DirEntry[]> {
     try {
-      const ents = await fs.readdir(path, { withFileTypes: true });
+      const ents = await fsCall<fsSync.Dirent[]>((done) => fsSync.readdir(path, { withFileTypes: true }, done));
       return ents.map((d) => ({ name: d.name, isDir: d.isDirectory(), isFile: d.isFile(), isLink: d.isSymbolicLink() }));
     } catch (e) {
       throw new RunnerError(`cannot list ${path}: ${errCode(e)}`, errCode(e));
@@ -258,7 +272,7 @@ export class RealRunner implements Runner {
 
   async readLink(path: string): Promise<string> {
     try {
-      return isProc(path) ? fsSync.readlinkSync(path) : await fs.readlink(path);
+      return isProc(path) ? fsSync.readlinkSync(path) : await fsCall<string>((done) => fsSync.readlink(path, done));
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
     }
@@ -266,7 +280,7 @@ export class RealRunner implements Runner {
 
   async stat(path: string): Promise<FileStat> {
     try {
-      const st = await fs.stat(path);
+      const st = await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done));
       return {
         size: st.size,
         isFile: st.isFile(),
@@ -283,9 +297,9 @@ export class RealRunner implements Runner {
 
   async sha256(path: string, maxBytes = 512 * 1024 * 1024): Promise<string> {
     const { createHash } = await import('node:crypto');
-    let fh: fs.FileHandle;
+    let fd: number;
     try {
-      fh = await openRegular(path);
+      fd = await openRegular(path);
     } catch (e) {
       if (e instanceof RunnerError) throw e;
       throw new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e));
@@ -295,7 +309,7 @@ export class RealRunner implements Runner {
     const h = createHash('sha256');
     try {
       for (let total = 0; total < maxBytes; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, maxBytes - total), total);
+        const bytesRead = await readFd(fd, buf, 0, Math.min(buf.length, maxBytes - total), total);
         if (bytesRead === 0) break;
         h.update(buf.subarray(0, bytesRead));
         total += bytesRead;
@@ -304,13 +318,13 @@ export class RealRunner implements Runner {
     } catch (e) {
       throw new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e));
     } finally {
-      await fh.close();
+      await closeFd(fd);
     }
   }
 
   async exists(path: string): Promise<boolean> {
     try {
-      await fs.access(path);
+      await fsCall<void>((done) => fsSync.access(path, (e) => done(e, undefined)));
       return true;
     } catch {
       return false;
