@@ -129,13 +129,14 @@ const isProc = (p: string) => p.startsWith('/proc/');
 
 /**
  * Files read synchronously: /proc's, and those in the operating system's own folders (/etc, /lib, /run,
- * /var/lib, /usr but not /usr/local), which are root's and on the system disk or tmpfs, so a read there
- * cannot wait on a network share the way one in a home folder can. An asynchronous read is five thread
- * pool round trips (stat, open, fstat, read, close), each a wake-up of the pool and of the event loop;
- * a scan reads a few hundred such files (systemd units, desktop entries, the dpkg database). The checks
- * are those of openRegular, in the same order.
+ * /var/lib, /usr), which are root's and on the system disk or tmpfs, so a read there cannot wait on a
+ * network share or a user's FUSE file system the way one in a home folder can. /usr/local (a site's
+ * share, sometimes NFS) and /run/user and /run/media (each user's own mounts: gvfs, the document portal,
+ * removable media) stay on the thread pool. An asynchronous read is five thread pool round trips (stat,
+ * open, fstat, read, close), each a wake-up of the pool and of the event loop, and a scan reads a few
+ * hundred such files (systemd units, desktop entries, the dpkg database). The checks are openRegular's.
  */
-export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run|var\/lib|usr(?!\/local\/))\//.test(p);
+export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p);
 
 // A name right under /proc/<pid>/ is the kernel's own: a generated file, a directory or a link to the running
 // binary, never a device or FIFO, so the stat before opening is left out there (the fstat after stays)

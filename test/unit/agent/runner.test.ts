@@ -39,7 +39,7 @@ function within<T>(p: Promise<T>, ms = 2000): Promise<T> {
 }
 
 describe('RealRunner file reads', () => {
-  it('reads /proc and the system folders synchronously, home folders, /tmp and /usr/local through the thread pool', () => {
+  it("reads /proc and the system folders synchronously, home folders, /tmp, /usr/local and users' mounts under /run through the thread pool", () => {
     for (const p of [
       '/proc/1/status',
       '/etc/passwd',
@@ -52,6 +52,8 @@ describe('RealRunner file reads', () => {
     for (const p of [
       '/home/u/.local/share/applications/a.desktop',
       '/usr/local/lib/systemd/system/x.service',
+      '/run/user/1000/gvfs/x',
+      '/run/media/u/usb/x',
       '/tmp/x',
       '/var/tmp/x',
       '/procx/1',
