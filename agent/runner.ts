@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import fsSync, { constants as fsc, promises as fs } from 'node:fs';
+import fsSync, { constants as fsc } from 'node:fs';
 import { PS_ARGS_ARGS, PS_FIELDS_ARGS, parsePsTable, readProcTable } from './ps-table.ts';
 import { childEnv, resolveProgram } from './system-programs.ts';
 
@@ -107,19 +107,43 @@ function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? 'EIO';
 }
 
+/**
+ * One asynchronous file call on node:fs's callback API. node:fs/promises would load readline, the REPL
+ * history and the file watchers with it, a dozen built-in modules compiled from source at every start
+ * under the executable's V8 flags (scripts/package/sea.ts), for nothing a scan uses.
+ */
+function fsCall<T>(start: (done: (e: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => start((e, value) => (e ? reject(e) : resolve(value))));
+}
+const closeFd = (fd: number) => fsCall<void>((done) => fsSync.close(fd, (e) => done(e, undefined)));
+const readFd = (fd: number, buf: Buffer, offset: number, length: number, position: number | null) =>
+  fsCall<number>((done) => fsSync.read(fd, buf, offset, length, position, done));
+
 const FIRST_CHUNK = 64 * 1024;
 const HASH_CHUNK = 256 * 1024;
 
 // /proc files are small and generated on read: one synchronous read into a shared buffer costs a sixth
 // of an asynchronous read with a fresh zero-filled buffer, and a scan reads thousands of them
-const PROC_SCRATCH = Buffer.allocUnsafe(64 * 1024);
+const READ_SCRATCH = Buffer.allocUnsafe(64 * 1024);
 const isProc = (p: string) => p.startsWith('/proc/');
+
+/**
+ * Files read synchronously: /proc's, and those in the operating system's own folders (/etc, /lib, /run,
+ * /var/lib, /usr), which are root's and on the system disk or tmpfs, so a read there cannot wait on a
+ * network share or a user's FUSE file system the way one in a home folder can. /usr/local (a site's
+ * share, sometimes NFS) and /run/user and /run/media (each user's own mounts: gvfs, the document portal,
+ * removable media) stay on the thread pool. An asynchronous read is five thread pool round trips (stat,
+ * open, fstat, read, close), each a wake-up of the pool and of the event loop, and a scan reads a few
+ * hundred such files (systemd units, desktop entries, the dpkg database). The checks are openRegular's.
+ */
+export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p);
 
 // A name right under /proc/<pid>/ is the kernel's own: a generated file, a directory or a link to the running
 // binary, never a device or FIFO, so the stat before opening is left out there (the fstat after stays)
 const PROC_PID_ENTRY = /^\/proc\/(?:\d+|self)\/[^/]+$/;
 
-function readProcSync(path: string, maxBytes: number): Buffer {
+/** Reads a regular file synchronously (see readsSynchronously), refusing what openRegular refuses. */
+export function readRegularSync(path: string, maxBytes: number): Buffer {
   // /proc/<pid>/root/... reaches any file: a device there must stay unopened, as in openRegular
   if (!PROC_PID_ENTRY.test(path) && !fsSync.statSync(path).isFile())
     throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
@@ -128,12 +152,12 @@ function readProcSync(path: string, maxBytes: number): Buffer {
     // /proc entries are regular files; anything else (a bind-mounted FIFO) is refused like openRegular does
     if (!fsSync.fstatSync(fd).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
     // a generated file may come in several reads (seq_file pages): read until EOF, into the scratch first
-    const first = Math.min(maxBytes, PROC_SCRATCH.length);
+    const first = Math.min(maxBytes, READ_SCRATCH.length);
     let total = 0;
-    for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, PROC_SCRATCH, total, first - total, null);
-    if (total < PROC_SCRATCH.length || total >= maxBytes) return Buffer.from(PROC_SCRATCH.subarray(0, total));
+    for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, READ_SCRATCH, total, first - total, null);
+    if (total < READ_SCRATCH.length || total >= maxBytes) return Buffer.from(READ_SCRATCH.subarray(0, total));
     // larger than the scratch buffer (a long command line): grow like the general path
-    const parts = [Buffer.from(PROC_SCRATCH.subarray(0, total))];
+    const parts = [Buffer.from(READ_SCRATCH.subarray(0, total))];
     while (total < maxBytes) {
       const chunk = Buffer.allocUnsafe(Math.min(maxBytes - total, total));
       const n = fsSync.readSync(fd, chunk, 0, chunk.length, null);
@@ -154,16 +178,18 @@ function readProcSync(path: string, maxBytes: number): Buffer {
  * The stat before opening keeps devices and FIFOs unopened; O_NONBLOCK and the fstat after it cover a
  * swap in between. /proc and /sys entries are regular files, so they still read.
  */
-async function openRegular(path: string): Promise<fs.FileHandle> {
-  if (!(await fs.stat(path)).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
-  const fh = await fs.open(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
+async function openRegular(path: string): Promise<number> {
+  if (!(await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done))).isFile())
+    throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+  const fd = await fsCall<number>((done) => fsSync.open(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0), done));
   try {
-    if (!(await fh.stat()).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+    if (!(await fsCall<fsSync.Stats>((done) => fsSync.fstat(fd, done))).isFile())
+      throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
   } catch (e) {
-    await fh.close();
+    await closeFd(fd);
     throw e;
   }
-  return fh;
+  return fd;
 }
 
 export class RealRunner implements Runner {
@@ -202,17 +228,17 @@ export class RealRunner implements Runner {
   }
 
   async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
-    if (isProc(path)) {
+    if (readsSynchronously(path)) {
       try {
-        return readProcSync(path, maxBytes);
+        return readRegularSync(path, maxBytes);
       } catch (e) {
         if (e instanceof RunnerError) throw e;
         throw new RunnerError(`cannot read ${path}: ${errCode(e)}`, errCode(e));
       }
     }
-    let fh: fs.FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      fh = await openRegular(path);
+      fd = await openRegular(path);
       // Grow as data arrives: maxBytes is a cap, and most reads (/proc, .desktop, plists) are a few KiB
       let buf = Buffer.alloc(Math.min(maxBytes, FIRST_CHUNK));
       let total = 0;
@@ -223,7 +249,7 @@ export class RealRunner implements Runner {
           buf.copy(bigger, 0, 0, total);
           buf = bigger;
         }
-        const { bytesRead } = await fh.read(buf, total, buf.length - total, null);
+        const bytesRead = await readFd(fd, buf, total, buf.length - total, null);
         if (bytesRead === 0) break;
         total += bytesRead;
       }
@@ -232,13 +258,13 @@ export class RealRunner implements Runner {
       if (e instanceof RunnerError) throw e;
       throw new RunnerError(`cannot read ${path}: ${errCode(e)}`, errCode(e));
     } finally {
-      await fh?.close();
+      if (fd !== undefined) await closeFd(fd);
     }
   }
 
   async readDir(path: string): Promise<DirEntry[]> {
     try {
-      const ents = await fs.readdir(path, { withFileTypes: true });
+      const ents = await fsCall<fsSync.Dirent[]>((done) => fsSync.readdir(path, { withFileTypes: true }, done));
       return ents.map((d) => ({ name: d.name, isDir: d.isDirectory(), isFile: d.isFile(), isLink: d.isSymbolicLink() }));
     } catch (e) {
       throw new RunnerError(`cannot list ${path}: ${errCode(e)}`, errCode(e));
@@ -247,7 +273,7 @@ export class RealRunner implements Runner {
 
   async readLink(path: string): Promise<string> {
     try {
-      return isProc(path) ? fsSync.readlinkSync(path) : await fs.readlink(path);
+      return isProc(path) ? fsSync.readlinkSync(path) : await fsCall<string>((done) => fsSync.readlink(path, done));
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
     }
@@ -255,7 +281,7 @@ export class RealRunner implements Runner {
 
   async stat(path: string): Promise<FileStat> {
     try {
-      const st = await fs.stat(path);
+      const st = await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done));
       return {
         size: st.size,
         isFile: st.isFile(),
@@ -272,9 +298,9 @@ export class RealRunner implements Runner {
 
   async sha256(path: string, maxBytes = 512 * 1024 * 1024): Promise<string> {
     const { createHash } = await import('node:crypto');
-    let fh: fs.FileHandle;
+    let fd: number;
     try {
-      fh = await openRegular(path);
+      fd = await openRegular(path);
     } catch (e) {
       if (e instanceof RunnerError) throw e;
       throw new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e));
@@ -284,7 +310,7 @@ export class RealRunner implements Runner {
     const h = createHash('sha256');
     try {
       for (let total = 0; total < maxBytes; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, maxBytes - total), total);
+        const bytesRead = await readFd(fd, buf, 0, Math.min(buf.length, maxBytes - total), total);
         if (bytesRead === 0) break;
         h.update(buf.subarray(0, bytesRead));
         total += bytesRead;
@@ -293,13 +319,13 @@ export class RealRunner implements Runner {
     } catch (e) {
       throw new RunnerError(`cannot hash ${path}: ${errCode(e)}`, errCode(e));
     } finally {
-      await fh.close();
+      await closeFd(fd);
     }
   }
 
   async exists(path: string): Promise<boolean> {
     try {
-      await fs.access(path);
+      await fsCall<void>((done) => fsSync.access(path, (e) => done(e, undefined)));
       return true;
     } catch {
       return false;

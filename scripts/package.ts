@@ -10,7 +10,8 @@ import { bundle } from './package/bundle.ts';
 import { writeChecksums } from './package/checksums.ts';
 import { hostId, loadPackageConfig, type PackageConfig, type Target } from './package/config.ts';
 import { generatorNode, nodeBinary } from './package/node-binaries.ts';
-import { APP_ASSET, DAEMON_ASSET, injectBlob, seaLoader, writeBlob } from './package/sea.ts';
+import { writeCodeCache } from './package/code-cache.ts';
+import { APP_ASSET, codeCacheAsset, DAEMON_ASSET, injectBlob, seaLoader, writeBlob } from './package/sea.ts';
 import { isStale } from './package/stale.ts';
 import { strippedNode } from './package/strip.ts';
 
@@ -78,14 +79,23 @@ export async function packageTargets(cfg: PackageConfig, targets: Target[]): Pro
     const gen = generatorNode(cfg.cacheDir, t.nodeVersion);
     const native = t.id === hostId();
     const blob = path.join(buildDir, `${t.id}.blob`);
-    const loader = path.join(buildDir, `${cfg.name}-loader.cjs`);
-    writeFileSync(loader, seaLoader(VERSION));
+    const loader = path.join(buildDir, `${cfg.name}-loader-${t.id}.cjs`);
+    const bundleAssets = { [APP_ASSET]: bundles.get(t.nodeMajor)!.app, [DAEMON_ASSET]: bundles.get(t.nodeMajor)!.daemon };
+    // code caches for the build machine's own target only: gen is the very Node it embeds (code-cache.ts)
+    const caches: Record<string, string> = {};
+    if (native) {
+      for (const [name, file] of Object.entries(bundleAssets)) {
+        caches[codeCacheAsset(name)] = `${file}.v8-cache`;
+        writeCodeCache(gen, file, caches[codeCacheAsset(name)]);
+      }
+    }
+    writeFileSync(loader, seaLoader(VERSION, native ? Object.keys(bundleAssets) : []));
     writeBlob({
       generator: gen,
       main: loader,
       blob,
       configFile: path.join(buildDir, `sea-config-${t.id}.json`),
-      assets: { ...cfg.assets, [APP_ASSET]: bundles.get(t.nodeMajor)!.app, [DAEMON_ASSET]: bundles.get(t.nodeMajor)!.daemon },
+      assets: { ...cfg.assets, ...bundleAssets, ...caches },
     });
     await injectBlob(t, base, blob);
     const ran = native ? `, runs: --version -> ${checkRuns(t.output)}` : ', not runnable on this machine';

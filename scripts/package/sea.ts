@@ -13,6 +13,14 @@ export const APP_ASSET = 'ratwatch.cjs';
 /** The resident daemon alone (agent/daemon/entry.ts): scheduler, lock and a child process per cycle. */
 export const DAEMON_ASSET = 'ratwatch-daemon.cjs';
 
+/** The parameters a bundle is compiled with: a CommonJS module body. The code cache must be made with the same. */
+export const BUNDLE_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
+
+/** The SEA asset that holds the V8 code cache of bundle asset `name` (scripts/package/code-cache.ts). */
+export function codeCacheAsset(name: string): string {
+  return `${name}.v8-cache`;
+}
+
 /**
  * The SEA's main script. `--version` is what MDM inventory checks run on every laptop: it answers without
  * V8 parsing the agent bundle. `daemon` runs the small daemon bundle, which keeps the full one within
@@ -20,18 +28,23 @@ export const DAEMON_ASSET = 'ratwatch-daemon.cjs';
  * full bundle. A bundle is compiled from its SEA asset, read as latin1 (bundles are ASCII,
  * scripts/package/bundle.ts) without copying the asset first, as a CommonJS module body with this
  * script's require (built-ins only, all a bundle needs) and the executable as its __filename, as if it
- * were the main script itself.
+ * were the main script itself. The bundles named in `cached` come with a V8 code cache (an asset of
+ * their own, codeCacheAsset): V8 then deserializes the bundle's top-level code instead of parsing 2 MiB
+ * of source, and compiles from source as before should it ever refuse the cache (another V8, other flags).
  */
-export function seaLoader(version: string): string {
+export function seaLoader(version: string, cached: string[] = []): string {
   return `'use strict';
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(${JSON.stringify(`${version}
 `)});
 } else {
+  const cached = ${JSON.stringify(Object.fromEntries(cached.map((name) => [name, codeCacheAsset(name)])))};
   const run = (name) => {
-    const code = Buffer.from(require('node:sea').getRawAsset(name)).toString('latin1');
-    const body = require('node:vm').compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: name });
+    const sea = require('node:sea');
+    const code = Buffer.from(sea.getRawAsset(name)).toString('latin1');
+    const cachedData = cached[name] === undefined ? undefined : Buffer.from(sea.getRawAsset(cached[name]));
+    const body = require('node:vm').compileFunction(code, ${JSON.stringify(BUNDLE_PARAMS)}, { filename: name, cachedData });
     body.call(module.exports, module.exports, require, module, __filename, __dirname);
   };
   if (args[0] === 'daemon') {
@@ -52,6 +65,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
  * code rarely gets hot enough to repay them, and compiling on their threads put 8-15 MiB (compiler code
  * pages, zones, thread arenas) on a scan's peak RSS; without them the peak is ~13 MiB lower and steady,
  * and CPU no higher, with 2,000 extra processes too (Ignition and Sparkplug still run everything).
+ * Both are in V8's flags hash, so V8 refuses the code cache Node embeds for its own modules (made under
+ * default flags) and compiles the built-ins a scan loads from source, ~20 ms; a scan with the optimizers
+ * on still runs ~9% more instructions (callgrind). The semi-space size is not in the hash. Every flag
+ * here is also one the bundles' code cache is made with (code-cache.ts).
  */
 export const SEA_EXEC_ARGV = ['--max-semi-space-size=1', '--no-opt', '--no-maglev'];
 
@@ -68,8 +85,9 @@ export function writeBlob(o: BlobOptions): void {
     main: o.main,
     output: o.blob,
     disableExperimentalSEAWarning: true,
-    // No V8 code cache: it differs on every build (so SHA256SUMS could not be reproduced), loads only on
-    // the platform that compiled it (Node's docs: off for cross-platform blobs), and saved only ~20 ms.
+    // No snapshot, and no SEA code cache: the main script is only the small loader, and it would be
+    // made without the flags that make V8's output reproducible. The bundles' own caches are assets,
+    // made reproducibly for the build machine's target only (scripts/package/code-cache.ts).
     useSnapshot: false,
     useCodeCache: false,
     execArgv: SEA_EXEC_ARGV,

@@ -1,5 +1,5 @@
 import type { ServiceInfo, SettingInfo } from '../../model.ts';
-import type { Runner } from '../../runner.ts';
+import { type Runner, RunnerError } from '../../runner.ts';
 import { SETTING_KEYS } from '../../settings.ts';
 import type { Collector } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
@@ -75,16 +75,42 @@ export function parseExecStart(text: string): { path: string; args?: string | un
   return undefined;
 }
 
+/** Most unit folders hold far fewer names than this; a longer listing is not kept (see unitFolderNames). */
+const MAX_FOLDER_NAMES = 20_000;
+
+/**
+ * The names in each unit folder, from one listing each, so that finding a unit's file does not try to
+ * read it in every folder before the one that holds it: most units live in the vendor folder, fifth in
+ * the search order, and those failed reads were most of the file operations of a scan. A folder that
+ * does not exist holds nothing; one that cannot be listed (or holds more than MAX_FOLDER_NAMES) is left
+ * out, and its files are tried one by one as before.
+ */
+async function unitFolderNames(runner: Runner): Promise<Map<string, Set<string>>> {
+  const names = new Map<string, Set<string>>();
+  for (const dir of UNIT_DIRS) {
+    try {
+      const ents = await runner.readDir(dir);
+      if (ents.length <= MAX_FOLDER_NAMES) names.set(dir, new Set(ents.map((e) => e.name)));
+    } catch (e) {
+      if (e instanceof RunnerError && e.code === 'ENOENT') names.set(dir, new Set());
+    }
+  }
+  return names;
+}
+
 /** The unit file that defines a unit; an instance (getty@tty1) is defined by its template (getty@). */
 async function findUnitFile(
   read: (file: string) => Promise<string | undefined>,
+  folders: Map<string, Set<string>>,
   unit: string,
 ): Promise<{ file: string; text: string } | undefined> {
   const names = [unit];
   const inst = /^([^@]+@)[^@]+(\.\w+)$/.exec(unit);
   if (inst) names.push(inst[1] + inst[2]);
   for (const dir of UNIT_DIRS) {
+    const listed = folders.get(dir);
     for (const n of names) {
+      if (listed && !listed.has(n)) continue;
       const text = await read(`${dir}/${n}`);
       if (text !== undefined) return { file: `${dir}/${n}`, text };
     }
@@ -157,7 +183,8 @@ export const linuxSystemd: Collector = {
     for (const u of units) byUnit.set(u.unit, { ...byUnit.get(u.unit), live: u });
     const list = [...byUnit.entries()].slice(0, MAX_UNITS);
 
-    const defs = await mapLimit(list, 8, ([unit]) => findUnitFile(read, unit));
+    const folders = await unitFolderNames(runner);
+    const defs = await mapLimit(list, 8, ([unit]) => findUnitFile(read, folders, unit));
     const services: ServiceInfo[] = list.map(([unit, { state, live }], i) => {
       const s: ServiceInfo = {
         name: clean(unit.replace(/\.service$/, ''), 256),

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RealRunner } from '../../../agent/runner.ts';
+import { RealRunner, readRegularSync, readsSynchronously } from '../../../agent/runner.ts';
 
 // RealRunner's file reads on this machine: the paths collectors read are partly user-controlled, so a
 // FIFO or device planted there must be refused at once, and the size cap must not cost its size in memory.
@@ -39,6 +39,46 @@ function within<T>(p: Promise<T>, ms = 2000): Promise<T> {
 }
 
 describe('RealRunner file reads', () => {
+  it("reads /proc and the system folders synchronously, home folders, /tmp, /usr/local and users' mounts under /run through the thread pool", () => {
+    for (const p of [
+      '/proc/1/status',
+      '/etc/passwd',
+      '/usr/lib/systemd/system/ssh.service',
+      '/lib/x',
+      '/run/systemd/seats/seat0',
+      '/var/lib/dpkg/status',
+    ])
+      expect(readsSynchronously(p), p).toBe(true);
+    for (const p of [
+      '/home/u/.local/share/applications/a.desktop',
+      '/usr/local/lib/systemd/system/x.service',
+      '/run/user/1000/gvfs/x',
+      '/run/media/u/usb/x',
+      '/tmp/x',
+      '/var/tmp/x',
+      '/procx/1',
+      '/usr',
+    ])
+      expect(readsSynchronously(p), p).toBe(false);
+  });
+
+  it('refuses the same files synchronously: a FIFO at once, a link to a device, a directory; and reads past the scratch buffer', () => {
+    expect(() => readRegularSync(fifo, 1024)).toThrow(
+      expect.objectContaining({ name: 'RunnerError', code: 'EINVAL', message: `cannot read ${fifo}: not a regular file` }),
+    );
+    const link = join(dir, 'sync-profile');
+    execFileSync('ln', ['-s', '/dev/zero', link]);
+    expect(() => readRegularSync(link, 16)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => readRegularSync(dir, 16)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    const data = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = i % 253;
+    const big = join(dir, 'sync-big.bin');
+    writeFileSync(big, data);
+    expect(readRegularSync(big, 2 ** 40).equals(data)).toBe(true);
+    expect(readRegularSync(big, 100_000).equals(data.subarray(0, 100_000))).toBe(true);
+    expect(readRegularSync(big, 10).equals(data.subarray(0, 10))).toBe(true);
+  });
+
   it('refuses a FIFO at once instead of blocking in open()', async () => {
     await expect(within(runner.readFile(fifo))).rejects.toMatchObject({
       name: 'RunnerError',
