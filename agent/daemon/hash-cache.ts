@@ -87,17 +87,28 @@ export async function writeHashCache(stateDir: string, entries: readonly Remembe
   await atomicWrite(hashCachePath(stateDir), serializeHashCache(entries));
 }
 
+/** The fingerprints of a cache as a set: its entries' texts, sorted. */
+function fingerprints(entries: readonly RememberedIdentity[]): string {
+  return entries
+    .slice(-MAX_REMEMBERED_IDENTITIES)
+    .map((e) => JSON.stringify({ key: e.key, hashed: e.hashed, ...e.id }))
+    .sort()
+    .join('\n');
+}
+
 /**
- * Keeps what a scan left remembered for the next cycle, unless it is exactly what was read: most hourly
- * scans meet no binary the last one did not, and rewriting the same bytes durably costs two fsyncs and a
- * rename each time. An unusable file is always replaced. Resolves whether it wrote.
+ * Keeps what a scan left remembered for the next cycle, unless it holds the very fingerprints that were
+ * read: most hourly scans meet no binary the last one did not, and rewriting the cache durably costs two
+ * fsyncs and a rename each time. Only the order may differ then (a scan moves each file it meets to the
+ * recent end, which decides what goes first once the cache is full): the file keeps the order of the last
+ * scan that found something new. An unusable file is always replaced. Resolves whether it wrote.
  */
 export async function updateHashCache(
   stateDir: string,
   read: { entries: readonly RememberedIdentity[]; problem?: string | undefined },
   now: readonly RememberedIdentity[],
 ): Promise<boolean> {
-  if (read.problem === undefined && serializeHashCache(now) === serializeHashCache(read.entries)) return false;
+  if (read.problem === undefined && fingerprints(now) === fingerprints(read.entries)) return false;
   await writeHashCache(stateDir, now);
   return true;
 }

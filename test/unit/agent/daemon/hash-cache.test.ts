@@ -59,6 +59,15 @@ describe('hash cache file', () => {
     expect(statSync(file).ino).toBe(written.ino);
     expect(await updateHashCache(dir, readHashCache(dir), [entry, other])).toBe(true);
     expect(readHashCache(dir)).toEqual({ entries: [entry, other] });
+    // the same fingerprints in another order (the scan met them in another order): not rewritten either
+    const kept = statSync(file).ino;
+    expect(await updateHashCache(dir, readHashCache(dir), [other, entry])).toBe(false);
+    expect(statSync(file).ino).toBe(kept);
+    expect(readHashCache(dir)).toEqual({ entries: [entry, other] });
+    // a file fingerprinted again whose sha256 is now wanted is news
+    const unhashed = { ...other, hashed: false, id: { size: 5 } };
+    await writeHashCache(dir, [entry, unhashed]);
+    expect(await updateHashCache(dir, readHashCache(dir), [entry, other])).toBe(true);
     writeFileSync(file, 'not json');
     expect(await updateHashCache(dir, readHashCache(dir), [])).toBe(true);
     expect(readHashCache(dir)).toEqual({ entries: [] });
