@@ -194,7 +194,7 @@ function rssOfPid(pid: number): { rss: number; anon: number } {
 
 const DAEMON_PERIOD_S = 10;
 // Halfway between the 10-second marks: other runs of this benchmark on a shared machine start their
-// daemons' cycles on the marks, and cycles of two daemons at once would each count the other's weight.
+// daemons' cycles on the marks, and two cycles at once on two cores inflate each other's CPU time.
 const DAEMON_SCHEDULE = `${Array.from({ length: 60 / DAEMON_PERIOD_S }, (_, k) => k * DAEMON_PERIOD_S + DAEMON_PERIOD_S / 2).join(',')} * * * * *`;
 // the daemon's one line per finished cycle (agent/daemon/daemon.ts); skipped or failed cycles say otherwise
 const CYCLE_DONE = /^ratwatch: cycle \d+: /;
