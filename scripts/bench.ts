@@ -193,32 +193,76 @@ function rssOfPid(pid: number): { rss: number; anon: number } {
 }
 
 const DAEMON_PERIOD_S = 10;
+// Halfway between the 10-second marks: other runs of this benchmark on a shared machine start their
+// daemons' cycles on the marks, and two cycles at once on two cores inflate each other's CPU time.
+const DAEMON_SCHEDULE = `${Array.from({ length: 60 / DAEMON_PERIOD_S }, (_, k) => k * DAEMON_PERIOD_S + DAEMON_PERIOD_S / 2).join(',')} * * * * *`;
 // the daemon's one line per finished cycle (agent/daemon/daemon.ts); skipped or failed cycles say otherwise
 const CYCLE_DONE = /^ratwatch: cycle \d+: /;
 
-/**
- * Runs the daemon against a loopback endpoint on a schedule of every DAEMON_PERIOD_S seconds. CPU per
- * cycle is the daemon's CPU (children included: the scan runs in one) from one finished cycle to the
- * next; resident memory is sampled halfway between, when the daemon only waits.
- */
-async function daemonRow(
-  exe: string,
-  cycles: number,
-): Promise<{ rss: number; anon: number; cpuPerCycle: number; cycles: number; failed: number } | { error: string }> {
+/** A plain-HTTP loopback endpoint that takes every report, and a config that delivers to it. */
+interface Sink {
+  /** A config file for the daemon and `scan --report`, with its own spool. */
+  config: (name: string) => string;
+  close: () => void;
+}
+
+const SINK_TOKEN_ENV = 'RW_BENCH_TOKEN';
+
+async function startSink(): Promise<Sink> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as AddressInfo).port;
-  const dir = mkdtempSync(path.join(tmpdir(), 'rw-bench-daemon-'));
-  const cfg = path.join(dir, 'config.yaml');
-  writeFileSync(
-    cfg,
-    `endpoint:\n  url: http://127.0.0.1:${port}/\n  tokenEnv: RW_BENCH_TOKEN\nschedule: "*/${DAEMON_PERIOD_S} * * * * *"\njitterSeconds: 0\nspoolDir: ${path.join(dir, 'spool')}\n`,
-  );
+  const dir = mkdtempSync(path.join(tmpdir(), 'rw-bench-sink-'));
+  return {
+    config(name) {
+      const cfg = path.join(dir, `${name}.yaml`);
+      writeFileSync(
+        cfg,
+        `endpoint:\n  url: http://127.0.0.1:${port}/\n  tokenEnv: ${SINK_TOKEN_ENV}\nschedule: "${DAEMON_SCHEDULE}"\njitterSeconds: 0\nspoolDir: ${path.join(dir, `${name}-spool`)}\n`,
+      );
+      return cfg;
+    },
+    close() {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface DaemonFigures {
+  rss: number;
+  anon: number;
+  cpuPerCycle: number;
+  cycles: number;
+  failed: number;
+  /** Medians of the one-shot runs between cycles, and of each cycle over the runs of its own interval. */
+  scan: number;
+  report: number;
+  overScan: number;
+  overReport: number;
+}
+
+/**
+ * Runs the daemon against the sink on a schedule of every DAEMON_PERIOD_S seconds. CPU per
+ * cycle is the daemon's CPU (children included: the scan runs in one) from one finished cycle to the
+ * next; resident memory is sampled halfway between, when the daemon only waits. Right after each
+ * cycle, while the daemon waits, one `scanArgs` and one `scan --report` to the same sink run, so each
+ * cycle is also compared with one-shot runs of its own interval, which saw the same neighbours.
+ */
+async function daemonRow(
+  exe: string,
+  cycles: number,
+  sink: Sink,
+  name: string,
+  scanArgs: string[],
+): Promise<DaemonFigures | { error: string }> {
+  const cfg = sink.config(`daemon-${name}`);
+  const reportArgs = ['scan', '--json', '--report', '--config', sink.config(`report-${name}`)];
   const child = spawn(exe, ['daemon', '--config', cfg], {
-    env: { ...process.env, RW_BENCH_TOKEN: 'bench' },
+    env: { ...process.env, [SINK_TOKEN_ENV]: 'bench' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -236,26 +280,40 @@ async function daemonRow(
   const failed = () => log.split('\n').filter((l) => /scan process failed|failed:/.test(l)).length;
   const until = Date.now() + (cycles + 3) * DAEMON_PERIOD_S * 3000;
   const rss: { rss: number; anon: number }[] = [];
+  const oneShot: { scan: number; report: number }[] = []; // [k]: run after cycle k finished, before cycle k + 1
   try {
     // the start cycle fills the hash cache; the cycles measured after it are the steady state
     while (done.length < cycles + 1 && Date.now() < until && child.exitCode === null) {
       const seen = done.length;
       await new Promise((ok) => setTimeout(ok, 250));
-      if (done.length > seen && done.length >= 2) {
-        await new Promise((ok) => setTimeout(ok, (DAEMON_PERIOD_S * 1000) / 2));
-        if (child.exitCode === null) rss.push(rssOfPid(child.pid!));
+      if (done.length > seen) {
+        // the interval has just begun; both finish well before the next cycle starts
+        if (done.length < cycles + 1) oneShot.push({ scan: timed(exe, scanArgs).cpu, report: timed(exe, reportArgs).cpu });
+        if (done.length >= 2) {
+          await new Promise((ok) => setTimeout(ok, Math.max(0, done.at(-1)!.at + (DAEMON_PERIOD_S * 1000) / 2 - Date.now())));
+          if (child.exitCode === null) rss.push(rssOfPid(child.pid!));
+        }
       }
     }
     if (done.length < 2) return { error: `fewer than 2 cycles finished (${log.trim().split('\n').slice(-2).join(' | ')})` };
     const cpu = done.slice(1).map((d, i) => d.cpu - done[i].cpu);
+    const paired = cpu.flatMap((c, i) => (oneShot[i] ? [{ c, ...oneShot[i] }] : []));
     const rssOf = (k: 'rss' | 'anon') => median(rss.length ? rss.map((r) => r[k]) : [NaN]);
-    return { rss: rssOf('rss'), anon: rssOf('anon'), cpuPerCycle: median(cpu), cycles: cpu.length, failed: failed() };
+    return {
+      rss: rssOf('rss'),
+      anon: rssOf('anon'),
+      cpuPerCycle: median(cpu),
+      cycles: cpu.length,
+      failed: failed(),
+      scan: median(oneShot.map((x) => x.scan)),
+      report: median(oneShot.map((x) => x.report)),
+      overScan: median(paired.map((p) => p.c / Math.max(p.scan, 0.005))),
+      overReport: median(paired.map((p) => p.c / Math.max(p.report, 0.005))),
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((ok) => setTimeout(ok, 500));
     if (child.exitCode === null) child.kill('SIGKILL');
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -363,10 +421,19 @@ async function main(): Promise<void> {
     }
   }
 
+  // A daemon cycle scans and delivers: besides the live scan above, each cycle is set against a one-shot
+  // scan and a one-shot `scan --report` (which delivers to the same sink and probes, as the cycle does)
+  // run in its own interval, the honest "= the scan's".
+  const sink = await startSink();
+  process.env[SINK_TOKEN_ENV] = 'bench'; // for the one-shot `scan --report` runs, which inherit it
   const daemons: Awaited<ReturnType<typeof daemonRow>>[] = [];
-  for (const x of subjects) daemons.push(await daemonRow(x.exe, o.cycles));
+  try {
+    for (const x of subjects) daemons.push(await daemonRow(x.exe, o.cycles, sink, x.label, scanArgs));
+  } finally {
+    sink.close();
+  }
   const bareRss = ver.baseline.rssMiB;
-  const dv = (i: number, f: (d: { rss: number; anon: number; cpuPerCycle: number; cycles: number }) => string) => {
+  const dv = (i: number, f: (d: DaemonFigures) => string) => {
     const d = daemons[i];
     return 'error' in d ? 'n/a' : f(d);
   };
@@ -390,6 +457,20 @@ async function main(): Promise<void> {
     'one live scan each',
     all((i) => dv(i, (d) => times(d.cpuPerCycle / live.subjects[i].cpu, 2))),
     '<= 1x (= the scan)',
+  );
+  row(
+    `  one scan --json --no-probe in the same ${DAEMON_PERIOD_S} s`,
+    all((i) => dv(i, (d) => s(d.scan))),
+    'paired: each cycle over it',
+    all((i) => dv(i, (d) => times(d.overScan, 2))),
+    '<= 1x',
+  );
+  row(
+    `  one scan --json --report in the same ${DAEMON_PERIOD_S} s`,
+    all((i) => dv(i, (d) => s(d.report))),
+    'paired: each cycle over it',
+    all((i) => dv(i, (d) => times(d.overReport, 2))),
+    '<= 1x',
   );
   daemons.forEach((d, i) => {
     if ('error' in d) console.log(`  ${subjects[i].label} daemon: ${d.error}`);

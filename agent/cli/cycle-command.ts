@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors.ts';
 import { readSafeStdin } from '../config/safe-file.ts';
 import type { Config } from '../config/types.ts';
 import type { CycleInput, CycleOutput } from '../daemon/child-cycle.ts';
-import { readHashCache, writeHashCache } from '../daemon/hash-cache.ts';
+import { readHashCache, updateHashCache } from '../daemon/hash-cache.ts';
 import type { ScanResult } from '../model.ts';
 import { errorLine, stderrLine } from './log.ts';
 import { writeOut } from './write-out.ts';
@@ -37,7 +37,7 @@ async function scanWithHashCache(config: Config, scan: (policy: string | undefin
   if (cache.problem) stderrLine(`ratwatch: ${cache.problem}`);
   rememberIdentities(cache.entries);
   const result = await scan(config.policyFile);
-  await writeHashCache(config.spoolDir, rememberedIdentities()).catch((e: Error) =>
+  await updateHashCache(config.spoolDir, cache, rememberedIdentities()).catch((e: Error) =>
     stderrLine(`ratwatch: hash cache not saved: ${errorLine(e)}`),
   );
   return result;

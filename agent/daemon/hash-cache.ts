@@ -5,9 +5,9 @@ import { SPOOL_FILES, spoolFilePath } from '../spool/records.ts';
 
 // Each scheduled scan runs in a fresh child process (child-cycle.ts), so the fingerprints one scan took
 // would die with it and the next hour's scan would hash the same binaries again. The daemon keeps them in
-// one small file beside the reports (the spool lists it among the files it does not own) and hands them to
-// each child on stdin; the child hands back what it knows afterwards. Only the daemon reads or writes the
-// file. Anything in it that is not exactly what this module writes makes the whole file count as empty:
+// one small file beside the reports (the spool lists it among the files it does not own): each cycle's
+// child reads it before its scan and writes it back when the scan fingerprinted something new
+// (agent/cli/cycle-command.ts). Anything in it that is not exactly what this module writes makes the whole file count as empty:
 // a cache may be lost, never trusted half-way.
 
 export const HASH_CACHE_FILE = SPOOL_FILES.hashCache;
@@ -85,4 +85,30 @@ export function readHashCache(stateDir: string): { entries: RememberedIdentity[]
 
 export async function writeHashCache(stateDir: string, entries: readonly RememberedIdentity[]): Promise<void> {
   await atomicWrite(hashCachePath(stateDir), serializeHashCache(entries));
+}
+
+/** The fingerprints of a cache as a set: its entries' texts, sorted. */
+function fingerprints(entries: readonly RememberedIdentity[]): string {
+  return entries
+    .slice(-MAX_REMEMBERED_IDENTITIES)
+    .map((e) => JSON.stringify({ key: e.key, hashed: e.hashed, ...e.id }))
+    .sort()
+    .join('\n');
+}
+
+/**
+ * Keeps what a scan left remembered for the next cycle, unless it holds the very fingerprints that were
+ * read: most hourly scans meet no binary the last one did not, and rewriting the cache durably costs two
+ * fsyncs and a rename each time. Only the order may differ then (a scan moves each file it meets to the
+ * recent end, which decides what goes first once the cache is full): the file keeps the order of the last
+ * scan that found something new. An unusable file is always replaced. Resolves whether it wrote.
+ */
+export async function updateHashCache(
+  stateDir: string,
+  read: { entries: readonly RememberedIdentity[]; problem?: string | undefined },
+  now: readonly RememberedIdentity[],
+): Promise<boolean> {
+  if (read.problem === undefined && fingerprints(now) === fingerprints(read.entries)) return false;
+  await writeHashCache(stateDir, now);
+  return true;
 }

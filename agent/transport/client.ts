@@ -1,4 +1,3 @@
-import type { AxiosResponse } from 'axios';
 import { oneLine } from '../config/errors.ts';
 import { endpointUrlProblem } from '../config/loopback.ts';
 import type { EndpointConfig } from '../config/types.ts';
@@ -7,7 +6,8 @@ import { HEC_PATH } from '../report/splunk.ts';
 import type { NativeReport } from '../report/types.ts';
 import type { SpoolRecords } from '../spool/records.ts';
 import { VERSION } from '../version.ts';
-import { makeAgents } from './agent.ts';
+import { makeAgent } from './agent.ts';
+import { httpPost, type HttpAnswer } from './http-post.ts';
 import { HecDelivery } from './hec-ack.ts';
 import { readCa, readHmacKey, readToken } from './credentials.ts';
 import { redact, TransportError } from './errors.ts';
@@ -37,7 +37,7 @@ function printable(s: string, max: number): string {
  * sockets are closed when it closes. Requests never follow redirects and never use a proxy.
  */
 export class ReportClient {
-  private readonly agents: ReturnType<typeof makeAgents>;
+  private readonly agent: ReturnType<typeof makeAgent>;
   private readonly token?: string | undefined;
   private readonly key?: Buffer | undefined;
   private readonly url: URL;
@@ -56,13 +56,12 @@ export class ReportClient {
     this.where = `POST ${this.url.origin}${this.url.pathname}`;
     this.token = readToken(ep, deps.env ?? process.env);
     this.key = readHmacKey(ep);
-    this.agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
+    this.agent = makeAgent(this.url, readCa(ep), ep.connectTimeoutMs);
     if (ep.format === 'splunk-hec') this.hec = new HecDelivery(this, this.url, ep, deps);
   }
 
   close(): void {
-    this.agents.httpAgent.destroy();
-    this.agents.httpsAgent.destroy();
+    this.agent.destroy();
   }
 
   private headers(r: NativeReport | undefined, body: Buffer, gzipped = this.ep.gzip): Record<string, string> {
@@ -116,52 +115,29 @@ export class ReportClient {
     r?: NativeReport,
     extra: Record<string, string> = {},
     gzip = this.ep.gzip,
-  ): Promise<AxiosResponse<string> | { error: string }> {
+  ): Promise<HttpAnswer | { error: string }> {
     // zlib loads on the first report sent, not in every command that imports this module
     const body = gzip ? process.getBuiltinModule('node:zlib').gzipSync(plain) : plain;
-    // loaded on the first send (a scan that reports nothing never pays for axios: ~160 ms, ~17 MiB), and
-    // before the request's clock starts, so loading it never eats into the endpoint's time limit
-    const { default: axios } = await import('axios');
-    const signal = AbortSignal.timeout(this.ep.timeoutMs);
-    const where = `POST ${url.origin}${url.pathname}`;
     try {
-      return await axios.request<string>({
-        method: 'POST',
-        url: url.toString(),
-        data: body,
+      return await httpPost(url, body, {
         headers: { ...this.headers(r, body, gzip), ...extra },
-        httpAgent: this.agents.httpAgent,
-        httpsAgent: this.agents.httpsAgent,
-        proxy: false,
-        maxRedirects: 0,
-        maxContentLength: this.ep.maxResponseBytes,
-        maxBodyLength: Infinity,
-        signal, // the whole-request budget; connect has its own (agent.ts)
-        responseType: 'text',
-        transformRequest: [(d: unknown) => d],
-        transformResponse: [(d: unknown) => d],
-        validateStatus: () => true,
+        agent: this.agent,
+        timeoutMs: this.ep.timeoutMs, // the whole-request budget; connect has its own (agent.ts)
+        maxResponseBytes: this.ep.maxResponseBytes,
       });
     } catch (e) {
-      const why =
-        signal.aborted || (e as { code?: string }).code === 'ECONNABORTED'
-          ? `timed out after ${this.ep.timeoutMs} ms`
-          : oneLine(this.clean(oneLine(e, Infinity)), 200).replace(
-              /^maxContentLength size of (\d+) exceeded$/,
-              'response larger than $1 bytes',
-            );
-      return { error: `${where}: ${why}` };
+      return { error: `POST ${url.origin}${url.pathname}: ${oneLine(this.clean(oneLine(e, Infinity)), 200)}` };
     }
   }
 
-  classify(res: AxiosResponse<string>): SendResult {
+  classify(res: HttpAnswer): SendResult {
     const s = res.status;
     if (s >= 200 && s < 300) return { outcome: 'delivered', status: s };
     // Redact before cutting: a cut through an echoed token would leave a prefix of it that redact cannot match.
-    const text = typeof res.data === 'string' ? printable(this.clean(res.data), 160) : '';
+    const text = printable(this.clean(res.data), 160);
     const label = `${this.where}: HTTP ${s}${text ? ` ${text}` : ''}`;
     if (s === 408 || s === 429 || s >= 500) {
-      const ra = parseRetryAfter(res.headers['retry-after'] as string | undefined, this.deps.now?.() ?? Date.now());
+      const ra = parseRetryAfter(res.headers['retry-after'], this.deps.now?.() ?? Date.now());
       return { outcome: 'retry', reason: label, ...(ra !== undefined ? { retryAfterMs: ra } : {}) };
     }
     // A redirect is a server or proxy misconfiguration that may be fixed without touching the agent.

@@ -9,7 +9,14 @@ import {
   rememberedIdentities,
   rememberIdentities,
 } from '../../../../agent/collectors/common/identity.ts';
-import { HASH_CACHE_FILE, parseHashCache, readHashCache, serializeHashCache, writeHashCache } from '../../../../agent/daemon/hash-cache.ts';
+import {
+  HASH_CACHE_FILE,
+  parseHashCache,
+  readHashCache,
+  serializeHashCache,
+  updateHashCache,
+  writeHashCache,
+} from '../../../../agent/daemon/hash-cache.ts';
 import { RealRunner } from '../../../../agent/runner.ts';
 
 // The fingerprints a daemon keeps between the child processes that scan: written by one scan, read by the
@@ -36,6 +43,34 @@ describe('hash cache file', () => {
     await writeHashCache(dir, [entry]);
     expect(readHashCache(dir)).toEqual({ entries: [entry] });
     expect(statSync(join(dir, HASH_CACHE_FILE)).mode & 0o777).toBe(0o600);
+  });
+
+  it('is written back only when the scan fingerprinted something new, or when the file was unusable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-hashcache-'));
+    const file = join(dir, HASH_CACHE_FILE);
+    const other = { ...entry, key: '2049:132:5:1700000000000.123:1700000000001' };
+    // a first run that fingerprinted nothing leaves no file; one that did writes it
+    expect(await updateHashCache(dir, readHashCache(dir), [])).toBe(false);
+    expect(() => statSync(file)).toThrow(/ENOENT/);
+    expect(await updateHashCache(dir, readHashCache(dir), [entry])).toBe(true);
+    const written = statSync(file);
+    // the same fingerprints again: the file is left as it is, not replaced by a copy (a rename would change the inode)
+    expect(await updateHashCache(dir, readHashCache(dir), [entry])).toBe(false);
+    expect(statSync(file).ino).toBe(written.ino);
+    expect(await updateHashCache(dir, readHashCache(dir), [entry, other])).toBe(true);
+    expect(readHashCache(dir)).toEqual({ entries: [entry, other] });
+    // the same fingerprints in another order (the scan met them in another order): not rewritten either
+    const kept = statSync(file).ino;
+    expect(await updateHashCache(dir, readHashCache(dir), [other, entry])).toBe(false);
+    expect(statSync(file).ino).toBe(kept);
+    expect(readHashCache(dir)).toEqual({ entries: [entry, other] });
+    // a file fingerprinted again whose sha256 is now wanted is news
+    const unhashed = { ...other, hashed: false, id: { size: 5 } };
+    await writeHashCache(dir, [entry, unhashed]);
+    expect(await updateHashCache(dir, readHashCache(dir), [entry, other])).toBe(true);
+    writeFileSync(file, 'not json');
+    expect(await updateHashCache(dir, readHashCache(dir), [])).toBe(true);
+    expect(readHashCache(dir)).toEqual({ entries: [] });
   });
 
   it('is empty without a reason on a first run, and empty with one when it is not ours', () => {
