@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AxiosResponse } from 'axios';
 import { oneLine } from '../config/errors.ts';
 import type { Config, EndpointConfig } from '../config/types.ts';
 import { atomicWrite } from '../spool/atomic.ts';
 import { spoolFilePath } from '../spool/records.ts';
-import { makeAgent } from '../transport/agent.ts';
-import { httpPost, type HttpAnswer } from '../transport/http-post.ts';
+import { makeAgents } from '../transport/agent.ts';
 import { readCa } from '../transport/credentials.ts';
 export { enrollSecretProblem, readEnrollSecret, readGivenEnrollSecret } from '../transport/credentials.ts';
 import { redact } from '../transport/errors.ts';
@@ -35,19 +35,30 @@ export async function enrollAgent(config: Config & { endpoint: { url: string } }
   const ep = config.endpoint;
   const keyFile = agentKeyFile(config);
   const url = enrollUrl(ep.url);
-  const target = new URL(url);
-  let res: HttpAnswer;
+  let res: AxiosResponse<string>;
   try {
-    const agent = makeAgent(target, readCa(ep), ep.connectTimeoutMs);
+    // loaded here: every command that imports delivery (a scan, --help) would otherwise pay for axios
+    const { default: axios } = await import('axios');
+    const agents = makeAgents(readCa(ep), ep.connectTimeoutMs);
     try {
-      res = await httpPost(target, Buffer.from(JSON.stringify({ enrollSecret: secret, agentId, hostname: os.hostname() })), {
+      res = await axios.request<string>({
+        method: 'POST',
+        url,
+        data: JSON.stringify({ enrollSecret: secret, agentId, hostname: os.hostname() }),
         headers: { 'content-type': 'application/json', 'user-agent': `ratwatch/${VERSION}` },
-        agent,
-        timeoutMs: ep.timeoutMs,
-        maxResponseBytes: 64 * 1024,
+        httpAgent: agents.httpAgent,
+        httpsAgent: agents.httpsAgent,
+        proxy: false,
+        maxRedirects: 0,
+        maxContentLength: 64 * 1024,
+        signal: AbortSignal.timeout(ep.timeoutMs),
+        responseType: 'text',
+        transformResponse: [(d: unknown) => d],
+        validateStatus: () => true,
       });
     } finally {
-      agent.destroy();
+      agents.httpAgent.destroy();
+      agents.httpsAgent.destroy();
     }
   } catch (e) {
     return { outcome: 'failed', reason: redact(oneLine(e), [secret]) };

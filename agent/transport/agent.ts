@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type https from 'node:https';
 import type { Duplex } from 'node:stream';
 
 // http and https (with tls) are loaded when a report is about to be sent, not at start: every command
@@ -23,16 +24,16 @@ function withConnectTimeout<A extends http.Agent>(agent: A, ms: number, secure: 
   return agent;
 }
 
-/** The agent for the endpoint's scheme only: https (and with it tls) is loaded only for an https endpoint. */
-export function makeAgent(url: URL, ca: Buffer | undefined, connectTimeoutMs: number): http.Agent {
-  if (url.protocol !== 'https:') {
-    return withConnectTimeout(new (process.getBuiltinModule('node:http').Agent)({ keepAlive: false }), connectTimeoutMs, false);
-  }
+export function makeAgents(ca: Buffer | undefined, connectTimeoutMs: number): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+  const http = process.getBuiltinModule('node:http');
   const https = process.getBuiltinModule('node:https');
-  return withConnectTimeout(
-    // rejectUnauthorized explicitly: left unset, Node lets NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment turn verification off.
-    new https.Agent({ keepAlive: false, rejectUnauthorized: true, ...(ca ? { ca } : {}), minVersion: 'TLSv1.2' }),
-    connectTimeoutMs,
-    true,
-  );
+  return {
+    httpAgent: withConnectTimeout(new http.Agent({ keepAlive: false }), connectTimeoutMs, false),
+    httpsAgent: withConnectTimeout(
+      // rejectUnauthorized explicitly: left unset, Node lets NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment turn verification off.
+      new https.Agent({ keepAlive: false, rejectUnauthorized: true, ...(ca ? { ca } : {}), minVersion: 'TLSv1.2' }),
+      connectTimeoutMs,
+      true,
+    ),
+  };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AxiosResponse } from 'axios';
 import { oneLine } from '../config/errors.ts';
 import { stderrLine } from '../log-line.ts';
 import type { EndpointConfig } from '../config/types.ts';
@@ -6,7 +7,6 @@ import { sleep } from '../daemon/sleep.ts';
 import { toHecEvents } from '../report/splunk.ts';
 import type { NativeReport } from '../report/types.ts';
 import type { ClientDeps, ReportClient, SendResult } from './client.ts';
-import type { HttpAnswer } from './http-post.ts';
 
 // Splunk HEC delivery with indexer acknowledgment (Splunk docs: "About HTTP Event Collector Indexer
 // Acknowledgment", "Format events for HTTP Event Collector", "Troubleshoot HTTP Event Collector").
@@ -180,7 +180,7 @@ export class HecDelivery {
     await this.save(s);
   }
 
-  private describe(res: HttpAnswer): { result: SendResult; answer: HecAnswer } {
+  private describe(res: AxiosResponse<string>): { result: SendResult; answer: HecAnswer } {
     const answer = parseAnswer(res.data);
     let result = this.client.classify(res);
     if (result.outcome === 'rejected' && answer.code !== undefined && TRANSIENT_CODES.has(answer.code)) {
