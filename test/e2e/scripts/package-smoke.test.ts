@@ -3,6 +3,8 @@
 // binary is cached in dist/.cache; the first build fetches it from the npm registry).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +144,43 @@ describe('packaged executable (linux-x64)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it('delivers a report through the bundled axios, whose form-data is a stand-in (scripts/package/bundle.ts)', async () => {
+    const bundle = readFileSync(path.join(ROOT, 'dist/.build/ratwatch-node24.cjs'), 'latin1');
+    expect(bundle).toContain('multipart bodies are not bundled in ratwatch');
+    expect(bundle).not.toContain('application/vnd.');
+    const got: { method?: string; encoding?: string; bytes: number }[] = [];
+    const server = http.createServer((req, res) => {
+      let bytes = 0;
+      req.on('data', (c: Buffer) => (bytes += c.length));
+      req.on('end', () => {
+        got.push({ method: req.method, encoding: req.headers['content-encoding'], bytes });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ratwatch-sea-report-'));
+    try {
+      const cfg = path.join(dir, 'config.yaml');
+      const { port } = server.address() as AddressInfo;
+      writeFileSync(cfg, `endpoint:\n  url: http://127.0.0.1:${port}/\n  tokenEnv: RW_SMOKE_TOKEN\nspoolDir: ${path.join(dir, 'spool')}\n`);
+      const child = spawn(exe, ['scan', '--report', '--config', cfg], {
+        env: { ...process.env, RW_SMOKE_TOKEN: 'smoke' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let log = '';
+      child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+      const code = await new Promise((ok) => child.once('exit', ok));
+      expect(log).not.toMatch(/failed|error/i);
+      expect([0, 1]).toContain(code);
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatchObject({ method: 'POST', encoding: 'gzip' });
+      expect(got[0].bytes).toBeGreaterThan(100);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('exits 2 on a bad inventory, like the source CLI', () => {
     const r = run(exe, ['scan', '--inventory', path.join(ROOT, 'package.json')]);
