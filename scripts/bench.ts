@@ -5,9 +5,10 @@
 // --before adds a column for another executable (an earlier build), measured in the same rounds, and
 // --before-root the agent sources it was built from, for the in-process rows.
 //
-// CPU is user+sys of the process and every child it waited for (GNU time %U %S: ps, ss, dpkg-query
-// count), not wall time: on a shared machine wall time mostly measures the neighbours. Peak RSS is GNU
-// time's %M (ru_maxrss). Each row is the median of --runs pairs, subject and baseline run back to back
+// CPU is user+sys of the process and every child it waited for (ps, ss, dpkg-query count), not wall
+// time: on a shared machine wall time mostly measures the neighbours. It is read with bash's `times`, in
+// milliseconds: GNU time prints %U and %S in hundredths, too coarse for a 0.15 s baseline. Peak RSS is
+// GNU time's %M (ru_maxrss). Each row is the median of --runs pairs, subject and baseline run back to back
 // in rotating order. The daemon rows read /proc/<pid>/status and /proc/<pid>/stat of a live daemon. The
 // engine and the Windows/macOS collectors run in-process under the embedded Node (scripts/bench/inproc.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,10 @@ import { isStale } from './package/stale.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const GNU_TIME = '/usr/bin/time';
+const BASH = '/bin/bash';
+// runs the program, then prints bash's `times`: its own user/sys, then its children's (the program's
+// tree), in milliseconds; the exit status is the program's
+const CHILD_TIMES = '"$@"; s=$?; printf "__RWT__ " >&2; times >&2; exit $s';
 const RUN_TIMEOUT_MS = 300_000;
 const INVENTORIES = path.join(ROOT, 'test/fixtures/inventories');
 // The raw OS work a Linux scan needs, as one shell script: what the issue compares against
@@ -57,14 +62,14 @@ const median = (xs: number[]): number => {
 };
 
 function timed(cmd: string, args: string[]): Sample {
-  const r = spawnSync(GNU_TIME, ['-f', '__RW__ %U %S %M', cmd, ...args], {
+  const r = spawnSync(GNU_TIME, ['-f', '__RW__ %M', BASH, '-c', CHILD_TIMES, 'bench', cmd, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
     timeout: RUN_TIMEOUT_MS,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const m = /__RW__ ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  const m = /__RWT__ \S+ \S+\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s\n(?:.*\n)*?__RW__ (\d+)/.exec(r.stderr ?? '');
   if (!m)
     throw new Error(`${cmd} ${args.join(' ')}: no timing (${(r.stderr ?? '').split('\n').slice(-3).join(' ').trim() || r.error?.message})`);
   // GNU time says "Command exited with non-zero status N" for a non-zero exit; scan exits 1 on findings
@@ -72,12 +77,13 @@ function timed(cmd: string, args: string[]): Sample {
     throw new Error(
       `${cmd} ${args.join(' ')}: exit ${r.status}: ${(r.stderr ?? '')
         .split('\n')
-        .filter((l) => !l.startsWith('__RW__'))
+        .filter((l) => !/^__RWT?__ /.test(l))
         .slice(-3)
         .join(' ')
         .trim()}`,
     );
-  return { cpu: Number(m[1]) + Number(m[2]), rssMiB: Number(m[3]) / 1024, code: r.status };
+  const cpu = Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]);
+  return { cpu, rssMiB: Number(m[5]) / 1024, code: r.status };
 }
 
 interface Measured {
@@ -348,7 +354,7 @@ async function main(): Promise<void> {
   const all = <T>(f: (i: number) => T) => subjects.map((_, i) => f(i));
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
-    `${o.runs} rounds per row (subjects and baseline back to back, rotating order), CPU = user+sys incl. children (GNU time), medians; load average ${load()}\n`,
+    `${o.runs} rounds per row (subjects and baseline back to back, rotating order), CPU = user+sys incl. children (bash times, ms), medians; load average ${load()}\n`,
   );
   row(
     '',
