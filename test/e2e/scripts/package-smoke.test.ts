@@ -149,7 +149,7 @@ describe('packaged executable (linux-x64)', () => {
     const bundle = readFileSync(path.join(ROOT, 'dist/.build/ratwatch-node24.cjs'), 'latin1');
     expect(bundle).toContain('multipart bodies are not bundled in ratwatch');
     expect(bundle).not.toContain('application/vnd.');
-    const got: { method?: string; encoding?: string; bytes: number }[] = [];
+    const got: { method: string | undefined; encoding: string | undefined; bytes: number }[] = [];
     const server = http.createServer((req, res) => {
       let bytes = 0;
       req.on('data', (c: Buffer) => (bytes += c.length));
