@@ -96,7 +96,24 @@ const MAX_OVERRIDES = 64;
 const INPUT_SOURCES_SCHEMA = 'org.gnome.desktop.input-sources.gschema.xml';
 const EMPTY_SOURCES_DEFAULT = /<key name="sources"[^>]*>\s*<default>\s*\[\]\s*<\/default>/;
 
-export async function gsettingsMayDiffer(runner: Runner, home = process.env.HOME): Promise<boolean> {
+/**
+ * The home folder gsettings uses: HOME, or without it (a systemd service with no User=) the passwd entry of
+ * the agent's user, as GLib's g_get_home_dir falls back to. Only /etc/passwd is read: the agent runs as
+ * root or a local service account, never as a directory user.
+ */
+export async function agentHome(
+  runner: Runner,
+  env = process.env,
+  uid: number | null = process.getuid?.() ?? null,
+): Promise<string | undefined> {
+  if (env.HOME) return env.HOME;
+  if (uid === null) return undefined;
+  const passwd = await text(runner, '/etc/passwd');
+  const entry = passwd?.split('\n').find((l) => l.split(':')[2] === String(uid));
+  return entry?.split(':')[5] || undefined;
+}
+
+export async function gsettingsMayDiffer(runner: Runner, home?: string): Promise<boolean> {
   if (!home || (await runner.exists(`${home}/.config/dconf/user`))) return true;
   for (const p of DCONF_PROFILES) if (await runner.exists(p)) return true;
   for (const dir of SCHEMA_DIRS) {
@@ -121,7 +138,7 @@ async function inputMethods(runner: Runner): Promise<Partial<HostContext>> {
   const found: string[] = [];
   // The agent's own user's GNOME sources (meaningful when a user runs the scan); users' fcitx profiles below
   try {
-    if (await gsettingsMayDiffer(runner)) {
+    if (await gsettingsMayDiffer(runner, await agentHome(runner))) {
       const r = await runner.exec('gsettings', ['get', 'org.gnome.desktop.input-sources', 'sources'], { timeoutMs: 5_000 });
       if (r.code === 0) found.push(...parseGsettingsSources(r.stdout));
     }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { normalizeMac, zoneFromLink } from '../../../../agent/collectors/common/host-context.ts';
 import {
+  agentHome,
   gsettingsMayDiffer,
   linuxContext,
   parseDefaultRoutes,
@@ -56,6 +57,18 @@ describe('linux.context', () => {
       }),
     ).toBe(true);
     expect(await differs({ ...upstream, [`${schemas}/org.gnome.desktop.input-sources.gschema.xml`]: xml("[('xkb','de')]") })).toBe(true);
+  });
+
+  it("takes gsettings' home from HOME, else from the agent user's passwd entry as GLib does", async () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/bash\nsvc:x:998:998::/var/lib/svc:/usr/sbin/nologin\nnohome:x:997:997::::\n';
+    const runner = new ReplayRunner({ files: { '/etc/passwd': passwd } });
+    expect(await agentHome(runner, { HOME: '/home/ann' }, 0)).toBe('/home/ann');
+    expect(await agentHome(runner, {}, 0)).toBe('/root'); // a systemd service without User= has no HOME
+    expect(await agentHome(runner, { HOME: '' }, 998)).toBe('/var/lib/svc');
+    expect(await agentHome(runner, {}, 997)).toBeUndefined(); // an empty home field
+    expect(await agentHome(runner, {}, 1234)).toBeUndefined(); // not a local user
+    expect(await agentHome(runner, {}, null)).toBeUndefined(); // Windows has no uid
+    expect(await agentHome(new ReplayRunner({ files: {} }), {}, 0)).toBeUndefined(); // no /etc/passwd
   });
 
   it('does not start gsettings where it could only print the empty default', async () => {

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { linuxConsoleUser } from '../../../../../agent/collectors/linux/console-user.ts';
-import { gsettingsMayDiffer, parseGsettingsSources } from '../../../../../agent/collectors/linux/context.ts';
+import { agentHome, gsettingsMayDiffer, parseGsettingsSources } from '../../../../../agent/collectors/linux/context.ts';
 import { logindNotRunning, readLogindConsoleUser } from '../../../../../agent/collectors/linux/logind-state.ts';
 import { DPKG_ARGS, parseDpkg, readDpkgStatus } from '../../../../../agent/collectors/linux/packages-dpkg.ts';
 import { SYSTEMD_BOOTED, UNITS_ARGS } from '../../../../../agent/collectors/linux/services-systemd.ts';
@@ -55,7 +55,8 @@ describe('file readers agree with the programs they replace, on this host', () =
 
   it('gsettings: where nothing can change the default, it prints no input source', async () => {
     const r = run('gsettings', ['get', 'org.gnome.desktop.input-sources', 'sources']);
-    if (!(await gsettingsMayDiffer(runner))) expect(r.status === 0 ? parseGsettingsSources(r.stdout) : []).toEqual([]);
+    if (!(await gsettingsMayDiffer(runner, await agentHome(runner))))
+      expect(r.status === 0 ? parseGsettingsSources(r.stdout) : []).toEqual([]);
     else expect(r.error).toBeUndefined();
   });
 });
