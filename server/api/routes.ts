@@ -155,7 +155,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       // Each notification of the alert (one per claim and notifier): taken, waiting for its next try, or
       // given up, with the last error (server/notify/README.md, "Delivery").
       if (!/^[1-9][0-9]{0,15}$/.test(parts[1])) throw new HttpError(400, 'bad alert id');
-      const rows = await s.alertNotifications(Number(parts[1]));
+      const rows = await s.alertNotifications([Number(parts[1])]);
       return sendJson(res, 200, {
         notifications: rows.map((r) => ({
           notificationId: alertKey({ id: r.alertId, notifiedAt: r.notifiedAt }),

@@ -165,8 +165,15 @@ export async function alertNotificationsOrphaned(
   });
 }
 
-export async function alertNotifications(db: Kysely<DB>, alertId: number): Promise<AlertNotificationRow[]> {
-  const rows = await db.selectFrom('alert_notifications').selectAll().where('alert_id', '=', alertId).orderBy('id').execute();
+/** The notifications of these alerts (at most 500 ids), oldest first. */
+export async function alertNotifications(db: Kysely<DB>, alertIds: number[]): Promise<AlertNotificationRow[]> {
+  if (!alertIds.length) return [];
+  const rows = await db
+    .selectFrom('alert_notifications')
+    .selectAll()
+    .where('alert_id', 'in', alertIds.slice(0, 500))
+    .orderBy('id')
+    .execute();
   return rows.map(notificationRow);
 }
 

@@ -573,8 +573,8 @@ export class SqlStore implements Store {
   alertNotificationsOrphaned(configured: string[], before: string, at: string): Promise<AlertNotificationRow[]> {
     return notifyTx.alertNotificationsOrphaned(this.db, configured, before, at);
   }
-  alertNotifications(alertId: number): Promise<AlertNotificationRow[]> {
-    return notifyTx.alertNotifications(this.db, alertId);
+  alertNotifications(alertIds: number[]): Promise<AlertNotificationRow[]> {
+    return notifyTx.alertNotifications(this.db, alertIds);
   }
   alertNotificationCounts(): Promise<Record<string, NotifierCounts>> {
     return notifyTx.alertNotificationCounts(this.db);

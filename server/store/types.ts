@@ -345,7 +345,8 @@ export interface Store {
   alertNotificationFailed(id: number, o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string }): Promise<void>;
   /** Gives up the waiting notifications claimed before `before` of notifiers not in `configured` (removed since); returns them. */
   alertNotificationsOrphaned(configured: string[], before: string, at: string): Promise<AlertNotificationRow[]>;
-  alertNotifications(alertId: number): Promise<AlertNotificationRow[]>;
+  /** The notifications of these alerts (at most 500), oldest first. */
+  alertNotifications(alertIds: number[]): Promise<AlertNotificationRow[]>;
   alertNotificationCounts(): Promise<Record<string, NotifierCounts>>;
   listAudit(limit: number): Promise<AuditEntry[]>;
 

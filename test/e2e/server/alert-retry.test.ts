@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../../server/app.ts';
 import type { AlertInput } from '../../../server/store/types.ts';
+import { ConsoleClient } from '../../helpers/console-client.ts';
 import { basic, request } from '../../helpers/server/http.ts';
 import { loopbackConfig, startClocked } from '../../helpers/server/loopback-server.ts';
 import { deadPort, httpSink, type HttpSink, type Received } from '../../helpers/server/notify-sinks.ts';
@@ -26,6 +27,13 @@ const draft: AlertInput = {
 };
 const hookId = (r: Received) => decodeURIComponent(String(r.headers['x-ratwatch-notification-id']));
 const mailId = (raw: string) => /^X-Ratwatch-Notification-Id: (.*)$/im.exec(raw)?.[1];
+
+/** The console's alerts page as the first admin sees it. */
+async function consolePage(s: RunningServer): Promise<string> {
+  const c = new ConsoleClient(s.url);
+  expect((await c.login(s.firstAdmin!.name, s.firstAdmin!.password)).status).toBe(303);
+  return c.text('/alerts');
+}
 
 function retrySuite(kind: StoreKind): void {
   let srv: RunningServer | undefined;
@@ -152,6 +160,11 @@ function retrySuite(kind: StoreKind): void {
       chat: { waiting: 0, delivered: 0, gaveUp: 1, oldestWaitingAt: null },
     });
     expect((await request(`${s.url}/api/alerts/x/notifications`, { headers: { authorization: auth } })).status).toBe(400);
+    // the console's alerts page names the notifier that never got it, and only that one
+    const page = await consolePage(s);
+    expect(page).toContain('not delivered to chat: given up');
+    expect(page).toContain('ECONNREFUSED');
+    expect(page).not.toMatch(/delivered to (hook|mail)/);
   });
 
   it(`${kind}: a notification waiting for its next try shows when, and a reopening makes a new one beside it`, async () => {
@@ -172,10 +185,13 @@ function retrySuite(kind: StoreKind): void {
     clock = minutes(0.5);
     await s.jobs.round(); // the reopened alert's notification is sent; the first one is not due yet
     expect(hook.received.map(hookId)).toEqual([`alert:${id}:${T0.toISOString()}`, `alert:${id}:${minutes(0.5).toISOString()}`]);
-    expect((await s.store.alertNotifications(id)).map((r) => [r.notifiedAt, r.attempts, r.nextAttemptAt])).toEqual([
+    expect((await s.store.alertNotifications([id])).map((r) => [r.notifiedAt, r.attempts, r.nextAttemptAt])).toEqual([
       [T0.toISOString(), 1, minutes(1).toISOString()],
       [minutes(0.5).toISOString(), 1, minutes(1.5).toISOString()],
     ]);
+    const page = await consolePage(s); // the newest notification only
+    expect(page).toContain(`not yet delivered to hook: next try at <time datetime="${minutes(1.5).toISOString()}">`);
+    expect(page).not.toContain(minutes(1).toISOString());
     expect((await s.store.alertNotificationCounts()).hook).toEqual({
       waiting: 2,
       delivered: 0,

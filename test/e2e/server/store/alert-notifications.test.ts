@@ -45,7 +45,7 @@ for (const kind of STORE_KINDS) {
         await b.alertNotificationDelivered(hook.id, T(11));
         // a late failure from the first holder does not undo the delivery
         await a.alertNotificationFailed(hook.id, { nextAttemptAt: T(12), error: 'late', gaveUp: false, at: T(12) });
-        expect((await a.alertNotifications(id)).map((r) => [r.notifier, r.attempts, r.deliveredAt, r.lastError])).toEqual([
+        expect((await a.alertNotifications([id])).map((r) => [r.notifier, r.attempts, r.deliveredAt, r.lastError])).toEqual([
           ['hook', 2, T(11), null],
           ['mail', 0, null, null],
         ]);
