@@ -73,9 +73,12 @@ export interface DeliveryRoundResult {
 
 export async function deliverPendingAlerts(o: AlertDeliveryOptions, now: Date): Promise<DeliveryRoundResult> {
   const at = now.toISOString();
+  const started = Date.now(); // `now` is the round's start (a test's clock); holds also count the time spent since
   const res = { notified: 0, failed: 0, gaveUp: 0 };
   const limit = o.maxPerRound ?? 200;
   const pending = await o.store.alertsToNotify(limit);
+  // Nothing to claim and nothing waiting: no notifiers are built (a bad stored one would be logged every round).
+  if (!pending.length && !(await o.store.alertNotificationsDue(undefined, at, 1)).length) return res;
   const notifiers = await currentNotifiers(o);
   const names = notifiers.map((n) => n.name);
   for (const a of pending) await o.store.claimAlertNotification(a.id, at, names);
@@ -89,13 +92,36 @@ export async function deliverPendingAlerts(o: AlertDeliveryOptions, now: Date): 
     const key = alertKey({ id: d.alertId, notifiedAt: d.notifiedAt });
     byAlert.set(key, [...(byAlert.get(key) ?? []), d]);
   }
+  // A notifier that failed this round is not sent the other alerts in it: a sink that is down would
+  // otherwise cost every waiting alert its full in-round retries, one after the other, each round.
+  const failing = new Map<string, string>(); // notifier -> this round's error
+  const failed = async (d: (typeof due)[number], n: Notifier, error: string, sent: boolean): Promise<void> => {
+    const attempts = d.attempts + (sent ? 1 : 0);
+    const gaveUp = now.getTime() - Date.parse(d.notifiedAt) >= n.delivery.giveUpAfterMs;
+    if (!sent && !gaveUp) return; // still due: the next round tries it
+    const wait = retryDelay(attempts - 1, ROUND_RETRY_BASE_MS, ROUND_RETRY_MAX_MS);
+    const next = new Date(now.getTime() + wait).toISOString();
+    // Given up unsent only while nobody holds it (its due time has not moved since it was read).
+    await o.store.alertNotificationFailed(d.id, { nextAttemptAt: next, error, gaveUp, at, ...(sent ? {} : { dueAt: d.nextAttemptAt }) });
+    if (gaveUp) {
+      res.gaveUp += 1;
+      o.log(
+        `ratwatch-server: alert ${d.alertId} not delivered: ${error}; given up after ${attempts} sends since ${d.notifiedAt} (see GET /api/notifications)`,
+      );
+    } else o.log(`ratwatch-server: alert ${d.alertId} not delivered: ${error}; next try in ${Math.round(wait / 1000)} s`);
+  };
   for (const rows of byAlert.values()) {
     let ok = 0;
-    let failed = 0;
+    let bad = 0;
     await Promise.all(
       rows.map(async (d) => {
         const n = notifiers.find((x) => x.name === d.notifier)!;
-        const until = new Date(now.getTime() + longestSendMs(n.delivery) + HOLD_MARGIN_MS).toISOString();
+        const skipped = failing.get(n.name);
+        if (skipped !== undefined) {
+          bad += 1;
+          return failed(d, n, skipped, false);
+        }
+        const until = new Date(now.getTime() + (Date.now() - started) + longestSendMs(n.delivery) + HOLD_MARGIN_MS).toISOString();
         // Taken by exactly one round of one instance; the others find it held until `until`.
         if (!(await o.store.takeAlertNotification(d.id, d.nextAttemptAt, until))) return;
         const [r] = await notifyAll([n], notifyAlertOf(d.alert, d.notifiedAt, o.alertUrl?.(d.alertId)));
@@ -104,21 +130,12 @@ export async function deliverPendingAlerts(o: AlertDeliveryOptions, now: Date): 
           ok += 1;
           return;
         }
-        failed += 1;
-        const attempts = d.attempts + 1;
-        const gaveUp = now.getTime() - Date.parse(d.notifiedAt) >= n.delivery.giveUpAfterMs;
-        const wait = retryDelay(attempts - 1, ROUND_RETRY_BASE_MS, ROUND_RETRY_MAX_MS);
-        const next = new Date(now.getTime() + wait).toISOString();
-        await o.store.alertNotificationFailed(d.id, { nextAttemptAt: next, error: r.error ?? '', gaveUp, at });
-        if (gaveUp) {
-          res.gaveUp += 1;
-          o.log(
-            `ratwatch-server: alert ${d.alertId} not delivered: ${r.error}; given up after ${attempts} sends since ${d.notifiedAt} (see GET /api/notifications)`,
-          );
-        } else o.log(`ratwatch-server: alert ${d.alertId} not delivered: ${r.error}; next try in ${Math.round(wait / 1000)} s`);
+        bad += 1;
+        failing.set(n.name, r.error ?? n.name);
+        await failed(d, n, r.error ?? n.name, true);
       }),
     );
-    if (failed) res.failed += 1;
+    if (bad) res.failed += 1;
     else if (ok) res.notified += 1;
   }
   return res;

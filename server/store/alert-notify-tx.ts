@@ -60,12 +60,12 @@ export async function claimAlertNotification(db: Kysely<DB>, id: number, at: str
 
 export async function alertNotificationsDue(
   db: Kysely<DB>,
-  notifiers: string[],
+  notifiers: string[] | undefined,
   now: string,
   limit: number,
 ): Promise<Array<AlertNotificationRow & { alert: AlertRow }>> {
-  if (!notifiers.length) return [];
-  const rows = await db
+  if (notifiers && !notifiers.length) return [];
+  let q = db
     .selectFrom('alert_notifications as n')
     .innerJoin('alerts as a', 'a.id', 'n.alert_id')
     .selectAll('a')
@@ -79,11 +79,9 @@ export async function alertNotificationsDue(
     ])
     .where('n.delivered_at', 'is', null)
     .where('n.gave_up_at', 'is', null)
-    .where('n.next_attempt_at', '<=', now)
-    .where('n.notifier', 'in', notifiers)
-    .orderBy('n.id')
-    .limit(limit)
-    .execute();
+    .where('n.next_attempt_at', '<=', now);
+  if (notifiers) q = q.where('n.notifier', 'in', notifiers);
+  const rows = await q.orderBy('n.id').limit(limit).execute();
   return rows.map((r) => ({
     ...notificationRow({
       id: r.n_id,
@@ -128,18 +126,19 @@ export async function alertNotificationDelivered(db: Kysely<DB>, id: number, at:
 export async function alertNotificationFailed(
   db: Kysely<DB>,
   id: number,
-  o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string },
+  o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string; dueAt?: string },
 ): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    // Not over a delivery that finished meanwhile (a send that outlived its hold, then another's success).
-    const r = await tx
+    // Not over a delivery that finished meanwhile (a send that outlived its hold, then another's success);
+    // with `dueAt`, only while nobody took it since.
+    let q = tx
       .updateTable('alert_notifications')
       .set({ next_attempt_at: o.nextAttemptAt, last_error: o.error.slice(0, 500), gave_up_at: o.gaveUp ? o.at : null })
       .where('id', '=', id)
       .where('delivered_at', 'is', null)
-      .where('gave_up_at', 'is', null)
-      .returning('notifier')
-      .executeTakeFirst();
+      .where('gave_up_at', 'is', null);
+    if (o.dueAt !== undefined) q = q.where('next_attempt_at', '=', o.dueAt);
+    const r = await q.returning('notifier').executeTakeFirst();
     if (r && o.gaveUp) await addToCount(tx, `${GAVE_UP_PREFIX}${r.notifier}`, 1);
   });
 }

@@ -558,7 +558,11 @@ export class SqlStore implements Store {
   claimAlertNotification(id: number, at: string, notifiers?: string[]): Promise<boolean> {
     return notifyTx.claimAlertNotification(this.db, id, at, notifiers);
   }
-  alertNotificationsDue(notifiers: string[], now: string, limit: number): Promise<Array<AlertNotificationRow & { alert: AlertRow }>> {
+  alertNotificationsDue(
+    notifiers: string[] | undefined,
+    now: string,
+    limit: number,
+  ): Promise<Array<AlertNotificationRow & { alert: AlertRow }>> {
     return notifyTx.alertNotificationsDue(this.db, notifiers, now, limit);
   }
   takeAlertNotification(id: number, dueAt: string, until: string): Promise<boolean> {
@@ -567,7 +571,10 @@ export class SqlStore implements Store {
   alertNotificationDelivered(id: number, at: string): Promise<void> {
     return notifyTx.alertNotificationDelivered(this.db, id, at);
   }
-  alertNotificationFailed(id: number, o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string }): Promise<void> {
+  alertNotificationFailed(
+    id: number,
+    o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string; dueAt?: string },
+  ): Promise<void> {
     return notifyTx.alertNotificationFailed(this.db, id, o);
   }
   alertNotificationsOrphaned(configured: string[], before: string, at: string): Promise<AlertNotificationRow[]> {

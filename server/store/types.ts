@@ -336,13 +336,20 @@ export interface Store {
   /** True for exactly one caller per open, not yet notified alert (new or reopened). */
   /** The CAS on alerts.notified_at; the claimer also gets one notification row per named notifier (same transaction). */
   claimAlertNotification(id: number, at: string, notifiers?: string[]): Promise<boolean>;
-  /** Notifications of these notifiers due at `now` (not taken, not given up), oldest first, with their alert as it is now. */
-  alertNotificationsDue(notifiers: string[], now: string, limit: number): Promise<Array<AlertNotificationRow & { alert: AlertRow }>>;
+  /** Notifications of these notifiers (any when undefined) due at `now` (not taken, not given up), oldest first, with their alert as it is now. */
+  alertNotificationsDue(
+    notifiers: string[] | undefined,
+    now: string,
+    limit: number,
+  ): Promise<Array<AlertNotificationRow & { alert: AlertRow }>>;
   /** Takes a due notification until `until` (a compare-and-set on its due time): true for exactly one caller. */
   takeAlertNotification(id: number, dueAt: string, until: string): Promise<boolean>;
   alertNotificationDelivered(id: number, at: string): Promise<void>;
-  /** Not taken: due again at `nextAttemptAt`, or never again when `gaveUp` (counted). */
-  alertNotificationFailed(id: number, o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string }): Promise<void>;
+  /** Not taken: due again at `nextAttemptAt`, or never again when `gaveUp` (counted); with `dueAt`, only if still due then. */
+  alertNotificationFailed(
+    id: number,
+    o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string; dueAt?: string },
+  ): Promise<void>;
   /** Gives up the waiting notifications claimed before `before` of notifiers not in `configured` (removed since); returns them. */
   alertNotificationsOrphaned(configured: string[], before: string, at: string): Promise<AlertNotificationRow[]>;
   /** The notifications of these alerts (at most 500), oldest first. */

@@ -167,6 +167,48 @@ function retrySuite(kind: StoreKind): void {
     expect(page).not.toMatch(/delivered to (hook|mail)/);
   });
 
+  it(`${kind}: a notifier that failed in a round is not sent that round's other alerts; those are given up unsent when too old`, async () => {
+    hook = await httpSink([503]);
+    const db = await freshDatabase(kind);
+    srv = await startClocked(
+      loopbackConfig(db, {
+        now: () => clock,
+        log: (l) => logs.push(l),
+        notifiers: [
+          {
+            type: 'webhook',
+            name: 'hook',
+            url: `${hook.url}/alerts`,
+            secret: 'alert-retry-webhook-secret-0123',
+            retries: 0,
+            giveUpAfterMs: 600_000,
+          },
+        ],
+      }),
+    );
+    const s = srv;
+    const a = (await s.store.upsertAlert(draft, T0.toISOString())).id;
+    const b = (await s.store.upsertAlert({ ...draft, subject: 'laptop-other' }, T0.toISOString())).id;
+    const sent = () => hook!.received.map((r) => r.headers['x-ratwatch-alert-id']);
+    await s.jobs.round(); // a fails; b waits for the next round
+    expect(sent()).toEqual([String(a)]);
+    clock = minutes(0.5); // a is not due yet, b is
+    await s.jobs.round();
+    expect(sent()).toEqual([String(a), String(b)]);
+    clock = minutes(15); // both past 10 min: a fails and is given up, b is given up without a send
+    await s.jobs.round();
+    expect(sent()).toEqual([String(a), String(b), String(a)]);
+    expect((await s.store.alertNotifications([a, b])).map((r) => [r.alertId, r.attempts, r.gaveUpAt])).toEqual([
+      [a, 2, minutes(15).toISOString()],
+      [b, 1, minutes(15).toISOString()],
+    ]);
+    expect(logs.filter((l) => l.includes('given up'))).toEqual([
+      expect.stringMatching(new RegExp(`^ratwatch-server: alert ${a} not delivered: hook: .*; given up after 2 sends since`)),
+      expect.stringMatching(new RegExp(`^ratwatch-server: alert ${b} not delivered: hook: .*; given up after 1 sends since`)),
+    ]);
+    expect((await s.store.alertNotificationCounts()).hook).toEqual({ waiting: 0, delivered: 0, gaveUp: 2, oldestWaitingAt: null });
+  });
+
   it(`${kind}: a notification waiting for its next try shows when, and a reopening makes a new one beside it`, async () => {
     hook = await httpSink([503]);
     const db = await freshDatabase(kind);
