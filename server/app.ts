@@ -219,6 +219,12 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
       : url;
     const tlsCa = tlsFiles && { caFile: tlsFiles.certFile, fingerprint: fingerprint(tlsFiles.certFile) };
     if (tlsCa) Object.assign(setup, { caFile: tlsCa.caFile, caFingerprint: tlsCa.fingerprint });
+    // Node loads fetch's HTTP client (undici) on the first call: tens of ms, more under load, which would
+    // otherwise be spent inside the first notifier or SIEM attempt's timeout. A data: URL loads it here
+    // without touching the network.
+    await fetch('data:,')
+      .then((r) => r.arrayBuffer())
+      .catch(() => undefined);
     const jobs = new PeriodicJobs({
       store,
       now: c.now,

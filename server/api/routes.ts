@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJsonBody, sendCsv, sendJson } from '../http/respond.ts';
 import type { Store, UserRow } from '../store/types.ts';
 import { moveAlert, NOTE_MAX } from '../alerts/status.ts';
+import { alertKey } from '../siem/encode.ts';
 import { ALERT_STATUSES } from '../vocabulary.ts';
 import { createUser, issueApiToken, revokeAgentKey, type ActionResult } from './admin-actions.ts';
 import { authenticatePerson, requireAdmin } from './auth.ts';
@@ -150,6 +151,28 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
         );
       return sendJson(res, 200, { alerts: rows });
     }
+    case 'GET /alerts/:id/notifications': {
+      // Each notification of the alert (one per claim and notifier): taken, waiting for its next try, or
+      // given up, with the last error (server/notify/README.md, "Delivery").
+      if (!/^[1-9][0-9]{0,15}$/.test(parts[1])) throw new HttpError(400, 'bad alert id');
+      const rows = await s.alertNotifications([Number(parts[1])]);
+      return sendJson(res, 200, {
+        notifications: rows.map((r) => ({
+          notificationId: alertKey({ id: r.alertId, notifiedAt: r.notifiedAt }),
+          notifier: r.notifier,
+          state: r.deliveredAt ? 'delivered' : r.gaveUpAt ? 'gave-up' : 'waiting',
+          attempts: r.attempts,
+          nextAttemptAt: r.deliveredAt || r.gaveUpAt ? null : r.nextAttemptAt,
+          deliveredAt: r.deliveredAt,
+          gaveUpAt: r.gaveUpAt,
+          lastError: r.lastError,
+        })),
+      });
+    }
+    case 'GET /notifications':
+      // Per notifier (viewers too: the notifiers' health): notifications waiting for a later round now, since
+      // when the oldest waits, and notifications delivered and given up, ever.
+      return sendJson(res, 200, { notifiers: await s.alertNotificationCounts() });
     case 'POST /alerts/:id': {
       // Body {status, note?}: the allowed moves, the role and the audit entry are server/alerts/status.ts's.
       requireAdmin(user);

@@ -154,6 +154,8 @@ export interface Alert {
   closedAt?: string | null;
   /** The rule's evidence (server/farm AlertExplanation, or a core rule's detail); shown field by field, never parsed. */
   explanation?: unknown;
+  /** Its latest notification's notifiers that have not taken it: still tried, or given up (notify/README.md). */
+  undelivered?: Array<{ notifier: string; gaveUp: boolean; nextAttemptAt: string; lastError: string | null }>;
 }
 
 export interface Overview {

@@ -123,6 +123,15 @@ export class StoreConsoleData extends StoreConsoleSettings implements ConsoleAut
   }
 
   async alerts(filter: { status?: AlertStatus }): Promise<Alert[]> {
-    return this.o.store.listAlerts({ status: filter.status, limit: ALERTS_SHOWN, offset: 0 });
+    const alerts = await this.o.store.listAlerts({ status: filter.status, limit: ALERTS_SHOWN, offset: 0 });
+    const rows = await this.o.store.alertNotifications(alerts.map((a) => a.id));
+    const latest = new Map<number, string>(); // alert id -> claim time of its newest notification
+    for (const r of rows) if (r.notifiedAt > (latest.get(r.alertId) ?? '')) latest.set(r.alertId, r.notifiedAt);
+    return alerts.map((a) => ({
+      ...a,
+      undelivered: rows
+        .filter((r) => r.alertId === a.id && r.notifiedAt === latest.get(a.id) && !r.deliveredAt)
+        .map((r) => ({ notifier: r.notifier, gaveUp: !!r.gaveUpAt, nextAttemptAt: r.nextAttemptAt, lastError: r.lastError })),
+    }));
   }
 }

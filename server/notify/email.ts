@@ -60,6 +60,7 @@ export function emailNotifier(c: EmailConfig, log?: NotifyLog): Notifier {
   });
   return {
     name,
+    delivery: d,
     async send(alert) {
       const message = {
         from: c.from,

@@ -6,6 +6,7 @@ export interface Delivery {
   retries: number;
   backoffMs: number;
   maxBackoffMs: number;
+  giveUpAfterMs: number;
 }
 
 export function delivery(o: DeliveryOptions, what: string): Delivery {
@@ -14,6 +15,7 @@ export function delivery(o: DeliveryOptions, what: string): Delivery {
     retries: o.retries ?? 3,
     backoffMs: o.backoffMs ?? 1_000,
     maxBackoffMs: o.maxBackoffMs ?? 30_000,
+    giveUpAfterMs: o.giveUpAfterMs ?? 86_400_000,
   };
   const check = (k: keyof Delivery, min: number, max: number): void => {
     if (!Number.isFinite(d[k]) || d[k] < min || d[k] > max) throw new NotifyError(`${what}: ${k} must be from ${min} to ${max}`);
@@ -22,7 +24,16 @@ export function delivery(o: DeliveryOptions, what: string): Delivery {
   check('retries', 0, 10);
   check('backoffMs', 0, 600_000);
   check('maxBackoffMs', 0, 600_000);
+  check('giveUpAfterMs', 60_000, 30 * 86_400_000);
   return d;
+}
+
+/**
+ * The longest one `send` can take: every attempt running into its timeout, every wait at its cap. A claimed
+ * delivery is held at least this long (jobs/alert-delivery.ts), so no other round takes it while it runs.
+ */
+export function longestSendMs(d: Delivery): number {
+  return (d.retries + 1) * d.timeoutMs + d.retries * d.maxBackoffMs;
 }
 
 /** An attempt's outcome: done, or failed with a one-line reason and whether trying again can help. */

@@ -43,6 +43,7 @@ export function slackNotifier(c: SlackConfig, log?: NotifyLog): Notifier {
   const d = delivery(c, name);
   return {
     name,
+    delivery: d,
     async send(alert) {
       const body = JSON.stringify(slackPayload(alert));
       await withRetries(name, d, () => postJson(url, body, {}, d.timeoutMs), log);

@@ -1,5 +1,6 @@
 import type { AlertDraft } from '../farm/types.ts';
 import type { CORE_ALERT_RULES } from '../vocabulary.ts';
+import type { Delivery } from './retry.ts';
 
 /**
  * A liveness or tamper alert of the core (store/ingest-tx.ts, the liveness job, a bad signature): its
@@ -23,6 +24,8 @@ export type NotifyAlert = (AlertDraft | CoreAlertDraft) & { id: string; url?: st
 
 export interface Notifier {
   readonly name: string;
+  /** Its bounds (retry.ts): how long one send can take, and when the rounds stop trying (jobs/alert-delivery.ts). */
+  readonly delivery: Delivery;
   /** Resolves once the sink accepted the alert; rejects with a NotifyError (one line, no secrets). */
   send(alert: NotifyAlert): Promise<void>;
 }
@@ -32,6 +35,7 @@ export interface DeliveryOptions {
   retries?: number; // further attempts after the first; default 3, at most 10
   backoffMs?: number; // first wait, doubled per attempt; default 1,000
   maxBackoffMs?: number; // cap of one wait (and of a Retry-After); default 30,000
+  giveUpAfterMs?: number; // later rounds retry a failed notification until it is this old; default 86,400,000 (24 h)
 }
 
 export interface WebhookConfig extends DeliveryOptions {

@@ -36,6 +36,7 @@ export function webhookNotifier(c: WebhookConfig, log?: NotifyLog, clock: () => 
   const d = delivery(c, name);
   return {
     name,
+    delivery: d,
     async send(alert) {
       const body = webhookBody(alert);
       await withRetries(

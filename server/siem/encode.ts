@@ -45,7 +45,7 @@ export function hecReportEvents(r: NativeReport, opts: HecOptions): SiemEvent[] 
   return toHecEvents(r, opts).map((body, n) => ({ key: `${r.reportId}:${n}`, body }));
 }
 
-export const alertKey = (a: AlertRow & { notifiedAt: string }) => `alert:${a.id}:${a.notifiedAt}`;
+export const alertKey = (a: Pick<AlertRow, 'id'> & { notifiedAt: string }) => `alert:${a.id}:${a.notifiedAt}`;
 
 /**
  * An alert as an OCSF 1.8.0 Detection Finding (class 2004, activity 1 Create: the alert opened or

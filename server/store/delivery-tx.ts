@@ -145,7 +145,7 @@ export async function siemDelivered(db: Kysely<DB>, ids: number[]): Promise<void
 }
 
 /** Adds `n` to a count kept in a settings row, atomically (no read-then-write: concurrent adds all count). */
-async function addToCount(tx: Transaction<DB>, key: string, n: number): Promise<void> {
+export async function addToCount(tx: Transaction<DB>, key: string, n: number): Promise<void> {
   await tx
     .insertInto('settings')
     .values({ key, value: String(n) })

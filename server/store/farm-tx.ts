@@ -73,15 +73,3 @@ export async function deleteNotifier(db: Kysely<DB>, name: string): Promise<bool
   const r = await db.deleteFrom('notifiers').where('name', '=', name).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
-
-/** True for exactly one caller per open alert (new or reopened): that caller hands it to the notifiers. */
-export async function claimAlertNotification(db: Kysely<DB>, id: number, at: string): Promise<boolean> {
-  const r = await db
-    .updateTable('alerts')
-    .set({ notified_at: at })
-    .where('id', '=', id)
-    .where('status', '=', 'open')
-    .where('notified_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
-}

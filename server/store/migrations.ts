@@ -276,6 +276,32 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('siem_outbox_sink_id').on('siem_outbox').columns(['sink', 'id']).execute();
       },
     },
+    '0120-alert-notification-retries': {
+      // A notification a notifier did not take is tried again in later rounds (jobs/alert-delivery.ts):
+      // one row per alert claim and notifier. Alerts notified before this version have none, so an
+      // upgrade sends nothing again.
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('alert_notifications')
+          .addColumn('id', sql`${id('big')}`)
+          .addColumn('alert_id', 'integer', (c) => c.notNull())
+          .addColumn('notified_at', 'text', (c) => c.notNull())
+          .addColumn('notifier', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('delivered_at', 'text')
+          .addColumn('gave_up_at', 'text')
+          .addUniqueConstraint('alert_notifications_key', ['alert_id', 'notified_at', 'notifier'])
+          .execute();
+        await db.schema
+          .createIndex('alert_notifications_due')
+          .on('alert_notifications')
+          .column('next_attempt_at')
+          .where(sql<boolean>`delivered_at is null and gave_up_at is null`)
+          .execute();
+      },
+    },
   };
 }
 

@@ -175,6 +175,23 @@ export interface SiemOutboxTable {
   dead_at: string | null; // refused for good (a 4xx other than 408/429): kept for people, not retried
 }
 
+/**
+ * One notification of an alert to one notifier (jobs/alert-delivery.ts): made when the alert is claimed,
+ * kept until the notifier took it or the rounds gave up. While a round sends it, next_attempt_at is the
+ * end of that round's hold on it.
+ */
+export interface AlertNotificationsTable {
+  id: Generated<number>;
+  alert_id: number;
+  notified_at: string; // the alert's claim time: with the alert id, it names the notification
+  notifier: string; // the notifier's name
+  attempts: number; // sends started (each with the notifier's own in-round retries)
+  next_attempt_at: string;
+  last_error: string | null;
+  delivered_at: string | null;
+  gave_up_at: string | null;
+}
+
 /** A console session: the cookie's token is never stored, only its sha256 (hex). */
 export interface ConsoleSessionsTable {
   token_hash: string;
@@ -210,6 +227,7 @@ export interface DB {
   farm_groups: FarmGroupsTable;
   notifiers: NotifiersTable;
   siem_outbox: SiemOutboxTable;
+  alert_notifications: AlertNotificationsTable;
   console_sessions: ConsoleSessionsTable;
   login_failures: LoginFailuresTable;
 }

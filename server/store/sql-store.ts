@@ -6,6 +6,7 @@ import { upsertAlertTx } from './alerts-tx.ts';
 import * as admin from './console-admin.ts';
 import * as consoleQ from './console-queries.ts';
 import { contains } from './console-queries.ts';
+import * as notifyTx from './alert-notify-tx.ts';
 import * as deliveryTx from './delivery-tx.ts';
 import * as farmTx from './farm-tx.ts';
 import { ingestBatch } from './ingest-tx.ts';
@@ -20,6 +21,8 @@ import type { DB } from './schema.ts';
 import type {
   AlertFilter,
   AlertInput,
+  AlertNotificationRow,
+  NotifierCounts,
   AlertRow,
   AuditEntry,
   ContextRow,
@@ -299,13 +302,14 @@ export class SqlStore implements Store {
     });
   }
 
-  async purgeBefore(cutoff: string): Promise<{ reports: number; events: number; contextHistory: number }> {
+  async purgeBefore(cutoff: string): Promise<{ reports: number; events: number; contextHistory: number; alertNotifications: number }> {
     const n = (r: { numDeletedRows: bigint }) => Number(r.numDeletedRows);
     return this.db.transaction().execute(async (tx) => ({
       reports: n(await tx.deleteFrom('reports').where('received_at', '<', cutoff).executeTakeFirst()),
       events: n(await tx.deleteFrom('events').where('at', '<', cutoff).executeTakeFirst()),
       // The host row keeps the current context; history rows are the past.
       contextHistory: n(await tx.deleteFrom('context_history').where('at', '<', cutoff).executeTakeFirst()),
+      alertNotifications: await notifyTx.purgeAlertNotifications(tx, cutoff),
     }));
   }
 
@@ -552,8 +556,36 @@ export class SqlStore implements Store {
   deleteNotifier(name: string): Promise<boolean> {
     return farmTx.deleteNotifier(this.db, name);
   }
-  claimAlertNotification(id: number, at: string): Promise<boolean> {
-    return farmTx.claimAlertNotification(this.db, id, at);
+  claimAlertNotification(id: number, at: string, notifiers?: string[]): Promise<boolean> {
+    return notifyTx.claimAlertNotification(this.db, id, at, notifiers);
+  }
+  alertNotificationsDue(
+    notifiers: string[] | undefined,
+    now: string,
+    limit: number,
+  ): Promise<Array<AlertNotificationRow & { alert: AlertRow }>> {
+    return notifyTx.alertNotificationsDue(this.db, notifiers, now, limit);
+  }
+  takeAlertNotification(id: number, dueAt: string, until: string): Promise<boolean> {
+    return notifyTx.takeAlertNotification(this.db, id, dueAt, until);
+  }
+  alertNotificationDelivered(id: number, at: string): Promise<void> {
+    return notifyTx.alertNotificationDelivered(this.db, id, at);
+  }
+  alertNotificationFailed(
+    id: number,
+    o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string; dueAt?: string },
+  ): Promise<void> {
+    return notifyTx.alertNotificationFailed(this.db, id, o);
+  }
+  alertNotificationsOrphaned(configured: string[], before: string, at: string): Promise<AlertNotificationRow[]> {
+    return notifyTx.alertNotificationsOrphaned(this.db, configured, before, at);
+  }
+  alertNotifications(alertIds: number[]): Promise<AlertNotificationRow[]> {
+    return notifyTx.alertNotifications(this.db, alertIds);
+  }
+  alertNotificationCounts(): Promise<Record<string, NotifierCounts>> {
+    return notifyTx.alertNotificationCounts(this.db);
   }
 
   consoleHosts(

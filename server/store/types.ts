@@ -234,6 +234,25 @@ export interface OutboxRow {
   createdAt: string;
   lastError: string | null;
 }
+/** One notification of an alert to one notifier (store/alert-notify-tx.ts, jobs/alert-delivery.ts). */
+export interface AlertNotificationRow {
+  id: number;
+  alertId: number;
+  notifiedAt: string; // the alert's claim time; the notification id is alert:<alertId>:<notifiedAt>
+  notifier: string;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  deliveredAt: string | null;
+  gaveUpAt: string | null;
+}
+/** One notifier's notifications as GET /api/notifications shows them: now (waiting) and ever (delivered, gave up). */
+export interface NotifierCounts {
+  waiting: number; // not yet taken, to be tried again
+  delivered: number; // taken by the notifier's sink, ever
+  gaveUp: number; // not taken before the notifier's giveUpAfterMs, ever (the rows stay until retention)
+  oldestWaitingAt: string | null; // the claim time of the oldest waiting notification
+}
 /** What the SIEM forwarder has not yet put in its outbox (store/delivery-tx.ts). */
 export interface SiemBacklog {
   cursor: number;
@@ -280,7 +299,7 @@ export interface Store {
   setAlertStatus(id: number, status: AlertStatus, actor: string, at: string, from?: AlertStatus): Promise<boolean>;
   /** Current state for the farm rules: hosts seen since `since`, with context history and open findings. */
   hostSnapshots(since: string): Promise<HostSnapshotRow[]>;
-  purgeBefore(cutoff: string): Promise<{ reports: number; events: number; contextHistory: number }>;
+  purgeBefore(cutoff: string): Promise<{ reports: number; events: number; contextHistory: number; alertNotifications: number }>;
   /** A leased job row: true when this holder may run `name` now (at most one holder until `until`). */
   tryLease(name: string, holder: string, now: string, until: string): Promise<boolean>;
 
@@ -315,7 +334,27 @@ export interface Store {
   putNotifier(name: string, config: unknown, at: string): Promise<void>;
   deleteNotifier(name: string): Promise<boolean>;
   /** True for exactly one caller per open, not yet notified alert (new or reopened). */
-  claimAlertNotification(id: number, at: string): Promise<boolean>;
+  /** The CAS on alerts.notified_at; the claimer also gets one notification row per named notifier (same transaction). */
+  claimAlertNotification(id: number, at: string, notifiers?: string[]): Promise<boolean>;
+  /** Notifications of these notifiers (any when undefined) due at `now` (not taken, not given up), oldest first, with their alert as it is now. */
+  alertNotificationsDue(
+    notifiers: string[] | undefined,
+    now: string,
+    limit: number,
+  ): Promise<Array<AlertNotificationRow & { alert: AlertRow }>>;
+  /** Takes a due notification until `until` (a compare-and-set on its due time): true for exactly one caller. */
+  takeAlertNotification(id: number, dueAt: string, until: string): Promise<boolean>;
+  alertNotificationDelivered(id: number, at: string): Promise<void>;
+  /** Not taken: due again at `nextAttemptAt`, or never again when `gaveUp` (counted); with `dueAt`, only if still due then. */
+  alertNotificationFailed(
+    id: number,
+    o: { nextAttemptAt: string; error: string; gaveUp: boolean; at: string; dueAt?: string },
+  ): Promise<void>;
+  /** Gives up the waiting notifications claimed before `before` of notifiers not in `configured` (removed since); returns them. */
+  alertNotificationsOrphaned(configured: string[], before: string, at: string): Promise<AlertNotificationRow[]>;
+  /** The notifications of these alerts (at most 500), oldest first. */
+  alertNotifications(alertIds: number[]): Promise<AlertNotificationRow[]>;
+  alertNotificationCounts(): Promise<Record<string, NotifierCounts>>;
   listAudit(limit: number): Promise<AuditEntry[]>;
 
   // The console's reads and administration (console-queries.ts, console-admin.ts).

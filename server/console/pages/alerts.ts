@@ -13,6 +13,14 @@ function explanation(a: Alert): Html {
   return html`<details><summary>Evidence</summary><dl>${fields.map(([k, v]) => html`<dt>${k}</dt><dd><code>${v}</code></dd>`)}</dl></details>`;
 }
 
+/** Notifiers that have not taken the alert's latest notification: people learn the alert did not reach them. */
+function undelivered(a: Alert): Html {
+  return html`${(a.undelivered ?? []).map(
+    (n) =>
+      html`<br>${n.gaveUp ? html`<strong>not delivered to ${n.notifier}: given up</strong>` : html`not yet delivered to ${n.notifier}: next try at <time datetime="${n.nextAttemptAt}">${n.nextAttemptAt}</time>`}${n.lastError ? html` (${n.lastError})` : ''}`,
+  )}`;
+}
+
 /** The console path of each move (POST /alerts/:id/<verb>); the labels people see. */
 export const ALERT_FORM_PATHS: Readonly<Record<AlertStatus, string>> = { acknowledged: 'ack', closed: 'close', open: 'reopen' };
 const LABELS: Readonly<Record<AlertStatus, string>> = { acknowledged: 'Acknowledge', closed: 'Close', open: 'Reopen' };
@@ -42,7 +50,7 @@ export function alertsPage(ctx: PageContext, alerts: Alert[], status: AlertStatu
 <td>${a.title}${explanation(a)}</td>
 <td>${a.agentIds.slice(0, 10).map((id, i) => html`${i ? ', ' : ''}<a href="${u('/hosts/' + encodeURIComponent(id))}">${id}</a>`)}${a.agentIds.length > 10 ? '…' : ''}</td>
 <td>${stateBadge(a.status)}</td>
-<td>raised ${when(a.firstSeen, ctx.now)}${a.occurrences && a.occurrences > 1 ? html`, seen ${a.occurrences} times, last ${when(a.lastSeen, ctx.now)}` : ''}${a.ackBy ? html`<br>acknowledged by ${a.ackBy} ${when(a.ackAt, ctx.now)}` : ''}${a.closedBy ? html`<br>closed by ${a.closedBy} ${when(a.closedAt, ctx.now)}` : ''}</td>
+<td>raised ${when(a.firstSeen, ctx.now)}${a.occurrences && a.occurrences > 1 ? html`, seen ${a.occurrences} times, last ${when(a.lastSeen, ctx.now)}` : ''}${a.ackBy ? html`<br>acknowledged by ${a.ackBy} ${when(a.ackAt, ctx.now)}` : ''}${a.closedBy ? html`<br>closed by ${a.closedBy} ${when(a.closedAt, ctx.now)}` : ''}${undelivered(a)}</td>
 <td>${actions(ctx, a)}</td>
 </tr>`,
   );

@@ -11,7 +11,14 @@ function script(outcomes: Attempt[]) {
   return s;
 }
 const fail = (reason: string, retry = true, retryAfterMs?: number): Attempt => ({ ok: false, reason, retry, retryAfterMs });
-const d = (over: Partial<Delivery> = {}): Delivery => ({ timeoutMs: 1000, retries: 3, backoffMs: 1, maxBackoffMs: 1000, ...over });
+const d = (over: Partial<Delivery> = {}): Delivery => ({
+  timeoutMs: 1000,
+  retries: 3,
+  backoffMs: 1,
+  maxBackoffMs: 1000,
+  giveUpAfterMs: 60_000,
+  ...over,
+});
 
 async function run(dl: Delivery, s: ReturnType<typeof script>) {
   const log: string[] = [];
@@ -23,23 +30,32 @@ async function run(dl: Delivery, s: ReturnType<typeof script>) {
 }
 
 describe('delivery settings', () => {
-  it('defaults to 10 s per attempt, 3 retries, 1 s doubling up to 30 s', () => {
-    expect(delivery({}, 'hook')).toEqual({ timeoutMs: 10_000, retries: 3, backoffMs: 1_000, maxBackoffMs: 30_000 });
+  it('defaults to 10 s per attempt, 3 retries, 1 s doubling up to 30 s, later rounds for 24 h', () => {
+    expect(delivery({}, 'hook')).toEqual({
+      timeoutMs: 10_000,
+      retries: 3,
+      backoffMs: 1_000,
+      maxBackoffMs: 30_000,
+      giveUpAfterMs: 86_400_000,
+    });
     expect(delivery({ timeoutMs: 500, retries: 0, backoffMs: 0, maxBackoffMs: 0 }, 'hook')).toEqual({
       timeoutMs: 500,
       retries: 0,
       backoffMs: 0,
       maxBackoffMs: 0,
+      giveUpAfterMs: 86_400_000,
     });
   });
 
   it('accepts the bounds themselves and refuses one past them, naming the notifier and the setting', () => {
-    expect(delivery({ timeoutMs: 100, retries: 10, backoffMs: 600_000, maxBackoffMs: 600_000 }, 'hook')).toEqual({
+    expect(delivery({ timeoutMs: 100, retries: 10, backoffMs: 600_000, maxBackoffMs: 600_000, giveUpAfterMs: 60_000 }, 'hook')).toEqual({
       timeoutMs: 100,
       retries: 10,
       backoffMs: 600_000,
       maxBackoffMs: 600_000,
+      giveUpAfterMs: 60_000,
     });
+    expect(delivery({ giveUpAfterMs: 30 * 86_400_000 }, 'hook').giveUpAfterMs).toBe(30 * 86_400_000);
     expect(delivery({ timeoutMs: 300_000 }, 'hook').timeoutMs).toBe(300_000);
     const bad: Array<[Partial<Delivery>, string]> = [
       [{ timeoutMs: 99 }, 'hook: timeoutMs must be from 100 to 300000'],
@@ -52,6 +68,8 @@ describe('delivery settings', () => {
       [{ maxBackoffMs: 600_001 }, 'hook: maxBackoffMs must be from 0 to 600000'],
       [{ retries: Number.NaN }, 'hook: retries must be from 0 to 10'],
       [{ timeoutMs: Number.POSITIVE_INFINITY }, 'hook: timeoutMs must be from 100 to 300000'],
+      [{ giveUpAfterMs: 59_999 }, 'hook: giveUpAfterMs must be from 60000 to 2592000000'],
+      [{ giveUpAfterMs: 30 * 86_400_000 + 1 }, 'hook: giveUpAfterMs must be from 60000 to 2592000000'],
     ];
     for (const [o, msg] of bad) {
       expect(() => delivery(o, 'hook')).toThrow(NotifyError);
