@@ -244,6 +244,7 @@ interface DaemonFigures {
   cpuPerCycle: number;
   cycles: number;
   failed: number;
+  firstFailure: string | undefined; // the daemon's own line, so a reader sees what failed
   /** Medians of the one-shot runs between cycles, and of each cycle over the runs of its own interval. */
   scan: number;
   report: number;
@@ -283,7 +284,7 @@ async function daemonRow(
       if (CYCLE_DONE.test(l)) done.push({ at: Date.now(), cpu: cpuOfPid(child.pid!) });
     }
   });
-  const failed = () => log.split('\n').filter((l) => /scan process failed|failed:/.test(l)).length;
+  const failures = () => log.split('\n').filter((l) => /scan process failed|failed:/.test(l));
   const until = Date.now() + (cycles + 3) * DAEMON_PERIOD_S * 3000;
   const rss: { rss: number; anon: number }[] = [];
   const oneShot: { scan: number; report: number }[] = []; // [k]: run after cycle k finished, before cycle k + 1
@@ -310,7 +311,8 @@ async function daemonRow(
       anon: rssOf('anon'),
       cpuPerCycle: median(cpu),
       cycles: cpu.length,
-      failed: failed(),
+      failed: failures().length,
+      firstFailure: failures()[0],
       scan: median(oneShot.map((x) => x.scan)),
       report: median(oneShot.map((x) => x.report)),
       overScan: median(paired.map((p) => p.c / Math.max(p.scan, 0.005))),
@@ -480,7 +482,7 @@ async function main(): Promise<void> {
   );
   daemons.forEach((d, i) => {
     if ('error' in d) console.log(`  ${subjects[i].label} daemon: ${d.error}`);
-    else if (d.failed) console.log(`  ${subjects[i].label} daemon: ${d.failed} cycle(s) failed`);
+    else if (d.failed) console.log(`  ${subjects[i].label} daemon: ${d.failed} line(s) saying failed, the first: ${d.firstFailure}`);
   });
 
   // in-process: the engine alone and the Windows/macOS collectors on replayed captures, under the embedded Node
