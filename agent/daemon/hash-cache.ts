@@ -55,9 +55,13 @@ export function parseHashCache(text: string): { entries: RememberedIdentity[] } 
   return { entries };
 }
 
+/** The entries as the file holds them: the most recent MAX_REMEMBERED_IDENTITIES, each one flat object. */
+function fileEntries(entries: readonly RememberedIdentity[]) {
+  return entries.slice(-MAX_REMEMBERED_IDENTITIES).map((e) => ({ key: e.key, hashed: e.hashed, ...e.id }));
+}
+
 export function serializeHashCache(entries: readonly RememberedIdentity[]): string {
-  const flat = entries.slice(-MAX_REMEMBERED_IDENTITIES).map((e) => ({ key: e.key, hashed: e.hashed, ...e.id }));
-  return JSON.stringify({ schema: SCHEMA, entries: flat });
+  return JSON.stringify({ schema: SCHEMA, entries: fileEntries(entries) });
 }
 
 export function hashCachePath(stateDir: string): string {
@@ -89,9 +93,8 @@ export async function writeHashCache(stateDir: string, entries: readonly Remembe
 
 /** The fingerprints of a cache as a set: its entries' texts, sorted. */
 function fingerprints(entries: readonly RememberedIdentity[]): string {
-  return entries
-    .slice(-MAX_REMEMBERED_IDENTITIES)
-    .map((e) => JSON.stringify({ key: e.key, hashed: e.hashed, ...e.id }))
+  return fileEntries(entries)
+    .map((e) => JSON.stringify(e))
     .sort()
     .join('\n');
 }
