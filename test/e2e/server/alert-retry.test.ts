@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../../server/app.ts';
 import type { AlertInput } from '../../../server/store/types.ts';
+import type { NotifierConfig } from '../../../server/notify/types.ts';
 import { ConsoleClient } from '../../helpers/console-client.ts';
 import { basic, request } from '../../helpers/server/http.ts';
 import { loopbackConfig, startClocked } from '../../helpers/server/loopback-server.ts';
@@ -49,32 +50,31 @@ function retrySuite(kind: StoreKind): void {
     clock = T0;
   });
 
+  /** A server on a fresh database with these notifiers; rounds run when the test says, on the test's clock. */
+  async function start(notifiers: NotifierConfig[]): Promise<RunningServer> {
+    const db = await freshDatabase(kind);
+    srv = await startClocked(loopbackConfig(db, { now: () => clock, log: (l) => logs.push(l), notifiers }));
+    return srv;
+  }
+
   it(`${kind}: a sink that refuses for a while gets the alert once it recovers, the others once, and one that stays down is given up`, async () => {
     hook = await httpSink([503, 503, 200]);
     mail = await smtpSink({}, 1);
     const down = await deadPort();
-    const db = await freshDatabase(kind);
-    srv = await startClocked(
-      loopbackConfig(db, {
-        now: () => clock,
-        log: (l) => logs.push(l),
-        notifiers: [
-          { type: 'webhook', name: 'hook', url: `${hook.url}/alerts`, secret: 'alert-retry-webhook-secret-0123', retries: 0 },
-          {
-            type: 'email',
-            name: 'mail',
-            host: '127.0.0.1',
-            port: mail.port,
-            tls: 'none',
-            from: 'rw@corp.example',
-            to: ['it@corp.example'],
-            retries: 0,
-          },
-          { type: 'slack', name: 'chat', url: `http://127.0.0.1:${down}/services/T0/B0/secret`, retries: 0, giveUpAfterMs: 600_000 },
-        ],
-      }),
-    );
-    const s = srv;
+    const s = await start([
+      { type: 'webhook', name: 'hook', url: `${hook.url}/alerts`, secret: 'alert-retry-webhook-secret-0123', retries: 0 },
+      {
+        type: 'email',
+        name: 'mail',
+        host: '127.0.0.1',
+        port: mail.port,
+        tls: 'none',
+        from: 'rw@corp.example',
+        to: ['it@corp.example'],
+        retries: 0,
+      },
+      { type: 'slack', name: 'chat', url: `http://127.0.0.1:${down}/services/T0/B0/secret`, retries: 0, giveUpAfterMs: 600_000 },
+    ]);
     const { id } = await s.store.upsertAlert(draft, T0.toISOString());
     const notification = `alert:${id}:${T0.toISOString()}`;
     const round = async (m: number) => {
@@ -169,24 +169,16 @@ function retrySuite(kind: StoreKind): void {
 
   it(`${kind}: a notifier that failed in a round is not sent that round's other alerts; those are given up unsent when too old`, async () => {
     hook = await httpSink([503]);
-    const db = await freshDatabase(kind);
-    srv = await startClocked(
-      loopbackConfig(db, {
-        now: () => clock,
-        log: (l) => logs.push(l),
-        notifiers: [
-          {
-            type: 'webhook',
-            name: 'hook',
-            url: `${hook.url}/alerts`,
-            secret: 'alert-retry-webhook-secret-0123',
-            retries: 0,
-            giveUpAfterMs: 600_000,
-          },
-        ],
-      }),
-    );
-    const s = srv;
+    const s = await start([
+      {
+        type: 'webhook',
+        name: 'hook',
+        url: `${hook.url}/alerts`,
+        secret: 'alert-retry-webhook-secret-0123',
+        retries: 0,
+        giveUpAfterMs: 600_000,
+      },
+    ]);
     const a = (await s.store.upsertAlert(draft, T0.toISOString())).id;
     const b = (await s.store.upsertAlert({ ...draft, subject: 'laptop-other' }, T0.toISOString())).id;
     const sent = () => hook!.received.map((r) => r.headers['x-ratwatch-alert-id']);
@@ -211,15 +203,9 @@ function retrySuite(kind: StoreKind): void {
 
   it(`${kind}: a notification waiting for its next try shows when, and a reopening makes a new one beside it`, async () => {
     hook = await httpSink([503]);
-    const db = await freshDatabase(kind);
-    srv = await startClocked(
-      loopbackConfig(db, {
-        now: () => clock,
-        log: (l) => logs.push(l),
-        notifiers: [{ type: 'webhook', name: 'hook', url: `${hook.url}/alerts`, secret: 'alert-retry-webhook-secret-0123', retries: 0 }],
-      }),
-    );
-    const s = srv;
+    const s = await start([
+      { type: 'webhook', name: 'hook', url: `${hook.url}/alerts`, secret: 'alert-retry-webhook-secret-0123', retries: 0 },
+    ]);
     const { id } = await s.store.upsertAlert(draft, T0.toISOString());
     await s.jobs.round();
     expect(await s.store.setAlertStatus(id, 'closed', 'admin', minutes(0.2).toISOString())).toBe(true);
