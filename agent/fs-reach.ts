@@ -125,7 +125,7 @@ const MAX_LINKS = 40; // as the kernel's own limit on links in one path walk
  * mount table puts on a local file system, so a symbolic link in a home folder pointing into an sshfs mount
  * is seen before anything is opened there.
  */
-function walk(path: string, list: readonly Mount[]): Reach {
+export function walk(path: string, list: readonly Mount[]): Reach {
   const rest = path.split('/');
   let cur = '';
   for (let links = 0; rest.length > 0; ) {
