@@ -175,13 +175,27 @@ const ownNs = (() => {
   };
 })();
 
+// A scan asks about each process's binary several times (stat, hash, head) within a second
+const seen = new Map<string, boolean>();
+let seenAt = 0;
+
 /** Whether a process sees the file system as the agent does: same mount namespace, same root. */
 function seesOurs(pid: string): boolean {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/ns/mnt`) === ownNs() && fs.readlinkSync(`/proc/${pid}/root`) === '/';
-  } catch {
-    return false;
+  const now = Date.now();
+  if (now - seenAt > MOUNTS_TTL_MS) {
+    seen.clear();
+    seenAt = now;
   }
+  let v = seen.get(pid);
+  if (v === undefined) {
+    try {
+      v = fs.readlinkSync(`/proc/${pid}/ns/mnt`) === ownNs() && fs.readlinkSync(`/proc/${pid}/root`) === '/';
+    } catch {
+      v = false;
+    }
+    seen.set(pid, v);
+  }
+  return v;
 }
 
 /**
