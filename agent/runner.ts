@@ -138,6 +138,9 @@ const isProcLink = (p: string) => p.startsWith('/proc/') && VIA_PROCESS.exec(p)?
 // its own, so each cycle asks again.
 const stuck = new Map<string, { where: string; until: number }>();
 const STUCK_MS = 60 * 60_000;
+// Each unanswered call costs DELEGATE_IDLE_MS of a collector's time and leaves a program stuck: past this
+// many places that did not answer, the rest of the file systems outside the local disks are not asked
+const MAX_STUCK = 8;
 
 /**
  * Files read synchronously: /proc's own (not a file reached through a process: /proc/<pid>/exe, root/...,
@@ -223,10 +226,16 @@ export class RealRunner implements Runner {
     const note = (line: string) => {
       if (this.givenUp.length < 20 && !this.givenUp.includes(line)) this.givenUp.push(line);
     };
+    const now = Date.now();
     const earlier = stuck.get(reach.key);
-    if (earlier && earlier.until > Date.now()) {
+    if (earlier && earlier.until > now) {
       note(`skipped (no answer earlier): ${earlier.where}`);
       return Promise.reject(new RunnerError(`skipped ${path}: ${earlier.where} did not answer earlier`, 'ETIMEDOUT'));
+    }
+    for (const [k, v] of stuck) if (v.until <= now) stuck.delete(k);
+    if (stuck.size >= MAX_STUCK) {
+      note(`skipped (${stuck.size} file systems did not answer): ${reach.where}`);
+      return Promise.reject(new RunnerError(`skipped ${path}: ${stuck.size} file systems did not answer`, 'ETIMEDOUT'));
     }
     return delegated().catch((e: unknown) => {
       if (e instanceof RunnerError && e.code === 'ETIMEDOUT') {
