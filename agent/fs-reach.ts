@@ -125,7 +125,7 @@ const MAX_LINKS = 40; // as the kernel's own limit on links in one path walk
  * mount table puts on a local file system, so a symbolic link in a home folder pointing into an sshfs mount
  * is seen before anything is opened there.
  */
-export function walk(path: string, list: readonly Mount[]): Reach {
+export function walk(path: string, list: readonly Mount[], depth = 0): Reach {
   const rest = path.split('/');
   let cur = '';
   for (let links = 0; rest.length > 0; ) {
@@ -138,6 +138,9 @@ export function walk(path: string, list: readonly Mount[]): Reach {
     const next = `${cur}/${seg}`;
     const m = mountOf(next, list);
     if (!m || !LOCAL_FS.has(m.fstype)) return remote(m, next);
+    // a link into /proc/<pid>/fd/N, cwd, root... (/dev/fd/3 is one) leads where that process's link leads
+    if (m.fstype === 'proc' && VIA_PROCESS.test(`${next}/${rest.join('/')}`.replace(/\/+$/, '')))
+      return reach(`${next}/${rest.join('/')}`.replace(/\/+$/, ''), 'linux', depth + 1);
     let st: fs.Stats;
     try {
       st = fs.lstatSync(next);
@@ -204,13 +207,22 @@ function seesOurs(pid: string): boolean {
  * FUSE mounts) are not local: the agent cannot see their mounts from here.
  */
 export function reachOf(path: string, platform: NodeJS.Platform = process.platform): Reach {
-  if (platform !== 'linux' || SYSTEM.test(path)) return LOCAL;
+  return reach(path, platform, 0);
+}
+
+// a path with a .. segment may climb out of a system folder: it is walked
+const DOTDOT = /(?:^|\/)\.\.(?:\/|$)/;
+
+function reach(path: string, platform: NodeJS.Platform, depth: number): Reach {
+  if (platform !== 'linux' || (SYSTEM.test(path) && !DOTDOT.test(path))) return LOCAL;
+  // links through processes' links back into links: the kernel stops such a walk with ELOOP, so does this
+  if (depth > MAX_LINKS) return { local: false, key: `path:${path}`, where: `${path} (too many links)` };
   const via = VIA_PROCESS.exec(path);
   if (via) {
     const [, pid, what, rest] = via;
     const pidDir = `/proc/${pid === 'self' || pid === 'thread-self' ? process.pid : pid}`;
     if (!seesOurs(pidDir.slice(6))) return { local: false, key: `path:${path}`, where: `another mount namespace or root (${path})` };
-    if (what === 'root') return rest ? reachOf(rest, platform) : LOCAL;
+    if (what === 'root') return rest ? reach(rest, platform, depth + 1) : LOCAL;
     let target: string;
     try {
       target = fs.readlinkSync(path.slice(0, path.length - (rest?.length ?? 0))).replace(/ \(deleted\)$/, '');
@@ -219,9 +231,9 @@ export function reachOf(path: string, platform: NodeJS.Platform = process.platfo
     }
     // pipe:[..], socket:[..], anon_inode:..: kernel objects, refused by the regular-file checks
     if (!target.startsWith('/')) return LOCAL;
-    return reachOf(`${target}${rest ?? ''}`, platform);
+    return reach(`${target}${rest ?? ''}`, platform, depth + 1);
   }
   if (path.startsWith('/proc/') || path.startsWith('/sys/')) return LOCAL;
   if (!path.startsWith('/')) return LOCAL; // relative: only tests' fixtures
-  return walk(path, mounts());
+  return walk(path, mounts(), depth);
 }

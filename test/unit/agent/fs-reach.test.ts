@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,5 +73,18 @@ describe('reach of a path', () => {
       expect(reachOf(p, 'linux'), p).toEqual({ local: true });
     // elsewhere nothing is decided here
     expect(reachOf('/Volumes/share/x', 'darwin')).toEqual({ local: true });
+  });
+});
+
+describe('reach through links a process holds', () => {
+  it('follows /dev/fd and /proc/self/fd into the file the descriptor names, and a path climbing out of a system folder is walked', () => {
+    const fd = fs.openSync('/etc/hostname', 'r');
+    try {
+      expect(reachOf(`/dev/fd/${fd}`, 'linux')).toEqual({ local: true });
+      expect(reachOf(`/proc/self/fd/${fd}`, 'linux')).toEqual({ local: true });
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(reachOf('/etc/../etc/hostname', 'linux')).toEqual({ local: true });
   });
 });
