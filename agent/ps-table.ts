@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { reachOf } from './fs-reach.ts';
 import type { PsEntry } from './runner.ts';
 
 // The process table from `ps`, read the way ps-list 9 reads it (two listings joined by pid, the name
@@ -24,17 +25,21 @@ function exePathOf(pid: number, cmd: string, platform: NodeJS.Platform): string 
   return exeFromCmd(cmd);
 }
 
+// A command line is the process's to write: a path into a file system that never answers (fs-reach.ts)
+// must not be looked up by this synchronous check, and is not taken as the program
+const exists = (p: string) => reachOf(p).local && fs.existsSync(p);
+
 /** The program path at the start of a command line, when that file exists. */
 function exeFromCmd(cmd: string): string {
   if (cmd.startsWith('"')) {
     const m = /^"([^"]+)"/.exec(cmd);
-    return m && fs.existsSync(m[1]) ? m[1] : '';
+    return m && exists(m[1]) ? m[1] : '';
   }
   if (!cmd.startsWith('/')) return '';
   const words = cmd.split(' ');
   for (let n = 1; n <= Math.min(words.length, MAX_PATH_TRIES); n++) {
     const candidate = words.slice(0, n).join(' ');
-    if (fs.existsSync(candidate)) return candidate;
+    if (exists(candidate)) return candidate;
   }
   return '';
 }

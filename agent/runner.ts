@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import fsSync, { constants as fsc } from 'node:fs';
+import { delegatedRead, delegatedReadDir, delegatedReadLink, delegatedSha256, delegatedStat } from './fs-delegate.ts';
+import { reachOf, VIA_PROCESS } from './fs-reach.ts';
 import { PS_ARGS_ARGS, PS_FIELDS_ARGS, parsePsTable, readProcTable } from './ps-table.ts';
 import { childEnv, resolveProgram } from './system-programs.ts';
 
@@ -58,6 +60,8 @@ export interface Runner {
    * (RunnerError EPERM); rejects with ECONNREFUSED, ETIMEDOUT... when it cannot connect.
    */
   connectProbe(host: string, port: number, opts?: ProbeOptions): Promise<Buffer>;
+  /** File calls given up for want of an answer (a hung FUSE or network file system), one line each. */
+  unanswered?(): string[];
 }
 
 export interface ProbeOptions {
@@ -125,10 +129,22 @@ const HASH_CHUNK = 256 * 1024;
 // /proc files are small and generated on read: one synchronous read into a shared buffer costs a sixth
 // of an asynchronous read with a fresh zero-filled buffer, and a scan reads thousands of them
 const READ_SCRATCH = Buffer.allocUnsafe(64 * 1024);
-const isProc = (p: string) => p.startsWith('/proc/');
+// readlink of /proc's own links (exe, cwd, fd/N...) reads the kernel's record and enters no file system;
+// a path that goes on through such a link (/proc/<pid>/root/home/...) walks into whatever is mounted there
+const isProcLink = (p: string) => p.startsWith('/proc/') && VIA_PROCESS.exec(p)?.[3] === undefined;
+
+// Where a delegated call went unanswered (fs-reach.ts's key, with what to say): later calls there fail at
+// once instead of leaving one more program stuck, until the hour is up. A daemon cycle runs in a process of
+// its own, so each cycle asks again.
+const stuck = new Map<string, { where: string; until: number }>();
+const STUCK_MS = 60 * 60_000;
+// Each unanswered call costs DELEGATE_IDLE_MS of a collector's time and leaves a program stuck: past this
+// many places that did not answer, the rest of the file systems outside the local disks are not asked
+const MAX_STUCK = 8;
 
 /**
- * Files read synchronously: /proc's, and those in the operating system's own folders (/etc, /lib, /run,
+ * Files read synchronously: /proc's own (not a file reached through a process: /proc/<pid>/exe, root/...,
+ * cwd/..., fd/N, map_files/..., which can be on any file system, see fs-reach.ts), and those in the operating system's own folders (/etc, /lib, /run,
  * /var/lib, /usr), which are root's and on the system disk or tmpfs, so a read there cannot wait on a
  * network share or a user's FUSE file system the way one in a home folder can. /usr/local (a site's
  * share, sometimes NFS) and /run/user and /run/media (each user's own mounts: gvfs, the document portal,
@@ -136,7 +152,8 @@ const isProc = (p: string) => p.startsWith('/proc/');
  * open, fstat, read, close), each a wake-up of the pool and of the event loop, and a scan reads a few
  * hundred such files (systemd units, desktop entries, the dpkg database). The checks are openRegular's.
  */
-export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p);
+export const readsSynchronously = (p: string) =>
+  /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p) && !VIA_PROCESS.test(p);
 
 // A name right under /proc/<pid>/ is the kernel's own: a generated file, a directory or a link to the running
 // binary, never a device or FIFO, so the stat before opening is left out there (the fstat after stays)
@@ -193,6 +210,42 @@ async function openRegular(path: string): Promise<number> {
 }
 
 export class RealRunner implements Runner {
+  private readonly givenUp: string[] = [];
+
+  unanswered(): string[] {
+    return [...this.givenUp];
+  }
+
+  /**
+   * The call to make for a path outside local file systems (fs-reach.ts): a delegated one, skipped at once
+   * where one went unanswered before. undefined: the agent's own threads may make the call.
+   */
+  private far<T>(path: string, delegated: () => Promise<T>): Promise<T> | undefined {
+    const reach = reachOf(path);
+    if (reach.local) return undefined;
+    const note = (line: string) => {
+      if (this.givenUp.length < 20 && !this.givenUp.includes(line)) this.givenUp.push(line);
+    };
+    const now = Date.now();
+    const earlier = stuck.get(reach.key);
+    if (earlier && earlier.until > now) {
+      note(`skipped (no answer earlier): ${earlier.where}`);
+      return Promise.reject(new RunnerError(`skipped ${path}: ${earlier.where} did not answer earlier`, 'ETIMEDOUT'));
+    }
+    for (const [k, v] of stuck) if (v.until <= now) stuck.delete(k);
+    if (stuck.size >= MAX_STUCK) {
+      note(`skipped (${stuck.size} file systems did not answer): ${reach.where}`);
+      return Promise.reject(new RunnerError(`skipped ${path}: ${stuck.size} file systems did not answer`, 'ETIMEDOUT'));
+    }
+    return delegated().catch((e: unknown) => {
+      if (e instanceof RunnerError && e.code === 'ETIMEDOUT') {
+        stuck.set(reach.key, { where: reach.where, until: Date.now() + STUCK_MS });
+        note(`no answer from ${reach.where}: ${path}`);
+      }
+      throw e;
+    });
+  }
+
   exec(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT;
     const program = resolveProgram(cmd);
@@ -228,6 +281,8 @@ export class RealRunner implements Runner {
   }
 
   async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
+    const far = this.far(path, () => delegatedRead(path, maxBytes));
+    if (far) return far;
     if (readsSynchronously(path)) {
       try {
         return readRegularSync(path, maxBytes);
@@ -263,6 +318,8 @@ export class RealRunner implements Runner {
   }
 
   async readDir(path: string): Promise<DirEntry[]> {
+    const far = this.far(path, () => delegatedReadDir(path));
+    if (far) return far;
     try {
       const ents = await fsCall<fsSync.Dirent[]>((done) => fsSync.readdir(path, { withFileTypes: true }, done));
       return ents.map((d) => ({ name: d.name, isDir: d.isDirectory(), isFile: d.isFile(), isLink: d.isSymbolicLink() }));
@@ -272,14 +329,25 @@ export class RealRunner implements Runner {
   }
 
   async readLink(path: string): Promise<string> {
+    if (isProcLink(path)) {
+      try {
+        return fsSync.readlinkSync(path);
+      } catch (e) {
+        throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
+      }
+    }
+    const far = this.far(path, () => delegatedReadLink(path));
+    if (far) return far;
     try {
-      return isProc(path) ? fsSync.readlinkSync(path) : await fsCall<string>((done) => fsSync.readlink(path, done));
+      return await fsCall<string>((done) => fsSync.readlink(path, done));
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
     }
   }
 
   async stat(path: string): Promise<FileStat> {
+    const far = this.far(path, () => delegatedStat(path));
+    if (far) return far;
     try {
       const st = await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done));
       return {
@@ -297,6 +365,8 @@ export class RealRunner implements Runner {
   }
 
   async sha256(path: string, maxBytes = 512 * 1024 * 1024): Promise<string> {
+    const far = this.far(path, () => delegatedSha256(path, maxBytes));
+    if (far) return far;
     const { createHash } = await import('node:crypto');
     let fd: number;
     try {
@@ -324,6 +394,12 @@ export class RealRunner implements Runner {
   }
 
   async exists(path: string): Promise<boolean> {
+    const far = this.far(path, () => delegatedStat(path));
+    if (far)
+      return far.then(
+        () => true,
+        () => false,
+      );
     try {
       await fsCall<void>((done) => fsSync.access(path, (e) => done(e, undefined)));
       return true;

@@ -13,7 +13,9 @@ const UNIX_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 const under = (dirs: readonly string[], name: string) => dirs.map((d) => `${d}/${name}`);
 
 const LINUX: Table = Object.fromEntries(
-  ['ps', 'ss', 'systemctl', 'dpkg-query', 'rpm', 'flatpak', 'gsettings', 'nmcli', 'iw', 'loginctl'].map((n) => [n, under(UNIX_DIRS, n)]),
+  ['ps', 'ss', 'systemctl', 'dpkg-query', 'rpm', 'flatpak', 'gsettings', 'nmcli', 'iw', 'loginctl', 'stat', 'head', 'readlink', 'find'].map(
+    (n) => [n, under(UNIX_DIRS, n)],
+  ),
 );
 LINUX.snap = [...under(UNIX_DIRS, 'snap'), '/snap/bin/snap'];
 

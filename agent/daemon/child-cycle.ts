@@ -19,6 +19,9 @@ export const CYCLE_COMMAND = '__cycle';
 /** The child's flag: deliver what waits (a retry between cycles) without scanning. */
 export const RETRY_FLAG = '--retry';
 const TIMEOUT_MS = 15 * 60_000; // a scan bounds its own collectors well within this; delivery its requests
+// A killed child whose thread waits on a file system that never answers (FUSE, NFS) cannot die until it
+// does; the daemon stops waiting for it this long after the kill and goes on with the next cycle
+const REAP_WAIT_MS = 30_000;
 const MAX_OUTPUT = 1024 * 1024;
 const MAX_CHILD_LOG_LINES = 20;
 
@@ -68,11 +71,25 @@ function runChild(
 ): Promise<CycleOutput> {
   const args = [...self.args, CYCLE_COMMAND, ...(retry ? [RETRY_FLAG] : [])];
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const abandon = setTimeout(() => {
+      settled = true;
+      stop?.removeEventListener('abort', onStop);
+      child.kill('SIGKILL');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
+      reject(
+        new Error(`${retry ? 'delivery' : 'scan'} process failed: timed out after ${TIMEOUT_MS / 1000} s and did not exit when killed`),
+      );
+    }, TIMEOUT_MS + REAP_WAIT_MS);
     const child = execFile(
       self.cmd,
       args,
       { env: childEnv(), timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT, encoding: 'utf8' },
       (error, stdout, stderr) => {
+        clearTimeout(abandon);
+        if (settled) return;
         stop?.removeEventListener('abort', onStop);
         // the child's warnings (not root, policy, delivery), or a crashed runtime's, belong in the daemon's
         // log: bounded, and escaped line by line by the log like everything else

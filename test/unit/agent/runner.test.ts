@@ -42,6 +42,8 @@ describe('RealRunner file reads', () => {
   it("reads /proc and the system folders synchronously, home folders, /tmp, /usr/local and users' mounts under /run through the thread pool", () => {
     for (const p of [
       '/proc/1/status',
+      '/proc/123/fdinfo/7',
+      '/proc/123/task/124/stat',
       '/etc/passwd',
       '/usr/lib/systemd/system/ssh.service',
       '/lib/x',
@@ -58,6 +60,14 @@ describe('RealRunner file reads', () => {
       '/var/tmp/x',
       '/procx/1',
       '/usr',
+      // a file reached through a process may be on any file system, a user's FUSE mount included
+      '/proc/123/exe',
+      '/proc/self/exe',
+      '/proc/123/root/usr/bin/x',
+      '/proc/123/task/124/root/etc/passwd',
+      '/proc/123/cwd/x.py',
+      '/proc/123/fd/7',
+      '/proc/123/map_files/400000-401000',
     ])
       expect(readsSynchronously(p), p).toBe(false);
   });
