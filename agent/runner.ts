@@ -150,14 +150,26 @@ export function readRegularSync(path: string, maxBytes: number): Buffer {
   const fd = fsSync.openSync(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
   try {
     // /proc entries are regular files; anything else (a bind-mounted FIFO) is refused like openRegular does
-    if (!fsSync.fstatSync(fd).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
-    // a generated file may come in several reads (seq_file pages): read until EOF, into the scratch first
-    const first = Math.min(maxBytes, READ_SCRATCH.length);
+    const st = fsSync.fstatSync(fd);
+    if (!st.isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+    // A file on disk says its size (a generated /proc file says 0): one buffer of that size and a byte more,
+    // to see a file that grew since, saves copying a large file (the dpkg database) out of the scratch
+    // buffer chunk by chunk and joining the chunks. The size is only a hint: the reads below decide.
     let total = 0;
-    for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, READ_SCRATCH, total, first - total, null);
-    if (total < READ_SCRATCH.length || total >= maxBytes) return Buffer.from(READ_SCRATCH.subarray(0, total));
-    // larger than the scratch buffer (a long command line): grow like the general path
-    const parts = [Buffer.from(READ_SCRATCH.subarray(0, total))];
+    let parts: Buffer[];
+    if (st.size >= READ_SCRATCH.length) {
+      const whole = Buffer.allocUnsafe(Math.min(maxBytes, st.size + 1));
+      for (let n = -1; n !== 0 && total < whole.length; total += n) n = fsSync.readSync(fd, whole, total, whole.length - total, null);
+      if (total < whole.length || total >= maxBytes) return whole.subarray(0, total);
+      parts = [whole];
+    } else {
+      // a generated file may come in several reads (seq_file pages): read until EOF, into the scratch first
+      const first = Math.min(maxBytes, READ_SCRATCH.length);
+      for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, READ_SCRATCH, total, first - total, null);
+      if (total < READ_SCRATCH.length || total >= maxBytes) return Buffer.from(READ_SCRATCH.subarray(0, total));
+      parts = [Buffer.from(READ_SCRATCH.subarray(0, total))];
+    }
+    // larger than expected (a long command line, a file that grew): grow like the general path
     while (total < maxBytes) {
       const chunk = Buffer.allocUnsafe(Math.min(maxBytes - total, total));
       const n = fsSync.readSync(fd, chunk, 0, chunk.length, null);
