@@ -43,6 +43,12 @@ export interface Runner {
   readFile(path: string, maxBytes?: number): Promise<Buffer>;
   readDir(path: string): Promise<DirEntry[]>;
   readLink(path: string): Promise<string>;
+  /**
+   * The targets of the symbolic links among the first `max` names of a folder (a process's fd folder), by
+   * name; a name that is no link or is gone by the time it is read is left out. Rejects with RunnerError
+   * when the folder cannot be listed.
+   */
+  readLinks(dir: string, max: number): Promise<Map<string, string>>;
   /** Follows symbolic links. Rejects with RunnerError (ENOENT, EACCES...). */
   stat(path: string): Promise<FileStat>;
   /** sha256 hex of a file, streamed, at most maxBytes (default 512 MiB) read. */
@@ -137,6 +143,11 @@ const isProc = (p: string) => p.startsWith('/proc/');
  * hundred such files (systemd units, desktop entries, the dpkg database). The checks are openRegular's.
  */
 export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p);
+
+// A process's open files as /proc shows them: listing the folder and reading its links is the kernel's work
+// alone (the links' targets are names the kernel prints; nothing behind them is opened), so it cannot wait
+// on a user's file system the way following /proc/<pid>/cwd or root would
+const PROC_FD_DIR = /^\/proc\/(?:\d+|self)\/fd$/;
 
 // A name right under /proc/<pid>/ is the kernel's own: a generated file, a directory or a link to the running
 // binary, never a device or FIFO, so the stat before opening is left out there (the fstat after stays)
@@ -289,6 +300,28 @@ export class RealRunner implements Runner {
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
     }
+  }
+
+  async readLinks(dir: string, max: number): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    let names: string[];
+    try {
+      names = PROC_FD_DIR.test(dir) ? fsSync.readdirSync(dir) : (await this.readDir(dir)).map((e) => e.name);
+    } catch (e) {
+      if (e instanceof RunnerError) throw e;
+      throw new RunnerError(`cannot list ${dir}: ${errCode(e)}`, errCode(e));
+    }
+    for (let i = 0; i < names.length && i < max; i++) {
+      const path = `${dir}/${names[i]}`;
+      try {
+        // a process's fd folder is the kernel's: read in the same synchronous step, a few thousand links
+        // cost no promise each (see PROC_FD_DIR)
+        out.set(names[i]!, PROC_FD_DIR.test(dir) ? fsSync.readlinkSync(path) : await this.readLink(path));
+      } catch {
+        // not a link, or closed since the listing
+      }
+    }
+    return out;
   }
 
   async stat(path: string): Promise<FileStat> {
