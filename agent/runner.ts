@@ -131,7 +131,6 @@ const HASH_CHUNK = 256 * 1024;
 // /proc files are small and generated on read: one synchronous read into a shared buffer costs a sixth
 // of an asynchronous read with a fresh zero-filled buffer, and a scan reads thousands of them
 const READ_SCRATCH = Buffer.allocUnsafe(64 * 1024);
-const isProc = (p: string) => p.startsWith('/proc/');
 
 /**
  * Files read synchronously: /proc's, and those in the operating system's own folders (/etc, /lib, /run,
@@ -143,6 +142,14 @@ const isProc = (p: string) => p.startsWith('/proc/');
  * hundred such files (systemd units, desktop entries, the dpkg database). The checks are openRegular's.
  */
 export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p);
+
+/**
+ * Paths listed, stat'ed and whose links are read synchronously: readsSynchronously's system folders, and
+ * none reached through a process's root, cwd, exe or fd links, which lead anywhere (a user's FUSE mount).
+ * The scan lists unit folders and application folders and reads their links, each otherwise a thread pool
+ * round trip.
+ */
+export const looksUpSynchronously = (p: string) => readsSynchronously(p) && !/^\/proc\/[^/]+\/(?:root|cwd|exe|fd)\//.test(p);
 
 // A process's open files as /proc shows them: listing the folder and reading its links is the kernel's work
 // alone (the links' targets are names the kernel prints; nothing behind them is opened), so it cannot wait
@@ -287,7 +294,9 @@ export class RealRunner implements Runner {
 
   async readDir(path: string): Promise<DirEntry[]> {
     try {
-      const ents = await fsCall<fsSync.Dirent[]>((done) => fsSync.readdir(path, { withFileTypes: true }, done));
+      const ents = looksUpSynchronously(path)
+        ? fsSync.readdirSync(path, { withFileTypes: true })
+        : await fsCall<fsSync.Dirent[]>((done) => fsSync.readdir(path, { withFileTypes: true }, done));
       return ents.map((d) => ({ name: d.name, isDir: d.isDirectory(), isFile: d.isFile(), isLink: d.isSymbolicLink() }));
     } catch (e) {
       throw new RunnerError(`cannot list ${path}: ${errCode(e)}`, errCode(e));
@@ -296,7 +305,7 @@ export class RealRunner implements Runner {
 
   async readLink(path: string): Promise<string> {
     try {
-      return isProc(path) ? fsSync.readlinkSync(path) : await fsCall<string>((done) => fsSync.readlink(path, done));
+      return looksUpSynchronously(path) ? fsSync.readlinkSync(path) : await fsCall<string>((done) => fsSync.readlink(path, done));
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
     }
@@ -326,7 +335,7 @@ export class RealRunner implements Runner {
 
   async stat(path: string): Promise<FileStat> {
     try {
-      const st = await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done));
+      const st = looksUpSynchronously(path) ? fsSync.statSync(path) : await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done));
       return {
         size: st.size,
         isFile: st.isFile(),
@@ -370,7 +379,8 @@ export class RealRunner implements Runner {
 
   async exists(path: string): Promise<boolean> {
     try {
-      await fsCall<void>((done) => fsSync.access(path, (e) => done(e, undefined)));
+      if (looksUpSynchronously(path)) fsSync.accessSync(path);
+      else await fsCall<void>((done) => fsSync.access(path, (e) => done(e, undefined)));
       return true;
     } catch {
       return false;
