@@ -144,12 +144,18 @@ const READ_SCRATCH = Buffer.allocUnsafe(64 * 1024);
 export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p);
 
 /**
- * Paths listed, stat'ed and whose links are read synchronously: readsSynchronously's system folders, and
- * none reached through a process's root, cwd, exe or fd links, which lead anywhere (a user's FUSE mount).
- * The scan lists unit folders and application folders and reads their links, each otherwise a thread pool
- * round trip.
+ * Paths listed, stat'ed and whose links are read synchronously: readsSynchronously's system folders, but
+ * nothing that goes through a process's root, cwd or exe link, an fd or a map_files entry: those lead to
+ * any file system (a user's FUSE mount, which can leave a call waiting forever) and stay on the thread
+ * pool. A link's own target is the kernel's to print, so reading one (/proc/<pid>/exe) stays synchronous.
+ * The scan lists the unit and application folders and reads their links, each otherwise a pool round trip.
  */
-export const looksUpSynchronously = (p: string) => readsSynchronously(p) && !/^\/proc\/[^/]+\/(?:root|cwd|exe|fd)\//.test(p);
+export const looksUpSynchronously = (p: string) => p === '/proc' || (readsSynchronously(p) && !THROUGH_PROC_LINK.test(p));
+const THROUGH_PROC_LINK = /^\/proc\/(?:[^/]+\/)*?(?:root|cwd|exe|fd|map_files)(?:\/|$)/;
+const readsLinkSynchronously = (p: string) => {
+  const dir = p.slice(0, p.lastIndexOf('/'));
+  return readsSynchronously(p) && (PROC_FD_DIR.test(dir) || !THROUGH_PROC_LINK.test(dir));
+};
 
 // A process's open files as /proc shows them: listing the folder and reading its links is the kernel's work
 // alone (the links' targets are names the kernel prints; nothing behind them is opened), so it cannot wait
@@ -305,7 +311,7 @@ export class RealRunner implements Runner {
 
   async readLink(path: string): Promise<string> {
     try {
-      return looksUpSynchronously(path) ? fsSync.readlinkSync(path) : await fsCall<string>((done) => fsSync.readlink(path, done));
+      return readsLinkSynchronously(path) ? fsSync.readlinkSync(path) : await fsCall<string>((done) => fsSync.readlink(path, done));
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
     }
