@@ -144,10 +144,10 @@ const READ_SCRATCH = Buffer.allocUnsafe(64 * 1024);
 export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p);
 
 /**
- * Paths listed, stat'ed and whose links are read synchronously: readsSynchronously's system folders, but
- * nothing that goes through a process's root, cwd or exe link, an fd or a map_files entry: those lead to
- * any file system (a user's FUSE mount, which can leave a call waiting forever) and stay on the thread
- * pool. A link's own target is the kernel's to print, so reading one (/proc/<pid>/exe) stays synchronous.
+ * Paths read, listed, stat'ed and whose links are read synchronously: readsSynchronously's system folders,
+ * but nothing that goes through a process's root, cwd or exe link, an fd or a map_files entry: those lead
+ * to any file system (a user's FUSE mount, which can answer a stat and then leave an open or a read
+ * waiting forever) and stay on the thread pool, /proc/<pid>/exe read for its build-id included. A link's own target is the kernel's to print, so reading one (/proc/<pid>/exe) stays synchronous.
  * The scan lists the unit and application folders and reads their links, each otherwise a pool round trip.
  */
 export const looksUpSynchronously = (p: string) => p === '/proc' || (readsSynchronously(p) && !THROUGH_PROC_LINK.test(p));
@@ -264,7 +264,7 @@ export class RealRunner implements Runner {
   }
 
   async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
-    if (readsSynchronously(path)) {
+    if (looksUpSynchronously(path)) {
       try {
         return readRegularSync(path, maxBytes);
       } catch (e) {

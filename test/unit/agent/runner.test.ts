@@ -143,5 +143,7 @@ describe('RealRunner file reads', () => {
   it('still reads /proc files, which stat reports as empty regular files', async () => {
     const status = (await runner.readFile('/proc/self/status')).toString('utf8');
     expect(status).toMatch(new RegExp(`^Pid:\\s+${process.pid}$`, 'm'));
+    // the running binary through its link, read on the thread pool (see looksUpSynchronously)
+    expect((await runner.readFile('/proc/self/exe', 4)).toString('latin1')).toBe('\x7fELF');
   });
 });
