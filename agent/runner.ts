@@ -147,8 +147,9 @@ export const readsSynchronously = (p: string) => /^\/(?:proc|etc|lib|run(?!\/use
  * Paths read, listed, stat'ed and whose links are read synchronously: readsSynchronously's system folders,
  * but nothing that goes through a process's root, cwd or exe link, an fd or a map_files entry: those lead
  * to any file system (a user's FUSE mount, which can answer a stat and then leave an open or a read
- * waiting forever) and stay on the thread pool, /proc/<pid>/exe read for its build-id included. A link's own target is the kernel's to print, so reading one (/proc/<pid>/exe) stays synchronous.
- * The scan lists the unit and application folders and reads their links, each otherwise a pool round trip.
+ * waiting forever) and stay on the thread pool, /proc/<pid>/exe read for its build-id included. A link's
+ * own target is the kernel's to print, so reading one (readlink /proc/<pid>/exe) stays synchronous. The
+ * scan lists the unit and application folders and reads their links, each otherwise a pool round trip.
  */
 export const looksUpSynchronously = (p: string) => p === '/proc' || (readsSynchronously(p) && !THROUGH_PROC_LINK.test(p));
 const THROUGH_PROC_LINK = /^\/proc\/(?:[^/]+\/)*?(?:root|cwd|exe|fd|map_files)(?:\/|$)/;
@@ -162,8 +163,9 @@ const readsLinkSynchronously = (p: string) => {
 // on a user's file system the way following /proc/<pid>/cwd or root would
 const PROC_FD_DIR = /^\/proc\/(?:\d+|self)\/fd$/;
 
-// A name right under /proc/<pid>/ is the kernel's own: a generated file, a directory or a link to the running
-// binary, never a device or FIFO, so the stat before opening is left out there (the fstat after stays)
+// A name right under /proc/<pid>/ is the kernel's own: a generated file or a directory, never a device or
+// FIFO (the links to the binary and folders are not read here: see looksUpSynchronously), so the stat
+// before opening is left out there (the fstat after stays)
 const PROC_PID_ENTRY = /^\/proc\/(?:\d+|self)\/[^/]+$/;
 
 /** Reads a regular file synchronously (see readsSynchronously), refusing what openRegular refuses. */
@@ -319,9 +321,12 @@ export class RealRunner implements Runner {
 
   async readLinks(dir: string, max: number): Promise<Map<string, string>> {
     const out = new Map<string, string>();
+    // a process's fd folder is the kernel's: listed and read in one synchronous step, a few thousand links
+    // cost no promise each (see PROC_FD_DIR)
+    const kernel = PROC_FD_DIR.test(dir);
     let names: string[];
     try {
-      names = PROC_FD_DIR.test(dir) ? fsSync.readdirSync(dir) : (await this.readDir(dir)).map((e) => e.name);
+      names = kernel ? fsSync.readdirSync(dir) : (await this.readDir(dir)).map((e) => e.name);
     } catch (e) {
       if (e instanceof RunnerError) throw e;
       throw new RunnerError(`cannot list ${dir}: ${errCode(e)}`, errCode(e));
@@ -329,9 +334,7 @@ export class RealRunner implements Runner {
     for (let i = 0; i < names.length && i < max; i++) {
       const path = `${dir}/${names[i]}`;
       try {
-        // a process's fd folder is the kernel's: read in the same synchronous step, a few thousand links
-        // cost no promise each (see PROC_FD_DIR)
-        out.set(names[i]!, PROC_FD_DIR.test(dir) ? fsSync.readlinkSync(path) : await this.readLink(path));
+        out.set(names[i]!, kernel ? fsSync.readlinkSync(path) : await this.readLink(path));
       } catch {
         // not a link, or closed since the listing
       }
