@@ -44,11 +44,11 @@ export interface Runner {
   readDir(path: string): Promise<DirEntry[]>;
   readLink(path: string): Promise<string>;
   /**
-   * The targets of the symbolic links among the first `max` names of a folder (a process's fd folder), by
-   * name; a name that is no link or is gone by the time it is read is left out. Rejects with RunnerError
-   * when the folder cannot be listed.
+   * The targets starting with `prefix` of the symbolic links among the first `max` names of a folder (a
+   * process's fd folder, "socket:["), by name; a name that is no link or is gone by the time it is read is
+   * left out. Rejects with RunnerError when the folder cannot be listed.
    */
-  readLinks(dir: string, max: number): Promise<Map<string, string>>;
+  readLinks(dir: string, max: number, prefix?: string): Promise<Map<string, string>>;
   /** Follows symbolic links. Rejects with RunnerError (ENOENT, EACCES...). */
   stat(path: string): Promise<FileStat>;
   /** sha256 hex of a file, streamed, at most maxBytes (default 512 MiB) read. */
@@ -319,7 +319,7 @@ export class RealRunner implements Runner {
     }
   }
 
-  async readLinks(dir: string, max: number): Promise<Map<string, string>> {
+  async readLinks(dir: string, max: number, prefix = ''): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     // a process's fd folder is the kernel's: listed and read in one synchronous step, a few thousand links
     // cost no promise each (see PROC_FD_DIR)
@@ -334,7 +334,8 @@ export class RealRunner implements Runner {
     for (let i = 0; i < names.length && i < max; i++) {
       const path = `${dir}/${names[i]}`;
       try {
-        out.set(names[i]!, kernel ? fsSync.readlinkSync(path) : await this.readLink(path));
+        const target = kernel ? fsSync.readlinkSync(path) : await this.readLink(path);
+        if (target.startsWith(prefix)) out.set(names[i]!, target);
       } catch {
         // not a link, or closed since the listing
       }

@@ -85,11 +85,11 @@ export class ReplayRunner implements Runner {
     return t;
   }
 
-  async readLinks(dir: string, max: number): Promise<Map<string, string>> {
+  async readLinks(dir: string, max: number, prefix = ''): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const e of (await this.readDir(dir)).slice(0, max)) {
       const t = this.links[`${dir}/${e.name}`];
-      if (t !== undefined) out.set(e.name, t);
+      if (t?.startsWith(prefix)) out.set(e.name, t);
     }
     return out;
   }

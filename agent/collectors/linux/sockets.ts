@@ -46,7 +46,9 @@ const PROC_STATES: Record<string, string> = {
 };
 const MAX_SOCKETS = 50_000;
 const MAX_PIDS = 8192;
-const MAX_FDS_PER_PID = 4096;
+// The kernel's default ceiling on a process's open files (fs.nr_open): a process cannot hide a socket
+// behind more descriptors than that, as it could behind a smaller cap (ss has none)
+const MAX_FDS_PER_PID = 1024 * 1024;
 
 interface Endpoint {
   address: string;
@@ -216,9 +218,8 @@ async function ownersOf(runner: Runner, inodes: Set<number>): Promise<Map<number
   pids.sort((a, b) => b - a);
   for (const pid of pids) {
     if (owners.size >= inodes.size) break;
-    const links = await runner.readLinks(`/proc/${pid}/fd`, MAX_FDS_PER_PID).catch(() => undefined);
+    const links = await runner.readLinks(`/proc/${pid}/fd`, MAX_FDS_PER_PID, 'socket:[').catch(() => undefined);
     for (const t of links?.values() ?? []) {
-      if (!t.startsWith('socket:[')) continue;
       const m = /^socket:\[(\d+)\]$/.exec(t);
       const inode = m ? Number(m[1]) : 0;
       if (inodes.has(inode) && !owners.has(inode)) owners.set(inode, pid);

@@ -87,6 +87,8 @@ describe('RealRunner file reads', () => {
       const links = await runner.readLinks('/proc/self/fd', 4096);
       expect(links.get(String(fd))).toBe(file);
       expect((await runner.readLinks('/proc/self/fd', 2)).size).toBeLessThanOrEqual(2);
+      expect([...(await runner.readLinks('/proc/self/fd', 4096, dir)).values()]).toContain(file);
+      expect([...(await runner.readLinks('/proc/self/fd', 4096, 'socket:[')).values()]).not.toContain(file);
       await expect(runner.readLinks('/proc/self/nothere', 10)).rejects.toMatchObject({ name: 'RunnerError', code: 'ENOENT' });
     } finally {
       closeSync(fd);

@@ -176,6 +176,21 @@ describe('linux.sockets with hand-made hostile input', () => {
     expect(runner.calls).toEqual([]);
   });
 
+  it('finds the owner of a socket held behind thousands of other descriptors', async () => {
+    const links: Record<string, string> = { '/proc/61/fd/9000': 'socket:[700]' };
+    for (let fd = 0; fd < 5000; fd++) links[`/proc/61/fd/${fd}`] = '/dev/null';
+    const runner = new ReplayRunner({
+      files: {
+        '/proc/net/tcp': `${PROC_NET_HEADER}   0: 0100007F:170C 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 700 1 0000000000000000 100 0 0 10 0\n`,
+        '/proc/61/comm': 'hidden\n',
+      },
+      links,
+    });
+    expect((await linuxSockets.collect(ctx(runner))).sockets).toEqual([
+      { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5900, state: 'LISTEN', pid: 61, process: 'hidden' },
+    ]);
+  });
+
   it('parses endpoints and kernel addresses exactly', () => {
     expect(parseEndpoint('[fe80::1]%eth0:5900')).toEqual({ address: 'fe80::1', port: 5900, v6: true });
     expect(parseEndpoint('0.0.0.0:*')).toEqual({ address: '0.0.0.0', port: undefined, v6: false });
