@@ -165,7 +165,7 @@ export function walk(path: string, list: readonly Mount[], depth = 0): Reach {
 }
 
 // The operating system's own folders, root's and on the system disk: what runner.ts reads synchronously
-const SYSTEM = /^\/(?:etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//;
+export const SYSTEM_FOLDERS = /^\/(?:etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//;
 
 /** A file reached through a process (its binary, root, working folder, open files, mapped files), with the rest of the path. */
 export const VIA_PROCESS = /^\/proc\/(\d+|self|thread-self)\/(?:task\/\d+\/)?(exe|cwd|root|fd\/\d+|map_files\/[^/]+)(\/.*)?$/;
@@ -214,7 +214,7 @@ export function reachOf(path: string, platform: NodeJS.Platform = process.platfo
 const DOTDOT = /(?:^|\/)\.\.(?:\/|$)/;
 
 function reach(path: string, platform: NodeJS.Platform, depth: number): Reach {
-  if (platform !== 'linux' || (SYSTEM.test(path) && !DOTDOT.test(path))) return LOCAL;
+  if (platform !== 'linux' || (SYSTEM_FOLDERS.test(path) && !DOTDOT.test(path))) return LOCAL;
   // links through processes' links back into links: the kernel stops such a walk with ELOOP, so does this
   if (depth > MAX_LINKS) return { local: false, key: `path:${path}`, where: `${path} (too many links)` };
   const via = VIA_PROCESS.exec(path);

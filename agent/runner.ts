@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import fsSync, { constants as fsc } from 'node:fs';
 import { delegatedRead, delegatedReadDir, delegatedReadLink, delegatedSha256, delegatedStat } from './fs-delegate.ts';
-import { reachOf, VIA_PROCESS } from './fs-reach.ts';
+import { reachOf, SYSTEM_FOLDERS, VIA_PROCESS } from './fs-reach.ts';
 import { PS_ARGS_ARGS, PS_FIELDS_ARGS, parsePsTable, readProcTable } from './ps-table.ts';
 import { childEnv, resolveProgram } from './system-programs.ts';
 
@@ -45,6 +45,12 @@ export interface Runner {
   readFile(path: string, maxBytes?: number): Promise<Buffer>;
   readDir(path: string): Promise<DirEntry[]>;
   readLink(path: string): Promise<string>;
+  /**
+   * The targets starting with `prefix` of the symbolic links among the first `max` names of a folder (a
+   * process's fd folder, "socket:["), by name; a name that is no link or is gone by the time it is read is
+   * left out. Rejects with RunnerError when the folder cannot be listed.
+   */
+  readLinks(dir: string, max: number, prefix?: string): Promise<Map<string, string>>;
   /** Follows symbolic links. Rejects with RunnerError (ENOENT, EACCES...). */
   stat(path: string): Promise<FileStat>;
   /** sha256 hex of a file, streamed, at most maxBytes (default 512 MiB) read. */
@@ -152,11 +158,31 @@ const MAX_STUCK = 8;
  * open, fstat, read, close), each a wake-up of the pool and of the event loop, and a scan reads a few
  * hundred such files (systemd units, desktop entries, the dpkg database). The checks are openRegular's.
  */
-export const readsSynchronously = (p: string) =>
-  /^\/(?:proc|etc|lib|run(?!\/user\/|\/media\/)|var\/lib|usr(?!\/local\/))\//.test(p) && !VIA_PROCESS.test(p);
+export const readsSynchronously = (p: string) => (p.startsWith('/proc/') || SYSTEM_FOLDERS.test(p)) && !VIA_PROCESS.test(p);
 
-// A name right under /proc/<pid>/ is the kernel's own: a generated file, a directory or a link to the running
-// binary, never a device or FIFO, so the stat before opening is left out there (the fstat after stays)
+/**
+ * Paths read, listed, stat'ed and whose links are read synchronously: readsSynchronously's system folders,
+ * but nothing that goes through a process's root, cwd or exe link, an fd or a map_files entry: those lead
+ * to any file system (a user's FUSE mount, which can answer a stat and then leave an open or a read
+ * waiting forever) and stay on the thread pool, /proc/<pid>/exe read for its build-id included. A link's
+ * own target is the kernel's to print, so reading one (readlink /proc/<pid>/exe) stays synchronous. The
+ * scan lists the unit and application folders and reads their links, each otherwise a pool round trip.
+ */
+export const looksUpSynchronously = (p: string) => p === '/proc' || (readsSynchronously(p) && !THROUGH_PROC_LINK.test(p));
+const THROUGH_PROC_LINK = /^\/proc\/(?:[^/]+\/)*?(?:root|cwd|exe|fd|map_files)(?:\/|$)/;
+const readsLinkSynchronously = (p: string) => {
+  const dir = p.slice(0, p.lastIndexOf('/'));
+  return readsSynchronously(p) && (PROC_FD_DIR.test(dir) || !THROUGH_PROC_LINK.test(dir));
+};
+
+// A process's open files as /proc shows them: listing the folder and reading its links is the kernel's work
+// alone (the links' targets are names the kernel prints; nothing behind them is opened), so it cannot wait
+// on a user's file system the way following /proc/<pid>/cwd or root would
+const PROC_FD_DIR = /^\/proc\/(?:\d+|self)\/fd$/;
+
+// A name right under /proc/<pid>/ is the kernel's own: a generated file or a directory, never a device or
+// FIFO (the links to the binary and folders are not read here: see looksUpSynchronously), so the stat
+// before opening is left out there (the fstat after stays)
 const PROC_PID_ENTRY = /^\/proc\/(?:\d+|self)\/[^/]+$/;
 
 /** Reads a regular file synchronously (see readsSynchronously), refusing what openRegular refuses. */
@@ -167,14 +193,26 @@ export function readRegularSync(path: string, maxBytes: number): Buffer {
   const fd = fsSync.openSync(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
   try {
     // /proc entries are regular files; anything else (a bind-mounted FIFO) is refused like openRegular does
-    if (!fsSync.fstatSync(fd).isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
-    // a generated file may come in several reads (seq_file pages): read until EOF, into the scratch first
-    const first = Math.min(maxBytes, READ_SCRATCH.length);
+    const st = fsSync.fstatSync(fd);
+    if (!st.isFile()) throw new RunnerError(`cannot read ${path}: not a regular file`, 'EINVAL');
+    // A file on disk says its size (a generated /proc file says 0): one buffer of that size and a byte more,
+    // to see a file that grew since, saves copying a large file (the dpkg database) out of the scratch
+    // buffer chunk by chunk and joining the chunks. The size is only a hint: the reads below decide.
     let total = 0;
-    for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, READ_SCRATCH, total, first - total, null);
-    if (total < READ_SCRATCH.length || total >= maxBytes) return Buffer.from(READ_SCRATCH.subarray(0, total));
-    // larger than the scratch buffer (a long command line): grow like the general path
-    const parts = [Buffer.from(READ_SCRATCH.subarray(0, total))];
+    let parts: Buffer[];
+    if (st.size >= READ_SCRATCH.length) {
+      const whole = Buffer.allocUnsafe(Math.min(maxBytes, st.size + 1));
+      for (let n = -1; n !== 0 && total < whole.length; total += n) n = fsSync.readSync(fd, whole, total, whole.length - total, null);
+      if (total < whole.length || total >= maxBytes) return whole.subarray(0, total);
+      parts = [whole];
+    } else {
+      // a generated file may come in several reads (seq_file pages): read until EOF, into the scratch first
+      const first = Math.min(maxBytes, READ_SCRATCH.length);
+      for (let n = -1; n !== 0 && total < first; total += n) n = fsSync.readSync(fd, READ_SCRATCH, total, first - total, null);
+      if (total < READ_SCRATCH.length || total >= maxBytes) return Buffer.from(READ_SCRATCH.subarray(0, total));
+      parts = [Buffer.from(READ_SCRATCH.subarray(0, total))];
+    }
+    // larger than expected (a long command line, a file that grew): grow like the general path
     while (total < maxBytes) {
       const chunk = Buffer.allocUnsafe(Math.min(maxBytes - total, total));
       const n = fsSync.readSync(fd, chunk, 0, chunk.length, null);
@@ -283,7 +321,7 @@ export class RealRunner implements Runner {
   async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
     const far = this.far(path, () => delegatedRead(path, maxBytes));
     if (far) return far;
-    if (readsSynchronously(path)) {
+    if (looksUpSynchronously(path)) {
       try {
         return readRegularSync(path, maxBytes);
       } catch (e) {
@@ -321,7 +359,9 @@ export class RealRunner implements Runner {
     const far = this.far(path, () => delegatedReadDir(path));
     if (far) return far;
     try {
-      const ents = await fsCall<fsSync.Dirent[]>((done) => fsSync.readdir(path, { withFileTypes: true }, done));
+      const ents = looksUpSynchronously(path)
+        ? fsSync.readdirSync(path, { withFileTypes: true })
+        : await fsCall<fsSync.Dirent[]>((done) => fsSync.readdir(path, { withFileTypes: true }, done));
       return ents.map((d) => ({ name: d.name, isDir: d.isDirectory(), isFile: d.isFile(), isLink: d.isSymbolicLink() }));
     } catch (e) {
       throw new RunnerError(`cannot list ${path}: ${errCode(e)}`, errCode(e));
@@ -339,17 +379,41 @@ export class RealRunner implements Runner {
     const far = this.far(path, () => delegatedReadLink(path));
     if (far) return far;
     try {
-      return await fsCall<string>((done) => fsSync.readlink(path, done));
+      return readsLinkSynchronously(path) ? fsSync.readlinkSync(path) : await fsCall<string>((done) => fsSync.readlink(path, done));
     } catch (e) {
       throw new RunnerError(`cannot read link ${path}: ${errCode(e)}`, errCode(e));
     }
+  }
+
+  async readLinks(dir: string, max: number, prefix = ''): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    // a process's fd folder is the kernel's: listed and read in one synchronous step, a few thousand links
+    // cost no promise each (see PROC_FD_DIR)
+    const kernel = PROC_FD_DIR.test(dir);
+    let names: string[];
+    try {
+      names = kernel ? fsSync.readdirSync(dir) : (await this.readDir(dir)).map((e) => e.name);
+    } catch (e) {
+      if (e instanceof RunnerError) throw e;
+      throw new RunnerError(`cannot list ${dir}: ${errCode(e)}`, errCode(e));
+    }
+    for (let i = 0; i < names.length && i < max; i++) {
+      const path = `${dir}/${names[i]}`;
+      try {
+        const target = kernel ? fsSync.readlinkSync(path) : await this.readLink(path);
+        if (target.startsWith(prefix)) out.set(names[i]!, target);
+      } catch {
+        // not a link, or closed since the listing
+      }
+    }
+    return out;
   }
 
   async stat(path: string): Promise<FileStat> {
     const far = this.far(path, () => delegatedStat(path));
     if (far) return far;
     try {
-      const st = await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done));
+      const st = looksUpSynchronously(path) ? fsSync.statSync(path) : await fsCall<fsSync.Stats>((done) => fsSync.stat(path, done));
       return {
         size: st.size,
         isFile: st.isFile(),
@@ -401,7 +465,8 @@ export class RealRunner implements Runner {
         () => false,
       );
     try {
-      await fsCall<void>((done) => fsSync.access(path, (e) => done(e, undefined)));
+      if (looksUpSynchronously(path)) fsSync.accessSync(path);
+      else await fsCall<void>((done) => fsSync.access(path, (e) => done(e, undefined)));
       return true;
     } catch {
       return false;

@@ -85,6 +85,15 @@ export class ReplayRunner implements Runner {
     return t;
   }
 
+  async readLinks(dir: string, max: number, prefix = ''): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const e of (await this.readDir(dir)).slice(0, max)) {
+      const t = this.links[`${dir}/${e.name}`];
+      if (t?.startsWith(prefix)) out.set(e.name, t);
+    }
+    return out;
+  }
+
   /** Resolves symbolic links the way the real file system does for open() and stat() (at most 8 hops). */
   private follow(path: string): string {
     let p = path;

@@ -69,11 +69,12 @@ export function parseDesktopEntry(text: string): DesktopEntry {
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
     const key = line.slice(0, eq).trim();
-    const value = unescapeValue(line.slice(eq + 1).trim());
+    // most lines are translations: only the three values wanted are unescaped
+    const value = () => unescapeValue(line.slice(eq + 1).trim());
     // first occurrence wins, and localized keys (Name[de]) are not the canonical name
-    if (key === 'Name' && e.name === undefined) e.name = value;
-    else if (key === 'Exec' && e.exec === undefined) e.exec = value;
-    else if (key === 'X-Flatpak' && e.flatpak === undefined) e.flatpak = value;
+    if (key === 'Name' && e.name === undefined) e.name = value();
+    else if (key === 'Exec' && e.exec === undefined) e.exec = value();
+    else if (key === 'X-Flatpak' && e.flatpak === undefined) e.flatpak = value();
   }
   return e;
 }

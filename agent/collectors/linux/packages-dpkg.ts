@@ -43,30 +43,34 @@ interface Stanza {
   status?: string;
 }
 
-const NL = 0x0a;
-const COLON = 0x3a;
-const isBlank = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0d;
 type Field = 'package' | 'version' | 'architecture' | 'status';
-const FIELDS: Field[] = ['package', 'version', 'architecture', 'status'];
-const FIELD_BYTES = FIELDS.map((f) => Buffer.from(f, 'latin1'));
-
-/** The line [start, end) holds nothing but whitespace. */
-function blankLine(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (!isBlank(buf[i])) return false;
-  return true;
-}
-
-/** Which wanted field the line at `pos` starts ("Package:", case-insensitive), compared byte by byte. */
-function fieldAt(buf: Buffer, pos: number, end: number): number {
-  next: for (let f = 0; f < FIELD_BYTES.length; f++) {
-    const name = FIELD_BYTES[f]!;
-    if (pos + name.length >= end || buf[pos + name.length] !== COLON) continue;
-    // ASCII letters only: setting bit 0x20 lowercases them
-    for (let i = 0; i < name.length; i++) if ((buf[pos + i]! | 0x20) !== name[i]) continue next;
-    return f;
-  }
-  return -1;
-}
+/** The wanted fields by the lower-cased first letter of their name, which differs between them. */
+const FIELD_BY_LETTER = new Map<number, { field: Field; length: number }>(
+  (['package', 'version', 'architecture', 'status'] as const).map((f) => [f.charCodeAt(0), { field: f, length: f.length }]),
+);
+// Field names are ASCII and case-insensitive: [Pp][Aa]... spelled out rather than the `i` flag, whose case
+// folding reaches beyond ASCII
+const NAMES = [...FIELD_BY_LETTER.values()].map(({ field }) => [...field].map((c) => `[${c.toUpperCase()}${c}]`).join('')).join('|');
+/**
+ * The lines that matter, each with the newline before it: a wanted field's line (its name, a colon and
+ * the rest of the line), or just the newline when the line after it holds nothing but spaces, tabs and
+ * CRs (a stanza's end). Every other line (other fields, continuation lines starting with a space, lines
+ * without a colon) is stepped over inside the regular expression engine, without a string for it.
+ */
+const LINES = new RegExp(`\\n(?:(?=[ \\t\\r]*(?:\\n|$))|(?:${NAMES}):[^\\n]*)`, 'g');
+/** The file's first line, which has no newline before it, when it is a wanted field. */
+const FIRST_LINE = new RegExp(`(?:${NAMES}):[^\\n]*`, 'y');
+/** Whether any wanted field's value holds a byte that is not ASCII (then values are decoded as UTF-8). */
+const NOT_ASCII_FIELD = new RegExp(`(?:^|\\n)(?:${NAMES}):[^\\n]*[^\\x00-\\x7f]`);
+const NOT_ASCII = /[^\x00-\x7f]/;
+/** The third word of Status is one of ON_DISK_WORDS (words split on whitespace; the value is trimmed). */
+const ON_DISK_STATUS = new RegExp(`^\\S+\\s+\\S+\\s+(?:${[...ON_DISK_WORDS].join('|')})(?:\\s|$)`);
+/**
+ * The file is searched a window at a time, each ending at a line's end so that no line is split: a
+ * window's text is young garbage, where one string of the whole file (megabytes) would take fresh pages
+ * of the large-object space, and one search's list of lines stays bounded.
+ */
+const WINDOW = 64 * 1024;
 
 /**
  * The packages on disk in a dpkg status file (deb822 stanzas, deb822(5)): the same rows, in the same order
@@ -74,31 +78,43 @@ function fieldAt(buf: Buffer, pos: number, end: number): number {
  * Architecture and Status are decoded; every other field (descriptions, conffiles) is skipped without
  * being turned into a string. Field names are case-insensitive; a line starting with a space or tab
  * continues the field above and is skipped; a line without a colon is ignored.
+ *
+ * The file is read as latin1 text (a character per byte, so a value cut at MAX_VALUE_BYTES characters
+ * is cut at that many bytes), and one String#match call per window lists the lines that matter: a
+ * desktop's status file is ~20,000 lines, of which a fifth matter, and looking at each line from
+ * JavaScript (interpreted: the agent runs without the optimizing compilers) cost several times the search.
  */
 export function parseDpkgStatus(buf: Buffer): PackageInfo[] {
   const rows: Stanza[] = [];
   let cur: Stanza = {};
-  const flush = () => {
-    const state = cur.status?.split(/\s+/)[2];
-    if (cur.package && state && ON_DISK_WORDS.has(state)) rows.push(cur);
-    cur = {};
-  };
-  for (let pos = 0; pos < buf.length; ) {
-    let end = buf.indexOf(NL, pos);
-    if (end < 0) end = buf.length;
-    if (pos === end || isBlank(buf[pos])) {
-      // an empty line ends the stanza; a non-empty one starting with a space continues a field
-      if (blankLine(buf, pos, end)) flush();
-    } else {
-      const f = fieldAt(buf, pos, end);
-      if (f >= 0) {
-        const from = pos + FIELD_BYTES[f]!.length + 1;
-        cur[FIELDS[f]!] = buf.toString('utf8', from, Math.min(end, from + MAX_VALUE_BYTES)).trim();
-      }
+  let decode = false;
+  /** One matched line: `skip` characters (its newline) before the field name, or just a newline (a blank line). */
+  const take = (line: string, skip: number) => {
+    if (line.length === skip) {
+      if (cur.package && cur.status !== undefined && ON_DISK_STATUS.test(cur.status)) rows.push(cur);
+      cur = {};
+      return;
     }
-    pos = end + 1;
+    const { field, length } = FIELD_BY_LETTER.get(line.charCodeAt(skip) | 0x20)!;
+    const from = skip + length + 1;
+    const raw = line.length - from > MAX_VALUE_BYTES ? line.slice(from, from + MAX_VALUE_BYTES) : line.slice(from);
+    // ASCII reads the same in latin1 and UTF-8: only a value with other bytes is decoded as UTF-8
+    cur[field] = (decode && NOT_ASCII.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw).trim();
+  };
+  for (let start = 0; start < buf.length; ) {
+    let stop = start + WINDOW < buf.length ? buf.indexOf(0x0a, start + WINDOW) : -1;
+    if (stop < 0) stop = buf.length;
+    const text = buf.toString('latin1', start, stop);
+    decode = NOT_ASCII_FIELD.test(text);
+    if (start === 0) {
+      FIRST_LINE.lastIndex = 0;
+      const first = FIRST_LINE.exec(text);
+      if (first) take(first[0], 0);
+    }
+    for (const line of text.match(LINES) ?? []) take(line, 1);
+    start = stop;
   }
-  flush();
+  take('', 0);
   // dpkg-query sorts by name, then architecture (pkg_sorter_by_nonambig_name_arch); byte order, as strcmp
   const cmp = (a = '', b = '') => (a < b ? -1 : a > b ? 1 : 0);
   rows.sort((a, b) => cmp(a.package, b.package) || cmp(a.architecture, b.architecture));

@@ -1,5 +1,5 @@
 import type { ServiceInfo, SettingInfo } from '../../model.ts';
-import { type Runner, RunnerError } from '../../runner.ts';
+import { type DirEntry, type Runner, RunnerError } from '../../runner.ts';
 import { SETTING_KEYS } from '../../settings.ts';
 import type { Collector } from '../types.ts';
 import { clean, cleanOpt } from '../../text.ts';
@@ -7,7 +7,7 @@ import { runListing } from '../common/exec.ts';
 import { mapLimit } from '../common/pool.ts';
 import { lines } from '../common/text.ts';
 import { splitArgs } from './text.ts';
-import { listUnitFiles, UNIT_DIRS } from './unit-files.ts';
+import { fromLineOf, type ListDir, listUnitFiles, UNIT_DIRS } from './unit-files.ts';
 
 // systemd services: every installed unit file with its enablement (its folders, as list-unit-files), the live state of
 // loaded units (list-units), and the program each one starts (ExecStart= of its unit file), because a
@@ -59,7 +59,7 @@ export function parseUnits(out: string): UnitRow[] {
 /** First ExecStart= of the [Service] section: the program and its arguments, prefixes (-@:+!) dropped. */
 export function parseExecStart(text: string): { path: string; args?: string | undefined } | undefined {
   let inService = false;
-  for (const raw of lines(text)) {
+  for (const raw of lines(fromLineOf(text, '[Service]'))) {
     const line = raw.trim();
     if (line.startsWith('[')) {
       inService = line === '[Service]';
@@ -85,11 +85,11 @@ const MAX_FOLDER_NAMES = 20_000;
  * does not exist holds nothing; one that cannot be listed (or holds more than MAX_FOLDER_NAMES) is left
  * out, and its files are tried one by one as before.
  */
-async function unitFolderNames(runner: Runner): Promise<Map<string, Set<string>>> {
+async function unitFolderNames(listDir: ListDir): Promise<Map<string, Set<string>>> {
   const names = new Map<string, Set<string>>();
   for (const dir of UNIT_DIRS) {
     try {
-      const ents = await runner.readDir(dir);
+      const ents = await listDir(dir);
       if (ents.length <= MAX_FOLDER_NAMES) names.set(dir, new Set(ents.map((e) => e.name)));
     } catch (e) {
       if (e instanceof RunnerError && e.code === 'ENOENT') names.set(dir, new Set());
@@ -169,8 +169,17 @@ export const linuxSystemd: Collector = {
         );
       return t;
     };
+    // the unit folders are listed twice (enablement, then each unit's file): once is enough
+    const listings = new Map<string, Promise<DirEntry[]>>();
+    const listDir: ListDir = (dir) => {
+      let l = listings.get(dir);
+      if (!l) listings.set(dir, (l = runner.readDir(dir)));
+      return l;
+    };
     const installed = await unitFoldersComplete(runner);
-    const files = installed ? await listUnitFiles(runner, read) : parseUnitFiles(await runListing(runner, 'systemctl', UNIT_FILES_ARGS));
+    const files = installed
+      ? await listUnitFiles(runner, read, listDir)
+      : parseUnitFiles(await runListing(runner, 'systemctl', UNIT_FILES_ARGS));
     // list-units needs a running systemd (not in containers); enablement alone is still worth reporting,
     // and the scan says which half is missing. Live states have no file to read them from (only systemd's
     // D-Bus API knows them), so systemctl is asked, except where it can only fail: on a real installation
@@ -183,7 +192,7 @@ export const linuxSystemd: Collector = {
     for (const u of units) byUnit.set(u.unit, { ...byUnit.get(u.unit), live: u });
     const list = [...byUnit.entries()].slice(0, MAX_UNITS);
 
-    const folders = await unitFolderNames(runner);
+    const folders = await unitFolderNames(listDir);
     const defs = await mapLimit(list, 8, ([unit]) => findUnitFile(read, folders, unit));
     const services: ServiceInfo[] = list.map(([unit, { state, live }], i) => {
       const s: ServiceInfo = {

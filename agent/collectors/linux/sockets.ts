@@ -3,12 +3,14 @@ import type { Runner } from '../../runner.ts';
 import type { Collector } from '../types.ts';
 import { clean } from '../../text.ts';
 import { runListing } from '../common/exec.ts';
-import { mapLimit } from '../common/pool.ts';
 import { lines } from '../common/text.ts';
 
-// TCP and UDP sockets with their owning process, from ss (iproute2). Where ss is missing (minimal
-// containers, old hosts), the kernel tables /proc/net/{tcp,tcp6,udp,udp6} are read directly and
-// socket inodes are tied to processes through the /proc/<pid>/fd links.
+// TCP and UDP sockets with their owning process, read from the kernel's tables /proc/net/{udp,udp6,tcp,tcp6},
+// socket inodes tied to processes through the /proc/<pid>/fd links: what ss (iproute2) does with -p, without
+// starting it (a fork of the agent and a dynamically linked program's start, more CPU than the reading
+// itself). ss is asked where /proc/net cannot be read. The rows come as ss lists them: UDP before TCP,
+// IPv4 before IPv6, and a socket that several processes share is named after the highest pid, the owner
+// ss finds last and prints first.
 
 export const SS_ARGS = ['-H', '-t', '-u', '-a', '-n', '-p'];
 
@@ -44,7 +46,9 @@ const PROC_STATES: Record<string, string> = {
 };
 const MAX_SOCKETS = 50_000;
 const MAX_PIDS = 8192;
-const MAX_FDS_PER_PID = 4096;
+// The kernel's default ceiling on a process's open files (fs.nr_open): a process cannot hide a socket
+// behind more descriptors than that, as it could behind a smaller cap (ss has none)
+const MAX_FDS_PER_PID = 1024 * 1024;
 
 interface Endpoint {
   address: string;
@@ -116,6 +120,18 @@ export function parseSs(out: string): SocketInfo[] {
 
 /** Kernel hex address: IPv4 is one host-order (little-endian) word, IPv6 four of them. */
 export function decodeProcAddress(hex: string): string | undefined {
+  // most sockets share a handful of addresses (0.0.0.0, 127.0.0.1, the LAN address): decode each once
+  let a = decoded.get(hex);
+  if (a === undefined && !decoded.has(hex)) {
+    a = decodeAddress(hex);
+    if (decoded.size < MAX_DECODED) decoded.set(hex, a);
+  }
+  return a;
+}
+const decoded = new Map<string, string | undefined>();
+const MAX_DECODED = 4096;
+
+function decodeAddress(hex: string): string | undefined {
   if (!/^[0-9A-Fa-f]+$/.test(hex) || (hex.length !== 8 && hex.length !== 32)) return undefined;
   const bytes: number[] = [];
   for (let w = 0; w < hex.length; w += 8) {
@@ -183,7 +199,10 @@ export function parseProcNet(text: string, proto: SocketInfo['proto']): ProcSock
   return out;
 }
 
-/** inode -> pid by walking /proc/<pid>/fd; stops early once every wanted inode is found. */
+/**
+ * inode -> pid by walking /proc/<pid>/fd from the highest pid down, so that a shared socket goes to the
+ * owner ss would name (see above); stops early once every wanted inode is found.
+ */
 async function ownersOf(runner: Runner, inodes: Set<number>): Promise<Map<number, number>> {
   const owners = new Map<number, number>();
   if (inodes.size === 0) return owners;
@@ -196,30 +215,34 @@ async function ownersOf(runner: Runner, inodes: Set<number>): Promise<Map<number
   } catch {
     return owners;
   }
-  await mapLimit(pids, 8, async (pid) => {
-    if (owners.size >= inodes.size) return;
-    const fds = (await runner.readDir(`/proc/${pid}/fd`)).slice(0, MAX_FDS_PER_PID);
-    for (const fd of fds) {
-      const t = await runner.readLink(`/proc/${pid}/fd/${fd.name}`).catch(() => '');
+  pids.sort((a, b) => b - a);
+  for (const pid of pids) {
+    if (owners.size >= inodes.size) break;
+    const links = await runner.readLinks(`/proc/${pid}/fd`, MAX_FDS_PER_PID, 'socket:[').catch(() => undefined);
+    for (const t of links?.values() ?? []) {
       const m = /^socket:\[(\d+)\]$/.exec(t);
-      if (m && inodes.has(Number(m[1])) && !owners.has(Number(m[1]))) owners.set(Number(m[1]), pid);
+      const inode = m ? Number(m[1]) : 0;
+      if (inodes.has(inode) && !owners.has(inode)) owners.set(inode, pid);
     }
-  });
+  }
   return owners;
 }
 
-async function fromProcNet(runner: Runner, ssError: string): Promise<SocketInfo[]> {
-  const tables = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
+// ss's order: UDP, then TCP; each IPv4, then IPv6
+const TABLES = ['udp', 'udp6', 'tcp', 'tcp6'] as const;
+
+/** The sockets from /proc/net, or undefined when none of its tables can be read. */
+async function fromProcNet(runner: Runner): Promise<SocketInfo[] | undefined> {
   const texts = await Promise.all(
-    tables.map((t) =>
+    TABLES.map((t) =>
       runner.readFile(`/proc/net/${t}`, 32 * 1024 * 1024).then(
         (b) => b.toString('latin1'),
         () => undefined,
       ),
     ),
   );
-  if (texts.every((t) => t === undefined)) throw new Error(`cannot list sockets: ${ssError}; /proc/net unreadable`);
-  const found = tables.flatMap((t, i) => (texts[i] === undefined ? [] : parseProcNet(texts[i]!, t)));
+  if (texts.every((t) => t === undefined)) return undefined;
+  const found = TABLES.flatMap((t, i) => (texts[i] === undefined ? [] : parseProcNet(texts[i]!, t)));
   const owners = await ownersOf(runner, new Set(found.filter((f) => f.inode > 0).map((f) => f.inode)));
   const names = new Map<number, string>();
   for (const pid of new Set(owners.values())) {
@@ -243,11 +266,13 @@ async function fromProcNet(runner: Runner, ssError: string): Promise<SocketInfo[
 export const linuxSockets: Collector = {
   name: 'linux.sockets',
   async collect(ctx) {
+    const fromProc = await fromProcNet(ctx.runner);
+    if (fromProc) return { sockets: fromProc };
     let out: string;
     try {
       out = await runListing(ctx.runner, 'ss', SS_ARGS);
     } catch (e) {
-      return { sockets: await fromProcNet(ctx.runner, e instanceof Error ? e.message : String(e)) };
+      throw new Error(`cannot list sockets: ${e instanceof Error ? e.message : String(e)}; /proc/net unreadable`);
     }
     return { sockets: parseSs(out) };
   },

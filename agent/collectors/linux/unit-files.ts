@@ -1,4 +1,4 @@
-import type { Runner } from '../../runner.ts';
+import type { DirEntry, Runner } from '../../runner.ts';
 import { lines } from '../common/text.ts';
 import type { UnitFileRow } from './services-systemd.ts';
 
@@ -30,12 +30,22 @@ export interface UnitFile extends UnitFileRow {
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
+/**
+ * The text from the start of the line where `header` first appears, '' if nowhere: no line before that
+ * one can be the section's header, so a parser looking for that section alone may skip them. Most unit
+ * files are a few dozen lines, and most of those lines are in other sections.
+ */
+export function fromLineOf(text: string, header: string): string {
+  const at = text.indexOf(header);
+  return at < 0 ? '' : text.slice(text.lastIndexOf('\n', at) + 1);
+}
+
 /** Install section kinds: which [Install] keys a unit file sets. */
 export function installKinds(text: string): { wanted: boolean; also: boolean } {
   let inInstall = false;
   let wanted = false;
   let also = false;
-  for (const raw of lines(text)) {
+  for (const raw of lines(fromLineOf(text, '[Install]'))) {
     const line = raw.trim();
     if (line.startsWith('[')) {
       inInstall = line === '[Install]';
@@ -50,16 +60,19 @@ export function installKinds(text: string): { wanted: boolean; also: boolean } {
   return { wanted, also };
 }
 
-async function list(runner: Runner, dir: string) {
+/** Lists a folder; the systemd collector passes one that remembers, as it lists the unit folders again. */
+export type ListDir = (dir: string) => Promise<DirEntry[]>;
+
+async function list(listDir: ListDir, dir: string) {
   try {
-    return (await runner.readDir(dir)).slice(0, MAX_ENTRIES);
+    return (await listDir(dir)).slice(0, MAX_ENTRIES);
   } catch {
     return [];
   }
 }
 
 /** Names that enabling links point at or stand for, from the config folders; runtime-only ones apart. */
-async function enablingLinks(runner: Runner): Promise<{ persistent: Set<string>; runtime: Set<string> }> {
+async function enablingLinks(runner: Runner, listDir: ListDir): Promise<{ persistent: Set<string>; runtime: Set<string> }> {
   const persistent = new Set<string>();
   const runtime = new Set<string>();
   for (const dir of CONFIG_DIRS) {
@@ -69,9 +82,9 @@ async function enablingLinks(runner: Runner): Promise<{ persistent: Set<string>;
       const target = await runner.readLink(path).catch(() => undefined);
       if (target && target !== '/dev/null') into.add(base(target));
     };
-    for (const e of await list(runner, dir)) {
+    for (const e of await list(listDir, dir)) {
       if (e.isDir && DEP_DIR_RE.test(e.name)) {
-        for (const w of await list(runner, `${dir}/${e.name}`)) if (w.isLink) await add(`${dir}/${e.name}/${w.name}`, w.name);
+        for (const w of await list(listDir, `${dir}/${e.name}`)) if (w.isLink) await add(`${dir}/${e.name}/${w.name}`, w.name);
       } else if (e.isLink && UNIT_RE.test(e.name)) {
         // an alias link (sshd.service -> ssh.service) enables its target
         const target = await runner.readLink(`${dir}/${e.name}`).catch(() => undefined);
@@ -103,15 +116,19 @@ function byTypeThenName(a: string, b: string): number {
  * Every service and socket unit file with its state, first folder wins. `read` returns a unit file's
  * text (undefined when unreadable); callers pass one that caches, since they read the files again.
  */
-export async function listUnitFiles(runner: Runner, read: (file: string) => Promise<string | undefined>): Promise<UnitFile[]> {
+export async function listUnitFiles(
+  runner: Runner,
+  read: (file: string) => Promise<string | undefined>,
+  listDir: ListDir = (dir) => runner.readDir(dir),
+): Promise<UnitFile[]> {
   const found = new Map<string, { dir: string; isLink: boolean }>();
   for (const dir of UNIT_DIRS) {
-    for (const e of await list(runner, dir)) {
+    for (const e of await list(listDir, dir)) {
       if (e.isDir || !UNIT_RE.test(e.name) || found.has(e.name)) continue;
       found.set(e.name, { dir, isLink: e.isLink });
     }
   }
-  const links = await enablingLinks(runner);
+  const links = await enablingLinks(runner, listDir);
   const out: UnitFile[] = [];
   for (const [unit, { dir, isLink }] of [...found.entries()].sort(([a], [b]) => byTypeThenName(a, b))) {
     const file = `${dir}/${unit}`;

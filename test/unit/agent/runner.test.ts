@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RealRunner, readRegularSync, readsSynchronously } from '../../../agent/runner.ts';
+import { looksUpSynchronously, RealRunner, readRegularSync, readsSynchronously } from '../../../agent/runner.ts';
 
 // RealRunner's file reads on this machine: the paths collectors read are partly user-controlled, so a
 // FIFO or device planted there must be refused at once, and the size cap must not cost its size in memory.
@@ -72,6 +72,39 @@ describe('RealRunner file reads', () => {
       expect(readsSynchronously(p), p).toBe(false);
   });
 
+  it('lists, stats and follows nothing synchronously through a process link, which may lead into a user mount', () => {
+    for (const p of ['/proc', '/proc/1/status', '/proc/net/tcp', '/usr/lib/systemd/system', '/etc/systemd/system/multi-user.target.wants'])
+      expect(looksUpSynchronously(p), p).toBe(true);
+    for (const p of [
+      '/proc/1/exe',
+      '/proc/1/cwd',
+      '/proc/1/root/home/u/fuse',
+      '/proc/1/fd/3',
+      '/proc/1/task/1/cwd',
+      '/proc/1/map_files/400000-401000',
+      '/home/u/.local/share/applications',
+      '/run/user/1000/doc',
+      '/usr/local/lib/systemd/system',
+    ])
+      expect(looksUpSynchronously(p), p).toBe(false);
+  });
+
+  it("reads a process's fd links in one step, within the count asked for", async () => {
+    const file = join(dir, 'held-open');
+    writeFileSync(file, 'x');
+    const fd = openSync(file, 'r');
+    try {
+      const links = await runner.readLinks('/proc/self/fd', 4096);
+      expect(links.get(String(fd))).toBe(file);
+      expect((await runner.readLinks('/proc/self/fd', 2)).size).toBeLessThanOrEqual(2);
+      expect([...(await runner.readLinks('/proc/self/fd', 4096, dir)).values()]).toContain(file);
+      expect([...(await runner.readLinks('/proc/self/fd', 4096, 'socket:[')).values()]).not.toContain(file);
+      await expect(runner.readLinks('/proc/self/nothere', 10)).rejects.toMatchObject({ name: 'RunnerError', code: 'ENOENT' });
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('refuses the same files synchronously: a FIFO at once, a link to a device, a directory; and reads past the scratch buffer', () => {
     expect(() => readRegularSync(fifo, 1024)).toThrow(
       expect.objectContaining({ name: 'RunnerError', code: 'EINVAL', message: `cannot read ${fifo}: not a regular file` }),
@@ -122,5 +155,7 @@ describe('RealRunner file reads', () => {
   it('still reads /proc files, which stat reports as empty regular files', async () => {
     const status = (await runner.readFile('/proc/self/status')).toString('utf8');
     expect(status).toMatch(new RegExp(`^Pid:\\s+${process.pid}$`, 'm'));
+    // the running binary through its link, read on the thread pool (see looksUpSynchronously)
+    expect((await runner.readFile('/proc/self/exe', 4)).toString('latin1')).toBe('\x7fELF');
   });
 });

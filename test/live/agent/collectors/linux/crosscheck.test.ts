@@ -3,7 +3,7 @@ import psList from 'ps-list';
 import si from 'systeminformation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linuxProcesses } from '../../../../../agent/collectors/linux/processes.ts';
-import { linuxSockets } from '../../../../../agent/collectors/linux/sockets.ts';
+import { linuxSockets, parseSs, SS_ARGS } from '../../../../../agent/collectors/linux/sockets.ts';
 import type { CollectorContext } from '../../../../../agent/collectors/types.ts';
 import { RealRunner } from '../../../../../agent/runner.ts';
 
@@ -60,5 +60,28 @@ describe('linux collectors agree with systeminformation and ps-list', () => {
     const ours = (await linuxSockets.collect(ctx)).sockets!.filter((s) => s.state === 'LISTEN').map((s) => s.localPort);
     expect(theirs).toContain(port);
     for (const p of theirs) expect(ours, `port ${p}`).toContain(p);
+  });
+
+  it('list the sockets ss lists, with the same owners, in the same order: sockets that live through both reads', async () => {
+    const key = (x: {
+      proto: string;
+      localAddress: string;
+      localPort: number;
+      state: string;
+      remoteAddress?: string;
+      remotePort?: number;
+    }) => `${x.proto} ${x.localAddress}:${x.localPort} ${x.remoteAddress ?? ''}:${x.remotePort ?? ''} ${x.state}`;
+    const before = (await linuxSockets.collect(ctx)).sockets!;
+    const ss = parseSs((await ctx.runner.exec('ss', SS_ARGS)).stdout);
+    const after = new Set((await linuxSockets.collect(ctx)).sockets!.map((x) => JSON.stringify(x)));
+    // a socket that changed between the reads (a connection closing, a server starting) says nothing
+    const stable = before.filter((x) => after.has(JSON.stringify(x)));
+    const fromSs = new Map(ss.map((x) => [key(x), x]));
+    const both = stable.filter((x) => fromSs.has(key(x)));
+    expect(both.some((x) => x.localPort === port && x.pid === process.pid)).toBe(true);
+    expect(both).toEqual(both.map((x) => fromSs.get(key(x))));
+    // and in ss's order
+    const order = ss.map(key).filter((k) => both.some((x) => key(x) === k));
+    expect(both.map(key)).toEqual(order);
   });
 });

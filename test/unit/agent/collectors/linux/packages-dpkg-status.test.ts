@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { clean, cleanOpt } from '../../../../../agent/text.ts';
 import {
   DPKG_ARGS,
   DPKG_STATUS,
@@ -97,4 +98,107 @@ describe('linux.dpkg from /var/lib/dpkg/status', () => {
     const big = Buffer.alloc(MAX_STATUS_BYTES + 1, 0x0a);
     expect(await asked({ commands: query, files: { [DPKG_STATUS]: big } })).toEqual({ names: ['a'], calls: [QUERY] });
   });
+
+  it('reads a window boundary, a line longer than a window and a file without a final newline as the simple reading does', () => {
+    const real = readFileSync(join(FIX, 'files/var/lib/dpkg/status'));
+    // ~250 KiB: several 64 KiB windows, stanzas cut at every offset of the real capture's six
+    const many = Buffer.concat(
+      Array.from({ length: 80 }, (_, i) => Buffer.concat([Buffer.from(`Package: p${i}\n`), real, Buffer.from('\n')])),
+    );
+    const long = Buffer.concat([
+      many,
+      Buffer.from(`Package: long\nStatus: install ok installed\nDescription: ${'é'.repeat(70_000)}\nVersion: 3\n`),
+    ]);
+    for (const buf of [real, many, long, many.subarray(0, many.length - 1), long.subarray(0, 100_000)]) {
+      expect(parseDpkgStatus(buf)).toEqual(simpleParse(buf));
+    }
+    expect(parseDpkgStatus(long).find((p) => p.name === 'long')).toEqual({ name: 'long', version: '3', source: 'dpkg' });
+  });
+
+  it('agrees with the simple reading on random hostile text: CRs, NULs, odd case, blank lines of spaces, stray bytes', () => {
+    const lines = [
+      'Package: p',
+      'package:q',
+      'PACKAGE: \u00e9\u202e',
+      'Package:',
+      'Status: install ok installed',
+      'status: hold ok unpacked ',
+      'STATUS:install  ok\thalf-configured',
+      'Status: deinstall ok config-files',
+      'Status: install ok installed\r',
+      'Version: 1',
+      'VERSION:\t2 ',
+      'Version: \xff\xfe',
+      'Architecture: amd64',
+      'architecture:i386',
+      'Packages: no',
+      'Description: x',
+      ' Package: cont',
+      '\tStatus: install ok installed',
+      '',
+      '',
+      ' ',
+      '\t\r',
+      '\r',
+      'no colon',
+      'Pack age: x',
+      '\0Package: n',
+    ];
+    const separators = ['\n', '\n', '\n', '\r\n'];
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let found = 0;
+    for (let round = 0; round < 500; round++) {
+      const parts: Buffer[] = [];
+      for (let n = rand(40); n > 0; n--) {
+        parts.push(Buffer.from(lines[rand(lines.length)]!, 'latin1'));
+        // now and then a stray byte, or no newline at all between two lines
+        if (!rand(15)) parts.push(Buffer.from([rand(256)]));
+        if (rand(30)) parts.push(Buffer.from(separators[rand(separators.length)]!));
+      }
+      const buf = Buffer.concat(parts);
+      const expected = simpleParse(buf);
+      expect(parseDpkgStatus(buf), JSON.stringify(buf.toString('latin1'))).toEqual(expected);
+      found += expected.length;
+    }
+    // the lines make packages often enough for the comparison to mean something
+    expect(found).toBeGreaterThan(300);
+  });
 });
+
+/**
+ * The status file read the plain way, a line at a time (what parseDpkgStatus did before it searched with
+ * a regular expression): the specification the faster reading must agree with on any input.
+ */
+function simpleParse(buf: Buffer) {
+  const rows: Record<string, string>[] = [];
+  let cur: Record<string, string> = {};
+  const flush = () => {
+    const state = cur.status?.split(/\s+/)[2];
+    if (
+      cur.package &&
+      state &&
+      ['installed', 'unpacked', 'half-configured', 'half-installed', 'triggers-awaited', 'triggers-pending'].includes(state)
+    )
+      rows.push(cur);
+    cur = {};
+  };
+  for (let pos = 0; pos < buf.length; ) {
+    let end = buf.indexOf(0x0a, pos);
+    if (end < 0) end = buf.length;
+    const line = buf.subarray(pos, end);
+    if (/^[ \t\r]*$/.test(line.toString('latin1'))) flush();
+    else {
+      const m = /^(package|version|architecture|status):/i.exec(line.toString('latin1'));
+      if (m) cur[m[1]!.toLowerCase()] = buf.toString('utf8', pos + m[0].length, Math.min(end, pos + m[0].length + 4096)).trim();
+    }
+    pos = end + 1;
+  }
+  flush();
+  const cmp = (a = '', b = '') => (a < b ? -1 : a > b ? 1 : 0);
+  rows.sort((a, b) => cmp(a.package, b.package) || cmp(a.architecture, b.architecture));
+  return rows.map((r) => ({ name: clean(r.package!, 256), version: cleanOpt(r.version, 256), source: 'dpkg' }));
+}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Runner } from '../../../../../agent/runner.ts';
 import { loadReplayDir, ReplayRunner } from '../../../../helpers/replay-runner.ts';
 import { linuxSystemd, parseExecStart } from '../../../../../agent/collectors/linux/services-systemd.ts';
+import { installKinds } from '../../../../../agent/collectors/linux/unit-files.ts';
 import { FIXTURES } from '../../../../helpers/paths.ts';
 
 const FIX = join(FIXTURES, 'linux');
@@ -135,6 +136,22 @@ describe('linux.systemd on a desktop', () => {
       args: 'argv0 a b',
     });
     expect(parseExecStart('[Service]\nType=oneshot\n')).toBeUndefined();
+    // the section's name inside another line, before its real header, in CRLF text; no header at all
+    expect(parseExecStart('[Unit]\r\nDescription=see [Service] below\r\nExecStart=/no\r\n  [Service]  \r\nExecStart=/yes a\r\n')).toEqual({
+      path: '/yes',
+      args: 'a',
+    });
+    expect(parseExecStart('ExecStart=/no\n[Unit]\nExecStart=/no\n')).toBeUndefined();
+  });
+
+  it('reads [Install] keys from the section alone, wherever its name also appears', () => {
+    expect(installKinds('[Unit]\nDescription=no [Install] here\nWantedBy=a.target\n')).toEqual({ wanted: false, also: false });
+    expect(installKinds('[Unit]\nDescription=[Install]\n[Install]\nAlso=b.service\n[X]\nWantedBy=a.target\n')).toEqual({
+      wanted: false,
+      also: true,
+    });
+    expect(installKinds('[Install]\r\nWantedBy = multi-user.target\r\n')).toEqual({ wanted: true, also: false });
+    expect(installKinds('')).toEqual({ wanted: false, also: false });
   });
 
   it('fails with one line when systemctl is missing', async () => {

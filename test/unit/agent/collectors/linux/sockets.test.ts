@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Runner } from '../../../../../agent/runner.ts';
 import { loadReplayDir, ReplayRunner } from '../../../../helpers/replay-runner.ts';
-import { decodeProcAddress, linuxSockets, parseEndpoint } from '../../../../../agent/collectors/linux/sockets.ts';
+import { decodeProcAddress, linuxSockets, parseEndpoint, SS_ARGS } from '../../../../../agent/collectors/linux/sockets.ts';
 import { FIXTURES } from '../../../../helpers/paths.ts';
 
 const FIX = join(FIXTURES, 'linux');
@@ -10,6 +10,7 @@ const ctx = (runner: Runner) => ({ runner, hints: { executableNames: [] }, allow
 const collect = async (dir: string) => (await linuxSockets.collect(ctx(loadReplayDir(join(FIX, dir))))).sockets ?? [];
 
 // Both real captures were taken at the same moment; ss and /proc/net must agree on what matters.
+const PROC_NET_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 const REAL_LISTENERS = [
   { proto: 'tcp', localAddress: '127.0.0.1', localPort: 42249, state: 'LISTEN', pid: 13623, process: 'node' },
   { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5997, state: 'LISTEN', pid: 13567, process: 'bar' },
@@ -126,6 +127,7 @@ describe('linux.sockets with hand-made hostile input', () => {
 
   it('skips garbage lines in /proc/net and copes with a missing table', async () => {
     expect(await collect('sockets-procnet-hostile')).toEqual([
+      { proto: 'udp', localAddress: '127.0.0.53', localPort: 53, state: 'UNCONN', pid: 611, process: 'systemd-resolve' },
       { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5900, state: 'LISTEN', pid: 4300, process: 'x11vnc' },
       {
         proto: 'tcp',
@@ -148,7 +150,44 @@ describe('linux.sockets with hand-made hostile input', () => {
         remotePort: 54321,
         state: 'ESTABLISHED',
       },
-      { proto: 'udp', localAddress: '127.0.0.53', localPort: 53, state: 'UNCONN', pid: 611, process: 'systemd-resolve' },
+    ]);
+  });
+
+  it('names a socket several processes share after the highest pid, as ss does, and leaves ss alone', async () => {
+    // 127.0.0.1:5900 listening, inode 700, held by a parent (pid 90) and its forked child (pid 4100)
+    const runner = new ReplayRunner({
+      files: {
+        '/proc/net/tcp': `${PROC_NET_HEADER}   0: 0100007F:170C 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 700 1 0000000000000000 100 0 0 10 0\n`,
+        '/proc/90/comm': 'vncserver\n',
+        '/proc/4100/comm': 'vnc-child\n',
+        '/proc/777/comm': 'other\n',
+      },
+      links: {
+        '/proc/90/fd/3': 'socket:[700]',
+        '/proc/777/fd/0': '/dev/null',
+        '/proc/4100/fd/3': 'socket:[700]',
+        '/proc/4100/fd/4': 'socket:[7000]',
+      },
+      commands: { [['ss', ...SS_ARGS].join(' ')]: 'tcp LISTEN 0 5 127.0.0.1:5900 0.0.0.0:* users:(("wrong",pid=1,fd=3))\n' },
+    });
+    expect((await linuxSockets.collect(ctx(runner))).sockets).toEqual([
+      { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5900, state: 'LISTEN', pid: 4100, process: 'vnc-child' },
+    ]);
+    expect(runner.calls).toEqual([]);
+  });
+
+  it('finds the owner of a socket held behind thousands of other descriptors', async () => {
+    const links: Record<string, string> = { '/proc/61/fd/9000': 'socket:[700]' };
+    for (let fd = 0; fd < 5000; fd++) links[`/proc/61/fd/${fd}`] = '/dev/null';
+    const runner = new ReplayRunner({
+      files: {
+        '/proc/net/tcp': `${PROC_NET_HEADER}   0: 0100007F:170C 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 700 1 0000000000000000 100 0 0 10 0\n`,
+        '/proc/61/comm': 'hidden\n',
+      },
+      links,
+    });
+    expect((await linuxSockets.collect(ctx(runner))).sockets).toEqual([
+      { proto: 'tcp', localAddress: '127.0.0.1', localPort: 5900, state: 'LISTEN', pid: 61, process: 'hidden' },
     ]);
   });
 
