@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { BUNDLE_PARAMS, SEA_EXEC_ARGV } from './sea.ts';
+import { BUNDLE_PARAMS, SEA_EXEC_ARGV, SEA_RUNTIME_V8_FLAGS } from './sea.ts';
 
 /**
  * V8 flags the code cache is made with on top of the executable's own. V8 writes different bytes on
@@ -7,16 +7,19 @@ import { BUNDLE_PARAMS, SEA_EXEC_ARGV } from './sea.ts';
  * SHA256SUMS. V8 leaves exactly these two out of the flags hash it stamps into a cache ("to allow
  * predictable code caching", deps/v8/src/flags/flags.cc ComputeFlagListHash), together with the heap
  * sizes and the GC and compiler threading flags --predictable implies, so the executable, which starts
- * without them, still accepts the cache. Any other flag that differs between here and SEA_EXEC_ARGV
- * makes V8 refuse the cache silently ("flags mismatch"); test/e2e/scripts/package-smoke.test.ts checks
- * that it loads.
+ * without them, still accepts the cache. Any other flag that differs between here and SEA_EXEC_ARGV, or
+ * SEA_RUNTIME_V8_FLAGS set otherwise than the SEA loader sets them (at run time, in one call, before the
+ * bundle is compiled), makes V8 refuse the cache silently ("flags mismatch");
+ * test/e2e/scripts/package-smoke.test.ts checks that it loads.
  */
 export const CODE_CACHE_FLAGS = ['--predictable', '--random-seed=20240521'];
 
-// Compiles the bundle exactly as the SEA loader does (scripts/package/sea.ts seaLoader) and writes
-// what V8 serialized: the top-level code and the functions V8 compiles eagerly.
+// Compiles the bundle exactly as the SEA loader does (scripts/package/sea.ts seaLoader), under the same
+// flags set the same way, and writes what V8 serialized: the top-level code and the functions V8 compiles
+// eagerly.
 const MAKE_CACHE = `
 const [bundle, out] = process.argv.slice(1);
+require('node:v8').setFlagsFromString(${JSON.stringify(SEA_RUNTIME_V8_FLAGS)});
 const fs = require('node:fs');
 const code = fs.readFileSync(bundle).toString('latin1');
 const fn = require('node:vm').compileFunction(code, ${JSON.stringify(BUNDLE_PARAMS)}, { filename: 'bundle.cjs', produceCachedData: true });
