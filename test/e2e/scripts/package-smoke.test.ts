@@ -12,7 +12,7 @@ import { VERSION } from '../../../agent/version.ts';
 import { hostId, loadPackageConfig } from '../../../scripts/package/config.ts';
 import { generatorNode } from '../../../scripts/package/node-binaries.ts';
 import { writeCodeCache } from '../../../scripts/package/code-cache.ts';
-import { BUNDLE_PARAMS, SEA_EXEC_ARGV, writeBlob } from '../../../scripts/package/sea.ts';
+import { BUNDLE_PARAMS, SEA_EXEC_ARGV, SEA_RUNTIME_V8_FLAGS, writeBlob } from '../../../scripts/package/sea.ts';
 import { isStale } from '../../../scripts/package/stale.ts';
 import { ROOT } from '../../helpers/paths.ts';
 
@@ -108,17 +108,22 @@ describe('packaged executable (linux-x64)', () => {
       expect(caches[0].equals(caches[1])).toBe(true);
       // compiled as the SEA loader does; V8 says why it refuses a cache only under --profile-deserialization,
       // a flag it leaves out of the flags hash, so adding it does not change the answer
+      // argv[3]: V8 flags set at run time before the compile, as the SEA loader sets SEA_RUNTIME_V8_FLAGS
       const consume = `const fs = require('node:fs');
+        if (process.argv[3]) require('node:v8').setFlagsFromString(process.argv[3]);
         const fn = require('node:vm').compileFunction(fs.readFileSync(process.argv[1]).toString('latin1'), ${JSON.stringify(BUNDLE_PARAMS)},
           { filename: 'bundle.cjs', cachedData: fs.readFileSync(process.argv[2]) });
         console.log(JSON.stringify({ rejected: fn.cachedDataRejected }));`;
-      const load = (flags: string[]) =>
-        run(gen, [...flags, '--profile-deserialization', '-e', consume, bundle, path.join(dir, 'a')]).stdout;
-      const withSeaFlags = load(SEA_EXEC_ARGV);
+      const load = (flags: string[], runtimeFlags = '') =>
+        run(gen, [...flags, '--profile-deserialization', '-e', consume, bundle, path.join(dir, 'a'), runtimeFlags]).stdout;
+      const withSeaFlags = load(SEA_EXEC_ARGV, SEA_RUNTIME_V8_FLAGS);
       expect(withSeaFlags).toContain(`[Deserializing from ${caches[0].length} bytes`);
       expect(withSeaFlags.trim().split('\n').at(-1)).toBe('{"rejected":false}');
-      // under other flags V8 refuses it, so the check above can fail
-      expect(load([]).trim().split('\n').at(-1)).toBe('{"rejected":true}');
+      // under other flags V8 refuses it, so the check above can fail: without the run-time flags, and with
+      // the same flags given at start, which V8 hashes otherwise
+      expect(load(SEA_EXEC_ARGV).trim().split('\n').at(-1)).toBe('{"rejected":true}');
+      const atStart = SEA_RUNTIME_V8_FLAGS.split(' ');
+      expect(load([...SEA_EXEC_ARGV, ...atStart]).trim().split('\n').at(-1)).toBe('{"rejected":true}');
       expect(readFileSync(exe).indexOf(caches[0])).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
