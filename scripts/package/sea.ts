@@ -15,6 +15,13 @@ export const DAEMON_ASSET = 'ratwatch-daemon.cjs';
 
 /** The parameters a bundle is compiled with: a CommonJS module body. The code cache must be made with the same. */
 export const BUNDLE_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
+/**
+ * What the SEA loader puts around a bundle's source to compile it as a script whose value is the module
+ * body, a function of BUNDLE_PARAMS: a vm.Script, unlike vm.compileFunction, can write its code cache
+ * after it ran, with the functions compiled meanwhile (code-cache.ts). The cache is made of exactly this text.
+ */
+export const BUNDLE_HEAD = `(function (${BUNDLE_PARAMS.join(', ')}) {`;
+export const BUNDLE_TAIL = '\n})';
 
 /** The SEA asset that holds the V8 code cache of bundle asset `name` (scripts/package/code-cache.ts). */
 export function codeCacheAsset(name: string): string {
@@ -57,11 +64,13 @@ const DELIVERING_COMMANDS = ['flush', 'enroll', '__cycle'];
  * full one within reach (globalThis.ratwatchFullCli) for help and arguments it does not read. Anything
  * else compiles the full bundle. Before a bundle, the built-ins it needs are loaded, then
  * SEA_RUNTIME_V8_FLAGS set (see there). A bundle is compiled from its SEA asset, read as latin1 (bundles
- * are ASCII, scripts/package/bundle.ts) without copying the asset first, as a CommonJS module body with
- * this script's require (built-ins only, all a bundle needs) and the executable as its __filename, as if
- * it were the main script itself. The bundles named in `cached` come with a V8 code cache (an asset of
- * their own, codeCacheAsset): V8 then deserializes the bundle's top-level code instead of parsing 2 MiB
- * of source, and compiles from source as before should it ever refuse the cache (another V8, other flags).
+ * are ASCII, scripts/package/bundle.ts) without copying the asset first, between BUNDLE_HEAD and
+ * BUNDLE_TAIL, and called as a CommonJS module body with this script's require (built-ins only, all a
+ * bundle needs) and the executable as its __filename, as if it were the main script itself. The bundles
+ * named in `cached` come with a V8 code cache (an asset of their own, codeCacheAsset): V8 then
+ * deserializes the bundle's top-level code and, for the full bundle, its module initialisers instead of
+ * parsing 2 MiB of source and compiling them, and compiles from source as before should it ever refuse
+ * the cache (another V8, other flags).
  */
 export function seaLoader(version: string, cached: string[] = []): string {
   return `'use strict';
@@ -86,9 +95,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   void process.stdout;
   require('node:v8').setFlagsFromString(${JSON.stringify(SEA_RUNTIME_V8_FLAGS)});
   const run = (name) => {
-    const code = Buffer.from(sea.getRawAsset(name)).toString('latin1');
+    const code = ${JSON.stringify(BUNDLE_HEAD)} + Buffer.from(sea.getRawAsset(name)).toString('latin1') + ${JSON.stringify(BUNDLE_TAIL)};
     const cachedData = cached[name] === undefined ? undefined : Buffer.from(sea.getRawAsset(cached[name]));
-    const body = vm.compileFunction(code, ${JSON.stringify(BUNDLE_PARAMS)}, { filename: name, cachedData });
+    const body = new vm.Script(code, { filename: name, cachedData }).runInThisContext();
     body.call(module.exports, module.exports, require, module, __filename, __dirname);
   };
   if (args[0] === 'daemon') {
