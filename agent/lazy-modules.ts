@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type * as NodeCron from 'node-cron';
 
@@ -11,8 +10,10 @@ import type * as NodeCron from 'node-cron';
 
 declare const require: NodeJS.Require | undefined;
 
+// node:module is asked for here rather than imported: the bundle never needs it, and importing it would load
+// it (and its source-map support) on every start
 function fromSource(name: string): unknown {
-  return createRequire(import.meta.url)(name);
+  return process.getBuiltinModule('node:module').createRequire(import.meta.url)(name);
 }
 
 let yaml: typeof Yaml | undefined;
