@@ -10,7 +10,7 @@ import { bundle } from './package/bundle.ts';
 import { writeChecksums } from './package/checksums.ts';
 import { hostId, loadPackageConfig, type PackageConfig, type Target } from './package/config.ts';
 import { generatorNode, nodeBinary } from './package/node-binaries.ts';
-import { writeCodeCache } from './package/code-cache.ts';
+import { APP_WARM_ARGS, writeCodeCache } from './package/code-cache.ts';
 import { APP_ASSET, codeCacheAsset, DAEMON_ASSET, injectBlob, seaLoader, writeBlob } from './package/sea.ts';
 import { isStale } from './package/stale.ts';
 import { strippedNode } from './package/strip.ts';
@@ -86,7 +86,7 @@ export async function packageTargets(cfg: PackageConfig, targets: Target[]): Pro
     if (native) {
       for (const [name, file] of Object.entries(bundleAssets)) {
         caches[codeCacheAsset(name)] = `${file}.v8-cache`;
-        writeCodeCache(gen, file, caches[codeCacheAsset(name)]);
+        writeCodeCache(gen, file, caches[codeCacheAsset(name)], name === APP_ASSET ? APP_WARM_ARGS : undefined);
       }
     }
     writeFileSync(loader, seaLoader(VERSION, native ? Object.keys(bundleAssets) : []));

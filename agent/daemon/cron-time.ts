@@ -1,4 +1,4 @@
-import cron from 'node-cron';
+import { cronModule } from '../lazy-modules.ts';
 
 // When a cron schedule fires, in the machine's local time, as node-cron computes it, but from Date's
 // local-time getters instead of node-cron's Intl.DateTimeFormat: the resident daemon would otherwise
@@ -29,7 +29,7 @@ interface LocalParts {
 
 /** node-cron's reading of the expression; throws its message on an invalid one. */
 export function parseCron(expression: string): CronSchedule {
-  const f = cron.parse(expression);
+  const f = cronModule().parse(expression);
   const asc = (xs: number[]) => [...xs].sort((a, b) => a - b);
   return { ...f, second: asc(f.second), minute: asc(f.minute), hour: asc(f.hour) };
 }

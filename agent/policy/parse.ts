@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { yamlModule } from '../lazy-modules.ts';
 import type { Category, Severity } from '../model.ts';
 import { CATEGORIES, PolicyError, SEVERITIES, type AllowRule, type Policy, type Suppression } from './types.ts';
 
@@ -150,6 +150,7 @@ function seq(c: Checker, v: unknown, name: string): unknown[] {
 /** Parses and validates a policy document; throws PolicyError with one line on any mistake. */
 export function parsePolicy(text: string, origin: string): Policy {
   const c: Checker = new Checker(origin);
+  const { LineCounter, parseDocument } = yamlModule();
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length) {

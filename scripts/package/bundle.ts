@@ -91,7 +91,9 @@ export async function bundle(entry: string, outFile: string, nodeMajor: number):
   if (emptyMeta.length > 0) {
     throw new Error(`import.meta uses the bundle cannot support:\n  ${emptyMeta.map(describe).join('\n  ')}`);
   }
-  writeFileSync(outFile, asciiOnly(readFileSync(outFile, 'utf8')));
+  // esbuild keeps the entry's hashbang line; a bundle is never run as a file, and the SEA loader compiles it
+  // inside a function head (scripts/package/sea.ts BUNDLE_HEAD), where a hashbang is a syntax error
+  writeFileSync(outFile, asciiOnly(readFileSync(outFile, 'utf8').replace(/^#!.*\n/, '')));
   return {
     file: outFile,
     bytes: statSync(outFile).size,

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../../agent/version.ts';
 import { hostId, loadPackageConfig } from '../../../scripts/package/config.ts';
 import { generatorNode } from '../../../scripts/package/node-binaries.ts';
-import { writeCodeCache } from '../../../scripts/package/code-cache.ts';
-import { BUNDLE_PARAMS, SEA_EXEC_ARGV, writeBlob } from '../../../scripts/package/sea.ts';
+import { APP_WARM_ARGS, writeCodeCache } from '../../../scripts/package/code-cache.ts';
+import { BUNDLE_HEAD, BUNDLE_TAIL, SEA_EXEC_ARGV, SEA_RUNTIME_V8_FLAGS, writeBlob } from '../../../scripts/package/sea.ts';
 import { isStale } from '../../../scripts/package/stale.ts';
 import { ROOT } from '../../helpers/paths.ts';
 
@@ -94,31 +94,44 @@ describe('packaged executable (linux-x64)', () => {
     }
   });
 
-  it("writes a byte-identical V8 code cache of the bundle, which the executable's V8 flags accept and the executable carries", () => {
+  it("writes a byte-identical V8 code cache of the bundle, warmed up, which the executable's V8 flags accept and the executable carries", () => {
     const cfg = loadPackageConfig(ROOT);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ratwatch-cache-'));
     try {
       const bundle = path.join(cfg.outDir, '.build', `${cfg.name}-node${target.nodeMajor}.cjs`);
       const gen = generatorNode(cfg.cacheDir, target.nodeVersion);
       const caches = ['a', 'b'].map((n) => {
-        writeCodeCache(gen, bundle, path.join(dir, n));
+        writeCodeCache(gen, bundle, path.join(dir, n), APP_WARM_ARGS);
         return readFileSync(path.join(dir, n));
       });
       expect(caches[0].length).toBeGreaterThan(100_000);
       expect(caches[0].equals(caches[1])).toBe(true);
+      // the warm-up ran: the module initialisers it compiled are in the cache too
+      writeCodeCache(gen, bundle, path.join(dir, 'cold'));
+      expect(caches[0].length).toBeGreaterThan(readFileSync(path.join(dir, 'cold')).length * 1.5);
       // compiled as the SEA loader does; V8 says why it refuses a cache only under --profile-deserialization,
       // a flag it leaves out of the flags hash, so adding it does not change the answer
+      // argv[3]: V8 flags set at run time before the compile, as the SEA loader sets SEA_RUNTIME_V8_FLAGS
       const consume = `const fs = require('node:fs');
-        const fn = require('node:vm').compileFunction(fs.readFileSync(process.argv[1]).toString('latin1'), ${JSON.stringify(BUNDLE_PARAMS)},
-          { filename: 'bundle.cjs', cachedData: fs.readFileSync(process.argv[2]) });
-        console.log(JSON.stringify({ rejected: fn.cachedDataRejected }));`;
-      const load = (flags: string[]) =>
-        run(gen, [...flags, '--profile-deserialization', '-e', consume, bundle, path.join(dir, 'a')]).stdout;
-      const withSeaFlags = load(SEA_EXEC_ARGV);
+        if (process.argv[3]) require('node:v8').setFlagsFromString(process.argv[3]);
+        const code = ${JSON.stringify(BUNDLE_HEAD)} + fs.readFileSync(process.argv[1]).toString('latin1') + ${JSON.stringify(BUNDLE_TAIL)};
+        const script = new (require('node:vm').Script)(code, { filename: 'bundle.cjs', cachedData: fs.readFileSync(process.argv[2]) });
+        console.log(JSON.stringify({ rejected: script.cachedDataRejected }));`;
+      const load = (flags: string[], runtimeFlags = '') =>
+        run(gen, [...flags, '--profile-deserialization', '-e', consume, bundle, path.join(dir, 'a'), runtimeFlags]).stdout;
+      const withSeaFlags = load(SEA_EXEC_ARGV, SEA_RUNTIME_V8_FLAGS);
       expect(withSeaFlags).toContain(`[Deserializing from ${caches[0].length} bytes`);
       expect(withSeaFlags.trim().split('\n').at(-1)).toBe('{"rejected":false}');
-      // under other flags V8 refuses it, so the check above can fail
-      expect(load([]).trim().split('\n').at(-1)).toBe('{"rejected":true}');
+      // under other flags V8 refuses it, so the check above can fail: without the run-time flags, and with
+      // the same flags given at start, which V8 hashes otherwise
+      expect(load(SEA_EXEC_ARGV).trim().split('\n').at(-1)).toBe('{"rejected":true}');
+      const atStart = SEA_RUNTIME_V8_FLAGS.split(' ');
+      expect(
+        load([...SEA_EXEC_ARGV, ...atStart])
+          .trim()
+          .split('\n')
+          .at(-1),
+      ).toBe('{"rejected":true}');
       expect(readFileSync(exe).indexOf(caches[0])).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import cron from 'node-cron';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../agent/config/errors.ts';
 import { addConfigOptions, configFlags } from '../../../../agent/config/flags.ts';
+import { FIELDS } from '../../../../agent/config/fields.ts';
 import { loadConfig, requireEndpoint, resolveConfigPath } from '../../../../agent/config/load.ts';
 import { endpointUrlProblem, isLoopbackHost } from '../../../../agent/config/loopback.ts';
 
@@ -130,6 +132,12 @@ describe('loadConfig', () => {
     expect(resolveConfigPath(undefined, {}, f)).toBe(f);
     expect(resolveConfigPath(undefined, {}, join(dir, 'absent.yaml'))).toBeUndefined();
     expect(loadConfig({ file: f, env: {} }).schedule).toBe('0 * * * *'); // an empty file is all defaults
+  });
+
+  it('has defaults node-cron accepts, since a default expression is not validated at every load', () => {
+    const defaults = FIELDS.filter((f) => f.type.kind === 'cron').map((f) => f.default);
+    expect(defaults).toEqual(['0 * * * *']);
+    for (const d of defaults) expect(cron.validate(d as string)).toBe(true);
   });
 });
 
