@@ -44,6 +44,7 @@ export async function probeServer(
     count: checkpointer?.count ?? 0,
     totalMs: checkpointer?.totalMs ?? 0,
     restarts: checkpointer?.restarts ?? 0,
+    caughtUp: checkpointer?.caughtUp ?? 0,
     missed: checkpointer?.restartsMissed ?? 0,
     heldMs: checkpointer?.heldMs ?? 0,
   };
@@ -159,7 +160,7 @@ export async function probeServer(
         ...(shm === undefined
           ? []
           : [
-              `SQLite log peak ${peakFrames} frames, restarted ${restarts} times (${(checkpointer?.restarts ?? 0) - cp0.restarts} by the thread, ${(checkpointer?.restartsMissed ?? 0) - cp0.missed} of its tries busy), reached the safety net of ${SAFETY_NET_PAGES} frames (a checkpoint on the event loop) ${safetyNets} times; ${(checkpointer?.count ?? 0) - cp0.count} checkpoints on the thread, ${((checkpointer?.totalMs ?? 0) - cp0.totalMs).toFixed(0)} ms in all, max ${(checkpointer?.maxMs ?? 0).toFixed(0)} ms; ingest held back during its restarts ${((checkpointer?.heldMs ?? 0) - cp0.heldMs).toFixed(0)} ms in all, max ${(checkpointer?.maxHeldMs ?? 0).toFixed(1)} ms`,
+              `SQLite log peak ${peakFrames} frames, restarted ${restarts} times (${(checkpointer?.restarts ?? 0) - cp0.restarts} by the thread, ${(checkpointer?.caughtUp ?? 0) - cp0.caughtUp} after it caught up, ${(checkpointer?.restartsMissed ?? 0) - cp0.missed} of its tries busy), reached the safety net of ${SAFETY_NET_PAGES} frames (a checkpoint on the event loop) ${safetyNets} times; ${(checkpointer?.count ?? 0) - cp0.count} checkpoints on the thread, ${((checkpointer?.totalMs ?? 0) - cp0.totalMs).toFixed(0)} ms in all, max ${(checkpointer?.maxMs ?? 0).toFixed(0)} ms; ingest held back during its restarts ${((checkpointer?.heldMs ?? 0) - cp0.heldMs).toFixed(0)} ms in all, max ${(checkpointer?.maxHeldMs ?? 0).toFixed(1)} ms`,
             ]),
       ].join('; ');
       return out;

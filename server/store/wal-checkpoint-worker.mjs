@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 // RESTART that may follow copies while it holds the write lock, is then what a few milliseconds append.
 const SMALL_PASS_FRAMES = 256;
 const MAX_PASSES = 4;
+const CATCH_UP_PASSES = 3;
 
 const oneLine = (e) => String(e?.message ?? e).split('\n')[0];
 let db;
@@ -29,22 +30,36 @@ parentPort.on('message', (m) => {
       // frames, as SQLite counts them, are those at the pass's start; its backfilled ones, at its end.
       let r;
       let copied = Number.POSITIVE_INFINITY;
+      let frames = 0; // the longest the log was
       for (let pass = 1; pass <= MAX_PASSES && copied > SMALL_PASS_FRAMES; pass++) {
         const before = r?.checkpointed ?? 0;
         [r] = db.pragma('wal_checkpoint(PASSIVE)');
+        frames = Math.max(frames, r.log);
         // a log restarted since the last pass starts from frame 1
         copied = r.checkpointed - (r.log >= before ? before : 0);
         if (r.busy || r.checkpointed < r.log) break; // a reader holds frames back: more passes would not help
       }
-      // A pass syncs the database only when no commit landed meanwhile, so under ingest the pages it copied
-      // are still to be written out: a RESTART would sync them all while it holds the write lock. Synced here,
-      // the RESTART's own sync has only what the last pass and the RESTART copy. Then one more pass takes what
-      // was committed during this sync.
+      let caughtUp = false;
       if (workerData.dbFd !== undefined && r.log >= workerData.restartFrames && !r.busy && r.checkpointed === r.log) {
+        // A pass syncs the database only when no commit landed meanwhile, so under ingest the pages it copied
+        // are still to be written out: a RESTART would sync them all while it holds the write lock. Synced
+        // here, the RESTART's own sync has only what the last passes and the RESTART copy.
         fsyncSync(workerData.dbFd);
-        [r] = db.pragma('wal_checkpoint(PASSIVE)');
+        // More passes, each taking what was committed during the last. One that finds nothing new leaves every
+        // frame copied back, and then the next commit starts the log again by itself; one that finds a shorter
+        // log finds that a commit already did. Either way no RESTART is needed.
+        for (let i = 0; i < CATCH_UP_PASSES; i++) {
+          const last = r;
+          [r] = db.pragma('wal_checkpoint(PASSIVE)');
+          if (r.busy || r.checkpointed < r.log) break;
+          frames = Math.max(frames, r.log);
+          if (r.log <= last.log) {
+            caughtUp = true;
+            break;
+          }
+        }
       }
-      parentPort.postMessage({ op: 'checkpoint', ...counts(r) });
+      parentPort.postMessage({ op: 'checkpoint', ...counts(r), frames, caughtUp });
     } catch (e) {
       parentPort.postMessage({ op: 'checkpoint', error: oneLine(e) });
     }

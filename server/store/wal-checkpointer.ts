@@ -10,13 +10,15 @@ import { Worker } from 'node:worker_threads';
 // Copying is not enough: the log only starts again from its first frame when a writer begins while every
 // frame is copied back, and under steady ingest a commit always lands while a PASSIVE checkpoint copies. The
 // log then grew to the safety net, which checkpointed on the event loop inside a commit (the 200 ms stalls of
-// bench:server's open-loop run). So once the passes leave a log of RESTART_FRAMES or more, the thread also
-// runs a RESTART checkpoint: it takes the write lock, copies the few frames committed since its last pass,
-// syncs the database and resets the log. Meanwhile the store holds its ingest commits back (`gate`): the
-// event loop keeps reading and checking reports, and no commit of the serving connection waits on the lock
-// in SQLite's busy handler, which sleeps the event loop. Other writes on the serving connection (rare) may
-// still wait there, for at most the hold. The first commit after a restart syncs the log's new header, as
-// any commit that restarts the log does.
+// bench:server's open-loop run). So once the passes leave a log of RESTART_FRAMES or more, the thread syncs
+// the database file (the pages the passes wrote) and tries a few quick passes more: one that finds nothing
+// new has caught up, and the next commit restarts the log. Failing that, it runs a RESTART checkpoint: it
+// takes the write lock, copies the few frames committed since its last pass, syncs the database and resets
+// the log. Meanwhile the store holds its ingest commits back (`gate`): the event loop keeps reading and
+// checking reports, and no commit of the serving connection waits on the lock in SQLite's busy handler,
+// which sleeps the event loop. Other writes on the serving connection (rare) may still wait there, for at
+// most the hold. The first commit after a restart syncs the log's new header, as any commit that restarts
+// the log does.
 // Durability is unchanged: a checkpoint only copies what is already committed in the log.
 
 /** The serving connection's own threshold while the worker checkpoints (SQLite's default is 1000). */
@@ -29,6 +31,10 @@ export interface CheckpointResult {
   busy?: number;
   log?: number;
   checkpointed?: number;
+  /** The longest the log was during the checkpoint's passes. */
+  frames?: number;
+  /** Every frame copied back: the next commit restarts the log, no RESTART needed. */
+  caughtUp?: boolean;
   error?: string;
 }
 
@@ -48,6 +54,8 @@ export class WalCheckpointer {
   count = 0;
   /** Restarts of the log by the thread, and the ones that gave up (busy) or failed. */
   restarts = 0;
+  /** Checkpoints that caught up with the log, so that the next commit restarted it (no RESTART needed). */
+  caughtUp = 0;
   restartsMissed = 0;
   /** Time spent in checkpoints, and the longest one since the holder last set it to 0 (bench:server prints them). */
   totalMs = 0;
@@ -95,7 +103,7 @@ export class WalCheckpointer {
     this.worker.on('message', (r: CheckpointResult & { fatal?: string; op?: string }) => {
       if (r.fatal !== undefined) return gone(`checkpoint thread failed: ${r.fatal}`);
       this.last = r;
-      if (r.op === 'checkpoint' && r.error === undefined && (r.log ?? 0) >= (this.o.restartFrames ?? RESTART_FRAMES)) {
+      if (r.op === 'checkpoint' && r.error === undefined && !r.caughtUp && (r.log ?? 0) >= (this.o.restartFrames ?? RESTART_FRAMES)) {
         this.gatedAt = this.now();
         this.gate = new Promise((resolve) => (this.openGate = resolve));
         this.worker.postMessage('restart');
@@ -109,8 +117,9 @@ export class WalCheckpointer {
       this.count++;
       this.running = false;
       this.lastAt = this.now();
-      this.waitMs = this.nextWait(this.last.log ?? 0);
-      if (r.op === 'restart' && !r.busy && r.error === undefined) this.restartedAt = this.lastAt;
+      this.waitMs = this.nextWait(Math.max(r.frames ?? 0, r.log ?? 0));
+      if (r.caughtUp) this.caughtUp++;
+      if ((r.op === 'restart' && !r.busy && r.error === undefined) || r.caughtUp) this.restartedAt = this.lastAt;
       this.totalMs += this.lastAt - this.startedAt;
       this.maxMs = Math.max(this.maxMs, this.lastAt - this.startedAt);
       for (const w of this.idleWaiters.splice(0)) w();
