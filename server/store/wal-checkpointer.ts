@@ -134,13 +134,15 @@ export class WalCheckpointer {
 
   /**
    * The wait before the next checkpoint: the interval, or less when the log, at the pace it grew since it
-   * last restarted, would reach a quarter of the safety net sooner (a burst of ingest: at 1,400 reports/s the log
-   * grows by some 10,000 frames a second). At most ten per interval.
+   * last restarted, would reach a quarter of the safety net sooner, counting the time the next checkpoint
+   * takes (as long as this one) while commits go on (a burst of ingest: at 1,400 reports/s the log grows by
+   * some 10,000 frames a second). At most ten per interval.
    */
   private nextWait(frames: number): number {
     const perMs = frames / Math.max(1, this.lastAt - this.restartedAt);
     const full = this.o.intervalMs;
-    return perMs > 0 ? Math.max(full / 10, Math.min(full, SAFETY_NET_PAGES / 4 / perMs)) : full;
+    const took = this.lastAt - this.startedAt;
+    return perMs > 0 ? Math.max(full / 10, Math.min(full, SAFETY_NET_PAGES / 4 / perMs - took)) : full;
   }
 
   private release(): void {
