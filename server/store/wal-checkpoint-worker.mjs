@@ -45,18 +45,18 @@ parentPort.on('message', (m) => {
         // are still to be written out: a RESTART would sync them all while it holds the write lock. Synced
         // here, the RESTART's own sync has only what the last passes and the RESTART copy.
         fsyncSync(workerData.dbFd);
-        // More passes, each taking what was committed during the last. One that finds nothing new leaves every
-        // frame copied back, and then the next commit starts the log again by itself; one that finds a shorter
-        // log finds that a commit already did. Either way no RESTART is needed.
+        // More passes, each taking what was committed during the last, until one finds nothing new: the
+        // RESTART then has nothing to copy or sync. One that finds a shorter log finds that a commit began
+        // while every frame was copied back and started the log again itself: no RESTART is needed. (A pass
+        // that finds nothing new does not mean the next commit will: it does not when a pass holds the read
+        // locks as it begins, so the RESTART still runs then.)
         for (let i = 0; i < CATCH_UP_PASSES; i++) {
           const last = r;
           [r] = db.pragma('wal_checkpoint(PASSIVE)');
           if (r.busy || r.checkpointed < r.log) break;
           frames = Math.max(frames, r.log);
-          if (r.log <= last.log) {
-            caughtUp = true;
-            break;
-          }
+          if (r.log < last.log) caughtUp = true;
+          if (r.log <= last.log) break;
         }
       }
       parentPort.postMessage({ op: 'checkpoint', ...counts(r), frames, caughtUp });

@@ -11,8 +11,9 @@ import { Worker } from 'node:worker_threads';
 // frame is copied back, and under steady ingest a commit always lands while a PASSIVE checkpoint copies. The
 // log then grew to the safety net, which checkpointed on the event loop inside a commit (the 200 ms stalls of
 // bench:server's open-loop run). So once the passes leave a log of RESTART_FRAMES or more, the thread syncs
-// the database file (the pages the passes wrote) and tries a few quick passes more: one that finds nothing
-// new has caught up, and the next commit restarts the log. Failing that, it runs a RESTART checkpoint: it
+// the database file (the pages the passes wrote) and runs a few quick passes more, until one finds nothing
+// new; if a commit began meanwhile while every frame was copied back, that commit restarted the log
+// itself. Otherwise it runs a RESTART checkpoint: it
 // takes the write lock, copies the few frames committed since its last pass, syncs the database and resets
 // the log. Meanwhile the store holds its ingest commits back (`gate`): the event loop keeps reading and
 // checking reports, and no commit of the serving connection waits on the lock in SQLite's busy handler,
@@ -33,7 +34,7 @@ export interface CheckpointResult {
   checkpointed?: number;
   /** The longest the log was during the checkpoint's passes. */
   frames?: number;
-  /** Every frame copied back: the next commit restarts the log, no RESTART needed. */
+  /** A commit restarted the log during the passes (every frame was copied back as it began): no RESTART needed. */
   caughtUp?: boolean;
   error?: string;
 }
@@ -54,7 +55,7 @@ export class WalCheckpointer {
   count = 0;
   /** Restarts of the log by the thread, and the ones that gave up (busy) or failed. */
   restarts = 0;
-  /** Checkpoints that caught up with the log, so that the next commit restarted it (no RESTART needed). */
+  /** Checkpoints that caught up with the log, so that a commit restarted it (no RESTART needed). */
   caughtUp = 0;
   restartsMissed = 0;
   /** Time spent in checkpoints, and the longest one since the holder last set it to 0 (bench:server prints them). */

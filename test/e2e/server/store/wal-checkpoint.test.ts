@@ -8,7 +8,7 @@ import { IngestBatcher } from '../../../../server/ingest/batcher.ts';
 import { openSqlite } from '../../../../server/store/open.ts';
 import type { DB } from '../../../../server/store/schema.ts';
 import { type SqlStore, openStore } from '../../../../server/store/sql-store.ts';
-import { RESTART_FRAMES, SAFETY_NET_PAGES, WalCheckpointer } from '../../../../server/store/wal-checkpointer.ts';
+import { SAFETY_NET_PAGES, WalCheckpointer } from '../../../../server/store/wal-checkpointer.ts';
 import { finding, item, SimAgent } from '../../../helpers/server/reports.ts';
 import { cleanupDatabases, freshDatabase } from '../../../helpers/server/stores.ts';
 import { walFrames } from '../../../helpers/server/wal-index.ts';
@@ -89,14 +89,11 @@ describe('WAL checkpoints off the event loop', () => {
     expect(answered).toBe(reports);
     await cp.idle();
     closeSync(shm);
-    // by a RESTART, or by the commit after a checkpoint that caught up
-    expect(cp.restarts + cp.caughtUp).toBeGreaterThan(0);
+    // Restarted by a RESTART, by the commit after a checkpoint that caught up, or (short logs) by a commit
+    // after a pass: which one depends on timing. With passes alone the log reached the safety net here.
+    expect(cp.count).toBeGreaterThan(0);
     expect(peak).toBeLessThan(SAFETY_NET_PAGES);
-    expect(peak).toBeGreaterThanOrEqual(RESTART_FRAMES);
     expect(cp.gate).toBeUndefined();
-    // how long ingest was held back: what bench:server prints
-    expect(cp.heldMs).toBeGreaterThan(0);
-    expect(cp.maxHeldMs).toBeLessThanOrEqual(cp.heldMs);
     await store.close();
     const other = openSqlite(d.sqliteFile!);
     const n = await other.db
@@ -131,16 +128,15 @@ describe('WAL checkpoints off the event loop', () => {
     return cp.gate;
   }
 
-  it('needs no RESTART when the passes catch up with the log: the next commit restarts it', async () => {
+  it('restarts a log that nothing writes to meanwhile, with the database file it was given synced first', async () => {
     let fd: number | undefined;
     const { db, cp, insert } = await walWithRows({ busyTimeoutMs: 50, dbFd: (file) => (fd = openSync(file, 'r')) });
     const before = (db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0].log;
     expect(before).toBeGreaterThan(20);
     cp.poke();
     await cp.idle();
-    expect(cp.caughtUp).toBe(1);
-    expect(cp.restarts).toBe(0);
-    expect(cp.heldMs).toBe(0); // ingest never held back
+    expect(cp.restarts).toBe(1);
+    expect(cp.caughtUp).toBe(0); // no commit came to restart it
     insert.run(Buffer.alloc(10));
     const [r] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number }>;
     expect(r.log).toBeLessThanOrEqual(3);
@@ -157,6 +153,9 @@ describe('WAL checkpoints off the event loop', () => {
     await gateClosed(cp);
     await cp.idle();
     expect(cp.gate).toBeUndefined();
+    // how long ingest was held back: what bench:server prints
+    expect(cp.heldMs).toBeGreaterThan(0);
+    expect(cp.maxHeldMs).toBeLessThanOrEqual(cp.heldMs);
     expect(cp.restartsMissed).toBe(1);
     expect(cp.restarts).toBe(0);
     expect(cp.last?.busy).toBe(1);
