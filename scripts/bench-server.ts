@@ -3,7 +3,8 @@
 // seeded fleet (scripts/bench/server-api.ts), and the console's page loads through the real server with as many
 // hosts (scripts/bench-console.ts; goal: Overview and Hosts under 200 ms). Prints figures; asserts nothing.
 // BENCH_AGENTS (10000), BENCH_FINDINGS (1000000), BENCH_CONCURRENCY (64), BENCH_RATE (1000 reports/s
-// offered in the open-loop run; 0 skips it), BENCH_DB (sqlite,postgres), BENCH_PARTS (ingest,api,console: which sections run),
+// offered in the open-loop runs; 0 skips them), BENCH_FRESH (0 skips the open-loop run on new connections, the
+// longest), BENCH_DB (sqlite,postgres), BENCH_PARTS (ingest,api,console: which sections run),
 // BENCH_CPU_PROFILE (a folder: the server's CPU profile of each ingest run goes there), BENCH_TIMELINE (a folder:
 // per ingest run, each request's due, connect and answer times and the server's commits, event-loop stalls, GC
 // pauses and SQLite log size, in one clock, as JSON, to see what a slow request coincided with). Each ingest run also
@@ -25,6 +26,7 @@ const AGENTS = Number(process.env.BENCH_AGENTS ?? 10_000);
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const FRESH = process.env.BENCH_FRESH !== '0';
 const KINDS = (process.env.BENCH_DB ?? 'sqlite,postgres').split(',');
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE || undefined;
 const TIMELINE_DIR = process.env.BENCH_TIMELINE || undefined;
@@ -71,6 +73,7 @@ async function bench(kind: string): Promise<void> {
         agents: AGENTS,
         concurrency: CONCURRENCY,
         rate: RATE,
+        fresh: FRESH,
       });
     if (PARTS.has('api')) await benchApi({ label: kind, url: srv.url, ca, admin: srv.firstAdmin!, db, findings: FINDINGS, hosts: AGENTS });
     if (PARTS.has('console'))

@@ -34,6 +34,7 @@ export interface IngestBenchOptions {
   agents: number;
   concurrency: number;
   rate: number; // 0: no open-loop run
+  fresh?: boolean; // false: no open-loop run on new connections
   profileDir?: string | undefined; // a CPU profile of the server per run is written here
   timelineDir?: string | undefined; // per run, each request's and the server's events with their times (JSON)
 }
@@ -242,6 +243,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
     ),
   );
   console.log(`  server: ${await probe!.stop()}`);
+  if (o.fresh === false) return;
   // As agents send: each report on a new connection with a full TLS handshake (agent/transport/agent.ts).
   requests = nextReports(new Date(now.getTime() + 7200_000));
   const third = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, fresh: true, trace, requests }, start('fresh'));

@@ -3,24 +3,15 @@
 // the group commits (reports per batch, how long a report waited in the batcher's queue, how long the
 // store took per batch: the transaction on the event loop plus the log's fsync on the thread pool).
 // It wraps the running store's ingest method; nothing in the server is changed for it.
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Store } from '../../server/store/types.ts';
-import type { WalCheckpointer } from '../../server/store/wal-checkpointer.ts';
+import { SAFETY_NET_PAGES, type WalCheckpointer } from '../../server/store/wal-checkpointer.ts';
+import { walFrames } from '../../test/helpers/server/wal-index.ts';
 
 const ms = (ns: number) => ns / 1e6;
 
-/**
- * The log's frames and how many of them are copied back (SQLite's wal-index header in the -shm file: mxFrame
- * at byte 16, nBackfill at byte 96, native byte order; sqlite.org/walformat.html).
- */
-function walFrames(shm: number | undefined): { frames: number; backfilled: number } | undefined {
-  if (shm === undefined) return undefined;
-  const b = Buffer.alloc(100);
-  if (readSync(shm, b, 0, 100, 0) < 100) return undefined;
-  return { frames: b.readUInt32LE(16), backfilled: b.readUInt32LE(96) };
-}
 const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] : 0);
 
 export interface Probe {
@@ -49,8 +40,18 @@ export async function probeServer(
 ): Promise<Probe> {
   const tl: Timeline | undefined = o.timeline ? { commits: [], lags: [], gcs: [], wal: [] } : undefined;
   const checkpointer = (store as { checkpointer?: WalCheckpointer }).checkpointer;
-  const cp0 = { count: checkpointer?.count ?? 0, totalMs: checkpointer?.totalMs ?? 0 };
-  if (checkpointer) checkpointer.maxMs = 0;
+  const cp0 = {
+    count: checkpointer?.count ?? 0,
+    totalMs: checkpointer?.totalMs ?? 0,
+    restarts: checkpointer?.restarts ?? 0,
+    caughtUp: checkpointer?.caughtUp ?? 0,
+    missed: checkpointer?.restartsMissed ?? 0,
+    heldMs: checkpointer?.heldMs ?? 0,
+  };
+  if (checkpointer) {
+    checkpointer.maxMs = 0;
+    checkpointer.maxHeldMs = 0;
+  }
   // The log's size every 5 ms from the -shm file (a read of 100 bytes), and in the timeline the loop's lateness.
   let shm: number | undefined;
   try {
@@ -58,6 +59,10 @@ export async function probeServer(
   } catch {}
   let peakFrames = 0;
   let restarts = 0;
+  // Commits after which the log reached the serving connection's wal_autocheckpoint: each of them checkpointed
+  // on the event loop (unless the thread's checkpoint was running and SQLite skipped it).
+  let safetyNets = 0;
+  let committedFrames = 0;
   let last = at();
   let lastFrames = -1;
   let lastCount = -1;
@@ -116,6 +121,9 @@ export async function probeServer(
     try {
       return await original.call(this, items, defaultIntervalS, () => {
         applyMs.push(performance.now() - t);
+        const f = walFrames(shm);
+        if (f && f.frames >= SAFETY_NET_PAGES && committedFrames < SAFETY_NET_PAGES) safetyNets++;
+        if (f) committedFrames = f.frames;
         onCommitted?.();
       });
     } finally {
@@ -152,7 +160,7 @@ export async function probeServer(
         ...(shm === undefined
           ? []
           : [
-              `SQLite log peak ${peakFrames} frames, restarted ${restarts} times; ${(checkpointer?.count ?? 0) - cp0.count} checkpoints on the thread, ${((checkpointer?.totalMs ?? 0) - cp0.totalMs).toFixed(0)} ms in all, max ${(checkpointer?.maxMs ?? 0).toFixed(0)} ms`,
+              `SQLite log peak ${peakFrames} frames, restarted ${restarts} times (${(checkpointer?.restarts ?? 0) - cp0.restarts} by the thread, ${(checkpointer?.caughtUp ?? 0) - cp0.caughtUp} after it caught up, ${(checkpointer?.restartsMissed ?? 0) - cp0.missed} of its tries busy), reached the safety net of ${SAFETY_NET_PAGES} frames (a checkpoint on the event loop) ${safetyNets} times; ${(checkpointer?.count ?? 0) - cp0.count} checkpoints on the thread, ${((checkpointer?.totalMs ?? 0) - cp0.totalMs).toFixed(0)} ms in all, max ${(checkpointer?.maxMs ?? 0).toFixed(0)} ms; ingest held back during its restarts ${((checkpointer?.heldMs ?? 0) - cp0.heldMs).toFixed(0)} ms in all, max ${(checkpointer?.maxHeldMs ?? 0).toFixed(1)} ms`,
             ]),
       ].join('; ');
       return out;

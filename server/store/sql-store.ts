@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import type { IngestItem, IngestOutcome } from '../ingest/report-types.ts';
 import { OFFLINE_MISSED_INTERVALS, SILENT_AFTER_MS, type AlertStatus, type EventType, type Role } from '../vocabulary.ts';
@@ -60,7 +61,7 @@ export interface StoreOptions {
   poolSize?: number;
   /** The agent key cache's recheck interval and clock (tests). */
   keyCache?: AgentKeyCacheOptions;
-  /** SQLite file: at most one checkpoint per this many ms, on a worker thread (wal-checkpointer.ts). */
+  /** SQLite file: one checkpoint per this many ms (more often when the log grows fast), on a worker thread (wal-checkpointer.ts). */
   checkpointIntervalMs?: number;
 }
 
@@ -82,6 +83,7 @@ export class SqlStore implements Store {
   private readonly db: Kysely<DB>;
   private readonly keys: AgentKeyCache;
   private readonly walLog: WalLog | undefined;
+  private dbFd: number | undefined; // the database file's, for the checkpoint thread (wal-checkpointer.ts)
   /** SQLite file only: checkpoints on a worker thread. */
   checkpointer: WalCheckpointer | undefined;
 
@@ -96,13 +98,17 @@ export class SqlStore implements Store {
     await this.checkpointer?.close();
     await this.walLog?.close();
     await this.db.destroy();
+    if (this.dbFd !== undefined) closeSync(this.dbFd); // after the connection: the close drops the process's locks on the file
+    this.dbFd = undefined;
   }
 
   /** Hands the log's checkpoints to a worker thread; the serving connection's own threshold becomes a safety net. */
-  async checkpointOffLoop(file: string, minIntervalMs: number): Promise<void> {
+  async checkpointOffLoop(file: string, intervalMs: number): Promise<void> {
     await sql`pragma wal_autocheckpoint = ${sql.lit(SAFETY_NET_PAGES)}`.execute(this.db);
+    this.dbFd = openSync(file, 'r');
     this.checkpointer = new WalCheckpointer(file, {
-      minIntervalMs,
+      intervalMs,
+      dbFd: this.dbFd,
       // Without the thread the serving connection checkpoints for itself again, as SQLite does by default.
       onExit: () => void sql`pragma wal_autocheckpoint = ${sql.lit(DEFAULT_PAGES)}`.execute(this.db).catch(() => undefined),
     });
@@ -179,6 +185,9 @@ export class SqlStore implements Store {
         for (const [k, o] of order.entries()) out[o.i] = outcomes[k];
       });
     if (this.walLog) {
+      // held back while the checkpoint thread restarts the log: a commit now would wait on the event loop
+      const gate = this.checkpointer?.gate;
+      if (gate) await gate;
       await commitThenSync(this.db, this.walLog, apply, onCommitted);
       this.checkpointer?.poke();
     } else await apply(this.db);
