@@ -21,6 +21,17 @@ import { walFrames } from '../../../helpers/server/wal-index.ts';
 
 afterAll(() => cleanupDatabases());
 
+/** The reports a new connection reads back from the database file. */
+async function reportsIn(file: string): Promise<number> {
+  const other = openSqlite(file);
+  const n = await other.db
+    .selectFrom('reports')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  await other.db.destroy();
+  return Number(n.n);
+}
+
 describe('WAL checkpoints off the event loop', () => {
   it('copies the ingested log into the database on the worker thread', async () => {
     const d = await freshDatabase('sqlite');
@@ -45,13 +56,7 @@ describe('WAL checkpoints off the event loop', () => {
     expect(cp.last?.log).toBeGreaterThan(0);
     expect(cp.last?.checkpointed).toBe(cp.last?.log);
     await store.close();
-    const other = openSqlite(d.sqliteFile!);
-    const n = await other.db
-      .selectFrom('reports')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    expect(Number(n.n)).toBe(200);
-    await other.db.destroy();
+    expect(await reportsIn(d.sqliteFile!)).toBe(200);
   });
 
   it('restarts the log under sustained ingest, before it reaches the safety net', async () => {
@@ -95,13 +100,7 @@ describe('WAL checkpoints off the event loop', () => {
     expect(peak).toBeLessThan(SAFETY_NET_PAGES);
     expect(cp.gate).toBeUndefined();
     await store.close();
-    const other = openSqlite(d.sqliteFile!);
-    const n = await other.db
-      .selectFrom('reports')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    expect(Number(n.n)).toBe(reports);
-    await other.db.destroy();
+    expect(await reportsIn(d.sqliteFile!)).toBe(reports);
   });
 
   /** A WAL database with a table, a checkpointer on it, and a log of more than a frame. */
