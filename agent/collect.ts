@@ -69,9 +69,9 @@ export async function collectInventory(
       sources.push({ name: en.name, ok: false, error: oneLine(e), count: 0, durationMs: Date.now() - start });
     }
   }
-  // what a file system never answered (a hung FUSE or network mount): the scan went on without it
+  // what never answered (a hung FUSE or network mount, a process's memory): the scan went on without it
   const unanswered = ctx.runner.unanswered?.() ?? [];
-  if (unanswered.length) sources.push({ name: 'file-systems', ok: false, error: oneLine(unanswered.join('; ')), count: 0, durationMs: 0 });
+  if (unanswered.length) sources.push({ name: 'unanswered', ok: false, error: oneLine(unanswered.join('; ')), count: 0, durationMs: 0 });
   return {
     schema: 'ratwatch.inventory/1',
     host: {

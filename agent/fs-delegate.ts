@@ -106,8 +106,9 @@ async function regular(path: string, idleMs: number, what: string): Promise<void
   if (!(await delegatedStat(path, idleMs)).isFile) throw new RunnerError(`cannot ${what}: not a regular file`, 'EINVAL');
 }
 
-export async function delegatedRead(path: string, maxBytes: number, idleMs = DELEGATE_IDLE_MS): Promise<Buffer> {
-  await regular(path, idleMs, `read ${path}`);
+/** `kernelFile`: a /proc file of the kernel's own, never a device or FIFO, so no stat first. */
+export async function delegatedRead(path: string, maxBytes: number, idleMs = DELEGATE_IDLE_MS, kernelFile = false): Promise<Buffer> {
+  if (!kernelFile) await regular(path, idleMs, `read ${path}`);
   const r = await run('head', ['-c', String(maxBytes), '--', path], `read ${path}`, { maxBytes, idleMs });
   if (r.code !== 0) throw failed(r, `read ${path}`);
   return r.stdout;

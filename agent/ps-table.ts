@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { reachOf } from './fs-reach.ts';
+import { memoryMayWait } from './proc-memory.ts';
 import type { PsEntry } from './runner.ts';
 
 // The process table from `ps`, read the way ps-list 9 reads it (two listings joined by pid, the name
@@ -126,7 +127,8 @@ export function readProcTable(): PsEntry[] {
     } catch {
       // a kernel thread, or another user's process without root
     }
-    if (!exe) {
+    // a process whose memory may make the read wait (proc-memory.ts) is named by its comm instead
+    if (!exe && !memoryMayWait(pid)) {
       const raw = readSmall(`/proc/${pid}/cmdline`);
       if (raw !== undefined) {
         e.cmd = raw.replace(/\0+$/, '').replaceAll('\0', ' ');

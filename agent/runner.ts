@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fsSync, { constants as fsc } from 'node:fs';
 import { delegatedRead, delegatedReadDir, delegatedReadLink, delegatedSha256, delegatedStat } from './fs-delegate.ts';
 import { reachOf, SYSTEM_FOLDERS, VIA_PROCESS } from './fs-reach.ts';
+import { memoryMayWait, memoryOf } from './proc-memory.ts';
 import { PS_ARGS_ARGS, PS_FIELDS_ARGS, parsePsTable, readProcTable } from './ps-table.ts';
 import { childEnv, resolveProgram } from './system-programs.ts';
 
@@ -147,6 +148,10 @@ const STUCK_MS = 60 * 60_000;
 // Each unanswered call costs DELEGATE_IDLE_MS of a collector's time and leaves a program stuck: past this
 // many places that did not answer, the rest of the file systems outside the local disks are not asked
 const MAX_STUCK = 8;
+const MEMORY_KEY = 'memory:';
+// a process's command line is copied out of memory in microseconds once its lock is free: a few seconds
+// of silence is a wait that will not end (proc-memory.ts)
+const MEMORY_IDLE_MS = 3_000;
 
 /**
  * Files read synchronously: /proc's own (not a file reached through a process: /proc/<pid>/exe, root/...,
@@ -260,25 +265,37 @@ export class RealRunner implements Runner {
    */
   private far<T>(path: string, delegated: () => Promise<T>): Promise<T> | undefined {
     const reach = reachOf(path);
-    if (reach.local) return undefined;
+    return reach.local ? undefined : this.aside(reach.key, reach.where, path, delegated);
+  }
+
+  /**
+   * A call made by a program that can be abandoned (fs-delegate.ts), for a place that may never answer: a
+   * file system (key: fs-reach.ts's) or a process's memory (key: memory:<pid>, see proc-memory.ts). Where
+   * one went unanswered before, the call fails at once; past MAX_STUCK such places of one kind, the rest of
+   * that kind are not asked.
+   */
+  private aside<T>(key: string, where: string, path: string, delegated: () => Promise<T>): Promise<T> {
     const note = (line: string) => {
       if (this.givenUp.length < 20 && !this.givenUp.includes(line)) this.givenUp.push(line);
     };
     const now = Date.now();
-    const earlier = stuck.get(reach.key);
+    const earlier = stuck.get(key);
     if (earlier && earlier.until > now) {
       note(`skipped (no answer earlier): ${earlier.where}`);
       return Promise.reject(new RunnerError(`skipped ${path}: ${earlier.where} did not answer earlier`, 'ETIMEDOUT'));
     }
     for (const [k, v] of stuck) if (v.until <= now) stuck.delete(k);
-    if (stuck.size >= MAX_STUCK) {
-      note(`skipped (${stuck.size} file systems did not answer): ${reach.where}`);
-      return Promise.reject(new RunnerError(`skipped ${path}: ${stuck.size} file systems did not answer`, 'ETIMEDOUT'));
+    const kind = (k: string) => k.startsWith(MEMORY_KEY);
+    const same = [...stuck.keys()].filter((k) => kind(k) === kind(key)).length;
+    if (same >= MAX_STUCK) {
+      const places = kind(key) ? 'processes' : 'file systems';
+      note(`skipped (${same} ${places} did not answer): ${where}`);
+      return Promise.reject(new RunnerError(`skipped ${path}: ${same} ${places} did not answer`, 'ETIMEDOUT'));
     }
     return delegated().catch((e: unknown) => {
       if (e instanceof RunnerError && e.code === 'ETIMEDOUT') {
-        stuck.set(reach.key, { where: reach.where, until: Date.now() + STUCK_MS });
-        note(`no answer from ${reach.where}: ${path}`);
+        stuck.set(key, { where, until: Date.now() + STUCK_MS });
+        note(`no answer from ${where}: ${path}`);
       }
       throw e;
     });
@@ -321,6 +338,11 @@ export class RealRunner implements Runner {
   async readFile(path: string, maxBytes = DEFAULT_READ_BYTES): Promise<Buffer> {
     const far = this.far(path, () => delegatedRead(path, maxBytes));
     if (far) return far;
+    const pid = memoryOf(path);
+    if (pid !== undefined && memoryMayWait(pid))
+      return this.aside(`${MEMORY_KEY}${pid}`, `the memory of process ${pid} (a thread in state D)`, path, () =>
+        delegatedRead(path, maxBytes, MEMORY_IDLE_MS, true),
+      );
     if (looksUpSynchronously(path)) {
       try {
         return readRegularSync(path, maxBytes);

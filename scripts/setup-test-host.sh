@@ -14,6 +14,7 @@ apt_packages=(
   postgresql                                  # ratwatch-server tests run on PostgreSQL as well as SQLite
   g++ make                                    # better-sqlite3 builds from source when its prebuilt binary cannot be downloaded
   binutils time                               # strip (packaged Linux node); GNU time for npm run bench
+  fuse3 python3-fusepy                        # a FUSE file system whose reads hang (test/live/alone/hung-fuse.test.ts)
 )
 missing=()
 for p in "${apt_packages[@]}"; do
