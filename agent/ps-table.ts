@@ -120,6 +120,7 @@ export function readProcTable(): PsEntry[] {
     const e: PsEntry = { pid, name: '' };
     if (ppid) e.ppid = Number(ppid[1]);
     if (uid) e.uid = Number(uid[1]);
+    if (/^Kthread:\s+1$/m.test(status)) e.kthread = true;
     let exe = '';
     try {
       e.exeLink = fs.readlinkSync(`/proc/${pid}/exe`);
@@ -128,7 +129,7 @@ export function readProcTable(): PsEntry[] {
       // a kernel thread, or another user's process without root
     }
     // a process whose memory may make the read wait (proc-memory.ts) is named by its comm instead
-    if (!exe && !memoryMayWait(pid)) {
+    if (!exe && !e.kthread && !memoryMayWait(pid)) {
       const raw = readSmall(`/proc/${pid}/cmdline`);
       if (raw !== undefined) {
         e.cmd = raw.replace(/\0+$/, '').replaceAll('\0', ' ');

@@ -98,6 +98,8 @@ export interface PsEntry {
   uid?: number;
   /** /proc/<pid>/exe as read while listing (Linux /proc table), so the process collector need not read it again. */
   exeLink?: string;
+  /** A kernel thread (status's Kthread: 1, the kernel's flag): no memory, so no command line to read. */
+  kthread?: true;
 }
 
 export class RunnerError extends Error {

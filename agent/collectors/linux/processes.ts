@@ -29,11 +29,12 @@ interface ProcDetails {
 async function readDetails(runner: Runner, e: PsEntry, withComm: boolean, withStatus: boolean): Promise<ProcDetails> {
   const base = `/proc/${e.pid}`;
   const [exe, argv, status, comm] = await Promise.all([
-    (e.exeLink !== undefined ? Promise.resolve(e.exeLink) : runner.readLink(`${base}/exe`)).then(
+    (e.exeLink !== undefined ? Promise.resolve(e.exeLink) : e.kthread ? Promise.reject() : runner.readLink(`${base}/exe`)).then(
       (t) => t.replace(/ \(deleted\)$/, ''),
       () => undefined,
     ),
-    runner.readFile(`${base}/cmdline`, CMDLINE_READ).then(splitArgv, () => undefined),
+    // a kernel thread's is empty: nothing to read (and one check less per thread, see proc-memory.ts)
+    e.kthread ? splitArgv(Buffer.alloc(0)) : runner.readFile(`${base}/cmdline`, CMDLINE_READ).then(splitArgv, () => undefined),
     withStatus
       ? runner.readFile(`${base}/status`, 16 * 1024).then(
           (b) => b.toString('utf8'),
