@@ -114,6 +114,8 @@ export class RunnerError extends Error {
 
 const DEFAULT_TIMEOUT = 15_000;
 const DEFAULT_EXEC_BYTES = 32 * 1024 * 1024;
+// after a program's timeout, how long its exit is awaited before it counts as one that cannot die
+const EXEC_GRACE_MS = 2_000;
 const DEFAULT_READ_BYTES = 4 * 1024 * 1024;
 
 function errCode(e: unknown): string {
@@ -308,7 +310,7 @@ export class RealRunner implements Runner {
     const program = resolveProgram(cmd);
     if ('error' in program) return Promise.reject(new RunnerError(program.error, program.code));
     return new Promise((resolve, reject) => {
-      execFile(
+      const child = execFile(
         program.path,
         args,
         {
@@ -320,6 +322,7 @@ export class RealRunner implements Runner {
           env: childEnv(),
         },
         (error, stdout, stderr) => {
+          clearTimeout(backstop);
           const enc = opts.encoding ?? 'utf8';
           const out = { stdout: stdout?.toString(enc) ?? '', stderr: stderr?.toString('utf8') ?? '' };
           if (!error) return resolve({ ...out, code: 0 });
@@ -334,6 +337,15 @@ export class RealRunner implements Runner {
           reject(new RunnerError(`${cmd}: ${e.message.split('\n')[0]}`, String(e.code ?? 'EIO')));
         },
       );
+      // execFile kills the program at the timeout but answers only once it has exited: one that cannot die
+      // (waiting on a FUSE server that took its request and went silent) would keep this call, the
+      // collector and the process waiting. Past a grace period it is given up and left to the kernel.
+      const backstop = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        child.unref();
+        reject(new RunnerError(`${cmd} timed out after ${timeout} ms and could not be stopped`, 'ETIMEDOUT'));
+      }, timeout + EXEC_GRACE_MS);
     });
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../agent/catalog/load.ts';
 import type { Inventory } from '../../../agent/model.ts';
+import { RealRunner } from '../../../agent/runner.ts';
 import { collectHost } from '../../../agent/scan.ts';
 import { ROOT } from '../../helpers/paths.ts';
 
@@ -171,6 +172,13 @@ describe('a FUSE file system that stops answering, and a process whose memory wa
       if (u.status !== 0) spawnSync('umount', ['-l', mnt], { timeout: 10_000 });
     }
     if (dir && !mounted(mnt)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // first, while the FUSE server still has idle threads: it takes stat's request and never answers, so the
+  // killed stat cannot die (it would once the server's threads are all taken, the request left unread)
+  it('a program that cannot die after its timeout is given up, not waited for', async () => {
+    const stat = new RealRunner().exec('stat', ['--', join(mnt, 'page.bin')], { timeoutMs: 1_000 });
+    await expect(stat).rejects.toMatchObject({ code: 'ETIMEDOUT' });
   });
 
   it('the CLI scan finishes, reports the rest of the inventory and what it could not read, and exits', async () => {
