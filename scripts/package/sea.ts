@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { inject } from 'postject';
 import type { Target } from './config.ts';
 
@@ -128,9 +129,13 @@ export interface BlobOptions {
 }
 
 export function writeBlob(o: BlobOptions): void {
+  // Paths relative to the build folder, where the generator runs: the blob keeps the main script's path as
+  // given, and an absolute one would make the executable differ with the checkout's folder
+  const dir = path.dirname(o.configFile);
+  const rel = (p: string) => path.relative(dir, p);
   const config = {
-    main: o.main,
-    output: o.blob,
+    main: rel(o.main),
+    output: rel(o.blob),
     disableExperimentalSEAWarning: true,
     // No snapshot, and no SEA code cache: the main script is only the small loader, and it would be
     // made without the flags that make V8's output reproducible. The bundles' own caches are assets,
@@ -138,15 +143,17 @@ export function writeBlob(o: BlobOptions): void {
     useSnapshot: false,
     useCodeCache: false,
     execArgv: SEA_EXEC_ARGV,
-    assets: o.assets,
+    assets: Object.fromEntries(Object.entries(o.assets).map(([k, v]) => [k, rel(v)])),
   };
   writeFileSync(o.configFile, JSON.stringify(config, null, 2));
   try {
-    execFileSync(o.generator, ['--experimental-sea-config', o.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(o.generator, ['--experimental-sea-config', path.basename(o.configFile)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = String((e as { stderr?: Buffer }).stderr ?? e).trim();
     throw new Error(`${o.generator} --experimental-sea-config failed: ${err.split('\n').slice(-3).join(' ')}`);
   }
+  if (readFileSync(o.blob).includes(path.resolve(dir)))
+    throw new Error(`${o.blob} names the build folder ${dir}: the executable would differ from a build in another folder`);
 }
 
 /** Copies the stock node binary, injects the blob and checks the result, writing target.output only when all went well. */
