@@ -1,5 +1,6 @@
 // Real local sinks for the notifier tests: an HTTP server on 127.0.0.1 that records what it receives and
 // answers with a scripted status, and an alert produced by the real farm evaluation with hostile host names.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { evaluateFarms, farmSettings } from '../../../server/farm/index.ts';
@@ -40,13 +41,24 @@ export async function httpSink(
   hold: (n: number, gone: Promise<void>) => Promise<unknown> | undefined = () => undefined,
 ): Promise<HttpSink> {
   const received: Received[] = [];
+  // Each sink answers under a path of its own: a request meant for another test's sink that closed (a
+  // notifier's retry) or for a port another test took to be dead, landing on this one's reused port, is
+  // answered 404 and not recorded. What is recorded is the path after that prefix.
+  const prefix = `/sink-${randomBytes(6).toString('hex')}`;
   const server: Server = createServer((req, res) => {
+    const path = req.url ?? '';
+    if (path !== prefix && !path.startsWith(`${prefix}/`) && !path.startsWith(`${prefix}?`)) {
+      req.resume();
+      res.writeHead(404).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     // the answer's close: when it was sent, or when the connection closed before (on the socket, listeners would pile up per kept-alive connection)
     const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const url = path.slice(prefix.length) || '/';
+      received.push({ method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const n = received.length;
       await hold(n, gone);
       if (res.destroyed) return;
@@ -58,7 +70,7 @@ export async function httpSink(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${prefix}`,
     received,
     close: () =>
       new Promise<void>((resolve) => {

@@ -40,10 +40,12 @@ describe('linux collectors agree with systeminformation and ps-list', () => {
     // is the reference reading it was written to match
     const theirs = await psList();
     const ours = new Map((await ctx.runner.listProcesses()).map((p) => [p.pid, p]));
-    const again = new Map((await psList()).map((p) => [p.pid, p.name]));
-    // kernel workers rename themselves as they change jobs (kworker/u8:2-events_unbound ...): only names that
-    // stayed the same through both of ps-list's readings can be compared with ours, taken in between
-    const stable = theirs.filter((p) => again.get(p.pid) === p.name && ours.has(p.pid) && p.pid !== 2 && p.ppid !== 2);
+    const again = new Map((await psList()).map((p) => [p.pid, p]));
+    // kernel workers rename themselves as they change jobs (kworker/u8:2-events_unbound ...), and a process
+    // whose parent exits is handed to pid 1: only names and parents that stayed the same through both of
+    // ps-list's readings can be compared with ours, taken in between
+    const same = (p: { pid: number; name: string; ppid: number }) => again.get(p.pid)?.name === p.name && again.get(p.pid)?.ppid === p.ppid;
+    const stable = theirs.filter((p) => same(p) && ours.has(p.pid) && p.pid !== 2 && p.ppid !== 2);
     expect(stable.length).toBeGreaterThan(5);
     expect(stable.some((p) => p.pid === process.pid)).toBe(true);
     for (const p of stable) {
