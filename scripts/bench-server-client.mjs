@@ -8,28 +8,35 @@
 // latency counts from when it was due, so a server that falls behind shows it (no coordinated omission);
 // `concurrency` then caps the sockets.
 import https from 'node:https';
+import tls from 'node:tls';
 
 // What the connections cost: new TLS connections, how many resumed a session, and why requests failed
 // (a status of 0 in the figures is a request that got no answer: its error code is counted here).
-const conns = { opened: 0, resumed: 0, errors: {} };
+// closedByServer: kept-alive sockets the server ended (keepAliveTimeout, Connection: close...).
+const conns = { opened: 0, resumed: 0, closedByServer: 0, errors: {} };
 const seen = new WeakSet();
 const freedAt = new WeakMap(); // socket -> when its last response ended (kept-alive sockets)
 
 // Absolute time (ms since the epoch, sub-ms) shared with the server process's timeline (server-probe.ts).
 const at = () => performance.timeOrigin + performance.now();
 
-function post(agent, url, ca, headers, body, trace) {
+function post(agent, url, secureContext, headers, body, trace) {
   return new Promise((resolve) => {
-    const req = https.request(url, { method: 'POST', agent, ca, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = https.request(
+      url,
+      { method: 'POST', agent, secureContext, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     let idleMs; // how long the kept-alive socket this request got had been idle
     req.on('socket', (s) => {
       if (trace) trace.socketAt = at();
       if (freedAt.has(s)) idleMs = performance.now() - freedAt.get(s);
       if (seen.has(s)) return;
       seen.add(s);
+      if (agent.keepAlive) s.once('end', () => conns.closedByServer++);
       if (trace) trace.newConn = true;
       s.once('secureConnect', () => {
         if (trace) trace.connectedAt = at();
@@ -49,13 +56,17 @@ function post(agent, url, ca, headers, body, trace) {
 
 async function run(job) {
   const url = new URL(job.url);
-  const ca = Buffer.from(job.ca);
+  // One TLS context for every connection: given `ca` instead, each new socket built its own (~1 ms of the
+  // generator's CPU, synchronously), so a burst of new sockets stalled the send loop and grew the burst.
+  const secureContext = tls.createSecureContext({ ca: Buffer.from(job.ca) });
   // job.fresh: one new connection per report and no TLS session kept, as the agent sends (agent/transport/agent.ts:
   // keepAlive false, and a new Agent, so an empty session cache, for each delivery).
   // Unbounded sockets then: a capped pool would hand a queued request a socket another report just used.
   const agent = job.fresh
     ? new https.Agent({ keepAlive: false, maxCachedSessions: 0 })
-    : new https.Agent({ keepAlive: true, maxSockets: job.concurrency });
+    : // A pool keeps what it opened (as a proxy's keepalive pool does): with Node's default maxFreeSockets
+      // (256) a burst's extra sockets were closed once free and the next burst opened them again.
+      new https.Agent({ keepAlive: true, maxSockets: job.concurrency, maxFreeSockets: job.concurrency });
   agent.on('free', (s) => freedAt.set(s, performance.now()));
   const latenciesMs = [];
   const traces = []; // with job.trace: per request, when it was due, got a socket, connected, was answered
@@ -72,16 +83,21 @@ async function run(job) {
   const cpu0 = process.cpuUsage();
   if (job.rate) {
     // Warm the sockets first (TLS handshakes are not what a client pays per report on a kept-alive link), unless
-    // each report gets its own connection.
+    // each report gets its own connection. The whole pool, as a proxy's that has carried this load before: with
+    // 16 warmed, a 20 ms stall at 1,000/s opened new connections, whose handshakes on the server made it longer.
     await Promise.all(
       Array.from(
-        { length: job.fresh ? 0 : Math.min(job.concurrency, 16) },
+        { length: job.fresh ? 0 : job.concurrency },
         () =>
           new Promise((resolve) => {
             https
-              .get(new URL('/healthz', url), { agent, ca }, (res) => {
+              .get(new URL('/healthz', url), { agent, secureContext }, (res) => {
                 res.resume();
                 res.on('end', resolve);
+              })
+              .on('socket', (s) => {
+                seen.add(s); // not a new connection when a report later gets it
+                s.once('end', () => conns.closedByServer++);
               })
               .on('error', resolve);
           }),
@@ -92,12 +108,14 @@ async function run(job) {
     for (let i = 0; i < job.requests.length; i++) {
       const due = start + (i * 1000) / job.rate;
       const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      // Behind schedule, the loop still lets answers in before each send: sent back to back, every request of
+      // the catch-up found its socket not yet freed and the pool opened a new connection for it.
+      await new Promise((r) => (wait > 1 ? setTimeout(r, wait) : setImmediate(r)));
       const r = job.requests[i];
       const trace = job.trace ? { dueAt: performance.timeOrigin + due } : undefined;
       if (trace) traces.push(trace);
       pending.push(
-        post(agent, url, ca, r.headers, Buffer.from(r.body), trace).then((status) => {
+        post(agent, url, secureContext, r.headers, Buffer.from(r.body), trace).then((status) => {
           if (trace) Object.assign(trace, { doneAt: at(), status });
           record(status, performance.now() - due, i);
         }),
@@ -116,7 +134,7 @@ async function run(job) {
         const s = performance.now();
         const trace = job.trace ? { dueAt: performance.timeOrigin + s } : undefined;
         if (trace) traces.push(trace);
-        const status = await post(agent, url, ca, r.headers, Buffer.from(r.body), trace);
+        const status = await post(agent, url, secureContext, r.headers, Buffer.from(r.body), trace);
         if (trace) Object.assign(trace, { doneAt: at(), status });
         record(status, performance.now() - s);
       }

@@ -5,6 +5,7 @@
 // BENCH_AGENTS (10000), BENCH_FINDINGS (1000000), BENCH_CONCURRENCY (64), BENCH_RATE (1000 reports/s
 // offered in the open-loop runs; 0 skips them), BENCH_FRESH (0 skips the open-loop run on new connections, the
 // longest), BENCH_DB (sqlite,postgres), BENCH_PARTS (ingest,api,console: which sections run),
+// BENCH_COMMIT_INTERVAL (ms between group commit starts, the server's default unless given; 0: as before it existed),
 // BENCH_CPU_PROFILE (a folder: the server's CPU profile of each ingest run goes there), BENCH_TIMELINE (a folder:
 // per ingest run, each request's due, connect and answer times and the server's commits, event-loop stalls, GC
 // pauses and SQLite log size, in one clock, as JSON, to see what a slow request coincided with). Each ingest run also
@@ -54,6 +55,7 @@ async function bench(kind: string): Promise<void> {
       log: () => undefined,
       periodicIntervalMs: 3600_000,
       maxQueue: 100_000,
+      ...(process.env.BENCH_COMMIT_INTERVAL ? { commitIntervalMs: Number(process.env.BENCH_COMMIT_INTERVAL) } : {}),
     }),
   );
   const db = databaseUrl ? openPostgres(databaseUrl, 4) : openSqlite(join(dir, 'ratwatch.sqlite'));

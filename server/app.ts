@@ -41,6 +41,8 @@ export interface ServerConfig {
   farmWindowHours: number;
   maxQueue: number;
   maxBatch: number;
+  /** Least time between the starts of two group commits (IngestBatcher's commitIntervalMs). */
+  commitIntervalMs: number;
   limits: IngestLimits;
   /** Names/addresses agents reach this server by, added to a generated certificate. */
   publicNames: string[];
@@ -70,6 +72,9 @@ export function defaultConfig(over: Partial<ServerConfig> = {}): ServerConfig {
     // request for 50-100 ms under a backlog (bench:server probe). 64 bounds that; the per-batch statements
     // and fsync (off the loop, pipelined) cost little more at 64.
     maxBatch: 64,
+    // At 1,000 reports/s: ~10 reports a commit instead of 1-3, ~0.3 ms less CPU per report (bench:server
+    // open loop, 1.0 -> 0.7 ms), for at most 10 ms more latency.
+    commitIntervalMs: 10,
     limits: DEFAULT_LIMITS,
     publicNames: [],
     log: stderrLine, // escapes control characters: log lines quote agents, SIEMs and files
@@ -144,7 +149,12 @@ export async function startServer(c: ServerConfig): Promise<RunningServer> {
         // another instance created it at the same moment
       }
     }
-    const batcher = new IngestBatcher(store, { maxQueue: c.maxQueue, maxBatch: c.maxBatch, defaultIntervalS: c.defaultIntervalS });
+    const batcher = new IngestBatcher(store, {
+      maxQueue: c.maxQueue,
+      maxBatch: c.maxBatch,
+      defaultIntervalS: c.defaultIntervalS,
+      commitIntervalMs: c.commitIntervalMs,
+    });
     const trusted = new Set(c.trustedProxies);
     const apiHandler = makeHandler({
       store,

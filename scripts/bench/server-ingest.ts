@@ -3,7 +3,7 @@
 // process (bench-server-client.mjs), so the CPU time printed is the server's alone.
 // Three runs: each agent's first report (a new host: full report, a tenth with findings) as fast as the
 // server takes them from `concurrency` connections; then each agent's second report offered at a fixed
-// rate (open loop) over kept-alive connections (a pooling client, a proxy); then the third reports at that
+// rate (open loop) over `concurrency` kept-alive connections (a proxy's pool); then the third reports at that
 // rate, each on a new connection with a full TLS handshake, as agents send them: whose p99 is the latency
 // an agent sees at that load.
 import { randomUUID } from 'node:crypto';
@@ -54,7 +54,7 @@ interface ClientResult {
   non200: number;
   seconds: number;
   statuses: Record<string, number>;
-  conns: { opened: number; resumed: number; errors: Record<string, number> };
+  conns: { opened: number; resumed: number; closedByServer: number; errors: Record<string, number> };
   cpu: NodeJS.CpuUsage;
   traces: Array<{ dueAt: number; socketAt?: number; connectedAt?: number; doneAt?: number; status?: number; newConn?: boolean }>;
 }
@@ -152,7 +152,7 @@ function line(
       : `; load generator CPU ${share(cpuMs(res.cpu))} of one core`;
   const steady = res.afterFirstSecondMs.sort((x, y) => x - y);
   const afterFirst = steady.length ? ` (after the first second: p99 ${fmt(pct(steady, 99))}, max ${fmt(steady.at(-1)!)})` : '';
-  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}${afterFirst}, non-200: ${res.non200}${other ? ` (${other}${errors ? `: ${errors}` : ''})` : ''}; server CPU ${(cpuMs(cpu) / n).toFixed(2)} ms per report (${share(cpuMs(cpu))} of one core)${pgMs === undefined ? '' : `, PostgreSQL CPU ${(pgMs / n).toFixed(2)} ms per report`}${machine}; ${res.conns.opened} new TLS connections (${res.conns.resumed} resumed)`;
+  return `${label}: ingest ${what}: ${(n / res.seconds).toFixed(0)} reports/s, p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1)!)}${afterFirst}, non-200: ${res.non200}${other ? ` (${other}${errors ? `: ${errors}` : ''})` : ''}; server CPU ${(cpuMs(cpu) / n).toFixed(2)} ms per report (${share(cpuMs(cpu))} of one core)${pgMs === undefined ? '' : `, PostgreSQL CPU ${(pgMs / n).toFixed(2)} ms per report`}${machine}; ${res.conns.opened} new TLS connections (${res.conns.resumed} resumed), ${res.conns.closedByServer} kept-alive closed by the server`;
 }
 
 export async function benchIngest(o: IngestBenchOptions): Promise<void> {
@@ -229,7 +229,11 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
   console.log(`  server: ${await probe!.stop()}`);
   if (!o.rate) return;
   requests = nextReports(new Date(now.getTime() + 3600_000));
-  const second = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, trace, requests }, start('open'));
+  // A pool of `concurrency` kept-alive connections, all open before the run, as a proxy with a bounded upstream
+  // pool (HAProxy maxconn, nginx max_conns): a request that finds them all busy waits in the pool, and that wait
+  // counts in its latency. An unbounded pool (512) turned any stall into hundreds of new connections, each
+  // ~1.7 ms of the server's CPU even resumed (more than a report): the stall grew into seconds.
+  const second = await load({ url, ca: o.ca, concurrency: o.concurrency, rate: o.rate, trace, requests }, start('open'));
   saveTimeline('open', second);
   console.log(
     line(

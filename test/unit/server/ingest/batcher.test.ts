@@ -1,5 +1,5 @@
 import { setImmediate as tick } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IngestBatcher } from '../../../../server/ingest/batcher.ts';
 import type { IngestItem, IngestOutcome } from '../../../../server/ingest/report-types.ts';
 import type { Store } from '../../../../server/store/types.ts';
@@ -101,5 +101,63 @@ describe('IngestBatcher pipeline', () => {
     commits[1].durable();
     await rounds();
     expect(c.outcome).toBe('stored');
+  });
+});
+
+describe('IngestBatcher commit interval', () => {
+  it('commits a report after a quiet spell at once, then gathers the next ones until maxBatch wait', async () => {
+    const { store, commits } = gatedStore({ pipelines: true });
+    const b = new IngestBatcher(store, { maxQueue: 100, maxBatch: 4, defaultIntervalS: 3600, commitIntervalMs: 3600_000 });
+    const first = tracked(b, report());
+    await rounds();
+    expect(commits).toHaveLength(1);
+    commits[0].durable();
+    const next = [tracked(b, report()), tracked(b, report()), tracked(b, report())];
+    await rounds(20);
+    expect(first.outcome).toBe('stored');
+    expect(commits).toHaveLength(1); // within the interval and fewer than maxBatch: they wait for more
+    next.push(tracked(b, report()));
+    await rounds();
+    expect(commits).toHaveLength(2);
+    expect(commits[1].items).toHaveLength(4);
+    commits[1].durable();
+    await rounds();
+    expect(next.map((t) => t.outcome)).toEqual(['stored', 'stored', 'stored', 'stored']);
+  });
+
+  it('never holds back one sender whose reports come one after another', async () => {
+    const { store, commits } = gatedStore({ pipelines: true });
+    const b = new IngestBatcher(store, { maxQueue: 100, maxBatch: 64, defaultIntervalS: 3600, commitIntervalMs: 3600_000 });
+    for (let i = 0; i < 3; i++) {
+      const t = tracked(b, report());
+      await rounds();
+      expect(commits).toHaveLength(i + 1);
+      commits[i].durable();
+      await rounds();
+      expect(t.outcome).toBe('stored');
+    }
+  });
+
+  it('commits what waits once the interval since the last batch began has passed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { store, commits } = gatedStore({ pipelines: true });
+      const b = new IngestBatcher(store, { maxQueue: 100, maxBatch: 64, defaultIntervalS: 3600, commitIntervalMs: 10 });
+      tracked(b, report());
+      await rounds();
+      const later = [tracked(b, report()), tracked(b, report())];
+      await rounds();
+      expect(commits).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(10);
+      await rounds();
+      expect(commits).toHaveLength(2);
+      expect(commits[1].items).toHaveLength(2);
+      commits[0].durable();
+      commits[1].durable();
+      await rounds();
+      expect(later.map((t) => t.outcome)).toEqual(['stored', 'stored']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
