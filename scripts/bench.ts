@@ -13,8 +13,6 @@
 // engine and the Windows/macOS collectors run in-process under the embedded Node (scripts/bench/inproc.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,11 +182,11 @@ function extraProcesses(count: number): ChildProcess[] {
   return kids;
 }
 
-function cpuOfPid(pid: number): number {
-  // utime stime cutime cstime, fields 14-17, after the ")" that ends the command name
+/** CPU seconds of a live process: its own (utime stime) and its waited-for children's (cutime cstime). */
+function cpuOfPid(pid: number): { own: number; children: number } {
+  // fields 14-17, after the ")" that ends the command name; USER_HZ is 100 on Linux
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  return ticks / 100; // USER_HZ is 100 on Linux
+  return { own: (Number(f[11]) + Number(f[12])) / 100, children: (Number(f[13]) + Number(f[14])) / 100 };
 }
 
 /** Resident MiB of a live process, and the part of it that is anonymous (heap, stacks) rather than file pages (the executable's code and data). */
@@ -214,13 +212,30 @@ interface Sink {
 
 const SINK_TOKEN_ENV = 'RW_BENCH_TOKEN';
 
+// The sink is a process of its own: the one-shot runs are timed with spawnSync, which blocks this
+// process's event loop, so a sink here never answered a one-shot `scan --report` (the first timed out
+// after 30 s, the later ones found the endpoint in backoff and sent nothing) and the cycles were set
+// against runs that never delivered.
+const SINK_SCRIPT = `
+const s = require('node:http').createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+});
+s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
 async function startSink(): Promise<Sink> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  // its stdin is a pipe from here: the sink ends with this process, however this one ends
+  const server = spawn(process.execPath, ['-e', SINK_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((ok, fail) => {
+    let out = '';
+    server.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) ok(Number(out.trim()));
+    });
+    server.once('exit', (code) => fail(new Error(`the sink exited (${code}) before listening`)));
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as AddressInfo).port;
   const dir = mkdtempSync(path.join(tmpdir(), 'rw-bench-sink-'));
   return {
     config(name) {
@@ -232,7 +247,7 @@ async function startSink(): Promise<Sink> {
       return cfg;
     },
     close() {
-      server.close();
+      server.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -242,6 +257,8 @@ interface DaemonFigures {
   rss: number;
   anon: number;
   cpuPerCycle: number;
+  /** The daemon's own share: timer, spawning the cycle child, its pipes (the rest is the child's). */
+  ownPerCycle: number;
   cycles: number;
   failed: number;
   firstFailure: string | undefined; // the daemon's own line, so a reader sees what failed
@@ -250,6 +267,8 @@ interface DaemonFigures {
   report: number;
   overScan: number;
   overReport: number;
+  /** Every cycle over its interval's `scan --report`, in order: how far apart the runs the median is taken of lie. */
+  eachOverReport: number[];
 }
 
 /**
@@ -273,7 +292,7 @@ async function daemonRow(
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
-  const done: { at: number; cpu: number }[] = [];
+  const done: { at: number; cpu: { own: number; children: number } }[] = [];
   let partial = '';
   child.stderr!.on('data', (c: Buffer) => {
     partial += c.toString();
@@ -303,13 +322,16 @@ async function daemonRow(
       }
     }
     if (done.length < 2) return { error: `fewer than 2 cycles finished (${log.trim().split('\n').slice(-2).join(' | ')})` };
-    const cpu = done.slice(1).map((d, i) => d.cpu - done[i].cpu);
+    const total = (c: { own: number; children: number }) => c.own + c.children;
+    const cpu = done.slice(1).map((d, i) => total(d.cpu) - total(done[i].cpu));
+    const own = done.slice(1).map((d, i) => d.cpu.own - done[i].cpu.own);
     const paired = cpu.flatMap((c, i) => (oneShot[i] ? [{ c, ...oneShot[i] }] : []));
     const rssOf = (k: 'rss' | 'anon') => median(rss.length ? rss.map((r) => r[k]) : [NaN]);
     return {
       rss: rssOf('rss'),
       anon: rssOf('anon'),
       cpuPerCycle: median(cpu),
+      ownPerCycle: median(own),
       cycles: cpu.length,
       failed: failures().length,
       firstFailure: failures()[0],
@@ -317,6 +339,7 @@ async function daemonRow(
       report: median(oneShot.map((x) => x.report)),
       overScan: median(paired.map((p) => p.c / Math.max(p.scan, 0.005))),
       overReport: median(paired.map((p) => p.c / Math.max(p.report, 0.005))),
+      eachOverReport: paired.map((p) => p.c / Math.max(p.report, 0.005)),
     };
   } finally {
     child.kill('SIGTERM');
@@ -467,6 +490,13 @@ async function main(): Promise<void> {
     '<= 1x (= the scan)',
   );
   row(
+    '  of which the daemon itself (ticks of 10 ms)',
+    all((i) => dv(i, (d) => `${(d.ownPerCycle * 1000).toFixed(0)} ms`)),
+    'the rest: its cycle child',
+    [],
+    '',
+  );
+  row(
     `  one scan --json --no-probe in the same ${DAEMON_PERIOD_S} s`,
     all((i) => dv(i, (d) => s(d.scan))),
     'paired: each cycle over it',
@@ -483,6 +513,7 @@ async function main(): Promise<void> {
   daemons.forEach((d, i) => {
     if ('error' in d) console.log(`  ${subjects[i].label} daemon: ${d.error}`);
     else if (d.failed) console.log(`  ${subjects[i].label} daemon: ${d.failed} line(s) saying failed, the first: ${d.firstFailure}`);
+    else console.log(`  ${subjects[i].label}: each cycle over its scan --report: ${d.eachOverReport.map((x) => x.toFixed(2)).join(' ')}`);
   });
 
   // in-process: the engine alone and the Windows/macOS collectors on replayed captures, under the embedded Node
