@@ -8,6 +8,7 @@
 // latency counts from when it was due, so a server that falls behind shows it (no coordinated omission);
 // `concurrency` then caps the sockets.
 import https from 'node:https';
+import { PerformanceObserver } from 'node:perf_hooks';
 import tls from 'node:tls';
 
 // What the connections cost: new TLS connections, how many resumed a session, and why requests failed
@@ -20,16 +21,12 @@ const freedAt = new WeakMap(); // socket -> when its last response ended (kept-a
 // Absolute time (ms since the epoch, sub-ms) shared with the server process's timeline (server-probe.ts).
 const at = () => performance.timeOrigin + performance.now();
 
-function post(agent, url, secureContext, headers, body, trace) {
+function post(agent, url, options, body, trace) {
   return new Promise((resolve) => {
-    const req = https.request(
-      url,
-      { method: 'POST', agent, secureContext, headers: { ...headers, 'content-length': String(body.length) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
+    const req = https.request(url, options, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
     let idleMs; // how long the kept-alive socket this request got had been idle
     req.on('socket', (s) => {
       if (trace) trace.socketAt = at();
@@ -54,7 +51,11 @@ function post(agent, url, secureContext, headers, body, trace) {
   });
 }
 
-async function run(job) {
+/**
+ * Each request's options and body, built before the run: built per send (a copy of the body and of its
+ * headers), they were garbage the generator made at 1,000 sends/s and its scavenges delayed sends.
+ */
+function prepare(job) {
   const url = new URL(job.url);
   // One TLS context for every connection: given `ca` instead, each new socket built its own (~1 ms of the
   // generator's CPU, synchronously), so a burst of new sockets stalled the send loop and grew the burst.
@@ -67,6 +68,15 @@ async function run(job) {
     : // A pool keeps what it opened (as a proxy's keepalive pool does): with Node's default maxFreeSockets
       // (256) a burst's extra sockets were closed once free and the next burst opened them again.
       new https.Agent({ keepAlive: true, maxSockets: job.concurrency, maxFreeSockets: job.concurrency });
+  const sends = job.requests.map((r) => {
+    const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+    return { body, options: { method: 'POST', agent, secureContext, headers: { ...r.headers, 'content-length': String(body.length) } } };
+  });
+  job.requests = undefined;
+  return { url, secureContext, agent, sends };
+}
+
+async function run(job, { url, secureContext, agent, sends }) {
   agent.on('free', (s) => freedAt.set(s, performance.now()));
   const latenciesMs = [];
   const traces = []; // with job.trace: per request, when it was due, got a socket, connected, was answered
@@ -79,6 +89,16 @@ async function run(job) {
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status !== 200) non200++;
   };
+  // The generator's own GC pauses: a request due during one is sent late and its latency counts that too.
+  const gc = { count: 0, totalMs: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   if (job.rate) {
@@ -105,17 +125,16 @@ async function run(job) {
     );
     const start = performance.now();
     const pending = [];
-    for (let i = 0; i < job.requests.length; i++) {
+    for (let i = 0; i < sends.length; i++) {
       const due = start + (i * 1000) / job.rate;
       const wait = due - performance.now();
       // Behind schedule, the loop still lets answers in before each send: sent back to back, every request of
       // the catch-up found its socket not yet freed and the pool opened a new connection for it.
       await new Promise((r) => (wait > 1 ? setTimeout(r, wait) : setImmediate(r)));
-      const r = job.requests[i];
       const trace = job.trace ? { dueAt: performance.timeOrigin + due } : undefined;
       if (trace) traces.push(trace);
       pending.push(
-        post(agent, url, secureContext, r.headers, Buffer.from(r.body), trace).then((status) => {
+        post(agent, url, sends[i].options, sends[i].body, trace).then((status) => {
           if (trace) Object.assign(trace, { doneAt: at(), status });
           record(status, performance.now() - due, i);
         }),
@@ -124,17 +143,18 @@ async function run(job) {
     await Promise.all(pending);
     const seconds = (performance.now() - start) / 1000;
     agent.destroy();
-    return { latenciesMs, afterFirstSecondMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0), traces };
+    gcObserver.disconnect();
+    return { latenciesMs, afterFirstSecondMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0), traces, gc };
   }
   let next = 0;
   await Promise.all(
     Array.from({ length: job.concurrency }, async () => {
-      while (next < job.requests.length) {
-        const r = job.requests[next++];
+      while (next < sends.length) {
+        const r = sends[next++];
         const s = performance.now();
         const trace = job.trace ? { dueAt: performance.timeOrigin + s } : undefined;
         if (trace) traces.push(trace);
-        const status = await post(agent, url, secureContext, r.headers, Buffer.from(r.body), trace);
+        const status = await post(agent, url, r.options, r.body, trace);
         if (trace) Object.assign(trace, { doneAt: at(), status });
         record(status, performance.now() - s);
       }
@@ -142,11 +162,17 @@ async function run(job) {
   );
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { latenciesMs, afterFirstSecondMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0), traces };
+  gcObserver.disconnect();
+  return { latenciesMs, afterFirstSecondMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0), traces, gc };
 }
 
 // 'ready' once the job is here (its transfer is the parent's work, not the server's), then 'go' starts it.
 process.once('message', (job) => {
-  process.once('message', async () => process.send(await run(job), () => process.exit(0)));
+  const prepared = prepare(job);
+  // The job's copy and the prepared requests, collected now and promoted to the old generation: a run then
+  // starts with an empty young generation, and its scavenges find only the run's own garbage.
+  globalThis.gc?.();
+  globalThis.gc?.();
+  process.once('message', async () => process.send(await run(job, prepared), () => process.exit(0)));
   process.send('ready');
 });

@@ -8,9 +8,11 @@
 // an agent sees at that load.
 import { randomUUID } from 'node:crypto';
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { encodeReport } from '../../agent/report/encode.ts';
 import { emptyState, planReport, type ReportedState } from '../../agent/report/plan.ts';
@@ -21,6 +23,8 @@ import type { OpenedDb } from '../../server/store/open.ts';
 import type { Store } from '../../server/store/types.ts';
 import { postgresCpuMs } from './pg-cpu.ts';
 import { type Probe, probeServer } from './server-probe.ts';
+import { RESTART_FRAMES, type WalCheckpointer } from '../../server/store/wal-checkpointer.ts';
+import { walFrames } from '../../test/helpers/server/wal-index.ts';
 import { finding, scanResult } from '../../test/helpers/report-helpers.ts';
 
 export interface IngestBenchOptions {
@@ -56,6 +60,7 @@ interface ClientResult {
   statuses: Record<string, number>;
   conns: { opened: number; resumed: number; closedByServer: number; errors: Record<string, number> };
   cpu: NodeJS.CpuUsage;
+  gc: { count: number; totalMs: number; maxMs: number };
   traces: Array<{ dueAt: number; socketAt?: number; connectedAt?: number; doneAt?: number; status?: number; newConn?: boolean }>;
 }
 
@@ -92,12 +97,26 @@ function wire(o: IngestBenchOptions, key: string, report: NativeReport): { heade
   };
 }
 
+/**
+ * A full collection of this process, the server's, before a run: the bench built the run's 10,000 requests
+ * in it just before, still young when the run began, and the run's first scavenge copied them out (92 ms,
+ * in the open-loop run's first second). What a server that generates no reports would not have.
+ */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+}
+
 /** Runs the job in the load generator; `started` runs once the job has reached it, just before it starts. */
 function load(job: ClientJob, started: () => Promise<void>): Promise<ClientResult> {
   return new Promise<ClientResult>((resolve, reject) => {
     const child = fork(new URL('../bench-server-client.mjs', import.meta.url), [], {
       serialization: 'advanced',
-      execArgv: [],
+      // gc() for the generator to collect its setup before the run (bench-server-client.mjs); a young generation
+      // at its full size from the start: grown from 1 MiB, it was scavenged every few ms in the first second.
+      execArgv: ['--expose-gc', '--min-semi-space-size=16'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (m) => {
@@ -148,7 +167,7 @@ function line(
   const cores = os.cpus().length;
   const machine =
     m0 && m1 && m1.total > m0.total
-      ? `; machine ${(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100).toFixed(0)}% busy of ${cores} cores (server ${share(cpuMs(cpu))}, load generator ${share(cpuMs(res.cpu))} of one core)`
+      ? `; machine ${(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100).toFixed(0)}% busy of ${cores} cores (server ${share(cpuMs(cpu))}, load generator ${share(cpuMs(res.cpu))} of one core, its GC ${res.gc.count} pauses, ${fmt(res.gc.totalMs)} in all, max ${fmt(res.gc.maxMs)})`
       : `; load generator CPU ${share(cpuMs(res.cpu))} of one core`;
   const steady = res.afterFirstSecondMs.sort((x, y) => x - y);
   const afterFirst = steady.length ? ` (after the first second: p99 ${fmt(pct(steady, 99))}, max ${fmt(steady.at(-1)!)})` : '';
@@ -196,7 +215,35 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
   let probe: Probe | undefined;
   let pg0: number | undefined;
   const pgUsed = () => (o.databaseUrl && pg0 !== undefined ? (postgresCpuMs(o.databaseUrl) ?? pg0) - pg0 : undefined);
+  // A run begins once the server has copied the log of the run before back into the database (as it does
+  // by itself once ingest pauses, wal-checkpointer.ts): what is measured is the run's own load, not a
+  // 7,500-frame checkpoint left over from a burst. Printed, so that a server that never got there shows.
+  const settle = async (): Promise<string> => {
+    const checkpointer = (o.store as { checkpointer?: WalCheckpointer }).checkpointer;
+    if (!checkpointer || !o.db.walFile) {
+      collect();
+      return '';
+    }
+    const shm = openSync(o.db.walFile.replace(/-wal$/, '-shm'), 'r');
+    const t = performance.now();
+    try {
+      let f = walFrames(shm);
+      // Copied back: the log's frame count only drops at the next commit, which starts it again (a RESTART
+      // made sure it may); its backfill count says the checkpoint is done.
+      while (performance.now() - t < 5000 && f && f.frames >= RESTART_FRAMES && f.backfilled < f.frames) {
+        await new Promise((r) => setTimeout(r, 20));
+        f = walFrames(shm);
+      }
+      await checkpointer.idle();
+      collect();
+      return `; the run began with ${(f?.frames ?? 0) - (f?.backfilled ?? 0)} of the SQLite log's ${f?.frames ?? 0} frames not yet copied back, after ${((performance.now() - t) / 1000).toFixed(1)} s waiting for its checkpoint`;
+    } finally {
+      closeSync(shm);
+    }
+  };
+  let settled = '';
   const start = (what: string) => async () => {
+    settled = await settle();
     pg0 = o.databaseUrl ? postgresCpuMs(o.databaseUrl) : undefined;
     probe = await probeServer(o.store, o.profileDir && join(o.profileDir, `${o.label}-ingest-${what}.cpuprofile`), {
       walFile: o.db.walFile,
@@ -226,7 +273,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       pgUsed(),
     ),
   );
-  console.log(`  server: ${await probe!.stop()}`);
+  console.log(`  server: ${await probe!.stop()}${settled}`);
   if (!o.rate) return;
   requests = nextReports(new Date(now.getTime() + 3600_000));
   // A pool of `concurrency` kept-alive connections, all open before the run, as a proxy with a bounded upstream
@@ -246,7 +293,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       pgUsed(),
     ),
   );
-  console.log(`  server: ${await probe!.stop()}`);
+  console.log(`  server: ${await probe!.stop()}${settled}`);
   if (o.fresh === false) return;
   // As agents send: each report on a new connection with a full TLS handshake (agent/transport/agent.ts).
   requests = nextReports(new Date(now.getTime() + 7200_000));
@@ -263,5 +310,5 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
       pgUsed(),
     ),
   );
-  console.log(`  server: ${await probe!.stop()}`);
+  console.log(`  server: ${await probe!.stop()}${settled}`);
 }

@@ -144,6 +144,22 @@ describe('WAL checkpoints off the event loop', () => {
     closeSync(fd!); // after the last connection (wal-checkpointer.ts)
   });
 
+  it('checkpoints what was committed during a checkpoint once it ends, with no commit after it to poke it', async () => {
+    const { db, cp, insert } = await walWithRows({ busyTimeoutMs: 50 });
+    cp.poke();
+    insert.run(Buffer.alloc(3000, 1)); // the last commit of a burst, while the checkpoint runs
+    cp.poke(); // the commit's poke: a checkpoint runs, so this one waits for it to end
+    await cp.idle();
+    while (cp.count < 2) await new Promise((r) => setTimeout(r, 5));
+    await cp.idle();
+    expect(cp.count).toBe(2);
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
+    expect(r.checkpointed).toBe(r.log); // nothing left to copy back
+    expect(db.prepare('select count(*) as n from t').get()).toEqual({ n: 21 });
+    await cp.close();
+    db.close();
+  });
+
   it('gives a restart up when another connection holds the write lock, and lets ingest go on', async () => {
     const { db, cp, insert } = await walWithRows({ busyTimeoutMs: 50 });
     db.exec('begin immediate'); // the write lock, as a long write on another connection would hold it
