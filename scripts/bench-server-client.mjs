@@ -2,7 +2,7 @@
 // on the server's event loop and its CPU time is not counted as the server's. Plain JavaScript, started
 // with fork() (advanced serialization); the job comes as the first message:
 // { url, ca, concurrency, rate?, fresh?, trace?, requests: [{ headers, body }] }; the child answers 'ready', runs on the
-// next message and sends the result back as one message.
+// next message ('go') and sends the result back as one message; then the next job may come.
 // Without `rate`: closed loop, `concurrency` senders back to back (the most the server takes).
 // With `rate` (requests/s): open loop, request i is due at i/rate s whatever the server does, and its
 // latency counts from when it was due, so a server that falls behind shows it (no coordinated omission);
@@ -166,13 +166,23 @@ async function run(job, { url, secureContext, agent, sends }) {
   return { latenciesMs, afterFirstSecondMs, non200, seconds, statuses, conns, cpu: process.cpuUsage(cpu0), traces, gc };
 }
 
-// 'ready' once the job is here (its transfer is the parent's work, not the server's), then 'go' starts it.
-process.once('message', (job) => {
-  const prepared = prepare(job);
-  // The job's copy and the prepared requests, collected now and promoted to the old generation: a run then
-  // starts with an empty young generation, and its scavenges find only the run's own garbage.
-  globalThis.gc?.();
-  globalThis.gc?.();
-  process.once('message', async () => process.send(await run(job, prepared), () => process.exit(0)));
-  process.send('ready');
+// Jobs come one after another (bench-server.ts keeps this process for all of a bench's runs, so that its code is
+// warm from the second run on). 'ready' once a job is here (its transfer is the parent's work, not the
+// server's), then 'go' starts it and its result goes back as one message.
+let prepared;
+process.on('message', async (m) => {
+  if (m !== 'go') {
+    prepared = { job: m, ...prepare(m) };
+    // The job's copy and the prepared requests, collected now and promoted to the old generation: a run then
+    // starts with an empty young generation, and its scavenges find only the run's own garbage.
+    globalThis.gc?.();
+    globalThis.gc?.();
+    process.send('ready');
+    return;
+  }
+  const { job, ...ready } = prepared;
+  prepared = undefined;
+  Object.assign(conns, { opened: 0, resumed: 0, closedByServer: 0, errors: {} });
+  process.send(await run(job, ready));
 });
+process.on('disconnect', () => process.exit(0));

@@ -109,24 +109,51 @@ function collect(): void {
   gc();
 }
 
-/** Runs the job in the load generator; `started` runs once the job has reached it, just before it starts. */
-function load(job: ClientJob, started: () => Promise<void>): Promise<ClientResult> {
-  return new Promise<ClientResult>((resolve, reject) => {
-    const child = fork(new URL('../bench-server-client.mjs', import.meta.url), [], {
-      serialization: 'advanced',
-      // gc() for the generator to collect its setup before the run (bench-server-client.mjs); a young generation
-      // at its full size from the start: grown from 1 MiB, it was scavenged every few ms in the first second.
-      execArgv: ['--expose-gc', '--min-semi-space-size=16'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    child.on('message', (m) => {
-      if (m === 'ready') started().then(() => child.send('go'), reject);
-      else resolve(m as ClientResult);
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
-    child.send(job);
+/**
+ * The load generator: one process for all of a bench's runs, so that from the second run on its TLS and
+ * request code is compiled and warm (a process forked per run sent late in its first second while V8
+ * compiled it, on the cores the server shares). `run` gives it a job; `started` runs once the job has
+ * reached it, just before it starts.
+ */
+class Generator {
+  private readonly child = fork(new URL('../bench-server-client.mjs', import.meta.url), [], {
+    serialization: 'advanced',
+    // gc() for the generator to collect its setup before the run (bench-server-client.mjs); a young generation
+    // at its full size from the start: grown from 1 MiB, it was scavenged every few ms in the first second.
+    execArgv: ['--expose-gc', '--min-semi-space-size=16'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  private pending: { started: () => Promise<void>; resolve: (r: ClientResult) => void; reject: (e: unknown) => void } | undefined;
+
+  constructor() {
+    const fail = (e: unknown) => {
+      this.pending?.reject(e);
+      this.pending = undefined;
+    };
+    this.child.on('message', (m) => {
+      const p = this.pending;
+      if (!p) return;
+      if (m === 'ready') p.started().then(() => this.child.send('go'), fail);
+      else {
+        this.pending = undefined;
+        p.resolve(m as ClientResult);
+      }
+    });
+    this.child.once('error', fail);
+    this.child.once('exit', (code) => fail(new Error(`load generator exited with ${code}`)));
+  }
+
+  run(job: ClientJob, started: () => Promise<void>): Promise<ClientResult> {
+    return new Promise<ClientResult>((resolve, reject) => {
+      this.pending = { started, resolve, reject };
+      this.child.send(job);
+    });
+  }
+
+  close(): void {
+    this.child.removeAllListeners('exit');
+    this.child.kill();
+  }
 }
 
 /** Busy and total CPU time of the whole machine (Linux /proc/stat, in clock ticks); undefined elsewhere. */
@@ -260,55 +287,74 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
         JSON.stringify({ requests: res.traces, server: probe.timeline }),
       );
   };
-  const first = await load({ url, ca: o.ca, concurrency: o.concurrency, trace, requests }, start('closed'));
-  saveTimeline('closed', first);
-  console.log(
-    line(
-      o.label,
-      `${o.agents} first reports (new hosts) from ${o.agents} agents, ${o.concurrency} connections, as fast as served`,
-      o.agents,
-      first,
-      process.cpuUsage(cpu),
-      m0,
-      pgUsed(),
-    ),
-  );
-  console.log(`  server: ${await probe!.stop()}${settled}`);
-  if (!o.rate) return;
-  requests = nextReports(new Date(now.getTime() + 3600_000));
-  // A pool of `concurrency` kept-alive connections, all open before the run, as a proxy with a bounded upstream
-  // pool (HAProxy maxconn, nginx max_conns): a request that finds them all busy waits in the pool, and that wait
-  // counts in its latency. An unbounded pool (512) turned any stall into hundreds of new connections, each
-  // ~1.7 ms of the server's CPU even resumed (more than a report): the stall grew into seconds.
-  const second = await load({ url, ca: o.ca, concurrency: o.concurrency, rate: o.rate, trace, requests }, start('open'));
-  saveTimeline('open', second);
-  console.log(
-    line(
-      o.label,
-      `${o.agents} next reports offered at ${o.rate}/s (open loop, latency from the due time)`,
-      o.agents,
-      second,
-      process.cpuUsage(cpu),
-      m0,
-      pgUsed(),
-    ),
-  );
-  console.log(`  server: ${await probe!.stop()}${settled}`);
-  if (o.fresh === false) return;
-  // As agents send: each report on a new connection with a full TLS handshake (agent/transport/agent.ts).
-  requests = nextReports(new Date(now.getTime() + 7200_000));
-  const third = await load({ url, ca: o.ca, concurrency: 512, rate: o.rate, fresh: true, trace, requests }, start('fresh'));
-  saveTimeline('fresh', third);
-  console.log(
-    line(
-      o.label,
-      `${o.agents} next reports offered at ${o.rate}/s, each on a new connection with a full TLS handshake as the agent sends (open loop)`,
-      o.agents,
-      third,
-      process.cpuUsage(cpu),
-      m0,
-      pgUsed(),
-    ),
-  );
-  console.log(`  server: ${await probe!.stop()}${settled}`);
+  const gen = new Generator();
+  try {
+    await runs();
+  } finally {
+    gen.close();
+  }
+  async function runs(): Promise<void> {
+    const first = await gen.run({ url, ca: o.ca, concurrency: o.concurrency, trace, requests }, start('closed'));
+    saveTimeline('closed', first);
+    console.log(
+      line(
+        o.label,
+        `${o.agents} first reports (new hosts) from ${o.agents} agents, ${o.concurrency} connections, as fast as served`,
+        o.agents,
+        first,
+        process.cpuUsage(cpu),
+        m0,
+        pgUsed(),
+      ),
+    );
+    console.log(`  server: ${await probe!.stop()}${settled}`);
+    if (!o.rate) return;
+    requests = nextReports(new Date(now.getTime() + 3600_000));
+    // A pool of `concurrency` kept-alive connections, all open before the run, as a proxy with a bounded upstream
+    // pool (HAProxy maxconn, nginx max_conns): a request that finds them all busy waits in the pool, and that wait
+    // counts in its latency. An unbounded pool (512) turned any stall into hundreds of new connections, each
+    // ~1.7 ms of the server's CPU even resumed (more than a report): the stall grew into seconds.
+    const second = await gen.run({ url, ca: o.ca, concurrency: o.concurrency, rate: o.rate, trace, requests }, start('open'));
+    saveTimeline('open', second);
+    console.log(
+      line(
+        o.label,
+        `${o.agents} next reports offered at ${o.rate}/s (open loop, latency from the due time)`,
+        o.agents,
+        second,
+        process.cpuUsage(cpu),
+        m0,
+        pgUsed(),
+      ),
+    );
+    console.log(`  server: ${await probe!.stop()}${settled}`);
+    if (o.fresh === false) return;
+    // As agents send: each report on a new connection with a full TLS handshake (agent/transport/agent.ts).
+    requests = nextReports(new Date(now.getTime() + 7200_000));
+    const third = await gen.run(
+      {
+        url,
+        ca: o.ca,
+        concurrency: process.env.X_REPEAT ? o.concurrency : 512,
+        rate: o.rate,
+        fresh: !process.env.X_REPEAT,
+        trace,
+        requests,
+      },
+      start('fresh'),
+    );
+    saveTimeline('fresh', third);
+    console.log(
+      line(
+        o.label,
+        `${o.agents} next reports offered at ${o.rate}/s, each on a new connection with a full TLS handshake as the agent sends (open loop)`,
+        o.agents,
+        third,
+        process.cpuUsage(cpu),
+        m0,
+        pgUsed(),
+      ),
+    );
+    console.log(`  server: ${await probe!.stop()}${settled}`);
+  }
 }

@@ -21,10 +21,13 @@ export interface Probe {
 }
 
 export interface Timeline {
-  commits: Array<{ start: number; end: number; size: number; oldestReceived: number }>;
+  // applied: the transaction committed, its fsync not yet done
+  commits: Array<{ start: number; applied?: number; end: number; size: number; oldestReceived: number }>;
   lags: Array<{ at: number; ms: number }>; // a 5 ms timer that fired late by more than 10 ms
   gcs: Array<{ start: number; ms: number; kind: number }>;
   wal: Array<{ at: number; frames?: number; backfilled?: number; checkpoints: number }>; // sampled every 5 ms, on a change
+  /** With a CPU profile: one instant on the profile's clock (µs) and on the timeline's, to place its samples. */
+  profileClock?: { monoUs: number; epochMs: number };
 }
 
 const at = () => performance.timeOrigin + performance.now();
@@ -87,6 +90,7 @@ export async function probeServer(
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 200 });
     await session.post('Profiler.start');
+    if (tl) tl.profileClock = { monoUs: Number(process.hrtime.bigint() / 1000n), epochMs: at() };
   }
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
@@ -118,9 +122,11 @@ export async function probeServer(
       oldest = Math.min(oldest, r);
     }
     const t = performance.now();
+    let applied: number | undefined;
     try {
       return await original.call(this, items, defaultIntervalS, () => {
         applyMs.push(performance.now() - t);
+        applied = at();
         const f = walFrames(shm);
         if (f && f.frames >= SAFETY_NET_PAGES && committedFrames < SAFETY_NET_PAGES) safetyNets++;
         if (f) committedFrames = f.frames;
@@ -129,7 +135,13 @@ export async function probeServer(
     } finally {
       batchMs.push(performance.now() - t);
       batchSizes.push(items.length);
-      tl?.commits.push({ start: performance.timeOrigin + t, end: at(), size: items.length, oldestReceived: oldest });
+      tl?.commits.push({
+        start: performance.timeOrigin + t,
+        ...(applied ? { applied } : {}),
+        end: at(),
+        size: items.length,
+        oldestReceived: oldest,
+      });
     }
   };
   return {
