@@ -139,7 +139,7 @@ class Generator {
         p.resolve(m as ClientResult);
       }
     });
-    this.child.once('error', fail);
+    this.child.on('error', fail);
     this.child.once('exit', (code) => fail(new Error(`load generator exited with ${code}`)));
   }
 
