@@ -1,6 +1,6 @@
 // The load generator of bench-server.ts, in a child process so that its TLS and request work does not run
 // on the server's event loop and its CPU time is not counted as the server's. Plain JavaScript, started
-// with fork() (advanced serialization); the job comes as the first message:
+// with fork() (advanced serialization); each job comes as a message:
 // { url, ca, concurrency, rate?, fresh?, trace?, requests: [{ headers, body }] }; the child answers 'ready', runs on the
 // next message ('go') and sends the result back as one message; then the next job may come.
 // Without `rate`: closed loop, `concurrency` senders back to back (the most the server takes).
