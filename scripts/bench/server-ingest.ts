@@ -1,6 +1,7 @@
 // The ingest section of bench:server: simulated agents (reports planned and encoded by the agent's own
 // code, gzip and v2 signature as on the wire) over HTTPS on 127.0.0.1, the load generator in a child
-// process (bench-server-client.mjs), so the CPU time printed is the server's alone.
+// process (bench-server-client.mjs), so the CPU time printed is the server's alone; one process for the three
+// runs, so the measured ones start with its code warm.
 // Three runs: each agent's first report (a new host: full report, a tenth with findings) as fast as the
 // server takes them from `concurrency` connections; then each agent's second report offered at a fixed
 // rate (open loop) over `concurrency` kept-alive connections (a proxy's pool); then the third reports at that
