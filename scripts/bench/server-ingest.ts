@@ -332,18 +332,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
     if (o.fresh === false) return;
     // As agents send: each report on a new connection with a full TLS handshake (agent/transport/agent.ts).
     requests = nextReports(new Date(now.getTime() + 7200_000));
-    const third = await gen.run(
-      {
-        url,
-        ca: o.ca,
-        concurrency: process.env.X_REPEAT ? o.concurrency : 512,
-        rate: o.rate,
-        fresh: !process.env.X_REPEAT,
-        trace,
-        requests,
-      },
-      start('fresh'),
-    );
+    const third = await gen.run({ url, ca: o.ca, concurrency: 512, rate: o.rate, fresh: true, trace, requests }, start('fresh'));
     saveTimeline('fresh', third);
     console.log(
       line(
